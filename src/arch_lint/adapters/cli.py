@@ -1,0 +1,249 @@
+"""The `arch-lint` command line: `main(argv) -> exit status`.
+
+Exit status: 0 clean, 1 violations found, 2 usage or configuration error. No
+traceback reaches a user: an unexpected error is reported in one line (set
+`ARCH_LINT_DEBUG=1` to see the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from arch_lint import __version__
+from arch_lint.config import ConfigError, Settings, load_settings
+from arch_lint.config.load import key_line
+from arch_lint.engine.run import run
+from arch_lint.index.layout import Layout
+from arch_lint.index.project import ProjectIndex
+from arch_lint.report import FORMATS, render
+from arch_lint.rules import BY_CODE, BY_NAME, RULES
+from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _codes(value: str) -> list[str]:
+    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+    for code in codes:
+        if not ((code.startswith("ARC") and code[3:].isdigit()) or code == "ARC"):
+            raise argparse.ArgumentTypeError(f"`{code}` is not an arch-lint code or prefix")
+    return codes
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="arch-lint",
+        description="Enforce the data-and-metadata architecture of a Python microservice monorepo.",
+    )
+    parser.add_argument("--version", action="version", version=f"arch-lint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="lint files (default: the current directory)")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--select", type=_codes, help="codes or prefixes to enable (replaces)")
+    check.add_argument("--extend-select", type=_codes, help="codes or prefixes to add")
+    check.add_argument("--ignore", type=_codes, help="codes or prefixes to disable")
+    check.add_argument("--config", type=Path, help="a TOML file with a [tool.arch_lint] table")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument(
+        "--jobs", "-j", type=int, default=0, help="processes for parsing (0: automatic)"
+    )
+    check.add_argument("--statistics", action="store_true", help="count violations per code")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with violations")
+    check.add_argument("--output-file", type=Path, help="write the report to this file")
+    check.add_argument(
+        "--show-settings", action="store_true", help="print the resolved architecture and exit"
+    )
+
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", metavar="CODE", help="a code (ARC101) or name")
+
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=FORMATS, default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "explain":
+            return _explain(args.rule)
+        if args.command == "rules":
+            return _rules(args.format)
+        parser.print_help()
+        return EXIT_ERROR
+    except ConfigError as exc:
+        for line in exc.lines():
+            print(f"arch-lint: {line}" if exc.path is None else line, file=sys.stderr)
+        return EXIT_ERROR
+    except UsageError as exc:
+        print(f"arch-lint: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def entry_point() -> None:
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        code = EXIT_OK
+    except Exception as exc:
+        if os.environ.get("ARCH_LINT_DEBUG"):
+            raise
+        print(
+            f"arch-lint: internal error: {type(exc).__name__}: {exc}\n"
+            "arch-lint: this is a bug; rerun with ARCH_LINT_DEBUG=1 for details and report it",
+            file=sys.stderr,
+        )
+        code = EXIT_ERROR
+    sys.exit(code)
+
+
+# --- check ---------------------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    targets: list[Path] = args.paths or [Path(".")]
+    for target in targets:
+        if not target.exists():
+            raise UsageError(f"{target}: no such file or directory")
+    settings = load_settings(args.config, targets[0])
+    return settings.with_selection(args.select, args.extend_select, args.ignore)
+
+
+def _config_shown(settings: Settings) -> str:
+    if settings.config_path is None:
+        return "(no configuration file: defaults)"
+    try:
+        return settings.config_path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(settings.config_path)
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    layout = Layout.scan(settings)
+    if args.show_settings:
+        print(_describe(settings, layout))
+        return EXIT_OK
+    if layout.problems:
+        for problem in layout.problems:
+            text = settings.config_text
+            line = key_line(text, _key_path(problem.key)) if text else 1
+            print(
+                f"{_config_shown(settings)}:{line}:1: {ConfigurationMatchesNothing.code} "
+                + ConfigurationMatchesNothing.message.format(
+                    key=problem.key, problem=problem.message
+                ),
+                file=sys.stderr,
+            )
+        return EXIT_ERROR
+    targets = [Path(p) for p in (args.paths or ["."])]
+    result = run(settings, targets, jobs=args.jobs, use_cache=not args.no_cache, layout=layout)
+    output = render(
+        args.format,
+        result.findings,
+        settings.root,
+        statistics=args.statistics,
+        checked=len(result.checked),
+    )
+    if args.output_file:
+        args.output_file.write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output)
+    if result.findings and not args.exit_zero:
+        return EXIT_VIOLATIONS
+    return EXIT_OK
+
+
+def _key_path(key: str) -> tuple[str | int, ...]:
+    name, _, rest = key.partition("[")
+    return (name, int(rest.rstrip("]"))) if rest else (name,)
+
+
+def _describe(settings: Settings, layout: Layout) -> str:
+    """What arch-lint thinks the architecture is."""
+    from arch_lint.index.build import build
+
+    index: ProjectIndex = build(settings, use_cache=True, layout=layout).index
+    cfg = settings.model
+    out = [
+        f"project root:  {settings.root}",
+        f"configuration: {_config_shown(settings)}",
+        f"source roots:  {', '.join(r or '.' for r in layout.source_roots)}",
+        f"python files:  {len(layout.files)}",
+        "",
+        f"services ({len(layout.services)}):",
+    ]
+    for service in layout.services.values():
+        files = [f for f in layout.files if layout.service_of(f) == service]
+        out.append(f"  {service.name}  ({service.path}/, {len(files)} files)")
+        data = [(f, index.data_layer_reason(f)) for f in files]
+        data_files = [(f, r) for f, r in data if r is not None]
+        out.append(f"    data layer ({len(data_files)}):")
+        out += [f"      {f}  [{r}]" for f, r in data_files]
+        public = [f for f in files if layout.is_public(f)]
+        if cfg.public:
+            out.append(f"    public ({len(public)}):")
+            out += [f"      {f}" for f in public]
+    out.append("")
+    out.append(f"shared models ({len(layout.shared_dirs)}):")
+    for folder in layout.shared_dirs:
+        count = sum(1 for f in layout.files if layout.is_shared_model(f))
+        out.append(f"  {folder}  ({count} files)")
+    if layout.problems:
+        out.append("")
+        out.append("problems (ARC000):")
+        out += [f"  tool.arch_lint.{p.key}: {p.message}" for p in layout.problems]
+    enabled = [r.code for r in RULES if settings.selection.enabled(r.code, r.default_on)]
+    out += ["", f"enabled rules: {', '.join(enabled)}"]
+    return "\n".join(out)
+
+
+# --- explain / rules -------------------------------------------------------------------
+
+
+def _explain(name: str) -> int:
+    rule = BY_CODE.get(name.upper()) or BY_NAME.get(name)
+    if rule is None:
+        raise UsageError(f"unknown rule `{name}`; `arch-lint rules` lists them")
+    state = "on" if rule.default_on else "off"
+    print(f"{rule.code} {rule.name} (default: {state})\n")
+    print(rule.documentation())
+    return EXIT_OK
+
+
+def _rules(fmt: str) -> int:
+    if fmt == "json":
+        import json
+
+        rows = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "default": r.default_on,
+                "fixable": r.fix_title is not None and getattr(r, "fixable", False),
+                "summary": r.summary(),
+            }
+            for r in RULES
+        ]
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    for r in RULES:
+        state = "on " if r.default_on else "off"
+        fixable = "fix" if getattr(r, "fixable", False) else "   "
+        print(f"{r.code}  {state}  {fixable}  {r.name:<34} {r.summary()}")
+    return EXIT_OK

@@ -1,0 +1,148 @@
+"""The flake8 plugin: thin and report-only.
+
+It gives exactly the CLI's findings for a file (flake8 then applies its own
+`# noqa`, `--select`, `per-file-ignores` and output formats). The project index
+is built once per process — in `parse_options`, which runs in flake8's main
+process before it forks its workers, so they inherit it — from the same
+on-disk cache the CLI uses.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from arch_lint import __version__
+from arch_lint.config import ConfigError, Settings, load_settings
+from arch_lint.engine.run import Engine
+from arch_lint.index.build import BuiltIndex, build, content_hash
+from arch_lint.index.facts import extract
+from arch_lint.index.layout import Layout
+from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
+
+Report = tuple[int, int, str, type[Any]]
+
+
+@dataclass
+class _State:
+    settings: Settings
+    built: BuiltIndex
+    engine: Engine
+
+
+def _arc_selected(options: Any) -> bool:
+    """Whether flake8's own selection can let any ARC code through."""
+    select = list(getattr(options, "select", None) or [])
+    if not select:
+        return True
+    extended = list(getattr(options, "extend_select", None) or [])
+    return any("ARC".startswith(s) or s.startswith("ARC") for s in [*select, *extended])
+
+
+def _fail(message: str) -> None:
+    print(f"flake8-arch-lint: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+class ArchLintPlugin:
+    """flake8 entry point for the `ARC` codes."""
+
+    name = "flake8-arch-lint"
+    version = __version__
+
+    _config: ClassVar[Path | None] = None
+    _start: ClassVar[Path] = Path(".")
+    _state: ClassVar[_State | None] = None
+    _enabled: ClassVar[bool] = True
+
+    def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
+        self.tree = tree
+        self.filename = filename
+        self.lines = lines
+
+    @classmethod
+    def add_options(cls, parser: Any) -> None:
+        parser.add_option(
+            "--arch-lint-config",
+            default=None,
+            parse_from_config=True,
+            help="TOML file with the [tool.arch_lint] table (default: the nearest pyproject.toml)",
+        )
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        config = getattr(options, "arch_lint_config", None)
+        cls._config = Path(config) if config else None
+        filenames = [f for f in getattr(options, "filenames", None) or [] if f != "-"]
+        cls._start = Path(filenames[0]) if filenames else Path(".")
+        cls._enabled = _arc_selected(options)
+        cls._state = None
+        if cls._enabled:
+            cls._state = cls._load()
+
+    @classmethod
+    def _load(cls) -> _State:
+        try:
+            settings = load_settings(cls._config, cls._start)
+        except ConfigError as exc:
+            _fail("\n".join(exc.lines()))
+            raise  # unreachable: _fail exits
+        layout = Layout.scan(settings)
+        if layout.problems:
+            problem = layout.problems[0]
+            _fail(
+                f"{ConfigurationMatchesNothing.code} "
+                + ConfigurationMatchesNothing.message.format(
+                    key=problem.key, problem=problem.message
+                )
+            )
+        built = build(settings, layout=layout)
+        built.cache.store()
+        index = built.index
+        _ = index.digest  # compute shared state before flake8 forks its workers
+        for path in index.facts:
+            index.module_of(path)
+        return _State(settings, built, Engine(settings, index))
+
+    @classmethod
+    def _get_state(cls) -> _State:
+        if cls._state is None:
+            cls._state = cls._load()
+        return cls._state
+
+    def run(self) -> Iterator[Report]:
+        if (
+            not self._enabled
+            or self.filename in {"stdin", "-"}
+            or not isinstance(self.tree, ast.Module)
+        ):
+            return
+        state = self._get_state()
+        try:
+            path = Path(self.filename).resolve().relative_to(state.settings.root).as_posix()
+        except ValueError:
+            return  # outside the project: not ours to judge
+        engine = state.engine
+        if engine.is_excluded(path):
+            return
+        source = "".join(self.lines).encode("utf-8")
+        indexed = state.built.sources.get(path)
+        facts = engine.index.facts.get(path)
+        if (
+            facts is None
+            or indexed is None
+            or (indexed.digest != content_hash(source) and indexed.source != source)
+        ):
+            facts = extract(self.tree, source)  # an unsaved buffer, or a file not indexed
+        result = engine.check_file(path, source, facts, self.tree, None)
+        for finding in result.findings:
+            yield (
+                finding.line,
+                finding.column - 1,
+                f"{finding.code} {finding.message}",
+                type(self),
+            )

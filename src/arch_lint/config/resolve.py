@@ -1,0 +1,145 @@
+"""Turn the raw table into `Settings`: validated, with compiled globs.
+
+Globs use gitignore semantics (pathspec): `**/` matches zero or more
+directories, a pattern without a slash matches at any depth, and relative paths
+are relative to the directory that holds the config file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pathspec
+from pydantic import ValidationError
+
+from arch_lint import __version__
+from arch_lint.config.load import ConfigError, RawConfig, key_line
+from arch_lint.config.model import ArchLintConfig
+
+if TYPE_CHECKING:
+    Spec = pathspec.PathSpec[Any]
+
+
+def matcher(patterns: list[str] | tuple[str, ...]) -> Spec:
+    """A gitignore-style matcher for relative posix paths."""
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+def format_loc(loc: tuple[str | int, ...]) -> str:
+    out = "tool.arch_lint"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _problems(raw: RawConfig, exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        line = key_line(raw.text, loc) if raw.text else 0
+        where = f"{line}: " if line else ""
+        problems.append(f"{where}{format_loc(loc)}: {message}")
+    return problems
+
+
+@dataclass(frozen=True)
+class RuleSelection:
+    select: tuple[str, ...]
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+
+    def enabled(self, code: str, default_on: bool) -> bool:
+        def hit(prefixes: tuple[str, ...]) -> int:
+            return max((len(p) for p in prefixes if code.startswith(p)), default=-1)
+
+        ignored = hit(self.ignore)
+        if ignored >= 0:
+            # `ignore` wins over select unless select names the code more precisely.
+            chosen = max(hit(self.select), hit(self.extend_select))
+            if chosen <= ignored:
+                return False
+        if self.select:
+            return hit(self.select) >= 0 or hit(self.extend_select) >= 0
+        return default_on or hit(self.extend_select) >= 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know about the configuration."""
+
+    root: Path
+    config_path: Path | None
+    config_text: str
+    model: ArchLintConfig
+    explicit_keys: frozenset[str]
+    selection: RuleSelection
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the configuration or arch-lint's version does."""
+        payload = json.dumps(
+            [__version__, str(self.root), self.model.model_dump(mode="json", by_alias=True)],
+            sort_keys=True,
+        )
+        return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+    def with_selection(
+        self,
+        select: list[str] | None = None,
+        extend_select: list[str] | None = None,
+        ignore: list[str] | None = None,
+    ) -> Settings:
+        """Apply command-line selection on top of the configuration."""
+        sel = self.selection
+        return Settings(
+            root=self.root,
+            config_path=self.config_path,
+            config_text=self.config_text,
+            model=self.model,
+            explicit_keys=self.explicit_keys,
+            selection=RuleSelection(
+                select=tuple(select) if select is not None else sel.select,
+                extend_select=sel.extend_select + tuple(extend_select or ()),
+                ignore=sel.ignore + tuple(ignore or ()),
+            ),
+        )
+
+    def display_path(self) -> str:
+        if self.config_path is None:
+            return "(defaults)"
+        try:
+            return self.config_path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return str(self.config_path)
+
+
+def resolve(raw: RawConfig) -> Settings:
+    """Validate the raw table; raise ConfigError naming every bad key."""
+    table: dict[str, Any] = raw.table
+    try:
+        model = ArchLintConfig.model_validate(table)
+    except ValidationError as exc:
+        raise ConfigError(raw.path, _problems(raw, exc)) from None
+    return Settings(
+        root=raw.root,
+        config_path=raw.path,
+        config_text=raw.text,
+        model=model,
+        explicit_keys=frozenset(table),
+        selection=RuleSelection(
+            select=tuple(model.select),
+            extend_select=tuple(model.extend_select),
+            ignore=tuple(model.ignore),
+        ),
+    )

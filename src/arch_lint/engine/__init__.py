@@ -1,0 +1,1 @@
+"""The engine: select rules per path, run them, noqa, (later) fix."""

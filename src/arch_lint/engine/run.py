@@ -1,0 +1,325 @@
+"""The engine: select rules per file, run them in one traversal, filter, cache.
+
+How a run flows: settings -> project index (cached) -> for each checked file
+the active rules (facts-based `check()` plus one batched `ast` traversal for
+the visitors) -> allow-list and `# noqa` filtering -> ARC002 -> report.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arch_lint.config.resolve import Settings, matcher
+from arch_lint.engine.noqa import file_noqa, parse_noqa
+from arch_lint.findings import Finding
+from arch_lint.index.build import BuiltIndex, SyntaxProblem, build, parse
+from arch_lint.index.facts import FileFacts, extract
+from arch_lint.index.layout import Layout
+from arch_lint.index.project import ProjectIndex
+from arch_lint.rules import RULES, FileContext, FileRule
+from arch_lint.rules.syntax_error import SyntaxErrorRule
+from arch_lint.rules.unused_suppression import UnusedSuppression
+
+FILE_RULES: tuple[type[FileRule], ...] = tuple(r for r in RULES if issubclass(r, FileRule))
+
+
+@dataclass
+class FileResult:
+    findings: list[Finding]
+    used_allow: set[int] = field(default_factory=set)
+
+
+class Engine:
+    """Runs the active rules on files of one project index."""
+
+    def __init__(self, settings: Settings, index: ProjectIndex) -> None:
+        self.settings = settings
+        self.index = index
+        self._ppi = [
+            (matcher([glob]), tuple(codes))
+            for glob, codes in settings.model.per_path_ignores.items()
+        ]
+        self._enabled: dict[str, frozenset[str]] = {}
+
+    @property
+    def selection_key(self) -> str:
+        sel = self.settings.selection
+        blob = json.dumps([sel.select, sel.extend_select, sel.ignore, self.index.digest])
+        return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+
+    def enabled_codes(self, path: str) -> frozenset[str]:
+        """Codes active for `path`: the selection minus `per-path-ignores`."""
+        known = self._enabled.get(path)
+        if known is not None:
+            return known
+        ignored = [c for spec, codes in self._ppi if spec.match_file(path) for c in codes]
+        sel = self.settings.selection
+        codes = frozenset(
+            r.code
+            for r in RULES
+            if sel.enabled(r.code, r.default_on) and not any(r.code.startswith(c) for c in ignored)
+        )
+        self._enabled[path] = codes
+        return codes
+
+    def is_excluded(self, path: str) -> bool:
+        return self.index.layout.is_excluded(path)
+
+    def check_file(
+        self,
+        path: str,
+        source: bytes,
+        facts: FileFacts,
+        tree: ast.Module | None,
+        error: SyntaxProblem | None,
+    ) -> FileResult:
+        """Raw findings (before `# noqa`) of one file."""
+        codes = self.enabled_codes(path)
+        skip_all, file_codes = file_noqa(source)
+        if skip_all:
+            if file_codes is None:
+                return FileResult([])
+            codes = frozenset(c for c in codes if not c.startswith(file_codes))
+        ctx = FileContext(path, self.settings, self.index, facts, source, tree)
+        if error is not None:
+            if SyntaxErrorRule.code in codes:
+                ctx.findings.append(_syntax_finding(ctx, error))
+            return FileResult(ctx.findings)
+        active = [rule(ctx) for rule in FILE_RULES if rule.code in codes]
+        for rule in active:
+            rule.check()
+        dispatch: dict[type[ast.AST], list[Callable[[ast.AST], None]]] = {}
+        for rule in active:
+            for node_type, method in _visitors(type(rule)):
+                dispatch.setdefault(node_type, []).append(getattr(rule, method))
+        if dispatch:
+            if ctx.tree is None:
+                ctx.tree, _ = parse(source, path)
+            if ctx.tree is not None:
+                _traverse(ctx.tree, dispatch)
+        return FileResult(ctx.findings, ctx.used_allow)
+
+    def apply_noqa(self, path: str, source: bytes, findings: list[Finding]) -> list[Finding]:
+        """Drop suppressed findings; add ARC002 for `# noqa: ARC…` codes that suppress nothing."""
+        noqa = parse_noqa(source)
+        if not noqa.comments:
+            return findings
+        kept = []
+        for finding in findings:
+            hit = noqa.suppressing(finding.line, finding.code)
+            if hit is None:
+                kept.append(finding)
+            else:
+                sup, listed = hit
+                sup.used.add(listed)
+        codes = self.enabled_codes(path)
+        if UnusedSuppression.code not in codes:
+            return kept
+        for sup in noqa.comments:
+            if sup.codes is None:
+                continue
+            unused = [
+                c
+                for c in sup.codes
+                if c.startswith("ARC")
+                and c not in sup.used
+                and any(code.startswith(c) for code in codes)
+            ]
+            if not unused:
+                continue
+            listed = ", ".join(f"`{c}`" for c in unused)
+            what = f"`# noqa` code {listed}" if len(unused) == 1 else f"`# noqa` codes {listed}"
+            kept.append(
+                Finding(
+                    code=UnusedSuppression.code,
+                    name=UnusedSuppression.name,
+                    message=UnusedSuppression.message.format(what=what),
+                    path=path,
+                    line=sup.line,
+                    column=sup.col + 1,
+                    end_line=sup.line,
+                    end_column=sup.end_col + 1,
+                    service=_service_name(self.index, path),
+                    fixable=False,
+                )
+            )
+        return kept
+
+
+def _service_name(index: ProjectIndex, path: str) -> str | None:
+    service = index.service_of(path)
+    return service.name if service else None
+
+
+def _syntax_finding(ctx: FileContext, error: SyntaxProblem) -> Finding:
+    return Finding(
+        code=SyntaxErrorRule.code,
+        name=SyntaxErrorRule.name,
+        message=SyntaxErrorRule.message.format(error=error.message),
+        path=ctx.path,
+        line=error.line,
+        column=max(error.col, 1),
+        end_line=error.line,
+        end_column=max(error.col, 1) + 1,
+        service=ctx.service.name if ctx.service else None,
+    )
+
+
+def needs_tree() -> bool:
+    """Whether any rule visits the tree (otherwise facts are enough)."""
+    return any(_visitors(rule) for rule in FILE_RULES)
+
+
+_VISITORS: dict[type[FileRule], tuple[tuple[type[ast.AST], str], ...]] = {}
+
+
+def _visitors(rule: type[FileRule]) -> tuple[tuple[type[ast.AST], str], ...]:
+    if rule not in _VISITORS:
+        out = []
+        for attr in dir(rule):
+            if attr.startswith("visit_"):
+                node_type = getattr(ast, attr[len("visit_") :], None)
+                if isinstance(node_type, type) and issubclass(node_type, ast.AST):
+                    out.append((node_type, attr))
+        _VISITORS[rule] = tuple(out)
+    return _VISITORS[rule]
+
+
+def _traverse(
+    tree: ast.AST, dispatch: dict[type[ast.AST], list[Callable[[ast.AST], None]]]
+) -> None:
+    """One pre-order walk of the tree calling every rule's visitor for each node."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for visit in dispatch.get(type(node), ()):
+            visit(node)
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+# --- a whole run -------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding]
+    checked: list[str]
+    built: BuiltIndex
+
+
+def _under(path: str, prefixes: list[str]) -> bool:
+    return any(not p or path == p or path.startswith(p + "/") for p in prefixes)
+
+
+def select_files(settings: Settings, files: Iterable[str], targets: list[Path]) -> list[str]:
+    """The project files under `targets` (relative prefixes of the root)."""
+    prefixes = []
+    for target in targets:
+        try:
+            rel = target.resolve().relative_to(settings.root).as_posix()
+        except ValueError:
+            continue
+        prefixes.append("" if rel == "." else rel)
+    return [f for f in files if _under(f, prefixes)]
+
+
+def run(
+    settings: Settings,
+    targets: list[Path],
+    *,
+    jobs: int = 1,
+    use_cache: bool = True,
+    layout: Layout | None = None,
+) -> RunResult:
+    """Check the files under `targets` with the whole project as context."""
+    wants_tree = needs_tree()
+    built = build(settings, jobs=jobs, use_cache=use_cache, layout=layout)
+    index = built.index
+    engine = Engine(settings, index)
+    checked = [
+        f
+        for f in select_files(settings, sorted(built.sources), targets)
+        if not engine.is_excluded(f)
+    ]
+    cache = built.cache
+    key = engine.selection_key
+    if cache.findings_key != key:
+        cache.findings_key, cache.findings, cache.dirty = key, {}, True
+    findings: list[Finding] = []
+    used_allow: set[int] = set()
+    for path in checked:
+        src = built.sources[path]
+        entry = cache.findings.get(path)
+        if entry is not None and entry[0] == src.digest:
+            try:
+                findings.extend(Finding.model_validate(f) for f in entry[1])
+                used_allow.update(int(i) for i in entry[2])
+                continue
+            except (ValueError, TypeError):
+                pass
+        tree = src.tree
+        if tree is None and wants_tree and path not in built.errors:
+            tree, _ = parse(src.source, path)
+        facts = index.facts.get(path) or (extract(tree, src.source) if tree else FileFacts())
+        result = engine.check_file(path, src.source, facts, tree, built.errors.get(path))
+        if path in built.errors:
+            kept = result.findings  # nothing else was checked: no suppression can be judged
+        else:
+            kept = engine.apply_noqa(path, src.source, result.findings)
+        findings.extend(kept)
+        used_allow |= result.used_allow
+        cache.findings[path] = [
+            src.digest,
+            [f.model_dump(mode="json") for f in kept],
+            sorted(result.used_allow),
+        ]
+        cache.dirty = True
+    for stale in set(cache.findings) - set(built.sources):
+        del cache.findings[stale]
+    cache.store()
+    if _whole_project(settings, targets):
+        findings.extend(unused_allow_findings(engine, used_allow))
+    findings.sort(key=Finding.sort_key)
+    return RunResult(findings, checked, built)
+
+
+def _whole_project(settings: Settings, targets: list[Path]) -> bool:
+    return any(t.resolve() == settings.root for t in targets)
+
+
+def unused_allow_findings(engine: Engine, used: set[int]) -> list[Finding]:
+    settings = engine.settings
+    if settings.config_path is None or UnusedSuppression.code not in engine.enabled_codes(""):
+        return []
+    from arch_lint.config.load import key_line
+
+    try:
+        rel = settings.config_path.relative_to(settings.root).as_posix()
+    except ValueError:
+        rel = settings.config_path.name
+    out = []
+    for i, entry in enumerate(settings.model.allow):
+        if i in used:
+            continue
+        line = key_line(settings.config_text, ("allow", i))
+        width = len(settings.config_text.splitlines()[line - 1]) if settings.config_text else 1
+        out.append(
+            Finding(
+                code=UnusedSuppression.code,
+                name=UnusedSuppression.name,
+                message=UnusedSuppression.message.format(
+                    what=f'`allow` entry `from = "{entry.from_}"`, `import = "{entry.import_}"`'
+                ),
+                path=rel,
+                line=line,
+                column=1,
+                end_line=line,
+                end_column=width + 1,
+            )
+        )
+    return out

@@ -1,0 +1,34 @@
+"""The shared vocabulary: a finding and where it sits.
+
+Findings are pydantic models (frozen) so that reports can serialise them
+directly; they are created only for real violations, so their cost does not
+matter on the hot path.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Finding(BaseModel):
+    """One violation of one rule at one place."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+    message: str
+    path: str
+    """Relative to the project root, with `/` separators."""
+    line: int
+    """1-based."""
+    column: int
+    """1-based, in characters."""
+    end_line: int
+    end_column: int
+    """Exclusive, 1-based, in characters."""
+    service: str | None = None
+    fixable: bool = False
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)

@@ -1,0 +1,1 @@
+"""The project model: layout, per-file facts, the cached index and resolution."""

@@ -1,0 +1,85 @@
+"""The on-disk cache in `.arch_lint_cache/` (JSON, never pickle: the cache sits
+in the checked repository, and arch-lint must be safe on untrusted code).
+
+Facts are keyed by each file's content hash and arch-lint's version; findings
+by the file's hash and the index digest (every fact they can depend on plus the
+configuration). A corrupt, truncated or foreign cache is ignored; writes are
+atomic (a temporary file, then `os.replace`), so two runs at once never leave a
+broken cache behind — at worst one run's update is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from arch_lint import __version__
+from arch_lint.index.facts import FACTS_VERSION
+
+CACHE_DIR = ".arch_lint_cache"
+CACHE_FORMAT = 1
+_FILE = "index.json"
+
+
+def _stamp() -> list[Any]:
+    return [CACHE_FORMAT, __version__, FACTS_VERSION]
+
+
+class Cache:
+    """Load-modify-store of one JSON document."""
+
+    def __init__(self, root: Path, enabled: bool = True) -> None:
+        self.dir = root / CACHE_DIR
+        self.enabled = enabled
+        self.files: dict[str, list[Any]] = {}
+        """path -> [content hash, facts json | None, syntax error | None]"""
+        self.findings_key: str = ""
+        self.findings: dict[str, list[Any]] = {}
+        """path -> [content hash, [finding dicts], [used allow indices]]"""
+        self.dirty = False
+        if enabled:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            doc = json.loads((self.dir / _FILE).read_bytes())
+        except (OSError, ValueError):
+            return
+        try:
+            if doc["stamp"] != _stamp():
+                return
+            files, findings = doc["files"], doc["findings"]
+            if not isinstance(files, dict) or not isinstance(findings, dict):
+                return
+            self.files = files
+            self.findings_key = str(findings["key"])
+            self.findings = findings["files"]
+        except (KeyError, TypeError):
+            self.files, self.findings_key, self.findings = {}, "", {}
+
+    def store(self) -> None:
+        if not self.enabled or not self.dirty:
+            return
+        doc = {
+            "stamp": _stamp(),
+            "files": self.files,
+            "findings": {"key": self.findings_key, "files": self.findings},
+        }
+        try:
+            self.dir.mkdir(exist_ok=True)
+            ignore = self.dir / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by arch-lint\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".index-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w") as handle:
+                    json.dump(doc, handle, separators=(",", ":"))
+                os.replace(tmp, self.dir / _FILE)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass  # a read-only checkout still lints; it is just not cached

@@ -1,0 +1,378 @@
+"""Per-file facts: what one file tells the rest of the project.
+
+Extracted from the standard `ast` in one pass over the statements (expressions
+are only walked when a cheap byte test says a dynamic import or a data-store
+signal may be present). Facts are plain data so the cache can store them as
+JSON; they never hold AST nodes.
+
+Facts have two parts:
+- the *interface* (module-level bindings, star imports, data-store signals):
+  what other files' findings may depend on; its hash keys their cache;
+- the *local* part (every import statement with its position): what only this
+  file's own findings use.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+FACTS_VERSION = 1
+
+# Binding kinds (module-level names).
+DEF = "def"
+FROM = "from"
+IMPORT = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportStmt:
+    """One import statement (or a dynamic import call with a literal name)."""
+
+    kind: str
+    """`import`, `from`, or `dynamic` (importlib.import_module / __import__)."""
+    line: int
+    col: int
+    """0-based UTF-8 byte offset, as `ast` gives it."""
+    end_line: int
+    end_col: int
+    level: int
+    module: str | None
+    """`from` imports: the module after the dots (None for `from . import x`)."""
+    names: tuple[tuple[str, str | None], ...]
+    """`(name, asname)`; for `import a.b` the dotted name; for dynamic, the literal."""
+    type_checking: bool = False
+
+    def to_json(self) -> list[Any]:
+        return [
+            self.kind,
+            self.line,
+            self.col,
+            self.end_line,
+            self.end_col,
+            self.level,
+            self.module,
+            [list(n) for n in self.names],
+            self.type_checking,
+        ]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> ImportStmt:
+        kind, line, col, end_line, end_col, level, module, names, tc = data
+        return cls(
+            kind, line, col, end_line, end_col, level, module, tuple((n, a) for n, a in names), tc
+        )
+
+
+Binding = tuple[str, ...]
+"""`("def",)`, `("from", level, module, name)` with level as str, or `("import", dotted)`."""
+
+
+@dataclass(slots=True)
+class FileFacts:
+    imports: list[ImportStmt] = field(default_factory=list)
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    star_imports: list[tuple[int, str | None]] = field(default_factory=list)
+    data_store: str | None = None
+    """Why the file is data-layer by content (e.g. `declares __tablename__`), or None."""
+
+    def interface_json(self) -> list[Any]:
+        return [
+            sorted([k, list(v)] for k, v in self.bindings.items()),
+            [list(s) for s in self.star_imports],
+            self.data_store,
+        ]
+
+    def interface_hash(self) -> str:
+        blob = json.dumps(self.interface_json(), separators=(",", ":"))
+        return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
+
+    def to_json(self) -> list[Any]:
+        return [[i.to_json() for i in self.imports], *self.interface_json()]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> FileFacts:
+        imports, bindings, stars, data_store = data
+        return cls(
+            imports=[ImportStmt.from_json(i) for i in imports],
+            bindings={k: tuple(v) for k, v in bindings},
+            star_imports=[(lvl, mod) for lvl, mod in stars],
+            data_store=data_store,
+        )
+
+
+# --- data-store signals -----------------------------------------------------
+
+_DB_LIBRARIES = (
+    "sqlalchemy",
+    "sqlmodel",
+    "asyncpg",
+    "psycopg",
+    "psycopg2",
+    "aiosqlite",
+    "sqlite3",
+    "aiomysql",
+    "pymysql",
+    "MySQLdb",
+    "databases",
+    "motor",
+    "pymongo",
+    "tortoise",
+    "redis",
+)
+_ENGINE_BUILDERS = frozenset(
+    {
+        "create_async_engine",
+        "create_engine",
+        "engine_from_config",
+        "async_engine_from_config",
+        "async_sessionmaker",
+        "sessionmaker",
+        "scoped_session",
+        "async_scoped_session",
+        "declarative_base",
+    }
+)
+_CONNECTORS = frozenset({"connect", "create_pool"})
+_CONNECTOR_MODULES = frozenset(
+    {"asyncpg", "psycopg", "psycopg2", "aiosqlite", "sqlite3", "aiomysql", "pymysql", "MySQLdb"}
+)
+_ORM_BASES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta", "AsyncAttrs"})
+_SIGNAL_BYTES = (
+    b"__tablename__",
+    b"__table__",
+    b"Table(",
+    b"DeclarativeBase",
+    b"table=True",
+    *(name.encode() for name in _ENGINE_BUILDERS),
+    b"connect(",
+    b"create_pool(",
+)
+_DYNAMIC_BYTES = (b"import_module", b"__import__")
+_TRY_NODES: tuple[type[ast.stmt], ...] = (
+    (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)  # TryStar: 3.11+
+)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    name = _dotted(test)
+    return name is not None and name.split(".")[-1] == "TYPE_CHECKING"
+
+
+class _Extractor:
+    """One pass over the statements of a module."""
+
+    def __init__(self) -> None:
+        self.facts = FileFacts()
+        self.db_imported = False
+        self.signal: str | None = None
+
+    def run(self, tree: ast.Module, source: bytes) -> FileFacts:
+        self._body(tree.body, toplevel=True, type_checking=False)
+        if any(b in source for b in _DYNAMIC_BYTES):
+            self._dynamic_imports(tree)
+        # Class-level signals (`__tablename__`, an ORM base) stand on their own;
+        # calls count only in a file that imports a database library.
+        if self.db_imported and self.signal is None and any(b in source for b in _SIGNAL_BYTES):
+            self._data_store_calls(tree)
+        self.facts.data_store = self.signal
+        return self.facts
+
+    # statements ----------------------------------------------------------------
+    def _body(self, body: list[ast.stmt], toplevel: bool, type_checking: bool) -> None:
+        for stmt in body:
+            self._stmt(stmt, toplevel, type_checking)
+
+    def _stmt(self, stmt: ast.stmt, toplevel: bool, tc: bool) -> None:
+        if isinstance(stmt, ast.Import):
+            self._import(stmt, toplevel, tc)
+        elif isinstance(stmt, ast.ImportFrom):
+            self._import_from(stmt, toplevel, tc)
+        elif isinstance(stmt, ast.ClassDef):
+            if toplevel:
+                self.facts.bindings[stmt.name] = (DEF,)
+            self._class_signals(stmt)
+            self._body(stmt.body, toplevel=False, type_checking=tc)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if toplevel:
+                self.facts.bindings[stmt.name] = (DEF,)
+            self._body(stmt.body, toplevel=False, type_checking=tc)
+        elif isinstance(stmt, ast.If):
+            inner_tc = tc or _is_type_checking(stmt.test)
+            self._body(stmt.body, toplevel, inner_tc)
+            self._body(stmt.orelse, toplevel, tc)
+        elif isinstance(stmt, _TRY_NODES):
+            stmt = cast(ast.Try, stmt)  # TryStar has the same fields
+            self._body(stmt.body, toplevel, tc)
+            for handler in stmt.handlers:
+                self._body(handler.body, toplevel, tc)
+            self._body(stmt.orelse, toplevel, tc)
+            self._body(stmt.finalbody, toplevel, tc)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+            if toplevel and isinstance(stmt, (ast.For, ast.AsyncFor)):
+                self._bind_targets(stmt.target)
+            self._body(stmt.body, toplevel, tc)
+            if not isinstance(stmt, (ast.With, ast.AsyncWith)):
+                self._body(stmt.orelse, toplevel, tc)
+        elif isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                self._body(case.body, toplevel, tc)
+        elif toplevel and isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                self._bind_targets(target)
+        elif toplevel and isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+            self._bind_targets(stmt.target)
+
+    def _bind_targets(self, target: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            self.facts.bindings[target.id] = (DEF,)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self._bind_targets(elt)
+        elif isinstance(target, ast.Starred):
+            self._bind_targets(target.value)
+
+    def _note_library(self, module: str | None) -> None:
+        if module and module.split(".", 1)[0] in _DB_LIBRARIES:
+            self.db_imported = True
+
+    def _import(self, stmt: ast.Import, toplevel: bool, tc: bool) -> None:
+        names = tuple((a.name, a.asname) for a in stmt.names)
+        self.facts.imports.append(_record("import", stmt, 0, None, names, tc))
+        for alias in stmt.names:
+            self._note_library(alias.name)
+            if toplevel:
+                if alias.asname:
+                    self.facts.bindings[alias.asname] = (IMPORT, alias.name)
+                else:
+                    head = alias.name.split(".", 1)[0]
+                    self.facts.bindings[head] = (IMPORT, head)
+
+    def _import_from(self, stmt: ast.ImportFrom, toplevel: bool, tc: bool) -> None:
+        names = tuple((a.name, a.asname) for a in stmt.names)
+        self.facts.imports.append(_record("from", stmt, stmt.level, stmt.module, names, tc))
+        if stmt.level == 0:
+            self._note_library(stmt.module)
+        if not toplevel:
+            return
+        for alias in stmt.names:
+            if alias.name == "*":
+                self.facts.star_imports.append((stmt.level, stmt.module))
+            else:
+                bound = alias.asname or alias.name
+                self.facts.bindings[bound] = (FROM, str(stmt.level), stmt.module or "", alias.name)
+
+    # data-store signals ----------------------------------------------------------
+    def _class_signals(self, cls: ast.ClassDef) -> None:
+        if self.signal is not None:
+            return
+        for base in cls.bases:
+            name = _dotted(base)
+            if name and name.split(".")[-1] in _ORM_BASES:
+                self.signal = f"declares the ORM base `{cls.name}`"
+                return
+        for kw in cls.keywords:
+            if kw.arg == "table" and isinstance(kw.value, ast.Constant) and kw.value.value is True:
+                self.signal = f"declares the table model `{cls.name}`"
+                return
+        for stmt in cls.body:
+            targets: list[ast.expr] = []
+            if isinstance(stmt, ast.Assign):
+                targets = stmt.targets
+            elif isinstance(stmt, ast.AnnAssign):
+                targets = [stmt.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in {"__tablename__", "__table__"}:
+                    self.signal = f"declares `{cls.name}.{target.id}`"
+                    return
+
+    def _data_store_calls(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _dotted(node.func)
+            if name is None:
+                continue
+            parts = name.split(".")
+            last = parts[-1]
+            if last in _ENGINE_BUILDERS:
+                self.signal = f"calls `{name}()`"
+            elif last == "Table" and len(node.args) >= 2:
+                self.signal = "declares a `Table(...)`"
+            elif last in _CONNECTORS and len(parts) >= 2 and parts[-2] in _CONNECTOR_MODULES:
+                self.signal = f"calls `{name}()`"
+            if self.signal is not None:
+                return
+
+    # dynamic imports ----------------------------------------------------------------
+    def _dynamic_imports(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = _dotted(node.func)
+            if name not in {"importlib.import_module", "import_module", "__import__"}:
+                continue
+            first = node.args[0]
+            if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+                continue
+            target: str | None = first.value
+            assert target is not None
+            level = len(target) - len(target.lstrip("."))
+            package = next((k.value for k in node.keywords if k.arg == "package"), None)
+            if level and not (isinstance(package, ast.Constant) and isinstance(package.value, str)):
+                continue  # relative to a package we cannot know statically
+            if level and isinstance(package, ast.Constant) and isinstance(package.value, str):
+                target = _absolutise(target, package.value)
+            if target is None:
+                continue
+            self.facts.imports.append(_record("dynamic", node, 0, None, ((target, None),), False))
+
+
+def _absolutise(relative: str, package: str) -> str | None:
+    level = len(relative) - len(relative.lstrip("."))
+    parts = package.split(".")
+    if level - 1 > len(parts) - 1:
+        return None
+    base = parts[: len(parts) - (level - 1)]
+    rest = relative[level:]
+    return ".".join(base + ([rest] if rest else []))
+
+
+def _record(
+    kind: str,
+    node: ast.stmt | ast.expr,
+    level: int,
+    module: str | None,
+    names: tuple[tuple[str, str | None], ...],
+    tc: bool,
+) -> ImportStmt:
+    return ImportStmt(
+        kind=kind,
+        line=node.lineno,
+        col=node.col_offset,
+        end_line=node.end_lineno or node.lineno,
+        end_col=node.end_col_offset or node.col_offset,
+        level=level,
+        module=module,
+        names=names,
+        type_checking=tc,
+    )
+
+
+def extract(tree: ast.Module, source: bytes) -> FileFacts:
+    """The facts of one parsed file."""
+    return _Extractor().run(tree, source)

@@ -1,0 +1,192 @@
+"""Rule base classes and the per-file context rules ask their questions of.
+
+A rule is a small class: its metadata (code, kebab-case name, message
+template, documentation) is validated when the class is defined. Per-file rules
+either implement `check()` (they work from the file's facts) or `visit_<Node>`
+methods, which the engine runs in one batched traversal of the file's `ast`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar
+
+from arch_lint.config.resolve import Settings
+from arch_lint.findings import Finding
+from arch_lint.index.facts import FileFacts
+from arch_lint.index.layout import Service
+from arch_lint.index.project import ProjectIndex
+
+CODE_RE = re.compile(r"^ARC\d{3}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "How to fix")
+
+
+def doc_sections(doc: str) -> dict[str, str]:
+    """`## Heading` -> body, from a rule's documentation."""
+    sections: dict[str, str] = {}
+    current: str | None = None
+    lines: list[str] = []
+    for line in _dedent(doc).splitlines():
+        if line.startswith("## "):
+            if current is not None:
+                sections[current] = "\n".join(lines).strip()
+            current, lines = line[3:].strip(), []
+        elif current is not None:
+            lines.append(line)
+    if current is not None:
+        sections[current] = "\n".join(lines).strip()
+    return sections
+
+
+def _dedent(doc: str) -> str:
+    first, _, rest = doc.partition("\n")
+    return first.strip() + "\n" + textwrap.dedent(rest)
+
+
+def code_blocks(text: str) -> list[str]:
+    """The ```python blocks of a documentation section."""
+    return [m.group(1) for m in re.finditer(r"```python\n(.*?)```", text, re.S)]
+
+
+class Rule:
+    """Metadata shared by every rule."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    message: ClassVar[str]
+    fix_title: ClassVar[str | None] = None
+    default_on: ClassVar[bool] = True
+    meta: ClassVar[bool] = False
+    """Meta rules (ARC000-ARC002) are produced by the engine or the CLI, not by a visit."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__name__.startswith("_") or cls.__dict__.get("abstract", False):
+            return
+        problems = []
+        if not CODE_RE.match(getattr(cls, "code", "")):
+            problems.append("`code` must look like ARC123")
+        if not NAME_RE.match(getattr(cls, "name", "")):
+            problems.append("`name` must be kebab-case")
+        message = getattr(cls, "message", "")
+        if not message or message.endswith("."):
+            problems.append("`message` must be one clause without a final period")
+        doc = cls.__doc__ or ""
+        sections = doc_sections(doc)
+        missing = [s for s in REQUIRED_SECTIONS if s not in sections]
+        if missing:
+            problems.append(f"docstring lacks sections {missing}")
+        if problems:
+            raise TypeError(f"rule {cls.__name__}: " + "; ".join(problems))
+
+    @classmethod
+    def template_fields(cls) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(cls.message) if f}
+
+    @classmethod
+    def summary(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0]
+
+    @classmethod
+    def documentation(cls) -> str:
+        return _dedent(cls.__doc__ or "").strip()
+
+
+@dataclass
+class FileContext:
+    """What a per-file rule may ask: this file, and the project index."""
+
+    path: str
+    settings: Settings
+    index: ProjectIndex
+    facts: FileFacts
+    source: bytes
+    tree: ast.Module | None = None
+    findings: list[Finding] = field(default_factory=list)
+    used_allow: set[int] = field(default_factory=set)
+    memo: dict[str, Any] = field(default_factory=dict)
+    """Per-file results shared between rules (e.g. the import verdicts)."""
+
+    @cached_property
+    def service(self) -> Service | None:
+        return self.index.service_of(self.path)
+
+    @cached_property
+    def module(self) -> str:
+        return self.index.module_of(self.path) or self.path
+
+    @cached_property
+    def lines(self) -> list[str]:
+        from arch_lint.engine.text import decode
+
+        return decode(self.source).splitlines()
+
+    def char_col(self, line: int, byte_col: int) -> int:
+        """0-based character column of a 0-based UTF-8 byte offset on a 1-based line."""
+        if not 1 <= line <= len(self.lines):
+            return byte_col
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+
+class FileRule(Rule):
+    """A rule that looks at one file at a time (it may ask the project index)."""
+
+    abstract: ClassVar[bool] = True
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+
+    def check(self) -> None:
+        """Work from the file's facts; visitors are the other way in."""
+
+    def report(
+        self,
+        line: int,
+        col: int,
+        end_line: int,
+        end_col: int,
+        fields: Mapping[str, str],
+        *,
+        byte_cols: bool = True,
+        fixable: bool = False,
+    ) -> None:
+        """Report a finding; `col`/`end_col` are 0-based (bytes unless `byte_cols=False`)."""
+        ctx = self.ctx
+        if byte_cols:
+            col, end_col = ctx.char_col(line, col), ctx.char_col(end_line, end_col)
+        ctx.findings.append(
+            Finding(
+                code=self.code,
+                name=self.name,
+                message=self.message.format(**fields),
+                path=ctx.path,
+                line=line,
+                column=col + 1,
+                end_line=end_line,
+                end_column=end_col + 1,
+                service=ctx.service.name if ctx.service else None,
+                fixable=fixable,
+            )
+        )
+
+    def report_node(self, node: ast.stmt | ast.expr, **fields: str) -> None:
+        end_line = node.end_lineno or node.lineno
+        end_col = node.end_col_offset or node.col_offset
+        self.report(node.lineno, node.col_offset, end_line, end_col, fields)
+
+
+class MetaRule(Rule):
+    """A rule whose findings the engine or the CLI produces (ARC000-ARC002)."""
+
+    abstract: ClassVar[bool] = True
+    meta: ClassVar[bool] = True
