@@ -24,9 +24,48 @@ if TYPE_CHECKING:
     Spec = pathspec.PathSpec[Any]
 
 
-def matcher(patterns: list[str] | tuple[str, ...]) -> Spec:
+_FACTORY = "gitignore" if "gitignore" in pathspec.util._registered_patterns else "gitwildmatch"
+
+
+class Matcher:
+    """Gitignore-style globs over relative posix paths.
+
+    As in git, a pattern that matches a directory matches everything below it
+    (`services/orders/generated` excludes the files in that folder).
+    """
+
+    __slots__ = ("_spec", "patterns")
+
+    def __init__(self, patterns: list[str] | tuple[str, ...]) -> None:
+        self.patterns = tuple(p for p in patterns if p.strip())
+        self._spec: Spec = pathspec.PathSpec.from_lines(_FACTORY, self.patterns)
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def match_file(self, path: str) -> bool:
+        if not self.patterns:
+            return False
+        spec = self._spec
+        if spec.match_file(path):
+            return True
+        cut = path.rfind("/")
+        while cut > 0:
+            folder = path[:cut]
+            if spec.match_file(folder + "/") or spec.match_file(folder):
+                return True
+            cut = path.rfind("/", 0, cut)
+        return False
+
+    def match_dir(self, folder: str) -> bool:
+        return bool(self.patterns) and (
+            self._spec.match_file(folder) or self._spec.match_file(folder + "/")
+        )
+
+
+def matcher(patterns: list[str] | tuple[str, ...]) -> Matcher:
     """A gitignore-style matcher for relative posix paths."""
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return Matcher(patterns)
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:

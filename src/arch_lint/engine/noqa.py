@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from arch_lint.engine.text import decode
 
 NOQA_RE = re.compile(
-    r"#\s*noqa"
+    r"# noqa"
     r"(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?"
     r"(?P<reason>\s+--\s+.*)?",
     re.IGNORECASE,
@@ -68,8 +68,7 @@ def _logical_ranges(tokens: list[tokenize.TokenInfo]) -> list[tuple[int, int]]:
     for tok in tokens:
         if start is None and tok.type not in {tokenize.NL, tokenize.COMMENT, tokenize.ENCODING}:
             start = tok.start[0]
-        ends = tok.type == tokenize.NEWLINE or (tok.type == tokenize.NL and tok.start[0] == start)
-        if ends and start is not None:
+        if tok.type == tokenize.NEWLINE and start is not None:
             ranges.append((start, tok.end[0]))
             start = None
     return ranges

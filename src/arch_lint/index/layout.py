@@ -19,7 +19,7 @@ from arch_lint.config.load import git_ls_files
 from arch_lint.config.resolve import Settings, matcher
 
 if TYPE_CHECKING:
-    from arch_lint.config.resolve import Spec
+    from arch_lint.config.resolve import Matcher
 
 # Directories never read, not even for project facts: environments, caches and
 # build output hold copies of packages that would shadow the real modules.
@@ -118,19 +118,19 @@ class Layout:
 
     # matchers ---------------------------------------------------------------------
     @cached_property
-    def _services_spec(self) -> Spec:
+    def _services_spec(self) -> Matcher:
         return matcher([p.rstrip("/") for p in self.settings.model.services])
 
     @cached_property
-    def _data_layer_spec(self) -> Spec:
+    def _data_layer_spec(self) -> Matcher:
         return matcher(self.settings.model.data_layer)
 
     @cached_property
-    def _public_spec(self) -> Spec:
+    def _public_spec(self) -> Matcher:
         return matcher(self.settings.model.public)
 
     @cached_property
-    def _exclude_spec(self) -> Spec:
+    def _exclude_spec(self) -> Matcher:
         cfg = self.settings.model
         return matcher([*cfg.exclude, *cfg.extend_exclude])
 
@@ -180,7 +180,7 @@ class Layout:
                 folder = "/".join(parts[:depth])
                 if folder in seen_dirs:
                     break
-                if spec.match_file(folder) and not self._is_shared(folder + "/x.py"):
+                if spec.match_dir(folder) and not self._is_shared(folder + "/x.py"):
                     seen_dirs.add(folder)
                     break
         names: dict[str, int] = {}
@@ -213,16 +213,31 @@ class Layout:
                     return service
         return service
 
-    def _within(self, path: str, service: Service) -> str:
-        return path[len(service.path) + 1 :]
+    def _within(self, path: str, service: Service) -> tuple[str, ...]:
+        """`path` relative to its service folder and, for a service with its own
+        source root (`services/billing/src/billing/…`, `services/order-api/app/…`),
+        also relative to the service's top-level package, so that `db/**` means
+        the same in every layout."""
+        rel = path[len(service.path) + 1 :]
+        root = self.root_of(path)
+        if root is not None and (root == service.path or root.startswith(service.path + "/")):
+            inner = path[len(root) + 1 :]
+            _, sep, below_package = inner.partition("/")
+            if sep:
+                return (rel, below_package)
+        return (rel,)
 
     def is_data_layer_path(self, path: str) -> bool:
         service = self.service_of(path)
-        return service is not None and self._data_layer_spec.match_file(self._within(path, service))
+        return service is not None and any(
+            self._data_layer_spec.match_file(rel) for rel in self._within(path, service)
+        )
 
     def is_public(self, path: str) -> bool:
         service = self.service_of(path)
-        return service is not None and self._public_spec.match_file(self._within(path, service))
+        return service is not None and any(
+            self._public_spec.match_file(rel) for rel in self._within(path, service)
+        )
 
     def _is_shared(self, path: str) -> bool:
         return any(
@@ -266,7 +281,7 @@ class Layout:
         dirs = self._all_dirs()
         for i, pattern in enumerate(cfg.services):
             spec = matcher([pattern.rstrip("/")])
-            if not any(spec.match_file(d) for d in dirs):
+            if not any(spec.match_dir(d) for d in dirs):
                 how = "" if "services" in explicit else " (the default)"
                 self.problems.append(
                     Problem(
@@ -290,7 +305,7 @@ class Layout:
             prefix = entry.strip("/")
             prefix = "" if prefix in {"", "."} else prefix
             if any(ch in prefix for ch in "*?["):
-                roots = [r for r in self.source_roots if matcher([prefix]).match_file(r)]
+                roots = [r for r in self.source_roots if matcher([prefix]).match_dir(r)]
             else:
                 roots = [prefix]
             if not any(

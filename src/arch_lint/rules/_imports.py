@@ -15,7 +15,7 @@ from arch_lint.config.model import AllowEntry
 from arch_lint.config.resolve import matcher
 
 if TYPE_CHECKING:
-    from arch_lint.config.resolve import Spec
+    from arch_lint.config.resolve import Matcher
 from arch_lint.index.facts import ImportStmt
 from arch_lint.index.project import Target
 from arch_lint.rules._base import FileContext
@@ -36,7 +36,7 @@ class Verdict:
 
 
 @lru_cache(maxsize=64)
-def _from_spec(pattern: str) -> Spec:
+def _from_spec(pattern: str) -> Matcher:
     return matcher([pattern])
 
 
