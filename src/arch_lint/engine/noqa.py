@@ -1,8 +1,10 @@
 """`# noqa` comments, mapped to lines the way flake8 maps them.
 
-A comment applies to every physical line of the logical line it stands on (a
-multi-line import can carry its `# noqa` on any of its lines), so the CLI
-suppresses exactly what flake8 does.
+The CLI suppresses exactly what flake8 does: a comment applies to its own line
+and, where a token spans lines (a multi-line string), to every line of it. A
+finding sits on a statement's first line, so a multi-line import carries its
+`# noqa` on its first line. One difference, on purpose: only real comments
+count (flake8 also honours `# noqa` inside a string literal).
 """
 
 from __future__ import annotations
@@ -63,14 +65,19 @@ class NoqaMap:
 
 
 def _logical_ranges(tokens: list[tokenize.TokenInfo]) -> list[tuple[int, int]]:
+    """Line ranges that share one `noqa`, exactly as flake8 builds them: a range
+    ends at every NL or NEWLINE token, so only tokens that span lines (a
+    multi-line string) join lines; a parenthesised import is one range a line."""
     ranges = []
-    start = None
+    low, high = None, -1
     for tok in tokens:
-        if start is None and tok.type not in {tokenize.NL, tokenize.COMMENT, tokenize.ENCODING}:
-            start = tok.start[0]
-        if tok.type == tokenize.NEWLINE and start is not None:
-            ranges.append((start, tok.end[0]))
-            start = None
+        if tok.type in {tokenize.ENDMARKER, tokenize.DEDENT}:
+            continue
+        low = tok.start[0] if low is None else min(low, tok.start[0])
+        high = max(high, tok.end[0])
+        if tok.type in {tokenize.NL, tokenize.NEWLINE}:
+            ranges.append((low, high))
+            low, high = None, -1
     return ranges
 
 

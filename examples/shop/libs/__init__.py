@@ -1,0 +1,1 @@
+"""In-house libraries used by several services."""

@@ -1,0 +1,1 @@
+"""Notifications service: order confirmations and payment receipts by email."""

@@ -1,0 +1,1 @@
+"""Orders service: checkout, order lifecycle and order history."""

@@ -1,0 +1,3 @@
+from .order_repository import OrderRepository
+
+__all__ = ["OrderRepository"]

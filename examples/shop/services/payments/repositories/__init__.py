@@ -1,0 +1,3 @@
+from .payment_repository import PaymentRepository
+
+__all__ = ["PaymentRepository"]

@@ -1,0 +1,1 @@
+"""Reports service: sales figures for the back office, read from the orders read replica."""
