@@ -132,11 +132,7 @@ class ArchLintPlugin:
         source = "".join(self.lines).encode("utf-8")
         indexed = state.built.sources.get(path)
         facts = engine.index.facts.get(path)
-        if (
-            facts is None
-            or indexed is None
-            or (indexed.digest != content_hash(source) and indexed.source != source)
-        ):
+        if facts is None or indexed is None or indexed.digest != content_hash(source):
             facts = extract(self.tree, source)  # an unsaved buffer, or a file not indexed
         result = engine.check_file(path, source, facts, self.tree, None)
         for finding in result.findings:

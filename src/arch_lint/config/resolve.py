@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,36 +32,53 @@ class Matcher:
     """Gitignore-style globs over relative posix paths.
 
     As in git, a pattern that matches a directory matches everything below it
-    (`services/orders/generated` excludes the files in that folder).
+    (`services/orders/generated` excludes the files in that folder). Patterns
+    without negations are joined into one regular expression, and folder
+    verdicts are memoised: the matcher runs for every file of every run.
     """
 
-    __slots__ = ("_spec", "patterns")
+    __slots__ = ("_dirs", "_regex", "_spec", "patterns")
 
     def __init__(self, patterns: list[str] | tuple[str, ...]) -> None:
         self.patterns = tuple(p for p in patterns if p.strip())
         self._spec: Spec = pathspec.PathSpec.from_lines(_FACTORY, self.patterns)
+        compiled = [getattr(p, "regex", None) for p in self._spec.patterns]
+        plain = all(getattr(p, "include", None) is True for p in self._spec.patterns)
+        self._regex: re.Pattern[str] | None = None
+        if plain and compiled and all(isinstance(r, re.Pattern) for r in compiled):
+            self._regex = re.compile("|".join(f"(?:{r.pattern})" for r in compiled if r))
+        self._dirs: dict[str, bool] = {}
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
+    def _match(self, path: str) -> bool:
+        if self._regex is not None:
+            return self._regex.match(path) is not None
+        return self._spec.match_file(path)
+
     def match_file(self, path: str) -> bool:
         if not self.patterns:
             return False
-        spec = self._spec
-        if spec.match_file(path):
+        if self._match(path):
             return True
         cut = path.rfind("/")
-        while cut > 0:
-            folder = path[:cut]
-            if spec.match_file(folder + "/") or spec.match_file(folder):
-                return True
-            cut = path.rfind("/", 0, cut)
-        return False
+        return cut > 0 and self._folder(path[:cut])
+
+    def _folder(self, folder: str) -> bool:
+        known = self._dirs.get(folder)
+        if known is None:
+            cut = folder.rfind("/")
+            known = (
+                self._match(folder + "/")
+                or self._match(folder)
+                or (cut > 0 and self._folder(folder[:cut]))
+            )
+            self._dirs[folder] = known
+        return known
 
     def match_dir(self, folder: str) -> bool:
-        return bool(self.patterns) and (
-            self._spec.match_file(folder) or self._spec.match_file(folder + "/")
-        )
+        return bool(self.patterns) and (self._match(folder) or self._match(folder + "/"))
 
 
 def matcher(patterns: list[str] | tuple[str, ...]) -> Matcher:

@@ -1,4 +1,10 @@
-"""Build the project index: list, hash, parse what changed, extract facts."""
+"""Build the project index: list, hash, parse what changed, extract facts.
+
+A warm run reads as little as it can: a file whose size and modification time
+match its cache entry (and was not modified within a second of the cache being
+written: git's "racy" rule) keeps its recorded content hash without being read;
+facts are decoded from the cache only when a rule asks for them.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,18 @@ import gc
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.cache import Cache
 from arch_lint.index.facts import FileFacts, extract
 from arch_lint.index.layout import Layout
 from arch_lint.index.project import ProjectIndex
+
+RACY_NS = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +35,23 @@ class SyntaxProblem:
     message: str
 
 
-@dataclass(slots=True)
 class SourceFile:
-    path: str
-    source: bytes
-    digest: str
-    error: SyntaxProblem | None = None
-    tree: ast.Module | None = None
+    """One file of the project: its content hash, and its bytes when read."""
+
+    __slots__ = ("_source", "digest", "path", "root", "tree")
+
+    def __init__(self, root: Path, path: str, digest: str, source: bytes | None) -> None:
+        self.root = root
+        self.path = path
+        self.digest = digest
+        self._source = source
+        self.tree: ast.Module | None = None
+
+    @property
+    def source(self) -> bytes:
+        if self._source is None:
+            self._source = (self.root / self.path).read_bytes()
+        return self._source
 
 
 def content_hash(source: bytes) -> str:
@@ -51,12 +70,37 @@ def parse(source: bytes, filename: str) -> tuple[ast.Module | None, SyntaxProble
         return None, SyntaxProblem(1, 1, "too deeply nested to parse")
 
 
-def _analyse(args: tuple[str, bytes]) -> tuple[str, list[object] | None, list[object] | None]:
-    path, source = args
-    tree, error = parse(source, path)
-    facts = extract(tree, source).to_json() if tree is not None else None
-    err = [error.line, error.col, error.message] if error is not None else None
-    return path, facts, err
+class FactsTable(Mapping[str, FileFacts]):
+    """Facts by path, decoded from their cached JSON on first use."""
+
+    def __init__(self) -> None:
+        self._raw: dict[str, Any] = {}
+        self._decoded: dict[str, FileFacts] = {}
+
+    def put(self, path: str, facts: FileFacts) -> None:
+        self._decoded[path] = facts
+        self._raw[path] = None
+
+    def put_raw(self, path: str, raw: Any) -> None:
+        self._raw[path] = raw
+        self._decoded.pop(path, None)
+
+    def __getitem__(self, path: str) -> FileFacts:
+        facts = self._decoded.get(path)
+        if facts is None:
+            raw = self._raw[path]  # KeyError for unknown paths, as a Mapping should
+            facts = FileFacts.from_json(raw) if raw is not None else FileFacts()
+            self._decoded[path] = facts
+        return facts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._raw
 
 
 @dataclass
@@ -67,14 +111,14 @@ class BuiltIndex:
     errors: dict[str, SyntaxProblem]
 
 
-def _read(root: Path, paths: Iterable[str]) -> dict[str, bytes]:
-    out = {}
-    for path in paths:
-        try:
-            out[path] = (root / path).read_bytes()
-        except OSError:
-            continue  # vanished between listing and reading
-    return out
+def _analyse(args: tuple[str, bytes]) -> tuple[str, Any, Any, str]:
+    path, source = args
+    tree, error = parse(source, path)
+    if tree is None:
+        assert error is not None
+        return path, None, [error.line, error.col, error.message], FileFacts().interface_hash()
+    facts = extract(tree, source)
+    return path, facts.to_json(), None, facts.interface_hash()
 
 
 def build(
@@ -93,28 +137,47 @@ def build(
     editor's unsaved buffer).
     """
     layout = layout or Layout.scan(settings)
-    cache = Cache(settings.root, enabled=use_cache)
-    raw = _read(settings.root, layout.files)
-    if overrides:
-        raw.update(overrides)
-    facts: dict[str, FileFacts] = {}
+    root = settings.root
+    cache = Cache(root, enabled=use_cache)
+    overrides = overrides or {}
+    facts = FactsTable()
+    hashes: dict[str, str] = {}
     sources: dict[str, SourceFile] = {}
     errors: dict[str, SyntaxProblem] = {}
     todo: list[tuple[str, bytes]] = []
-    for path, source in raw.items():
-        digest = content_hash(source)
-        sources[path] = SourceFile(path, source, digest)
+    racy_after = cache.written_ns - RACY_NS
+    for path in layout.files:
         entry = cache.files.get(path)
-        if entry is not None and entry[0] == digest and path not in keep_trees:
+        source: bytes | None = overrides.get(path)
+        if source is None:
             try:
-                if entry[2] is not None:
-                    errors[path] = SyntaxProblem(*entry[2])
-                    facts[path] = FileFacts()
-                else:
-                    facts[path] = FileFacts.from_json(entry[1])
+                stat = os.stat(root / path)
+            except OSError:
+                continue  # vanished between listing and reading
+            stamp = [stat.st_mtime_ns, stat.st_size]
+            if (
+                entry is not None
+                and entry[3:5] == stamp
+                and stat.st_mtime_ns < racy_after
+                and path not in keep_trees
+            ):
+                _reuse(path, entry, facts, hashes, errors)
+                sources[path] = SourceFile(root, path, entry[0], None)
                 continue
-            except (TypeError, ValueError, KeyError, IndexError):
-                pass  # a damaged entry: analyse the file again
+            try:
+                source = (root / path).read_bytes()
+            except OSError:
+                continue
+        else:
+            stamp = [0, -1]
+        digest = content_hash(source)
+        sources[path] = SourceFile(root, path, digest, source)
+        if entry is not None and entry[0] == digest and path not in keep_trees:
+            _reuse(path, entry, facts, hashes, errors)
+            if entry[3:5] != stamp:
+                entry[3:5] = stamp
+                cache.dirty = True
+            continue
         todo.append((path, source))
 
     gc_was_enabled = gc.isenabled()
@@ -122,48 +185,61 @@ def build(
     try:
         if jobs <= 0:  # auto: processes only pay off for a cold run of a large tree
             jobs = min(os.cpu_count() or 1, 8) if len(todo) >= 400 else 1
-        if jobs > 1 and len(todo) > 50:
-            results = _parallel(todo, jobs, keep_trees)
+        if jobs > 1 and len(todo) > 50 and not keep_trees:
+            results = _parallel(todo, jobs)
         else:
             results = []
             for path, source in todo:
                 tree, error = parse(source, path)
-                if tree is not None:
-                    facts[path] = extract(tree, source)
-                    if path in keep_trees:
-                        sources[path].tree = tree
-                    cache.files[path] = [sources[path].digest, facts[path].to_json(), None]
-                else:
+                if tree is None:
                     assert error is not None
-                    errors[path] = error
-                    facts[path] = FileFacts()
-                    cache.files[path] = [sources[path].digest, None, _err_json(error)]
-                cache.dirty = True
-        for path, facts_json, err in results:
+                    results.append((path, None, [error.line, error.col, error.message], ""))
+                    continue
+                extracted = extract(tree, source)
+                facts.put(path, extracted)
+                if path in keep_trees:
+                    sources[path].tree = tree
+                results.append((path, extracted, None, extracted.interface_hash()))
+        for path, facts_data, err, iface in results:
             if err is not None:
-                errors[path] = SyntaxProblem(*err)  # type: ignore[arg-type]
-                facts[path] = FileFacts()
+                errors[path] = SyntaxProblem(*err)
+                facts.put(path, FileFacts())
+                iface = FileFacts().interface_hash()
+            elif isinstance(facts_data, FileFacts):
+                facts_data = facts_data.to_json()
             else:
-                facts[path] = FileFacts.from_json(facts_json)  # type: ignore[arg-type]
-            cache.files[path] = [sources[path].digest, facts_json, err]
-            cache.dirty = True
+                facts.put_raw(path, facts_data)
+            hashes[path] = iface
+            if path not in overrides:
+                stat = os.stat(root / path)
+                stamp = [stat.st_mtime_ns, stat.st_size]
+                cache.files[path] = [sources[path].digest, facts_data, err, *stamp, iface]
+                cache.dirty = True
     finally:
         if gc_was_enabled:
             gc.enable()
-    for stale in set(cache.files) - set(raw):
+    for stale in set(cache.files) - set(sources):
         del cache.files[stale]
         cache.dirty = True
-    return BuiltIndex(ProjectIndex(layout, facts), cache, sources, errors)
+    return BuiltIndex(ProjectIndex(layout, facts, hashes), cache, sources, errors)
 
 
-def _err_json(error: SyntaxProblem) -> list[object]:
-    return [error.line, error.col, error.message]
+def _reuse(
+    path: str,
+    entry: list[Any],
+    facts: FactsTable,
+    hashes: dict[str, str],
+    errors: dict[str, SyntaxProblem],
+) -> None:
+    if entry[2] is not None:
+        errors[path] = SyntaxProblem(*entry[2])
+        facts.put(path, FileFacts())
+    else:
+        facts.put_raw(path, entry[1])
+    hashes[path] = entry[5]
 
 
-def _parallel(
-    todo: list[tuple[str, bytes]], jobs: int, keep_trees: frozenset[str]
-) -> list[tuple[str, list[object] | None, list[object] | None]]:
-    del keep_trees  # trees do not cross processes; the engine re-parses if it must
+def _parallel(todo: list[tuple[str, bytes]], jobs: int) -> list[tuple[str, Any, Any, str]]:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     chunk = max(1, len(todo) // (jobs * 8))

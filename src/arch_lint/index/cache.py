@@ -20,8 +20,9 @@ from arch_lint import __version__
 from arch_lint.index.facts import FACTS_VERSION
 
 CACHE_DIR = ".arch_lint_cache"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _FILE = "index.json"
+_ENTRY = 6
 
 
 def _stamp() -> list[Any]:
@@ -35,7 +36,10 @@ class Cache:
         self.dir = root / CACHE_DIR
         self.enabled = enabled
         self.files: dict[str, list[Any]] = {}
-        """path -> [content hash, facts json | None, syntax error | None]"""
+        """path -> [content hash, facts json | None, syntax error | None,
+        mtime_ns, size, interface hash]"""
+        self.written_ns = 0
+        """When the cache file was last written (its mtime), 0 if there is none."""
         self.findings_key: str = ""
         self.findings: dict[str, list[Any]] = {}
         """path -> [content hash, [finding dicts], [used allow indices]]"""
@@ -45,7 +49,9 @@ class Cache:
 
     def _load(self) -> None:
         try:
-            doc = json.loads((self.dir / _FILE).read_bytes())
+            path = self.dir / _FILE
+            written = path.stat().st_mtime_ns
+            doc = json.loads(path.read_bytes())
         except (OSError, ValueError):
             return
         try:
@@ -54,7 +60,10 @@ class Cache:
             files, findings = doc["files"], doc["findings"]
             if not isinstance(files, dict) or not isinstance(findings, dict):
                 return
+            if not all(isinstance(e, list) and len(e) == _ENTRY for e in files.values()):
+                return
             self.files = files
+            self.written_ns = written
             self.findings_key = str(findings["key"])
             self.findings = findings["files"]
         except (KeyError, TypeError):

@@ -8,6 +8,7 @@ which service owns a file, whether it is part of a data layer.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -32,9 +33,15 @@ class Target:
 class ProjectIndex:
     """Whole-project facts, shared by every rule of a run."""
 
-    def __init__(self, layout: Layout, facts: dict[str, FileFacts]) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        facts: Mapping[str, FileFacts],
+        interface_hashes: Mapping[str, str] | None = None,
+    ) -> None:
         self.layout = layout
         self.facts = facts
+        self._interface_hashes = interface_hashes or {}
         self._follow_memo: dict[tuple[str, str], str | None] = {}
 
     # identity ---------------------------------------------------------------------------
@@ -44,8 +51,9 @@ class ProjectIndex:
         h = hashlib.blake2b(digest_size=16)
         h.update(self.layout.settings.fingerprint.encode())
         for path in sorted(self.facts):
+            known = self._interface_hashes.get(path)
             h.update(path.encode())
-            h.update(self.facts[path].interface_hash().encode())
+            h.update((known or self.facts[path].interface_hash()).encode())
         return h.hexdigest()
 
     # modules ----------------------------------------------------------------------------
