@@ -16,6 +16,7 @@ from pathlib import Path
 from arch_lint import __version__
 from arch_lint.config import ConfigError, Settings, load_settings
 from arch_lint.config.load import key_line
+from arch_lint.config.model import check_code
 from arch_lint.engine.run import run
 from arch_lint.index.layout import Layout
 from arch_lint.index.project import ProjectIndex
@@ -33,8 +34,10 @@ class UsageError(Exception):
 def _codes(value: str) -> list[str]:
     codes = [c.strip().upper() for c in value.split(",") if c.strip()]
     for code in codes:
-        if not ((code.startswith("ARC") and code[3:].isdigit()) or code == "ARC"):
-            raise argparse.ArgumentTypeError(f"`{code}` is not an arch-lint code or prefix")
+        try:
+            check_code(code)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     return codes
 
 
@@ -143,8 +146,9 @@ def _check(args: argparse.Namespace) -> int:
         for problem in layout.problems:
             text = settings.config_text
             line = key_line(text, _key_path(problem.key)) if text else 1
+            where = f"{_config_shown(settings)}:{line}:1:" if text else "arch-lint:"
             print(
-                f"{_config_shown(settings)}:{line}:1: {ConfigurationMatchesNothing.code} "
+                f"{where} {ConfigurationMatchesNothing.code} "
                 + ConfigurationMatchesNothing.message.format(
                     key=problem.key, problem=problem.message
                 ),

@@ -257,11 +257,13 @@ def run(
         entry = cache.findings.get(path)
         if entry is not None and entry[0] == src.digest:
             try:
-                findings.extend(Finding.model_validate(f) for f in entry[1])
-                used_allow.update(int(i) for i in entry[2])
+                cached = [Finding.model_validate(f) for f in entry[1]]
+            except ValueError:  # pydantic's ValidationError: a damaged entry
+                cached = None
+            if cached is not None:
+                findings.extend(cached)
+                used_allow.update(entry[2])
                 continue
-            except (ValueError, TypeError):
-                pass
         tree = src.tree
         if tree is None and wants_tree and path not in built.errors:
             tree, _ = parse(src.source, path)

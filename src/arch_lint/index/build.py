@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from arch_lint.config.resolve import Settings
+from arch_lint.engine.text import decode
 from arch_lint.index.cache import Cache
 from arch_lint.index.facts import FileFacts, extract
 from arch_lint.index.layout import Layout
@@ -63,17 +64,28 @@ def parse(source: bytes, filename: str) -> tuple[ast.Module | None, SyntaxProble
     try:
         return ast.parse(source, filename=filename), None
     except SyntaxError as exc:
-        return None, SyntaxProblem(exc.lineno or 1, exc.offset or 1, exc.msg)
+        line = exc.lineno or 1
+        return None, SyntaxProblem(line, _char_offset(source, line, exc.offset or 1), exc.msg)
     except (ValueError, UnicodeDecodeError) as exc:  # NUL bytes, undecodable source
         return None, SyntaxProblem(1, 1, str(exc).splitlines()[0])
     except RecursionError:
         return None, SyntaxProblem(1, 1, "too deeply nested to parse")
 
 
+def _char_offset(source: bytes, line: int, byte_offset: int) -> int:
+    """The parser's 1-based offset counts UTF-8 bytes; findings count characters."""
+    lines = decode(source).splitlines()
+    if not 1 <= line <= len(lines):
+        return byte_offset
+    encoded = lines[line - 1].encode("utf-8", "surrogatepass")
+    return len(encoded[: max(byte_offset - 1, 0)].decode("utf-8", "replace")) + 1
+
+
 class FactsTable(Mapping[str, FileFacts]):
     """Facts by path, decoded from their cached JSON on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self._root = root
         self._raw: dict[str, Any] = {}
         self._decoded: dict[str, FileFacts] = {}
 
@@ -89,9 +101,20 @@ class FactsTable(Mapping[str, FileFacts]):
         facts = self._decoded.get(path)
         if facts is None:
             raw = self._raw[path]  # KeyError for unknown paths, as a Mapping should
-            facts = FileFacts.from_json(raw) if raw is not None else FileFacts()
+            try:
+                facts = FileFacts.from_json(raw) if raw is not None else FileFacts()
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+                facts = self._reanalyse(path)  # a damaged cache entry
             self._decoded[path] = facts
         return facts
+
+    def _reanalyse(self, path: str) -> FileFacts:
+        try:
+            source = (self._root / path).read_bytes()
+        except OSError:
+            return FileFacts()
+        tree, _ = parse(source, path)
+        return extract(tree, source) if tree is not None else FileFacts()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
@@ -140,7 +163,7 @@ def build(
     root = settings.root
     cache = Cache(root, enabled=use_cache)
     overrides = overrides or {}
-    facts = FactsTable()
+    facts = FactsTable(root)
     hashes: dict[str, str] = {}
     sources: dict[str, SourceFile] = {}
     errors: dict[str, SyntaxProblem] = {}

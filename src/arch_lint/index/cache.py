@@ -29,6 +29,41 @@ def _stamp() -> list[Any]:
     return [CACHE_FORMAT, __version__, FACTS_VERSION]
 
 
+def _file_entry_ok(entry: Any) -> bool:
+    """[hash, facts | None, [line, col, message] | None, mtime_ns, size, interface hash]"""
+    if not (isinstance(entry, list) and len(entry) == _ENTRY):
+        return False
+    digest, facts, err, mtime, size, iface = entry
+    err_ok = err is None or (
+        isinstance(err, list)
+        and len(err) == 3
+        and isinstance(err[0], int)
+        and isinstance(err[1], int)
+        and isinstance(err[2], str)
+    )
+    return (
+        isinstance(digest, str)
+        and (facts is None or isinstance(facts, list))
+        and err_ok
+        and isinstance(mtime, int)
+        and isinstance(size, int)
+        and isinstance(iface, str)
+    )
+
+
+def _findings_entry_ok(entry: Any) -> bool:
+    """[hash, [finding dicts], [used allow indices]]"""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 3
+        and isinstance(entry[0], str)
+        and isinstance(entry[1], list)
+        and all(isinstance(f, dict) for f in entry[1])
+        and isinstance(entry[2], list)
+        and all(isinstance(i, int) for i in entry[2])
+    )
+
+
 class Cache:
     """Load-modify-store of one JSON document."""
 
@@ -60,12 +95,12 @@ class Cache:
             files, findings = doc["files"], doc["findings"]
             if not isinstance(files, dict) or not isinstance(findings, dict):
                 return
-            if not all(isinstance(e, list) and len(e) == _ENTRY for e in files.values()):
-                return
-            self.files = files
+            self.files = {p: e for p, e in files.items() if _file_entry_ok(e)}
             self.written_ns = written
-            self.findings_key = str(findings["key"])
-            self.findings = findings["files"]
+            found = findings["files"]
+            if isinstance(found, dict):
+                self.findings_key = str(findings["key"])
+                self.findings = {p: e for p, e in found.items() if _findings_entry_ok(e)}
         except (KeyError, TypeError):
             self.files, self.findings_key, self.findings = {}, "", {}
 

@@ -1,0 +1,502 @@
+"""The on-disk cache (SPEC §2): a warm run gives exactly the findings of a cold one."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import arch_lint_command, base_files, make_repo, run_cli
+
+CACHE = ".arch_lint_cache"
+INDEX = f"{CACHE}/index.json"
+
+
+def age_files(root: Path, seconds: int = 100) -> None:
+    """Backdate every file so that a warm run may trust size and mtime (no re-read)."""
+    when = time.time_ns() - seconds * 1_000_000_000
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(when, when))
+
+
+@pytest.fixture(params=["fresh", "aged"])
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+    """The base monorepo as the current directory.
+
+    "fresh": files written just now (within the racy window of the cache, so a warm
+    run re-reads and hashes them); "aged": files written long before the cache, so a
+    warm run takes the size-and-mtime shortcut.
+    """
+    make_repo(tmp_path, base_files())
+    if request.param == "aged":
+        age_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check_json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
+    result = run_cli(capsys, "check", "--format", "json", *args)
+    assert result.code in (0, 1), result.err
+    assert result.err == ""
+    return result.json()
+
+
+def cold_json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
+    return check_json(capsys, "--no-cache", *args)
+
+
+def codes(findings: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(f["path"], f["code"]) for f in findings]
+
+
+BASE_FINDINGS = [
+    ("services/orders/api.py", "ARC101"),
+    ("services/orders/checkout.py", "ARC102"),
+]
+
+
+# --- warm == cold ----------------------------------------------------------------------------
+
+
+def test_warm_run_gives_exactly_the_findings_of_the_cold_one(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cold = check_json(capsys)
+    assert (repo / INDEX).is_file()
+    assert codes(cold) == BASE_FINDINGS
+    warm = check_json(capsys)
+    assert warm == cold
+    text_cold = run_cli(capsys, "check", "--no-cache").out
+    text_warm = run_cli(capsys, "check").out
+    assert text_warm == text_cold
+
+
+def test_warm_run_parses_nothing(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = check_json(capsys)
+    import arch_lint.engine.run as engine_run
+    import arch_lint.index.build as index_build
+
+    def refuse(source: bytes, filename: str) -> Any:
+        raise AssertionError(f"{filename} parsed again on a warm run")
+
+    monkeypatch.setattr(index_build, "parse", refuse)
+    monkeypatch.setattr(engine_run, "parse", refuse)
+    assert check_json(capsys) == cold
+
+
+def test_one_changed_file_is_the_only_one_parsed_again(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_json(capsys)
+    import arch_lint.index.build as index_build
+
+    parsed: list[str] = []
+    real = index_build.parse
+
+    def counting(source: bytes, filename: str) -> Any:
+        parsed.append(filename)
+        return real(source, filename)
+
+    monkeypatch.setattr(index_build, "parse", counting)
+    (repo / "services/orders/clean.py").write_text("X = 2\n", encoding="utf-8")
+    check_json(capsys)
+    assert parsed == ["services/orders/clean.py"]
+
+
+def test_changed_file_content_is_seen_on_a_warm_run(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+    clean = repo / "services/orders/clean.py"
+    clean.write_text(
+        clean.read_text(encoding="utf-8")
+        + "from services.payments.models_db import Payment as P\n",
+        encoding="utf-8",
+    )
+    warm = check_json(capsys)
+    assert codes(warm) == [
+        ("services/orders/api.py", "ARC101"),
+        ("services/orders/checkout.py", "ARC102"),
+        ("services/orders/clean.py", "ARC101"),
+    ]
+    assert warm[2]["line"] == 4
+    assert warm == cold_json(capsys)
+
+
+def test_same_size_edit_with_the_recorded_mtime_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """git's racy case: a file rewritten (same size, same mtime) as the cache was written."""
+    make_repo(tmp_path, base_files())
+    monkeypatch.chdir(tmp_path)
+    clean = tmp_path / "services/orders/clean.py"
+    before = clean.read_bytes()
+    after = b"from services.payments.models_db import Payment\n"
+    after = after + b"#" * (len(before) - len(after) - 1) + b"\n"
+    assert len(after) == len(before)
+    os.utime(clean)  # modified "now": just before the cache is written
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+    recorded = clean.stat().st_mtime_ns
+    written = (tmp_path / INDEX).stat().st_mtime_ns
+    if written - recorded >= 1_000_000_000:
+        pytest.skip("the cold run took too long to leave the file in the racy window")
+    clean.write_bytes(after)
+    os.utime(clean, ns=(recorded, recorded))
+    assert ("services/orders/clean.py", "ARC101") in codes(check_json(capsys))
+
+
+def test_change_in_another_file_updates_findings_of_an_unchanged_file(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """gateway.py starts declaring a table: checkout.py's import becomes ARC101."""
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+    (repo / "services/payments/gateway.py").write_text(
+        "class Charge:\n    __tablename__ = 'charges'\n", encoding="utf-8"
+    )
+    warm = check_json(capsys)
+    assert codes(warm) == [
+        ("services/orders/api.py", "ARC101"),
+        ("services/orders/checkout.py", "ARC101"),
+    ]
+    assert warm == cold_json(capsys)
+    # and back
+    (repo / "services/payments/gateway.py").write_text("X = 1\n", encoding="utf-8")
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+
+
+def test_a_fixed_violation_disappears_on_a_warm_run(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    check_json(capsys)
+    (repo / "services/orders/api.py").write_text("import os\n", encoding="utf-8")
+    assert codes(check_json(capsys)) == [("services/orders/checkout.py", "ARC102")]
+
+
+@pytest.mark.parametrize(
+    ("deleted", "expected"),
+    [
+        ("services/orders/api.py", [("services/orders/checkout.py", "ARC102")]),
+        ("services/payments/models_db.py", [("services/orders/checkout.py", "ARC102")]),
+        ("services/orders/checkout.py", [("services/orders/api.py", "ARC101")]),
+    ],
+)
+def test_deleted_file_findings_disappear_on_a_warm_run(
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    deleted: str,
+    expected: list[tuple[str, str]],
+) -> None:
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+    (repo / deleted).unlink()
+    warm = check_json(capsys)
+    assert codes(warm) == expected
+    assert warm == cold_json(capsys)
+    doc = json.loads((repo / INDEX).read_text(encoding="utf-8"))
+    assert deleted not in json.dumps(doc)
+
+
+def test_new_file_is_seen_on_a_warm_run(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    check_json(capsys)
+    (repo / "services/orders/late.py").write_text(
+        "from services.payments.models_db import Payment\n", encoding="utf-8"
+    )
+    assert ("services/orders/late.py", "ARC101") in codes(check_json(capsys))
+
+
+def test_syntax_error_is_cached_and_cleared(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = repo / "services/orders/broken.py"
+    broken.write_text("def f(:\n", encoding="utf-8")
+    cold = check_json(capsys)
+    assert ("services/orders/broken.py", "ARC001") in codes(cold)
+    assert check_json(capsys) == cold
+    broken.write_text("def f():\n    pass\n", encoding="utf-8")
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+
+
+def test_sub_path_run_then_whole_run_equals_cold(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    partial = check_json(capsys, "services/orders/api.py")
+    assert codes(partial) == [("services/orders/api.py", "ARC101")]
+    assert check_json(capsys) == cold_json(capsys)
+
+
+# --- configuration and selection on a warm run ---------------------------------------------------
+
+
+def test_config_change_changes_results_on_a_warm_run(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+    pyproject = repo / "pyproject.toml"
+    original = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(original + 'ignore = ["ARC101"]\n', encoding="utf-8")
+    assert codes(check_json(capsys)) == [("services/orders/checkout.py", "ARC102")]
+    pyproject.write_text(original + 'data-layer = ["gateway.py"]\n', encoding="utf-8")
+    assert codes(check_json(capsys)) == [
+        ("services/orders/api.py", "ARC102"),
+        ("services/orders/checkout.py", "ARC101"),
+    ]
+    pyproject.write_text(original, encoding="utf-8")
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+
+
+def test_allow_entry_added_on_a_warm_run(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    check_json(capsys)
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8")
+        + '\n[[tool.arch_lint.allow]]\nfrom = "services/orders/**"\n'
+        'import = "services.payments.*"\nreason = "migration in progress"\n',
+        encoding="utf-8",
+    )
+    assert check_json(capsys) == []
+    assert check_json(capsys) == []
+
+
+def test_command_line_selection_on_a_warm_run(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    check_json(capsys)
+    assert codes(check_json(capsys, "--select", "ARC102")) == [
+        ("services/orders/checkout.py", "ARC102")
+    ]
+    assert codes(check_json(capsys, "--ignore", "ARC102")) == [("services/orders/api.py", "ARC101")]
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+
+
+def test_noqa_added_on_a_warm_run(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    check_json(capsys)
+    api = repo / "services/orders/api.py"
+    lines = api.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = lines[0].rstrip("\n") + "  # noqa: ARC101\n"
+    api.write_text("".join(lines), encoding="utf-8")
+    assert codes(check_json(capsys)) == [("services/orders/checkout.py", "ARC102")]
+
+
+# --- a damaged cache is ignored ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"garbage",
+        b"",
+        b"\x00\xff\xfe binary",
+        b'{"stamp": [1, "0.1.0"',
+        b"[]",
+        b'{"stamp": 1}',
+        b"null",
+        b'"a string"',
+        b"42",
+        b'{"stamp": null, "files": {}, "findings": {}}',
+        b'{"files": {}, "findings": {"key": "", "files": {}}}',
+    ],
+    ids=[
+        "garbage",
+        "empty",
+        "binary",
+        "truncated",
+        "list",
+        "other-object",
+        "null",
+        "string",
+        "number",
+        "null-stamp",
+        "no-stamp",
+    ],
+)
+def test_corrupt_cache_file_is_ignored(
+    repo: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    cold = check_json(capsys)
+    (repo / INDEX).write_bytes(content)
+    assert check_json(capsys) == cold
+    # the run replaced it with a valid cache
+    doc = json.loads((repo / INDEX).read_bytes())
+    assert isinstance(doc, dict)
+    assert check_json(capsys) == cold
+
+
+def test_cache_truncated_mid_way_is_ignored(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cold = check_json(capsys)
+    raw = (repo / INDEX).read_bytes()
+    for cut in (1, len(raw) // 3, len(raw) // 2, len(raw) - 1):
+        (repo / INDEX).write_bytes(raw[:cut])
+        assert check_json(capsys) == cold
+
+
+def _set(path: tuple[str | int, ...], value: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(doc: dict[str, Any]) -> None:
+        node: Any = doc
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+
+    return mutate
+
+
+API_PATH = "services/orders/api.py"
+
+
+def _mutations() -> dict[str, Callable[[dict[str, Any]], None]]:
+    return {
+        "files-not-a-dict": _set(("files",), []),
+        "file-entry-number": _set(("files", API_PATH), 5),
+        "file-entry-null": _set(("files", API_PATH), None),
+        "file-entry-empty-list": _set(("files", API_PATH), []),
+        "file-facts-garbage": _set(("files", API_PATH, 1), {"x": 1}),
+        "file-facts-string": _set(("files", API_PATH, 1), "facts"),
+        "file-entry-syntax-error-garbage": _set(("files", API_PATH, 2), "x"),
+        "file-entry-syntax-error-short": _set(("files", API_PATH, 2), [1]),
+        "file-entry-mtime-garbage": _set(("files", API_PATH, 3), "x"),
+        "file-entry-interface-hash-number": _set(("files", API_PATH, 5), 5),
+        "file-entry-interface-hash-null": _set(("files", API_PATH, 5), None),
+        "findings-not-a-dict": _set(("findings",), []),
+        "findings-files-not-a-dict": _set(("findings", "files"), []),
+        "findings-entry-number": _set(("findings", "files", API_PATH), 5),
+        "findings-entry-empty-list": _set(("findings", "files", API_PATH), []),
+        "findings-entry-garbage-finding": _set(("findings", "files", API_PATH, 1), [{"x": 1}]),
+        "findings-entry-list-not-list": _set(("findings", "files", API_PATH, 1), 7),
+        "findings-entry-allow-number": _set(("findings", "files", API_PATH, 2), 5),
+        "findings-entry-allow-garbage": _set(("findings", "files", API_PATH, 2), ["x"]),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_mutations()))
+def test_damaged_entries_under_a_valid_stamp_are_ignored(
+    repo: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A cache of the right version whose entries have the wrong shape."""
+    cold = check_json(capsys)
+    good = json.loads((repo / INDEX).read_bytes())
+    assert API_PATH in good["files"]
+    assert API_PATH in good["findings"]["files"]
+    damaged = copy.deepcopy(good)
+    _mutations()[name](damaged)
+    (repo / INDEX).write_text(json.dumps(damaged), encoding="utf-8")
+    assert check_json(capsys) == cold
+    assert check_json(capsys) == cold
+    # again, with a selection that cannot reuse cached findings: facts are needed
+    (repo / INDEX).write_text(json.dumps(damaged), encoding="utf-8")
+    assert check_json(capsys, "--select", "ARC101") == cold_json(capsys, "--select", "ARC101")
+
+
+def test_damaged_cache_never_shows_a_traceback(repo: Path) -> None:
+    cmd = [*arch_lint_command(), "check", "--format", "json"]
+    first = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
+    assert first.returncode == 1, first.stderr
+    doc = json.loads((repo / INDEX).read_bytes())
+    doc["findings"]["files"] = []
+    (repo / INDEX).write_text(json.dumps(doc), encoding="utf-8")
+    second = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
+    assert "Traceback" not in second.stderr
+    assert "internal error" not in second.stderr, second.stderr
+    assert second.returncode == 1
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+
+
+# --- --no-cache, .gitignore -----------------------------------------------------------------------
+
+
+def test_no_cache_creates_no_cache_directory(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert codes(cold_json(capsys)) == BASE_FINDINGS
+    assert not (repo / CACHE).exists()
+
+
+def test_no_cache_does_not_read_the_cache(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cold = check_json(capsys)
+    # Poison the cache: api.py's entry (right hash) now claims no findings.
+    doc = json.loads((repo / INDEX).read_bytes())
+    doc["findings"]["files"][API_PATH][1] = []
+    (repo / INDEX).write_text(json.dumps(doc), encoding="utf-8")
+    before = (repo / INDEX).read_bytes()
+    assert cold_json(capsys) == cold
+    assert (repo / INDEX).read_bytes() == before  # nor writes it
+
+
+def test_cache_directory_has_a_gitignore(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    check_json(capsys)
+    ignore = repo / CACHE / ".gitignore"
+    assert ignore.is_file()
+    patterns = [
+        ln.strip()
+        for ln in ignore.read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
+    assert "*" in patterns
+
+
+def test_cache_is_written_at_the_project_root(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(repo / "services" / "orders")
+    check_json(capsys, ".")
+    assert (repo / INDEX).is_file()
+    assert not (repo / "services" / "orders" / CACHE).exists()
+
+
+def test_cache_dir_contents_are_not_checked(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / CACHE).mkdir()
+    (repo / CACHE / "stray.py").write_text(
+        "from services.payments.models_db import Payment\n", encoding="utf-8"
+    )
+    assert codes(check_json(capsys)) == BASE_FINDINGS
+
+
+# --- concurrency -------------------------------------------------------------------------
+
+
+def _bigger_repo(tmp_path: Path) -> Path:
+    files = base_files()
+    for i in range(120):
+        files[f"services/orders/mod{i:03d}.py"] = (
+            f'"""Module {i}."""\n\nimport os\n\n'
+            + (
+                "from services.payments.models_db import Payment\n"
+                if i % 10 == 0
+                else "from common.models import OrderV1\n"
+            )
+            + "".join(f"\n\ndef f{j}(x: int) -> int:\n    return x + {j}\n" for j in range(20))
+        )
+    return make_repo(tmp_path, files)
+
+
+def test_two_concurrent_runs_both_succeed_and_leave_a_valid_cache(tmp_path: Path) -> None:
+    repo = _bigger_repo(tmp_path)
+    cmd = [*arch_lint_command(), "check", "--format", "json"]
+    for _ in range(2):  # cold start, then with a cache both read and rewrite
+        procs = [
+            subprocess.Popen(
+                cmd, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
+        outs = [p.communicate(timeout=300) for p in procs]
+        for proc, (_out, err) in zip(procs, outs, strict=True):
+            assert proc.returncode == 1, err
+            assert err == ""
+        assert json.loads(outs[0][0]) == json.loads(outs[1][0])
+        assert len(json.loads(outs[0][0])) == 2 + 12
+        doc = json.loads((repo / INDEX).read_bytes())
+        assert isinstance(doc, dict)
+        leftovers = [p.name for p in (repo / CACHE).iterdir() if p.name.endswith(".tmp")]
+        assert leftovers == []
+        # touch one file between the rounds so the second round writes too
+        (repo / "services/orders/mod001.py").write_text("X = 1\n", encoding="utf-8")
+    final = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
+    shutil.rmtree(repo / CACHE)
+    fresh = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
+    assert json.loads(final.stdout) == json.loads(fresh.stdout)
