@@ -1,0 +1,597 @@
+"""Measure arch-lint on a generated monorepo, as SPEC §6 describes.
+
+Prints, measured in the same run (medians of alternating runs):
+
+* floor: read + ``ast.parse`` of every checked file in one process, no
+  interpreter start-up;
+* ``arch-lint check`` wall time with the cache deleted (cold), unchanged
+  (warm) and with one file's content changed, for ``--jobs 1`` and ``--jobs 2``;
+* the CPU time (user + sys) of ``flake8 -j2`` with the ARC plugin installed
+  against the same flake8 without it (a separate virtual environment).
+
+Usage::
+
+    python benchmarks/run.py [--corpus DIR] [--runs 3] [--python PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import generate_monorepo
+
+CACHE_DIR = ".arch_lint_cache"
+SKIP_DIRS = frozenset(
+    {".git", CACHE_DIR, "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+)
+FLAKE8_DISTS = ("flake8", "pycodestyle", "pyflakes", "mccabe")
+
+# Runs in the measured interpreter: only the read + parse loop is timed.
+FLOOR_CODE = """
+import ast, sys, time
+with open(sys.argv[1], encoding="utf-8") as fh:
+    paths = fh.read().splitlines()
+start = time.perf_counter()
+for path in paths:
+    with open(path, "rb") as src:
+        ast.parse(src.read(), filename=path)
+print(time.perf_counter() - start)
+"""
+
+TARGET_COLD_OVER_FLOOR = 2.5
+TARGET_WARM_OVER_COLD = 0.15
+TARGET_FLAKE8_RATIO = 1.10
+
+
+class BenchError(RuntimeError):
+    """A command the benchmark needs failed."""
+
+
+@dataclass
+class Samples:
+    """Timings of one measurement, in seconds."""
+
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values) if self.values else float("nan")
+
+    def spread(self) -> str:
+        return " ".join(f"{v:.3f}" for v in self.values)
+
+
+@dataclass
+class Tools:
+    python: str
+    arch_lint: list[str]
+    flake8: list[str]
+    env: dict[str, str]
+
+
+def executable(python: str, script: str, module: str) -> list[str]:
+    """The console script beside the interpreter, else ``python -m module``."""
+    candidate = Path(python).parent / script
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return [str(candidate)]
+    return [python, "-m", module]
+
+
+def child_env(pycache: Path | None) -> dict[str, str]:
+    """The environment of every measured command.
+
+    With ``pycache``, bytecode is cached under that directory (as an installed
+    package would have its ``.pyc`` files) instead of being recompiled on every
+    start because ``PYTHONDONTWRITEBYTECODE`` is set, and nothing is written
+    into the checked-out sources.
+    """
+    env = dict(os.environ)
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def run_quiet(cmd: Sequence[str], cwd: Path, env: dict[str, str], ok: Sequence[int] = (0,)) -> str:
+    """Run a command, return its stdout; fail loudly on an unexpected status."""
+    proc = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode not in ok:
+        raise BenchError(
+            f"`{' '.join(cmd)}` exited with {proc.returncode}\n{proc.stderr.strip()[-2000:]}"
+        )
+    return proc.stdout
+
+
+def wall(cmd: Sequence[str], cwd: Path, env: dict[str, str], ok: Sequence[int] = (0,)) -> float:
+    """Wall time of a command whose output is discarded."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        list(cmd),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in ok:
+        err = proc.stderr.decode(errors="replace").strip()[-2000:]
+        raise BenchError(f"`{' '.join(cmd)}` exited with {proc.returncode}\n{err}")
+    return elapsed
+
+
+def cpu(cmd: Sequence[str], cwd: Path, env: dict[str, str], ok: Sequence[int] = (0, 1)) -> float:
+    """User + sys CPU time of a command and of every process it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(
+        list(cmd),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in ok:
+        err = proc.stderr.decode(errors="replace").strip()[-2000:]
+        raise BenchError(f"`{' '.join(cmd)}` exited with {proc.returncode}\n{err}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def checked_files(corpus: Path) -> list[str]:
+    """Relative paths of the files `arch-lint check .` reports on (default exclude)."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(corpus):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        rel_dir = Path(dirpath).relative_to(corpus).as_posix()
+        for name in sorted(filenames):
+            if not name.endswith(".py"):
+                continue
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if not generate_monorepo.is_excluded(rel):
+                found.append(rel)
+    return found
+
+
+def all_py_files(corpus: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(corpus):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+        for name in filenames:
+            if name.endswith(".py"):
+                yield Path(dirpath) / name
+
+
+def count_lines(paths: Sequence[Path]) -> int:
+    total = 0
+    for path in paths:
+        with path.open("rb") as fh:
+            total += sum(1 for _ in fh)
+    return total
+
+
+def pick_changed_file(files: Sequence[str]) -> str:
+    """A typical module to edit: a service's domain module, else any service file."""
+    for prefix in ("/domain/", "/application/", "/"):
+        for rel in files:
+            if rel.startswith("services/") and prefix in rel and not rel.endswith("__init__.py"):
+                return rel
+    if not files:
+        raise BenchError("the corpus has no checked .py files")
+    return files[0]
+
+
+class Editor:
+    """Appends unique comment lines to one file; restores it at the end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.original = path.read_bytes()
+        self.edits = 0
+
+    def change(self) -> None:
+        self.edits += 1
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            data += b"\n"
+        stamp = f"# arch-lint benchmark edit {time.time_ns()}-{self.edits}\n"
+        self.path.write_bytes(data + stamp.encode("ascii"))
+
+    def restore(self) -> None:
+        self.path.write_bytes(self.original)
+
+
+def flake8_versions(python: str, env: dict[str, str]) -> dict[str, str]:
+    code = (
+        "import importlib.metadata as m, json\n"
+        f"print(json.dumps({{d: m.version(d) for d in {list(FLAKE8_DISTS)!r}}}))"
+    )
+    out = run_quiet([python, "-c", code], Path.cwd(), env)
+    versions: dict[str, str] = json.loads(out)
+    return versions
+
+
+def venv_python(venv: Path) -> Path:
+    return (
+        venv
+        / ("Scripts" if os.name == "nt" else "bin")
+        / ("python.exe" if os.name == "nt" else "python")
+    )
+
+
+def ensure_bare_venv(
+    venv: Path, python: str, versions: dict[str, str], env: dict[str, str]
+) -> list[str]:
+    """A virtual environment with the same flake8 (and checkers) but no plugin."""
+    py = venv_python(venv)
+    pins = [f"{d}=={v}" for d, v in versions.items()]
+    if py.exists():
+        try:
+            have = flake8_versions(str(py), env)
+        except BenchError:
+            have = {}
+        if have == versions:
+            return executable(str(py), "flake8", "flake8")
+        print(f"  bare venv {venv} has {have}, reinstalling {' '.join(pins)}")
+    else:
+        print(f"  creating bare flake8 venv {venv} ({' '.join(pins)})")
+        run_quiet([python, "-m", "venv", str(venv)], Path.cwd(), env)
+    run_quiet([str(py), "-m", "pip", "install", "--quiet", *pins], Path.cwd(), env)
+    return executable(str(py), "flake8", "flake8")
+
+
+def fmt_s(value: float) -> str:
+    return "-" if value != value else f"{value:8.3f} s"  # NaN check
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def ratio_line(label: str, value: float, target: str, ok: bool | None) -> str:
+    mark = "" if ok is None else f"  [{verdict(ok)}]"
+    return f"  {label:<34} {value:7.2f}   target {target}{mark}"
+
+
+@dataclass
+class Results:
+    floor: Samples = field(default_factory=Samples)
+    check: dict[str, Samples] = field(default_factory=dict)
+    flake8_bare: Samples = field(default_factory=Samples)
+    flake8_arc: Samples = field(default_factory=Samples)
+
+    def slot(self, kind: str, jobs: int) -> Samples:
+        return self.check.setdefault(f"{kind}-j{jobs}", Samples())
+
+
+def measure_checks(
+    tools: Tools, corpus: Path, editor: Editor, results: Results, runs: int, floor_list: Path
+) -> None:
+    cache = corpus / CACHE_DIR
+    for i in range(runs):
+        results.floor.values.append(
+            float(run_quiet([tools.python, "-c", FLOOR_CODE, str(floor_list)], corpus, tools.env))
+        )
+        for jobs in (1, 2) if i % 2 == 0 else (2, 1):
+            cmd = [
+                *tools.arch_lint,
+                "check",
+                "--jobs",
+                str(jobs),
+                "--exit-zero",
+                "--format",
+                "json",
+                ".",
+            ]
+            shutil.rmtree(cache, ignore_errors=True)
+            results.slot("cold", jobs).values.append(wall(cmd, corpus, tools.env))
+            results.slot("warm", jobs).values.append(wall(cmd, corpus, tools.env))
+            editor.change()
+            results.slot("changed", jobs).values.append(wall(cmd, corpus, tools.env))
+        print(
+            f"  round {i + 1}/{runs}: floor {results.floor.values[-1]:.3f} s, "
+            f"cold {results.slot('cold', 1).values[-1]:.3f} s, "
+            f"warm {results.slot('warm', 1).values[-1]:.3f} s, "
+            f"changed {results.slot('changed', 1).values[-1]:.3f} s (--jobs 1)",
+            flush=True,
+        )
+
+
+def measure_flake8(
+    tools: Tools, bare: list[str], corpus: Path, results: Results, runs: int
+) -> None:
+    args = ["-j2", "--extend-select", "ARC", "."]
+    for i in range(runs):
+        order = ("bare", "arc") if i % 2 == 0 else ("arc", "bare")
+        for which in order:
+            if which == "bare":
+                results.flake8_bare.values.append(cpu([*bare, *args], corpus, tools.env))
+            else:
+                results.flake8_arc.values.append(cpu([*tools.flake8, *args], corpus, tools.env))
+        print(
+            f"  round {i + 1}/{runs}: bare {results.flake8_bare.values[-1]:.2f} s CPU, "
+            f"with ARC {results.flake8_arc.values[-1]:.2f} s CPU",
+            flush=True,
+        )
+
+
+def sanity(tools: Tools, corpus: Path) -> tuple[int, Counter[str], bool]:
+    """One untimed cold and warm run: the findings, and whether they agree."""
+    cmd = [*tools.arch_lint, "check", "--jobs", "1", "--exit-zero", "--format", "json", "."]
+    shutil.rmtree(corpus / CACHE_DIR, ignore_errors=True)
+    cold = run_quiet(cmd, corpus, tools.env)
+    warm = run_quiet(cmd, corpus, tools.env)
+    findings = json.loads(cold)
+    codes = Counter(str(f.get("code")) for f in findings)
+    return len(findings), codes, json.loads(warm) == findings
+
+
+def report(results: Results, do_check: bool, do_flake8: bool) -> list[str]:
+    lines = ["", "results (median of runs; samples in brackets)", ""]
+    floor = results.floor.median
+    lines.append(f"  {'floor: read + ast.parse':<34} {fmt_s(floor)}   [{results.floor.spread()}]")
+    if do_check:
+        lines.append(f"  {'':<34} {'--jobs 1':>10}   {'--jobs 2':>10}")
+        for kind, label in (
+            ("cold", "check cold"),
+            ("warm", "check warm"),
+            ("changed", "check, one file changed"),
+        ):
+            j1, j2 = results.slot(kind, 1), results.slot(kind, 2)
+            samples = f"[{j1.spread()} | {j2.spread()}]"
+            lines.append(f"  {label:<34} {fmt_s(j1.median)}   {fmt_s(j2.median)}   {samples}")
+    if do_flake8:
+        bare, arc = results.flake8_bare, results.flake8_arc
+        lines.append(f"  {'flake8 -j2 bare, CPU':<34} {fmt_s(bare.median)}   [{bare.spread()}]")
+        lines.append(f"  {'flake8 -j2 with ARC, CPU':<34} {fmt_s(arc.median)}   [{arc.spread()}]")
+    lines.extend(["", "ratios (--jobs 1)", ""])
+    if do_check:
+        cold = results.slot("cold", 1).median
+        warm = results.slot("warm", 1).median
+        changed = results.slot("changed", 1).median
+        cold_floor = cold / floor
+        lines.append(
+            ratio_line(
+                "check cold / floor",
+                cold_floor,
+                f"<= {TARGET_COLD_OVER_FLOOR}",
+                cold_floor <= TARGET_COLD_OVER_FLOOR,
+            )
+        )
+        lines.append(
+            ratio_line(
+                "check warm / cold",
+                warm / cold,
+                f"<= {TARGET_WARM_OVER_COLD}",
+                warm / cold <= TARGET_WARM_OVER_COLD,
+            )
+        )
+        lines.append(ratio_line("check one changed / cold", changed / cold, "(none)", None))
+        cold2 = results.slot("cold", 2).median
+        lines.append(ratio_line("check cold --jobs 2 / floor", cold2 / floor, "(none)", None))
+    if do_flake8:
+        ratio = results.flake8_arc.median / results.flake8_bare.median
+        lines.append(
+            ratio_line(
+                "flake8 with ARC / bare (CPU)",
+                ratio,
+                f"<= {TARGET_FLAKE8_RATIO}",
+                ratio <= TARGET_FLAKE8_RATIO,
+            )
+        )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark arch-lint (SPEC §6).")
+    parser.add_argument(
+        "--corpus", type=Path, help="monorepo to measure (default: generate one in a temp dir)"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="alternating runs per measurement (default 3)"
+    )
+    parser.add_argument(
+        "--python", default=sys.executable, help="interpreter whose arch-lint and flake8 to run"
+    )
+    parser.add_argument(
+        "--bare-venv", type=Path, help="venv for flake8 without the plugin (created if missing)"
+    )
+    parser.add_argument(
+        "--services", type=int, default=40, help="generated corpus: services (default 40)"
+    )
+    parser.add_argument(
+        "--modules", type=int, default=8, help="generated corpus: modules per package (default 8)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1234, help="generated corpus: seed (default 1234)"
+    )
+    parser.add_argument("--keep-corpus", action="store_true", help="keep the generated corpus")
+    parser.add_argument(
+        "--changed-file", help="file (relative to the corpus) to edit for the one-changed run"
+    )
+    parser.add_argument(
+        "--skip-check", action="store_true", help="skip the arch-lint check measurements"
+    )
+    parser.add_argument("--skip-flake8", action="store_true", help="skip the flake8 measurements")
+    parser.add_argument(
+        "--no-pycache",
+        action="store_true",
+        help="run commands with the inherited environment, even if it disables .pyc files",
+    )
+    parser.add_argument("--json", type=Path, help="also write the samples and medians to this file")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.runs < 3:
+        print(f"note: SPEC §6 asks for medians of at least 3 runs; measuring {args.runs}")
+
+    work = Path(tempfile.gettempdir()) / "arch-lint-bench"
+    work.mkdir(exist_ok=True)
+    env = child_env(None if args.no_pycache else work / "pycache")
+    tools = Tools(
+        python=args.python,
+        arch_lint=executable(args.python, "arch-lint", "arch_lint"),
+        flake8=executable(args.python, "flake8", "flake8"),
+        env=env,
+    )
+
+    generated: Path | None = None
+    if args.corpus is None:
+        generated = Path(tempfile.mkdtemp(prefix="corpus-", dir=work))
+        corpus = generated / "monorepo"
+        print(f"generating corpus in {corpus} ...", flush=True)
+        start = time.perf_counter()
+        generate_monorepo.main(
+            [
+                str(corpus),
+                "--services",
+                str(args.services),
+                "--modules",
+                str(args.modules),
+                "--seed",
+                str(args.seed),
+            ]
+        )
+        print(f"  ({time.perf_counter() - start:.1f} s)")
+    else:
+        corpus = args.corpus.resolve()
+        if not corpus.is_dir():
+            parser.error(f"--corpus {corpus} is not a directory")
+
+    editor: Editor | None = None
+    try:
+        files = checked_files(corpus)
+        every = list(all_py_files(corpus))
+        checked_lines = count_lines([corpus / f for f in files])
+        all_lines = count_lines(every)
+        print()
+        print(f"corpus   {corpus}")
+        mean_all = all_lines / max(len(every), 1)
+        mean_checked = checked_lines / max(len(files), 1)
+        print(f"         {len(every)} .py files, {all_lines} lines, {mean_all:.0f} mean")
+        print(
+            f"         {len(files)} checked (default exclude), {checked_lines} lines, "
+            f"{mean_checked:.0f} mean"
+        )
+        load = os.getloadavg()
+        print(
+            f"machine  {platform.python_implementation()} {platform.python_version()} (runner), "
+            f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        )
+        print(f"tools    arch-lint: {' '.join(tools.arch_lint)}")
+        print(f"         flake8:    {' '.join(tools.flake8)}")
+        if "PYTHONPYCACHEPREFIX" in env:
+            prefix = env["PYTHONPYCACHEPREFIX"]
+            print(f"         .pyc cache: {prefix} (--no-pycache to inherit the environment)")
+
+        floor_list = work / f"floor-files-{os.getpid()}.txt"
+        floor_list.write_text("\n".join(files) + "\n", encoding="utf-8")
+        results = Results()
+        do_check = not args.skip_check
+        do_flake8 = not args.skip_flake8
+
+        if do_check:
+            try:
+                version = run_quiet([*tools.arch_lint, "--version"], corpus, env).strip()
+            except (BenchError, OSError) as exc:
+                print(f"\narch-lint is not runnable ({exc}); skipping the check measurements")
+                do_check = False
+            else:
+                total, codes, same = sanity(tools, corpus)
+                by_code = ", ".join(f"{c} {n}" for c, n in sorted(codes.items()))
+                agree = "yes" if same else "NO"
+                print(
+                    f"         {version}: {total} findings ({by_code or 'none'}); "
+                    f"warm == cold: {agree}"
+                )
+
+        bare: list[str] = []
+        if do_flake8:
+            f8_version = run_quiet([*tools.flake8, "--version"], corpus, env)
+            if "arch-lint" not in f8_version:
+                print(
+                    "\nflake8 does not list the arch-lint plugin; skipping the flake8 measurements"
+                )
+                do_flake8 = False
+            else:
+                versions = flake8_versions(args.python, env)
+                tag = "-".join(f"{d}{v}" for d, v in versions.items())
+                venv = args.bare_venv or work / f"bare-{tag}-{Path(args.python).name}"
+                bare = ensure_bare_venv(venv, args.python, versions, env)
+                run_quiet([*bare, "--version"], corpus, env)  # compiles its .pyc files
+                print(f"         bare flake8: {' '.join(bare)}")
+
+        changed_rel = args.changed_file or pick_changed_file(files)
+        editor = Editor(corpus / changed_rel)
+
+        if do_check:
+            print(
+                f"\narch-lint check ({args.runs} rounds; one-changed edits {changed_rel})",
+                flush=True,
+            )
+            measure_checks(tools, corpus, editor, results, args.runs, floor_list)
+            editor.restore()
+        else:
+            for _ in range(args.runs):
+                results.floor.values.append(
+                    float(run_quiet([tools.python, "-c", FLOOR_CODE, str(floor_list)], corpus, env))
+                )
+        if do_flake8:
+            print(
+                f"\nflake8 -j2 --extend-select ARC . "
+                f"({args.runs} rounds, bare and ARC alternating)",
+                flush=True,
+            )
+            if do_check:  # warm the index cache the plugin shares with the CLI
+                run_quiet(
+                    [*tools.arch_lint, "check", "--exit-zero", "--format", "json", "."], corpus, env
+                )
+            measure_flake8(tools, bare, corpus, results, args.runs)
+        floor_list.unlink(missing_ok=True)
+
+        for line in report(results, do_check, do_flake8):
+            print(line)
+        load = os.getloadavg()
+        print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        print("Timings on a small (2-core) machine vary between rounds; compare medians.")
+        if args.json:
+            payload = {
+                "corpus": str(corpus),
+                "files": len(every),
+                "lines": all_lines,
+                "checked_files": len(files),
+                "checked_lines": checked_lines,
+                "floor": results.floor.values,
+                "check": {k: v.values for k, v in results.check.items()},
+                "flake8_bare_cpu": results.flake8_bare.values,
+                "flake8_arc_cpu": results.flake8_arc.values,
+            }
+            args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    except BenchError as exc:
+        print(f"\nbenchmark failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if editor is not None:
+            editor.restore()
+        if generated is not None and not args.keep_corpus:
+            shutil.rmtree(generated, ignore_errors=True)
+        elif generated is not None:
+            print(f"corpus kept in {corpus}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
