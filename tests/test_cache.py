@@ -161,7 +161,8 @@ def test_change_in_another_file_updates_findings_of_an_unchanged_file(
     """gateway.py starts declaring a table: checkout.py's import becomes ARC101."""
     assert codes(check_json(capsys)) == BASE_FINDINGS
     (repo / "services/payments/gateway.py").write_text(
-        "class Charge:\n    __tablename__ = 'charges'\n", encoding="utf-8"
+        "from .base import Base\n\n\nclass Charge(Base):\n    __tablename__ = 'charges'\n",
+        encoding="utf-8",
     )
     warm = check_json(capsys)
     assert codes(warm) == [

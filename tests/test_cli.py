@@ -261,7 +261,7 @@ def test_show_settings_lists_services_data_layers_and_shared_models(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "services" / "orders" / "tables.py").write_text(
-        "class OrderRow:\n    __tablename__ = 'orders'\n", encoding="utf-8"
+        "class OrderRow(Base):\n    __tablename__ = 'orders'\n", encoding="utf-8"
     )
     result = run_cli(capsys, "check", "--show-settings")
     assert result.code == 0

@@ -25,7 +25,7 @@ def expected_findings(case: Path) -> set[tuple[str, int, str]]:
         if path.suffix not in {".py", ".toml"} or not path.is_file():
             continue
         text = path.read_bytes().decode("utf-8", "replace")
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
             match = ANNOTATION.search(line)
             if match:
                 for code in re.split(r"\s*,\s*", match.group(1)):

@@ -126,3 +126,24 @@ def test_arc_not_selected_leaves_flake8_alone(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_columns_agree_for_a_latin1_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.arch_lint]\nshared-models = []\n")
+    for service in ("orders", "payments"):
+        (tmp_path / "services" / service).mkdir(parents=True)
+    (tmp_path / "services" / "payments" / "models_db.py").write_text("class P: ...\n")
+    (tmp_path / "services" / "orders" / "l1.py").write_bytes(
+        b'# -*- coding: latin-1 -*-\ns = "\xe9\xe9"; from services.payments.models_db import P\n'
+    )
+    cli = subprocess.run(
+        [*ARCH_LINT, "check", "--no-cache", "--format", "json", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    [finding] = json.loads(cli.stdout)
+    assert (finding["line"], finding["column"]) == (2, 11)
+    proc = flake8(tmp_path, ".")
+    assert "services/orders/l1.py|2|11|ARC101" in proc.stdout.replace("./", "")

@@ -97,3 +97,21 @@ def test_arch_lint_checks_its_own_source_and_finds_nothing(
     result = run(settings, [ROOT / "src"], use_cache=False)
     assert result.checked, "the source tree must be checked"
     assert result.findings == []
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.arch_lint]\nshared-models = []\n")
+    orders = tmp_path / "services" / "orders"
+    orders.mkdir(parents=True)
+    (orders / "ok.py").write_text("x = 1\n")
+    try:
+        with open(bytes(orders) + b"/caf\xe9.py", "wb") as handle:
+            handle.write(b"y = 2\n")
+    except OSError:
+        pytest.skip("the file system refuses names that are not UTF-8")
+    monkeypatch.chdir(tmp_path)
+    result = run(load_settings(None, tmp_path), [tmp_path], use_cache=True)
+    assert result.checked == ["services/orders/ok.py"]
+    assert result.findings == []

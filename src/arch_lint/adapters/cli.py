@@ -141,7 +141,7 @@ def _check(args: argparse.Namespace) -> int:
     layout = Layout.scan(settings)
     if args.show_settings:
         print(_describe(settings, layout))
-        return EXIT_OK
+        return EXIT_ERROR if layout.problems else EXIT_OK
     if layout.problems:
         for problem in layout.problems:
             text = settings.config_text
@@ -206,7 +206,7 @@ def _describe(settings: Settings, layout: Layout) -> str:
     out.append("")
     out.append(f"shared models ({len(layout.shared_dirs)}):")
     for folder in layout.shared_dirs:
-        count = sum(1 for f in layout.files if layout.is_shared_model(f))
+        count = sum(1 for f in layout.files if layout.in_shared_dir(f, folder))
         out.append(f"  {folder}  ({count} files)")
     if layout.problems:
         out.append("")

@@ -10,9 +10,10 @@ on-disk cache the CLI uses.
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +33,22 @@ class _State:
     settings: Settings
     built: BuiltIndex
     engine: Engine
+    folders: dict[str, str | None] = field(default_factory=dict)
+
+    def relative(self, filename: str) -> str | None:
+        """The project-relative posix path of a file flake8 names, or None outside
+        the project (folders are resolved once each, not once per file)."""
+        folder, name = os.path.split(filename)
+        if folder not in self.folders:
+            try:
+                rel = Path(folder or ".").resolve().relative_to(self.settings.root).as_posix()
+                self.folders[folder] = "" if rel == "." else rel
+            except ValueError:
+                self.folders[folder] = None
+        rel_folder = self.folders[folder]
+        if rel_folder is None:
+            return None
+        return f"{rel_folder}/{name}" if rel_folder else name
 
 
 def _arc_selected(options: Any) -> bool:
@@ -122,19 +139,19 @@ class ArchLintPlugin:
         ):
             return
         state = self._get_state()
-        try:
-            path = Path(self.filename).resolve().relative_to(state.settings.root).as_posix()
-        except ValueError:
+        path = state.relative(self.filename)
+        if path is None:
             return  # outside the project: not ours to judge
         engine = state.engine
         if engine.is_excluded(path):
             return
-        source = "".join(self.lines).encode("utf-8")
+        text = "".join(self.lines)
+        source = text.encode("utf-8", "surrogatepass")
         indexed = state.built.sources.get(path)
         facts = engine.index.facts.get(path)
         if facts is None or indexed is None or indexed.digest != content_hash(source):
             facts = extract(self.tree, source)  # an unsaved buffer, or a file not indexed
-        result = engine.check_file(path, source, facts, self.tree, None)
+        result = engine.check_file(path, source, facts, self.tree, None, text)
         for finding in result.findings:
             yield (
                 finding.line,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from arch_lint.rules import RULES, FileContext, FileRule
 from arch_lint.rules.syntax_error import SyntaxErrorRule
 from arch_lint.rules.unused_suppression import UnusedSuppression
 
+_ARC_NOQA = re.compile(rb"noqa\s*:[^\n]*ARC", re.IGNORECASE)
 FILE_RULES: tuple[type[FileRule], ...] = tuple(r for r in RULES if issubclass(r, FileRule))
 
 
@@ -77,6 +79,7 @@ class Engine:
         facts: FileFacts,
         tree: ast.Module | None,
         error: SyntaxProblem | None,
+        text: str | None = None,
     ) -> FileResult:
         """Raw findings (before `# noqa`) of one file."""
         codes = self.enabled_codes(path)
@@ -85,7 +88,7 @@ class Engine:
             if file_codes is None:
                 return FileResult([])
             codes = frozenset(c for c in codes if not c.startswith(file_codes))
-        ctx = FileContext(path, self.settings, self.index, facts, source, tree)
+        ctx = FileContext(path, self.settings, self.index, facts, source, tree, text)
         if error is not None:
             if SyntaxErrorRule.code in codes:
                 ctx.findings.append(_syntax_finding(ctx, error))
@@ -106,6 +109,10 @@ class Engine:
 
     def apply_noqa(self, path: str, source: bytes, findings: list[Finding]) -> list[Finding]:
         """Drop suppressed findings; add ARC002 for `# noqa: ARC…` codes that suppress nothing."""
+        codes = self.enabled_codes(path)
+        judge = UnusedSuppression.code in codes and _ARC_NOQA.search(source) is not None
+        if not findings and not judge:
+            return findings
         noqa = parse_noqa(source)
         if not noqa.comments:
             return findings
@@ -117,8 +124,7 @@ class Engine:
             else:
                 sup, listed = hit
                 sup.used.add(listed)
-        codes = self.enabled_codes(path)
-        if UnusedSuppression.code not in codes:
+        if not judge:
             return kept
         for sup in noqa.comments:
             if sup.codes is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from arch_lint.config.resolve import Settings
-from arch_lint.engine.text import decode
+from arch_lint.engine.text import decode, source_lines
 from arch_lint.index.cache import Cache
 from arch_lint.index.facts import FileFacts, extract
 from arch_lint.index.layout import Layout
@@ -74,7 +74,7 @@ def parse(source: bytes, filename: str) -> tuple[ast.Module | None, SyntaxProble
 
 def _char_offset(source: bytes, line: int, byte_offset: int) -> int:
     """The parser's 1-based offset counts UTF-8 bytes; findings count characters."""
-    lines = decode(source).splitlines()
+    lines = source_lines(decode(source))
     if not 1 <= line <= len(lines):
         return byte_offset
     encoded = lines[line - 1].encode("utf-8", "surrogatepass")

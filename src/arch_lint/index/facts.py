@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -141,6 +141,7 @@ _CONNECTOR_MODULES = frozenset(
     {"asyncpg", "psycopg", "psycopg2", "aiosqlite", "sqlite3", "aiomysql", "pymysql", "MySQLdb"}
 )
 _ORM_BASES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta", "AsyncAttrs"})
+_NOT_ORM_BASES = frozenset({"Protocol", "Generic", "object", "TypedDict", "NamedTuple", "ABC"})
 _SIGNAL_BYTES = (
     b"__tablename__",
     b"__table__",
@@ -180,6 +181,28 @@ class _Extractor:
         self.facts = FileFacts()
         self.db_imported = False
         self.signal: str | None = None
+        self.fallback = 0
+        """Inside `except` handlers: `try: from x import y / except: y = None`
+        keeps the import as the binding (the fallback only stands in for it)."""
+        self.imported: dict[str, str] = {}
+        """Every name bound by an import at any depth -> its dotted origin
+        (only to tell where a called name comes from)."""
+
+    def _bind(self, name: str, binding: Binding) -> None:
+        if self.fallback and name in self.facts.bindings:
+            return
+        self.facts.bindings[name] = binding
+
+    def _origin(self, node: ast.expr) -> str | None:
+        """`sa.Table` -> `sqlalchemy.Table` when `sa` is an imported name; else None."""
+        dotted = _dotted(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        origin = self.imported.get(head)
+        if origin is None:
+            return None
+        return f"{origin}.{rest}" if rest else origin
 
     def run(self, tree: ast.Module, source: bytes) -> FileFacts:
         self._body(tree.body, toplevel=True, type_checking=False)
@@ -204,12 +227,12 @@ class _Extractor:
             self._import_from(stmt, toplevel, tc)
         elif isinstance(stmt, ast.ClassDef):
             if toplevel:
-                self.facts.bindings[stmt.name] = (DEF,)
+                self._bind(stmt.name, (DEF,))
             self._class_signals(stmt)
             self._body(stmt.body, toplevel=False, type_checking=tc)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if toplevel:
-                self.facts.bindings[stmt.name] = (DEF,)
+                self._bind(stmt.name, (DEF,))
             self._body(stmt.body, toplevel=False, type_checking=tc)
         elif isinstance(stmt, ast.If):
             inner_tc = tc or _is_type_checking(stmt.test)
@@ -218,8 +241,10 @@ class _Extractor:
         elif isinstance(stmt, _TRY_NODES):
             stmt = cast(ast.Try, stmt)  # TryStar has the same fields
             self._body(stmt.body, toplevel, tc)
+            self.fallback += 1
             for handler in stmt.handlers:
                 self._body(handler.body, toplevel, tc)
+            self.fallback -= 1
             self._body(stmt.orelse, toplevel, tc)
             self._body(stmt.finalbody, toplevel, tc)
         elif isinstance(stmt, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
@@ -239,7 +264,7 @@ class _Extractor:
 
     def _bind_targets(self, target: ast.expr) -> None:
         if isinstance(target, ast.Name):
-            self.facts.bindings[target.id] = (DEF,)
+            self._bind(target.id, (DEF,))
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self._bind_targets(elt)
@@ -255,18 +280,26 @@ class _Extractor:
         self.facts.imports.append(_record("import", stmt, 0, None, names, tc))
         for alias in stmt.names:
             self._note_library(alias.name)
+            if alias.asname:
+                self.imported[alias.asname] = alias.name
+            else:
+                head = alias.name.split(".", 1)[0]
+                self.imported[head] = head
             if toplevel:
                 if alias.asname:
-                    self.facts.bindings[alias.asname] = (IMPORT, alias.name)
+                    self._bind(alias.asname, (IMPORT, alias.name))
                 else:
                     head = alias.name.split(".", 1)[0]
-                    self.facts.bindings[head] = (IMPORT, head)
+                    self._bind(head, (IMPORT, head))
 
     def _import_from(self, stmt: ast.ImportFrom, toplevel: bool, tc: bool) -> None:
         names = tuple((a.name, a.asname) for a in stmt.names)
         self.facts.imports.append(_record("from", stmt, stmt.level, stmt.module, names, tc))
         if stmt.level == 0:
             self._note_library(stmt.module)
+            for alias in stmt.names:
+                if alias.name != "*":
+                    self.imported[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
         if not toplevel:
             return
         for alias in stmt.names:
@@ -274,72 +307,101 @@ class _Extractor:
                 self.facts.star_imports.append((stmt.level, stmt.module))
             else:
                 bound = alias.asname or alias.name
-                self.facts.bindings[bound] = (FROM, str(stmt.level), stmt.module or "", alias.name)
+                self._bind(bound, (FROM, str(stmt.level), stmt.module or "", alias.name))
 
     # data-store signals ----------------------------------------------------------
     def _class_signals(self, cls: ast.ClassDef) -> None:
+        """ORM evidence in a class: an ORM base, `table=True` (SQLModel), a string
+        `__tablename__` or a `__table__ = Table(...)` on a class that has a real
+        base (a `Protocol` that merely declares `__tablename__: str` does not count)."""
         if self.signal is not None:
             return
-        for base in cls.bases:
-            name = _dotted(base)
-            if name and name.split(".")[-1] in _ORM_BASES:
+        bases = [_dotted(b) or "" for b in cls.bases]
+        for name in bases:
+            if name.split(".")[-1] in _ORM_BASES:
                 self.signal = f"declares the ORM base `{cls.name}`"
                 return
         for kw in cls.keywords:
             if kw.arg == "table" and isinstance(kw.value, ast.Constant) and kw.value.value is True:
                 self.signal = f"declares the table model `{cls.name}`"
                 return
+        if not any(b and b.split(".")[-1] not in _NOT_ORM_BASES for b in bases):
+            return
         for stmt in cls.body:
-            targets: list[ast.expr] = []
             if isinstance(stmt, ast.Assign):
-                targets = stmt.targets
-            elif isinstance(stmt, ast.AnnAssign):
-                targets = [stmt.target]
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                targets, value = [stmt.target], stmt.value
+            else:
+                continue
             for target in targets:
-                if isinstance(target, ast.Name) and target.id in {"__tablename__", "__table__"}:
-                    self.signal = f"declares `{cls.name}.{target.id}`"
+                if not isinstance(target, ast.Name):
+                    continue
+                if target.id == "__tablename__" and (
+                    isinstance(value, ast.Constant) and isinstance(value.value, str)
+                ):
+                    self.signal = f"declares `{cls.name}.__tablename__`"
+                    return
+                if target.id == "__table__" and isinstance(value, ast.Call):
+                    self.signal = f"declares `{cls.name}.__table__`"
                     return
 
     def _data_store_calls(self, tree: ast.Module) -> None:
+        """Calls whose callee comes from a database library: engine and session
+        builders, `Table(name, metadata, ...)`, driver `connect`/`create_pool`."""
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            name = _dotted(node.func)
-            if name is None:
+            origin = self._origin(node.func)
+            if origin is None:
                 continue
-            parts = name.split(".")
+            parts = origin.split(".")
+            if parts[0] not in _DB_LIBRARIES:
+                continue
             last = parts[-1]
-            if last in _ENGINE_BUILDERS:
-                self.signal = f"calls `{name}()`"
+            if last in _ENGINE_BUILDERS or (last in _CONNECTORS and parts[0] in _CONNECTOR_MODULES):
+                self.signal = f"calls `{_dotted(node.func)}()`"
             elif last == "Table" and len(node.args) >= 2:
                 self.signal = "declares a `Table(...)`"
-            elif last in _CONNECTORS and len(parts) >= 2 and parts[-2] in _CONNECTOR_MODULES:
-                self.signal = f"calls `{name}()`"
             if self.signal is not None:
                 return
 
     # dynamic imports ----------------------------------------------------------------
     def _dynamic_imports(self, tree: ast.Module) -> None:
+        """`importlib.import_module("name"[, package])` (however imported) and
+        `__import__("name")` with literal names; a relative name counts when the
+        package is a literal or the module's own `__package__`."""
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not node.args:
+            if not isinstance(node, ast.Call):
                 continue
-            name = _dotted(node.func)
-            if name not in {"importlib.import_module", "import_module", "__import__"}:
+            dotted = _dotted(node.func)
+            origin = self._origin(node.func)
+            if origin != "importlib.import_module" and not (
+                dotted == "__import__" and "__import__" not in self.imported
+            ):
                 continue
-            first = node.args[0]
-            if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+            args = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+            name_node = node.args[0] if node.args else args.get("name")
+            if not (isinstance(name_node, ast.Constant) and isinstance(name_node.value, str)):
                 continue
-            target: str | None = first.value
-            assert target is not None
+            target = name_node.value
             level = len(target) - len(target.lstrip("."))
-            package = next((k.value for k in node.keywords if k.arg == "package"), None)
-            if level and not (isinstance(package, ast.Constant) and isinstance(package.value, str)):
+            package = node.args[1] if len(node.args) > 1 else args.get("package")
+            if dotted == "__import__" and level:
+                continue  # __import__'s level is a separate argument; rare, not guessed
+            if level == 0:
+                record = _record("dynamic", node, 0, None, ((target, None),), False)
+            elif isinstance(package, ast.Constant) and isinstance(package.value, str):
+                absolute = _absolutise(target, package.value)
+                if absolute is None:
+                    continue
+                record = _record("dynamic", node, 0, None, ((absolute, None),), False)
+            elif isinstance(package, ast.Name) and package.id == "__package__":
+                rest = target[level:]
+                record = _record("dynamic", node, level, rest or None, ((rest, None),), False)
+            else:
                 continue  # relative to a package we cannot know statically
-            if level and isinstance(package, ast.Constant) and isinstance(package.value, str):
-                target = _absolutise(target, package.value)
-            if target is None:
-                continue
-            self.facts.imports.append(_record("dynamic", node, 0, None, ((target, None),), False))
+            self.facts.imports.append(record)
 
 
 def _absolutise(relative: str, package: str) -> str | None:

@@ -66,8 +66,23 @@ def _skipped(parts: tuple[str, ...]) -> bool:
     return any(p in SKIP_DIRS or p.endswith(".egg-info") for p in parts[:-1])
 
 
+def _valid_name(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False  # not UTF-8 on disk: no module can have that name
+    return True
+
+
 def list_python_files(root: Path, respect_gitignore: bool) -> list[str]:
-    """Relative posix paths of the `.py` files of the project."""
+    """Relative posix paths of the `.py` files of the project.
+
+    Files whose names are not valid UTF-8 are left out: no import can name them.
+    """
+    return [p for p in _list_python_files(root, respect_gitignore) if _valid_name(p)]
+
+
+def _list_python_files(root: Path, respect_gitignore: bool) -> list[str]:
     listed = git_ls_files(root) if respect_gitignore and _inside_git(root) else None
     if listed is not None:
         files = [p for p in listed if not _skipped(PurePosixPath(p).parts)]
@@ -102,6 +117,7 @@ class Layout:
 
     settings: Settings
     files: list[str]
+    _placements: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
     """Service folder (relative path) -> service."""
     problems: list[Problem] = field(default_factory=list)
@@ -192,26 +208,22 @@ class Layout:
             self.services[folder] = Service(name=name if names[name] == 1 else folder, path=folder)
 
     @cached_property
-    def _service_of_file(self) -> dict[str, Service]:
-        out: dict[str, Service] = {}
-        for path in self.files:
-            parts = PurePosixPath(path).parts[:-1]
-            for depth in range(1, len(parts) + 1):
-                service = self.services.get("/".join(parts[:depth]))
-                if service is not None:
-                    out[path] = service
-                    break
-        return out
+    def _service_of_file(self) -> dict[str, Service | None]:
+        return {path: self._find_service(path) for path in self.files}
+
+    def _find_service(self, path: str) -> Service | None:
+        if self._is_shared(path):
+            return None  # shared models belong to no service, wherever they live
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            service = self.services.get("/".join(parts[:depth]))
+            if service is not None:
+                return service
+        return None
 
     def service_of(self, path: str) -> Service | None:
-        service = self._service_of_file.get(path)
-        if service is None and path not in self._service_of_file:
-            parts = PurePosixPath(path).parts[:-1]
-            for depth in range(1, len(parts) + 1):
-                service = self.services.get("/".join(parts[:depth]))
-                if service is not None:
-                    return service
-        return service
+        known = self._service_of_file
+        return known[path] if path in known else self._find_service(path)
 
     def _within(self, path: str, service: Service) -> tuple[str, ...]:
         """`path` relative to its service folder and, for a service with its own
@@ -240,39 +252,46 @@ class Layout:
         )
 
     def _is_shared(self, path: str) -> bool:
-        return any(
-            path == d or path.startswith(d + "/") or path == f"{d}.py" for d in self.shared_dirs
-        )
+        return any(self.in_shared_dir(path, d) for d in self.shared_dirs)
 
     def is_shared_model(self, path: str) -> bool:
         return self._is_shared(path)
+
+    def in_shared_dir(self, path: str, folder: str) -> bool:
+        return path == folder or path.startswith(folder + "/") or path == f"{folder}.py"
 
     def is_excluded(self, path: str) -> bool:
         return self._exclude_spec.match_file(path)
 
     # modules -------------------------------------------------------------------------------
     def module_of(self, path: str) -> str | None:
-        """The dotted module name of a file (`pkg/__init__.py` -> `pkg`)."""
-        for root in self.source_roots:
-            if root and not path.startswith(root + "/"):
-                continue
-            rel = path[len(root) + 1 :] if root else path
-            name = _module_name(rel)
-            if name is not None:
-                return name
-        service = self.service_of(path)
-        if service is not None:
-            return _module_name(path[len(service.path) + 1 :])
-        return None
+        """The dotted module name of a file (`pkg/__init__.py` -> `pkg`), or None."""
+        return self._placement(path)[1]
 
     def root_of(self, path: str) -> str | None:
-        for root in self.source_roots:
-            if not root or path.startswith(root + "/"):
-                rel = path[len(root) + 1 :] if root else path
-                if _module_name(rel) is not None:
-                    return root
+        """The source root the file is imported through, or None."""
+        return self._placement(path)[0]
+
+    def _placement(self, path: str) -> tuple[str | None, str | None]:
+        known = self._placements.get(path)
+        if known is None:
+            known = self._place(path)
+            self._placements[path] = known
+        return known
+
+    def _place(self, path: str) -> tuple[str | None, str | None]:
+        """(root, module): the deepest source root whose folders below it are
+        importable names; else the service folder (`services/order-api/app/…`).
+        A file whose own name is not an identifier has no module."""
+        candidates = [r for r in self.source_roots if not r or path.startswith(r + "/")]
         service = self.service_of(path)
-        return service.path if service is not None else None
+        if service is not None:
+            candidates.append(service.path)
+        for root in candidates:
+            rel = path[len(root) + 1 :] if root else path
+            if _is_identifier_path(tuple(rel.split("/")[:-1])):
+                return root, _module_name(rel)
+        return None, None
 
     # ARC000 ------------------------------------------------------------------------------
     def _check_keys(self) -> None:
@@ -291,7 +310,7 @@ class Layout:
                     )
                 )
         for i, folder in enumerate(self.shared_dirs):
-            if not any(self._is_shared(f) for f in self.files):
+            if not any(self.in_shared_dir(f, folder) for f in self.files):
                 how = "" if "shared-models" in explicit else " (the default)"
                 self.problems.append(
                     Problem(
@@ -300,7 +319,6 @@ class Layout:
                         "`shared-models = []` if the repository has no shared models",
                     )
                 )
-            del folder
         for i, entry in enumerate(cfg.source_roots):
             prefix = entry.strip("/")
             prefix = "" if prefix in {"", "."} else prefix

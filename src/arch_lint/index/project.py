@@ -87,6 +87,11 @@ class ProjectIndex:
         paths = self._modules.get(module)
         if not paths:
             return None
+        if importer is not None:
+            private = self._private_root(importer, module)
+            if private is not None:
+                own = [p for p in paths if self.layout.root_of(p) == private]
+                return own[0] if len(own) == 1 else None
         if len(paths) == 1:
             return paths[0]
         if importer is not None:
@@ -99,6 +104,28 @@ class ProjectIndex:
             if len(own) == 1:
                 return own[0]
         return None  # ambiguous: never guess
+
+    def _private_root(self, importer: str, module: str) -> str | None:
+        """The importer's source root when it lies inside its service and holds the
+        module's top-level package: Python finds that package first, so a module
+        missing from it is missing, not found in another service's `app`."""
+        root = self.layout.root_of(importer)
+        service = self.layout.service_of(importer)
+        if root is None or service is None:
+            return None
+        if root != service.path and not root.startswith(service.path + "/"):
+            return None
+        top = module.split(".", 1)[0]
+        return root if (root, top) in self._tops else None
+
+    @cached_property
+    def _tops(self) -> set[tuple[str | None, str]]:
+        """(root, top-level name) of every module."""
+        out: set[tuple[str | None, str]] = set()
+        for name, paths in self._modules.items():
+            for path in paths:
+                out.add((self.layout.root_of(path), name.split(".", 1)[0]))
+        return out
 
     def is_module(self, module: str) -> bool:
         return module in self._modules or module in self._namespaces
@@ -157,6 +184,11 @@ class ProjectIndex:
         out: list[Target] = []
         if stmt.kind in {"import", "dynamic"}:
             for name, _ in stmt.names:
+                if stmt.level:  # import_module("..x", __package__)
+                    absolute = self.absolute(importer, stmt.level, stmt.module)
+                    if absolute is None:
+                        continue
+                    name = absolute
                 path = self._module_file(name, importer)
                 if path is not None:
                     out.append(Target(path, path, self.module_of(path) or name))
@@ -172,7 +204,7 @@ class ProjectIndex:
                 continue
             sub = f"{base}.{name}"
             sub_file = self.file_of(sub, importer)
-            if sub_file is not None:
+            if sub_file is not None and not self._binds(base_file, name, sub_file):
                 out.append(Target(sub_file, sub_file, sub))
                 continue
             if base_file is None:
@@ -224,6 +256,27 @@ class ProjectIndex:
             return self.follow(base_file, original)
         return path
 
-    def _defines(self, path: str, name: str) -> bool:
+    def _binds(self, package: str | None, name: str, submodule: str) -> bool:
+        """Whether `from package import name` gets an attribute the package's
+        `__init__` binds to something other than the submodule (Python returns
+        the attribute, not the submodule, then)."""
+        if package is None or not self.is_package(package):
+            return False
+        facts = self.facts.get(package)
+        if facts is None or name not in facts.bindings:
+            return False
+        return self.follow(package, name) != submodule
+
+    def _defines(self, path: str, name: str, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether the module binds `name`, directly or through star imports."""
         facts = self.facts.get(path)
-        return facts is not None and name in facts.bindings
+        if facts is None or path in seen:
+            return False
+        if name in facts.bindings:
+            return True
+        for level, module in facts.star_imports:
+            base = self.absolute(path, level, module)
+            star_file = self.file_of(base, path) if base else None
+            if star_file is not None and self._defines(star_file, name, seen | {path}):
+                return True
+        return False

@@ -109,6 +109,8 @@ class FileContext:
     facts: FileFacts
     source: bytes
     tree: ast.Module | None = None
+    text: str | None = None
+    """The decoded source when the caller has it (flake8 hands over lines)."""
     findings: list[Finding] = field(default_factory=list)
     used_allow: set[int] = field(default_factory=set)
     memo: dict[str, Any] = field(default_factory=dict)
@@ -124,9 +126,9 @@ class FileContext:
 
     @cached_property
     def lines(self) -> list[str]:
-        from arch_lint.engine.text import decode
+        from arch_lint.engine.text import decode, source_lines
 
-        return decode(self.source).splitlines()
+        return source_lines(self.text if self.text is not None else decode(self.source))
 
     def char_col(self, line: int, byte_col: int) -> int:
         """0-based character column of a 0-based UTF-8 byte offset on a 1-based line."""

@@ -63,6 +63,8 @@ def _classify(ctx: FileContext, target: Target) -> tuple[str, str, str] | None:
     owner = ctx.index.service_of(target.defining)
     if owner is None or owner == own:
         return None
+    if ctx.index.service_of(target.spelled) == own:
+        return None  # through the importer's own module: that module's import is the finding
     reason = ctx.index.data_layer_reason(target.defining)
     if reason is not None:
         return "ARC101", owner.name, reason
