@@ -1225,13 +1225,13 @@ def gen_schemas(ctx: Ctx) -> Module:
             f"{ent.name}Summary",
         ):
             lines = [f"class {cls}(BaseModel):"]
-            body = docstring_lines(f"{human(snake(cls)).capitalize()}.", 4)
+            body = [*docstring_lines(f"{human(snake(cls)).capitalize()}.", 4), ""]
             if cls.endswith("Response"):
                 m.need("pydantic", "ConfigDict")
-                body.extend(["", "model_config = ConfigDict(from_attributes=True)", ""])
+                body.extend(["model_config = ConfigDict(from_attributes=True)", ""])
             elif cls.endswith("UpdateRequest") and rng.random() < 0.5:
                 m.need("pydantic", "ConfigDict")
-                body.extend(["", 'model_config = ConfigDict(extra="forbid")', ""])
+                body.extend(['model_config = ConfigDict(extra="forbid")', ""])
             fields = rng.sample(SCHEMA_FIELDS, rng.randint(4, 9))
             fields.sort(key=SCHEMA_FIELDS.index)
             if cls.endswith("Response"):
@@ -1284,7 +1284,7 @@ def gen_schemas(ctx: Ctx) -> Module:
         kind = rng.choice(["Filter", "Query", "Patch", "Stats", "Export"])
         cls = f"{ent.name}{kind}{len(m.chunks)}"
         fields = rng.sample(SCHEMA_FIELDS, rng.randint(3, 7))
-        body = docstring_lines(f"{human(snake(cls)).capitalize()}.", 4)
+        body = [*docstring_lines(f"{human(snake(cls)).capitalize()}.", 4), ""]
         for fname, ftype, default in fields:
             body.extend(field_line(fname, ftype, default, ent.name))
         m.add([f"class {cls}(BaseModel):", *indent(body)])

@@ -263,7 +263,7 @@ def verdict(ok: bool) -> str:
 
 def ratio_line(label: str, value: float, target: str, ok: bool | None) -> str:
     mark = "" if ok is None else f"  [{verdict(ok)}]"
-    return f"  {label:<34} {value:7.2f}   target {target}{mark}"
+    return f"  {label:<34} {value:7.3f}   target {target}{mark}"
 
 
 @dataclass
