@@ -10,6 +10,7 @@ on-disk cache the CLI uses.
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -123,7 +124,12 @@ class ArchLintPlugin:
         _ = index.digest  # compute shared state before flake8 forks its workers
         for path in index.facts:
             index.module_of(path)
-        return _State(settings, built, Engine(settings, index))
+        state = _State(settings, built, Engine(settings, index))
+        # The index lives as long as the process: keep the collector from walking
+        # it in every forked worker (and from copying its pages by touching them).
+        gc.collect()
+        gc.freeze()
+        return state
 
     @classmethod
     def _get_state(cls) -> _State:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
 from collections.abc import Iterator, Mapping
@@ -102,7 +103,7 @@ class FactsTable(Mapping[str, FileFacts]):
         if facts is None:
             raw = self._raw[path]  # KeyError for unknown paths, as a Mapping should
             try:
-                facts = FileFacts.from_json(raw) if raw is not None else FileFacts()
+                facts = FileFacts.from_json(json.loads(raw)) if raw is not None else FileFacts()
             except (ValueError, TypeError, KeyError, IndexError, AttributeError):
                 facts = self._reanalyse(path)  # a damaged cache entry
             self._decoded[path] = facts
@@ -141,7 +142,7 @@ def _analyse(args: tuple[str, bytes]) -> tuple[str, Any, Any, str]:
         assert error is not None
         return path, None, [error.line, error.col, error.message], FileFacts().interface_hash()
     facts = extract(tree, source)
-    return path, facts.to_json(), None, facts.interface_hash()
+    return path, facts.to_text(), None, facts.interface_hash()
 
 
 def build(
@@ -229,7 +230,7 @@ def build(
                 facts.put(path, FileFacts())
                 iface = FileFacts().interface_hash()
             elif isinstance(facts_data, FileFacts):
-                facts_data = facts_data.to_json()
+                facts_data = facts_data.to_text()
             else:
                 facts.put_raw(path, facts_data)
             hashes[path] = iface

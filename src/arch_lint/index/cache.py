@@ -20,7 +20,7 @@ from arch_lint import __version__
 from arch_lint.index.facts import FACTS_VERSION
 
 CACHE_DIR = ".arch_lint_cache"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _FILE = "index.json"
 _ENTRY = 6
 
@@ -30,7 +30,8 @@ def _stamp() -> list[Any]:
 
 
 def _file_entry_ok(entry: Any) -> bool:
-    """[hash, facts | None, [line, col, message] | None, mtime_ns, size, interface hash]"""
+    """[hash, facts JSON text | None, [line, col, message] | None, mtime_ns, size,
+    interface hash]"""
     if not (isinstance(entry, list) and len(entry) == _ENTRY):
         return False
     digest, facts, err, mtime, size, iface = entry
@@ -43,7 +44,7 @@ def _file_entry_ok(entry: Any) -> bool:
     )
     return (
         isinstance(digest, str)
-        and (facts is None or isinstance(facts, list))
+        and (facts is None or isinstance(facts, str))
         and err_ok
         and isinstance(mtime, int)
         and isinstance(size, int)

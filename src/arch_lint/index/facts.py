@@ -93,6 +93,10 @@ class FileFacts:
     def to_json(self) -> list[Any]:
         return [[i.to_json() for i in self.imports], *self.interface_json()]
 
+    def to_text(self) -> str:
+        """The facts as compact JSON text (how the cache stores them)."""
+        return json.dumps(self.to_json(), separators=(",", ":"))
+
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         imports, bindings, stars, data_store = data
