@@ -78,25 +78,37 @@ def test_rule_metadata_is_validated_when_the_class_is_defined() -> None:
             message = "x"
 
 
-def _write_snippet(root: Path, snippet: str) -> str:
-    """Write a documented example as a file of a mini monorepo; return its path."""
-    first = snippet.splitlines()[0]
-    match = re.match(r"#\s*(\S+\.py)", first)
-    assert match, "a documented example starts with `# path/of/the/file.py`"
-    path = match.group(1)
-    (root / path).parent.mkdir(parents=True, exist_ok=True)
-    (root / path).write_text(snippet)
-    # Stub every module the example imports from the repository's own packages.
+def _write_snippet(root: Path, snippet: str) -> list[str]:
+    """Write a documented example into a mini monorepo; return the files it wrote.
+
+    A block may hold several files, each starting with a `# path/to/file.py` line;
+    modules it imports from the repository's own packages that it does not write
+    are stubbed with plain classes.
+    """
+    files: dict[str, list[str]] = {}
+    current = None
+    for line in snippet.splitlines():
+        header = re.fullmatch(r"#\s*(\S+\.py)\s*", line)
+        if header:
+            current = header.group(1)
+            files[current] = []
+        assert current is not None, "a documented example starts with `# path/of/the/file.py`"
+        files[current].append(line)
+    for path, lines in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text("\n".join(lines) + "\n")
     for module, names in re.findall(r"^from ([\w.]+) import ([\w, ]+)", snippet, re.M):
         if not module.startswith(("services.", "common.", "libs.")):
             continue
         stub = root / (module.replace(".", "/") + ".py")
+        if any(stub == root / p for p in files):
+            continue
         stub.parent.mkdir(parents=True, exist_ok=True)
         body = "".join(f"class {n.strip()}:\n    pass\n" for n in names.split(","))
         if stub.exists():
             body = stub.read_text() + body
         stub.write_text(body)
-    return path
+    return list(files)
 
 
 @pytest.mark.parametrize("rule", FILE_RULES, ids=lambda r: r.code)
@@ -113,15 +125,16 @@ def test_documented_examples_behave_as_documented(
             "[tool.arch_lint]\n"
             'shared-models = ["common/models"]\n'
             'public = ["client/**", "client.py"]\n'
+            f'extend-select = ["{rule.code}"]\n' + rule.example_config
         )
         (root / "common" / "models").mkdir(parents=True)
         (root / "common" / "models" / "__init__.py").write_text("")
         (root / "services" / "other").mkdir(parents=True)
         (root / "services" / "other" / "__init__.py").write_text("")
-        path = _write_snippet(root, snippet)
+        paths = _write_snippet(root, snippet)
         monkeypatch.chdir(root)
         result = run(load_settings(None, root), [root], use_cache=False)
-        codes = {f.code for f in result.findings if f.path == path}
+        codes = {f.code for f in result.findings if f.path in paths}
         if section == "Example":
             assert rule.code in codes, f"{rule.code}'s Example is not flagged"
         else:

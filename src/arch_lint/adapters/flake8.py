@@ -156,7 +156,8 @@ class ArchLintPlugin:
         indexed = state.built.sources.get(path)
         facts = engine.index.facts.get(path)
         if facts is None or indexed is None or indexed.digest != content_hash(source):
-            facts = extract(self.tree, source)  # an unsaved buffer, or a file not indexed
+            # an unsaved buffer, or a file not indexed
+            facts = extract(self.tree, source, state.settings.model.models.envelope_class)
         result = engine.check_file(path, source, facts, self.tree, None, text)
         for finding in result.findings:
             yield (

@@ -98,7 +98,10 @@ class Engine:
             rule.check()
         dispatch: dict[type[ast.AST], list[Callable[[ast.AST], None]]] = {}
         for rule in active:
-            for node_type, method in _visitors(type(rule)):
+            visitors = _visitors(type(rule))
+            if not visitors or not rule.applies(ctx):
+                continue
+            for node_type, method in visitors:
                 dispatch.setdefault(node_type, []).append(getattr(rule, method))
         if dispatch:
             if ctx.tree is None:
@@ -273,7 +276,10 @@ def run(
         tree = src.tree
         if tree is None and wants_tree and path not in built.errors:
             tree, _ = parse(src.source, path)
-        facts = index.facts.get(path) or (extract(tree, src.source) if tree else FileFacts())
+        envelope = settings.model.models.envelope_class
+        facts = index.facts.get(path) or (
+            extract(tree, src.source, envelope) if tree else FileFacts()
+        )
         result = engine.check_file(path, src.source, facts, tree, built.errors.get(path))
         if path in built.errors:
             kept = result.findings  # nothing else was checked: no suppression can be judged

@@ -85,8 +85,9 @@ def _char_offset(source: bytes, line: int, byte_offset: int) -> int:
 class FactsTable(Mapping[str, FileFacts]):
     """Facts by path, decoded from their cached JSON on first use."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, envelope: str) -> None:
         self._root = root
+        self._envelope = envelope
         self._raw: dict[str, Any] = {}
         self._decoded: dict[str, FileFacts] = {}
 
@@ -115,7 +116,7 @@ class FactsTable(Mapping[str, FileFacts]):
         except OSError:
             return FileFacts()
         tree, _ = parse(source, path)
-        return extract(tree, source) if tree is not None else FileFacts()
+        return extract(tree, source, self._envelope) if tree is not None else FileFacts()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
@@ -135,13 +136,13 @@ class BuiltIndex:
     errors: dict[str, SyntaxProblem]
 
 
-def _analyse(args: tuple[str, bytes]) -> tuple[str, Any, Any, str]:
-    path, source = args
+def _analyse(args: tuple[str, bytes, str]) -> tuple[str, Any, Any, str]:
+    path, source, envelope = args
     tree, error = parse(source, path)
     if tree is None:
         assert error is not None
         return path, None, [error.line, error.col, error.message], FileFacts().interface_hash()
-    facts = extract(tree, source)
+    facts = extract(tree, source, envelope)
     return path, facts.to_text(), None, facts.interface_hash()
 
 
@@ -162,9 +163,10 @@ def build(
     """
     layout = layout or Layout.scan(settings)
     root = settings.root
-    cache = Cache(root, enabled=use_cache)
+    envelope = settings.model.models.envelope_class
+    cache = Cache(root, enabled=use_cache, facts_options=[envelope])
     overrides = overrides or {}
-    facts = FactsTable(root)
+    facts = FactsTable(root, envelope)
     hashes: dict[str, str] = {}
     sources: dict[str, SourceFile] = {}
     errors: dict[str, SyntaxProblem] = {}
@@ -210,7 +212,7 @@ def build(
         if jobs <= 0:  # auto: processes only pay off for a cold run of a large tree
             jobs = min(os.cpu_count() or 1, 8) if len(todo) >= 400 else 1
         if jobs > 1 and len(todo) > 50 and not keep_trees:
-            results = _parallel(todo, jobs)
+            results = _parallel([(p, s, envelope) for p, s in todo], jobs)
         else:
             results = []
             for path, source in todo:
@@ -219,7 +221,7 @@ def build(
                     assert error is not None
                     results.append((path, None, [error.line, error.col, error.message], ""))
                     continue
-                extracted = extract(tree, source)
+                extracted = extract(tree, source, envelope)
                 facts.put(path, extracted)
                 if path in keep_trees:
                     sources[path].tree = tree
@@ -263,7 +265,7 @@ def _reuse(
     hashes[path] = entry[5]
 
 
-def _parallel(todo: list[tuple[str, bytes]], jobs: int) -> list[tuple[str, Any, Any, str]]:
+def _parallel(todo: list[tuple[str, bytes, str]], jobs: int) -> list[tuple[str, Any, Any, str]]:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     chunk = max(1, len(todo) // (jobs * 8))

@@ -25,8 +25,8 @@ _FILE = "index.json"
 _ENTRY = 6
 
 
-def _stamp() -> list[Any]:
-    return [CACHE_FORMAT, __version__, FACTS_VERSION]
+def _stamp(options: list[Any]) -> list[Any]:
+    return [CACHE_FORMAT, __version__, FACTS_VERSION, options]
 
 
 def _file_entry_ok(entry: Any) -> bool:
@@ -68,8 +68,12 @@ def _findings_entry_ok(entry: Any) -> bool:
 class Cache:
     """Load-modify-store of one JSON document."""
 
-    def __init__(self, root: Path, enabled: bool = True) -> None:
+    def __init__(
+        self, root: Path, enabled: bool = True, facts_options: list[Any] | None = None
+    ) -> None:
         self.dir = root / CACHE_DIR
+        self.stamp = _stamp(facts_options or [])
+        """Facts depend on the content and on these few settings (the envelope's name)."""
         self.enabled = enabled
         self.files: dict[str, list[Any]] = {}
         """path -> [content hash, facts json | None, syntax error | None,
@@ -91,7 +95,7 @@ class Cache:
         except (OSError, ValueError):
             return
         try:
-            if doc["stamp"] != _stamp():
+            if doc["stamp"] != self.stamp:
                 return
             files, findings = doc["files"], doc["findings"]
             if not isinstance(files, dict) or not isinstance(findings, dict):
@@ -109,7 +113,7 @@ class Cache:
         if not self.enabled or not self.dirty:
             return
         doc = {
-            "stamp": _stamp(),
+            "stamp": self.stamp,
             "files": self.files,
             "findings": {"key": self.findings_key, "files": self.findings},
         }

@@ -20,7 +20,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-FACTS_VERSION = 2
+from arch_lint.index.models import ClassFacts, describe_class
+
+FACTS_VERSION = 3
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -78,12 +80,18 @@ class FileFacts:
     star_imports: list[tuple[int, str | None]] = field(default_factory=list)
     data_store: str | None = None
     """Why the file is data-layer by content (e.g. `declares __tablename__`), or None."""
+    classes: list[ClassFacts] = field(default_factory=list)
+    """Every class with a base, outside functions (nested ones by qualified name)."""
+    payloads: list[str] = field(default_factory=list)
+    """Names used as the envelope's data: `EventEnvelope[X]`, `EventEnvelope(data=X(...))`."""
 
     def interface_json(self) -> list[Any]:
         return [
             sorted([k, list(v)] for k, v in self.bindings.items()),
             [list(s) for s in self.star_imports],
             self.data_store,
+            [c.interface() for c in self.classes],
+            sorted(set(self.payloads)),
         ]
 
     def interface_hash(self) -> str:
@@ -91,7 +99,14 @@ class FileFacts:
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
     def to_json(self) -> list[Any]:
-        return [[i.to_json() for i in self.imports], *self.interface_json()]
+        return [
+            [i.to_json() for i in self.imports],
+            sorted([k, list(v)] for k, v in self.bindings.items()),
+            [list(s) for s in self.star_imports],
+            self.data_store,
+            [c.to_json() for c in self.classes],
+            self.payloads,
+        ]
 
     def to_text(self) -> str:
         """The facts as compact JSON text (how the cache stores them)."""
@@ -99,12 +114,14 @@ class FileFacts:
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
-        imports, bindings, stars, data_store = data
+        imports, bindings, stars, data_store, classes, payloads = data
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: tuple(v) for k, v in bindings},
             star_imports=[(lvl, mod) for lvl, mod in stars],
             data_store=data_store,
+            classes=[ClassFacts.from_json(c) for c in classes],
+            payloads=list(payloads),
         )
 
 
@@ -181,7 +198,11 @@ def _is_type_checking(test: ast.expr) -> bool:
 class _Extractor:
     """One pass over the statements of a module."""
 
-    def __init__(self) -> None:
+    def __init__(self, envelope: str) -> None:
+        self.envelope = envelope
+        self.scope: list[str] = []
+        """Names of the enclosing classes; None marks a function."""
+        self.in_function = 0
         self.facts = FileFacts()
         self.db_imported = False
         self.signal: str | None = None
@@ -212,6 +233,8 @@ class _Extractor:
         self._body(tree.body, toplevel=True, type_checking=False)
         if any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
+        if self.envelope and self.envelope.encode() in source:
+            self._payloads(tree)
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
         if self.db_imported and self.signal is None and any(b in source for b in _SIGNAL_BYTES):
@@ -233,11 +256,18 @@ class _Extractor:
             if toplevel:
                 self._bind(stmt.name, (DEF,))
             self._class_signals(stmt)
+            if stmt.bases and not self.in_function:
+                qualname = ".".join([*self.scope, stmt.name])
+                self.facts.classes.append(describe_class(stmt, qualname))
+            self.scope.append(stmt.name)
             self._body(stmt.body, toplevel=False, type_checking=tc)
+            self.scope.pop()
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if toplevel:
                 self._bind(stmt.name, (DEF,))
+            self.in_function += 1
             self._body(stmt.body, toplevel=False, type_checking=tc)
+            self.in_function -= 1
         elif isinstance(stmt, ast.If):
             inner_tc = tc or _is_type_checking(stmt.test)
             self._body(stmt.body, toplevel, inner_tc)
@@ -370,6 +400,28 @@ class _Extractor:
             if self.signal is not None:
                 return
 
+    # envelope payloads ----------------------------------------------------------------
+    def _payloads(self, tree: ast.Module) -> None:
+        """`Envelope[X]` and `Envelope(data=X(...))`: X is an event payload."""
+        envelope = self.envelope
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript) and (_dotted(node.value) or "").endswith(envelope):
+                if (_dotted(node.value) or "").rsplit(".", 1)[-1] != envelope:
+                    continue
+                inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+                name = _dotted(inner)
+                if name:
+                    self.facts.payloads.append(name)
+            elif isinstance(node, ast.Call):
+                func = node.func.value if isinstance(node.func, ast.Subscript) else node.func
+                if (_dotted(func) or "").rsplit(".", 1)[-1] != envelope:
+                    continue
+                for kw in node.keywords:
+                    if kw.arg == "data" and isinstance(kw.value, ast.Call):
+                        name = _dotted(kw.value.func)
+                        if name:
+                            self.facts.payloads.append(name)
+
     # dynamic imports ----------------------------------------------------------------
     def _dynamic_imports(self, tree: ast.Module) -> None:
         """`importlib.import_module("name"[, package])` (however imported) and
@@ -439,6 +491,9 @@ def _record(
     )
 
 
-def extract(tree: ast.Module, source: bytes) -> FileFacts:
-    """The facts of one parsed file."""
-    return _Extractor().run(tree, source)
+DEFAULT_ENVELOPE = "EventEnvelope"
+
+
+def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -> FileFacts:
+    """The facts of one parsed file (`envelope`: the envelope class's name)."""
+    return _Extractor(envelope).run(tree, source)

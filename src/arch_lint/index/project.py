@@ -8,12 +8,16 @@ which service owns a file, whether it is part of a data layer.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import cached_property
+from typing import Any
 
 from arch_lint.index.facts import DEF, FROM, IMPORT, FileFacts, ImportStmt
 from arch_lint.index.layout import Layout, Service
+from arch_lint.index.models import ClassFacts, FieldFacts
 
 MAX_REEXPORT_DEPTH = 16
 
@@ -28,6 +32,8 @@ class Target:
     """The file that defines the imported thing, after following re-exports."""
     module: str
     """The dotted module of the defining file."""
+    name: str | None = None
+    """The imported thing's name in the defining module (None for a module)."""
 
 
 class ProjectIndex:
@@ -42,7 +48,8 @@ class ProjectIndex:
         self.layout = layout
         self.facts = facts
         self._interface_hashes = interface_hashes or {}
-        self._follow_memo: dict[tuple[str, str], str | None] = {}
+        self._follow_memo: dict[tuple[str, str], tuple[str, str | None] | None] = {}
+        self._kinds: dict[tuple[str, str], str | None] = {}
 
     # identity ---------------------------------------------------------------------------
     @cached_property
@@ -209,39 +216,50 @@ class ProjectIndex:
                 continue
             if base_file is None:
                 continue
-            defining = self.follow(base_file, name)
-            if defining is not None:
-                out.append(Target(base_file, defining, self.module_of(defining) or base))
+            found = self.resolve_name(base_file, name)
+            if found is not None:
+                defining, there = found
+                module = self.module_of(defining) or base
+                out.append(Target(base_file, defining, module, there))
         return out
 
     def follow(self, path: str, name: str) -> str | None:
-        """The file that defines `name` as seen from module file `path`.
+        """The file that defines `name` as seen from module file `path`."""
+        found = self.resolve_name(path, name)
+        return found[0] if found is not None else None
+
+    def resolve_name(self, path: str, name: str) -> tuple[str, str | None] | None:
+        """(file, name there) that defines `name` as seen from module file `path`.
 
         Follows `from x import name` re-exports (and star imports) to the
-        defining module; None when the name comes from outside the repository.
+        defining module; the name is None when it is a module itself. None when
+        the name comes from outside the repository.
         """
         key = (path, name)
         if key not in self._follow_memo:
-            self._follow_memo[key] = path  # cycle guard
+            self._follow_memo[key] = (path, name)  # cycle guard
             self._follow_memo[key] = self._follow(path, name, 0)
         return self._follow_memo[key]
 
-    def _follow(self, path: str, name: str, depth: int) -> str | None:
+    def _follow(self, path: str, name: str, depth: int) -> tuple[str, str | None] | None:
         facts = self.facts.get(path)
         if facts is None or depth > MAX_REEXPORT_DEPTH:
-            return path
+            return path, name
         binding = facts.bindings.get(name)
         if binding is None:
             for level, module in facts.star_imports:
                 base = self.absolute(path, level, module)
                 star_file = self.file_of(base, path) if base else None
                 if star_file is not None and self._defines(star_file, name):
-                    return self.follow(star_file, name)
-            return path
+                    return self.resolve_name(star_file, name)
+            return path, name
         if binding[0] == DEF:
-            return path
+            return path, name
         if binding[0] == IMPORT:
-            return self._module_file(binding[1], path) if self.is_module(binding[1]) else None
+            if not self.is_module(binding[1]):
+                return None
+            found = self._module_file(binding[1], path)
+            return (found, None) if found is not None else None
         if binding[0] == FROM:
             _, level_text, module, original = binding
             base = self.absolute(path, int(level_text), module or None)
@@ -249,12 +267,12 @@ class ProjectIndex:
                 return None
             sub_file = self.file_of(f"{base}.{original}", path)
             if sub_file is not None:
-                return sub_file
+                return sub_file, None
             base_file = self.file_of(base, path)
             if base_file is None:
                 return None  # third-party (or ambiguous): not ours to judge
-            return self.follow(base_file, original)
-        return path
+            return self.resolve_name(base_file, original)
+        return path, name
 
     def _binds(self, package: str | None, name: str, submodule: str) -> bool:
         """Whether `from package import name` gets an attribute the package's
@@ -280,3 +298,237 @@ class ProjectIndex:
             if star_file is not None and self._defines(star_file, name, seen | {path}):
                 return True
         return False
+
+    # models --------------------------------------------------------------------------------
+    def class_facts(self, path: str, qualname: str) -> ClassFacts | None:
+        facts = self.facts.get(path)
+        if facts is None:
+            return None
+        return next((c for c in facts.classes if c.name == qualname), None)
+
+    def resolve_class(self, path: str, name: str) -> tuple[str, str] | str | None:
+        """What a class name used at module level of file `path` refers to:
+        `(file, qualname)` of a class of the project, the dotted name of a
+        third-party class (`pydantic.BaseModel`), or None when unknown."""
+        facts = self.facts.get(path)
+        if facts is None:
+            return None
+        head, _, rest = name.partition(".")
+        binding = facts.bindings.get(head)
+        if binding is None or binding[0] == DEF:
+            if self.class_facts(path, name) is not None:
+                return path, name
+            if binding is not None:
+                return None  # a module-level name that is not a class we know
+        elif binding[0] == IMPORT:
+            return self._dotted_class(f"{binding[1]}.{rest}" if rest else binding[1], path)
+        else:  # FROM
+            _, level_text, module, original = binding
+            base = self.absolute(path, int(level_text), module or None)
+            if base is None:
+                return None
+            if self.file_of(base, path) is None and not self.is_module(f"{base}.{original}"):
+                full = f"{base}.{original}"
+                return f"{full}.{rest}" if rest else full  # third-party
+        found = self.resolve_name(path, head)  # re-exports and star imports
+        if found is None or found == (path, head):
+            return None
+        where, there = found
+        if there is None:  # `head` names a module of the project
+            return (where, rest) if rest else None
+        return where, f"{there}.{rest}" if rest else there
+
+    def _dotted_class(self, full: str, importer: str) -> tuple[str, str] | str | None:
+        parts = full.split(".")
+        for depth in range(len(parts) - 1, 0, -1):
+            found = self.file_of(".".join(parts[:depth]), importer)
+            if found is not None:
+                return found, ".".join(parts[depth:])
+        return full
+
+    def _bases(self, path: str, qualname: str) -> list[tuple[str, str] | str]:
+        cls = self.class_facts(path, qualname)
+        if cls is None:
+            return []
+        out: list[tuple[str, str] | str] = []
+        for base in cls.bases:
+            if not base:
+                continue
+            ref = self.resolve_class(path, base)
+            if ref is not None:
+                out.append(ref)
+        return out
+
+    def model_kind(self, path: str, qualname: str) -> str | None:
+        """`model` for a Pydantic data model, `settings` for a settings class, else None.
+
+        Bases are followed through the whole project, however imported or aliased.
+        SQLModel classes with `table=True` are ORM tables, not data models.
+        """
+        key = (path, qualname)
+        if key in self._kinds:
+            return self._kinds[key]
+        self._kinds[key] = None  # cycle guard
+        kind = None
+        outer = qualname.rpartition(".")[0]
+        if outer and self.model_kind(path, outer) == "settings":
+            self._kinds[key] = "settings"  # a model nested in settings is settings too
+            return "settings"
+        for ref in self._bases(path, qualname):
+            if isinstance(ref, str):
+                found = SETTINGS_BASES.get(ref) or MODEL_BASES.get(ref)
+            else:
+                found = self.model_kind(*ref)
+            if found == "settings":
+                kind = "settings"
+                break
+            if found == "model":
+                kind = "model"
+        cls = self.class_facts(path, qualname)
+        if kind == "model" and cls is not None and cls.keywords.get("table") is True:
+            kind = None
+        self._kinds[key] = kind
+        return kind
+
+    def is_model(self, path: str, qualname: str) -> bool:
+        return self.model_kind(path, qualname) == "model"
+
+    def ancestors(self, path: str, qualname: str) -> list[tuple[str, ClassFacts]]:
+        """The project base classes, nearest first (depth-first, each once)."""
+        out: list[tuple[str, ClassFacts]] = []
+        seen = {(path, qualname)}
+        stack = list(reversed(self._bases(path, qualname)))
+        while stack:
+            ref = stack.pop()
+            if isinstance(ref, str) or ref in seen:
+                continue
+            seen.add(ref)
+            cls = self.class_facts(*ref)
+            if cls is None:
+                continue
+            out.append((ref[0], cls))
+            stack.extend(reversed(self._bases(*ref)))
+        return out
+
+    def model_config(self, path: str, qualname: str) -> dict[str, Any]:
+        """The model's configuration: its bases' merged under its own."""
+        merged: dict[str, Any] = {}
+        cls = self.class_facts(path, qualname)
+        for _, base in reversed(self.ancestors(path, qualname)):
+            merged.update(base.keywords)
+            merged.update(base.config)
+        if cls is not None:
+            merged.update(cls.keywords)
+            merged.update(cls.config)
+        return merged
+
+    def inherited_field(self, path: str, qualname: str, name: str) -> FieldFacts | None:
+        for _, base in self.ancestors(path, qualname):
+            found = base.field(name)
+            if found is not None:
+                return found
+        return None
+
+    def all_fields(self, path: str, qualname: str) -> dict[str, FieldFacts]:
+        out: dict[str, FieldFacts] = {}
+        for _, base in reversed(self.ancestors(path, qualname)):
+            out.update((f.name, f) for f in base.fields)
+        cls = self.class_facts(path, qualname)
+        if cls is not None:
+            out.update((f.name, f) for f in cls.fields)
+        return out
+
+    def all_field_names(self, path: str, qualname: str) -> set[str]:
+        return set(self.all_fields(path, qualname))
+
+    @cached_property
+    def _payloads(self) -> set[tuple[str, str]]:
+        out: set[tuple[str, str]] = set()
+        for path in self.facts:
+            for name in self.facts[path].payloads:
+                ref = self.resolve_class(path, name)
+                if isinstance(ref, tuple):
+                    out.add(ref)
+        return out
+
+    def is_payload(self, path: str, qualname: str) -> bool:
+        """Whether the class is used as the envelope's data anywhere in the project."""
+        return (path, qualname) in self._payloads
+
+    def shared_event_base(self, path: str, qualname: str, patterns: list[str]) -> str | None:
+        """The name of an ancestor in the shared models that is an event base."""
+        for where, base in self.ancestors(path, qualname):
+            short = base.name.rsplit(".", 1)[-1]
+            if self.layout.is_shared_model(where) and (
+                self.is_payload(where, base.name) or any(fnmatchcase(short, p) for p in patterns)
+            ):
+                return base.name
+        return None
+
+    def field_signature(self, path: str, qualname: str) -> frozenset[tuple[str, str]]:
+        """(name, normalised type) of every field, inherited ones included."""
+        return frozenset(
+            (name, normalise_type(f.annotation))
+            for name, f in self.all_fields(path, qualname).items()
+        )
+
+    @cached_property
+    def _models_by_field(self) -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
+        for path in self.facts:
+            for cls in self.facts[path].classes:
+                if self.is_model(path, cls.name):
+                    for name in self.all_field_names(path, cls.name):
+                        out.setdefault(name, []).append((path, cls.name))
+        return out
+
+    def models_sharing_fields(
+        self, signature: frozenset[tuple[str, str]], minimum: int
+    ) -> list[tuple[str, str]]:
+        """Models of the project with at least `minimum` field names in common."""
+        counts: dict[tuple[str, str], int] = {}
+        for name, _ in signature:
+            for ref in self._models_by_field.get(name, ()):
+                counts[ref] = counts.get(ref, 0) + 1
+        return sorted(ref for ref, n in counts.items() if n >= minimum)
+
+
+MODEL_BASES = {
+    name: "model"
+    for name in (
+        "pydantic.BaseModel",
+        "pydantic.main.BaseModel",
+        "pydantic.RootModel",
+        "pydantic.root_model.RootModel",
+        "pydantic.v1.BaseModel",
+        "pydantic.v1.main.BaseModel",
+        "pydantic.generics.GenericModel",
+        "sqlmodel.SQLModel",
+        "sqlmodel.main.SQLModel",
+    )
+}
+SETTINGS_BASES = {
+    name: "settings"
+    for name in (
+        "pydantic_settings.BaseSettings",
+        "pydantic_settings.main.BaseSettings",
+        "pydantic.BaseSettings",
+        "pydantic.v1.BaseSettings",
+        "pydantic.env_settings.BaseSettings",
+    )
+}
+
+_TYPE_ALIASES = {"List": "list", "Dict": "dict", "Set": "set", "Tuple": "tuple",
+                 "FrozenSet": "frozenset", "Type": "type"}  # fmt: skip
+
+
+def normalise_type(annotation: str) -> str:
+    """A type's spelling with `typing.` prefixes, `List`/`list` and the
+    `Optional[X]`/`X | None` difference removed (good enough to compare fields)."""
+    text = annotation.replace("typing.", "").replace(" ", "")
+    for old, new in _TYPE_ALIASES.items():
+        text = re.sub(rf"\b{old}\[", f"{new}[", text)
+    match = re.fullmatch(r"Optional\[(.*)\]", text)
+    if match:
+        text = f"{match.group(1)}|None"
+    return text

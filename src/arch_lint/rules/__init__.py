@@ -6,7 +6,19 @@ from arch_lint.rules._base import FileContext, FileRule, MetaRule, Rule
 from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
 from arch_lint.rules.cross_service_data_access import CrossServiceDataAccess
 from arch_lint.rules.cross_service_import import CrossServiceImport
+from arch_lint.rules.dto_outside_common import DtoOutsideCommon
+from arch_lint.rules.envelope_missing_metadata import EnvelopeMissingMetadata
+from arch_lint.rules.event_model_outside_common import EventModelOutsideCommon
+from arch_lint.rules.foreign_model_use import ForeignModelUse
+from arch_lint.rules.loose_model_field_type import LooseModelFieldType
+from arch_lint.rules.metadata_model_allows_extra import MetadataModelAllowsExtra
+from arch_lint.rules.placeholder_description import PlaceholderDescription
+from arch_lint.rules.raw_dict_inter_service_payload import RawDictInterServicePayload
+from arch_lint.rules.raw_storage_reference import RawStorageReference
+from arch_lint.rules.shadow_model import ShadowModel
 from arch_lint.rules.syntax_error import SyntaxErrorRule
+from arch_lint.rules.undescribed_model_field import UndescribedModelField
+from arch_lint.rules.untyped_model_field import UntypedModelField
 from arch_lint.rules.unused_suppression import UnusedSuppression
 
 RULES: tuple[type[Rule], ...] = (
@@ -15,6 +27,18 @@ RULES: tuple[type[Rule], ...] = (
     UnusedSuppression,
     CrossServiceDataAccess,
     CrossServiceImport,
+    ForeignModelUse,
+    EventModelOutsideCommon,
+    DtoOutsideCommon,
+    EnvelopeMissingMetadata,
+    RawStorageReference,
+    RawDictInterServicePayload,
+    ShadowModel,
+    UntypedModelField,
+    UndescribedModelField,
+    LooseModelFieldType,
+    PlaceholderDescription,
+    MetadataModelAllowsExtra,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}

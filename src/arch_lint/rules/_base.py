@@ -63,6 +63,8 @@ class Rule:
     message: ClassVar[str]
     fix_title: ClassVar[str | None] = None
     default_on: ClassVar[bool] = True
+    example_config: ClassVar[str] = ""
+    """TOML lines the documented examples need (the tests lint them with it)."""
     meta: ClassVar[bool] = False
     """Meta rules (ARC000-ARC002) are produced by the engine or the CLI, not by a visit."""
 
@@ -147,6 +149,12 @@ class FileRule(Rule):
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
+
+    @classmethod
+    def applies(cls, ctx: FileContext) -> bool:
+        """A cheap test (on the source bytes, say) that lets the engine skip the
+        traversal of a file in which the rule's visitors cannot find anything."""
+        return True
 
     def check(self) -> None:
         """Work from the file's facts; visitors are the other way in."""

@@ -1,4 +1,4 @@
-"""Cross-service import verdicts, shared by ARC101 and ARC102.
+"""Cross-service import verdicts, shared by ARC101, ARC201 and ARC102.
 
 One problem, one finding: every import statement of a service file is judged
 once, the strongest code wins (ARC101 over ARC201 over ARC102), and each rule
@@ -71,6 +71,8 @@ def _classify(ctx: FileContext, target: Target) -> tuple[str, str, str] | None:
     layout = ctx.index.layout
     if layout.is_public(target.spelled) or layout.is_public(target.defining):
         return None
+    if target.name is not None and ctx.index.is_model(target.defining, target.name):
+        return "ARC201", owner.name, ""
     return "ARC102", owner.name, ""
 
 

@@ -1,0 +1,344 @@
+"""Class facts: what a class statement says about a (possible) Pydantic model.
+
+This is the one place that reads model definitions from the `ast`: the
+shared-model rules (ARC2xx, ARC4xx) and the schema-evolution checks (ARC5xx)
+use the same extraction. Whether a class *is* a model is decided later, by the
+project index, which follows its bases through imports across the project; here
+every class with at least one base is described, cheaply.
+
+A class is described by its bases (as written), its keyword arguments and its
+`model_config` (a `ConfigDict(...)` call, a dict literal, or a v1-style inner
+`class Config`), its fields (annotated attributes that are not `ClassVar`, not
+private and not `model_config`) and its unannotated attributes. Positions are
+kept apart from the rest: they are the file's own business, while the rest is
+part of the file's interface (other files' findings depend on it).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+Pos = tuple[int, int, int, int]
+"""(line, col, end_line, end_col); columns are 0-based UTF-8 byte offsets."""
+
+_LOOSE_BARE = frozenset(
+    {"dict", "list", "set", "tuple", "frozenset", "Dict", "List", "Set", "Tuple", "FrozenSet"}
+)
+_LOOSE_ANY = frozenset({"Any", "object"})
+_CONST = (str, int, float, bool, type(None))
+
+
+@dataclass(slots=True)
+class FieldFacts:
+    name: str
+    pos: Pos
+    annotation: str
+    """The annotation as written (normalised spacing)."""
+    required: bool
+    """No default and no `default_factory` (an `Optional` without default is required)."""
+    described: bool = False
+    """A `description=` that is not a literal counts as described."""
+    description: str | None = None
+    """The literal description, if there is one."""
+    doc: str | None = None
+    """The attribute docstring (the string statement right after the field)."""
+    alias: str | None = None
+    loose: str | None = None
+    """`Any`, `object` or a bare container, as spelled, when the type says nothing."""
+
+    def interface(self) -> list[Any]:
+        return [
+            self.name,
+            self.annotation,
+            self.required,
+            self.described,
+            self.description,
+            self.doc,
+            self.alias,
+            self.loose,
+        ]
+
+    def to_json(self) -> list[Any]:
+        return [*self.interface(), list(self.pos)]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> FieldFacts:
+        name, annotation, required, described, description, doc, alias, loose, pos = data
+        return cls(name, tuple(pos), annotation, required, described, description, doc, alias,
+                   loose)  # fmt: skip
+
+
+@dataclass(slots=True)
+class ClassFacts:
+    name: str
+    """Qualified within the module (`Settings.Database` for a nested class)."""
+    pos: Pos
+    bases: list[str]
+    """Dotted names of the bases as written (`pydantic.BaseModel`, `Base`); a
+    subscripted base is named without its arguments; "" for anything else."""
+    keywords: dict[str, Any] = field(default_factory=dict)
+    """Literal class keywords (`table=True`, `extra="forbid"`)."""
+    config: dict[str, Any] = field(default_factory=dict)
+    """Literal entries of `model_config` (or of a v1-style `class Config`)."""
+    fields: list[FieldFacts] = field(default_factory=list)
+    untyped: list[tuple[str, Pos]] = field(default_factory=list)
+    """Public attributes assigned without an annotation."""
+
+    def interface(self) -> list[Any]:
+        return [
+            self.name,
+            self.bases,
+            sorted(self.keywords.items()),
+            sorted(self.config.items()),
+            [f.interface() for f in self.fields],
+            [name for name, _ in self.untyped],
+        ]
+
+    def to_json(self) -> list[Any]:
+        return [
+            self.name,
+            list(self.pos),
+            self.bases,
+            self.keywords,
+            self.config,
+            [f.to_json() for f in self.fields],
+            [[n, list(p)] for n, p in self.untyped],
+        ]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> ClassFacts:
+        name, pos, bases, keywords, config, fields, untyped = data
+        return cls(
+            name,
+            tuple(pos),
+            list(bases),
+            dict(keywords),
+            dict(config),
+            [FieldFacts.from_json(f) for f in fields],
+            [(n, tuple(p)) for n, p in untyped],
+        )
+
+    def field(self, name: str) -> FieldFacts | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _pos(node: ast.stmt | ast.expr) -> Pos:
+    return (
+        node.lineno,
+        node.col_offset,
+        node.end_lineno or node.lineno,
+        node.end_col_offset or node.col_offset,
+    )
+
+
+def text(node: ast.expr) -> str:
+    """Source-like text of an annotation; fast for the common shapes."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{text(node.value)}.{node.attr}"
+    if isinstance(node, ast.Subscript):
+        inner = node.slice
+        if isinstance(inner, ast.Tuple):
+            args = ", ".join(text(e) for e in inner.elts)
+        else:
+            args = text(inner)
+        return f"{text(node.value)}[{args}]"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return f"{text(node.left)} | {text(node.right)}"
+    if isinstance(node, ast.Constant):
+        return repr(node.value) if node.value is not Ellipsis else "..."
+    return ast.unparse(node)
+
+
+def _last(node: ast.expr) -> str:
+    name = dotted(node)
+    return name.rsplit(".", 1)[-1] if name else ""
+
+
+def _is_classvar(annotation: ast.expr) -> bool:
+    target = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+    return _last(target) in {"ClassVar", "InitVar"}
+
+
+def _is_field_call(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Call) and _last(node.func) == "Field"
+
+
+def _literal(node: ast.expr) -> tuple[bool, Any]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, _CONST):
+        return True, node.value
+    if isinstance(node, ast.Attribute) and node.attr in {"forbid", "allow", "ignore"}:
+        return True, node.attr  # Extra.forbid
+    return False, None
+
+
+def _unwrap_optional(node: ast.expr) -> ast.expr:
+    """`Optional[X]`, `X | None`, `Union[X, None]` -> X (else the node itself)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        parts = [node.left, node.right]
+    elif isinstance(node, ast.Subscript) and _last(node.value) == "Optional":
+        return node.slice
+    elif isinstance(node, ast.Subscript) and _last(node.value) == "Union":
+        parts = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+    else:
+        return node
+    rest = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
+    return rest[0] if len(rest) == 1 else node
+
+
+def loose_type(annotation: ast.expr) -> str | None:
+    """The spelling of a type that says nothing about the data, or None."""
+    node = annotation
+    if isinstance(node, ast.Subscript) and _last(node.value) == "Annotated":
+        inner = node.slice
+        node = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+    node = _unwrap_optional(node)
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        last = _last(node)
+        if last in _LOOSE_ANY or last in _LOOSE_BARE:
+            return text(annotation)
+    return None
+
+
+class _Described:
+    __slots__ = ("alias", "described", "description", "has_default")
+
+    def __init__(self) -> None:
+        self.described = False
+        self.description: str | None = None
+        self.alias: str | None = None
+        self.has_default = False
+
+    def read_field_call(self, call: ast.Call) -> None:
+        if call.args and not (
+            isinstance(call.args[0], ast.Constant) and call.args[0].value is Ellipsis
+        ):
+            self.has_default = True
+        for kw in call.keywords:
+            if kw.arg in {"default", "default_factory"}:
+                if not (isinstance(kw.value, ast.Constant) and kw.value.value is Ellipsis):
+                    self.has_default = True
+            elif kw.arg == "description":
+                is_lit, value = _literal(kw.value)
+                self.described = True
+                self.description = value if is_lit and isinstance(value, str) else None
+                if is_lit and not isinstance(value, str):
+                    self.described = False  # description=None
+            elif kw.arg in {"alias", "validation_alias"} and self.alias is None:
+                is_lit, value = _literal(kw.value)
+                if is_lit and isinstance(value, str):
+                    self.alias = value
+
+
+def _field(stmt: ast.AnnAssign, name: str, doc: str | None) -> FieldFacts:
+    info = _Described()
+    annotation = stmt.annotation
+    if isinstance(annotation, ast.Subscript) and _last(annotation.value) == "Annotated":
+        inner = annotation.slice
+        metadata = inner.elts[1:] if isinstance(inner, ast.Tuple) else []
+        for meta in metadata:
+            if isinstance(meta, ast.Call) and _last(meta.func) == "Field":
+                info.read_field_call(meta)
+    value = stmt.value
+    if value is not None:
+        if isinstance(value, ast.Call) and _is_field_call(value):
+            info.read_field_call(value)
+        else:
+            info.has_default = True
+    return FieldFacts(
+        name=name,
+        pos=_pos(stmt),
+        annotation=text(annotation),
+        required=not info.has_default,
+        described=info.described,
+        description=info.description,
+        doc=doc,
+        alias=info.alias,
+        loose=loose_type(annotation),
+    )
+
+
+def _config_from(node: ast.expr) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(node, ast.Call) and _last(node.func) in {
+        "ConfigDict",
+        "dict",
+        "SettingsConfigDict",
+    }:
+        for kw in node.keywords:
+            if kw.arg:
+                is_lit, value = _literal(kw.value)
+                if is_lit:
+                    out[kw.arg] = value
+    elif isinstance(node, ast.Dict):
+        for key, value_node in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                is_lit, value = _literal(value_node)
+                if is_lit:
+                    out[key.value] = value
+    return out
+
+
+def describe_class(node: ast.ClassDef, qualname: str) -> ClassFacts:
+    """The facts of one class statement (its nested classes are described apart)."""
+    line, col = node.lineno, node.col_offset
+    head = len(b"class ") + len(node.name.encode("utf-8"))
+    facts = ClassFacts(
+        name=qualname,
+        pos=(line, col, line, col + head),
+        bases=[dotted(b.value if isinstance(b, ast.Subscript) else b) or "" for b in node.bases],
+    )
+    for kw in node.keywords:
+        if kw.arg and kw.arg != "metaclass":
+            is_lit, value = _literal(kw.value)
+            if is_lit:
+                facts.keywords[kw.arg] = value
+    body = node.body
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            name = stmt.target.id
+            if name == "model_config":
+                if stmt.value is not None:
+                    facts.config.update(_config_from(stmt.value))
+                continue
+            if name.startswith("_") or _is_classvar(stmt.annotation):
+                continue
+            nxt = body[i + 1] if i + 1 < len(body) else None
+            doc = None
+            if (
+                isinstance(nxt, ast.Expr)
+                and isinstance(nxt.value, ast.Constant)
+                and isinstance(nxt.value.value, str)
+            ):
+                doc = nxt.value.value
+            facts.fields.append(_field(stmt, name, doc))
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if not isinstance(target, ast.Name):
+                    continue
+                if target.id == "model_config":
+                    facts.config.update(_config_from(stmt.value))
+                elif not target.id.startswith("_"):
+                    facts.untyped.append((target.id, _pos(stmt)))
+        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+            for inner in stmt.body:  # pydantic v1 style, still honoured by v2
+                if isinstance(inner, ast.Assign) and len(inner.targets) == 1:
+                    target = inner.targets[0]
+                    is_lit, value = _literal(inner.value)
+                    if isinstance(target, ast.Name) and is_lit:
+                        facts.config.setdefault(target.id, value)
+    return facts
