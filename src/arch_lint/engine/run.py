@@ -8,6 +8,7 @@ the visitors) -> allow-list and `# noqa` filtering -> ARC002 -> report.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import json
 import re
@@ -22,6 +23,7 @@ from arch_lint.index.build import BuiltIndex, SyntaxProblem, build, parse
 from arch_lint.index.facts import FileFacts, extract
 from arch_lint.index.layout import Layout
 from arch_lint.index.project import ProjectIndex
+from arch_lint.index.walk import push_children
 from arch_lint.rules import RULES, FileContext, FileRule
 from arch_lint.rules.syntax_error import SyntaxErrorRule
 from arch_lint.rules.unused_suppression import UnusedSuppression
@@ -96,18 +98,20 @@ class Engine:
         active = [rule(ctx) for rule in FILE_RULES if rule.code in codes]
         for rule in active:
             rule.check()
-        dispatch: dict[type[ast.AST], list[Callable[[ast.AST], None]]] = {}
-        for rule in active:
-            visitors = _visitors(type(rule))
-            if not visitors or not rule.applies(ctx):
-                continue
-            for node_type, method in visitors:
-                dispatch.setdefault(node_type, []).append(getattr(rule, method))
-        if dispatch:
+        tree_rules = [
+            r for r in active if _wants_tree(type(r)) and type(r).applies(self.settings, source)
+        ]
+        if tree_rules:
             if ctx.tree is None:
                 ctx.tree, _ = parse(source, path)
             if ctx.tree is not None:
-                _traverse(ctx.tree, dispatch)
+                dispatch: dict[type[ast.AST], list[Callable[[ast.AST], None]]] = {}
+                for rule in tree_rules:
+                    rule.check_tree(ctx.tree)
+                    for node_type, method in _visitors(type(rule)):
+                        dispatch.setdefault(node_type, []).append(getattr(rule, method))
+                if dispatch:
+                    _traverse(ctx.tree, dispatch)
         return FileResult(ctx.findings, ctx.used_allow)
 
     def apply_noqa(self, path: str, source: bytes, findings: list[Finding]) -> list[Finding]:
@@ -179,9 +183,17 @@ def _syntax_finding(ctx: FileContext, error: SyntaxProblem) -> Finding:
     )
 
 
-def needs_tree() -> bool:
-    """Whether any rule visits the tree (otherwise facts are enough)."""
-    return any(_visitors(rule) for rule in FILE_RULES)
+def _wants_tree(rule: type[FileRule]) -> bool:
+    return rule.needs_tree or bool(_visitors(rule))
+
+
+def wants_tree(settings: Settings, source: bytes) -> bool:
+    """Whether any selected rule will read this source's syntax tree."""
+    sel = settings.selection
+    return any(
+        _wants_tree(r) and sel.enabled(r.code, r.default_on) and r.applies(settings, source)
+        for r in FILE_RULES
+    )
 
 
 _VISITORS: dict[type[FileRule], tuple[tuple[type[ast.AST], str], ...]] = {}
@@ -202,13 +214,17 @@ def _visitors(rule: type[FileRule]) -> tuple[tuple[type[ast.AST], str], ...]:
 def _traverse(
     tree: ast.AST, dispatch: dict[type[ast.AST], list[Callable[[ast.AST], None]]]
 ) -> None:
-    """One pre-order walk of the tree calling every rule's visitor for each node."""
+    """One walk of the tree calling every rule's visitor for each node (not in
+    source order; a rule that needs order walks a scope itself)."""
     stack: list[ast.AST] = [tree]
+    pop = stack.pop
     while stack:
-        node = stack.pop()
-        for visit in dispatch.get(type(node), ()):
-            visit(node)
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        node = pop()
+        handlers = dispatch.get(type(node))
+        if handlers is not None:
+            for visit in handlers:
+                visit(node)
+        push_children(node, stack)
 
 
 # --- a whole run -------------------------------------------------------------------
@@ -246,8 +262,30 @@ def run(
     layout: Layout | None = None,
 ) -> RunResult:
     """Check the files under `targets` with the whole project as context."""
-    wants_tree = needs_tree()
-    built = build(settings, jobs=jobs, use_cache=use_cache, layout=layout)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # trees and facts are acyclic: a collector pass only costs time
+    try:
+        return _run(settings, targets, jobs=jobs, use_cache=use_cache, layout=layout)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run(
+    settings: Settings,
+    targets: list[Path],
+    *,
+    jobs: int,
+    use_cache: bool,
+    layout: Layout | None,
+) -> RunResult:
+    built = build(
+        settings,
+        jobs=jobs,
+        use_cache=use_cache,
+        layout=layout,
+        keep_tree=lambda source: wants_tree(settings, source),
+    )
     index = built.index
     engine = Engine(settings, index)
     checked = [
@@ -274,8 +312,6 @@ def run(
                 used_allow.update(entry[2])
                 continue
         tree = src.tree
-        if tree is None and wants_tree and path not in built.errors:
-            tree, _ = parse(src.source, path)
         envelope = settings.model.models.envelope_class
         facts = index.facts.get(path) or (
             extract(tree, src.source, envelope) if tree else FileFacts()

@@ -14,7 +14,7 @@ import hashlib
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,15 +151,15 @@ def build(
     *,
     jobs: int = 1,
     use_cache: bool = True,
-    keep_trees: frozenset[str] = frozenset(),
+    keep_tree: Callable[[bytes], bool] | None = None,
     overrides: dict[str, bytes] | None = None,
     layout: Layout | None = None,
 ) -> BuiltIndex:
     """The project index for `settings`, reusing cached facts of unchanged files.
 
-    `keep_trees` names files whose parsed tree the caller will want (they are
-    parsed at most once per run); `overrides` replaces files' content (an
-    editor's unsaved buffer).
+    `keep_tree` says which parsed sources the caller will want the tree of (so
+    that a file is parsed at most once per run); `overrides` replaces files'
+    content (an editor's unsaved buffer).
     """
     layout = layout or Layout.scan(settings)
     root = settings.root
@@ -181,12 +181,7 @@ def build(
             except OSError:
                 continue  # vanished between listing and reading
             stamp = [stat.st_mtime_ns, stat.st_size]
-            if (
-                entry is not None
-                and entry[3:5] == stamp
-                and stat.st_mtime_ns < racy_after
-                and path not in keep_trees
-            ):
+            if entry is not None and entry[3:5] == stamp and stat.st_mtime_ns < racy_after:
                 _reuse(path, entry, facts, hashes, errors)
                 sources[path] = SourceFile(root, path, entry[0], None)
                 continue
@@ -198,7 +193,7 @@ def build(
             stamp = [0, -1]
         digest = content_hash(source)
         sources[path] = SourceFile(root, path, digest, source)
-        if entry is not None and entry[0] == digest and path not in keep_trees:
+        if entry is not None and entry[0] == digest:
             _reuse(path, entry, facts, hashes, errors)
             if entry[3:5] != stamp:
                 entry[3:5] = stamp
@@ -211,7 +206,7 @@ def build(
     try:
         if jobs <= 0:  # auto: processes only pay off for a cold run of a large tree
             jobs = min(os.cpu_count() or 1, 8) if len(todo) >= 400 else 1
-        if jobs > 1 and len(todo) > 50 and not keep_trees:
+        if jobs > 1 and len(todo) > 50:
             results = _parallel([(p, s, envelope) for p, s in todo], jobs)
         else:
             results = []
@@ -223,7 +218,7 @@ def build(
                     continue
                 extracted = extract(tree, source, envelope)
                 facts.put(path, extracted)
-                if path in keep_trees:
+                if keep_tree is not None and keep_tree(source):
                     sources[path].tree = tree
                 results.append((path, extracted, None, extracted.interface_hash()))
         for path, facts_data, err, iface in results:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from arch_lint.index.facts import DEF, FROM, IMPORT, FileFacts, ImportStmt
@@ -50,6 +50,7 @@ class ProjectIndex:
         self._interface_hashes = interface_hashes or {}
         self._follow_memo: dict[tuple[str, str], tuple[str, str | None] | None] = {}
         self._kinds: dict[tuple[str, str], str | None] = {}
+        self._signatures: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
 
     # identity ---------------------------------------------------------------------------
     @cached_property
@@ -467,10 +468,13 @@ class ProjectIndex:
 
     def field_signature(self, path: str, qualname: str) -> frozenset[tuple[str, str]]:
         """(name, normalised type) of every field, inherited ones included."""
-        return frozenset(
-            (name, normalise_type(f.annotation))
-            for name, f in self.all_fields(path, qualname).items()
-        )
+        key = (path, qualname)
+        known = self._signatures.get(key)
+        if known is None:
+            fields = self.all_fields(path, qualname).items()
+            known = frozenset((name, normalise_type(f.annotation)) for name, f in fields)
+            self._signatures[key] = known
+        return known
 
     @cached_property
     def _models_by_field(self) -> dict[str, list[tuple[str, str]]]:
@@ -518,17 +522,17 @@ SETTINGS_BASES = {
     )
 }
 
-_TYPE_ALIASES = {"List": "list", "Dict": "dict", "Set": "set", "Tuple": "tuple",
-                 "FrozenSet": "frozenset", "Type": "type"}  # fmt: skip
+_TYPE_ALIASES = re.compile(r"\b(List|Dict|Set|Tuple|FrozenSet|Type)\[")
+_OPTIONAL = re.compile(r"Optional\[(.*)\]")
 
 
+@lru_cache(maxsize=4096)
 def normalise_type(annotation: str) -> str:
     """A type's spelling with `typing.` prefixes, `List`/`list` and the
     `Optional[X]`/`X | None` difference removed (good enough to compare fields)."""
     text = annotation.replace("typing.", "").replace(" ", "")
-    for old, new in _TYPE_ALIASES.items():
-        text = re.sub(rf"\b{old}\[", f"{new}[", text)
-    match = re.fullmatch(r"Optional\[(.*)\]", text)
+    text = _TYPE_ALIASES.sub(lambda m: m.group(1).lower() + "[", text)
+    match = _OPTIONAL.fullmatch(text)
     if match:
         text = f"{match.group(1)}|None"
     return text

@@ -150,14 +150,20 @@ class FileRule(Rule):
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
 
+    needs_tree: ClassVar[bool] = False
+    """The rule reads the syntax tree (`check_tree`, or `visit_<Node>` methods)."""
+
     @classmethod
-    def applies(cls, ctx: FileContext) -> bool:
-        """A cheap test (on the source bytes, say) that lets the engine skip the
-        traversal of a file in which the rule's visitors cannot find anything."""
+    def applies(cls, settings: Settings, source: bytes) -> bool:
+        """A cheap test on the source bytes that lets the engine skip the tree of a
+        file in which the rule cannot find anything (no parse, no traversal)."""
         return True
 
     def check(self) -> None:
-        """Work from the file's facts; visitors are the other way in."""
+        """Work from the file's facts; trees and visitors are the other ways in."""
+
+    def check_tree(self, tree: ast.Module) -> None:
+        """Work from the whole tree with a walk of the rule's own."""
 
     def report(
         self,

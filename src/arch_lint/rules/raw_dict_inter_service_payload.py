@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ast
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
+from arch_lint.config.resolve import Settings
 from arch_lint.index.models import dotted
-from arch_lint.rules._base import FileContext, FileRule
+from arch_lint.index.walk import push_children
+from arch_lint.rules._base import FileRule
 
 _HTTP_BODY_METHODS = frozenset({"post", "put", "patch", "request"})
+_HTTP_MARKERS = (b".post(", b".put(", b".patch(", b".request(")
 _PAYLOAD_KEYWORDS = frozenset({"value", "payload", "data", "message", "event", "body", "json"})
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def _is_dict(node: ast.expr) -> bool:
@@ -19,17 +22,32 @@ def _is_dict(node: ast.expr) -> bool:
     )
 
 
-def _scope_nodes(body: list[ast.stmt]) -> list[ast.AST]:
-    """The nodes of one scope, in source order, not entering nested scopes."""
-    out: list[ast.AST] = []
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        if isinstance(node, _SCOPES):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-    return out
+@lru_cache(maxsize=8)
+def _publish_markers(patterns: tuple[str, ...]) -> tuple[bytes, ...]:
+    """Literal tails of the publish-call globs (`*producer.send` -> `producer.send(`);
+    a pattern whose tail is not literal makes every file a candidate."""
+    out = []
+    for pattern in patterns:
+        tail = pattern.rsplit("*", 1)[-1]
+        if not tail or any(ch in tail for ch in "?["):
+            return (b"",)
+        out.append(tail.encode() + b"(")
+    return tuple(out)
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _marker_lines(source: bytes, markers: tuple[bytes, ...]) -> set[int]:
+    """1-based numbers of the lines that hold a marker (a call worth a look)."""
+    lines: set[int] = set()
+    for marker in markers:
+        start = source.find(marker)
+        while start != -1:
+            lines.add(source.count(b"\n", 0, start) + 1)
+            start = source.find(marker, start + 1)
+    return lines
 
 
 class RawDictInterServicePayload(FileRule):
@@ -94,51 +112,89 @@ class RawDictInterServicePayload(FileRule):
     fix_title = 'Send a shared model (`model.model_dump(mode="json")`)'
     example_config = '[tool.arch_lint.models]\nservice-urls = {"PAYMENTS_*URL" = "payments"}\n'
 
+    needs_tree = True
+
     @classmethod
-    def applies(cls, ctx: FileContext) -> bool:
-        source = ctx.source
-        cfg = ctx.settings.model.models
-        http = bool(cfg.service_urls) and any(
-            m in source for m in (b".post(", b".put(", b".patch(", b".request(")
-        )
-        return http or (bool(cfg.publish_calls) and (b"publish" in source or b"send" in source))
+    def applies(cls, settings: Settings, source: bytes) -> bool:
+        cfg = settings.model.models
+        if b"{" not in source and b"dict(" not in source:
+            return False  # no dict is built here at all
+        if cfg.service_urls and any(m in source for m in _HTTP_MARKERS):
+            return True
+        return any(marker in source for marker in _publish_markers(tuple(cfg.publish_calls)))
 
-    def visit_Module(self, node: ast.Module) -> None:
-        self._scope(node.body)
+    def check_tree(self, tree: ast.Module) -> None:
+        """Statements in source order, scope by scope; only the statements on a line
+        with a marker (`.post(`, `.publish(`, …) have their expressions walked."""
+        cfg = self.ctx.settings.model.models
+        markers = _publish_markers(tuple(cfg.publish_calls))
+        if cfg.service_urls:
+            markers = (*markers, *_HTTP_MARKERS)
+        self._lines = _marker_lines(self.ctx.source, markers)
+        self._body(tree.body, {})
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self._scope(node.body)
-
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self._scope(node.body)
-
-    # ---------------------------------------------------------------------------------
-    def _scope(self, body: list[ast.stmt]) -> None:
-        nodes = _scope_nodes(body)
-        assigned: dict[str, list[tuple[int, ast.expr]]] = {}
-        for node in nodes:
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
+    def _body(self, body: list[ast.stmt], assigned: dict[str, list[tuple[int, ast.expr]]]) -> None:
+        for stmt in body:
+            if isinstance(stmt, _FUNCTIONS):
+                self._body(stmt.body, {})
+                continue
+            if isinstance(stmt, ast.ClassDef):
+                self._body(stmt.body, {})
+                continue
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
                     if isinstance(target, ast.Name):
-                        assigned.setdefault(target.id, []).append((node.lineno, node.value))
+                        assigned.setdefault(target.id, []).append((stmt.lineno, stmt.value))
             elif (
-                isinstance(node, ast.AnnAssign)
-                and isinstance(node.target, ast.Name)
-                and node.value is not None
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and stmt.value is not None
             ):
-                assigned.setdefault(node.target.id, []).append((node.lineno, node.value))
-        for node in nodes:
+                assigned.setdefault(stmt.target.id, []).append((stmt.lineno, stmt.value))
+            nested = [f for f in _BODIES if getattr(stmt, f, None)]
+            if not nested:
+                if self._marked(stmt):
+                    self._calls(stmt, assigned)
+                continue
+            for name in stmt._fields:  # the header: test, iter, items, subject
+                value = getattr(stmt, name)
+                if name not in _BODIES and isinstance(value, (ast.expr, list)):
+                    header = value if isinstance(value, list) else [value]
+                    for node in header:
+                        if isinstance(node, ast.AST) and self._marked(node):
+                            self._calls(node, assigned)
+            for name in nested:
+                for child in getattr(stmt, name):
+                    if isinstance(child, ast.stmt):
+                        self._body([child], assigned)
+                    else:  # an except handler or a match case
+                        self._body(child.body, assigned)
+
+    def _marked(self, node: ast.AST) -> bool:
+        """Whether the node's lines hold a marker (a `with` item: its expression's)."""
+        node = getattr(node, "context_expr", node)
+        first = getattr(node, "lineno", 0)
+        last = getattr(node, "end_lineno", None) or first
+        return any(n in self._lines for n in range(first, last + 1))
+
+    def _calls(self, root: ast.AST, assigned: dict[str, list[tuple[int, ast.expr]]]) -> None:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
+                continue
             if isinstance(node, ast.Call):
                 self._call(node, assigned)
+            push_children(node, stack)
 
     def _bound(
         self, node: ast.expr, line: int, assigned: dict[str, list[tuple[int, ast.expr]]]
     ) -> ast.expr:
         """A local name's latest value before `line` (the node itself otherwise)."""
         if isinstance(node, ast.Name):
-            earlier = [v for n, v in assigned.get(node.id, ()) if n < line]
+            earlier = [(n, v) for n, v in assigned.get(node.id, ()) if n < line]
             if earlier:
-                return earlier[-1]
+                return max(earlier, key=lambda item: item[0])[1]
         return node
 
     def _call(self, call: ast.Call, assigned: dict[str, list[tuple[int, ast.expr]]]) -> None:
