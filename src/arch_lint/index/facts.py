@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from arch_lint.index.models import ClassFacts, describe_class
 
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 
 # Binding kinds (module-level names).
 DEF = "def"

@@ -272,6 +272,18 @@ def _field(stmt: ast.AnnAssign, name: str, doc: str | None) -> FieldFacts:
     )
 
 
+def _looks_like_data(value: ast.expr) -> bool:
+    """A literal or a `Field(...)`: what a forgotten annotation looks like. A class,
+    a function, a descriptor (`property(...)`) or anything unknown on the right is
+    not flagged: Pydantic ignores such attributes, and we cannot tell them apart."""
+    if _is_field_call(value):
+        return True
+    return isinstance(
+        value,
+        (ast.Constant, ast.List, ast.Dict, ast.Set, ast.Tuple, ast.JoinedStr, ast.UnaryOp),
+    )
+
+
 def _config_from(node: ast.expr) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(node, ast.Call) and _last(node.func) in {
@@ -332,7 +344,7 @@ def describe_class(node: ast.ClassDef, qualname: str) -> ClassFacts:
                     continue
                 if target.id == "model_config":
                     facts.config.update(_config_from(stmt.value))
-                elif not target.id.startswith("_"):
+                elif not target.id.startswith("_") and _looks_like_data(stmt.value):
                     facts.untyped.append((target.id, _pos(stmt)))
         elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
             for inner in stmt.body:  # pydantic v1 style, still honoured by v2
