@@ -10,6 +10,25 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 
+class Fix(BaseModel):
+    """How to repair a finding: a named tree transformation at a node.
+
+    The fix engine (libcst) carries it out; `safe` follows ruff's meaning: an
+    unsafe fix can change behaviour and needs `--unsafe-fixes`.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    safe: bool
+    kind: str
+    """Which transformation, e.g. `add-correlation-id`."""
+    line: int
+    column: int
+    """1-based position (characters) of the node the transformation applies to."""
+    data: dict[str, str] = {}
+
+
 class Finding(BaseModel):
     """One violation of one rule at one place."""
 
@@ -29,6 +48,7 @@ class Finding(BaseModel):
     """Exclusive, 1-based, in characters."""
     service: str | None = None
     fixable: bool = False
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

@@ -17,6 +17,7 @@ from arch_lint import __version__
 from arch_lint.config import ConfigError, Settings, load_settings
 from arch_lint.config.load import key_line
 from arch_lint.config.model import check_code
+from arch_lint.engine.fix import apply_fixes, fixable
 from arch_lint.engine.run import run
 from arch_lint.index.layout import Layout
 from arch_lint.index.project import ProjectIndex
@@ -50,6 +51,20 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="lint files (default: the current directory)")
+    fix = sub.add_parser("fix", help="apply safe fixes (same as check --fix)")
+    for command in (check, fix):
+        _check_options(command)
+    check.add_argument("--fix", action="store_true", help="apply the fixes (safe ones)")
+
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", metavar="CODE", help="a code (ARC101) or name")
+
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=FORMATS, default="text")
+    return parser
+
+
+def _check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--select", type=_codes, help="codes or prefixes to enable (replaces)")
@@ -66,20 +81,19 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--show-settings", action="store_true", help="print the resolved architecture and exit"
     )
-
-    explain = sub.add_parser("explain", help="print a rule's documentation")
-    explain.add_argument("rule", metavar="CODE", help="a code (ARC101) or name")
-
-    rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=FORMATS, default="text")
-    return parser
+    check.add_argument("--diff", action="store_true", help="with fixes: print them, write nothing")
+    check.add_argument(
+        "--unsafe-fixes", action="store_true", help="also apply fixes that can change behaviour"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "check":
+        if args.command in {"check", "fix"}:
+            if args.command == "fix":
+                args.fix = True
             return _check(args)
         if args.command == "explain":
             return _explain(args.rule)
@@ -156,7 +170,28 @@ def _check(args: argparse.Namespace) -> int:
             )
         return EXIT_ERROR
     targets = [Path(p) for p in (args.paths or ["."])]
-    result = run(settings, targets, jobs=args.jobs, use_cache=not args.no_cache, layout=layout)
+    cache = not args.no_cache
+    result = run(settings, targets, jobs=args.jobs, use_cache=cache, layout=layout)
+    if args.fix or args.diff:
+        report = apply_fixes(
+            settings.root, result.findings, unsafe=args.unsafe_fixes, diff=args.diff
+        )
+        for path, why in report.failed:
+            print(f"arch-lint: {path}: not fixed: {why}", file=sys.stderr)
+        if args.diff:
+            sys.stdout.write("".join(report.diffs))
+            pending = len(fixable(result.findings, args.unsafe_fixes))
+            print(f"Would fix {pending} violation{'s' if pending != 1 else ''}.", file=sys.stderr)
+            return EXIT_VIOLATIONS if report.diffs and not args.exit_zero else EXIT_OK
+        if report.files:
+            result = run(
+                settings, targets, jobs=args.jobs, use_cache=not args.no_cache, layout=layout
+            )
+        print(
+            f"Fixed {report.fixed} violation{'s' if report.fixed != 1 else ''}"
+            f" in {len(report.files)} file{'s' if len(report.files) != 1 else ''}.",
+            file=sys.stderr,
+        )
     output = render(
         args.format,
         result.findings,
@@ -239,7 +274,7 @@ def _rules(fmt: str) -> int:
                 "code": r.code,
                 "name": r.name,
                 "default": r.default_on,
-                "fixable": r.fix_title is not None and getattr(r, "fixable", False),
+                "fixable": "Fix safety" in r.documentation(),
                 "summary": r.summary(),
             }
             for r in RULES
@@ -248,6 +283,6 @@ def _rules(fmt: str) -> int:
         return EXIT_OK
     for r in RULES:
         state = "on " if r.default_on else "off"
-        fixable = "fix" if getattr(r, "fixable", False) else "   "
-        print(f"{r.code}  {state}  {fixable}  {r.name:<34} {r.summary()}")
+        fix = "fix" if r.fix_title and "Fix safety" in r.documentation() else "   "
+        print(f"{r.code}  {state}  {fix}  {r.name:<34} {r.summary()}")
     return EXIT_OK

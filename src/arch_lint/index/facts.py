@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from arch_lint.index.models import ClassFacts, describe_class
 
-FACTS_VERSION = 4
+FACTS_VERSION = 5
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -86,6 +86,9 @@ class FileFacts:
     """Every class with a base, outside functions (nested ones by qualified name)."""
     payloads: list[str] = field(default_factory=list)
     """Names used as the envelope's data: `EventEnvelope[X]`, `EventEnvelope(data=X(...))`."""
+    calls: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Module-level `name = f(...)`: name -> (callee as written, its import origin or "").
+    How loggers made by factories are recognised in the files that import them."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -94,6 +97,7 @@ class FileFacts:
             self.data_store,
             [c.interface() for c in self.classes],
             sorted(set(self.payloads)),
+            sorted([k, list(v)] for k, v in self.calls.items()),
         ]
 
     def interface_hash(self) -> str:
@@ -108,6 +112,7 @@ class FileFacts:
             self.data_store,
             [c.to_json() for c in self.classes],
             self.payloads,
+            sorted([k, list(v)] for k, v in self.calls.items()),
         ]
 
     def to_text(self) -> str:
@@ -116,7 +121,7 @@ class FileFacts:
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
-        imports, bindings, stars, data_store, classes, payloads = data
+        imports, bindings, stars, data_store, classes, payloads, calls = data
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: tuple(v) for k, v in bindings},
@@ -124,6 +129,7 @@ class FileFacts:
             data_store=data_store,
             classes=[ClassFacts.from_json(c) for c in classes],
             payloads=list(payloads),
+            calls={k: (v[0], v[1]) for k, v in calls},
         )
 
 
@@ -295,8 +301,21 @@ class _Extractor:
         elif toplevel and isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 self._bind_targets(target)
+            self._note_call(stmt.targets, stmt.value)
         elif toplevel and isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
             self._bind_targets(stmt.target)
+            if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                self._note_call([stmt.target], stmt.value)
+
+    def _note_call(self, targets: list[ast.expr], value: ast.expr) -> None:
+        if not isinstance(value, ast.Call):
+            return
+        written = _dotted(value.func)
+        if written is None:
+            return
+        for target in targets:
+            if isinstance(target, ast.Name):
+                self.facts.calls[target.id] = (written, self._origin(value.func) or "")
 
     def _bind_targets(self, target: ast.expr) -> None:
         if isinstance(target, ast.Name):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from arch_lint.rules._base import FileContext, FileRule, MetaRule, Rule
 from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
+from arch_lint.rules.correlation_id_in_message import CorrelationIdInMessage
 from arch_lint.rules.cross_service_data_access import CrossServiceDataAccess
 from arch_lint.rules.cross_service_import import CrossServiceImport
 from arch_lint.rules.dto_outside_common import DtoOutsideCommon
 from arch_lint.rules.envelope_missing_metadata import EnvelopeMissingMetadata
 from arch_lint.rules.event_model_outside_common import EventModelOutsideCommon
 from arch_lint.rules.foreign_model_use import ForeignModelUse
+from arch_lint.rules.fresh_correlation_id import FreshCorrelationId
+from arch_lint.rules.log_missing_correlation_id import LogMissingCorrelationId
+from arch_lint.rules.log_missing_correlation_id_strict import LogMissingCorrelationIdStrict
 from arch_lint.rules.loose_model_field_type import LooseModelFieldType
 from arch_lint.rules.metadata_model_allows_extra import MetadataModelAllowsExtra
 from arch_lint.rules.placeholder_description import PlaceholderDescription
@@ -34,6 +38,10 @@ RULES: tuple[type[Rule], ...] = (
     RawStorageReference,
     RawDictInterServicePayload,
     ShadowModel,
+    LogMissingCorrelationId,
+    LogMissingCorrelationIdStrict,
+    CorrelationIdInMessage,
+    FreshCorrelationId,
     UntypedModelField,
     UndescribedModelField,
     LooseModelFieldType,

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from arch_lint.config.resolve import Settings
-from arch_lint.findings import Finding
+from arch_lint.findings import Finding, Fix
 from arch_lint.index.facts import FileFacts
 from arch_lint.index.layout import Service
 from arch_lint.index.project import ProjectIndex
@@ -194,6 +194,13 @@ class FileRule(Rule):
                 fixable=fixable,
             )
         )
+
+    def report_fix(self, node: ast.expr, fix: Fix | None, **fields: str) -> None:
+        """Report at a node, with a fix (or None)."""
+        self.report_node(node, **fields)
+        if fix is not None:
+            last = self.ctx.findings[-1]
+            self.ctx.findings[-1] = last.model_copy(update={"fix": fix, "fixable": True})
 
     def report_node(self, node: ast.stmt | ast.expr, **fields: str) -> None:
         end_line = node.end_lineno or node.lineno

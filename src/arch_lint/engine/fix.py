@@ -1,0 +1,177 @@
+"""The fix engine: findings' fixes carried out as libcst tree transformations.
+
+Only files with fixable findings are parsed with libcst (its lossless round trip
+keeps every comment and space). Each file is transformed once for all its
+fixes; the result must parse with `ast` or the file is left alone; it is written
+atomically (a temporary file in the same folder, then `os.replace`). Fixes are
+idempotent: a fixed call carries the id, so a second run finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from arch_lint.engine.text import decode
+from arch_lint.findings import Finding, Fix
+
+
+@dataclass
+class FixReport:
+    fixed: int = 0
+    files: list[str] = field(default_factory=list)
+    diffs: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    """(path, why) of files whose fixes were not applied."""
+
+
+_SPACE = cst.SimpleWhitespace(" ")
+_NO_SPACE = cst.SimpleWhitespace("")
+
+
+def _append(items: Sequence[Any], new: Any, lead: cst.BaseParenthesizableWhitespace) -> list[Any]:
+    """Append to call arguments or dict elements in the layout they already have:
+    one per line when they end with a trailing comma (indented as the first one),
+    else inline after `, `."""
+    out = list(items)
+    if not out:
+        return [new]
+    last = out[-1]
+    if isinstance(last.comma, cst.Comma) and isinstance(lead, cst.ParenthesizedWhitespace):
+        # the same line break and indentation, without the comment that may follow `(`
+        bare = cst.ParenthesizedWhitespace(indent=lead.indent, last_line=lead.last_line)
+        out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=bare))
+        return [*out, new.with_changes(comma=last.comma)]
+    out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=_SPACE))
+    return [*out, new]
+
+
+def _add_correlation_id(call: cst.Call, fix: Fix) -> cst.Call:
+    key, expr = fix.data["key"], fix.data["expr"]
+    value = cst.parse_expression(expr)
+    lead = call.whitespace_before_args
+    if fix.data.get("style") == "keyword":
+        if any(a.keyword is not None and a.keyword.value == key for a in call.args):
+            return call
+        equal = cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE)
+        arg = cst.Arg(value=value, keyword=cst.Name(key), equal=equal)
+        return call.with_changes(args=_append(call.args, arg, lead))
+    element = cst.DictElement(cst.SimpleString(f'"{key}"'), value)
+    args = list(call.args)
+    for i, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == "extra":
+            if not isinstance(arg.value, cst.Dict):
+                return call  # built elsewhere: the rule does not offer a fix then
+            extra = arg.value
+            elements = _append(extra.elements, element, extra.lbrace.whitespace_after)
+            args[i] = arg.with_changes(value=extra.with_changes(elements=elements))
+            return call.with_changes(args=args)
+    equal = cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE)
+    extra_arg = cst.Arg(value=cst.Dict([element]), keyword=cst.Name("extra"), equal=equal)
+    return call.with_changes(args=_append(args, extra_arg, lead))
+
+
+TRANSFORMS: dict[str, Callable[[cst.Call, Fix], cst.Call]] = {
+    "add-correlation-id": _add_correlation_id,
+}
+
+
+class _Transformer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, fixes: dict[tuple[int, int], Fix]) -> None:
+        super().__init__()
+        self.fixes = fixes
+        self.applied = 0
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        start = self.get_metadata(PositionProvider, original_node).start
+        fix = self.fixes.get((start.line, start.column + 1))
+        if fix is None:
+            return updated_node
+        transform = TRANSFORMS.get(fix.kind)
+        if transform is None:
+            return updated_node
+        changed = transform(updated_node, fix)
+        if changed is not updated_node:
+            self.applied += 1
+        return changed
+
+
+def fixable(findings: list[Finding], unsafe: bool) -> list[Finding]:
+    return [f for f in findings if f.fix is not None and (f.fix.safe or unsafe)]
+
+
+def apply_fixes(root: Path, findings: list[Finding], *, unsafe: bool, diff: bool) -> FixReport:
+    """Apply the fixes of `findings` (safe ones, or all with `unsafe`)."""
+    report = FixReport()
+    by_path: dict[str, dict[tuple[int, int], Fix]] = {}
+    for finding in fixable(findings, unsafe):
+        assert finding.fix is not None
+        by_path.setdefault(finding.path, {})[(finding.fix.line, finding.fix.column)] = finding.fix
+    for path, fixes in sorted(by_path.items()):
+        target = root / path
+        try:
+            source = target.read_bytes()
+            module = cst.parse_module(source)
+        except (OSError, cst.ParserSyntaxError) as exc:
+            report.failed.append((path, str(exc).splitlines()[0]))
+            continue
+        transformer = _Transformer(fixes)
+        new = MetadataWrapper(module).visit(transformer)
+        new_source = new.bytes
+        if new_source == source:
+            continue
+        problem = parse_problem(new_source)
+        if problem is not None:  # never leave a file that does not parse
+            report.failed.append((path, f"the fixed file would not parse: {problem}"))
+            continue
+        report.fixed += transformer.applied
+        report.files.append(path)
+        if diff:
+            report.diffs.append(_diff(path, source, new_source))
+        else:
+            _write_atomically(target, new_source)
+    return report
+
+
+def parse_problem(source: bytes) -> str | None:
+    """Why `source` does not parse, or None."""
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError) as exc:
+        return getattr(exc, "msg", str(exc))
+    return None
+
+
+def _diff(path: str, old: bytes, new: bytes) -> str:
+    lines = difflib.unified_diff(
+        decode(old).splitlines(keepends=True),
+        decode(new).splitlines(keepends=True),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    return "".join(lines)
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    mode = stat.S_IMODE(target.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,551 @@
+"""What the logging rules (ARC301-ARC304) share: one analysis of a file's logger
+calls, function by function.
+
+Statements are read in source order, scope by scope (a nested function sees its
+enclosing functions' names). Only statements on a line that can hold a logger
+call (`.info(`, `.error(`, …) or a fresh id (`uuid4`) have their expressions
+walked; assignments and `bind_contextvars(...)` are noted on the way.
+
+A call is judged only when its receiver is known to be a logger: a name bound
+from a `logger-factories` / `structlog-factories` call (in this function, in an
+enclosing one, at module level, or imported from the module that made it), a
+`.bind()`/`.new()` result of a logger, a `LoggerAdapter(...)`, `self.<attr>`
+set from a factory in the class, or the `logging` module itself. A logger that
+arrives as a parameter is unknown (it may be bound already) and never judged.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from arch_lint.index.models import dotted
+from arch_lint.index.walk import push_children
+from arch_lint.rules._base import FileContext
+
+LOG_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
+)
+_MARKERS = (*(f".{m}(".encode() for m in LOG_METHODS), b"uuid4")
+_ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route",
+     "websocket", "add_route"}
+)  # fmt: skip
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+STDLIB, STRUCTLOG, LOGGER = "stdlib", "structlog", "logger"
+
+
+@dataclass
+class Logger:
+    kind: str
+    """`stdlib`, `structlog`, or `logger` (a logger of unknown flavour)."""
+    carries: bool = False
+    """Bound with a correlation id (`.bind(correlation_id=...)`, an adapter's extra)."""
+
+
+@dataclass
+class LogCall:
+    """One judged logger call."""
+
+    call: ast.Call
+    logger: Logger
+    carries: bool | None
+    """True: the call carries an id; False: it does not; None: unknown (do not judge)."""
+    in_message: bool
+    """The id appears in the message text (f-string, `%`, `.format`, lazy args)."""
+    scope: Scope
+
+
+@dataclass
+class FreshId:
+    """A new id (`uuid4()`) given as the correlation id while one came in."""
+
+    node: ast.expr
+    where: str
+    incoming: str
+
+
+@dataclass
+class Scope:
+    parent: Scope | None
+    node: ast.AST | None
+    params: dict[str, str | None] = field(default_factory=dict)
+    """Parameter -> its annotation text."""
+    locals: dict[str, list[tuple[int, ast.expr]]] = field(default_factory=dict)
+    route: bool = False
+    attribute_id: str | None = "?"
+    """`event.correlation_id` used in the function ("?": not looked for yet)."""
+    bound_context: int = 0
+    """Line of the first `bind_contextvars(correlation_id=...)` (0: none)."""
+
+    def lookup(self, name: str, line: int) -> tuple[str, ast.expr | None] | None:
+        """("param", None) or ("local", value) for a name visible at `line`."""
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.params:
+                return "param", None
+            values = [(n, v) for n, v in scope.locals.get(name, ()) if n <= line]
+            if values:
+                return "local", max(values, key=lambda item: item[0])[1]
+            scope = scope.parent
+        return None
+
+    def names(self) -> list[str]:
+        out: list[str] = []
+        scope: Scope | None = self
+        while scope is not None:
+            out += [*scope.params, *scope.locals]
+            scope = scope.parent
+        return out
+
+    def function(self) -> Scope | None:
+        scope: Scope | None = self
+        while scope is not None and not isinstance(scope.node, _FUNCTIONS):
+            scope = scope.parent
+        return scope
+
+
+def _is_fresh(node: ast.expr) -> bool:
+    """`uuid4()`, `uuid.uuid4()`, `str(uuid4())`, `uuid4().hex`, `str(uuid.uuid4())`."""
+    if isinstance(node, ast.Attribute) and node.attr in {"hex", "urn"}:
+        return _is_fresh(node.value)
+    if isinstance(node, ast.Call):
+        name = dotted(node.func) or ""
+        if name.rsplit(".", 1)[-1] in {"uuid4", "uuid1", "uuid7", "token_hex", "token_urlsafe"}:
+            return True
+        if name == "str" and len(node.args) == 1:
+            return _is_fresh(node.args[0])
+    return False
+
+
+class LoggingAnalysis:
+    """The logger calls of one file, with what each carries and what is in scope."""
+
+    def __init__(self, ctx: FileContext, tree: ast.Module) -> None:
+        self.ctx = ctx
+        cfg = ctx.settings.model.logging
+        self.fields = tuple(cfg.correlation_fields)
+        self.key = self.fields[0] if self.fields else "correlation_id"
+        self.carriers = tuple(cfg.correlation_carriers)
+        self.factories = tuple(cfg.logger_factories)
+        self.structlog_factories = tuple(cfg.structlog_factories)
+        self.calls: list[LogCall] = []
+        self.fresh: list[FreshId] = []
+        self._lines = _marker_lines(ctx.source)
+        self._class_loggers: list[dict[str, Logger]] = []
+        module = Scope(None, tree)
+        self._scope_body(tree.body, module)
+
+    # names that count as the correlation id -------------------------------------------
+    def is_id_name(self, name: str) -> bool:
+        return any(name == f or name.endswith(f"_{f}") for f in self.fields)
+
+    def id_in_scope(self, scope: Scope, line: int) -> str | None:
+        """The nearest concrete correlation id expression visible at `line`:
+        a parameter or local named so, then a variant, then a carrier's attribute."""
+        names = scope.names()
+        for exact in (True, False):
+            for name in names:
+                named = (name in self.fields) if exact else self.is_id_name(name)
+                if named and scope.lookup(name, line) is not None:
+                    return name
+        current: Scope | None = scope
+        while current is not None:
+            for param, annotation in current.params.items():
+                if annotation and any(c in annotation for c in self.carriers):
+                    return f"{param}.{self.key}"
+            current = current.parent
+        current = scope
+        while current is not None:
+            if isinstance(current.node, _FUNCTIONS):
+                found = self._attribute_id(current)
+                if found is not None:
+                    return found
+            current = current.parent
+        return None
+
+    def _attribute_id(self, scope: Scope) -> str | None:
+        """An attribute path ending in the id used in the function (`event.correlation_id`)."""
+        if scope.attribute_id == "?":
+            scope.attribute_id = None
+            assert scope.node is not None
+            for child in ast.walk(scope.node):
+                if isinstance(child, ast.Attribute) and self.is_id_name(child.attr):
+                    text = dotted(child)
+                    if text and text.split(".", 1)[0] in scope.names():
+                        scope.attribute_id = text
+                        break
+        return scope.attribute_id
+
+    # loggers -----------------------------------------------------------------------------
+    def _factory_kind(self, written: str, origin: str) -> str | None:
+        for name in (origin, written):
+            if not name:
+                continue
+            for factory in self.structlog_factories:
+                if name == factory or name.rsplit(".", 1)[-1] == factory.rsplit(".", 1)[-1] == name:
+                    return STRUCTLOG
+            for factory in self.factories:
+                if name == factory:
+                    return (
+                        STRUCTLOG
+                        if factory.startswith("structlog")
+                        else (STDLIB if factory.startswith("logging.") else LOGGER)
+                    )
+        if origin.startswith("structlog.") and origin.rsplit(".", 1)[-1] in {
+            "get_logger",
+            "getLogger",
+            "wrap_logger",
+        }:
+            return STRUCTLOG
+        return None
+
+    def _origin(self, name: str) -> str:
+        """The import origin of a dotted name used in this file ("" if unknown)."""
+        head, _, rest = name.partition(".")
+        binding = self.ctx.facts.bindings.get(head)
+        if binding is None:
+            return ""
+        if binding[0] == "import":
+            return f"{binding[1]}.{rest}" if rest else binding[1]
+        if binding[0] == "from" and binding[1] == "0":
+            full = f"{binding[2]}.{binding[3]}"
+            return f"{full}.{rest}" if rest else full
+        return ""
+
+    def logger_of(self, node: ast.expr, scope: Scope, line: int) -> Logger | None:
+        """The logger an expression evaluates to, if it is known to be one."""
+        if isinstance(node, ast.Call):
+            return self._made(node, scope, line)
+        if isinstance(node, ast.Name):
+            found = scope.lookup(node.id, line)
+            if found is not None:
+                kind, value = found
+                if kind == "param" or value is None:
+                    return None  # arrives from outside: it may be bound already
+                return self.logger_of(value, scope, line) if value is not node else None
+            if node.id == "logging" and self._origin("logging") == "logging":
+                return Logger(STDLIB)
+            return self._module_logger(node.id)
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in {"self", "cls"}
+            and self._class_loggers
+        ):
+            return self._class_loggers[-1].get(node.attr)
+        return None
+
+    def _made(self, call: ast.Call, scope: Scope, line: int) -> Logger | None:
+        written = dotted(call.func) or ""
+        kind = self._factory_kind(written, self._origin(written)) if written else None
+        if kind is not None:
+            return Logger(kind)
+        if written.rsplit(".", 1)[-1] == "LoggerAdapter" and call.args:
+            base = self.logger_of(call.args[0], scope, line)
+            extra = call.args[1] if len(call.args) > 1 else None
+            carries = extra is not None and self._dict_has_key(extra, scope, line) is True
+            if base is not None or self._origin(written).startswith("logging"):
+                return Logger(STDLIB, carries or (base.carries if base else False))
+        if isinstance(call.func, ast.Attribute) and call.func.attr in {"bind", "new"}:
+            base = self.logger_of(call.func.value, scope, line)
+            if base is not None:
+                carries = any(kw.arg in self.fields for kw in call.keywords)
+                keep = base.carries and call.func.attr == "bind"
+                return Logger(STRUCTLOG if base.kind != STDLIB else base.kind, carries or keep)
+        return None
+
+    def _module_logger(self, name: str) -> Logger | None:
+        facts = self.ctx.facts
+        entry = facts.calls.get(name)
+        if entry is None:
+            binding = facts.bindings.get(name)
+            if binding is None or binding[0] != "from":
+                return None
+            found = self.ctx.index.resolve_name(self.ctx.path, name)
+            if found is None or found[1] is None:
+                return None
+            entry = self.ctx.index.facts[found[0]].calls.get(found[1])
+            if entry is None:
+                return None
+        written, origin = entry
+        kind = self._factory_kind(written, origin)
+        if kind is not None:
+            return Logger(kind)
+        head, _, method = written.rpartition(".")
+        if method in {"bind", "new"} and head and self._module_logger(head) is not None:
+            return Logger(STRUCTLOG)
+        return None
+
+    # dicts ----------------------------------------------------------------------------------
+    def _dict_has_key(self, node: ast.expr, scope: Scope, line: int, depth: int = 0) -> bool | None:
+        """Whether a dict expression holds the correlation key (None: cannot tell)."""
+        if depth > 4:
+            return None
+        if isinstance(node, ast.Dict):
+            unknown = False
+            for key, value in zip(node.keys, node.values, strict=True):
+                if key is None:  # **spread
+                    inner = self._dict_has_key(value, scope, line, depth + 1)
+                    if inner:
+                        return True
+                    unknown = unknown or inner is None
+                elif isinstance(key, ast.Constant) and key.value in self.fields:
+                    return True
+            return None if unknown else False
+        if isinstance(node, ast.Call) and dotted(node.func) == "dict":
+            if any(kw.arg in self.fields for kw in node.keywords):
+                return True
+            if node.args or any(kw.arg is None for kw in node.keywords):
+                return None
+            return False
+        if isinstance(node, ast.Name):
+            found = scope.lookup(node.id, line)
+            if found is None or found[0] == "param" or found[1] is None:
+                return None
+            if self._key_set_later(node.id, scope):
+                return True
+            return self._dict_has_key(found[1], scope, line, depth + 1)
+        return None
+
+    def _key_set_later(self, name: str, scope: Scope) -> bool:
+        function = scope.function()
+        if function is None or function.node is None:
+            return False
+        for node in ast.walk(function.node):
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == name
+                and isinstance(node.slice, ast.Constant)
+                and node.slice.value in self.fields
+            ):
+                return True
+        return False
+
+    # judging a call ------------------------------------------------------------------------------
+    def _judge(self, call: ast.Call, scope: Scope) -> None:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in LOG_METHODS:
+            self._fresh_in_envelope(call, scope)
+            return
+        logger = self.logger_of(func.value, scope, call.lineno)
+        if logger is None:
+            return
+        carries: bool | None = logger.carries or any(kw.arg in self.fields for kw in call.keywords)
+        if not carries and scope.bound_context and scope.bound_context <= call.lineno:
+            carries = True
+        if not carries and self.ctx.settings.model.logging.middleware_binds_contextvars:
+            function = scope.function()
+            if function is not None and function.route and logger.kind != STDLIB:
+                carries = True
+        if not carries:
+            if any(kw.arg is None for kw in call.keywords):
+                carries = None  # **kwargs: cannot tell
+            for kw in call.keywords:
+                if kw.arg == "extra":
+                    has = self._dict_has_key(kw.value, scope, call.lineno)
+                    carries = None if has is None else has
+        self._fresh_in_log(call, scope)
+        message_args = call.args[1:] if func.attr == "log" else call.args
+        in_message = any(self._mentions_id(arg, scope) for arg in message_args)
+        self.calls.append(LogCall(call, logger, carries, in_message, scope))
+
+    def _mentions_id(self, node: ast.expr, scope: Scope) -> bool:
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and self.is_id_name(child.id):
+                return True
+            if isinstance(child, ast.Attribute) and self.is_id_name(child.attr):
+                return True
+        return False
+
+    def _incoming(self, scope: Scope, line: int) -> str | None:
+        return self.id_in_scope(scope, line)
+
+    def _fresh_in_log(self, call: ast.Call, scope: Scope) -> None:
+        values = [kw.value for kw in call.keywords if kw.arg in self.fields]
+        for kw in call.keywords:
+            if kw.arg == "extra" and isinstance(kw.value, ast.Dict):
+                values += [
+                    v
+                    for k, v in zip(kw.value.keys, kw.value.values, strict=True)
+                    if isinstance(k, ast.Constant) and k.value in self.fields
+                ]
+        self._fresh(values, scope, call.lineno, "a log call")
+
+    def _fresh_in_envelope(self, call: ast.Call, scope: Scope) -> None:
+        name = (dotted(call.func.value if isinstance(call.func, ast.Subscript) else call.func)
+                or "")  # fmt: skip
+        short = name.rsplit(".", 1)[-1]
+        envelope = self.ctx.settings.model.models.envelope_class
+        if short == envelope or (isinstance(call.func, ast.Attribute) and call.func.attr == "bind"):
+            values = [kw.value for kw in call.keywords if kw.arg in self.fields]
+            where = f"the `{envelope}`" if short == envelope else "a bound logger"
+            self._fresh(values, scope, call.lineno, where)
+
+    def _fresh(self, values: list[ast.expr], scope: Scope, line: int, where: str) -> None:
+        for value in values:
+            if _is_fresh(value):
+                incoming = self._incoming(scope, line)
+                if incoming is not None:
+                    self.fresh.append(FreshId(value, where, incoming))
+
+    # walking --------------------------------------------------------------------------
+    def _function_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Scope) -> Scope:
+        scope = Scope(parent, node)
+        args = node.args
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+            scope.params[arg.arg] = dotted_annotation(arg.annotation)
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
+                scope.params[star.arg] = None
+        scope.route = self._is_route(node)
+        return scope
+
+    def _is_route(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(target, ast.Attribute) and target.attr in _ROUTE_METHODS:
+                return True
+        return False
+
+    def _scope_body(self, body: list[ast.stmt], scope: Scope) -> None:
+        for stmt in body:
+            self._stmt(stmt, scope)
+
+    def _stmt(self, stmt: ast.stmt, scope: Scope) -> None:
+        if isinstance(stmt, _FUNCTIONS):
+            self._scope_body(stmt.body, self._function_scope(stmt, scope))
+            return
+        if isinstance(stmt, ast.ClassDef):
+            self._class_loggers.append(self._class_attributes(stmt, scope))
+            self._scope_body(stmt.body, Scope(scope, stmt))
+            self._class_loggers.pop()
+            return
+        self._note_assignment(stmt, scope)
+        nested = [f for f in _BODIES if getattr(stmt, f, None)]
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self._note_context(item.context_expr, scope, stmt.lineno)
+        if not nested:
+            if self._marked(stmt):
+                self._calls(stmt, scope)
+            return
+        for name in stmt._fields:
+            value = getattr(stmt, name)
+            if name in _BODIES:
+                continue
+            for node in value if isinstance(value, list) else [value]:
+                if isinstance(node, ast.AST) and self._marked(node):
+                    self._calls(node, scope)
+        for name in nested:
+            for child in getattr(stmt, name):
+                if isinstance(child, ast.stmt):
+                    self._stmt(child, scope)
+                else:  # except handler, match case
+                    self._scope_body(child.body, scope)
+
+    def _note_assignment(self, stmt: ast.stmt, scope: Scope) -> None:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            targets, value = [stmt.target], stmt.value
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            targets, value = [stmt.target], None
+        for target in targets:
+            for name_node in ast.walk(target):
+                if isinstance(name_node, ast.Name):
+                    bound: ast.expr = ast.Constant(None)
+                    if isinstance(target, ast.Name) and value is not None:
+                        bound = value
+                    scope.locals.setdefault(name_node.id, []).append((stmt.lineno, bound))
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
+            call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
+            if isinstance(call, ast.Call):
+                self._note_context(call, scope, stmt.lineno)
+
+    def _note_context(self, node: ast.expr, scope: Scope, line: int) -> None:
+        """`bind_contextvars(correlation_id=...)` / `with bound_contextvars(...)`."""
+        if not isinstance(node, ast.Call):
+            return
+        name = (dotted(node.func) or "").rsplit(".", 1)[-1]
+        if name in {"bind_contextvars", "bound_contextvars"} and any(
+            kw.arg in self.fields for kw in node.keywords
+        ):
+            target = scope.function() or scope
+            if not target.bound_context or line < target.bound_context:
+                target.bound_context = line
+            if scope is not target:
+                scope.bound_context = target.bound_context
+
+    def _class_attributes(self, cls: ast.ClassDef, scope: Scope) -> dict[str, Logger]:
+        """Loggers a class keeps: `logger = factory(...)` in its body, `self.x = ...`."""
+        out: dict[str, Logger] = {}
+        for node in ast.walk(cls):
+            if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+                continue
+            for target in node.targets:
+                name = None
+                if isinstance(target, ast.Name):
+                    name = target.id
+                elif isinstance(target, ast.Attribute) and dotted(target.value) == "self":
+                    name = target.attr
+                if name is None:
+                    continue
+                made = self._made(node.value, Scope(scope, None), node.lineno)
+                if made is not None:
+                    out[name] = made
+        return out
+
+    def _marked(self, node: ast.AST) -> bool:
+        node = getattr(node, "context_expr", node)
+        first = getattr(node, "lineno", 0)
+        last = getattr(node, "end_lineno", None) or first
+        return any(n in self._lines for n in range(first, last + 1))
+
+    def _calls(self, root: ast.AST, scope: Scope) -> None:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(node, ast.Call):
+                self._judge(node, scope)
+            push_children(node, stack)
+
+
+def dotted_annotation(node: ast.expr | None) -> str | None:
+    if node is None:
+        return None
+    return ast.unparse(node) if not isinstance(node, ast.Name) else node.id
+
+
+def _marker_lines(source: bytes) -> set[int]:
+    lines: set[int] = set()
+    for marker in _MARKERS:
+        start = source.find(marker)
+        while start != -1:
+            lines.add(source.count(b"\n", 0, start) + 1)
+            start = source.find(marker, start + 1)
+    return lines
+
+
+def analysis(ctx: FileContext, tree: ast.Module) -> LoggingAnalysis:
+    """The file's logging analysis, computed once for all four rules."""
+    found = ctx.memo.get("logging")
+    if found is None:
+        found = LoggingAnalysis(ctx, tree)
+        ctx.memo["logging"] = found
+    assert isinstance(found, LoggingAnalysis)
+    return found
+
+
+def applies(source: bytes) -> bool:
+    return any(marker in source for marker in _MARKERS)
+
+
+__all__ = ["LOG_METHODS", "STDLIB", "STRUCTLOG", "FreshId", "LogCall", "analysis", "fnmatchcase"]

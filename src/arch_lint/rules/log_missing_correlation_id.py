@@ -1,0 +1,123 @@
+"""ARC301 log-missing-correlation-id."""
+
+from __future__ import annotations
+
+import ast
+
+from arch_lint.config.resolve import Settings
+from arch_lint.findings import Fix
+from arch_lint.index.models import dotted
+from arch_lint.rules import _logging
+from arch_lint.rules._base import FileRule
+
+
+class LogMissingCorrelationId(FileRule):
+    """A log call without the correlation id although one is at hand.
+
+    ## What it does
+    Flags a call of a known logger (`debug` … `critical`, `exception`, `log`,
+    `msg`) that does not carry the correlation id while one is in scope: a
+    parameter or local named like a `correlation-fields` entry (or a
+    `*_correlation_id` variant), a parameter typed with a `correlation-carriers`
+    class (`EventEnvelope[...]`), an attribute path ending in the id used in the
+    function (`event.correlation_id`), or — with
+    `request-handlers-have-correlation` — a route handler (FastAPI, Quart and
+    Flask route decorators), whose middleware provides one.
+
+    A call carries the id with `extra={"correlation_id": ...}` (also through
+    `dict(...)`, `{**base, ...}` or a local dict that holds the key), with a
+    `correlation_id=` keyword (structlog), through a logger bound with it
+    (`logger.bind(correlation_id=...)`, `LoggerAdapter(logger, {...})`), or
+    through structlog contextvars bound earlier in the function.
+
+    Not flagged, because nothing says an id is missing: start-up and module-level
+    code with no id in scope, loggers that arrive as parameters (they may be
+    bound already), an `extra` built elsewhere (`extra=log_extra` from a
+    parameter), calls with `**kwargs`, and calls whose id sits only in the message
+    (that is ARC303).
+
+    ## Why is this bad?
+    The correlation id is what ties one request's log lines together across
+    services. A line without it is invisible when someone follows a failed order
+    through the logs, exactly when it matters.
+
+    ## Example
+    ```python
+    # services/orders/handlers.py
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+
+    def handle(order_id: str, correlation_id: str) -> None:
+        logger.info("order received")
+    ```
+
+    ## Use instead
+    ```python
+    # services/orders/handlers.py
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+
+    def handle(order_id: str, correlation_id: str) -> None:
+        logger.info("order received", extra={"correlation_id": correlation_id})
+    ```
+
+    ## How to fix
+    Pass the id in the style the call already uses: a key in its `extra` dict
+    (stdlib), a `correlation_id=` keyword (structlog), or bind it once
+    (`log = logger.bind(correlation_id=correlation_id)`) and log through `log`.
+
+    ## Fix safety
+    The fix is safe: it adds a structured field and changes no message. It is
+    offered where the logger's kind is known (stdlib or structlog) and a concrete
+    id expression is in scope (not for the route-handler presumption).
+
+    ## Options
+    `logging.correlation-fields`, `logging.logger-factories`,
+    `logging.structlog-factories`, `logging.correlation-carriers`,
+    `logging.request-handlers-have-correlation`, `logging.middleware-binds-contextvars`
+    """
+
+    code = "ARC301"
+    name = "log-missing-correlation-id"
+    message = "log call `{call}` has no `{key}` although {why}"
+    fix_title = "Add the correlation id to the log call"
+    needs_tree = True
+
+    @classmethod
+    def applies(cls, settings: Settings, source: bytes) -> bool:
+        return _logging.applies(source)
+
+    def check_tree(self, tree: ast.Module) -> None:
+        found = _logging.analysis(self.ctx, tree)
+        presume = self.ctx.settings.model.logging.request_handlers_have_correlation
+        for item in found.calls:
+            if item.carries is not False or item.in_message:
+                continue
+            call = item.call
+            expr = found.id_in_scope(item.scope, call.lineno)
+            function = item.scope.function()
+            route = presume and function is not None and function.route
+            if expr is None and not route:
+                continue
+            why = f"`{expr}` is in scope" if expr else "a route handler has one in scope"
+            fix = None
+            if expr is not None and item.logger.kind in {_logging.STDLIB, _logging.STRUCTLOG}:
+                line, col = call.lineno, self.ctx.char_col(call.lineno, call.col_offset)
+                style = "keyword" if item.logger.kind == _logging.STRUCTLOG else "extra"
+                fix = Fix(
+                    title=f"Add `{found.key}={expr}` to the call",
+                    safe=True,
+                    kind="add-correlation-id",
+                    line=line,
+                    column=col + 1,
+                    data={"expr": expr, "key": found.key, "style": style},
+                )
+            self.report_fix(call, fix, call=call_text(call), key=found.key, why=why)
+
+
+def call_text(call: ast.Call) -> str:
+    return f"{dotted(call.func) or 'logger'}(...)"

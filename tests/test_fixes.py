@@ -1,0 +1,118 @@
+"""Fix cases: every `*.py.fixed` beside a fixture file is what `arch-lint fix`
+must make of it; a second run changes nothing; the result parses; `--diff`
+writes nothing; a fix that would break the file is refused; unsafe fixes wait
+for `--unsafe-fixes`."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from arch_lint.adapters.cli import main
+from arch_lint.config import load_settings
+from arch_lint.engine import fix as fix_engine
+from arch_lint.engine.fix import apply_fixes
+from arch_lint.engine.run import run
+from arch_lint.findings import Finding, Fix
+
+CASES_DIR = Path(__file__).parent / "fixtures" / "rules"
+FIX_CASES = sorted({p.parents[0] for p in CASES_DIR.rglob("*.py.fixed")})
+CASES = sorted({next(p for p in f.parents if p.parent == CASES_DIR) for f in FIX_CASES})
+
+
+def _copy(case: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / case.name
+    shutil.copytree(case, dest, ignore=shutil.ignore_patterns("*.fixed", "expected.txt"))
+    return dest
+
+
+def _fix(root: Path) -> int:
+    settings = load_settings(None, root)
+    result = run(settings, [root], use_cache=False)
+    return apply_fixes(root, result.findings, unsafe=False, diff=False).fixed
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_fixes_converge_in_one_pass(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _copy(case, tmp_path)
+    monkeypatch.chdir(root)
+    assert _fix(root) > 0
+    for fixed in case.rglob("*.py.fixed"):
+        target = root / fixed.relative_to(case).with_suffix("")
+        assert target.read_text() == fixed.read_text(), target
+        ast.parse(target.read_bytes())
+    snapshot = {p: p.read_bytes() for p in root.rglob("*.py")}
+    assert _fix(root) == 0
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == snapshot
+
+
+def test_diff_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _copy(CASES[0], tmp_path)
+    monkeypatch.chdir(root)
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    assert main(["check", "--diff", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("--- a/")
+    assert '+    logger.info("started", extra={"correlation_id": correlation_id})' in out
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
+
+
+def test_fix_command_fixes_and_reports_what_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _copy(CASES[0], tmp_path)
+    target = next(root.rglob("jobs.py"))
+    target.chmod(0o640)
+    monkeypatch.chdir(root)
+    assert main(["fix", "--no-cache"]) == 1  # the unknown-flavour logger is left
+    captured = capsys.readouterr()
+    assert "Fixed 6 violations in 1 file." in captured.err
+    assert captured.out.count("ARC301") == 1
+    assert oct(target.stat().st_mode & 0o777) == oct(0o640)
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_fix_that_would_not_parse_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _copy(CASES[0], tmp_path)
+    monkeypatch.chdir(root)
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+
+    monkeypatch.setattr(fix_engine, "parse_problem", lambda source: "simulated")
+    settings = load_settings(None, root)
+    result = run(settings, [root], use_cache=False)
+    report = apply_fixes(root, result.findings, unsafe=False, diff=False)
+    assert report.fixed == 0
+    assert report.failed
+    assert "would not parse" in report.failed[0][1]
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
+
+
+def test_unsafe_fixes_need_the_flag(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text('log.info("x")\n')
+    fix = Fix(
+        title="t",
+        safe=False,
+        kind="add-correlation-id",
+        line=1,
+        column=1,
+        data={"expr": "cid", "key": "correlation_id", "style": "keyword"},
+    )
+    finding = Finding(
+        code="ARC301", name="n", message="m", path="m.py", line=1, column=1,
+        end_line=1, end_column=2, fixable=True, fix=fix,
+    )  # fmt: skip
+    assert apply_fixes(tmp_path, [finding], unsafe=False, diff=False).fixed == 0
+    assert (tmp_path / "m.py").read_text() == 'log.info("x")\n'
+    assert apply_fixes(tmp_path, [finding], unsafe=True, diff=False).fixed == 1
+    assert (tmp_path / "m.py").read_text() == 'log.info("x", correlation_id=cid)\n'
+    assert os.access(tmp_path / "m.py", os.R_OK)
