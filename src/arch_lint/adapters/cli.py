@@ -8,6 +8,7 @@ traceback reaches a user: an unexpected error is reported in one line (set
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -111,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry_point() -> None:
+    # A short-lived process whose data (trees, facts) has no cycles: the
+    # collector would only walk millions of objects for nothing.
+    gc.disable()
     try:
         code = main()
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ arrives as a parameter is unknown (it may be bound already) and never judged.
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -33,6 +34,10 @@ _ROUTE_METHODS = frozenset(
      "websocket", "add_route"}
 )  # fmt: skip
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPOUND = frozenset(
+    {ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
+     getattr(ast, "TryStar", ast.Try), ast.Match}
+)  # fmt: skip
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 STDLIB, STRUCTLOG, LOGGER = "stdlib", "structlog", "logger"
 
@@ -134,7 +139,9 @@ class LoggingAnalysis:
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
         self._lines = _marker_lines(ctx.source)
-        self._class_loggers: list[dict[str, Logger]] = []
+        self._sorted = sorted(self._lines)
+        self._classes: list[tuple[ast.ClassDef, Scope]] = []
+        self._class_loggers: dict[int, dict[str, Logger]] = {}
         module = Scope(None, tree)
         self._scope_body(tree.body, module)
 
@@ -171,7 +178,7 @@ class LoggingAnalysis:
         if scope.attribute_id == "?":
             scope.attribute_id = None
             assert scope.node is not None
-            for child in ast.walk(scope.node):
+            for child in _walk(scope.node):
                 if isinstance(child, ast.Attribute) and self.is_id_name(child.attr):
                     text = dotted(child)
                     if text and text.split(".", 1)[0] in scope.names():
@@ -233,9 +240,14 @@ class LoggingAnalysis:
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name)
             and node.value.id in {"self", "cls"}
-            and self._class_loggers
+            and self._classes
         ):
-            return self._class_loggers[-1].get(node.attr)
+            cls, cls_scope = self._classes[-1]
+            known = self._class_loggers.get(id(cls))
+            if known is None:
+                known = self._class_attributes(cls, cls_scope)
+                self._class_loggers[id(cls)] = known
+            return known.get(node.attr)
         return None
 
     def _made(self, call: ast.Call, scope: Scope, line: int) -> Logger | None:
@@ -314,7 +326,7 @@ class LoggingAnalysis:
         function = scope.function()
         if function is None or function.node is None:
             return False
-        for node in ast.walk(function.node):
+        for node in _walk(function.node):
             if (
                 isinstance(node, ast.Subscript)
                 and isinstance(node.value, ast.Name)
@@ -417,15 +429,16 @@ class LoggingAnalysis:
 
     def _stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         if isinstance(stmt, _FUNCTIONS):
-            self._scope_body(stmt.body, self._function_scope(stmt, scope))
-            return
+            if self._any_marker(stmt.lineno, stmt.end_lineno or stmt.lineno):
+                self._scope_body(stmt.body, self._function_scope(stmt, scope))
+            return  # a function with no logger call or fresh id in it: nothing to judge
         if isinstance(stmt, ast.ClassDef):
-            self._class_loggers.append(self._class_attributes(stmt, scope))
+            self._classes.append((stmt, scope))  # its loggers are read when first needed
             self._scope_body(stmt.body, Scope(scope, stmt))
-            self._class_loggers.pop()
+            self._classes.pop()
             return
         self._note_assignment(stmt, scope)
-        nested = [f for f in _BODIES if getattr(stmt, f, None)]
+        nested = [f for f in _BODIES if getattr(stmt, f, None)] if type(stmt) in _COMPOUND else []
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 self._note_context(item.context_expr, scope, stmt.lineno)
@@ -457,12 +470,12 @@ class LoggingAnalysis:
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             targets, value = [stmt.target], None
         for target in targets:
-            for name_node in ast.walk(target):
-                if isinstance(name_node, ast.Name):
-                    bound: ast.expr = ast.Constant(None)
-                    if isinstance(target, ast.Name) and value is not None:
-                        bound = value
-                    scope.locals.setdefault(name_node.id, []).append((stmt.lineno, bound))
+            if isinstance(target, ast.Name):
+                bound: ast.expr = value if value is not None else _UNKNOWN
+                scope.locals.setdefault(target.id, []).append((stmt.lineno, bound))
+            elif isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
+                for name in _target_names(target):
+                    scope.locals.setdefault(name, []).append((stmt.lineno, _UNKNOWN))
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
             if isinstance(call, ast.Call):
@@ -483,9 +496,10 @@ class LoggingAnalysis:
                 scope.bound_context = target.bound_context
 
     def _class_attributes(self, cls: ast.ClassDef, scope: Scope) -> dict[str, Logger]:
-        """Loggers a class keeps: `logger = factory(...)` in its body, `self.x = ...`."""
+        """Loggers a class keeps: `logger = factory(...)` in its body, `self.x = ...`
+        in its methods (statements only: no expression is walked)."""
         out: dict[str, Logger] = {}
-        for node in ast.walk(cls):
+        for node in _statements(cls.body):
             if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
                 continue
             for target in node.targets:
@@ -504,8 +518,12 @@ class LoggingAnalysis:
     def _marked(self, node: ast.AST) -> bool:
         node = getattr(node, "context_expr", node)
         first = getattr(node, "lineno", 0)
-        last = getattr(node, "end_lineno", None) or first
-        return any(n in self._lines for n in range(first, last + 1))
+        return self._any_marker(first, getattr(node, "end_lineno", None) or first)
+
+    def _any_marker(self, first: int, last: int) -> bool:
+        """Whether a marker line lies in [first, last]."""
+        at = bisect_left(self._sorted, first)
+        return at < len(self._sorted) and self._sorted[at] <= last
 
     def _calls(self, root: ast.AST, scope: Scope) -> None:
         stack = [root]
@@ -516,6 +534,46 @@ class LoggingAnalysis:
             if isinstance(node, ast.Call):
                 self._judge(node, scope)
             push_children(node, stack)
+
+
+_UNKNOWN = ast.Constant(None)
+"""What a name is bound to when we cannot tell (a loop target, an unpacking)."""
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for elt in target.elts for name in _target_names(elt)]
+    return []
+
+
+def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Every statement below `body`, through compound statements and functions."""
+    out: list[ast.stmt] = []
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        out.append(stmt)
+        for name in _BODIES:
+            for child in getattr(stmt, name, ()) or ():
+                if isinstance(child, ast.stmt):
+                    stack.append(child)
+                else:  # except handler, match case
+                    stack.extend(child.body)
+    return out
+
+
+def _walk(node: ast.AST) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        push_children(current, stack)
+    return out
 
 
 def dotted_annotation(node: ast.expr | None) -> str | None:
