@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
 
-from arch_lint.index.models import ClassFacts, describe_class
+from arch_lint.index.models import FIELD_NAMES, ClassFacts, describe_class, is_described_alias
 
-FACTS_VERSION = 5
+FACTS_VERSION = 6
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -86,6 +86,9 @@ class FileFacts:
     """Every class with a base, outside functions (nested ones by qualified name)."""
     payloads: list[str] = field(default_factory=list)
     """Names used as the envelope's data: `EventEnvelope[X]`, `EventEnvelope(data=X(...))`."""
+    described_aliases: list[str] = field(default_factory=list)
+    """Module-level type aliases that carry a description
+    (`OrderId = Annotated[str, Field(description=...)]`)."""
     calls: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Module-level `name = f(...)`: name -> (callee as written, its import origin or "").
     How loggers made by factories are recognised in the files that import them."""
@@ -98,6 +101,7 @@ class FileFacts:
             [c.interface() for c in self.classes],
             sorted(set(self.payloads)),
             sorted([k, list(v)] for k, v in self.calls.items()),
+            sorted(self.described_aliases),
         ]
 
     def interface_hash(self) -> str:
@@ -113,6 +117,7 @@ class FileFacts:
             [c.to_json() for c in self.classes],
             self.payloads,
             sorted([k, list(v)] for k, v in self.calls.items()),
+            sorted(self.described_aliases),
         ]
 
     def to_text(self) -> str:
@@ -121,7 +126,7 @@ class FileFacts:
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
-        imports, bindings, stars, data_store, classes, payloads, calls = data
+        imports, bindings, stars, data_store, classes, payloads, calls, aliases = data
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: tuple(v) for k, v in bindings},
@@ -130,6 +135,7 @@ class FileFacts:
             classes=[ClassFacts.from_json(c) for c in classes],
             payloads=list(payloads),
             calls={k: (v[0], v[1]) for k, v in calls},
+            described_aliases=list(aliases),
         )
 
 
@@ -217,6 +223,8 @@ class _Extractor:
         self.fallback = 0
         """Inside `except` handlers: `try: from x import y / except: y = None`
         keeps the import as the binding (the fallback only stands in for it)."""
+        self.field_names = FIELD_NAMES
+        """How `pydantic.Field` is spelled here (`from pydantic import Field as F`)."""
         self.imported: dict[str, str] = {}
         """Every name bound by an import at any depth -> its dotted origin
         (only to tell where a called name comes from)."""
@@ -266,7 +274,7 @@ class _Extractor:
             self._class_signals(stmt)
             if stmt.bases and not self.in_function:
                 qualname = ".".join([*self.scope, stmt.name])
-                self.facts.classes.append(describe_class(stmt, qualname))
+                self.facts.classes.append(describe_class(stmt, qualname, self.field_names))
             self.scope.append(stmt.name)
             self._body(stmt.body, toplevel=False, type_checking=tc)
             self.scope.pop()
@@ -308,6 +316,10 @@ class _Extractor:
                 self._note_call([stmt.target], stmt.value)
 
     def _note_call(self, targets: list[ast.expr], value: ast.expr) -> None:
+        if is_described_alias(value, self.field_names):
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self.facts.described_aliases.append(target.id)
         if not isinstance(value, ast.Call):
             return
         written = _dotted(value.func)
@@ -355,6 +367,12 @@ class _Extractor:
             for alias in stmt.names:
                 if alias.name != "*":
                     self.imported[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
+                if (
+                    alias.name == "Field"
+                    and alias.asname
+                    and (stmt.module or "").startswith(("pydantic", "sqlmodel"))
+                ):
+                    self.field_names = self.field_names | {alias.asname}
         if not toplevel:
             return
         for alias in stmt.names:

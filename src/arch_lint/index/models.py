@@ -84,7 +84,9 @@ class ClassFacts:
     """Literal entries of `model_config` (or of a v1-style `class Config`)."""
     fields: list[FieldFacts] = field(default_factory=list)
     untyped: list[tuple[str, Pos]] = field(default_factory=list)
-    """Public attributes assigned without an annotation."""
+    """Public attributes assigned a literal or `Field(...)` without an annotation."""
+    classvars: list[str] = field(default_factory=list)
+    """Attributes annotated `ClassVar[...]` (a subclass may assign them bare)."""
 
     def interface(self) -> list[Any]:
         return [
@@ -94,6 +96,7 @@ class ClassFacts:
             sorted(self.config.items()),
             [f.interface() for f in self.fields],
             [name for name, _ in self.untyped],
+            self.classvars,
         ]
 
     def to_json(self) -> list[Any]:
@@ -105,11 +108,12 @@ class ClassFacts:
             self.config,
             [f.to_json() for f in self.fields],
             [[n, list(p)] for n, p in self.untyped],
+            self.classvars,
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> ClassFacts:
-        name, pos, bases, keywords, config, fields, untyped = data
+        name, pos, bases, keywords, config, fields, untyped, classvars = data
         return cls(
             name,
             tuple(pos),
@@ -118,6 +122,7 @@ class ClassFacts:
             dict(config),
             [FieldFacts.from_json(f) for f in fields],
             [(n, tuple(p)) for n, p in untyped],
+            list(classvars),
         )
 
     def field(self, name: str) -> FieldFacts | None:
@@ -174,8 +179,22 @@ def _is_classvar(annotation: ast.expr) -> bool:
     return _last(target) in {"ClassVar", "InitVar"}
 
 
-def _is_field_call(node: ast.expr | None) -> bool:
-    return isinstance(node, ast.Call) and _last(node.func) == "Field"
+FIELD_NAMES: frozenset[str] = frozenset({"Field"})
+"""How `pydantic.Field` is spelled by default; imports can add aliases (`Field as F`)."""
+
+
+def _is_field_call(node: ast.expr | None, names: frozenset[str] = FIELD_NAMES) -> bool:
+    return isinstance(node, ast.Call) and _last(node.func) in names
+
+
+def _unquote(annotation: ast.expr) -> ast.expr:
+    """A string annotation (a forward reference) parsed into its expression."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return ast.parse(annotation.value.strip(), mode="eval").body
+        except (SyntaxError, ValueError):
+            return annotation
+    return annotation
 
 
 def _literal(node: ast.expr) -> tuple[bool, Any]:
@@ -200,17 +219,42 @@ def _unwrap_optional(node: ast.expr) -> ast.expr:
     return rest[0] if len(rest) == 1 else node
 
 
+def _union_members(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return [*_union_members(node.left), *_union_members(node.right)]
+    if isinstance(node, ast.Subscript) and _last(node.value) in {"Union", "Optional"}:
+        inner = node.slice
+        members = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        return [m for member in members for m in _union_members(member)]
+    return [node]
+
+
+def is_described_alias(value: ast.expr, fields: frozenset[str] = FIELD_NAMES) -> bool:
+    """`Annotated[X, Field(description=...)]` assigned to a name (a type alias)."""
+    if not (isinstance(value, ast.Subscript) and _last(value.value) == "Annotated"):
+        return False
+    inner = value.slice
+    for meta in inner.elts[1:] if isinstance(inner, ast.Tuple) else []:
+        if isinstance(meta, ast.Call) and _is_field_call(meta, fields):
+            info = _Described()
+            info.read_field_call(meta)
+            if info.described:
+                return True
+    return False
+
+
 def loose_type(annotation: ast.expr) -> str | None:
-    """The spelling of a type that says nothing about the data, or None."""
-    node = annotation
+    """The spelling of a type that says nothing about the data (or has such a
+    member in a union: `dict | str`), or None."""
+    node = _unquote(annotation)
     if isinstance(node, ast.Subscript) and _last(node.value) == "Annotated":
         inner = node.slice
         node = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
-    node = _unwrap_optional(node)
-    if isinstance(node, (ast.Name, ast.Attribute)):
-        last = _last(node)
-        if last in _LOOSE_ANY or last in _LOOSE_BARE:
-            return text(annotation)
+    for member in _union_members(node):
+        if isinstance(member, (ast.Name, ast.Attribute)):
+            last = _last(member)
+            if last in _LOOSE_ANY or last in _LOOSE_BARE:
+                return text(_unquote(annotation))
     return None
 
 
@@ -244,18 +288,18 @@ class _Described:
                     self.alias = value
 
 
-def _field(stmt: ast.AnnAssign, name: str, doc: str | None) -> FieldFacts:
+def _field(stmt: ast.AnnAssign, name: str, doc: str | None, fields: frozenset[str]) -> FieldFacts:
     info = _Described()
-    annotation = stmt.annotation
+    annotation = _unquote(stmt.annotation)
     if isinstance(annotation, ast.Subscript) and _last(annotation.value) == "Annotated":
         inner = annotation.slice
         metadata = inner.elts[1:] if isinstance(inner, ast.Tuple) else []
         for meta in metadata:
-            if isinstance(meta, ast.Call) and _last(meta.func) == "Field":
+            if isinstance(meta, ast.Call) and _is_field_call(meta, fields):
                 info.read_field_call(meta)
     value = stmt.value
     if value is not None:
-        if isinstance(value, ast.Call) and _is_field_call(value):
+        if isinstance(value, ast.Call) and _is_field_call(value, fields):
             info.read_field_call(value)
         else:
             info.has_default = True
@@ -272,11 +316,11 @@ def _field(stmt: ast.AnnAssign, name: str, doc: str | None) -> FieldFacts:
     )
 
 
-def _looks_like_data(value: ast.expr) -> bool:
+def _looks_like_data(value: ast.expr, fields: frozenset[str] = FIELD_NAMES) -> bool:
     """A literal or a `Field(...)`: what a forgotten annotation looks like. A class,
     a function, a descriptor (`property(...)`) or anything unknown on the right is
     not flagged: Pydantic ignores such attributes, and we cannot tell them apart."""
-    if _is_field_call(value):
+    if _is_field_call(value, fields):
         return True
     return isinstance(
         value,
@@ -305,8 +349,11 @@ def _config_from(node: ast.expr) -> dict[str, Any]:
     return out
 
 
-def describe_class(node: ast.ClassDef, qualname: str) -> ClassFacts:
-    """The facts of one class statement (its nested classes are described apart)."""
+def describe_class(
+    node: ast.ClassDef, qualname: str, fields: frozenset[str] = FIELD_NAMES
+) -> ClassFacts:
+    """The facts of one class statement (its nested classes are described apart);
+    `fields` are the names `pydantic.Field` goes by in the module."""
     line, col = node.lineno, node.col_offset
     head = len(b"class ") + len(node.name.encode("utf-8"))
     facts = ClassFacts(
@@ -327,7 +374,10 @@ def describe_class(node: ast.ClassDef, qualname: str) -> ClassFacts:
                 if stmt.value is not None:
                     facts.config.update(_config_from(stmt.value))
                 continue
-            if name.startswith("_") or _is_classvar(stmt.annotation):
+            if _is_classvar(_unquote(stmt.annotation)):
+                facts.classvars.append(name)
+                continue
+            if name.startswith("_"):
                 continue
             nxt = body[i + 1] if i + 1 < len(body) else None
             doc = None
@@ -337,14 +387,14 @@ def describe_class(node: ast.ClassDef, qualname: str) -> ClassFacts:
                 and isinstance(nxt.value.value, str)
             ):
                 doc = nxt.value.value
-            facts.fields.append(_field(stmt, name, doc))
+            facts.fields.append(_field(stmt, name, doc, fields))
         elif isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 if not isinstance(target, ast.Name):
                     continue
                 if target.id == "model_config":
                     facts.config.update(_config_from(stmt.value))
-                elif not target.id.startswith("_") and _looks_like_data(stmt.value):
+                elif not target.id.startswith("_") and _looks_like_data(stmt.value, fields):
                     facts.untyped.append((target.id, _pos(stmt)))
         elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
             for inner in stmt.body:  # pydantic v1 style, still honoured by v2

@@ -332,19 +332,57 @@ class ProjectIndex:
                 full = f"{base}.{original}"
                 return f"{full}.{rest}" if rest else full  # third-party
         found = self.resolve_name(path, head)  # re-exports and star imports
-        if found is None or found == (path, head):
+        if found is None:
+            origin = self.external_origin(path, head)  # pydantic's, re-exported
+            return f"{origin}.{rest}" if origin and rest else origin
+        if found == (path, head):
             return None
         where, there = found
         if there is None:  # `head` names a module of the project
-            return (where, rest) if rest else None
+            return self._class_in_module(where, rest) if rest else None
         return where, f"{there}.{rest}" if rest else there
+
+    def _class_in_module(self, path: str, dotted: str) -> tuple[str, str] | str | None:
+        """A class named `dotted` in module `path`, following the module's re-exports."""
+        if self.class_facts(path, dotted) is not None:
+            return path, dotted
+        head, _, rest = dotted.partition(".")
+        found = self.resolve_name(path, head)
+        if found is None:
+            origin = self.external_origin(path, head)
+            return f"{origin}.{rest}" if origin and rest else origin
+        where, there = found
+        if there is None:
+            return self._class_in_module(where, rest) if rest else None
+        if (where, there) == (path, head):
+            return None
+        return where, f"{there}.{rest}" if rest else there
+
+    def external_origin(self, path: str, name: str, depth: int = 0) -> str | None:
+        """`pydantic.BaseModel` for a name that a project module re-exports from a
+        third-party package (`from pydantic import BaseModel` in `chat.py`, then
+        `from chat import BaseModel` elsewhere); None otherwise."""
+        facts = self.facts.get(path)
+        if facts is None or depth > MAX_REEXPORT_DEPTH:
+            return None
+        binding = facts.bindings.get(name)
+        if binding is None or binding[0] != FROM:
+            return None
+        _, level_text, module, original = binding
+        base = self.absolute(path, int(level_text), module or None)
+        if base is None:
+            return None
+        base_file = self.file_of(base, path)
+        if base_file is None:
+            return None if self.is_module(f"{base}.{original}") else f"{base}.{original}"
+        return self.external_origin(base_file, original, depth + 1)
 
     def _dotted_class(self, full: str, importer: str) -> tuple[str, str] | str | None:
         parts = full.split(".")
         for depth in range(len(parts) - 1, 0, -1):
             found = self.file_of(".".join(parts[:depth]), importer)
             if found is not None:
-                return found, ".".join(parts[depth:])
+                return self._class_in_module(found, ".".join(parts[depth:]))
         return full
 
     def _bases(self, path: str, qualname: str) -> list[tuple[str, str] | str]:
@@ -429,6 +467,33 @@ class ProjectIndex:
             if found is not None:
                 return found
         return None
+
+    def is_described_type(self, path: str, annotation: str) -> bool:
+        """Whether an annotation names a type alias that carries a description
+        (`OrderId`, `Optional[OrderId]`), defined here or imported."""
+        for name in re.findall(r"[A-Za-z_][\w.]*", annotation):
+            head = name.split(".", 1)[0]
+            facts = self.facts.get(path)
+            if facts is None:
+                return False
+            if head in facts.described_aliases:
+                return True
+            found = self.resolve_name(path, head)
+            if found is not None and found[1] is not None and found[0] != path:
+                there = self.facts.get(found[0])
+                if there is not None and found[1] in there.described_aliases:
+                    return True
+        return False
+
+    def inherited_classvar(self, path: str, qualname: str, name: str) -> bool:
+        return any(name in base.classvars for _, base in self.ancestors(path, qualname))
+
+    def is_root_model(self, path: str, qualname: str) -> bool:
+        chain = [self.class_facts(path, qualname), *(c for _, c in self.ancestors(path, qualname))]
+        return any(
+            c is not None and any(b.rsplit(".", 1)[-1] == "RootModel" for b in c.bases)
+            for c in chain
+        )
 
     def all_fields(self, path: str, qualname: str) -> dict[str, FieldFacts]:
         out: dict[str, FieldFacts] = {}

@@ -24,7 +24,7 @@ def placeholder(fld: FieldFacts) -> str | None:
         if text is None:
             continue
         norm = _norm(text)
-        if norm in _PLACEHOLDERS or norm == _norm(fld.name) or norm.startswith(("todo ", "tbd ")):
+        if norm in _PLACEHOLDERS or norm == _norm(fld.name):
             return text
     return None
 
@@ -79,5 +79,6 @@ class PlaceholderDescription(FileRule):
             for fld in cls.fields:
                 text = placeholder(fld)
                 if text is not None:
-                    shown = text.strip()[:40] or '""'
+                    shown = text.strip()
+                    shown = (shown[:40] + "…" if len(shown) > 40 else shown) or '""'
                     self.report(*fld.pos, {"model": cls.name, "field": fld.name, "text": shown})

@@ -72,9 +72,14 @@ class ShadowModel(FileRule):
             if len(mine) < MIN_SHARED:
                 continue
             best = None
+            related = {(p, c.name) for p, c in ctx.index.ancestors(ctx.path, cls.name)}
             for path, other in ctx.index.models_sharing_fields(mine, MIN_SHARED):
-                if path == ctx.path and other == cls.name:
+                if (path == ctx.path and other == cls.name) or (path, other) in related:
                     continue
+                if (ctx.path, cls.name) in {
+                    (p, c.name) for p, c in ctx.index.ancestors(path, other)
+                }:
+                    continue  # the other one subclasses this one
                 owner = ctx.index.service_of(path)
                 shared = ctx.index.layout.is_shared_model(path)
                 if owner == ctx.service or (owner is None and not shared):

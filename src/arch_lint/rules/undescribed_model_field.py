@@ -16,7 +16,10 @@ class UndescribedModelField(FileRule):
     or from an attribute docstring (a string right below the field) when the
     model's configuration, own or inherited, sets `use_attribute_docstrings=True`.
     A field that only re-declares an inherited field (to pin a discriminator's
-    default, say) inherits the parent's description. Applies to the models that
+    default, say) inherits the parent's description, and a field typed with a
+    described alias (`OrderId = Annotated[str, Field(description=...)]`, here or
+    imported) is described by it. The `root` of a `RootModel` is described by its
+    class. Applies to the models that
     `field-rules-scope` names (the shared models by default). A placeholder
     description is ARC404 instead.
 
@@ -62,9 +65,14 @@ class UndescribedModelField(FileRule):
         ctx = self.ctx
         for cls in field_rule_models(ctx):
             docstrings = ctx.index.model_config(ctx.path, cls.name).get("use_attribute_docstrings")
+            root_model = ctx.index.is_root_model(ctx.path, cls.name)
             for fld in cls.fields:
                 if fld.described or (docstrings is True and fld.doc is not None):
                     continue
+                if root_model and fld.name == "root":
+                    continue  # the class (its docstring) describes a root model
+                if ctx.index.is_described_type(ctx.path, fld.annotation):
+                    continue  # `OrderId = Annotated[str, Field(description=...)]`
                 parent = inherited(ctx, cls, fld.name)
                 if parent is not None and (parent.described or parent.doc is not None):
                     continue

@@ -12,8 +12,10 @@ class UntypedModelField(FileRule):
     ## What it does
     Flags a public attribute of a Pydantic model that is assigned without an
     annotation (`status = "new"`, `amount = Field(...)`). Private attributes
-    (`_cache`), `model_config` and `ClassVar`s are not fields and are not
-    flagged. Applies to the models that `field-rules-scope` names (the shared
+    (`_cache`), `model_config`, `ClassVar`s (also one declared in a base class and
+    assigned here) are not fields and are not flagged; neither is an attribute
+    whose value is not a literal or `Field(...)` (a class alias, a descriptor):
+    Pydantic ignores those. Applies to the models that `field-rules-scope` names (the shared
     models by default).
 
     ## Why is this bad?
@@ -57,4 +59,6 @@ class UntypedModelField(FileRule):
     def check(self) -> None:
         for cls in field_rule_models(self.ctx):
             for name, pos in cls.untyped:
+                if self.ctx.index.inherited_classvar(self.ctx.path, cls.name, name):
+                    continue  # sets an inherited `ClassVar`: not a field
                 self.report(*pos, {"model": cls.name, "field": name})
