@@ -204,8 +204,13 @@ def build(
     gc_was_enabled = gc.isenabled()
     gc.disable()  # ASTs are acyclic; collecting while building them only costs time
     try:
-        if jobs <= 0:  # auto: processes only pay off for a cold run of a large tree
-            jobs = min(os.cpu_count() or 1, 8) if len(todo) >= 400 else 1
+        if jobs <= 0:
+            # auto: worker processes parse, but their trees do not come back; when
+            # rules read trees (the default rule set does), parsing twice costs
+            # more than it saves, so auto means one process then.
+            wants_trees = keep_tree is not None and any(keep_tree(src) for _, src in todo[:50])
+            big = len(todo) >= 400
+            jobs = min(os.cpu_count() or 1, 8) if big and not wants_trees else 1
         if jobs > 1 and len(todo) > 50:
             results = _parallel([(p, s, envelope) for p, s in todo], jobs)
         else:

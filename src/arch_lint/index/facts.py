@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
 
-from arch_lint.index.models import FIELD_NAMES, ClassFacts, describe_class, is_described_alias
+from arch_lint.index.models import (
+    FIELD_NAMES,
+    ClassFacts,
+    describe_class,
+    dotted,
+    is_described_alias,
+)
 
 FACTS_VERSION = 6
 
@@ -193,19 +199,8 @@ _TRY_NODES: tuple[type[ast.stmt], ...] = (
 )
 
 
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 def _is_type_checking(test: ast.expr) -> bool:
-    name = _dotted(test)
+    name = dotted(test)
     return name is not None and name.split(".")[-1] == "TYPE_CHECKING"
 
 
@@ -236,10 +231,10 @@ class _Extractor:
 
     def _origin(self, node: ast.expr) -> str | None:
         """`sa.Table` -> `sqlalchemy.Table` when `sa` is an imported name; else None."""
-        dotted = _dotted(node)
-        if dotted is None:
+        written = dotted(node)
+        if written is None:
             return None
-        head, _, rest = dotted.partition(".")
+        head, _, rest = written.partition(".")
         origin = self.imported.get(head)
         if origin is None:
             return None
@@ -322,7 +317,7 @@ class _Extractor:
                     self.facts.described_aliases.append(target.id)
         if not isinstance(value, ast.Call):
             return
-        written = _dotted(value.func)
+        written = dotted(value.func)
         if written is None:
             return
         for target in targets:
@@ -389,7 +384,7 @@ class _Extractor:
         base (a `Protocol` that merely declares `__tablename__: str` does not count)."""
         if self.signal is not None:
             return
-        bases = [_dotted(b) or "" for b in cls.bases]
+        bases = [dotted(b) or "" for b in cls.bases]
         for name in bases:
             if name.split(".")[-1] in _ORM_BASES:
                 self.signal = f"declares the ORM base `{cls.name}`"
@@ -433,7 +428,7 @@ class _Extractor:
                 continue
             last = parts[-1]
             if last in _ENGINE_BUILDERS or (last in _CONNECTORS and parts[0] in _CONNECTOR_MODULES):
-                self.signal = f"calls `{_dotted(node.func)}()`"
+                self.signal = f"calls `{dotted(node.func)}()`"
             elif last == "Table" and len(node.args) >= 2:
                 self.signal = "declares a `Table(...)`"
             if self.signal is not None:
@@ -459,10 +454,10 @@ class _Extractor:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            dotted = _dotted(node.func)
+            written = dotted(node.func)
             origin = self._origin(node.func)
             if origin != "importlib.import_module" and not (
-                dotted == "__import__" and "__import__" not in self.imported
+                written == "__import__" and "__import__" not in self.imported
             ):
                 continue
             args = {kw.arg: kw.value for kw in node.keywords if kw.arg}
@@ -472,7 +467,7 @@ class _Extractor:
             target = name_node.value
             level = len(target) - len(target.lstrip("."))
             package = node.args[1] if len(node.args) > 1 else args.get("package")
-            if dotted == "__import__" and level:
+            if written == "__import__" and level:
                 continue  # __import__'s level is a separate argument; rare, not guessed
             if level == 0:
                 record = _record("dynamic", node, 0, None, ((target, None),), False)

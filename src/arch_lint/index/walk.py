@@ -5,6 +5,7 @@ rules that walk a scope themselves."""
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from collections.abc import Iterator
 
 _CHILDREN: dict[type[ast.AST], tuple[str, ...]] = {}
@@ -38,3 +39,34 @@ def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
             stack.extend([v for v in value if isinstance(v, _NODE)])
         elif isinstance(value, _NODE):
             stack.append(value)
+
+
+class MarkedLines:
+    """The lines of a source that hold one of a few byte markers (`.info(`,
+    `.publish(`): a rule walks the expressions of a statement only when the
+    statement spans such a line."""
+
+    __slots__ = ("_lines",)
+
+    def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
+        lines: set[int] = set()
+        for marker in markers:
+            start = source.find(marker)
+            while start != -1:
+                lines.add(source.count(b"\n", 0, start) + 1)
+                start = source.find(marker, start + 1)
+        self._lines = sorted(lines)
+
+    def __bool__(self) -> bool:
+        return bool(self._lines)
+
+    def spans(self, first: int, last: int) -> bool:
+        """Whether a marked line lies in [first, last]."""
+        at = bisect_left(self._lines, first)
+        return at < len(self._lines) and self._lines[at] <= last
+
+    def marks(self, node: ast.AST) -> bool:
+        """Whether the node spans a marked line (a `with` item: its expression)."""
+        node = getattr(node, "context_expr", node)
+        first = getattr(node, "lineno", 0)
+        return self.spans(first, getattr(node, "end_lineno", None) or first)

@@ -74,7 +74,7 @@ class Rule:
             return
         problems = []
         if not CODE_RE.match(getattr(cls, "code", "")):
-            problems.append("`code` must look like ARC123")
+            problems.append("`code` must be ARC followed by three digits")
         if not NAME_RE.match(getattr(cls, "name", "")):
             problems.append("`name` must be kebab-case")
         message = getattr(cls, "message", "")

@@ -17,12 +17,11 @@ arrives as a parameter is unknown (it may be bound already) and never judged.
 from __future__ import annotations
 
 import ast
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import push_children
+from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileContext
 
 LOG_METHODS = frozenset(
@@ -138,8 +137,7 @@ class LoggingAnalysis:
         self.structlog_factories = tuple(cfg.structlog_factories)
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
-        self._lines = _marker_lines(ctx.source)
-        self._sorted = sorted(self._lines)
+        self._marks = MarkedLines(ctx.source, _MARKERS)
         self._classes: list[tuple[ast.ClassDef, Scope]] = []
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         module = Scope(None, tree)
@@ -429,7 +427,7 @@ class LoggingAnalysis:
 
     def _stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         if isinstance(stmt, _FUNCTIONS):
-            if self._any_marker(stmt.lineno, stmt.end_lineno or stmt.lineno):
+            if self._marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
                 self._scope_body(stmt.body, self._function_scope(stmt, scope))
             return  # a function with no logger call or fresh id in it: nothing to judge
         if isinstance(stmt, ast.ClassDef):
@@ -516,14 +514,7 @@ class LoggingAnalysis:
         return out
 
     def _marked(self, node: ast.AST) -> bool:
-        node = getattr(node, "context_expr", node)
-        first = getattr(node, "lineno", 0)
-        return self._any_marker(first, getattr(node, "end_lineno", None) or first)
-
-    def _any_marker(self, first: int, last: int) -> bool:
-        """Whether a marker line lies in [first, last]."""
-        at = bisect_left(self._sorted, first)
-        return at < len(self._sorted) and self._sorted[at] <= last
+        return self._marks.marks(node)
 
     def _calls(self, root: ast.AST, scope: Scope) -> None:
         stack = [root]
@@ -580,16 +571,6 @@ def dotted_annotation(node: ast.expr | None) -> str | None:
     if node is None:
         return None
     return ast.unparse(node) if not isinstance(node, ast.Name) else node.id
-
-
-def _marker_lines(source: bytes) -> set[int]:
-    lines: set[int] = set()
-    for marker in _MARKERS:
-        start = source.find(marker)
-        while start != -1:
-            lines.add(source.count(b"\n", 0, start) + 1)
-            start = source.find(marker, start + 1)
-    return lines
 
 
 def analysis(ctx: FileContext, tree: ast.Module) -> LoggingAnalysis:

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import push_children
+from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileRule
 
 _HTTP_BODY_METHODS = frozenset({"post", "put", "patch", "request"})
@@ -37,17 +37,6 @@ def _publish_markers(patterns: tuple[str, ...]) -> tuple[bytes, ...]:
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
-
-
-def _marker_lines(source: bytes, markers: tuple[bytes, ...]) -> set[int]:
-    """1-based numbers of the lines that hold a marker (a call worth a look)."""
-    lines: set[int] = set()
-    for marker in markers:
-        start = source.find(marker)
-        while start != -1:
-            lines.add(source.count(b"\n", 0, start) + 1)
-            start = source.find(marker, start + 1)
-    return lines
 
 
 class RawDictInterServicePayload(FileRule):
@@ -130,7 +119,7 @@ class RawDictInterServicePayload(FileRule):
         markers = _publish_markers(tuple(cfg.publish_calls))
         if cfg.service_urls:
             markers = (*markers, *_HTTP_MARKERS)
-        self._lines = _marker_lines(self.ctx.source, markers)
+        self._marks = MarkedLines(self.ctx.source, markers)
         self._body(tree.body, {})
 
     def _body(self, body: list[ast.stmt], assigned: dict[str, list[tuple[int, ast.expr]]]) -> None:
@@ -171,11 +160,7 @@ class RawDictInterServicePayload(FileRule):
                         self._body(child.body, assigned)
 
     def _marked(self, node: ast.AST) -> bool:
-        """Whether the node's lines hold a marker (a `with` item: its expression's)."""
-        node = getattr(node, "context_expr", node)
-        first = getattr(node, "lineno", 0)
-        last = getattr(node, "end_lineno", None) or first
-        return any(n in self._lines for n in range(first, last + 1))
+        return self._marks.marks(node)
 
     def _calls(self, root: ast.AST, assigned: dict[str, list[tuple[int, ast.expr]]]) -> None:
         stack = [root]
