@@ -72,10 +72,10 @@ def test_fix_command_fixes_and_reports_what_is_left(
     target = next(root.rglob("jobs.py"))
     target.chmod(0o640)
     monkeypatch.chdir(root)
-    assert main(["fix", "--no-cache"]) == 1  # the unknown-flavour logger is left
+    assert main(["fix", "--no-cache"]) == 1  # what has no certain fix is left
     captured = capsys.readouterr()
-    assert "Fixed 6 violations in 1 file." in captured.err
-    assert captured.out.count("ARC301") == 1
+    assert "Fixed 8 violations in 1 file." in captured.err
+    assert captured.out.count("ARC301") == 2  # the unknown flavour, and `extra=payload`
     assert oct(target.stat().st_mode & 0o777) == oct(0o640)
     assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
 
@@ -116,3 +116,15 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path) -> None:
     assert apply_fixes(tmp_path, [finding], unsafe=True, diff=False).fixed == 1
     assert (tmp_path / "m.py").read_text() == 'log.info("x", correlation_id=cid)\n'
     assert os.access(tmp_path / "m.py", os.R_OK)
+
+
+def test_an_output_file_that_cannot_be_written_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _copy(CASES[0], tmp_path)
+    monkeypatch.chdir(root)
+    assert main(["check", "--no-cache", "--output-file", str(tmp_path / "no" / "o.txt")]) == 2
+    assert "cannot write the report" in capsys.readouterr().err
+    target = tmp_path / "diff.txt"
+    assert main(["check", "--diff", "--no-cache", "--output-file", str(target)]) == 1
+    assert target.read_text().startswith("--- a/")

@@ -183,7 +183,7 @@ def _check(args: argparse.Namespace) -> int:
         for path, why in report.failed:
             print(f"arch-lint: {path}: not fixed: {why}", file=sys.stderr)
         if args.diff:
-            sys.stdout.write("".join(report.diffs))
+            _emit("".join(report.diffs), args.output_file)
             pending = len(fixable(result.findings, args.unsafe_fixes))
             print(f"Would fix {pending} violation{'s' if pending != 1 else ''}.", file=sys.stderr)
             return EXIT_VIOLATIONS if report.diffs and not args.exit_zero else EXIT_OK
@@ -203,13 +203,20 @@ def _check(args: argparse.Namespace) -> int:
         statistics=args.statistics,
         checked=len(result.checked),
     )
-    if args.output_file:
-        args.output_file.write_text(output, encoding="utf-8")
-    else:
-        sys.stdout.write(output)
+    _emit(output, args.output_file)
     if result.findings and not args.exit_zero:
         return EXIT_VIOLATIONS
     return EXIT_OK
+
+
+def _emit(text: str, output_file: Path | None) -> None:
+    if output_file is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output_file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{output_file}: cannot write the report: {exc.strerror}") from None
 
 
 def _key_path(key: str) -> tuple[str | int, ...]:

@@ -39,33 +39,55 @@ _SPACE = cst.SimpleWhitespace(" ")
 _NO_SPACE = cst.SimpleWhitespace("")
 
 
-def _append(items: Sequence[Any], new: Any, lead: cst.BaseParenthesizableWhitespace) -> list[Any]:
-    """Append to call arguments or dict elements in the layout they already have:
-    one per line when they end with a trailing comma (indented as the first one),
-    else inline after `, `."""
+Whitespace = cst.BaseParenthesizableWhitespace
+
+
+def _append(
+    items: Sequence[Any], new: Any, lead: Whitespace, closing: Whitespace
+) -> tuple[list[Any], Whitespace | None]:
+    """Append to call arguments or dict elements in the layout they already have.
+
+    `lead` is the whitespace after the opening bracket, `closing` the one before
+    the closing bracket. Items one per line with a trailing comma stay so: the
+    new item goes on its own line, indented as the first one, and a comment
+    after the last item stays on that item's line; the new closing whitespace
+    is returned (None: unchanged). Otherwise the new item follows inline."""
     out = list(items)
     if not out:
-        return [new]
+        return [new], None
     last = out[-1]
-    if isinstance(last.comma, cst.Comma) and isinstance(lead, cst.ParenthesizedWhitespace):
-        # the same line break and indentation, without the comment that may follow `(`
-        bare = cst.ParenthesizedWhitespace(indent=lead.indent, last_line=lead.last_line)
-        out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=bare))
-        return [*out, new.with_changes(comma=last.comma)]
+    if (
+        isinstance(last.comma, cst.Comma)
+        and isinstance(lead, cst.ParenthesizedWhitespace)
+        and isinstance(closing, cst.ParenthesizedWhitespace)
+    ):
+        kept = closing.with_changes(indent=lead.indent, last_line=lead.last_line)
+        out[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=kept))
+        bare = cst.ParenthesizedWhitespace(indent=closing.indent, last_line=closing.last_line)
+        return [*out, new.with_changes(comma=cst.Comma())], bare
     out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=_SPACE))
-    return [*out, new]
+    return [*out, new], None
+
+
+def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
+    """In a call the whitespace before `)` follows the last argument's comma."""
+    args = list(call.args)
+    last_comma = args[-1].comma if args else None
+    closing = last_comma.whitespace_after if isinstance(last_comma, cst.Comma) else _NO_SPACE
+    items, bare = _append(args, arg, call.whitespace_before_args, closing)
+    if bare is not None:
+        items[-1] = items[-1].with_changes(comma=cst.Comma(whitespace_after=bare))
+    return call.with_changes(args=items)
 
 
 def _add_correlation_id(call: cst.Call, fix: Fix) -> cst.Call:
     key, expr = fix.data["key"], fix.data["expr"]
     value = cst.parse_expression(expr)
-    lead = call.whitespace_before_args
+    equal = cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE)
     if fix.data.get("style") == "keyword":
         if any(a.keyword is not None and a.keyword.value == key for a in call.args):
             return call
-        equal = cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE)
-        arg = cst.Arg(value=value, keyword=cst.Name(key), equal=equal)
-        return call.with_changes(args=_append(call.args, arg, lead))
+        return _append_arg(call, cst.Arg(value=value, keyword=cst.Name(key), equal=equal))
     element = cst.DictElement(cst.SimpleString(f'"{key}"'), value)
     args = list(call.args)
     for i, arg in enumerate(args):
@@ -73,12 +95,16 @@ def _add_correlation_id(call: cst.Call, fix: Fix) -> cst.Call:
             if not isinstance(arg.value, cst.Dict):
                 return call  # built elsewhere: the rule does not offer a fix then
             extra = arg.value
-            elements = _append(extra.elements, element, extra.lbrace.whitespace_after)
-            args[i] = arg.with_changes(value=extra.with_changes(elements=elements))
+            rbrace = extra.rbrace
+            lead = extra.lbrace.whitespace_after
+            elements, bare = _append(extra.elements, element, lead, rbrace.whitespace_before)
+            if bare is not None:  # in a dict the whitespace before `}` sits on the brace
+                rbrace = rbrace.with_changes(whitespace_before=bare)
+            new_extra = extra.with_changes(elements=elements, rbrace=rbrace)
+            args[i] = arg.with_changes(value=new_extra)
             return call.with_changes(args=args)
-    equal = cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE)
     extra_arg = cst.Arg(value=cst.Dict([element]), keyword=cst.Name("extra"), equal=equal)
-    return call.with_changes(args=_append(args, extra_arg, lead))
+    return _append_arg(call, extra_arg)
 
 
 TRANSFORMS: dict[str, Callable[[cst.Call, Fix], cst.Call]] = {
@@ -95,10 +121,13 @@ class _Transformer(cst.CSTTransformer):
         self.applied = 0
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        start = self.get_metadata(PositionProvider, original_node).start
-        fix = self.fixes.get((start.line, start.column + 1))
+        where = self.get_metadata(PositionProvider, original_node)
+        fix = self.fixes.get((where.start.line, where.start.column + 1))
         if fix is None:
             return updated_node
+        end = fix.data.get("end")
+        if end is not None and end != f"{where.end.line}:{where.end.column}":
+            return updated_node  # `a(...).info(...)`: the inner call starts there too
         transform = TRANSFORMS.get(fix.kind)
         if transform is None:
             return updated_node

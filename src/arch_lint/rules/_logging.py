@@ -17,6 +17,7 @@ arrives as a parameter is unknown (it may be bound already) and never judged.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -24,8 +25,9 @@ from arch_lint.index.models import dotted
 from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileContext
 
+_SYNC_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")
 LOG_METHODS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
+    {*_SYNC_METHODS, "log", "msg", *(f"a{m}" for m in (*_SYNC_METHODS, "log", "msg"))}
 )
 _MARKERS = (*(f".{m}(".encode() for m in LOG_METHODS), b"uuid4")
 _ROUTE_METHODS = frozenset(
@@ -77,31 +79,51 @@ class Scope:
     node: ast.AST | None
     params: dict[str, str | None] = field(default_factory=dict)
     """Parameter -> its annotation text."""
-    locals: dict[str, list[tuple[int, ast.expr]]] = field(default_factory=dict)
+    locals: dict[str, list[tuple[int, ast.expr, tuple[int, ...]]]] = field(default_factory=dict)
+    """name -> (line, value, block path) of each assignment."""
     route: bool = False
-    attribute_id: str | None = "?"
-    """`event.correlation_id` used in the function ("?": not looked for yet)."""
+    attribute_ids: list[str] | None = None
+    """`event.correlation_id` paths used in the function (None: not looked for yet)."""
     bound_context: int = 0
     """Line of the first `bind_contextvars(correlation_id=...)` (0: none)."""
 
-    def lookup(self, name: str, line: int) -> tuple[str, ast.expr | None] | None:
-        """("param", None) or ("local", value) for a name visible at `line`."""
+    def visible(self) -> list[Scope]:
+        """This scope and the enclosing ones whose names it sees (as Python does:
+        a class body's names are not visible from its methods)."""
+        out: list[Scope] = []
         scope: Scope | None = self
         while scope is not None:
+            if scope is self or not isinstance(scope.node, ast.ClassDef):
+                out.append(scope)
+            scope = scope.parent
+        return out
+
+    def lookup(
+        self, name: str, line: int, path: tuple[int, ...], functions_only: bool = False
+    ) -> tuple[str, ast.expr | None] | None:
+        """("param", None) or ("local", value) for a name bound at `line` in block
+        `path`: assigned before it, in the same block or an enclosing one (a name
+        set in a `try` body, an `if` branch or a loop is not sure to be bound)."""
+        for scope in self.visible():
+            if functions_only and not isinstance(scope.node, _FUNCTIONS):
+                continue  # a module's or class's names are not the request's id
             if name in scope.params:
                 return "param", None
-            values = [(n, v) for n, v in scope.locals.get(name, ()) if n <= line]
+            values = [
+                (n, v)
+                for n, v, block in scope.locals.get(name, ())
+                if n < line and path[: len(block)] == block
+            ]
             if values:
                 return "local", max(values, key=lambda item: item[0])[1]
-            scope = scope.parent
         return None
 
-    def names(self) -> list[str]:
+    def names(self, functions_only: bool = False) -> list[str]:
         out: list[str] = []
-        scope: Scope | None = self
-        while scope is not None:
+        for scope in self.visible():
+            if functions_only and not isinstance(scope.node, _FUNCTIONS):
+                continue
             out += [*scope.params, *scope.locals]
-            scope = scope.parent
         return out
 
     def function(self) -> Scope | None:
@@ -138,6 +160,10 @@ class LoggingAnalysis:
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
         self._marks = MarkedLines(ctx.source, _MARKERS)
+        self._path: tuple[int, ...] = (0,)
+        self._blocks = 0
+        names = "|".join(re.escape(c) for c in self.carriers) or "(?!)"
+        self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
         self._classes: list[tuple[ast.ClassDef, Scope]] = []
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         module = Scope(None, tree)
@@ -150,39 +176,53 @@ class LoggingAnalysis:
     def id_in_scope(self, scope: Scope, line: int) -> str | None:
         """The nearest concrete correlation id expression visible at `line`:
         a parameter or local named so, then a variant, then a carrier's attribute."""
-        names = scope.names()
+        names = scope.names(functions_only=True)
+        path = self._path
         for exact in (True, False):
             for name in names:
                 named = (name in self.fields) if exact else self.is_id_name(name)
-                if named and scope.lookup(name, line) is not None:
-                    return name
-        current: Scope | None = scope
-        while current is not None:
+                if named and not self._flag(scope, name):
+                    found = scope.lookup(name, line, path, functions_only=True)
+                    if found is not None and not _unknown(found[1]):
+                        return name
+        for current in scope.visible():
+            if not isinstance(current.node, _FUNCTIONS):
+                continue
             for param, annotation in current.params.items():
-                if annotation and any(c in annotation for c in self.carriers):
+                if annotation and self._carrier.match(annotation):
                     return f"{param}.{self.key}"
-            current = current.parent
-        current = scope
-        while current is not None:
+        for current in scope.visible():
             if isinstance(current.node, _FUNCTIONS):
-                found = self._attribute_id(current)
-                if found is not None:
-                    return found
-            current = current.parent
+                found_attr = self._attribute_id(current, scope, line)
+                if found_attr is not None:
+                    return found_attr
         return None
 
-    def _attribute_id(self, scope: Scope) -> str | None:
-        """An attribute path ending in the id used in the function (`event.correlation_id`)."""
-        if scope.attribute_id == "?":
-            scope.attribute_id = None
-            assert scope.node is not None
-            for child in _walk(scope.node):
-                if isinstance(child, ast.Attribute) and self.is_id_name(child.attr):
-                    text = dotted(child)
-                    if text and text.split(".", 1)[0] in scope.names():
-                        scope.attribute_id = text
-                        break
-        return scope.attribute_id
+    def _flag(self, scope: Scope, name: str) -> bool:
+        """A parameter annotated `bool`/`int` named like an id is a flag, not an id."""
+        for current in scope.visible():
+            if name in current.params:
+                return (current.params[name] or "").split("|")[0].strip() in {"bool", "int"}
+        return False
+
+    def _attribute_id(self, function: Scope, scope: Scope, line: int) -> str | None:
+        """An attribute path ending in the id (`event.correlation_id`) used in the
+        function, whose base is bound at `line` (a parameter, or assigned before)."""
+        if function.attribute_ids is None:
+            assert function.node is not None
+            function.attribute_ids = [
+                text
+                for child in _walk(function.node)
+                if isinstance(child, ast.Attribute) and self.is_id_name(child.attr)
+                for text in [dotted(child)]
+                if text
+            ]
+        for text in function.attribute_ids:
+            base = text.split(".", 1)[0]
+            bound = scope.lookup(base, line, self._path, functions_only=True)
+            if base in {"self", "cls"} or bound is not None:
+                return text
+        return None
 
     # loggers -----------------------------------------------------------------------------
     def _factory_kind(self, written: str, origin: str) -> str | None:
@@ -225,7 +265,7 @@ class LoggingAnalysis:
         if isinstance(node, ast.Call):
             return self._made(node, scope, line)
         if isinstance(node, ast.Name):
-            found = scope.lookup(node.id, line)
+            found = scope.lookup(node.id, line + 1, self._path)
             if found is not None:
                 kind, value = found
                 if kind == "param" or value is None:
@@ -258,7 +298,9 @@ class LoggingAnalysis:
             extra = call.args[1] if len(call.args) > 1 else None
             carries = extra is not None and self._dict_has_key(extra, scope, line) is True
             if base is not None or self._origin(written).startswith("logging"):
-                return Logger(STDLIB, carries or (base.carries if base else False))
+                # an adapter's own `extra` replaces the call's: a fix on the call
+                # would log nothing, so its flavour counts as unknown (no fix)
+                return Logger(LOGGER, carries or (base.carries if base else False))
         if isinstance(call.func, ast.Attribute) and call.func.attr in {"bind", "new"}:
             base = self.logger_of(call.func.value, scope, line)
             if base is not None:
@@ -304,6 +346,8 @@ class LoggingAnalysis:
                     unknown = unknown or inner is None
                 elif isinstance(key, ast.Constant) and key.value in self.fields:
                     return True
+                elif not isinstance(key, ast.Constant):
+                    unknown = True  # `{CID: ...}`: cannot tell
             return None if unknown else False
         if isinstance(node, ast.Call) and dotted(node.func) == "dict":
             if any(kw.arg in self.fields for kw in node.keywords):
@@ -312,8 +356,8 @@ class LoggingAnalysis:
                 return None
             return False
         if isinstance(node, ast.Name):
-            found = scope.lookup(node.id, line)
-            if found is None or found[0] == "param" or found[1] is None:
+            found = scope.lookup(node.id, line, self._path)
+            if found is None or found[0] == "param" or found[1] is None or _unknown(found[1]):
                 return None
             if self._key_set_later(node.id, scope):
                 return True
@@ -428,7 +472,7 @@ class LoggingAnalysis:
     def _stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         if isinstance(stmt, _FUNCTIONS):
             if self._marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
-                self._scope_body(stmt.body, self._function_scope(stmt, scope))
+                self._block(stmt.body, self._function_scope(stmt, scope), None)
             return  # a function with no logger call or fresh id in it: nothing to judge
         if isinstance(stmt, ast.ClassDef):
             self._classes.append((stmt, scope))  # its loggers are read when first needed
@@ -452,11 +496,22 @@ class LoggingAnalysis:
                 if isinstance(node, ast.AST) and self._marked(node):
                     self._calls(node, scope)
         for name in nested:
-            for child in getattr(stmt, name):
-                if isinstance(child, ast.stmt):
-                    self._stmt(child, scope)
-                else:  # except handler, match case
-                    self._scope_body(child.body, scope)
+            children = getattr(stmt, name)
+            if children and isinstance(children[0], ast.stmt):
+                self._block(children, scope, stmt if name == "body" else None)
+            else:  # except handlers, match cases: a block each
+                for child in children:
+                    self._block(child.body, scope, None)
+
+    def _block(self, body: list[ast.stmt], scope: Scope, loop: ast.stmt | None) -> None:
+        self._blocks += 1
+        outer = self._path
+        self._path = (*outer, self._blocks)
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            for name in _target_names(loop.target):
+                scope.locals.setdefault(name, []).append((loop.lineno - 1, _UNKNOWN, self._path))
+        self._scope_body(body, scope)
+        self._path = outer
 
     def _note_assignment(self, stmt: ast.stmt, scope: Scope) -> None:
         targets: list[ast.expr] = []
@@ -465,15 +520,14 @@ class LoggingAnalysis:
             targets, value = stmt.targets, stmt.value
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             targets, value = [stmt.target], stmt.value
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            targets, value = [stmt.target], None
         for target in targets:
             if isinstance(target, ast.Name):
                 bound: ast.expr = value if value is not None else _UNKNOWN
-                scope.locals.setdefault(target.id, []).append((stmt.lineno, bound))
+                scope.locals.setdefault(target.id, []).append((stmt.lineno, bound, self._path))
             elif isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
                 for name in _target_names(target):
-                    scope.locals.setdefault(name, []).append((stmt.lineno, _UNKNOWN))
+                    entry = (stmt.lineno, _UNKNOWN, self._path)
+                    scope.locals.setdefault(name, []).append(entry)
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
             if isinstance(call, ast.Call):
@@ -529,6 +583,10 @@ class LoggingAnalysis:
 
 _UNKNOWN = ast.Constant(None)
 """What a name is bound to when we cannot tell (a loop target, an unpacking)."""
+
+
+def _unknown(value: ast.expr | None) -> bool:
+    return value is _UNKNOWN
 
 
 def _target_names(target: ast.expr) -> list[str]:

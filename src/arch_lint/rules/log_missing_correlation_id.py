@@ -105,8 +105,16 @@ class LogMissingCorrelationId(FileRule):
                 continue
             why = f"`{expr}` is in scope" if expr else "a route handler has one in scope"
             fix = None
-            if expr is not None and item.logger.kind in {_logging.STDLIB, _logging.STRUCTLOG}:
+            extra = next((k.value for k in call.keywords if k.arg == "extra"), None)
+            fixable_extra = extra is None or isinstance(extra, ast.Dict)
+            if (
+                expr is not None
+                and item.logger.kind in {_logging.STDLIB, _logging.STRUCTLOG}
+                and (item.logger.kind == _logging.STRUCTLOG or fixable_extra)
+            ):
                 line, col = call.lineno, self.ctx.char_col(call.lineno, call.col_offset)
+                end_line = call.end_lineno or line
+                end_col = self.ctx.char_col(end_line, call.end_col_offset or 0)
                 style = "keyword" if item.logger.kind == _logging.STRUCTLOG else "extra"
                 fix = Fix(
                     title=f"Add `{found.key}={expr}` to the call",
@@ -114,10 +122,16 @@ class LogMissingCorrelationId(FileRule):
                     kind="add-correlation-id",
                     line=line,
                     column=col + 1,
-                    data={"expr": expr, "key": found.key, "style": style},
+                    data={
+                        "expr": expr,
+                        "key": found.key,
+                        "style": style,
+                        "end": f"{end_line}:{end_col}",
+                    },
                 )
             self.report_fix(call, fix, call=call_text(call), key=found.key, why=why)
 
 
 def call_text(call: ast.Call) -> str:
-    return f"{dotted(call.func) or 'logger'}(...)"
+    func = dotted(call.func) or ast.unparse(call.func)
+    return f"{func if len(func) <= 60 else '…' + func[-59:]}(...)"
