@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 
 from arch_lint.index.models import dotted
 from arch_lint.index.walk import MarkedLines, push_children
@@ -645,4 +644,4 @@ def applies(source: bytes) -> bool:
     return any(marker in source for marker in _MARKERS)
 
 
-__all__ = ["LOG_METHODS", "STDLIB", "STRUCTLOG", "FreshId", "LogCall", "analysis", "fnmatchcase"]
+__all__ = ["LOG_METHODS", "STDLIB", "STRUCTLOG", "FreshId", "LogCall", "analysis", "applies"]
