@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-import string
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -87,10 +86,6 @@ class Rule:
             problems.append(f"docstring lacks sections {missing}")
         if problems:
             raise TypeError(f"rule {cls.__name__}: " + "; ".join(problems))
-
-    @classmethod
-    def template_fields(cls) -> set[str]:
-        return {f for _, f, _, _ in string.Formatter().parse(cls.message) if f}
 
     @classmethod
     def summary(cls) -> str:
