@@ -1,7 +1,7 @@
 """Fix cases: every `*.py.fixed` beside a fixture file is what `arch-lint fix`
 must make of it; a second run changes nothing; the result parses; `--diff`
 writes nothing; a fix that would break the file is refused; unsafe fixes wait
-for `--unsafe-fixes`."""
+for `--unsafe-fixes` (the cases are fixed with it)."""
 
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ def _copy(case: Path, tmp_path: Path) -> Path:
     return dest
 
 
-def _fix(root: Path) -> int:
+def _fix(root: Path, unsafe: bool = True) -> int:
     settings = load_settings(None, root)
     result = run(settings, [root], use_cache=False)
-    return apply_fixes(root, result.findings, unsafe=False, diff=False).fixed
+    return apply_fixes(root, result.findings, unsafe=unsafe, diff=False).fixed
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
@@ -128,3 +128,13 @@ def test_an_output_file_that_cannot_be_written_is_a_usage_error(
     target = tmp_path / "diff.txt"
     assert main(["check", "--diff", "--no-cache", "--output-file", str(target)]) == 1
     assert target.read_text().startswith("--- a/")
+
+
+@pytest.mark.parametrize("name", ["ARC406_metadata_overwrite", "ARC407_json_column_mutation"])
+def test_data_fixes_are_unsafe(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _copy(CASES_DIR / name, tmp_path)
+    monkeypatch.chdir(root)
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    assert _fix(root, unsafe=False) == 0
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
+    assert _fix(root, unsafe=True) > 0

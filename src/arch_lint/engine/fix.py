@@ -112,6 +112,107 @@ TRANSFORMS: dict[str, Callable[[cst.Call, Fix], cst.Call]] = {
 }
 
 
+def _existing(fix: Fix) -> cst.StarredDictElement:
+    """`**(obj.x or {})`: the stored value, spread first into the new dict."""
+    value = cst.parse_expression(f"({fix.data['target']} or {{}})")
+    return cst.StarredDictElement(value, comma=cst.Comma(whitespace_after=_SPACE))
+
+
+def _new_dict(fix: Fix, elements: list[cst.BaseDictElement]) -> cst.Dict:
+    items: list[cst.BaseDictElement] = [_existing(fix)]
+    for i, element in enumerate(elements):
+        last = i == len(elements) - 1
+        if not last and not isinstance(element.comma, cst.Comma):
+            element = element.with_changes(comma=cst.Comma(whitespace_after=_SPACE))
+        items.append(element)
+    return cst.Dict(items)
+
+
+def _merge_into_existing(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
+    """ARC406: `obj.x = {...}` -> `obj.x = {**(obj.x or {}), ...}`; any other new
+    value `v` -> `{**(obj.x or {}), **v}`."""
+    if not isinstance(stmt, cst.Assign):
+        return stmt
+    value = stmt.value
+    if isinstance(value, cst.Dict):
+        lead = value.lbrace.whitespace_after
+        existing = _existing(fix)
+        if isinstance(lead, cst.ParenthesizedWhitespace):  # one element per line
+            bare = cst.ParenthesizedWhitespace(indent=lead.indent, last_line=lead.last_line)
+            existing = existing.with_changes(comma=cst.Comma(whitespace_after=bare))
+        return stmt.with_changes(value=value.with_changes(elements=[existing, *value.elements]))
+    if (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "dict"
+        and all(a.keyword is not None for a in value.args)
+    ):  # dict(k=v) -> "k": v
+        elements: list[cst.BaseDictElement] = [
+            cst.DictElement(cst.SimpleString(f'"{a.keyword.value}"'), a.value)
+            for a in value.args
+            if a.keyword is not None
+        ]
+        return stmt.with_changes(value=_new_dict(fix, elements))
+    return stmt.with_changes(value=_new_dict(fix, [cst.StarredDictElement(value)]))
+
+
+def _json_set_key(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
+    """ARC407: `obj.x[k] = v` -> `obj.x = {**(obj.x or {}), k: v}`."""
+    if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1):
+        return stmt
+    target = stmt.targets[0].target
+    if not (isinstance(target, cst.Subscript) and len(target.slice) == 1):
+        return stmt
+    index = target.slice[0].slice
+    if not isinstance(index, cst.Index):
+        return stmt
+    element = cst.DictElement(index.value, stmt.value)
+    new_target = stmt.targets[0].with_changes(target=target.value)
+    return stmt.with_changes(targets=[new_target], value=_new_dict(fix, [element]))
+
+
+def _json_update(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
+    """ARC407: `obj.x.update(m, k=v)` -> `obj.x = {**(obj.x or {}), **m, "k": v}`
+    (a dict literal argument is spread as its own elements)."""
+    if not (isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call)):
+        return stmt
+    call = stmt.value
+    if not isinstance(call.func, cst.Attribute):
+        return stmt
+    elements: list[cst.BaseDictElement] = []
+    for arg in call.args:
+        if arg.keyword is not None:
+            key = cst.SimpleString(f'"{arg.keyword.value}"')
+            elements.append(cst.DictElement(key, arg.value))
+        elif arg.star:
+            return stmt
+        elif isinstance(arg.value, cst.Dict):
+            inner = list(arg.value.elements)
+            if inner:
+                inner[-1] = inner[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            elements.extend(inner)
+        else:
+            elements.append(cst.StarredDictElement(arg.value))
+    if elements:
+        last = elements[-1]
+        elements[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    target = call.func.value
+    if not isinstance(target, cst.BaseAssignTargetExpression):
+        return stmt
+    return cst.Assign(
+        targets=[cst.AssignTarget(target)],
+        value=_new_dict(fix, elements),
+        semicolon=stmt.semicolon,
+    )
+
+
+STATEMENT_TRANSFORMS: dict[str, Callable[[cst.BaseSmallStatement, Fix], cst.BaseSmallStatement]] = {
+    "merge-into-existing": _merge_into_existing,
+    "json-set-key": _json_set_key,
+    "json-update": _json_update,
+}
+
+
 class _Transformer(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
@@ -119,6 +220,27 @@ class _Transformer(cst.CSTTransformer):
         super().__init__()
         self.fixes = fixes
         self.applied = 0
+
+    def _statement(
+        self, original_node: cst.BaseSmallStatement, updated_node: cst.BaseSmallStatement
+    ) -> cst.BaseSmallStatement:
+        where = self.get_metadata(PositionProvider, original_node)
+        fix = self.fixes.get((where.start.line, where.start.column + 1))
+        transform = STATEMENT_TRANSFORMS.get(fix.kind) if fix is not None else None
+        if fix is None or transform is None:
+            return updated_node
+        changed = transform(updated_node, fix)
+        if changed is not updated_node:
+            self.applied += 1
+        return changed
+
+    def leave_Assign(
+        self, original_node: cst.Assign, updated_node: cst.Assign
+    ) -> cst.BaseSmallStatement:
+        return self._statement(original_node, updated_node)
+
+    def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.BaseSmallStatement:
+        return self._statement(original_node, updated_node)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         where = self.get_metadata(PositionProvider, original_node)

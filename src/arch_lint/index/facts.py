@@ -22,15 +22,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
 
+from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDecl
 from arch_lint.index.models import (
     FIELD_NAMES,
     ClassFacts,
     describe_class,
     dotted,
     is_described_alias,
+    position,
 )
 
-FACTS_VERSION = 6
+FACTS_VERSION = 7
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -98,6 +100,10 @@ class FileFacts:
     calls: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Module-level `name = f(...)`: name -> (callee as written, its import origin or "").
     How loggers made by factories are recognised in the files that import them."""
+    tables: list[TableDecl] = field(default_factory=list)
+    """Tables the file declares or (in a migration) creates."""
+    orm: list[OrmClass] = field(default_factory=list)
+    """Classes with JSON columns or a `type_annotation_map` (mixins included)."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -108,6 +114,8 @@ class FileFacts:
             sorted(set(self.payloads)),
             sorted([k, list(v)] for k, v in self.calls.items()),
             sorted(self.described_aliases),
+            [t.interface() for t in self.tables],
+            [o.to_json() for o in self.orm],
         ]
 
     def interface_hash(self) -> str:
@@ -124,6 +132,8 @@ class FileFacts:
             self.payloads,
             sorted([k, list(v)] for k, v in self.calls.items()),
             sorted(self.described_aliases),
+            [t.to_json() for t in self.tables],
+            [o.to_json() for o in self.orm],
         ]
 
     def to_text(self) -> str:
@@ -132,7 +142,7 @@ class FileFacts:
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
-        imports, bindings, stars, data_store, classes, payloads, calls, aliases = data
+        imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm = data
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: tuple(v) for k, v in bindings},
@@ -142,6 +152,8 @@ class FileFacts:
             payloads=list(payloads),
             calls={k: (v[0], v[1]) for k, v in calls},
             described_aliases=list(aliases),
+            tables=[TableDecl.from_json(t) for t in tables],
+            orm=[OrmClass.from_json(o) for o in orm],
         )
 
 
@@ -223,6 +235,7 @@ class _Extractor:
         self.imported: dict[str, str] = {}
         """Every name bound by an import at any depth -> its dotted origin
         (only to tell where a called name comes from)."""
+        self.data = DataLayerReader(self._origin)
 
     def _bind(self, name: str, binding: Binding) -> None:
         if self.fallback and name in self.facts.bindings:
@@ -244,6 +257,8 @@ class _Extractor:
         self._body(tree.body, toplevel=True, type_checking=False)
         if any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
+        if b"create_table" in source:
+            self.data.created_tables(tree, self.facts.tables)
         if self.envelope and self.envelope.encode() in source:
             self._payloads(source)
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
@@ -267,9 +282,17 @@ class _Extractor:
             if toplevel:
                 self._bind(stmt.name, (DEF,))
             self._class_signals(stmt)
-            if stmt.bases and not self.in_function:
+            if not self.in_function:
                 qualname = ".".join([*self.scope, stmt.name])
-                self.facts.classes.append(describe_class(stmt, qualname, self.field_names))
+                if stmt.bases:
+                    self.facts.classes.append(describe_class(stmt, qualname, self.field_names))
+                real_base = any(
+                    (name := dotted(b)) and name.split(".")[-1] not in _NOT_ORM_BASES
+                    for b in stmt.bases
+                )
+                orm = self.data.read_class(stmt, qualname, real_base, self.facts.tables)
+                if orm is not None:
+                    self.facts.orm.append(orm)
             self.scope.append(stmt.name)
             self._body(stmt.body, toplevel=False, type_checking=tc)
             self.scope.pop()
@@ -305,10 +328,14 @@ class _Extractor:
             for target in stmt.targets:
                 self._bind_targets(target)
             self._note_call(stmt.targets, stmt.value)
+            self._note_data(stmt.targets, stmt.value)
         elif toplevel and isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
             self._bind_targets(stmt.target)
             if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 self._note_call([stmt.target], stmt.value)
+                self._note_data([stmt.target], stmt.value)
+        elif toplevel and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            self._note_data([], stmt.value)
 
     def _note_call(self, targets: list[ast.expr], value: ast.expr) -> None:
         if is_described_alias(value, self.field_names):
@@ -323,6 +350,16 @@ class _Extractor:
         for target in targets:
             if isinstance(target, ast.Name):
                 self.facts.calls[target.id] = (written, self._origin(value.func) or "")
+
+    def _note_data(self, targets: list[ast.expr], value: ast.expr) -> None:
+        """Module-level `Table("name", metadata, ...)` and JSON type aliases."""
+        if not isinstance(value, ast.Call):
+            return
+        name = self.data.table_call(value)
+        if name is not None:
+            self.facts.tables.append(TableDecl(name, TABLE, position(value)))
+        else:
+            self.data.note_alias(targets, value)
 
     def _bind_targets(self, target: ast.expr) -> None:
         if isinstance(target, ast.Name):

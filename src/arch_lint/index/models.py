@@ -140,7 +140,7 @@ def dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _pos(node: ast.stmt | ast.expr) -> Pos:
+def position(node: ast.stmt | ast.expr) -> Pos:
     return (
         node.lineno,
         node.col_offset,
@@ -305,7 +305,7 @@ def _field(stmt: ast.AnnAssign, name: str, doc: str | None, fields: frozenset[st
             info.has_default = True
     return FieldFacts(
         name=name,
-        pos=_pos(stmt),
+        pos=position(stmt),
         annotation=text(annotation),
         required=not info.has_default,
         described=info.described,
@@ -395,7 +395,7 @@ def describe_class(
                 if target.id == "model_config":
                     facts.config.update(_config_from(stmt.value))
                 elif not target.id.startswith("_") and _looks_like_data(stmt.value, fields):
-                    facts.untyped.append((target.id, _pos(stmt)))
+                    facts.untyped.append((target.id, position(stmt)))
         elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
             for inner in stmt.body:  # pydantic v1 style, still honoured by v2
                 if isinstance(inner, ast.Assign) and len(inner.targets) == 1:

@@ -10,16 +10,32 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
 from typing import Any
 
+from arch_lint.index.datalayer import CREATE, OrmClass, TableDecl
 from arch_lint.index.facts import DEF, FROM, IMPORT, FileFacts, ImportStmt
 from arch_lint.index.layout import Layout, Service
 from arch_lint.index.models import ClassFacts, FieldFacts
 
 MAX_REEXPORT_DEPTH = 16
+
+
+@dataclass(slots=True)
+class TableOwners:
+    """Who declares and who creates one table (names of services)."""
+
+    creators: set[str] = field(default_factory=set)
+    declarers: set[str] = field(default_factory=set)
+    shared: bool = False
+    """Declared or created outside every service (a shared library): no owner."""
+
+    @property
+    def owners(self) -> set[str]:
+        """The services whose migrations create it; without any, its declarers."""
+        return self.creators or self.declarers
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +333,7 @@ class ProjectIndex:
         head, _, rest = name.partition(".")
         binding = facts.bindings.get(head)
         if binding is None or binding[0] == DEF:
-            if self.class_facts(path, name) is not None:
+            if self.class_facts(path, name) is not None or (path, name) in self._orm:
                 return path, name
             if binding is not None:
                 return None  # a module-level name that is not a class we know
@@ -344,7 +360,7 @@ class ProjectIndex:
 
     def _class_in_module(self, path: str, dotted: str) -> tuple[str, str] | str | None:
         """A class named `dotted` in module `path`, following the module's re-exports."""
-        if self.class_facts(path, dotted) is not None:
+        if self.class_facts(path, dotted) is not None or (path, dotted) in self._orm:
             return path, dotted
         head, _, rest = dotted.partition(".")
         found = self.resolve_name(path, head)
@@ -560,6 +576,111 @@ class ProjectIndex:
             for ref in self._models_by_field.get(name, ()):
                 counts[ref] = counts.get(ref, 0) + 1
         return sorted(ref for ref, n in counts.items() if n >= minimum)
+
+    # data layer ----------------------------------------------------------------------
+    @cached_property
+    def tables(self) -> dict[str, TableOwners]:
+        """Every declared or created table (by lower-case name) and its services."""
+        out: dict[str, TableOwners] = {}
+        for path, facts in self.facts.items():
+            if not facts.tables:
+                continue
+            service = self.layout.service_of(path)
+            for decl in facts.tables:
+                entry = out.setdefault(decl.name.lower(), TableOwners())
+                if service is None:
+                    entry.shared = True
+                elif decl.kind == CREATE:
+                    entry.creators.add(service.name)
+                else:
+                    entry.declarers.add(service.name)
+        return out
+
+    def foreign_table_owners(self, service: str, table: str) -> list[str]:
+        """The services that own `table` when service `service` does not: [] for
+        its own tables, shared ones and tables nobody declares."""
+        entry = self.tables.get(table.lower())
+        if entry is None or entry.shared:
+            return []
+        if entry.creators:
+            return [] if service in entry.creators else sorted(entry.creators)
+        return [] if service in entry.declarers else sorted(entry.declarers)
+
+    def declaration_conflict(self, service: str, decl: TableDecl) -> list[str]:
+        """For a table service `service` declares: the services it belongs to
+        instead (another creates it), or the other declarers when none creates it."""
+        entry = self.tables.get(decl.name.lower())
+        if entry is None or entry.shared or decl.kind == CREATE:
+            return []
+        if entry.creators:
+            return [] if service in entry.creators else sorted(entry.creators)
+        return sorted(entry.declarers - {service})
+
+    @cached_property
+    def _orm(self) -> dict[tuple[str, str], OrmClass]:
+        return {(path, o.name): o for path, facts in self.facts.items() for o in facts.orm}
+
+    def _orm_chain(self, path: str, qualname: str) -> list[OrmClass]:
+        """The class's own ORM facts, then its project bases' (mixins included)."""
+        out: list[OrmClass] = []
+        seen: set[tuple[str, str]] = set()
+        stack: list[tuple[str, str] | str] = [(path, qualname)]
+        while stack:
+            ref = stack.pop()
+            if isinstance(ref, str) or ref in seen:
+                continue
+            seen.add(ref)
+            orm = self._orm.get(ref)
+            if orm is not None:
+                out.append(orm)
+            stack.extend(reversed(self._bases(*ref)))
+        return out
+
+    def json_column(self, path: str, qualname: str, attr: str) -> str | None:
+        """`json` or `mutable` when `attr` is a JSON column of the ORM class, else None."""
+        chain = self._orm_chain(path, qualname)
+        pending = None
+        for orm in chain:
+            if attr in orm.columns:
+                return orm.columns[attr]
+            if pending is None:
+                pending = orm.pending.get(attr)
+        if pending is not None:
+            for orm in chain:
+                if pending in orm.type_map:
+                    return orm.type_map[pending]
+        return None
+
+    @cached_property
+    def _json_attributes(self) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+        """(service, attribute) -> (file, class, kind) of every table class with it."""
+        out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        for path, facts in self.facts.items():
+            service = self.layout.service_of(path)
+            if service is None:
+                continue
+            for decl in facts.tables:
+                if decl.owner is None:
+                    continue
+                for orm in self._orm_chain(path, decl.owner):
+                    for attr in (*orm.columns, *orm.pending):
+                        kind = self.json_column(path, decl.owner, attr)
+                        refs = out.setdefault((service.name, attr), [])
+                        if kind is not None and (path, decl.owner, kind) not in refs:
+                            refs.append((path, decl.owner, kind))
+        return out
+
+    def json_attribute_of_service(self, service: str, attr: str) -> tuple[str, str, str] | None:
+        """The one table class of the service with JSON column `attr` when no other
+        table class and no Pydantic model of the service has an attribute so named."""
+        found = self._json_attributes.get((service, attr), [])
+        if len(found) != 1:
+            return None
+        for path, _ in self._models_by_field.get(attr, ()):
+            owner = self.layout.service_of(path)
+            if owner is not None and owner.name == service:
+                return None
+        return found[0]
 
 
 MODEL_BASES = {

@@ -37,9 +37,10 @@ def _display(path: str, root: Path) -> str:
 def render_text(findings: list[Finding], root: Path, statistics: bool, checked: int) -> str:
     lines = [
         f"{_display(f.path, root)}:{f.line}:{f.column}: {f.code} {f.message}"
-        + (" [*]" if f.fixable else "")
+        + (" [*]" if f.fixable and (f.fix is None or f.fix.safe) else "")
         for f in findings
     ]
+    hidden = sum(1 for f in findings if f.fix is not None and not f.fix.safe)
     if statistics and findings:
         counts = Counter(f.code for f in findings)
         names = {f.code: f.name for f in findings}
@@ -52,6 +53,11 @@ def render_text(findings: list[Finding], root: Path, statistics: bool, checked: 
             f"Found {n} violation{'s' if n != 1 else ''} in {checked} checked file"
             f"{'s' if checked != 1 else ''}."
         )
+        safe = sum(1 for f in findings if f.fixable and (f.fix is None or f.fix.safe))
+        if safe:
+            lines.append(f"[*] {safe} fixable with `arch-lint fix`.")
+        if hidden:
+            lines.append(f"{hidden} more fixable with `arch-lint fix --unsafe-fixes`.")
     else:
         lines.append(f"All checks passed ({checked} file{'s' if checked != 1 else ''} checked).")
     return "\n".join(lines) + "\n"

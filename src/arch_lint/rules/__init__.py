@@ -11,15 +11,19 @@ from arch_lint.rules.dto_outside_common import DtoOutsideCommon
 from arch_lint.rules.envelope_missing_metadata import EnvelopeMissingMetadata
 from arch_lint.rules.event_model_outside_common import EventModelOutsideCommon
 from arch_lint.rules.foreign_model_use import ForeignModelUse
+from arch_lint.rules.foreign_table_access import ForeignTableAccess
 from arch_lint.rules.fresh_correlation_id import FreshCorrelationId
+from arch_lint.rules.json_column_mutation_lost import JsonColumnMutationLost
 from arch_lint.rules.log_missing_correlation_id import LogMissingCorrelationId
 from arch_lint.rules.log_missing_correlation_id_strict import LogMissingCorrelationIdStrict
 from arch_lint.rules.loose_model_field_type import LooseModelFieldType
 from arch_lint.rules.metadata_model_allows_extra import MetadataModelAllowsExtra
+from arch_lint.rules.metadata_overwrite import MetadataOverwrite
 from arch_lint.rules.placeholder_description import PlaceholderDescription
 from arch_lint.rules.raw_dict_inter_service_payload import RawDictInterServicePayload
 from arch_lint.rules.raw_storage_reference import RawStorageReference
 from arch_lint.rules.shadow_model import ShadowModel
+from arch_lint.rules.sync_db_client import SyncDbClient
 from arch_lint.rules.syntax_error import SyntaxErrorRule
 from arch_lint.rules.undescribed_model_field import UndescribedModelField
 from arch_lint.rules.untyped_model_field import UntypedModelField
@@ -31,6 +35,8 @@ RULES: tuple[type[Rule], ...] = (
     UnusedSuppression,
     CrossServiceDataAccess,
     CrossServiceImport,
+    ForeignTableAccess,
+    SyncDbClient,
     ForeignModelUse,
     EventModelOutsideCommon,
     DtoOutsideCommon,
@@ -47,6 +53,8 @@ RULES: tuple[type[Rule], ...] = (
     LooseModelFieldType,
     PlaceholderDescription,
     MetadataModelAllowsExtra,
+    MetadataOverwrite,
+    JsonColumnMutationLost,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}

@@ -190,7 +190,7 @@ class FileRule(Rule):
             )
         )
 
-    def report_fix(self, node: ast.expr, fix: Fix | None, **fields: str) -> None:
+    def report_fix(self, node: ast.stmt | ast.expr, fix: Fix | None, **fields: str) -> None:
         """Report at a node, with a fix (or None)."""
         self.report_node(node, **fields)
         if fix is not None:

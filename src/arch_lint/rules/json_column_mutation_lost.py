@@ -1,0 +1,137 @@
+"""ARC407 json-column-mutation-lost."""
+
+from __future__ import annotations
+
+import ast
+
+from arch_lint.config.resolve import Settings
+from arch_lint.rules._base import FileRule
+from arch_lint.rules._data import analysis, merge_fix
+
+_MARKERS = (
+    *(b"] =", b"]=", b"] +=", b"|=", b"del ", b".update(", b".setdefault(", b".pop("),
+    *(b".popitem(", b".clear(", b".append(", b".extend(", b".insert(", b".remove("),
+)
+
+
+class JsonColumnMutationLost(FileRule):
+    """An in-place change to a plain JSON column, which SQLAlchemy never writes.
+
+    ## What it does
+    Flags an in-place change of an attribute that is a plain `JSON`/`JSONB`
+    column of an ORM instance: a key set (`obj.x[k] = v`, `obj.x[k] += v`),
+    `del obj.x[k]`, `obj.x |= new`, and `.update()`, `.setdefault()`, `.pop()`,
+    `.popitem()`, `.clear()`, `.append()`, `.extend()`, `.insert()`,
+    `.remove()` on it or on a nested value of it. Also the "copy" that is not one:
+    `m = obj.x or {}`, `m.update(new)`, `obj.x = m` reassigns the same object, and
+    `m = obj.x` followed by a change of `m` changes the column in place.
+
+    The ORM instance is known as for ARC406 (an annotated parameter, `self`, a
+    row from `session.get(Model, ...)` or `select(Model)`, or an attribute that is
+    a JSON column of exactly one table class of the service and of no Pydantic
+    model of it). Not flagged: `MutableDict.as_mutable(JSON)` /
+    `MutableList.as_mutable(...)` columns (tracked), a `flag_modified(obj, "x")`
+    in the same function, objects created in the function (pending rows insert
+    their current value), attributes assigned a new value earlier in the
+    function, real copies (`dict(obj.x)`, `{**obj.x}`, `obj.x.copy()`), and
+    Pydantic objects or plain dicts.
+
+    ## Why is this bad?
+    SQLAlchemy tracks a plain JSON column by assignment only. A change made
+    inside the dict leaves the attribute's history empty: the session flushes
+    nothing, the commit succeeds, and the update is silently lost (reassigning
+    the same object changes nothing either: the old and new values are the same
+    object, so they compare equal).
+
+    ## Example
+    ```python
+    # services/payments/models_db.py
+    from typing import Any
+
+    from sqlalchemy import JSON
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Payment(Base):
+        __tablename__ = "payments"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    # services/payments/capture.py
+    from services.payments.models_db import Payment
+
+
+    def capture(payment: Payment, provider_ref: str) -> None:
+        payment.details["provider_ref"] = provider_ref
+    ```
+
+    ## Use instead
+    ```python
+    # services/payments/models_db.py
+    from typing import Any
+
+    from sqlalchemy import JSON
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Payment(Base):
+        __tablename__ = "payments"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    # services/payments/capture.py
+    from services.payments.models_db import Payment
+
+
+    def capture(payment: Payment, provider_ref: str) -> None:
+        payment.details = {**(payment.details or {}), "provider_ref": provider_ref}
+    ```
+
+    ## How to fix
+    Assign a new dict (`obj.x = {**(obj.x or {}), k: v}`), or call
+    `sqlalchemy.orm.attributes.flag_modified(obj, "x")` after the change, or map
+    the column as `MutableDict.as_mutable(JSON)` so that changes are tracked.
+
+    ## Fix safety
+    The autofix assigns a new dict where the change is a single key set or an
+    `update` (`obj.x = {**(obj.x or {}), k: v}`). It is unsafe and needs
+    `--unsafe-fixes`: the change is now written to the database, which it never
+    was, and that is a change in behaviour.
+
+    ## Options
+    none
+    """
+
+    code = "ARC407"
+    name = "json-column-mutation-lost"
+    message = (
+        "`{target}` {how}, which SQLAlchemy does not track for a plain JSON "
+        "column of `{model}`: the change is never written"
+    )
+    fix_title = (
+        "Assign a new dict (`obj.x = {**(obj.x or {}), k: v}`), call `flag_modified`, "
+        "or map the column with `MutableDict.as_mutable(JSON)`"
+    )
+    needs_tree = True
+
+    @classmethod
+    def applies(cls, settings: Settings, source: bytes) -> bool:
+        return any(marker in source for marker in _MARKERS)
+
+    def check_tree(self, tree: ast.Module) -> None:
+        if not self.ctx.index.tables and not self.ctx.facts.orm:
+            return
+        for found in analysis(self.ctx, tree).mutations:
+            fix = None
+            if found.fix is not None:
+                fix = merge_fix(self.ctx, found.node, found.target, found.fix)
+            self.report_fix(found.node, fix, target=found.target, how=found.how,
+                            model=found.column.model)  # fmt: skip

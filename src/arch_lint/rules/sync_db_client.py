@@ -1,0 +1,282 @@
+"""ARC104 sync-db-client."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import ClassVar
+
+from arch_lint.config.resolve import Settings
+from arch_lint.index.facts import ImportStmt
+from arch_lint.index.models import dotted
+from arch_lint.index.walk import push_children
+from arch_lint.rules._base import FileRule
+
+# Driver packages that are blocking as a whole: importing them brings the client in.
+_DRIVERS: dict[str, str] = {
+    "psycopg2": "asyncpg or psycopg's `AsyncConnection`",
+    "sqlite3": "aiosqlite",
+    "pymysql": "aiomysql or asyncmy",
+    "MySQLdb": "aiomysql or asyncmy",
+}
+# Submodules and names of those drivers that hold only errors and constants.
+_HARMLESS = frozenset({"errors", "errorcodes", "err", "constants", "extensions"})
+
+# Blocking clients that packages with async alternatives export: module -> name -> remedy.
+_NAMES: dict[str, dict[str, str]] = {
+    "psycopg": {
+        "connect": "`psycopg.AsyncConnection.connect`",
+        "Connection": "`psycopg.AsyncConnection`",
+        "Cursor": "`psycopg.AsyncCursor`",
+    },
+    "psycopg_pool": {
+        "ConnectionPool": "`psycopg_pool.AsyncConnectionPool`",
+        "NullConnectionPool": "`psycopg_pool.AsyncNullConnectionPool`",
+    },
+    "pymongo": {"MongoClient": "motor or pymongo's `AsyncMongoClient`"},
+    "redis": {
+        "Redis": "`redis.asyncio.Redis`",
+        "StrictRedis": "`redis.asyncio.Redis`",
+        "from_url": "`redis.asyncio.from_url`",
+    },
+    "redis.client": {"Redis": "`redis.asyncio.Redis`", "StrictRedis": "`redis.asyncio.Redis`"},
+    "sqlalchemy": {
+        "create_engine": "`create_async_engine`",
+        "engine_from_config": "`async_engine_from_config`",
+    },
+    "sqlalchemy.engine": {
+        "create_engine": "`create_async_engine`",
+        "engine_from_config": "`async_engine_from_config`",
+    },
+    "sqlalchemy.orm": {
+        "Session": "`AsyncSession`",
+        "sessionmaker": "`async_sessionmaker`",
+        "scoped_session": "`async_scoped_session`",
+    },
+    "sqlalchemy.orm.session": {"Session": "`AsyncSession`", "sessionmaker": "`async_sessionmaker`"},
+    "sqlmodel": {
+        "Session": "`sqlmodel.ext.asyncio.session.AsyncSession`",
+        "create_engine": "`create_async_engine`",
+    },
+}
+# Names that are also used as mere types (a `run_sync` callback's `Session`
+# parameter, a `Connection` annotation): flagged only when the file calls them.
+_CALL_JUDGED = frozenset({"Session", "sessionmaker", "scoped_session", "Connection", "Cursor"})
+_MARKERS = (b"psycopg", b"sqlite3", b"pymysql", b"MySQLdb", b"pymongo", b"redis", b"sqlalchemy",
+            b"sqlmodel")  # fmt: skip
+_TOPS = frozenset({*_DRIVERS, *(m.split(".")[0] for m in _NAMES)})
+_MIGRATION_DIRS = frozenset({"alembic", "migrations"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Client:
+    shown: str
+    """How the finding names it: `psycopg2`, `sqlalchemy.create_engine`."""
+    remedy: str
+
+
+def _harmless_name(name: str) -> bool:
+    return name in _HARMLESS or name.endswith(("Error", "Warning", "Exception"))
+
+
+def _driver(module: str) -> str | None:
+    top, _, rest = module.partition(".")
+    if top not in _DRIVERS:
+        return None
+    if rest and rest.split(".", 1)[0] in _HARMLESS:
+        return None
+    return top
+
+
+def client_of(origin: str) -> _Client | None:
+    """The blocking client a dotted origin names (`redis.Redis`), or None."""
+    module, _, name = origin.rpartition(".")
+    remedies = _NAMES.get(module)
+    if remedies is not None and name in remedies:
+        return _Client(origin, remedies[name])
+    return None
+
+
+class SyncDbClient(FileRule):
+    """A blocking database client in an async service.
+
+    ## What it does
+    Flags, in a service, the import of a blocking database driver or client:
+    `psycopg2`, `sqlite3`, `pymysql`, `MySQLdb`, psycopg 3's sync API
+    (`psycopg.connect`, `Connection`), `psycopg_pool.ConnectionPool`,
+    `pymongo.MongoClient`, sync `redis.Redis` / `StrictRedis` / `from_url`, and
+    SQLAlchemy's `create_engine`, `engine_from_config`, `Session`, `sessionmaker`
+    and `scoped_session` (also SQLModel's). The finding sits on the import. When
+    only the package is imported (`import sqlalchemy`, `import redis`), it sits
+    on the call that makes the client (`sqlalchemy.create_engine(...)`).
+
+    Not flagged: the async APIs (`redis.asyncio`, `sqlalchemy.ext.asyncio`,
+    `psycopg.AsyncConnection`, motor, asyncpg, aiosqlite), `sessionmaker(class_=
+    AsyncSession)`, imports under `TYPE_CHECKING`, a `Session` or `Connection`
+    imported only as a type (the parameter of an `AsyncSession.run_sync`
+    callback) — such names are flagged only when the file calls them —,
+    exception and constant modules (`psycopg2.errors`, `from pymongo import
+    ASCENDING`), strings that merely mention a driver (`"postgresql+psycopg2://"`),
+    migration scripts (any file under an `alembic/` or `migrations/` folder, where
+    blocking is fine), and files outside services.
+
+    ## Why is this bad?
+    Services run on an event loop. One blocking query stalls every request and
+    every consumer of the process for its whole duration; under load the
+    service's latency becomes the database's slowest query times the queue.
+
+    ## Example
+    ```python
+    # services/reports/export.py
+    import psycopg2
+
+
+    def export(dsn: str) -> None:
+        with psycopg2.connect(dsn) as conn:
+            conn.cursor().execute("SELECT 1")
+    ```
+
+    ## Use instead
+    ```python
+    # services/reports/export.py
+    import asyncpg
+
+
+    async def export(dsn: str) -> None:
+        conn = await asyncpg.connect(dsn)
+        await conn.execute("SELECT 1")
+    ```
+
+    ## How to fix
+    Use the async client the message names (asyncpg or psycopg's
+    `AsyncConnection`, aiosqlite, aiomysql, motor, `redis.asyncio`,
+    `create_async_engine` with `AsyncSession`). Where blocking is deliberate (a
+    one-off script kept in the service), move it out of the service or add a
+    per-path ignore for it.
+
+    ## Options
+    `services`, `per-path-ignores`
+    """
+
+    code = "ARC104"
+    name = "sync-db-client"
+    message = "`{module}` {how} `{client}`, a blocking database client; use {remedy}"
+    fix_title = "Use the async client of the same database"
+    needs_tree = True
+
+    _import_kinds: ClassVar[frozenset[str]] = frozenset({"import", "from"})
+
+    @classmethod
+    def applies(cls, settings: Settings, source: bytes) -> bool:
+        return any(marker in source for marker in _MARKERS)
+
+    def check_tree(self, tree: ast.Module) -> None:
+        ctx = self.ctx
+        if ctx.service is None or _MIGRATION_DIRS.intersection(ctx.path.split("/")[:-1]):
+            return
+        imports = [
+            s
+            for s in ctx.facts.imports
+            if s.kind in self._import_kinds and s.level == 0 and not s.type_checking
+        ]
+        if not any(_top(s) in _TOPS for s in imports):
+            return
+        calls = _calls(tree)
+        modules: dict[str, str] = {}
+        """Local name -> module, for names that bind a package (`import redis`)."""
+        for stmt in imports:
+            found = self._judge_import(stmt, calls, modules)
+            if found is not None:
+                self.report(stmt.line, stmt.col, stmt.end_line, stmt.end_col, found)
+        for call, written in calls:
+            head, _, rest = written.partition(".")
+            if head not in modules or not rest:
+                continue
+            origin = f"{modules[head]}.{rest}"
+            client = client_of(origin)
+            if client is None:
+                parent, _, method = origin.rpartition(".")
+                client = client_of(parent) if method in {"connect", "from_url"} else None
+                written = written.rpartition(".")[0]
+            if client is None or not _client_call(call, written):
+                continue
+            self.report_node(
+                call, module=ctx.module, how="calls", client=client.shown, remedy=client.remedy
+            )
+
+    def _judge_import(
+        self, stmt: ImportStmt, calls: list[tuple[ast.Call, str]], modules: dict[str, str]
+    ) -> dict[str, str] | None:
+        if stmt.kind == "import":
+            first: dict[str, str] | None = None
+            for name, asname in stmt.names:
+                top = name.split(".", 1)[0]
+                driver = _driver(name)
+                if driver is not None:
+                    first = first or self._fields("imports", name, _DRIVERS[driver])
+                else:
+                    modules[asname or top] = name if asname else top
+            return first
+        module = stmt.module or ""
+        driver = _driver(module)
+        if driver is not None:
+            if all(_harmless_name(name) for name, _ in stmt.names):
+                return None
+            return self._fields("imports", module, _DRIVERS[driver])
+        found: list[_Client] = []
+        for name, asname in stmt.names:
+            local = asname or name
+            client = client_of(f"{module}.{name}")
+            if client is None:
+                if f"{module}.{name}" in _NAMES:  # `from sqlalchemy import orm`
+                    modules[local] = f"{module}.{name}"
+                continue
+            if name in _CALL_JUDGED and not any(
+                _client_call(call, local)
+                for call, written in calls
+                if written.split(".")[0] == local
+            ):
+                continue
+            found.append(client)
+        if not found:
+            return None
+        client = found[0]
+        return self._fields("imports", client.shown, client.remedy)
+
+    def _fields(self, how: str, client: str, remedy: str) -> dict[str, str]:
+        return {"module": self.ctx.module, "how": how, "client": client, "remedy": remedy}
+
+
+def _top(stmt: ImportStmt) -> str:
+    if stmt.kind == "from":
+        return (stmt.module or "").split(".", 1)[0]
+    return stmt.names[0][0].split(".", 1)[0] if stmt.names else ""
+
+
+def _calls(tree: ast.Module) -> list[tuple[ast.Call, str]]:
+    """Every call with a dotted callee, with the callee as written."""
+    out: list[tuple[ast.Call, str]] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            written = dotted(node.func)
+            if written is not None:
+                out.append((node, written))
+        push_children(node, stack)
+    return out
+
+
+def _client_call(call: ast.Call, name: str) -> bool:
+    """Whether a call makes a blocking client, `name` being the client as written
+    (`Session`, `sa.orm.Session`): a call of it or of its `connect`/`from_url`
+    constructor; `sessionmaker(class_=AsyncSession)` makes async sessions."""
+    written = dotted(call.func) or ""
+    if written not in {name, f"{name}.connect", f"{name}.from_url"}:
+        return False
+    for kw in call.keywords:
+        if kw.arg == "class_":
+            cls = dotted(kw.value) or ""
+            if cls.rsplit(".", 1)[-1].startswith("Async"):
+                return False
+    return True
