@@ -7,7 +7,9 @@ Prints, measured in the same run (medians of alternating runs):
 * ``arch-lint check`` wall time with the cache deleted (cold), unchanged
   (warm) and with one file's content changed, for ``--jobs 1`` and ``--jobs 2``;
 * the CPU time (user + sys) of ``flake8 -j2`` with the ARC plugin installed
-  against the same flake8 without it (a separate virtual environment).
+  against the same flake8 without it (a separate virtual environment), and
+  against that flake8 with a plugin that only replays ARC's findings (a third
+  virtual environment): the reporting floor.
 
 Usage::
 
@@ -17,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -34,11 +37,21 @@ from pathlib import Path
 
 import generate_monorepo
 
+BENCH_DIR = Path(__file__).resolve().parent
+
 CACHE_DIR = ".arch_lint_cache"
 SKIP_DIRS = frozenset(
     {".git", CACHE_DIR, "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 )
 FLAKE8_DISTS = ("flake8", "pycodestyle", "pyflakes", "mccabe")
+
+# The replay plugin (benchmarks/replay_plugin/): flake8 plus exactly ARC's reports.
+REPLAY_PLUGIN = BENCH_DIR / "replay_plugin"
+REPLAY_DIST = "arch-lint-replay"
+REPLAY_ENV_VAR = "ARCH_LINT_REPLAY_FINDINGS"  # read by the plugin
+REPLAY_STAMP = "arch-lint-replay.stamp"  # in the venv: hash of the installed sources
+# What a flake8 plugin yields, as flake8 prints it (no tab in a path, no newline in a message).
+FINDING_FORMAT = "%(path)s\t%(row)d\t%(col)d\t%(code)s\t%(text)s"
 
 # Runs in the measured interpreter: only the read + parse loop is timed.
 FLOOR_CODE = """
@@ -55,6 +68,7 @@ print(time.perf_counter() - start)
 TARGET_COLD_OVER_FLOOR = 2.5
 TARGET_WARM_OVER_COLD = 0.15
 TARGET_FLAKE8_RATIO = 1.10
+TARGET_FLAKE8_OVER_REPLAY = 1.10
 
 
 class BenchError(RuntimeError):
@@ -233,7 +247,11 @@ def venv_python(venv: Path) -> Path:
 
 
 def ensure_bare_venv(
-    venv: Path, python: str, versions: dict[str, str], env: dict[str, str]
+    venv: Path,
+    python: str,
+    versions: dict[str, str],
+    env: dict[str, str],
+    what: str = "bare flake8",
 ) -> list[str]:
     """A virtual environment with the same flake8 (and checkers) but no plugin."""
     py = venv_python(venv)
@@ -245,12 +263,81 @@ def ensure_bare_venv(
             have = {}
         if have == versions:
             return executable(str(py), "flake8", "flake8")
-        print(f"  bare venv {venv} has {have}, reinstalling {' '.join(pins)}")
+        print(f"  {what} venv {venv} has {have}, reinstalling {' '.join(pins)}")
     else:
-        print(f"  creating bare flake8 venv {venv} ({' '.join(pins)})")
+        print(f"  creating {what} venv {venv} ({' '.join(pins)})")
         run_quiet([python, "-m", "venv", str(venv)], Path.cwd(), env)
     run_quiet([str(py), "-m", "pip", "install", "--quiet", *pins], Path.cwd(), env)
     return executable(str(py), "flake8", "flake8")
+
+
+def replay_sources_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted([REPLAY_PLUGIN / "pyproject.toml", *REPLAY_PLUGIN.glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def ensure_replay_venv(
+    venv: Path, python: str, versions: dict[str, str], env: dict[str, str]
+) -> list[str]:
+    """A bare flake8 venv of its own plus the replay plugin (never arch-lint's)."""
+    flake8 = ensure_bare_venv(venv, python, versions, env, what="replay flake8")
+    stamp = venv / REPLAY_STAMP
+    digest = replay_sources_digest()
+    if not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != digest:
+        print(f"  installing {REPLAY_PLUGIN.relative_to(BENCH_DIR.parent)} into {venv}")
+        # Built from a copy: pip's build leaves build/ and *.egg-info/ beside the sources.
+        with tempfile.TemporaryDirectory(prefix="replay-plugin-") as tmp:
+            source = Path(tmp) / "replay_plugin"
+            shutil.copytree(
+                REPLAY_PLUGIN,
+                source,
+                ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"),
+            )
+            cmd = [str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--no-deps"]
+            run_quiet([*cmd, "--force-reinstall", str(source)], Path.cwd(), env)
+        stamp.write_text(digest + "\n", encoding="utf-8")
+    return flake8
+
+
+def record_findings(flake8: list[str], corpus: Path, env: dict[str, str]) -> list[str]:
+    """What a flake8's ARC plugin yields on the corpus, one FINDING_FORMAT line each.
+
+    ``--disable-noqa`` keeps the findings flake8 would drop for a ``# noqa``
+    comment (the plugin yields them all the same); ``--select ARC`` leaves out
+    the other checkers' findings.
+    """
+    args = ["-j2", "--select", "ARC", "--disable-noqa", f"--format={FINDING_FORMAT}", "."]
+    return sorted(run_quiet([*flake8, *args], corpus, env, ok=(0, 1)).splitlines())
+
+
+def write_replay_findings(lines: Sequence[str], path: Path) -> int:
+    """Write the replay plugin's findings file; return how many files have findings."""
+    findings: dict[str, list[tuple[int, int, str]]] = {}
+    for line in lines:
+        parts = line.split("\t", 4)
+        if len(parts) != 5:
+            raise BenchError(f"unexpected flake8 output line: {line!r}")
+        filename, row, col, code, text = parts
+        # flake8 prints the plugin's 0-based column + 1
+        findings.setdefault(filename, []).append((int(row), int(col) - 1, f"{code} {text}"))
+    path.write_text(json.dumps(findings), encoding="utf-8")
+    return len(findings)
+
+
+def compare_findings(arc: Sequence[str], replay: Sequence[str]) -> None:
+    """Fail loudly unless the replay plugin reports exactly ARC's findings."""
+    if arc == replay:
+        return
+    missing = sorted((Counter(arc) - Counter(replay)).elements())
+    extra = sorted((Counter(replay) - Counter(arc)).elements())
+    shown = [f"  only ARC:    {line}" for line in missing[:5]]
+    shown += [f"  only replay: {line}" for line in extra[:5]]
+    raise BenchError(
+        f"the replay plugin reports {len(replay)} findings, ARC {len(arc)} "
+        f"({len(missing)} missing, {len(extra)} extra):\n" + "\n".join(shown)
+    )
 
 
 def fmt_s(value: float) -> str:
@@ -271,6 +358,7 @@ class Results:
     floor: Samples = field(default_factory=Samples)
     check: dict[str, Samples] = field(default_factory=dict)
     flake8_bare: Samples = field(default_factory=Samples)
+    flake8_replay: Samples = field(default_factory=Samples)
     flake8_arc: Samples = field(default_factory=Samples)
 
     def slot(self, kind: str, jobs: int) -> Samples:
@@ -311,18 +399,27 @@ def measure_checks(
 
 
 def measure_flake8(
-    tools: Tools, bare: list[str], corpus: Path, results: Results, runs: int
+    tools: Tools,
+    bare: list[str],
+    replay: list[str],
+    replay_env: dict[str, str],
+    corpus: Path,
+    results: Results,
+    runs: int,
 ) -> None:
     args = ["-j2", "--extend-select", "ARC", "."]
     for i in range(runs):
-        order = ("bare", "arc") if i % 2 == 0 else ("arc", "bare")
+        order = ("bare", "replay", "arc") if i % 2 == 0 else ("arc", "replay", "bare")
         for which in order:
             if which == "bare":
                 results.flake8_bare.values.append(cpu([*bare, *args], corpus, tools.env))
+            elif which == "replay":
+                results.flake8_replay.values.append(cpu([*replay, *args], corpus, replay_env))
             else:
                 results.flake8_arc.values.append(cpu([*tools.flake8, *args], corpus, tools.env))
         print(
             f"  round {i + 1}/{runs}: bare {results.flake8_bare.values[-1]:.2f} s CPU, "
+            f"replay {results.flake8_replay.values[-1]:.2f} s CPU, "
             f"with ARC {results.flake8_arc.values[-1]:.2f} s CPU",
             flush=True,
         )
@@ -354,8 +451,12 @@ def report(results: Results, do_check: bool, do_flake8: bool) -> list[str]:
             samples = f"[{j1.spread()} | {j2.spread()}]"
             lines.append(f"  {label:<34} {fmt_s(j1.median)}   {fmt_s(j2.median)}   {samples}")
     if do_flake8:
-        bare, arc = results.flake8_bare, results.flake8_arc
+        bare, replay, arc = results.flake8_bare, results.flake8_replay, results.flake8_arc
         lines.append(f"  {'flake8 -j2 bare, CPU':<34} {fmt_s(bare.median)}   [{bare.spread()}]")
+        lines.append(
+            f"  {'flake8 -j2 + replay (floor), CPU':<34} {fmt_s(replay.median)}   "
+            f"[{replay.spread()}]"
+        )
         lines.append(f"  {'flake8 -j2 with ARC, CPU':<34} {fmt_s(arc.median)}   [{arc.spread()}]")
     lines.extend(["", "ratios (--jobs 1)", ""])
     if do_check:
@@ -383,13 +484,24 @@ def report(results: Results, do_check: bool, do_flake8: bool) -> list[str]:
         cold2 = results.slot("cold", 2).median
         lines.append(ratio_line("check cold --jobs 2 / floor", cold2 / floor, "(none)", None))
     if do_flake8:
-        ratio = results.flake8_arc.median / results.flake8_bare.median
+        arc_bare = results.flake8_arc.median / results.flake8_bare.median
+        replay_bare = results.flake8_replay.median / results.flake8_bare.median
+        arc_replay = results.flake8_arc.median / results.flake8_replay.median
         lines.append(
             ratio_line(
                 "flake8 with ARC / bare (CPU)",
-                ratio,
+                arc_bare,
                 f"<= {TARGET_FLAKE8_RATIO}",
-                ratio <= TARGET_FLAKE8_RATIO,
+                arc_bare <= TARGET_FLAKE8_RATIO,
+            )
+        )
+        lines.append(ratio_line("flake8 replay / bare (CPU)", replay_bare, "(none)", None))
+        lines.append(
+            ratio_line(
+                "flake8 with ARC / replay (CPU)",
+                arc_replay,
+                f"<= {TARGET_FLAKE8_OVER_REPLAY}",
+                arc_replay <= TARGET_FLAKE8_OVER_REPLAY,
             )
         )
     return lines
@@ -408,6 +520,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--bare-venv", type=Path, help="venv for flake8 without the plugin (created if missing)"
+    )
+    parser.add_argument(
+        "--replay-venv",
+        type=Path,
+        help="venv for flake8 with the replay plugin only (created if missing)",
     )
     parser.add_argument(
         "--services", type=int, default=40, help="generated corpus: services (default 40)"
@@ -472,6 +589,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--corpus {corpus} is not a directory")
 
     editor: Editor | None = None
+    findings_file = work / f"replay-findings-{os.getpid()}.json"
     try:
         files = checked_files(corpus)
         every = list(all_py_files(corpus))
@@ -519,6 +637,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
 
         bare: list[str] = []
+        replay: list[str] = []
+        replayed = 0  # ARC's findings, replayed
+        replay_env = {**env, REPLAY_ENV_VAR: str(findings_file)}
         if do_flake8:
             f8_version = run_quiet([*tools.flake8, "--version"], corpus, env)
             if "arch-lint" not in f8_version:
@@ -533,6 +654,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bare = ensure_bare_venv(venv, args.python, versions, env)
                 run_quiet([*bare, "--version"], corpus, env)  # compiles its .pyc files
                 print(f"         bare flake8: {' '.join(bare)}")
+                venv = args.replay_venv or work / f"replay-{tag}-{Path(args.python).name}"
+                replay = ensure_replay_venv(venv, args.python, versions, env)
+                replay_version = run_quiet([*replay, "--version"], corpus, replay_env)
+                plugins = "".join(replay_version.split())  # it wraps lines, at hyphens too
+                if f"{REPLAY_DIST}:" not in plugins or "flake8-arch-lint:" in plugins:
+                    raise BenchError(
+                        f"{venv} should have the {REPLAY_DIST} plugin and not arch-lint's; "
+                        f"its flake8 --version says: {replay_version.strip()}"
+                    )
+                print(f"         replay flake8: {' '.join(replay)}")
 
         changed_rel = args.changed_file or pick_changed_file(files)
         editor = Editor(corpus / changed_rel)
@@ -552,14 +683,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if do_flake8:
             print(
                 f"\nflake8 -j2 --extend-select ARC . "
-                f"({args.runs} rounds, bare and ARC alternating)",
+                f"({args.runs} rounds; bare, replay, ARC, the order reversed each round)",
                 flush=True,
             )
             if do_check:  # warm the index cache the plugin shares with the CLI
                 run_quiet(
                     [*tools.arch_lint, "check", "--exit-zero", "--format", "json", "."], corpus, env
                 )
-            measure_flake8(tools, bare, corpus, results, args.runs)
+            # Untimed: record ARC's findings for the replay plugin, check it replays them all.
+            arc_findings = record_findings(tools.flake8, corpus, env)
+            files_with = write_replay_findings(arc_findings, findings_file)
+            compare_findings(arc_findings, record_findings(replay, corpus, replay_env))
+            replayed = len(arc_findings)
+            print(
+                f"  ARC reports {len(arc_findings)} findings in {files_with} files; "
+                "the replay plugin reports the same",
+                flush=True,
+            )
+            measure_flake8(tools, bare, replay, replay_env, corpus, results, args.runs)
         floor_list.unlink(missing_ok=True)
 
         for line in report(results, do_check, do_flake8):
@@ -577,13 +718,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "floor": results.floor.values,
                 "check": {k: v.values for k, v in results.check.items()},
                 "flake8_bare_cpu": results.flake8_bare.values,
+                "flake8_replay_cpu": results.flake8_replay.values,
                 "flake8_arc_cpu": results.flake8_arc.values,
+                "flake8_replayed_findings": replayed,
             }
             args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     except BenchError as exc:
         print(f"\nbenchmark failed: {exc}", file=sys.stderr)
         return 1
     finally:
+        findings_file.unlink(missing_ok=True)
         if editor is not None:
             editor.restore()
         if generated is not None and not args.keep_corpus:
