@@ -32,7 +32,7 @@ from arch_lint.index.models import (
     position,
 )
 
-FACTS_VERSION = 7
+FACTS_VERSION = 8
 
 # Binding kinds (module-level names).
 DEF = "def"

@@ -47,6 +47,10 @@ class FieldFacts:
     alias: str | None = None
     loose: str | None = None
     """`Any`, `object` or a bare container, as spelled, when the type says nothing."""
+    serialization_alias: str | None = None
+    constraints: list[str] = field(default_factory=list)
+    """Value constraints of a `Field(...)` default (`gt=0`); `Annotated` ones stay
+    in the annotation."""
 
     def interface(self) -> list[Any]:
         return [
@@ -58,6 +62,8 @@ class FieldFacts:
             self.doc,
             self.alias,
             self.loose,
+            self.serialization_alias,
+            self.constraints,
         ]
 
     def to_json(self) -> list[Any]:
@@ -65,9 +71,10 @@ class FieldFacts:
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FieldFacts:
-        name, annotation, required, described, description, doc, alias, loose, pos = data
+        (name, annotation, required, described, description, doc, alias, loose, serial,
+         constraints, pos) = data  # fmt: skip
         return cls(name, tuple(pos), annotation, required, described, description, doc, alias,
-                   loose)  # fmt: skip
+                   loose, serial, list(constraints))  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -87,6 +94,9 @@ class ClassFacts:
     """Public attributes assigned a literal or `Field(...)` without an annotation."""
     classvars: list[str] = field(default_factory=list)
     """Attributes annotated `ClassVar[...]` (a subclass may assign them bare)."""
+    members: dict[str, list[Any]] = field(default_factory=dict)
+    """`NAME = <literal>` -> `["value", literal]`, `NAME = auto()` -> `["auto"]`
+    (what an enum's members are, if the class is an enum)."""
 
     def interface(self) -> list[Any]:
         return [
@@ -97,6 +107,7 @@ class ClassFacts:
             [f.interface() for f in self.fields],
             [name for name, _ in self.untyped],
             self.classvars,
+            sorted(self.members.items()),
         ]
 
     def to_json(self) -> list[Any]:
@@ -109,11 +120,12 @@ class ClassFacts:
             [f.to_json() for f in self.fields],
             [[n, list(p)] for n, p in self.untyped],
             self.classvars,
+            self.members,
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> ClassFacts:
-        name, pos, bases, keywords, config, fields, untyped, classvars = data
+        name, pos, bases, keywords, config, fields, untyped, classvars, members = data
         return cls(
             name,
             tuple(pos),
@@ -123,6 +135,7 @@ class ClassFacts:
             [FieldFacts.from_json(f) for f in fields],
             [(n, tuple(p)) for n, p in untyped],
             list(classvars),
+            {k: list(v) for k, v in members.items()},
         )
 
     def field(self, name: str) -> FieldFacts | None:
@@ -178,6 +191,12 @@ def _is_classvar(annotation: ast.expr) -> bool:
     target = annotation.value if isinstance(annotation, ast.Subscript) else annotation
     return _last(target) in {"ClassVar", "InitVar"}
 
+
+CONSTRAINT_KEYS = frozenset(
+    {"gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern",
+     "max_digits", "decimal_places", "strict", "allow_inf_nan", "union_mode"}
+)  # fmt: skip
+"""`Field(...)` keywords that constrain the values a field accepts."""
 
 FIELD_NAMES: frozenset[str] = frozenset({"Field"})
 """How `pydantic.Field` is spelled by default; imports can add aliases (`Field as F`)."""
@@ -259,12 +278,21 @@ def loose_type(annotation: ast.expr) -> str | None:
 
 
 class _Described:
-    __slots__ = ("alias", "described", "description", "has_default")
+    __slots__ = (
+        "alias",
+        "constraints",
+        "described",
+        "description",
+        "has_default",
+        "serialization_alias",
+    )
 
     def __init__(self) -> None:
         self.described = False
         self.description: str | None = None
         self.alias: str | None = None
+        self.serialization_alias: str | None = None
+        self.constraints: list[str] = []
         self.has_default = False
 
     def read_field_call(self, call: ast.Call) -> None:
@@ -286,6 +314,14 @@ class _Described:
                 is_lit, value = _literal(kw.value)
                 if is_lit and isinstance(value, str):
                     self.alias = value
+                    if kw.arg == "alias" and self.serialization_alias is None:
+                        self.serialization_alias = value
+            elif kw.arg == "serialization_alias":
+                is_lit, value = _literal(kw.value)
+                if is_lit and isinstance(value, str):
+                    self.serialization_alias = value
+            elif kw.arg in CONSTRAINT_KEYS:
+                self.constraints.append(f"{kw.arg}={ast.unparse(kw.value)}")
 
 
 def _field(stmt: ast.AnnAssign, name: str, doc: str | None, fields: frozenset[str]) -> FieldFacts:
@@ -298,9 +334,12 @@ def _field(stmt: ast.AnnAssign, name: str, doc: str | None, fields: frozenset[st
             if isinstance(meta, ast.Call) and _is_field_call(meta, fields):
                 info.read_field_call(meta)
     value = stmt.value
+    constraints: list[str] = []
     if value is not None:
         if isinstance(value, ast.Call) and _is_field_call(value, fields):
+            before = len(info.constraints)
             info.read_field_call(value)
+            constraints = sorted(info.constraints[before:])
         else:
             info.has_default = True
     return FieldFacts(
@@ -313,6 +352,8 @@ def _field(stmt: ast.AnnAssign, name: str, doc: str | None, fields: frozenset[st
         doc=doc,
         alias=info.alias,
         loose=loose_type(annotation),
+        serialization_alias=info.serialization_alias,
+        constraints=constraints,
     )
 
 
@@ -389,6 +430,7 @@ def describe_class(
                 doc = nxt.value.value
             facts.fields.append(_field(stmt, name, doc, fields))
         elif isinstance(stmt, ast.Assign):
+            _member(stmt, facts.members)
             for target in stmt.targets:
                 if not isinstance(target, ast.Name):
                     continue
@@ -404,3 +446,17 @@ def describe_class(
                     if isinstance(target, ast.Name) and is_lit:
                         facts.config.setdefault(target.id, value)
     return facts
+
+
+def _member(stmt: ast.Assign, members: dict[str, list[Any]]) -> None:
+    """`RED = "red"` or `RED = auto()`: what an enum member is made of."""
+    if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+        return
+    name = stmt.targets[0].id
+    if name.startswith("_"):
+        return
+    value = stmt.value
+    if isinstance(value, ast.Constant) and isinstance(value.value, _CONST):
+        members[name] = ["value", value.value]
+    elif isinstance(value, ast.Call) and _last(value.func) == "auto":
+        members[name] = ["auto"]

@@ -448,6 +448,19 @@ class ProjectIndex:
     def is_model(self, path: str, qualname: str) -> bool:
         return self.model_kind(path, qualname) == "model"
 
+    def is_enum(self, path: str, qualname: str, depth: int = 0) -> bool:
+        """Whether the class derives from `enum.Enum` (or a kind of it), through
+        project bases however imported."""
+        if depth > MAX_REEXPORT_DEPTH:
+            return False
+        for ref in self._bases(path, qualname):
+            if isinstance(ref, str):
+                if ref in ENUM_BASES:
+                    return True
+            elif self.is_enum(*ref, depth=depth + 1):
+                return True
+        return False
+
     def ancestors(self, path: str, qualname: str) -> list[tuple[str, ClassFacts]]:
         """The project base classes, nearest first (depth-first, each once)."""
         out: list[tuple[str, ClassFacts]] = []
@@ -697,6 +710,9 @@ MODEL_BASES = {
         "sqlmodel.main.SQLModel",
     )
 }
+ENUM_BASES = frozenset(
+    f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")
+)
 SETTINGS_BASES = {
     name: "settings"
     for name in (
