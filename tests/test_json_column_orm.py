@@ -49,8 +49,8 @@ def set_key(payment: Payment, ref: str) -> None:
     payment.details["provider_ref"] = ref
 
 
-def update(payment: Payment, new: dict) -> None:
-    payment.details.update(new)
+def update(payment: Payment, a: int) -> None:
+    payment.details.update({"a": a})
 
 
 def same_object(payment: Payment, new: dict) -> None:
@@ -125,7 +125,7 @@ def test_flagged_changes_are_lost_and_the_fixed_code_persists_them(project: Path
 
     capture = _load()
     assert _stored_after(lambda p: capture.set_key(p, "ref-1"))["details"] == {"kept": 1}
-    assert _stored_after(lambda p: capture.update(p, {"a": 2}))["details"] == {"kept": 1}
+    assert _stored_after(lambda p: capture.update(p, 2))["details"] == {"kept": 1}
     assert _stored_after(lambda p: capture.same_object(p, {"a": 2}))["details"] == {"kept": 1}
     # The look-alike the rule does not flag really is written.
     tracked = _stored_after(lambda p: capture.tracked(p, "ref-1"))["tracked"]
@@ -139,4 +139,4 @@ def test_flagged_changes_are_lost_and_the_fixed_code_persists_them(project: Path
     capture = _load()
     stored = _stored_after(lambda p: capture.set_key(p, "ref-1"))["details"]
     assert stored == {"kept": 1, "provider_ref": "ref-1"}
-    assert _stored_after(lambda p: capture.update(p, {"a": 2}))["details"] == {"kept": 1, "a": 2}
+    assert _stored_after(lambda p: capture.update(p, 2))["details"] == {"kept": 1, "a": 2}

@@ -78,14 +78,16 @@ class OrmClass:
     decided by a `type_annotation_map` of the class or a base."""
     type_map: dict[str, str] = field(default_factory=dict)
     """`type_annotation_map` entries: `dict`/`list` -> `json` or `mutable`."""
+    containers: dict[str, str] = field(default_factory=dict)
+    """attribute -> `dict` or `list`, where the annotation says which."""
 
     def to_json(self) -> list[Any]:
-        return [self.name, self.columns, self.pending, self.type_map]
+        return [self.name, self.columns, self.pending, self.type_map, self.containers]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> OrmClass:
-        name, columns, pending, type_map = data
-        return cls(name, dict(columns), dict(pending), dict(type_map))
+        name, columns, pending, type_map, containers = data
+        return cls(name, dict(columns), dict(pending), dict(type_map), dict(containers))
 
 
 Origin = Callable[[ast.expr], "str | None"]
@@ -195,6 +197,9 @@ class DataLayerReader:
                     kind = self._column_kind(value)
                     if kind is not None:
                         orm.columns[attr] = kind
+                        container = _container(annotation) if annotation is not None else None
+                        if container is not None:
+                            orm.containers[attr] = container
                     elif annotation is not None and _last(dotted(value.func)) in _COLUMN_CALLS:
                         self._pending(attr, annotation, orm)
                 elif value is None and annotation is not None:
@@ -212,6 +217,21 @@ class DataLayerReader:
         if orm.columns or orm.pending or orm.type_map:
             return orm
         return None
+
+    def associations(self, tree: ast.Module) -> list[str]:
+        """`MutableDict.associate_with(JSON)`: every column of that type in the
+        project tracks in-place changes (the wrappers' names, sorted)."""
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "associate_with"
+            ):
+                wrapper = _last(dotted(node.func.value))
+                if wrapper in _MUTABLE_WRAPPERS:
+                    found.add(wrapper)
+        return sorted(found)
 
     def _pending(self, attr: str, annotation: ast.expr, orm: OrmClass) -> None:
         """`Mapped[dict[str, Any]]` (optionally `| None`): typed by the annotation map."""
@@ -233,6 +253,7 @@ class DataLayerReader:
         container = _CONTAINERS.get(_last(dotted(head)))
         if container is not None:
             orm.pending[attr] = container
+            orm.containers[attr] = container
 
     def _type_map(self, value: ast.Dict, orm: OrmClass) -> None:
         for key, item in zip(value.keys, value.values, strict=True):
@@ -272,3 +293,20 @@ class DataLayerReader:
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 tables.append(TableDecl(first.value, CREATE, position(node)))
+
+
+def _container(annotation: ast.expr) -> str | None:
+    """`dict` or `list` for `Mapped[dict[...]]`, `Mapped[list[...] | None]`, `dict`."""
+    node = annotation
+    if isinstance(node, ast.Subscript) and _last(dotted(node.value)) == "Mapped":
+        node = node.slice
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        parts = [p for p in (node.left, node.right)
+                 if not (isinstance(p, ast.Constant) and p.value is None)]  # fmt: skip
+        if len(parts) != 1:
+            return None
+        node = parts[0]
+    elif isinstance(node, ast.Subscript) and _last(dotted(node.value)) == "Optional":
+        node = node.slice
+    head = node.value if isinstance(node, ast.Subscript) else node
+    return _CONTAINERS.get(_last(dotted(head)))

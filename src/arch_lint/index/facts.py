@@ -32,7 +32,7 @@ from arch_lint.index.models import (
     position,
 )
 
-FACTS_VERSION = 8
+FACTS_VERSION = 9
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -104,6 +104,8 @@ class FileFacts:
     """Tables the file declares or (in a migration) creates."""
     orm: list[OrmClass] = field(default_factory=list)
     """Classes with JSON columns or a `type_annotation_map` (mixins included)."""
+    associations: list[str] = field(default_factory=list)
+    """`MutableDict.associate_with(...)` calls: JSON columns are tracked everywhere."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -116,6 +118,7 @@ class FileFacts:
             sorted(self.described_aliases),
             [t.interface() for t in self.tables],
             [o.to_json() for o in self.orm],
+            self.associations,
         ]
 
     def interface_hash(self) -> str:
@@ -134,6 +137,7 @@ class FileFacts:
             sorted(self.described_aliases),
             [t.to_json() for t in self.tables],
             [o.to_json() for o in self.orm],
+            self.associations,
         ]
 
     def to_text(self) -> str:
@@ -142,7 +146,8 @@ class FileFacts:
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
-        imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm = data
+        (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
+         associations) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: tuple(v) for k, v in bindings},
@@ -154,6 +159,7 @@ class FileFacts:
             described_aliases=list(aliases),
             tables=[TableDecl.from_json(t) for t in tables],
             orm=[OrmClass.from_json(o) for o in orm],
+            associations=list(associations),
         )
 
 
@@ -259,6 +265,8 @@ class _Extractor:
             self._dynamic_imports(tree)
         if b"create_table" in source:
             self.data.created_tables(tree, self.facts.tables)
+        if b"associate_with" in source:
+            self.facts.associations = self.data.associations(tree)
         if self.envelope and self.envelope.encode() in source:
             self._payloads(source)
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;

@@ -15,12 +15,13 @@ from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
 from typing import Any
 
-from arch_lint.index.datalayer import CREATE, OrmClass, TableDecl
+from arch_lint.index.datalayer import CREATE, JSON, MUTABLE, OrmClass, TableDecl
 from arch_lint.index.facts import DEF, FROM, IMPORT, FileFacts, ImportStmt
 from arch_lint.index.layout import Layout, Service
 from arch_lint.index.models import ClassFacts, FieldFacts
 
 MAX_REEXPORT_DEPTH = 16
+_MIGRATIONS_ONLY = re.compile(r"migrations|^alembic$")
 
 
 @dataclass(slots=True)
@@ -599,10 +600,13 @@ class ProjectIndex:
             if not facts.tables:
                 continue
             service = self.layout.service_of(path)
+            excluded = self.layout.is_excluded(path)
             for decl in facts.tables:
+                if excluded and decl.kind != CREATE:
+                    continue  # a test's fake table owns nothing (migrations are excluded too)
                 entry = out.setdefault(decl.name.lower(), TableOwners())
-                if service is None:
-                    entry.shared = True
+                if service is None or _MIGRATIONS_ONLY.search(service.name):
+                    entry.shared = True  # a shared library, or a folder of migrations only
                 elif decl.kind == CREATE:
                     entry.creators.add(service.name)
                 else:
@@ -649,8 +653,19 @@ class ProjectIndex:
             stack.extend(reversed(self._bases(*ref)))
         return out
 
+    @cached_property
+    def json_tracked_everywhere(self) -> bool:
+        """`MutableDict.associate_with(...)` somewhere: every JSON column may be tracked."""
+        return any(facts.associations for facts in self.facts.values())
+
     def json_column(self, path: str, qualname: str, attr: str) -> str | None:
         """`json` or `mutable` when `attr` is a JSON column of the ORM class, else None."""
+        kind = self._json_column(path, qualname, attr)
+        if kind == JSON and self.json_tracked_everywhere:
+            return MUTABLE
+        return kind
+
+    def _json_column(self, path: str, qualname: str, attr: str) -> str | None:
         chain = self._orm_chain(path, qualname)
         pending = None
         for orm in chain:
@@ -662,6 +677,13 @@ class ProjectIndex:
             for orm in chain:
                 if pending in orm.type_map:
                     return orm.type_map[pending]
+        return None
+
+    def json_container(self, path: str, qualname: str, attr: str) -> str | None:
+        """`dict` or `list` when the column's annotation says which, else None."""
+        for orm in self._orm_chain(path, qualname):
+            if attr in orm.containers:
+                return orm.containers[attr]
         return None
 
     @cached_property
@@ -685,14 +707,10 @@ class ProjectIndex:
 
     def json_attribute_of_service(self, service: str, attr: str) -> tuple[str, str, str] | None:
         """The one table class of the service with JSON column `attr` when no other
-        table class and no Pydantic model of the service has an attribute so named."""
+        table class of it and no Pydantic model of the project has an attribute so named."""
         found = self._json_attributes.get((service, attr), [])
-        if len(found) != 1:
-            return None
-        for path, _ in self._models_by_field.get(attr, ()):
-            owner = self.layout.service_of(path)
-            if owner is not None and owner.name == service:
-                return None
+        if len(found) != 1 or attr in self._models_by_field:
+            return None  # several tables, or a Pydantic model anywhere has such a field
         return found[0]
 
 

@@ -4,11 +4,14 @@ happens to their JSON attributes, in statement order.
 An object is an ORM instance when a parameter's annotation names an ORM class
 of the project, when a local comes from `session.get(Model, ...)` or from a
 single-row result of `select(Model)` / `query(Model)`, or when the object is
-`self` in a method of an ORM class. Objects of unknown type count when the
-attribute is a JSON column of exactly one table class of the file's service and
-no Pydantic model of the service has a field so named (SPEC, "How the rules
-meet"). Objects created in the function (`Model(...)`, `self` in `__init__`)
-hold nothing stored yet, so nothing can be lost: they are never judged.
+`self` in a method of an ORM class. A local of unknown type loaded through a
+repository or session (`await self.repo.get(id)`, `session.get_by_id(id)`, or
+`self.get(id)` in a repository class) counts when the attribute is a JSON column
+of exactly one table class of the file's service and no Pydantic model of the
+project has a field so named (SPEC, "How the rules meet"); unannotated
+parameters and other unknown objects are not judged. Objects created in the
+function (`Model(...)`, `self` in `__init__`) hold nothing stored yet, so
+nothing can be lost: they are never judged.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from fnmatch import fnmatchcase
 from arch_lint.findings import Fix
 from arch_lint.index.datalayer import JSON
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import push_children
+from arch_lint.index.walk import child_fields, push_children
 from arch_lint.rules._base import FileContext
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -30,6 +33,8 @@ _LOADERS = re.compile(
     r"(?:get|find|fetch|load|read|lookup)(?:_\w+)?|first|one|one_or_none|scalar|scalar_one"
     r"|scalar_one_or_none"
 )
+_STORES = re.compile(r"repo|session|\bdb\b|_db\b|dao|store|storage|uow|unit_of_work", re.I)
+_STORE_CLASSES = re.compile(r"Repo|Repository|Store|Dao|DAO|Gateway|Storage")
 _ROW_ACCESSORS = frozenset(
     {"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "get"}
 )
@@ -44,7 +49,10 @@ MUTATORS: dict[str, str] = {
     "insert": "`.insert()`",
     "remove": "`.remove()`",
 }
+_THROUGH = frozenset({"setdefault", "get"})
+"""`obj.x.setdefault(k, []).append(v)` changes a value inside the column."""
 _BODIES = ("body", "orelse", "finalbody")
+_SIMPLE_KEYS = (ast.Constant, ast.Name, ast.Attribute)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +65,16 @@ class Obj:
     """(file, qualname) of its project class, when known."""
     typed: bool = False
     """Its type is known (`cls` None then means: not a class of ours)."""
+    loaded: bool = False
+    """Loaded through a repository or session: may be judged by attribute alone."""
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
     model: str
     kind: str
+    container: str | None
+    """`dict` or `list` where the column's annotation says which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +82,10 @@ class Overwrite:
     """ARC406: `obj.<metadata> = {...}` on an existing ORM instance."""
 
     stmt: ast.Assign
-    target: str
+    target: ast.Attribute
+    name: str
     column: Column
+    fixable: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +115,19 @@ class _Alias:
 class _Function:
     state: dict[str, Obj] = field(default_factory=dict)
     aliases: dict[str, _Alias] = field(default_factory=dict)
+    derived: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    """Locals whose value was computed from `obj.x` (a copy, a parsed model)."""
     fresh: set[tuple[str, str]] = field(default_factory=set)
-    """(object, attribute) assigned a new value earlier: later changes are flushed."""
+    """(object, attribute) assigned a new value unconditionally earlier."""
+    looked: set[tuple[str, str]] = field(default_factory=set)
+    """(object, attribute) tested by an `if`/`while` so far: an assignment after
+    such a look (`if obj.x is None`, an early return) is initialisation."""
     flagged: set[tuple[str, str]] = field(default_factory=set)
     """`flag_modified(obj, "x")` anywhere in the function."""
+    store_class: bool = False
+    """A method of a repository-like class (`self.get(id)` loads rows)."""
+    results: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """`result = await session.execute(select(Model))`: local -> the model."""
 
 
 class DataAnalysis:
@@ -118,26 +141,38 @@ class DataAnalysis:
         self._body(tree.body, None)
 
     # scopes ----------------------------------------------------------------------------
-    def _body(self, body: list[ast.stmt], cls: tuple[str, str] | None, prefix: str = "") -> None:
+    def _body(
+        self,
+        body: list[ast.stmt],
+        cls: tuple[str, str] | None,
+        prefix: str = "",
+        construction: frozenset[str] = frozenset(),
+    ) -> None:
         for stmt in body:
             if isinstance(stmt, ast.ClassDef):
                 qualname = f"{prefix}{stmt.name}"
-                self._body(stmt.body, (self.ctx.path, qualname), f"{qualname}.")
+                helpers = _init_helpers(stmt)
+                self._body(stmt.body, (self.ctx.path, qualname), f"{qualname}.", helpers)
             elif isinstance(stmt, _FUNCTIONS):
-                self._function(stmt, cls)
+                self._function(stmt, cls, stmt.name in construction)
             else:
                 for inner in _blocks(stmt):
                     self._body(inner, None, prefix)
 
     def _function(
-        self, func: ast.FunctionDef | ast.AsyncFunctionDef, cls: tuple[str, str] | None
+        self,
+        func: ast.FunctionDef | ast.AsyncFunctionDef,
+        cls: tuple[str, str] | None,
+        construction: bool = False,
     ) -> None:
         scope = _Function()
+        scope.store_class = cls is not None and bool(_STORE_CLASSES.search(cls[1]))
         params = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
         static = any(dotted(d) in {"staticmethod", "classmethod"} for d in func.decorator_list)
         for i, arg in enumerate(params):
             if i == 0 and cls is not None and not static:
-                scope.state[arg.arg] = Obj(func.name == "__init__", cls, True)
+                created = func.name == "__init__" or construction
+                scope.state[arg.arg] = Obj(created, cls, True)
             else:
                 scope.state[arg.arg] = self._annotated(arg.annotation)
         for node in _own_nodes(func.body):
@@ -174,7 +209,7 @@ class DataAnalysis:
             return Obj(False, self._class(node), True)
         return Obj(False, None, True)
 
-    def _object_of(self, value: ast.expr) -> Obj | None:
+    def _object_of(self, value: ast.expr, scope: _Function) -> Obj | None:
         if isinstance(value, ast.Await):
             value = value.value
         if not isinstance(value, ast.Call):
@@ -189,17 +224,51 @@ class DataAnalysis:
             if got is not None:
                 return Obj(False, got, True)
         if method in _ROW_ACCESSORS:
-            for node in ast.walk(value):
-                if (
-                    isinstance(node, ast.Call)
-                    and (dotted(node.func) or "").rsplit(".", 1)[-1] in {"select", "query"}
-                    and len(node.args) == 1
-                ):
-                    got = self._class(node.args[0])
-                    if got is not None:
-                        return Obj(False, got, True)
-        if _LOADERS.fullmatch(method):
-            return Obj(False)
+            got = self._selected(value)
+            if got is None:  # `result.scalar_one()` on `result = ... select(Model) ...`
+                receiver = func.value if isinstance(func, ast.Attribute) else None
+                while isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute):
+                    receiver = receiver.func.value  # `result.scalars().first()`
+                if isinstance(receiver, ast.Name):
+                    got = scope.results.get(receiver.id)
+            if got is not None:
+                return Obj(False, got, True)
+        if _LOADERS.fullmatch(method) and isinstance(func, ast.Attribute):
+            spelled = ast.unparse(func.value)
+            if _STORES.search(spelled) or (spelled == "self" and scope.store_class):
+                return Obj(False, loaded=True)
+        return None
+
+    def _rows_of(self, iterable: ast.expr, scope: _Function) -> tuple[str, str] | None:
+        """The model of `for row in (await s.execute(select(M))).scalars()` (or of
+        a `result` local holding such a result)."""
+        if isinstance(iterable, ast.Await):
+            iterable = iterable.value
+        node: ast.expr = iterable
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in {"scalars", "all", "unique"}:
+                node = node.func.value
+                if isinstance(node, ast.Await):
+                    node = node.value
+                continue
+            break
+        if node is iterable:
+            return None
+        if isinstance(node, ast.Name):
+            return scope.results.get(node.id)
+        return self._selected(node)
+
+    def _selected(self, value: ast.expr) -> tuple[str, str] | None:
+        """The model of a `select(Model)` / `query(Model)` inside an expression."""
+        for node in ast.walk(value):
+            if (
+                isinstance(node, ast.Call)
+                and (dotted(node.func) or "").rsplit(".", 1)[-1] in {"select", "query"}
+                and len(node.args) == 1
+            ):
+                got = self._class(node.args[0])
+                if got is not None:
+                    return got
         return None
 
     def column(self, scope: _Function, owner: str, attr: str) -> Column | None:
@@ -209,14 +278,24 @@ class DataAnalysis:
         index = self.ctx.index
         if obj.cls is not None:
             kind = index.json_column(*obj.cls, attr)
-            return Column(obj.cls[1], kind) if kind is not None else None
-        if obj.typed or self.ctx.service is None:
+            if kind is None:
+                return None
+            return Column(obj.cls[1], kind, index.json_container(*obj.cls, attr))
+        if not obj.loaded or self.ctx.service is None:
             return None
         found = index.json_attribute_of_service(self.ctx.service.name, attr)
-        return Column(found[1], found[2]) if found is not None else None
+        if found is None:
+            return None
+        path, qualname, kind = found
+        return Column(qualname, kind, index.json_container(path, qualname, attr))
 
     # statements ------------------------------------------------------------------------
-    def _stmt(self, stmt: ast.stmt, guards: tuple[ast.expr, ...], scope: _Function) -> None:
+    def _stmt(self, stmt: ast.stmt, guards: tuple[Guard, ...], scope: _Function) -> None:
+        skip: set[int] = set()
+        if isinstance(stmt, ast.If) and _exits(stmt.body):
+            for owner, attr in _attributes(stmt.test):  # `if obj.x: return` ...
+                if _emptiness(stmt.test, owner, attr) in {"set", "other"}:
+                    scope.looked.add((owner, attr))  # ... then `obj.x = {...}` initialises
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 self._assign(stmt, target, stmt.value, guards, scope)
@@ -242,25 +321,48 @@ class DataAnalysis:
             ):
                 how = f"is changed in place ({MUTATORS[call.func.attr]})"
                 self._mutation(stmt, call.func.value, how, scope, whole=True, call=call)
+                skip = {id(n) for n in ast.walk(call) if isinstance(n, ast.Call)}  # one chain
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             for name in _names(stmt.target):
                 self._forget(name, scope)
+            rows = self._rows_of(stmt.iter, scope)
+            if rows is not None and isinstance(stmt.target, ast.Name):
+                scope.state[stmt.target.id] = Obj(False, rows, True)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 if item.optional_vars is not None:
                     for name in _names(item.optional_vars):
                         self._forget(name, scope)
+        self._expressions(stmt, scope, skip)
+
+    def _expressions(self, stmt: ast.stmt, scope: _Function, skip: set[int]) -> None:
+        """Mutating calls used as values (`old = obj.x.pop(k)`, `if obj.x.pop(k):`)
+        and walrus bindings, in the statement's own expressions."""
+        for node in _header_nodes(stmt):
+            if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                self._bind(node.target.id, node.value, scope)
+            elif (
+                isinstance(node, ast.Call)
+                and id(node) not in skip
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in MUTATORS
+                and node.func.attr != "update"  # `x.update(...)` is None: never a value
+            ):
+                how = f"is changed in place ({MUTATORS[node.func.attr]})"
+                self._mutation(stmt, node.func.value, how, scope, whole=True, fixable=False)
 
     def _forget(self, name: str, scope: _Function) -> None:
         scope.state.pop(name, None)
+        scope.results.pop(name, None)
         scope.aliases.pop(name, None)
+        scope.derived.pop(name, None)
 
     def _assign(
         self,
         stmt: ast.Assign | ast.AnnAssign,
         target: ast.expr,
         value: ast.expr,
-        guards: tuple[ast.expr, ...],
+        guards: tuple[Guard, ...],
         scope: _Function,
     ) -> None:
         if isinstance(target, ast.Name):
@@ -276,7 +378,8 @@ class DataAnalysis:
                 return
             if isinstance(stmt, ast.Assign) and self._is_metadata(attr):
                 self._overwrite(stmt, target, value, guards, scope)
-            scope.fresh.add((owner, attr))
+            if not guards:
+                scope.fresh.add((owner, attr))
         elif isinstance(target, ast.Subscript):
             self._mutation(stmt, target, "is changed in place (a key is set)", scope)
         else:
@@ -284,11 +387,25 @@ class DataAnalysis:
                 self._forget(name, scope)
 
     def _bind(self, name: str, value: ast.expr, scope: _Function) -> None:
+        reads = self._reads(value, scope)
         self._forget(name, scope)
+        if reads:
+            scope.derived[name] = reads
         source = value
         plain = True
         if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and value.values:
             source, plain = value.values[0], False
+        while True:  # `h = obj.x["history"]`, `obj.x.get("history")`: inside the column
+            if isinstance(source, ast.Subscript):
+                source = source.value
+            elif (
+                isinstance(source, ast.Call)
+                and isinstance(source.func, ast.Attribute)
+                and source.func.attr in _THROUGH
+            ):
+                source = source.func.value
+            else:
+                break
         if (
             isinstance(source, ast.Attribute)
             and isinstance(source.value, ast.Name)
@@ -299,9 +416,31 @@ class DataAnalysis:
         if isinstance(value, ast.Name) and value.id in scope.state:
             scope.state[name] = scope.state[value.id]
             return
-        obj = self._object_of(value)
+        obj = self._object_of(value, scope)
         if obj is not None:
             scope.state[name] = obj
+        elif isinstance(value, (ast.Await, ast.Call)):
+            selected = self._selected(value)
+            if selected is not None:
+                scope.results[name] = selected
+
+    def _reads(self, value: ast.expr, scope: _Function) -> set[tuple[str, str]]:
+        """The attributes of tracked objects that an expression reads, directly or
+        through locals computed from them."""
+        out: set[tuple[str, str]] = set()
+        for node in ast.walk(value):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in scope.state
+            ):
+                out.add((node.value.id, node.attr))
+            elif isinstance(node, ast.Name):
+                out |= scope.derived.get(node.id, set())
+                alias = scope.aliases.get(node.id)
+                if alias is not None:
+                    out.add((alias.owner, alias.attr))
+        return out
 
     def _is_metadata(self, attr: str) -> bool:
         return any(fnmatchcase(attr, pattern) for pattern in self.metadata)
@@ -312,23 +451,23 @@ class DataAnalysis:
         stmt: ast.Assign,
         target: ast.Attribute,
         value: ast.expr,
-        guards: tuple[ast.expr, ...],
+        guards: tuple[Guard, ...],
         scope: _Function,
     ) -> None:
         assert isinstance(target.value, ast.Name)
         owner, attr = target.value.id, target.attr
         if not _new_dict(value):
             return
-        names = {owner} | {
-            n for n, a in scope.aliases.items() if (a.owner, a.attr) == (owner, attr)
-        }
-        if _mentions(value, owner, attr, names) or any(
-            _mentions(test, owner, attr, set()) for test in guards
-        ):
-            return
+        if (owner, attr) in self._reads(value, scope) or (owner, attr) in scope.looked:
+            return  # a merge, or initialisation after `if obj.x: return`
+        for test, in_body in guards:
+            kind = _emptiness(test, owner, attr)
+            if kind == "other" or (kind is not None and (kind == "empty") == in_body):
+                return  # initialisation (`if obj.x is None:`, `else` of `if obj.x:`)
         column = self.column(scope, owner, attr)
         if column is not None:
-            self.overwrites.append(Overwrite(stmt, f"{owner}.{attr}", column))
+            fixable = len(stmt.targets) == 1 and column.container != "list"
+            self.overwrites.append(Overwrite(stmt, target, f"{owner}.{attr}", column, fixable))
 
     # ARC407 ----------------------------------------------------------------------------
     def _mutation(
@@ -340,11 +479,21 @@ class DataAnalysis:
         *,
         whole: bool = False,
         call: ast.Call | None = None,
+        fixable: bool = True,
     ) -> None:
         """`node` is what is changed: `obj.x[k]` (a key) or, `whole`, `obj.x` itself."""
         base = node if whole else _container(node)
-        while isinstance(base, ast.Subscript):
-            base = base.value
+        while True:
+            if isinstance(base, ast.Subscript):
+                base = base.value
+            elif (
+                isinstance(base, ast.Call)
+                and isinstance(base.func, ast.Attribute)
+                and base.func.attr in _THROUGH
+            ):
+                base = base.func.value
+            else:
+                break
         if isinstance(base, ast.Name):
             alias = scope.aliases.get(base.id)
             if alias is None:
@@ -360,7 +509,7 @@ class DataAnalysis:
         fix = None
         direct = (whole and base is node) or (not whole and _container(node) is base)
         single = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-        if direct and (single or call is not None):
+        if fixable and direct and (single or call is not None):
             fix = _fix_kind(stmt, call)
         self._lost(stmt, base, how, scope, fix)
 
@@ -380,6 +529,8 @@ class DataAnalysis:
         column = self.column(scope, owner, attr)
         if column is None or column.kind != JSON:
             return
+        if column.container != "dict":
+            fix = None  # a new dict is right only for a dict column
         self.mutations.append(Mutation(stmt, f"{owner}.{attr}", how, column, fix))
 
 
@@ -395,21 +546,105 @@ def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
         yield case.body
 
 
+Guard = tuple[ast.expr, bool]
+"""An enclosing `if` test, and whether the statement is in its body (else: `else`)."""
+
+
 def _ordered(
-    body: list[ast.stmt], guards: tuple[ast.expr, ...]
-) -> Iterator[tuple[ast.stmt, tuple[ast.expr, ...]]]:
-    """The statements of a function in source order, with the `if` tests whose
-    body holds them; nested functions and classes are yielded, not entered."""
+    body: list[ast.stmt], guards: tuple[Guard, ...]
+) -> Iterator[tuple[ast.stmt, tuple[Guard, ...]]]:
+    """The statements of a function in source order, with the `if` tests that
+    hold them (the number of compound statements around them is `len` of the
+    second item only for `if`s; `depth` below counts all); nested functions
+    and classes are yielded, not entered."""
     for stmt in body:
         yield stmt, guards
         if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
             continue
         if isinstance(stmt, ast.If):
-            yield from _ordered(stmt.body, (*guards, stmt.test))
-            yield from _ordered(stmt.orelse, guards)
+            yield from _ordered(stmt.body, (*guards, (stmt.test, True)))
+            yield from _ordered(stmt.orelse, (*guards, (stmt.test, False)))
             continue
         for inner in _blocks(stmt):
-            yield from _ordered(inner, guards)
+            yield from _ordered(inner, (*guards, (_BLOCK, True)))
+
+
+_BLOCK = ast.Constant(True)
+"""Stands for a compound statement that is not an `if` (a loop, `with`, `try`)."""
+
+
+def _emptiness(test: ast.expr, owner: str, attr: str) -> str | None:
+    """`empty` (`obj.x is None`, `not obj.x`, `obj.x == {}`), `set` (`obj.x`,
+    `obj.x is not None`), `other` (another test that reads it) or None."""
+
+    def is_it(node: ast.expr) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == attr
+            and isinstance(node.value, ast.Name)
+            and node.value.id == owner
+        )
+
+    if is_it(test):
+        return "set"
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and is_it(test.operand):
+        return "empty"
+    if isinstance(test, ast.Compare) and is_it(test.left) and len(test.ops) == 1:
+        right = test.comparators[0]
+        nothing = (isinstance(right, ast.Constant) and right.value is None) or (
+            isinstance(right, ast.Dict) and not right.keys
+        )
+        if nothing and isinstance(test.ops[0], (ast.Is, ast.Eq)):
+            return "empty"
+        if nothing and isinstance(test.ops[0], (ast.IsNot, ast.NotEq)):
+            return "set"
+    if (owner, attr) in _attributes(test):
+        return "other"
+    return None
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+
+
+def _header_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """The expressions a statement evaluates itself (not its nested statements),
+    without entering lambdas and comprehension-free of nested scopes."""
+    roots: list[ast.AST] = []
+    for name in child_fields(type(stmt)):
+        if name in _BODIES or name in {"handlers", "cases"}:
+            continue
+        value = getattr(stmt, name, None)
+        items = value if isinstance(value, list) else [value]
+        roots.extend(v for v in items if isinstance(v, ast.AST))
+    stack = roots
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        yield node
+        push_children(node, stack)
+
+
+def _init_helpers(cls: ast.ClassDef) -> frozenset[str]:
+    """Private methods called only from `__init__` (`self._clean()`): there,
+    `self` is still being built."""
+    callers: dict[str, set[str]] = {}
+    for stmt in cls.body:
+        if not isinstance(stmt, _FUNCTIONS):
+            continue
+        for node in _own_nodes(stmt.body):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "self"
+            ):
+                callers.setdefault(node.attr, set()).add(stmt.name)
+    return frozenset(
+        name
+        for name, where in callers.items()
+        if name.startswith("_") and not name.startswith("__") and where == {"__init__"}
+    )
 
 
 def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
@@ -420,6 +655,14 @@ def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
             continue
         yield node
         push_children(node, stack)
+
+
+def _attributes(node: ast.expr) -> set[tuple[str, str]]:
+    return {
+        (child.value.id, child.attr)
+        for child in ast.walk(node)
+        if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)
+    }
 
 
 def _names(target: ast.expr) -> list[str]:
@@ -467,31 +710,21 @@ def _new_dict(value: ast.expr) -> bool:
     return False
 
 
-def _mentions(node: ast.expr, owner: str, attr: str, names: set[str]) -> bool:
-    """Whether `node` reads `owner.attr` (or a local holding its value)."""
-    for child in ast.walk(node):
-        if (
-            isinstance(child, ast.Attribute)
-            and child.attr == attr
-            and isinstance(child.value, ast.Name)
-            and child.value.id == owner
-        ):
-            return True
-        if isinstance(child, ast.Name) and child.id in names and child.id != owner:
-            return True
-    return False
-
-
 def _fix_kind(stmt: ast.stmt, call: ast.Call | None) -> str | None:
-    """A new dict can replace a single key set, or an `update` with one mapping
-    or keywords only."""
+    """A new dict can replace a key set with a plain key, or an `update` with a
+    dict literal or keywords, written on one line."""
+    if stmt.lineno != (stmt.end_lineno or stmt.lineno):
+        return None  # a new statement would lose the comments inside it
     if call is None:
-        return "json-set-key"
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) else None
+        if isinstance(target, ast.Subscript) and isinstance(target.slice, _SIMPLE_KEYS):
+            return "json-set-key"
+        return None
     if (
         isinstance(call.func, ast.Attribute)
         and call.func.attr == "update"
         and len(call.args) <= 1
-        and not any(isinstance(a, ast.Starred) for a in call.args)
+        and all(isinstance(a, ast.Dict) for a in call.args)
         and (call.args or call.keywords)
         and all(kw.arg is not None for kw in call.keywords)
         and isinstance(stmt, ast.Expr)

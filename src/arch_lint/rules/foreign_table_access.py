@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import logging
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
+from arch_lint.index.facts import ImportStmt
 from arch_lint.index.models import dotted
 from arch_lint.index.walk import push_children
 from arch_lint.rules._base import FileRule
@@ -26,9 +29,11 @@ _SQL_METHODS = frozenset(
     }
 )
 _SQL_START = re.compile(
-    r"\s*(?:--[^\n]*\n\s*)*\(?\s*(SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|TRUNCATE|ALTER|DROP|CREATE)\b",
-    re.IGNORECASE,
+    r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*\(?\s*"
+    r"(SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|TRUNCATE|ALTER|DROP|CREATE)\b",
+    re.IGNORECASE | re.DOTALL,
 )
+_ORM_PACKAGES = frozenset({"sqlalchemy", "sqlmodel"})
 _MARKERS = (b"execute", b"fetch", b"text(", b"ForeignKey", b"Table(", b"__tablename__",
             b"table=True", b"create_table")  # fmt: skip
 
@@ -43,6 +48,10 @@ def sql_tables(sql: str) -> tuple[str, ...] | None:
         from sqlglot.errors import SqlglotError
     except ImportError:  # pragma: no cover - a declared dependency
         return None
+    quiet = logging.getLogger("sqlglot")
+    if quiet.propagate:  # its "unsupported syntax" warnings are not the user's business
+        quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False
     try:
         statements = sqlglot.parse(sql, read="postgres")
     except (SqlglotError, ValueError, RecursionError):
@@ -70,7 +79,10 @@ class ForeignTableAccess(FileRule):
       a string literal or a name bound to one in the module or the function;
     - `Table("name", metadata, ...)`, `__tablename__ = "name"` and SQLModel
       `table=True` classes: mapping a table another service creates;
-    - `ForeignKey("name.column")`.
+    - SQLAlchemy's lightweight `table("name")` and `ForeignKey("name.column")`.
+
+    `Table`, `table`, `ForeignKey` and `text` count only when imported from
+    SQLAlchemy or SQLModel (`rich.table.Table("Orders")` is not a table).
 
     Table names come from a real SQL parser (sqlglot, PostgreSQL dialect); CTE
     names are not tables. SQL that does not parse, f-strings and strings built at
@@ -80,8 +92,12 @@ class ForeignTableAccess(FileRule):
     (`op.create_table("name")`); without migrations, to the one service whose
     code declares it. A table declared by a shared library, or created by
     migrations outside every service, belongs to no service and is never
-    flagged. A service's own tables are never flagged, even when another service
-    has a table of the same name (each service has its own database). When
+    flagged. A table a service creates itself (or, when no migration creates it,
+    declares itself) is never flagged, even when another service has a table of
+    the same name (each service has its own database). Migrations of a "service"
+    that is only a migrations folder (`migrations`, `db_migrations`, `alembic`)
+    own nothing: their tables are shared. Declarations in excluded files (tests)
+    own nothing either. When
     several services declare a table and none creates it, each declaration is
     flagged, naming the others: nothing says whose it is.
 
@@ -125,7 +141,7 @@ class ForeignTableAccess(FileRule):
     (a reporting replica), add a per-path ignore with the reason in a comment.
 
     ## Options
-    `services`, `data-layer`, `per-path-ignores`
+    `services`, `per-path-ignores`
     """
 
     code = "ARC103"
@@ -166,26 +182,25 @@ class ForeignTableAccess(FileRule):
         self._walk(tree, declared, service.name)
 
     def _walk(self, tree: ast.Module, declared: set[tuple[int, int]], service: str) -> None:
-        strings: dict[str, str] | None = None
-        stack: list[ast.AST] = [tree]
-        while stack:
-            node = stack.pop()
-            push_children(node, stack)
-            if not isinstance(node, ast.Call):
-                continue
+        origins = _import_origins(self.ctx.facts.imports)
+        for node, strings in _scoped_calls(tree):
             written = dotted(node.func) or ""
+            head, _, rest = written.partition(".")
+            origin = origins.get(head)
+            full = f"{origin}.{rest}" if origin and rest else origin or ""
+            from_orm = full.split(".", 1)[0] in _ORM_PACKAGES
             last = written.rsplit(".", 1)[-1]
-            if last == "ForeignKey" and node.args:
+            if last == "ForeignKey" and from_orm and node.args:
                 self._foreign_key(node.args[0], service)
-            elif last == "Table" and (node.lineno, node.col_offset) not in declared:
-                first = node.args[0] if len(node.args) >= 2 else None
+            elif last in {"Table", "table"} and from_orm and node.args:
+                if (node.lineno, node.col_offset) in declared:
+                    continue
+                first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    self._tables(node, [first.value], service, "maps")
-            elif (last == "text" or last in _SQL_METHODS) and node.args:
-                arg = node.args[0]
-                if isinstance(arg, ast.Name) and strings is None:
-                    strings = _string_constants(tree)
-                sql = _sql_text(arg, strings or {})
+                    action = "maps" if last == "Table" else "queries"
+                    self._tables(node, [first.value], service, action)
+            elif ((last == "text" and from_orm) or last in _SQL_METHODS) and node.args:
+                sql = _sql_text(node.args[0], strings)
                 if sql is not None:
                     found = sql_tables(sql)
                     if found:
@@ -223,30 +238,83 @@ def _owned_by(owners: list[str]) -> str:
     return f"owned by {_services(owners)}"
 
 
-def _string_constants(tree: ast.Module) -> dict[str, str]:
-    """Names bound once, anywhere in the file, to a string literal (`QUERY = "..."`);
-    a name bound to anything else as well is left out."""
+def _import_origins(imports: list[ImportStmt]) -> dict[str, str]:
+    """Local name -> dotted origin of every absolute import (`sa` -> `sqlalchemy`)."""
     out: dict[str, str] = {}
-    spoiled: set[str] = set()
-    stack: list[ast.AST] = [tree]
+    for stmt in imports:
+        if stmt.level:
+            continue
+        for name, asname in stmt.names:
+            if stmt.kind == "from" and name != "*":
+                out[asname or name] = f"{stmt.module}.{name}"
+            elif stmt.kind == "import":
+                out[asname or name.split(".", 1)[0]] = name if asname else name.split(".", 1)[0]
+    return out
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _scoped_calls(tree: ast.Module) -> Iterator[tuple[ast.Call, dict[str, str]]]:
+    """Every call, with the string constants visible where it stands: names bound
+    once to a string literal in the module or the enclosing functions, unless a
+    nearer scope binds the name otherwise (a parameter, another value)."""
+    stack: list[tuple[ast.AST, dict[str, str]]] = [(tree, _strings(tree.body))]
+    while stack:
+        node, strings = stack.pop()
+        if isinstance(node, _SCOPES):
+            body = node.body if isinstance(node.body, list) else []
+            bound = _bound(node)
+            strings = {k: v for k, v in strings.items() if k not in bound}
+            strings.update(_strings(body))
+        elif isinstance(node, ast.Call):
+            yield node, strings
+        children: list[ast.AST] = []
+        push_children(node, children)
+        stack.extend((child, strings) for child in children)
+
+
+def _own(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """The nodes of a scope's body, not those of the scopes nested in it."""
+    stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
-        push_children(node, stack)
+        yield node
+        if not isinstance(node, (*_SCOPES, ast.ClassDef)):
+            push_children(node, stack)
+
+
+def _bound(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    args = func.args
+    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    if isinstance(func.body, list):
+        for node in _own(func.body):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return names
+
+
+def _strings(body: list[ast.stmt]) -> dict[str, str]:
+    """Names of this scope bound exactly once, to a string literal."""
+    out: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for node in _own(body):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            seen[node.id] = seen.get(node.id, 0) + 1
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, value = node.targets[0], node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             target, value = node.target, node.value
         else:
             continue
-        if not isinstance(target, ast.Name):
-            continue
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            if target.id in out and out[target.id] != value.value:
-                spoiled.add(target.id)
+        if (
+            isinstance(target, ast.Name)
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+        ):
             out[target.id] = value.value
-        else:
-            spoiled.add(target.id)
-    return {k: v for k, v in out.items() if k not in spoiled}
+    return {k: v for k, v in out.items() if seen.get(k) == 1}
 
 
 def _sql_text(arg: ast.expr, strings: dict[str, str]) -> str | None:

@@ -119,10 +119,10 @@ class MetadataOverwrite(FileRule):
         if not self.ctx.index.tables and not self.ctx.facts.orm:
             return
         for found in analysis(self.ctx, tree).overwrites:
-            stmt = found.stmt
-            target = stmt.targets[0]
-            fix = merge_fix(self.ctx, stmt, found.target, "merge-into-existing")
-            self.report_fix(target, fix, target=found.target, model=found.column.model)
+            fix = None
+            if found.fixable:
+                fix = merge_fix(self.ctx, found.stmt, found.name, "merge-into-existing")
+            self.report_fix(found.target, fix, target=found.name, model=found.column.model)
 
 
 def _literal_part(pattern: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -20,7 +21,11 @@ _DRIVERS: dict[str, str] = {
     "MySQLdb": "aiomysql or asyncmy",
 }
 # Submodules and names of those drivers that hold only errors and constants.
-_HARMLESS = frozenset({"errors", "errorcodes", "err", "constants", "extensions"})
+_HARMLESS = frozenset(
+    {"errors", "errorcodes", "err", "constants", "extensions", "converters", "sqlite_version",
+     "sqlite_version_info", "version", "version_info", "apilevel", "paramstyle", "threadsafety",
+     "__version__"}
+)  # fmt: skip
 
 # Blocking clients that packages with async alternatives export: module -> name -> remedy.
 _NAMES: dict[str, dict[str, str]] = {
@@ -61,11 +66,14 @@ _NAMES: dict[str, dict[str, str]] = {
 }
 # Names that are also used as mere types (a `run_sync` callback's `Session`
 # parameter, a `Connection` annotation): flagged only when the file calls them.
-_CALL_JUDGED = frozenset({"Session", "sessionmaker", "scoped_session", "Connection", "Cursor"})
+_CALL_JUDGED = frozenset(
+    {"Session", "sessionmaker", "scoped_session", "Connection", "Cursor", "Redis", "StrictRedis",
+     "MongoClient", "ConnectionPool", "NullConnectionPool"}
+)  # fmt: skip
 _MARKERS = (b"psycopg", b"sqlite3", b"pymysql", b"MySQLdb", b"pymongo", b"redis", b"sqlalchemy",
             b"sqlmodel")  # fmt: skip
 _TOPS = frozenset({*_DRIVERS, *(m.split(".")[0] for m in _NAMES)})
-_MIGRATION_DIRS = frozenset({"alembic", "migrations"})
+_MIGRATION_DIR = re.compile(r"migrations|^alembic$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +122,16 @@ class SyncDbClient(FileRule):
     `psycopg.AsyncConnection`, motor, asyncpg, aiosqlite), `sessionmaker(class_=
     AsyncSession)`, imports under `TYPE_CHECKING`, a `Session` or `Connection`
     imported only as a type (the parameter of an `AsyncSession.run_sync`
-    callback) — such names are flagged only when the file calls them —,
+    callback; also `Redis`, `MongoClient` or a pool class used only in
+    annotations) — such names are flagged only when the file calls them —,
     exception and constant modules (`psycopg2.errors`, `from pymongo import
     ASCENDING`), strings that merely mention a driver (`"postgresql+psycopg2://"`),
-    migration scripts (any file under an `alembic/` or `migrations/` folder, where
-    blocking is fine), and files outside services.
+    a driver package imported only for its exceptions or version
+    (`sqlite3.OperationalError`, `sqlite3.sqlite_version`), migration scripts (any
+    file under an `alembic/` folder or a folder whose name contains `migrations`,
+    where blocking is fine), and files outside services. A blocking client kept
+    but run off the event loop (`asyncio.to_thread`) is still flagged: the import
+    cannot tell, so say so with a `# noqa: ARC104` where it is deliberate.
 
     ## Why is this bad?
     Services run on an event loop. One blocking query stalls every request and
@@ -165,6 +178,7 @@ class SyncDbClient(FileRule):
     needs_tree = True
 
     _import_kinds: ClassVar[frozenset[str]] = frozenset({"import", "from"})
+    _attribute_uses: dict[str, set[str]]
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
@@ -172,7 +186,7 @@ class SyncDbClient(FileRule):
 
     def check_tree(self, tree: ast.Module) -> None:
         ctx = self.ctx
-        if ctx.service is None or _MIGRATION_DIRS.intersection(ctx.path.split("/")[:-1]):
+        if ctx.service is None or any(_MIGRATION_DIR.search(d) for d in ctx.path.split("/")[:-1]):
             return
         imports = [
             s
@@ -181,7 +195,7 @@ class SyncDbClient(FileRule):
         ]
         if not any(_top(s) in _TOPS for s in imports):
             return
-        calls = _calls(tree)
+        calls, self._attribute_uses, references = _uses(tree)
         modules: dict[str, str] = {}
         """Local name -> module, for names that bind a package (`import redis`)."""
         for stmt in imports:
@@ -203,6 +217,12 @@ class SyncDbClient(FileRule):
             self.report_node(
                 call, module=ctx.module, how="calls", client=client.shown, remedy=client.remedy
             )
+        for node, written in references:  # `create_engine = db.create_engine` (a re-export)
+            head, _, rest = written.partition(".")
+            client = client_of(f"{modules[head]}.{rest}") if head in modules and rest else None
+            if client is not None:
+                fields = self._fields("re-exports", client.shown, client.remedy)
+                self.report_node(node, **fields)
 
     def _judge_import(
         self, stmt: ImportStmt, calls: list[tuple[ast.Call, str]], modules: dict[str, str]
@@ -212,10 +232,11 @@ class SyncDbClient(FileRule):
             for name, asname in stmt.names:
                 top = name.split(".", 1)[0]
                 driver = _driver(name)
-                if driver is not None:
+                local = asname or top
+                if driver is None:
+                    modules[local] = name if asname else top
+                elif not self._only_harmless_uses(local):
                     first = first or self._fields("imports", name, _DRIVERS[driver])
-                else:
-                    modules[asname or top] = name if asname else top
             return first
         module = stmt.module or ""
         driver = _driver(module)
@@ -243,6 +264,12 @@ class SyncDbClient(FileRule):
         client = found[0]
         return self._fields("imports", client.shown, client.remedy)
 
+    def _only_harmless_uses(self, local: str) -> bool:
+        """`import sqlite3` used only as `sqlite3.OperationalError` or
+        `sqlite3.sqlite_version`: no connection is made."""
+        uses = self._attribute_uses.get(local, set())
+        return bool(uses) and all(_harmless_name(u) for u in uses)
+
     def _fields(self, how: str, client: str, remedy: str) -> dict[str, str]:
         return {"module": self.ctx.module, "how": how, "client": client, "remedy": remedy}
 
@@ -253,18 +280,30 @@ def _top(stmt: ImportStmt) -> str:
     return stmt.names[0][0].split(".", 1)[0] if stmt.names else ""
 
 
-def _calls(tree: ast.Module) -> list[tuple[ast.Call, str]]:
-    """Every call with a dotted callee, with the callee as written."""
-    out: list[tuple[ast.Call, str]] = []
+def _uses(
+    tree: ast.Module,
+) -> tuple[list[tuple[ast.Call, str]], dict[str, set[str]], list[tuple[ast.expr, str]]]:
+    """Every call with a dotted callee (as written); the attributes read of each
+    name (`sqlite3` -> {`connect`}); and dotted values assigned to a name
+    (`create_engine = db.create_engine`)."""
+    calls: list[tuple[ast.Call, str]] = []
+    attributes: dict[str, set[str]] = {}
+    references: list[tuple[ast.expr, str]] = []
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Call):
             written = dotted(node.func)
             if written is not None:
-                out.append((node, written))
+                calls.append((node, written))
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            attributes.setdefault(node.value.id, set()).add(node.attr)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute):
+            written = dotted(node.value)
+            if written is not None:
+                references.append((node.value, written))
         push_children(node, stack)
-    return out
+    return calls, attributes, references
 
 
 def _client_call(call: ast.Call, name: str) -> bool:
@@ -274,9 +313,7 @@ def _client_call(call: ast.Call, name: str) -> bool:
     written = dotted(call.func) or ""
     if written not in {name, f"{name}.connect", f"{name}.from_url"}:
         return False
-    for kw in call.keywords:
-        if kw.arg == "class_":
-            cls = dotted(kw.value) or ""
-            if cls.rsplit(".", 1)[-1].startswith("Async"):
-                return False
-    return True
+    classes = [kw.value for kw in call.keywords if kw.arg == "class_"]
+    if written.endswith("sessionmaker") and len(call.args) >= 2:
+        classes.append(call.args[1])  # sessionmaker(bind, class_, ...)
+    return not any((dotted(c) or "").rsplit(".", 1)[-1].startswith("Async") for c in classes)
