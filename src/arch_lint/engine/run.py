@@ -99,7 +99,9 @@ class Engine:
         for rule in active:
             rule.check()
         tree_rules = [
-            r for r in active if _wants_tree(type(r)) and type(r).applies(self.settings, source)
+            r
+            for r in active
+            if _wants_tree(type(r)) and type(r).applies(self.settings, source) and r.relevant()
         ]
         if tree_rules:
             if ctx.tree is None:
@@ -191,7 +193,10 @@ def wants_tree(settings: Settings, source: bytes) -> bool:
     """Whether any selected rule will read this source's syntax tree."""
     sel = settings.selection
     return any(
-        _wants_tree(r) and sel.enabled(r.code, r.default_on) and r.applies(settings, source)
+        _wants_tree(r)
+        and r.retain_tree
+        and sel.enabled(r.code, r.default_on)
+        and r.applies(settings, source)
         for r in FILE_RULES
     )
 

@@ -212,6 +212,8 @@ _SIGNAL_BYTES = (
     b"create_pool(",
 )
 _DYNAMIC_BYTES = (b"import_module", b"__import__")
+_DATA_BYTES = (b"Table(", b"__tablename__", b"__table__", b"table=True", b"JSON", b"Column(",
+               b"mapped_column(", b"Mapped[", b"type_annotation_map")  # fmt: skip
 _TRY_NODES: tuple[type[ast.stmt], ...] = (
     (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)  # TryStar: 3.11+
 )
@@ -260,6 +262,9 @@ class _Extractor:
         return f"{origin}.{rest}" if rest else origin
 
     def run(self, tree: ast.Module, source: bytes) -> FileFacts:
+        # the data-layer reader looks at class bodies and module-level calls only
+        # in files that can declare tables or JSON columns
+        self.data_hints = any(b in source for b in _DATA_BYTES)
         self._body(tree.body, toplevel=True, type_checking=False)
         if any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
@@ -294,6 +299,7 @@ class _Extractor:
                 qualname = ".".join([*self.scope, stmt.name])
                 if stmt.bases:
                     self.facts.classes.append(describe_class(stmt, qualname, self.field_names))
+            if not self.in_function and self.data_hints:
                 real_base = any(
                     (name := dotted(b)) and name.split(".")[-1] not in _NOT_ORM_BASES
                     for b in stmt.bases
@@ -361,7 +367,7 @@ class _Extractor:
 
     def _note_data(self, targets: list[ast.expr], value: ast.expr) -> None:
         """Module-level `Table("name", metadata, ...)` and JSON type aliases."""
-        if not isinstance(value, ast.Call):
+        if not isinstance(value, ast.Call) or not self.data_hints:
             return
         name = self.data.table_call(value)
         if name is not None:

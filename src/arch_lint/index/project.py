@@ -634,6 +634,11 @@ class ProjectIndex:
         return sorted(entry.declarers - {service})
 
     @cached_property
+    def json_attribute_names(self) -> frozenset[str]:
+        """Every attribute some ORM class maps to a JSON column (or may, by annotation)."""
+        return frozenset(a for orm in self._orm.values() for a in (*orm.columns, *orm.pending))
+
+    @cached_property
     def _orm(self) -> dict[tuple[str, str], OrmClass]:
         return {(path, o.name): o for path, facts in self.facts.items() for o in facts.orm}
 
@@ -657,6 +662,9 @@ class ProjectIndex:
     def json_tracked_everywhere(self) -> bool:
         """`MutableDict.associate_with(...)` somewhere: every JSON column may be tracked."""
         return any(facts.associations for facts in self.facts.values())
+
+    def has_json_columns(self, path: str, qualname: str) -> bool:
+        return any(orm.columns or orm.pending for orm in self._orm_chain(path, qualname))
 
     def json_column(self, path: str, qualname: str, attr: str) -> str | None:
         """`json` or `mutable` when `attr` is a JSON column of the ORM class, else None."""

@@ -154,6 +154,16 @@ class FileRule(Rule):
         file in which the rule cannot find anything (no parse, no traversal)."""
         return True
 
+    retain_tree: ClassVar[bool] = True
+    """Whether `applies` is a good reason to keep a parsed tree for the checking
+    phase. A rule whose `applies` is true for most files but `relevant` for few
+    sets False: the tree is then re-parsed for the few (keeping every tree costs
+    more memory than the rare second parse costs time)."""
+
+    def relevant(self) -> bool:
+        """A test with the project index (after `applies`, before the tree is used)."""
+        return True
+
     def check(self) -> None:
         """Work from the file's facts; trees and visitors are the other ways in."""
 
@@ -208,3 +218,4 @@ class MetaRule(Rule):
 
     abstract: ClassVar[bool] = True
     meta: ClassVar[bool] = True
+

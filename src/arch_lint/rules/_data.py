@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from arch_lint.findings import Fix
 from arch_lint.index.datalayer import JSON
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import child_fields, push_children
+from arch_lint.index.walk import MarkedLines, child_fields, push_children
 from arch_lint.rules._base import FileContext
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -138,7 +138,11 @@ class DataAnalysis:
         self.metadata = ctx.settings.model.models.metadata_attributes
         self.overwrites: list[Overwrite] = []
         self.mutations: list[Mutation] = []
-        self._body(tree.body, None)
+        self.flags = b"flag_modified" in ctx.source
+        names = ctx.index.json_attribute_names
+        self.marks = MarkedLines(ctx.source, tuple(f".{n}".encode() for n in sorted(names)))
+        if self.marks:  # only functions that touch a JSON attribute's name are read
+            self._body(tree.body, None)
 
     # scopes ----------------------------------------------------------------------------
     def _body(
@@ -151,10 +155,16 @@ class DataAnalysis:
         for stmt in body:
             if isinstance(stmt, ast.ClassDef):
                 qualname = f"{prefix}{stmt.name}"
-                helpers = _init_helpers(stmt)
+                end = stmt.end_lineno or stmt.lineno
+                helpers: frozenset[str] = frozenset()
+                if self.marks.spans(stmt.lineno, end) and self.ctx.index.has_json_columns(
+                    self.ctx.path, qualname
+                ):
+                    helpers = _init_helpers(stmt)
                 self._body(stmt.body, (self.ctx.path, qualname), f"{qualname}.", helpers)
             elif isinstance(stmt, _FUNCTIONS):
-                self._function(stmt, cls, stmt.name in construction)
+                if self.marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
+                    self._function(stmt, cls, stmt.name in construction)
             else:
                 for inner in _blocks(stmt):
                     self._body(inner, None, prefix)
@@ -175,7 +185,7 @@ class DataAnalysis:
                 scope.state[arg.arg] = Obj(created, cls, True)
             else:
                 scope.state[arg.arg] = self._annotated(arg.annotation)
-        for node in _own_nodes(func.body):
+        for node in _own_nodes(func.body) if self.flags else ():
             if isinstance(node, ast.Call) and (dotted(node.func) or "").endswith("flag_modified"):
                 args = node.args
                 if (
@@ -187,7 +197,8 @@ class DataAnalysis:
                     scope.flagged.add((args[0].id, args[1].value))
         for stmt, guards in _ordered(func.body, ()):
             if isinstance(stmt, _FUNCTIONS):
-                self._function(stmt, None)
+                if self.marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
+                    self._function(stmt, None)
             elif isinstance(stmt, ast.ClassDef):
                 self._body(stmt.body, (self.ctx.path, stmt.name), f"{stmt.name}.")
             else:
@@ -629,22 +640,34 @@ def _header_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
 def _init_helpers(cls: ast.ClassDef) -> frozenset[str]:
     """Private methods called only from `__init__` (`self._clean()`): there,
     `self` is still being built."""
-    callers: dict[str, set[str]] = {}
-    for stmt in cls.body:
-        if not isinstance(stmt, _FUNCTIONS):
+    methods = [stmt for stmt in cls.body if isinstance(stmt, _FUNCTIONS)]
+    init = next((m for m in methods if m.name == "__init__"), None)
+    if init is None:
+        return frozenset()
+    candidates = {
+        node.func.attr
+        for node in _own_nodes(init.body)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "self"
+        and node.func.attr.startswith("_")
+        and not node.func.attr.startswith("__")
+    }
+    if not candidates:
+        return frozenset()
+    for method in methods:
+        if method is init:
             continue
-        for node in _own_nodes(stmt.body):
+        for node in _own_nodes(method.body):
             if (
                 isinstance(node, ast.Attribute)
+                and node.attr in candidates
                 and isinstance(node.value, ast.Name)
                 and node.value.id == "self"
             ):
-                callers.setdefault(node.attr, set()).add(stmt.name)
-    return frozenset(
-        name
-        for name, where in callers.items()
-        if name.startswith("_") and not name.startswith("__") and where == {"__init__"}
-    )
+                candidates.discard(node.attr)
+    return frozenset(candidates)
 
 
 def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
@@ -744,6 +767,17 @@ def merge_fix(ctx: FileContext, stmt: ast.stmt, target: str, kind: str) -> Fix:
         column=ctx.char_col(stmt.lineno, stmt.col_offset) + 1,
         data={"target": target},
     )
+
+
+def mentions_json_attribute(ctx: FileContext) -> bool:
+    """Whether the file spells `.x` for some attribute `x` that an ORM class of the
+    project maps to a JSON column (nothing else can be judged)."""
+    found = ctx.memo.get("json-attributes")
+    if found is None:
+        source = ctx.source
+        found = any(f".{name}".encode() in source for name in ctx.index.json_attribute_names)
+        ctx.memo["json-attributes"] = found
+    return bool(found)
 
 
 def analysis(ctx: FileContext, tree: ast.Module) -> DataAnalysis:

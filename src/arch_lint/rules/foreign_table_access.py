@@ -12,7 +12,7 @@ from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
 from arch_lint.index.facts import ImportStmt
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import push_children
+from arch_lint.index.walk import MarkedLines, child_fields, push_children
 from arch_lint.rules._base import FileRule
 
 # Methods that take SQL text: SQLAlchemy connections and sessions, DB-API cursors,
@@ -183,7 +183,8 @@ class ForeignTableAccess(FileRule):
 
     def _walk(self, tree: ast.Module, declared: set[tuple[int, int]], service: str) -> None:
         origins = _import_origins(self.ctx.facts.imports)
-        for node, strings in _scoped_calls(tree):
+        constants = _Constants(tree, self.ctx.source)
+        for node, scopes in _relevant_calls(tree, self.ctx.source):
             written = dotted(node.func) or ""
             head, _, rest = written.partition(".")
             origin = origins.get(head)
@@ -200,7 +201,7 @@ class ForeignTableAccess(FileRule):
                     action = "maps" if last == "Table" else "queries"
                     self._tables(node, [first.value], service, action)
             elif ((last == "text" and from_orm) or last in _SQL_METHODS) and node.args:
-                sql = _sql_text(node.args[0], strings)
+                sql = _sql_text(node.args[0], constants, scopes)
                 if sql is not None:
                     found = sql_tables(sql)
                     if found:
@@ -253,25 +254,88 @@ def _import_origins(imports: list[ImportStmt]) -> dict[str, str]:
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_CALLEES = frozenset({"ForeignKey", "Table", "table", "text", *_SQL_METHODS})
+Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+_CALLEE_MARKERS = tuple(f"{name}(".encode() for name in sorted(_CALLEES))
+_BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 
 
-def _scoped_calls(tree: ast.Module) -> Iterator[tuple[ast.Call, dict[str, str]]]:
-    """Every call, with the string constants visible where it stands: names bound
-    once to a string literal in the module or the enclosing functions, unless a
-    nearer scope binds the name otherwise (a parameter, another value)."""
-    stack: list[tuple[ast.AST, dict[str, str]]] = [(tree, _strings(tree.body))]
-    while stack:
-        node, strings = stack.pop()
-        if isinstance(node, _SCOPES):
-            body = node.body if isinstance(node.body, list) else []
-            bound = _bound(node)
-            strings = {k: v for k, v in strings.items() if k not in bound}
-            strings.update(_strings(body))
-        elif isinstance(node, ast.Call):
-            yield node, strings
-        children: list[ast.AST] = []
-        push_children(node, children)
-        stack.extend((child, strings) for child in children)
+def _relevant_calls(
+    tree: ast.Module, source: bytes
+) -> Iterator[tuple[ast.Call, tuple[Scope, ...]]]:
+    """Calls that may name a table, with the scopes around them (outermost first).
+    Only statements on lines that spell such a call are walked."""
+    marks = MarkedLines(source, _CALLEE_MARKERS)
+    if not marks:
+        return
+    work: list[tuple[list[ast.stmt], tuple[Scope, ...]]] = [(tree.body, (tree,))]
+    while work:
+        body, scopes = work.pop()
+        for stmt in body:
+            if not marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
+                continue
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                work.append((stmt.body, (*scopes, stmt)))
+                continue
+            if isinstance(stmt, ast.ClassDef):
+                work.append((stmt.body, scopes))
+                continue
+            roots: list[ast.AST] = []
+            for name in child_fields(type(stmt)):
+                value = getattr(stmt, name, None)
+                if name in _BLOCK_FIELDS:
+                    for item in value or ():
+                        if isinstance(item, ast.stmt):
+                            continue
+                        work.append((item.body, scopes))  # except handlers, match cases
+                    blocks = [v for v in value or () if isinstance(v, ast.stmt)]
+                    if blocks:
+                        work.append((blocks, scopes))
+                    continue
+                items = value if isinstance(value, list) else [value]
+                roots.extend(v for v in items if isinstance(v, ast.AST))
+            stack = roots
+            while stack:
+                node = stack.pop()
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                    if last in _CALLEES:
+                        yield node, scopes
+                push_children(node, stack)
+
+
+class _Constants:
+    """Names bound exactly once, to a string literal, per scope (computed on demand):
+    a name resolves in the nearest scope that binds it."""
+
+    def __init__(self, tree: ast.Module, source: bytes) -> None:
+        self.tree = tree
+        self.source = source
+        self._memo: dict[int, tuple[set[str], dict[str, str]]] = {}
+
+    def _scope(self, scope: Scope) -> tuple[set[str], dict[str, str]]:
+        known = self._memo.get(id(scope))
+        if known is None:
+            body = scope.body if isinstance(scope.body, list) else []
+            bound = set() if isinstance(scope, ast.Module) else _bound(scope)
+            known = (bound, _strings(body))
+            self._memo[id(scope)] = known
+        return known
+
+    def lookup(self, name: str, scopes: tuple[Scope, ...]) -> str | None:
+        # a name never assigned a string literal needs no scope analysis
+        if not re.search(
+            rb"\b" + name.encode() + rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']", self.source
+        ):
+            return None
+        for scope in reversed(scopes):
+            bound, strings = self._scope(scope)
+            if name in strings:
+                return strings[name]
+            if name in bound:
+                return None  # a parameter, or bound to something else here
+        return None
 
 
 def _own(body: list[ast.stmt]) -> Iterator[ast.AST]:
@@ -317,13 +381,11 @@ def _strings(body: list[ast.stmt]) -> dict[str, str]:
     return {k: v for k, v in out.items() if seen.get(k) == 1}
 
 
-def _sql_text(arg: ast.expr, strings: dict[str, str]) -> str | None:
+def _sql_text(arg: ast.expr, constants: _Constants, scopes: tuple[Scope, ...]) -> str | None:
     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-        value = arg.value
-    elif isinstance(arg, ast.Name) and arg.id in strings:
-        value = strings[arg.id]
-    elif isinstance(arg, ast.Call) and (dotted(arg.func) or "").rsplit(".", 1)[-1] == "text":
-        return None  # `execute(text("..."))`: judged at the inner call
+        value: str | None = arg.value
+    elif isinstance(arg, ast.Name):
+        value = constants.lookup(arg.id, scopes)
     else:
-        return None
-    return value if _SQL_START.match(value) else None
+        return None  # `execute(text("..."))` is judged at the inner call; f-strings never
+    return value if value is not None and _SQL_START.match(value) else None

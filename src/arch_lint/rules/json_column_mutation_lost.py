@@ -6,7 +6,7 @@ import ast
 
 from arch_lint.config.resolve import Settings
 from arch_lint.rules._base import FileRule
-from arch_lint.rules._data import analysis, merge_fix
+from arch_lint.rules._data import analysis, mentions_json_attribute, merge_fix
 
 _MARKERS = (
     *(b"] =", b"]=", b"] +=", b"|=", b"del ", b".update(", b".setdefault(", b".pop("),
@@ -121,14 +121,16 @@ class JsonColumnMutationLost(FileRule):
         "or map the column with `MutableDict.as_mutable(JSON)`"
     )
     needs_tree = True
+    retain_tree = False
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
         return any(marker in source for marker in _MARKERS)
 
+    def relevant(self) -> bool:
+        return mentions_json_attribute(self.ctx)
+
     def check_tree(self, tree: ast.Module) -> None:
-        if not self.ctx.index.tables and not self.ctx.facts.orm:
-            return
         for found in analysis(self.ctx, tree).mutations:
             fix = None
             if found.fix is not None:

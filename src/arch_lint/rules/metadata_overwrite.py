@@ -6,7 +6,7 @@ import ast
 
 from arch_lint.config.resolve import Settings
 from arch_lint.rules._base import FileRule
-from arch_lint.rules._data import analysis, merge_fix
+from arch_lint.rules._data import analysis, mentions_json_attribute, merge_fix
 
 
 class MetadataOverwrite(FileRule):
@@ -109,15 +109,17 @@ class MetadataOverwrite(FileRule):
     )
     fix_title = "Merge into the existing value: `obj.x = {**(obj.x or {}), **new}`"
     needs_tree = True
+    retain_tree = False
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
         patterns = settings.model.models.metadata_attributes
         return any(_literal_part(p) in source for p in patterns)
 
+    def relevant(self) -> bool:
+        return mentions_json_attribute(self.ctx)
+
     def check_tree(self, tree: ast.Module) -> None:
-        if not self.ctx.index.tables and not self.ctx.facts.orm:
-            return
         for found in analysis(self.ctx, tree).overwrites:
             fix = None
             if found.fixable:

@@ -176,6 +176,7 @@ class SyncDbClient(FileRule):
     message = "`{module}` {how} `{client}`, a blocking database client; use {remedy}"
     fix_title = "Use the async client of the same database"
     needs_tree = True
+    retain_tree = False
 
     _import_kinds: ClassVar[frozenset[str]] = frozenset({"import", "from"})
     _attribute_uses: dict[str, set[str]]
@@ -184,17 +185,22 @@ class SyncDbClient(FileRule):
     def applies(cls, settings: Settings, source: bytes) -> bool:
         return any(marker in source for marker in _MARKERS)
 
-    def check_tree(self, tree: ast.Module) -> None:
+    def relevant(self) -> bool:
         ctx = self.ctx
         if ctx.service is None or any(_MIGRATION_DIR.search(d) for d in ctx.path.split("/")[:-1]):
-            return
-        imports = [
+            return False
+        return any(_may_bring_client(s) for s in self._imports())
+
+    def _imports(self) -> list[ImportStmt]:
+        return [
             s
-            for s in ctx.facts.imports
+            for s in self.ctx.facts.imports
             if s.kind in self._import_kinds and s.level == 0 and not s.type_checking
         ]
-        if not any(_top(s) in _TOPS for s in imports):
-            return
+
+    def check_tree(self, tree: ast.Module) -> None:
+        ctx = self.ctx
+        imports = self._imports()
         calls, self._attribute_uses, references = _uses(tree)
         modules: dict[str, str] = {}
         """Local name -> module, for names that bind a package (`import redis`)."""
@@ -274,10 +280,18 @@ class SyncDbClient(FileRule):
         return {"module": self.ctx.module, "how": how, "client": client, "remedy": remedy}
 
 
-def _top(stmt: ImportStmt) -> str:
-    if stmt.kind == "from":
-        return (stmt.module or "").split(".", 1)[0]
-    return stmt.names[0][0].split(".", 1)[0] if stmt.names else ""
+def _may_bring_client(stmt: ImportStmt) -> bool:
+    """An import of a driver, of a client name, or of a package whose clients a
+    call may reach (`import redis`, `from sqlalchemy import orm`)."""
+    if stmt.kind == "import":
+        return any(name.split(".", 1)[0] in _TOPS for name, _ in stmt.names)
+    module = stmt.module or ""
+    if _driver(module) is not None:
+        return True
+    return any(
+        client_of(f"{module}.{name}") is not None or f"{module}.{name}" in _NAMES
+        for name, _ in stmt.names
+    )
 
 
 def _uses(
