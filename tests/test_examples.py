@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from arch_lint.adapters.cli import main
 from arch_lint.config import load_settings
 from arch_lint.engine.run import run
 
@@ -25,3 +26,13 @@ def test_the_example_reports_what_expected_md_promises(monkeypatch: pytest.Monke
     result = run(load_settings(None, SHOP), [SHOP], use_cache=False)
     assert promised(), "EXPECTED.md lists no finding"
     assert {(f.path, f.line, f.code) for f in result.findings} == promised()
+
+
+def test_the_committed_schema_snapshot_is_current(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(SHOP)
+    assert main(["schema-diff"]) == 0, capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["schema-snapshot", "-o", "-"]) == 0
+    assert capsys.readouterr().out == (SHOP / "arch-lint-schema.json").read_text()

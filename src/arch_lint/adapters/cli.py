@@ -18,13 +18,14 @@ from arch_lint import __version__
 from arch_lint.config import ConfigError, Settings, load_settings
 from arch_lint.config.load import key_line
 from arch_lint.config.model import check_code
-from arch_lint.engine.fix import apply_fixes, fixable
 from arch_lint.engine.run import run
-from arch_lint.index.layout import Layout
+from arch_lint.index.layout import Layout, Problem
 from arch_lint.index.project import ProjectIndex
 from arch_lint.report import FORMATS, render
 from arch_lint.rules import BY_CODE, BY_NAME, RULES
 from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
+from arch_lint.schema import command as schema_command
+from arch_lint.schema.command import SchemaCommandError
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -62,6 +63,48 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=FORMATS, default="text")
+
+    snapshot = sub.add_parser(
+        "schema-snapshot", help="write the schema of the shared models as a JSON snapshot"
+    )
+    snapshot.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="where to write it (default: the `schema.snapshot` file; `-` for stdout)",
+    )
+    snapshot.add_argument("--config", type=Path, help="a TOML file with a [tool.arch_lint] table")
+    snapshot.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the cache"
+    )
+
+    schema_diff = sub.add_parser(
+        "schema-diff",
+        help="breaking changes of the shared models against a git revision or a snapshot",
+    )
+    base = schema_diff.add_mutually_exclusive_group()
+    base.add_argument("--base", metavar="GIT_REF", help="compare with this git revision")
+    base.add_argument(
+        "--against",
+        metavar="SNAPSHOT",
+        type=Path,
+        help="compare with a snapshot (default: the `schema.snapshot` file)",
+    )
+    schema_diff.add_argument(
+        "--compatibility",
+        choices=("backward", "forward", "full"),
+        help="what must keep working (default: `schema.compatibility`)",
+    )
+    schema_diff.add_argument("--format", choices=("text", "json"), default="text")
+    schema_diff.add_argument(
+        "--config", type=Path, help="a TOML file with a [tool.arch_lint] table"
+    )
+    schema_diff.add_argument("--select", type=_codes, help="codes or prefixes to enable")
+    schema_diff.add_argument("--ignore", type=_codes, help="codes or prefixes to disable")
+    schema_diff.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the cache"
+    )
+    schema_diff.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     return parser
 
 
@@ -100,13 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args.rule)
         if args.command == "rules":
             return _rules(args.format)
+        if args.command in {"schema-snapshot", "schema-diff"}:
+            return _schema(args)
         parser.print_help()
         return EXIT_ERROR
     except ConfigError as exc:
         for line in exc.lines():
             print(f"arch-lint: {line}" if exc.path is None else line, file=sys.stderr)
         return EXIT_ERROR
-    except UsageError as exc:
+    except (UsageError, SchemaCommandError) as exc:
         print(f"arch-lint: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -161,22 +206,14 @@ def _check(args: argparse.Namespace) -> int:
         print(_describe(settings, layout))
         return EXIT_ERROR if layout.problems else EXIT_OK
     if layout.problems:
-        for problem in layout.problems:
-            text = settings.config_text
-            line = key_line(text, _key_path(problem.key)) if text else 1
-            where = f"{_config_shown(settings)}:{line}:1:" if text else "arch-lint:"
-            print(
-                f"{where} {ConfigurationMatchesNothing.code} "
-                + ConfigurationMatchesNothing.message.format(
-                    key=problem.key, problem=problem.message
-                ),
-                file=sys.stderr,
-            )
+        _print_problems(settings, layout.problems)
         return EXIT_ERROR
     targets = [Path(p) for p in (args.paths or ["."])]
     cache = not args.no_cache
     result = run(settings, targets, jobs=args.jobs, use_cache=cache, layout=layout)
     if args.fix or args.diff:
+        from arch_lint.engine.fix import apply_fixes, fixable  # libcst: only when fixing
+
         report = apply_fixes(
             settings.root, result.findings, unsafe=args.unsafe_fixes, diff=args.diff
         )
@@ -207,6 +244,19 @@ def _check(args: argparse.Namespace) -> int:
     if result.findings and not args.exit_zero:
         return EXIT_VIOLATIONS
     return EXIT_OK
+
+
+def _print_problems(settings: Settings, problems: Sequence[Problem]) -> None:
+    """ARC000: configuration keys that match nothing, at their line in the config."""
+    for problem in problems:
+        text = settings.config_text
+        line = key_line(text, _key_path(problem.key)) if text else 1
+        where = f"{_config_shown(settings)}:{line}:1:" if text else "arch-lint:"
+        print(
+            f"{where} {ConfigurationMatchesNothing.code} "
+            + ConfigurationMatchesNothing.message.format(key=problem.key, problem=problem.message),
+            file=sys.stderr,
+        )
 
 
 def _emit(text: str, output_file: Path | None) -> None:
@@ -297,3 +347,53 @@ def _rules(fmt: str) -> int:
         fix = "fix" if r.fix_title and "Fix safety" in r.documentation() else "   "
         print(f"{r.code}  {state}  {fix}  {r.name:<34} {r.summary()}")
     return EXIT_OK
+
+
+# --- schema ------------------------------------------------------------------------------
+
+
+def _schema(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config, Path("."))
+    if args.command == "schema-diff":
+        settings = settings.with_selection(args.select, None, args.ignore)
+    layout = Layout.scan(settings)
+    problems = [p for p in layout.problems if p.key.startswith("shared-models")]
+    if problems:
+        _print_problems(settings, problems)
+        return EXIT_ERROR
+    if not settings.model.shared_models:
+        raise UsageError("`shared-models` is empty: there is no schema to snapshot or compare")
+    head = schema_command.head_schema(settings, layout)
+    configured = settings.root / settings.model.schema_.snapshot
+    if args.command == "schema-snapshot":
+        text = head.schema.dumps()
+        if args.output is not None and str(args.output) == "-":
+            sys.stdout.write(text)
+            return EXIT_OK
+        target = args.output or configured
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{target}: cannot write the snapshot ({exc.strerror})") from None
+        count, enums = len(head.schema.models), len(head.schema.enums)
+        shown = os.path.relpath(target.resolve(), Path.cwd()) if target.is_absolute() else target
+        print(
+            f"Wrote {count} model{'s' if count != 1 else ''} and {enums} "
+            f"enum{'s' if enums != 1 else ''} to {shown}.",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    if args.base is not None:
+        base = schema_command.base_schema_from_git(settings, args.base)
+    else:
+        snapshot = args.against or configured
+        base = schema_command.base_schema_from_file(snapshot)
+    mode = args.compatibility or settings.model.schema_.compatibility
+    enabled = {
+        r.code
+        for r in RULES
+        if r.code.startswith("ARC5") and settings.selection.enabled(r.code, r.default_on)
+    }
+    found = schema_command.findings(settings, base, head.schema, mode, enabled)
+    _emit(render(args.format, found, settings.root, checked=len(head.shared)), None)
+    return EXIT_VIOLATIONS if found and not args.exit_zero else EXIT_OK

@@ -49,6 +49,11 @@ class Engine:
             for glob, codes in settings.model.per_path_ignores.items()
         ]
         self._enabled: dict[str, frozenset[str]] = {}
+        sel = settings.selection
+        self._selected = frozenset(r.code for r in RULES if sel.enabled(r.code, r.default_on))
+        self.applying: dict[int, frozenset[str]] = {}
+        """`id(source)` -> codes of the tree rules whose `applies` said yes while
+        the index was built (the same bytes object is checked later)."""
 
     @property
     def selection_key(self) -> str:
@@ -61,13 +66,10 @@ class Engine:
         known = self._enabled.get(path)
         if known is not None:
             return known
-        ignored = [c for spec, codes in self._ppi if spec.match_file(path) for c in codes]
-        sel = self.settings.selection
-        codes = frozenset(
-            r.code
-            for r in RULES
-            if sel.enabled(r.code, r.default_on) and not any(r.code.startswith(c) for c in ignored)
-        )
+        ignored = tuple(c for spec, codes in self._ppi if spec.match_file(path) for c in codes)
+        codes = self._selected
+        if ignored:
+            codes = frozenset(c for c in codes if not c.startswith(ignored))
         self._enabled[path] = codes
         return codes
 
@@ -98,10 +100,13 @@ class Engine:
         active = [rule(ctx) for rule in FILE_RULES if rule.code in codes]
         for rule in active:
             rule.check()
+        known = self.applying.get(id(source))
         tree_rules = [
             r
             for r in active
-            if _wants_tree(type(r)) and type(r).applies(self.settings, source) and r.relevant()
+            if _wants_tree(type(r))
+            and (r.code in known if known is not None else type(r).applies(self.settings, source))
+            and r.relevant()
         ]
         if tree_rules:
             if ctx.tree is None:
@@ -189,16 +194,20 @@ def _wants_tree(rule: type[FileRule]) -> bool:
     return rule.needs_tree or bool(_visitors(rule))
 
 
-def wants_tree(settings: Settings, source: bytes) -> bool:
-    """Whether any selected rule will read this source's syntax tree."""
+def wants_tree(
+    settings: Settings, source: bytes, note: dict[int, frozenset[str]] | None = None
+) -> bool:
+    """Whether any selected rule will read this source's syntax tree (`note`
+    records, by `id(source)`, which tree rules apply, for the checking phase)."""
     sel = settings.selection
-    return any(
-        _wants_tree(r)
-        and r.retain_tree
-        and sel.enabled(r.code, r.default_on)
-        and r.applies(settings, source)
+    applying = [
+        r
         for r in FILE_RULES
-    )
+        if _wants_tree(r) and sel.enabled(r.code, r.default_on) and r.applies(settings, source)
+    ]
+    if note is not None:
+        note[id(source)] = frozenset(r.code for r in applying)
+    return any(r.retain_tree for r in applying)
 
 
 _VISITORS: dict[type[FileRule], tuple[tuple[type[ast.AST], str], ...]] = {}
@@ -284,15 +293,17 @@ def _run(
     use_cache: bool,
     layout: Layout | None,
 ) -> RunResult:
+    applying: dict[int, frozenset[str]] = {}
     built = build(
         settings,
         jobs=jobs,
         use_cache=use_cache,
         layout=layout,
-        keep_tree=lambda source: wants_tree(settings, source),
+        keep_tree=lambda source: wants_tree(settings, source, applying),
     )
     index = built.index
     engine = Engine(settings, index)
+    engine.applying = applying
     checked = [
         f
         for f in select_files(settings, sorted(built.sources), targets)

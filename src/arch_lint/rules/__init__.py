@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arch_lint.rules._base import FileContext, FileRule, MetaRule, Rule
+from arch_lint.rules._base import FileContext, FileRule, MetaRule, Rule, SchemaRule
 from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
 from arch_lint.rules.correlation_id_in_message import CorrelationIdInMessage
 from arch_lint.rules.cross_service_data_access import CrossServiceDataAccess
@@ -22,6 +22,13 @@ from arch_lint.rules.metadata_overwrite import MetadataOverwrite
 from arch_lint.rules.placeholder_description import PlaceholderDescription
 from arch_lint.rules.raw_dict_inter_service_payload import RawDictInterServicePayload
 from arch_lint.rules.raw_storage_reference import RawStorageReference
+from arch_lint.rules.schema_enum_member_added import SchemaEnumMemberAdded
+from arch_lint.rules.schema_enum_member_removed import SchemaEnumMemberRemoved
+from arch_lint.rules.schema_field_added_strict_reader import SchemaFieldAddedStrictReader
+from arch_lint.rules.schema_field_now_required import SchemaFieldNowRequired
+from arch_lint.rules.schema_field_removed import SchemaFieldRemoved
+from arch_lint.rules.schema_field_type_changed import SchemaFieldTypeChanged
+from arch_lint.rules.schema_model_removed import SchemaModelRemoved
 from arch_lint.rules.shadow_model import ShadowModel
 from arch_lint.rules.sync_db_client import SyncDbClient
 from arch_lint.rules.syntax_error import SyntaxErrorRule
@@ -55,6 +62,13 @@ RULES: tuple[type[Rule], ...] = (
     MetadataModelAllowsExtra,
     MetadataOverwrite,
     JsonColumnMutationLost,
+    SchemaFieldRemoved,
+    SchemaFieldTypeChanged,
+    SchemaFieldNowRequired,
+    SchemaModelRemoved,
+    SchemaEnumMemberRemoved,
+    SchemaEnumMemberAdded,
+    SchemaFieldAddedStrictReader,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}
@@ -63,4 +77,13 @@ BY_NAME: dict[str, type[Rule]] = {rule.name: rule for rule in RULES}
 assert len(BY_CODE) == len(RULES), "rule codes must be unique"
 assert list(BY_CODE) == sorted(BY_CODE), "RULES must be in code order"
 
-__all__ = ["BY_CODE", "BY_NAME", "RULES", "FileContext", "FileRule", "MetaRule", "Rule"]
+__all__ = [
+    "BY_CODE",
+    "BY_NAME",
+    "RULES",
+    "FileContext",
+    "FileRule",
+    "MetaRule",
+    "Rule",
+    "SchemaRule",
+]

@@ -127,8 +127,14 @@ class FileContext:
 
         return source_lines(self.text if self.text is not None else decode(self.source))
 
+    @cached_property
+    def ascii(self) -> bool:
+        return self.source.isascii()
+
     def char_col(self, line: int, byte_col: int) -> int:
         """0-based character column of a 0-based UTF-8 byte offset on a 1-based line."""
+        if self.ascii:
+            return byte_col
         if not 1 <= line <= len(self.lines):
             return byte_col
         text = self.lines[line - 1]
@@ -219,3 +225,14 @@ class MetaRule(Rule):
     abstract: ClassVar[bool] = True
     meta: ClassVar[bool] = True
 
+
+class SchemaRule(Rule):
+    """A rule of `arch-lint schema-diff`: a change between two versions of the
+    shared models (the logic is in `arch_lint.schema.diff`; `check` and flake8
+    never report these). Documented examples hold two versions of one file,
+    headed `# before: path` and `# after: path`."""
+
+    abstract: ClassVar[bool] = True
+    modes: ClassVar[tuple[str, ...]] = ("backward", "forward", "full")
+    """The compatibility modes in which the documented Example breaks (the tests
+    check it is flagged in each)."""

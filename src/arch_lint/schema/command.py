@@ -1,0 +1,173 @@
+"""`arch-lint schema-snapshot` and `arch-lint schema-diff`: the head schema from
+the working tree, the base from a git revision (read with git, the working tree
+untouched) or from a snapshot file. Only the shared-model files and the project
+modules they import are read, so the cost does not grow with the monorepo."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from arch_lint.config import Settings
+from arch_lint.findings import Finding
+from arch_lint.index.build import parse
+from arch_lint.index.facts import FileFacts, ImportStmt, extract
+from arch_lint.index.layout import Layout
+from arch_lint.index.project import ProjectIndex
+from arch_lint.rules import BY_CODE
+from arch_lint.schema.diff import diff
+from arch_lint.schema.extract import Schema, SchemaError
+from arch_lint.schema.extract import extract as extract_schema
+from arch_lint.schema.git import GitError, GitTree
+
+
+class SchemaCommandError(Exception):
+    """A usage problem: no git repository, an unknown revision, a bad snapshot."""
+
+
+@dataclass
+class Head:
+    schema: Schema
+    shared: list[str]
+
+
+Reader = Callable[[list[str]], dict[str, bytes]]
+
+
+def _shared(layout: Layout, path: str) -> bool:
+    return layout.is_shared_model(path) and not layout.is_excluded(path)
+
+
+def _facts(settings: Settings, sources: dict[str, bytes], where: str) -> dict[str, FileFacts]:
+    envelope = settings.model.models.envelope_class
+    out: dict[str, FileFacts] = {}
+    for path, source in sources.items():
+        tree, problem = parse(source, path)
+        if tree is None:
+            assert problem is not None
+            _warn(f"{path}:{problem.line}: does not parse{where} ({problem.message}); "
+                  "its models are left out")  # fmt: skip
+            continue
+        out[path] = extract(tree, source, envelope)
+    return out
+
+
+def _schema_of(settings: Settings, files: list[str], read: Reader, where: str) -> Head:
+    """The schema of the shared-model files among `files`, with every project
+    module they import (transitively) read too, so that bases defined outside the
+    shared packages are followed; nothing else of the project is read."""
+    layout = Layout.scan(settings, files=files)
+    shared = sorted(p for p in files if _shared(layout, p))
+    modules: dict[str, str] = {}
+    for path in files:
+        module = layout.module_of(path)
+        if module is not None:
+            modules.setdefault(module, path)
+    resolver = ProjectIndex(layout, {})
+    facts = _facts(settings, read(shared), where)
+    todo = list(facts)
+    while todo:
+        wanted: set[str] = set()
+        for path in todo:
+            for stmt in facts[path].imports:
+                for module in _modules_named(resolver, path, stmt):
+                    target = modules.get(module)
+                    if target is not None and target not in facts:
+                        wanted.add(target)
+        found = _facts(settings, read(sorted(wanted)), where)
+        for path in wanted - set(found):
+            facts[path] = FileFacts()  # does not parse: known, but empty
+        facts.update(found)
+        todo = sorted(found)
+    index = ProjectIndex(Layout.scan(settings, files=sorted(facts)), facts)
+    return Head(extract_schema(index, [p for p in shared if p in facts]), shared)
+
+
+def _modules_named(resolver: ProjectIndex, path: str, stmt: ImportStmt) -> list[str]:
+    if stmt.kind == "import" or (stmt.kind == "dynamic" and stmt.level == 0):
+        return [name for name, _ in stmt.names]
+    base = resolver.absolute(path, stmt.level, stmt.module)
+    if base is None:
+        return []
+    return [base, *(f"{base}.{name}" for name, _ in stmt.names if name != "*")]
+
+
+def head_schema(settings: Settings, layout: Layout) -> Head:
+    """The schema of the working tree's shared models."""
+    root = settings.root
+
+    def read(paths: list[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for path in paths:
+            try:
+                out[path] = (root / path).read_bytes()
+            except OSError as exc:
+                _warn(f"{path}: cannot read ({exc.strerror})")
+        return out
+
+    return _schema_of(settings, layout.files, read, "")
+
+
+def base_schema_from_git(settings: Settings, ref: str) -> Schema:
+    """The schema of the shared models at git revision `ref`."""
+    try:
+        tree = GitTree(settings.root, ref)
+        return _schema_of(settings, tree.files, tree.read, f" at {ref}").schema
+    except GitError as exc:
+        raise SchemaCommandError(str(exc)) from None
+
+
+def base_schema_from_file(path: Path) -> Schema:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SchemaCommandError(
+            f"{path}: no such snapshot (write one with `arch-lint schema-snapshot`, "
+            "or compare with a git revision: `--base REF`)"
+        ) from None
+    except OSError as exc:
+        raise SchemaCommandError(f"{path}: cannot read the snapshot ({exc.strerror})") from None
+    try:
+        return Schema.loads(text, str(path))
+    except SchemaError as exc:
+        raise SchemaCommandError(str(exc)) from None
+
+
+def findings(
+    settings: Settings, base: Schema, head: Schema, mode: str, enabled: set[str]
+) -> list[Finding]:
+    out: list[Finding] = []
+    for change in diff(base, head, mode):
+        if change.code not in enabled:
+            continue
+        rule = BY_CODE[change.code]
+        width = _line_width(settings.root / change.path, change.line)
+        out.append(
+            Finding(
+                code=change.code,
+                name=rule.name,
+                message=change.message,
+                path=change.path,
+                line=change.line,
+                column=1,
+                end_line=change.line,
+                end_column=width + 1,
+                service=None,
+            )
+        )
+    out.sort(key=Finding.sort_key)
+    return out
+
+
+def _line_width(path: Path, line: int) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return 0  # a removed model's file may be gone from the working tree
+    return len(lines[line - 1]) if 1 <= line <= len(lines) else 0
+
+
+def _warn(message: str) -> None:
+    print(f"arch-lint: {message}", file=sys.stderr)
