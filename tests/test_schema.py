@@ -315,6 +315,10 @@ def test_snapshot_command_and_diff_against_it(
     assert finding["path"] == "common/models/events.py"
     assert main(["schema-diff", "--compatibility", "backward"]) == 0
     assert main(["schema-diff", "--ignore", "ARC501"]) == 0
+    (tmp_path / "pyproject.toml").write_text(
+        CONFIG + 'per-path-ignores = { "common/models/events.py" = ["ARC5"] }\n'
+    )
+    assert main(["schema-diff"]) == 0
     assert main(["schema-diff", "--against", "missing.json"]) == 2
     assert "no such snapshot (write one with `arch-lint schema-snapshot`" in capsys.readouterr().err
 

@@ -18,7 +18,7 @@ from arch_lint import __version__
 from arch_lint.config import ConfigError, Settings, load_settings
 from arch_lint.config.load import key_line
 from arch_lint.config.model import check_code
-from arch_lint.engine.run import run
+from arch_lint.engine.run import Engine, run
 from arch_lint.index.layout import Layout, Problem
 from arch_lint.index.project import ProjectIndex
 from arch_lint.report import FORMATS, render
@@ -389,11 +389,7 @@ def _schema(args: argparse.Namespace) -> int:
         snapshot = args.against or configured
         base = schema_command.base_schema_from_file(snapshot)
     mode = args.compatibility or settings.model.schema_.compatibility
-    enabled = {
-        r.code
-        for r in RULES
-        if r.code.startswith("ARC5") and settings.selection.enabled(r.code, r.default_on)
-    }
-    found = schema_command.findings(settings, base, head.schema, mode, enabled)
+    engine = Engine(settings, ProjectIndex(layout, {}))  # selection and per-path-ignores
+    found = schema_command.findings(settings, base, head.schema, mode, engine.enabled_codes)
     _emit(render(args.format, found, settings.root, checked=len(head.shared)), None)
     return EXIT_VIOLATIONS if found and not args.exit_zero else EXIT_OK

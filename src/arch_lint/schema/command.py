@@ -136,11 +136,17 @@ def base_schema_from_file(path: Path) -> Schema:
 
 
 def findings(
-    settings: Settings, base: Schema, head: Schema, mode: str, enabled: set[str]
+    settings: Settings,
+    base: Schema,
+    head: Schema,
+    mode: str,
+    enabled: Callable[[str], frozenset[str]],
 ) -> list[Finding]:
+    """The changes as findings; `enabled(path)` gives the codes active for a file
+    (the selection minus `per-path-ignores`)."""
     out: list[Finding] = []
     for change in diff(base, head, mode):
-        if change.code not in enabled:
+        if change.code not in enabled(change.path):
             continue
         rule = BY_CODE[change.code]
         width = _line_width(settings.root / change.path, change.line)
