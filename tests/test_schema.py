@@ -25,8 +25,9 @@ SCHEMA_RULES = [r for r in RULES if issubclass(r, SchemaRule)]
 CONFIG = '[tool.arch_lint]\nservices = []\nshared-models = ["common/models"]\n'
 HEADER = (
     "from enum import Enum, auto\n"
+    "from datetime import datetime\n"
     "from typing import Annotated, Any, List, Literal, Optional, Union\n\n"
-    "from pydantic import BaseModel, ConfigDict, Field\n\n\n"
+    "from pydantic import AliasChoices, BaseModel, ConfigDict, Field\n\n\n"
 )
 
 
@@ -210,6 +211,52 @@ CASES: dict[str, tuple[str, str, dict[str, list[str]]]] = {
         BASE.replace('    PAID = "paid"\n', '    PAID = "paid"\n    REFUNDED = "refunded"\n'),
         {"backward": [], "forward": ["ARC506"], "full": ["ARC506"]},
     ),
+    "python name changed, JSON key kept": (
+        BASE.replace("    order_id: str\n", "    orderId: str\n"),
+        BASE.replace("    order_id: str\n", "    order_id: str = Field(alias='orderId')\n"),
+        {"backward": [], "forward": [], "full": []},
+    ),
+    "old key kept as a validation alias choice": (
+        BASE,
+        BASE.replace(
+            "amount: int",
+            "amount_cents: int = Field(validation_alias=AliasChoices('amount_cents', 'amount'), "
+            "serialization_alias='amount')",
+        ),
+        {"backward": [], "forward": [], "full": []},
+    ),
+    "alias added, populate_by_name": (
+        BASE.replace(
+            "    order_id: str\n",
+            "    model_config = ConfigDict(populate_by_name=True)\n    order_id: str\n",
+        ),
+        BASE.replace(
+            "    order_id: str\n",
+            "    model_config = ConfigDict(populate_by_name=True)\n"
+            "    order_id: str = Field(alias='orderId', serialization_alias='order_id')\n",
+        ),
+        {"backward": [], "forward": [], "full": []},
+    ),
+    "validation alias differs from alias": (
+        BASE,
+        BASE.replace("amount: int", "amount: int = Field(alias='amount', validation_alias='amt')"),
+        {"backward": ["ARC501"], "forward": [], "full": ["ARC501"]},
+    ),
+    "ellipsis default stays required": (
+        BASE,
+        BASE + "    channel: str = ...\n",
+        {"backward": ["ARC503"], "forward": [], "full": ["ARC503"]},
+    ),
+    "constraint loosened": (
+        BASE.replace("amount: int", "amount: int = Field(gt=0, le=100)"),
+        BASE.replace("amount: int", "amount: int = Field(ge=0, le=1000)"),
+        {"backward": [], "forward": ["ARC502"], "full": ["ARC502"]},
+    ),
+    "datetime read back as str": (
+        BASE.replace("note: str | None = None", "note: datetime | None = None"),
+        BASE,
+        {"backward": [], "forward": ["ARC502"], "full": ["ARC502"]},
+    ),
     "same meaning, other spelling": (
         BASE.replace("note: str | None = None", "note: Optional[str] = None"),
         BASE.replace("note: str | None = None", "note: 'Union[str, None]' = None"),
@@ -233,6 +280,108 @@ def test_a_model_moved_between_modules_is_no_change(tmp_path: Path) -> None:
     head = _schema(tmp_path)
     assert head.models["OrderPlacedV1"].module == "common.models.orders"
     assert diff(base, head, "full") == []
+
+
+def test_type_aliases_are_written_out(tmp_path: Path) -> None:
+    aliased = "OrderId = Annotated[str, Field(min_length=1)]\n" + BASE.replace(
+        "order_id: str", "order_id: OrderId"
+    )
+    assert _codes(tmp_path, aliased, aliased.replace("min_length=1", "min_length=5"), "full") == [
+        "ARC502"
+    ]
+    spelled_out = BASE.replace("order_id: str", "order_id: Annotated[str, Field(min_length=1)]")
+    assert _codes(tmp_path, aliased, spelled_out, "full") == []
+
+
+def test_found_on_real_code(tmp_path: Path) -> None:
+    """prefect's field mixins, airflow's enum mirrors, a later base's config."""
+    models = """
+class OperatorMixin:
+    operator: str = "and_"
+
+
+class Other(str, Enum):
+    A = "a"
+
+
+class Mirror(str, Enum):
+    A = Other.A
+
+
+class Forbid(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Allow(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class FilterV1(BaseModel, OperatorMixin):
+    x: int | None = None
+    span: tuple[int, ...] = ()
+
+
+class BothV1(Forbid, Allow):
+    y: int = 0
+"""
+    _project(tmp_path, models)
+    schema = _schema(tmp_path)
+    assert set(schema.models["FilterV1"].fields) == {"operator", "x", "span"}
+    assert schema.models["FilterV1"].fields["span"].type == "tuple[int, ...]"
+    assert schema.enums["Mirror"].members == {"A": "Other.A"}
+    assert schema.models["BothV1"].extra == "allow"  # the later base wins, as in Pydantic
+    assert "OperatorMixin" not in schema.models
+    changed = models.replace("operator: str", "operator: int")
+    assert _codes(tmp_path, models, changed, "full") == ["ARC502"]
+
+
+def test_a_required_field_added_to_a_strict_model_breaks_both_ways(tmp_path: Path) -> None:
+    strict = BASE.replace(
+        "    order_id: str\n", "    model_config = ConfigDict(extra='forbid')\n    order_id: str\n"
+    )
+    codes = _codes(tmp_path, strict, strict + "    channel: str\n", "full")
+    assert sorted(codes) == ["ARC503", "ARC507"]
+
+
+def test_a_namesake_added_elsewhere_changes_nothing(tmp_path: Path) -> None:
+    _project(tmp_path, BASE)
+    base = _schema(tmp_path)
+    (tmp_path / "common" / "models" / "other.py").write_text(
+        HEADER + "class OrderPlacedV1(BaseModel):\n    x: int = 0\n"
+    )
+    assert diff(base, _schema(tmp_path), "full") == []
+
+
+def test_a_base_field_change_is_one_finding(tmp_path: Path) -> None:
+    models = """
+class Envelope(BaseModel):
+    event_id: str
+
+
+class AV1(Envelope):
+    a: int = 0
+
+
+class BV1(Envelope):
+    b: int = 0
+"""
+    codes = _codes(tmp_path, models, models.replace("event_id: str", "event_id: int"), "full")
+    assert codes == ["ARC502"]
+
+
+def test_a_shared_file_that_does_not_parse_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, BASE)
+    monkeypatch.chdir(tmp_path)
+    assert main(["schema-snapshot"]) == 0
+    (tmp_path / "common" / "models" / "events.py").write_text(HEADER + "class (:\n")
+    assert main(["schema-diff"]) == 2
+    assert "does not parse" in capsys.readouterr().err
+    (tmp_path / "common" / "models" / "events.py").write_text(HEADER + BASE)
+    (tmp_path / "bad.json").write_bytes(b"\xff\xfe{")
+    assert main(["schema-diff", "--against", "bad.json"]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
 
 
 def test_messages_name_the_model_the_field_and_the_way_out(tmp_path: Path) -> None:
@@ -284,10 +433,18 @@ def test_snapshot_is_deterministic_and_round_trips(tmp_path: Path) -> None:
     [
         ("{", "not JSON"),
         ('{"format": "x"}', "not an arch-lint schema snapshot"),
-        ('{"format": "arch-lint-schema", "version": 99}', "snapshot version 99"),
+        ('{"format": "arch-lint-schema", "version": 99}', "snapshot format version 99"),
+        ('{"format": "arch-lint-schema", "version": "1"}', 'snapshot format version "1"'),
         (
             '{"format": "arch-lint-schema", "version": 1, "models": {"A": {}}, "enums": {}}',
-            "malformed",
+            "malformed snapshot: model A: `module` is missing",
+        ),
+        (
+            '{"format": "arch-lint-schema", "version": 1, "enums": {}, "models": {"A": '
+            '{"module": "m", "path": "p", "line": 1, "extra": "ignore", "fields": {"x": '
+            '{"type": "int", "required": "false", "read_keys": [], "write_key": null, '
+            '"path": "p", "line": 2}}}}}',
+            "model A, field x: `required` must be bool",
         ),
     ],
 )

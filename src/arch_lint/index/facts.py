@@ -32,7 +32,7 @@ from arch_lint.index.models import (
     position,
 )
 
-FACTS_VERSION = 9
+FACTS_VERSION = 12
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -106,6 +106,9 @@ class FileFacts:
     """Classes with JSON columns or a `type_annotation_map` (mixins included)."""
     associations: list[str] = field(default_factory=list)
     """`MutableDict.associate_with(...)` calls: JSON columns are tracked everywhere."""
+    type_aliases: dict[str, str] = field(default_factory=dict)
+    """Module-level type aliases (`OrderId = Annotated[str, ...]`, `Count = int`):
+    name -> the type as written."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -119,6 +122,7 @@ class FileFacts:
             [t.interface() for t in self.tables],
             [o.to_json() for o in self.orm],
             self.associations,
+            sorted(self.type_aliases.items()),
         ]
 
     def interface_hash(self) -> str:
@@ -138,6 +142,7 @@ class FileFacts:
             [t.to_json() for t in self.tables],
             [o.to_json() for o in self.orm],
             self.associations,
+            sorted([k, v] for k, v in self.type_aliases.items()),
         ]
 
     def to_text(self) -> str:
@@ -147,7 +152,7 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations) = data  # fmt: skip
+         associations, type_aliases) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: tuple(v) for k, v in bindings},
@@ -160,6 +165,7 @@ class FileFacts:
             tables=[TableDecl.from_json(t) for t in tables],
             orm=[OrmClass.from_json(o) for o in orm],
             associations=list(associations),
+            type_aliases={k: v for k, v in type_aliases},
         )
 
 
@@ -297,7 +303,8 @@ class _Extractor:
             self._class_signals(stmt)
             if not self.in_function:
                 qualname = ".".join([*self.scope, stmt.name])
-                if stmt.bases:
+                if stmt.bases or any(isinstance(b, ast.AnnAssign) for b in stmt.body):
+                    # a base-less class with annotations may be a mixin of fields
                     self.facts.classes.append(describe_class(stmt, qualname, self.field_names))
             if not self.in_function and self.data_hints:
                 real_base = any(
@@ -343,13 +350,36 @@ class _Extractor:
                 self._bind_targets(target)
             self._note_call(stmt.targets, stmt.value)
             self._note_data(stmt.targets, stmt.value)
+            self._note_alias(stmt.targets, stmt.value, declared=False)
+        elif toplevel and type(stmt).__name__ == "TypeAlias":  # `type X = ...` (3.12+)
+            name = getattr(stmt, "name", None)
+            value = getattr(stmt, "value", None)
+            if isinstance(name, ast.Name) and isinstance(value, ast.expr):
+                self._bind(name.id, (DEF,))
+                self._note_alias([name], value, declared=True)
         elif toplevel and isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
             self._bind_targets(stmt.target)
             if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 self._note_call([stmt.target], stmt.value)
                 self._note_data([stmt.target], stmt.value)
+                if (dotted(stmt.annotation) or "").endswith("TypeAlias"):
+                    self._note_alias([stmt.target], stmt.value, declared=True)
         elif toplevel and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._note_data([], stmt.value)
+
+    def _note_alias(self, targets: list[ast.expr], value: ast.expr, declared: bool) -> None:
+        """`OrderId = Annotated[str, ...]`, `Amount = int | float`, `Count = int`
+        (a bare name only for a capitalised alias), `X: TypeAlias = ...`."""
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            return
+        name = targets[0].id
+        typelike = isinstance(value, ast.Subscript) or (
+            isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr)
+        )
+        if not typelike and isinstance(value, (ast.Name, ast.Attribute)):
+            typelike = declared or (name[:1].isupper() and dotted(value) is not None)
+        if typelike:
+            self.facts.type_aliases[name] = ast.unparse(value)
 
     def _note_call(self, targets: list[ast.expr], value: ast.expr) -> None:
         if is_described_alias(value, self.field_names):

@@ -74,6 +74,12 @@ def _valid_name(path: str) -> bool:
     return True
 
 
+def listable(path: str) -> bool:
+    """Whether a relative posix path is one the project listing keeps (a valid
+    name, not under a skipped folder such as `.venv` or `build`)."""
+    return _valid_name(path) and not _skipped(PurePosixPath(path).parts)
+
+
 def list_python_files(root: Path, respect_gitignore: bool) -> list[str]:
     """Relative posix paths of the `.py` files of the project.
 

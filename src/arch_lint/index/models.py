@@ -51,6 +51,9 @@ class FieldFacts:
     constraints: list[str] = field(default_factory=list)
     """Value constraints of a `Field(...)` default (`gt=0`); `Annotated` ones stay
     in the annotation."""
+    read_keys: list[str] = field(default_factory=list)
+    """The keys validation reads when they are not just the name: `validation_alias`
+    (each string of an `AliasChoices`), else `alias`."""
 
     def interface(self) -> list[Any]:
         return [
@@ -64,6 +67,7 @@ class FieldFacts:
             self.loose,
             self.serialization_alias,
             self.constraints,
+            self.read_keys,
         ]
 
     def to_json(self) -> list[Any]:
@@ -72,9 +76,9 @@ class FieldFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FieldFacts:
         (name, annotation, required, described, description, doc, alias, loose, serial,
-         constraints, pos) = data  # fmt: skip
+         constraints, read_keys, pos) = data  # fmt: skip
         return cls(name, tuple(pos), annotation, required, described, description, doc, alias,
-                   loose, serial, list(constraints))  # fmt: skip
+                   loose, serial, list(constraints), list(read_keys))  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -285,6 +289,7 @@ class _Described:
         "description",
         "has_default",
         "serialization_alias",
+        "validation_keys",
     )
 
     def __init__(self) -> None:
@@ -292,6 +297,7 @@ class _Described:
         self.description: str | None = None
         self.alias: str | None = None
         self.serialization_alias: str | None = None
+        self.validation_keys: list[str] | None = None
         self.constraints: list[str] = []
         self.has_default = False
 
@@ -310,18 +316,33 @@ class _Described:
                 self.description = value if is_lit and isinstance(value, str) else None
                 if is_lit and not isinstance(value, str):
                     self.described = False  # description=None
-            elif kw.arg in {"alias", "validation_alias"} and self.alias is None:
+            elif kw.arg in {"alias", "validation_alias"}:
                 is_lit, value = _literal(kw.value)
                 if is_lit and isinstance(value, str):
-                    self.alias = value
+                    self.alias = self.alias or value
                     if kw.arg == "alias" and self.serialization_alias is None:
                         self.serialization_alias = value
+                if kw.arg == "validation_alias":
+                    self.validation_keys = _choices(kw.value)
             elif kw.arg == "serialization_alias":
                 is_lit, value = _literal(kw.value)
                 if is_lit and isinstance(value, str):
                     self.serialization_alias = value
             elif kw.arg in CONSTRAINT_KEYS:
                 self.constraints.append(f"{kw.arg}={ast.unparse(kw.value)}")
+
+
+def _choices(node: ast.expr) -> list[str]:
+    """The keys of a `validation_alias`: a string, or the strings of `AliasChoices`
+    (an `AliasPath` or anything computed reads a key we cannot name: `?`)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.Call) and _last(node.func) == "AliasChoices":
+        return sorted(
+            a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else "?"
+            for a in node.args
+        )
+    return ["?"]
 
 
 def _field(stmt: ast.AnnAssign, name: str, doc: str | None, fields: frozenset[str]) -> FieldFacts:
@@ -340,8 +361,8 @@ def _field(stmt: ast.AnnAssign, name: str, doc: str | None, fields: frozenset[st
             before = len(info.constraints)
             info.read_field_call(value)
             constraints = sorted(info.constraints[before:])
-        else:
-            info.has_default = True
+        elif not (isinstance(value, ast.Constant) and value.value is Ellipsis):
+            info.has_default = True  # `x: int = ...` is required, as in Pydantic v2
     return FieldFacts(
         name=name,
         pos=position(stmt),
@@ -354,6 +375,9 @@ def _field(stmt: ast.AnnAssign, name: str, doc: str | None, fields: frozenset[st
         loose=loose_type(annotation),
         serialization_alias=info.serialization_alias,
         constraints=constraints,
+        read_keys=info.validation_keys
+        if info.validation_keys is not None
+        else ([info.alias] if info.alias else []),
     )
 
 
@@ -460,3 +484,5 @@ def _member(stmt: ast.Assign, members: dict[str, list[Any]]) -> None:
         members[name] = ["value", value.value]
     elif isinstance(value, ast.Call) and _last(value.func) == "auto":
         members[name] = ["auto"]
+    elif isinstance(value, (ast.Attribute, ast.Name, ast.UnaryOp, ast.Tuple)):
+        members[name] = ["expr", ast.unparse(value)]  # `A = Other.A`: compared as written

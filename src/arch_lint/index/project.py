@@ -479,13 +479,17 @@ class ProjectIndex:
             stack.extend(reversed(self._bases(*ref)))
         return out
 
-    def model_config(self, path: str, qualname: str) -> dict[str, Any]:
-        """The model's configuration: its bases' merged under its own."""
+    def model_config(
+        self, path: str, qualname: str, _seen: frozenset[tuple[str, str]] = frozenset()
+    ) -> dict[str, Any]:
+        """The model's configuration as Pydantic builds it: each base's (in the
+        order the bases are listed, a later one winning), then its own."""
         merged: dict[str, Any] = {}
+        seen = _seen | {(path, qualname)}
+        for ref in self._bases(path, qualname):
+            if isinstance(ref, tuple) and ref not in seen and len(seen) < MAX_REEXPORT_DEPTH:
+                merged.update(self.model_config(*ref, _seen=seen))
         cls = self.class_facts(path, qualname)
-        for _, base in reversed(self.ancestors(path, qualname)):
-            merged.update(base.keywords)
-            merged.update(base.config)
         if cls is not None:
             merged.update(cls.keywords)
             merged.update(cls.config)

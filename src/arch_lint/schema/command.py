@@ -40,13 +40,22 @@ def _shared(layout: Layout, path: str) -> bool:
     return layout.is_shared_model(path) and not layout.is_excluded(path)
 
 
-def _facts(settings: Settings, sources: dict[str, bytes], where: str) -> dict[str, FileFacts]:
+def _facts(
+    settings: Settings, sources: dict[str, bytes], where: str, strict: bool = False
+) -> dict[str, FileFacts]:
+    """Facts of the sources; a shared-model file that does not parse is an error
+    in the working tree (its models would look removed) and left out at a base."""
     envelope = settings.model.models.envelope_class
     out: dict[str, FileFacts] = {}
     for path, source in sources.items():
         tree, problem = parse(source, path)
         if tree is None:
             assert problem is not None
+            if strict:
+                raise SchemaCommandError(
+                    f"{path}:{problem.line}: does not parse ({problem.message}); "
+                    "fix it before comparing schemas"
+                )
             _warn(f"{path}:{problem.line}: does not parse{where} ({problem.message}); "
                   "its models are left out")  # fmt: skip
             continue
@@ -66,7 +75,7 @@ def _schema_of(settings: Settings, files: list[str], read: Reader, where: str) -
         if module is not None:
             modules.setdefault(module, path)
     resolver = ProjectIndex(layout, {})
-    facts = _facts(settings, read(shared), where)
+    facts = _facts(settings, read(shared), where, strict=not where)
     todo = list(facts)
     while todo:
         wanted: set[str] = set()
@@ -122,6 +131,8 @@ def base_schema_from_git(settings: Settings, ref: str) -> Schema:
 def base_schema_from_file(path: Path) -> Schema:
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SchemaCommandError(f"{path}: not a snapshot (not UTF-8 text)") from None
     except FileNotFoundError:
         raise SchemaCommandError(
             f"{path}: no such snapshot (write one with `arch-lint schema-snapshot`, "

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from arch_lint.schema.extract import EnumSchema, FieldSchema, ModelSchema, Schema
 from arch_lint.schema.types import accepts, parse
+
+T = TypeVar("T", ModelSchema, EnumSchema)
 
 BACKWARD = "backward"
 FORWARD = "forward"
@@ -30,6 +33,8 @@ class Change:
     message: str
     path: str
     line: int
+    key: str = ""
+    """What changed (a field's name): one finding per code, place and thing."""
 
 
 def next_version(name: str) -> str:
@@ -52,31 +57,33 @@ class _Diff:
         self.fwd = mode in (FORWARD, FULL)
         self.changes: list[Change] = []
 
-    def add(self, code: str, message: str, path: str, line: int) -> None:
-        self.changes.append(Change(code, message, path, line))
+    def add(self, code: str, message: str, path: str, line: int, key: str = "") -> None:
+        self.changes.append(Change(code, message, path, line, key))
 
     # models ------------------------------------------------------------------------------
     def run(self) -> list[Change]:
-        added = [n for n in self.head.models if n not in self.base.models]
-        for name, old in self.base.models.items():
-            new = self.head.models.get(name)
-            if new is None:
-                self._model_removed(name, old, added)
-            else:
-                self._model(name, old, new)
-        for name, old_enum in self.base.enums.items():
-            new_enum = self.head.enums.get(name)
-            if new_enum is None:
-                self.add(
-                    "ARC504",
-                    f"enum `{name}` was removed; fields of the old schema still use it: "
-                    "keep it beside its successor",
-                    old_enum.path,
-                    old_enum.line,
-                )
-            else:
-                self._enum(name, old_enum, new_enum)
-        return sorted(self.changes, key=lambda c: (c.path, c.line, c.code, c.message))
+        pairs, removed, added = _match(self.base.models, self.head.models)
+        for old_name, new_name in pairs:
+            self._model(new_name.rsplit(".", 1)[-1] if "." in new_name else new_name,
+                        self.base.models[old_name], self.head.models[new_name])  # fmt: skip
+        for name in removed:
+            self._model_removed(name, self.base.models[name], added)
+        enum_pairs, enums_removed, _ = _match(self.base.enums, self.head.enums)
+        for old_name, new_name in enum_pairs:
+            self._enum(new_name, self.base.enums[old_name], self.head.enums[new_name])
+        for name in enums_removed:
+            old_enum = self.base.enums[name]
+            self.add(
+                "ARC504",
+                f"enum `{name}` was removed; fields of the old schema still use it: "
+                "keep it beside its successor",
+                old_enum.path,
+                old_enum.line,
+            )
+        unique: dict[tuple[str, str, int, str], Change] = {}
+        for change in self.changes:  # a base class's field changes once, not per subclass
+            unique.setdefault((change.code, change.path, change.line, change.key), change)
+        return sorted(unique.values(), key=lambda c: (c.path, c.line, c.code, c.message))
 
     def _model_removed(self, name: str, old: ModelSchema, added: list[str]) -> None:
         signature = _signature(old)
@@ -95,6 +102,12 @@ class _Diff:
     def _model(self, name: str, old: ModelSchema, new: ModelSchema) -> None:
         removed = [f for f in old.fields if f not in new.fields]
         added = [f for f in new.fields if f not in old.fields]
+        for r in list(removed):  # a new Python name for the same JSON key: the same field
+            twin = next((a for a in added if _same_key(old, r, new, a)), None)
+            if twin is not None:
+                removed.remove(r)
+                added.remove(twin)
+                self._field(name, old, new, r, twin)
         for r in list(removed):  # a removal and an addition of the same type: a rename
             twin = next((a for a in added if new.fields[a].type == old.fields[r].type), None)
             if twin is not None:
@@ -107,7 +120,7 @@ class _Diff:
             self._added(name, old, new, a)
         for fname in old.fields:
             if fname in new.fields:
-                self._field(name, old, new, fname)
+                self._field(name, old, new, fname, fname)
 
     def _why_key_lost(
         self,
@@ -137,13 +150,18 @@ class _Diff:
                 f"the same type); {why}; {_way_out(name)}",
                 field.path,
                 field.line,
+                key=a,
             )
 
     def _removed(self, name: str, old: ModelSchema, new: ModelSchema, r: str) -> None:
         why = self._why_key_lost(old, new, old.fields[r], None)
         if why is not None:
             self.add(
-                "ARC501", f"`{name}.{r}` was removed; {why}; {_way_out(name)}", new.path, new.line
+                "ARC501",
+                f"`{name}.{r}` was removed; {why}; {_way_out(name)}",
+                new.path,
+                new.line,
+                key=r,
             )
 
     def _added(self, name: str, old: ModelSchema, new: ModelSchema, a: str) -> None:
@@ -155,47 +173,52 @@ class _Diff:
                 f"give it a default, or {_way_out(name)}",
                 field.path,
                 field.line,
+                key=a,
             )
-        elif self.fwd and old.extra == "forbid":
+        if self.fwd and old.extra == "forbid":
             self.add(
                 "ARC507",
                 f"`{name}.{a}` was added, but the old `{name}` forbids extra keys: "
                 f"{_OLD_READER} reject the new data (forward); {_way_out(name)}",
                 field.path,
                 field.line,
+                key=a,
             )
 
-    def _field(self, name: str, old: ModelSchema, new: ModelSchema, fname: str) -> None:
-        old_f, new_f = old.fields[fname], new.fields[fname]
-        if (old_f.read_key, old_f.write_key) != (new_f.read_key, new_f.write_key):
-            self._key_changed(name, old, new, fname)
+    def _field(self, name: str, old: ModelSchema, new: ModelSchema, was: str, now: str) -> None:
+        old_f, new_f = old.fields[was], new.fields[now]
+        self._key_changed(name, old, new, was, now)
         if old_f.type != new_f.type:
-            self._type_changed(name, fname, old_f, new_f)
+            self._type_changed(name, now, old_f, new_f)
         if self.back and not old_f.required and new_f.required:
             self.add(
                 "ARC503",
-                f"`{name}.{fname}` was made required: {_OLD_DATA} may lack it (backward); "
+                f"`{name}.{now}` was made required: {_OLD_DATA} may lack it (backward); "
                 f"keep a default, or {_way_out(name)}",
                 new_f.path,
                 new_f.line,
+                key=now,
             )
 
-    def _key_changed(self, name: str, old: ModelSchema, new: ModelSchema, fname: str) -> None:
-        old_f, new_f = old.fields[fname], new.fields[fname]
-        old_read, old_write = old_f.read_key or fname, old_f.write_key or fname
-        new_read, new_write = new_f.read_key or fname, new_f.write_key or fname
+    def _key_changed(
+        self, name: str, old: ModelSchema, new: ModelSchema, was: str, now: str
+    ) -> None:
+        old_f, new_f = old.fields[was], new.fields[now]
+        old_read, old_write = old_f.reads(was), old_f.writes(was)
+        new_read, new_write = new_f.reads(now), new_f.writes(now)
         why = None
-        if self.fwd and old_read != new_write and (old_f.required or old.extra == "forbid"):
-            why = f"{_OLD_READER} look for `{old_read}` (forward)"
-        elif self.back and new_read != old_write and (new_f.required or new.extra == "forbid"):
-            why = f"the new model looks for `{new_read}` in {_OLD_DATA} (backward)"
+        if self.fwd and new_write not in old_read and (old_f.required or old.extra == "forbid"):
+            why = f"{_OLD_READER} look for {_keys(old_read)} (forward)"
+        elif self.back and old_write not in new_read and (new_f.required or new.extra == "forbid"):
+            why = f"the new model looks for {_keys(new_read)} in {_OLD_DATA} (backward)"
         if why is not None:
             self.add(
                 "ARC501",
-                f"`{name}.{fname}` changed its JSON key from `{old_write}` to `{new_write}`; "
+                f"`{name}.{now}` changed its JSON key from `{old_write}` to `{new_write}`; "
                 f"{why}; {_way_out(name)}",
                 new_f.path,
                 new_f.line,
+                key=now,
             )
 
     def _type_changed(self, name: str, fname: str, old_f: FieldSchema, new_f: FieldSchema) -> None:
@@ -217,6 +240,7 @@ class _Diff:
             f"{why}; {_way_out(name)}",
             new_f.path,
             new_f.line,
+            key=fname,
         )
 
     # enums -------------------------------------------------------------------------------
@@ -256,6 +280,42 @@ class _Diff:
                     new.path,
                     new.line,
                 )
+
+
+def _keys(keys: set[str]) -> str:
+    return " or ".join(f"`{k}`" for k in sorted(keys))
+
+
+def _same_key(old: ModelSchema, was: str, new: ModelSchema, now: str) -> bool:
+    """Two Python names for one JSON key: each side reads what the other writes."""
+    old_f, new_f = old.fields[was], new.fields[now]
+    return new_f.writes(now) in old_f.reads(was) and old_f.writes(was) in new_f.reads(now)
+
+
+def _match(
+    base: dict[str, T], head: dict[str, T]
+) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """Pairs of (base, head) names of the same model, then the removed and the
+    added ones. Names are the class names; a name two modules share is qualified
+    by its module, so a name that gains or loses its qualification (a namesake
+    added or removed elsewhere) is matched by module, then by the bare name."""
+    pairs = [(name, name) for name in base if name in head]
+    left = [n for n in base if n not in head]
+    right = [n for n in head if n not in base]
+
+    def bare(name: str) -> str:
+        return name.rsplit(".", 1)[-1]
+
+    for name in list(left):
+        module = getattr(base[name], "module", "")
+        same = [n for n in right if bare(n) == bare(name)]
+        exact = [n for n in same if getattr(head[n], "module", "") == module]
+        choice = exact if len(exact) == 1 else same if len(same) == 1 else []
+        if choice:
+            pairs.append((name, choice[0]))
+            left.remove(name)
+            right.remove(choice[0])
+    return pairs, left, right
 
 
 def _shown(value: str) -> str:

@@ -16,6 +16,7 @@ The snapshot (`arch-lint schema-snapshot`) is this data as JSON: versioned
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,25 +33,43 @@ class SchemaError(ValueError):
     """A snapshot that cannot be read."""
 
 
+class _Malformed(ValueError):
+    pass
+
+
+def _get(data: Any, key: str, kind: type, where: str) -> Any:
+    if not isinstance(data, dict) or key not in data:
+        raise _Malformed(f"{where}: `{key}` is missing")
+    value = data[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _Malformed(f"{where}: `{key}` must be {kind.__name__}, not {value!r}")
+    return value
+
+
+def _table(data: Any, key: str, where: str) -> dict[str, Any]:
+    value = _get(data, key, dict, where)
+    return {str(k): v for k, v in value.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class FieldSchema:
     type: str
     """The canonical type (see `types.render`)."""
     required: bool
-    alias: str | None
-    """The key validation reads (`alias`/`validation_alias`), if not the name."""
-    serialization_alias: str | None
-    """The key `model_dump(by_alias=True)` writes, if not the name."""
+    read_keys: tuple[str, ...]
+    """The keys validation reads (`validation_alias`, `AliasChoices`, `alias`, and
+    the name with `populate_by_name`), sorted; empty: just the name."""
+    write_key: str | None
+    """The key `model_dump(by_alias=True)` writes (`serialization_alias`, `alias`),
+    if not the name."""
     path: str
     line: int
 
-    @property
-    def read_key(self) -> str | None:
-        return self.alias
+    def reads(self, name: str) -> set[str]:
+        return set(self.read_keys) or {name}
 
-    @property
-    def write_key(self) -> str | None:
-        return self.serialization_alias or self.alias
+    def writes(self, name: str) -> str:
+        return self.write_key or name
 
 
 @dataclass(slots=True)
@@ -96,8 +115,8 @@ class Schema:
                         fname: {
                             "type": f.type,
                             "required": f.required,
-                            "alias": f.alias,
-                            "serialization_alias": f.serialization_alias,
+                            "read_keys": list(f.read_keys),
+                            "write_key": f.write_key,
                             "path": f.path,
                             "line": f.line,
                         }
@@ -128,35 +147,56 @@ class Schema:
             raise SchemaError(f"{origin}: not JSON ({exc.msg}, line {exc.lineno})") from None
         if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
             raise SchemaError(f"{origin}: not an arch-lint schema snapshot")
-        if data.get("version") != SNAPSHOT_VERSION:
+        version = data.get("version")
+        if version != SNAPSHOT_VERSION or isinstance(version, bool):
             raise SchemaError(
-                f"{origin}: snapshot version {data.get('version')!r}; this arch-lint reads "
-                f"version {SNAPSHOT_VERSION} (write a new one with `arch-lint schema-snapshot`)"
+                f"{origin}: snapshot format version {json.dumps(version)}; this arch-lint "
+                f"reads version {SNAPSHOT_VERSION} (write a new one with "
+                "`arch-lint schema-snapshot`)"
             )
         try:
             return cls._from_json(data)
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise SchemaError(f"{origin}: malformed snapshot ({exc!r})") from None
+        except _Malformed as exc:
+            raise SchemaError(f"{origin}: malformed snapshot: {exc}") from None
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> Schema:
         out = cls()
-        for name, m in data["models"].items():
-            model = ModelSchema(str(m["module"]), str(m["path"]), int(m["line"]), str(m["extra"]))
-            for fname, f in m["fields"].items():
-                model.fields[str(fname)] = FieldSchema(
-                    type=render(parse(str(f["type"]))),
-                    required=bool(f["required"]),
-                    alias=f["alias"],
-                    serialization_alias=f["serialization_alias"],
-                    path=str(f["path"]),
-                    line=int(f["line"]),
+        for name, m in _table(data, "models", "the snapshot").items():
+            where = f"model {name}"
+            model = ModelSchema(
+                _get(m, "module", str, where),
+                _get(m, "path", str, where),
+                _get(m, "line", int, where),
+                _get(m, "extra", str, where),
+            )
+            for fname, f in _table(m, "fields", where).items():
+                at = f"{where}, field {fname}"
+                keys = _get(f, "read_keys", list, at)
+                if not all(isinstance(k, str) for k in keys):
+                    raise _Malformed(f"{at}: `read_keys` must hold strings")
+                write = f.get("write_key") if isinstance(f, dict) else None
+                if write is not None and not isinstance(write, str):
+                    raise _Malformed(f"{at}: `write_key` must be a string or null")
+                model.fields[fname] = FieldSchema(
+                    type=render(parse(_get(f, "type", str, at))),
+                    required=_get(f, "required", bool, at),
+                    read_keys=tuple(sorted(keys)),
+                    write_key=write,
+                    path=_get(f, "path", str, at),
+                    line=_get(f, "line", int, at),
                 )
-            out.models[str(name)] = model
-        for name, e in data["enums"].items():
-            members = {str(k): str(v) for k, v in e["members"].items()}
-            out.enums[str(name)] = EnumSchema(
-                str(e["module"]), str(e["path"]), int(e["line"]), members
+            out.models[name] = model
+        for name, e in _table(data, "enums", "the snapshot").items():
+            where = f"enum {name}"
+            members = _table(e, "members", where)
+            if not all(isinstance(v, str) for v in members.values()):
+                raise _Malformed(f"{where}: member values must be strings")
+            out.enums[name] = EnumSchema(
+                _get(e, "module", str, where),
+                _get(e, "path", str, where),
+                _get(e, "line", int, where),
+                dict(members),
             )
         return out
 
@@ -184,30 +224,96 @@ def extract(index: ProjectIndex, paths: Iterable[str]) -> Schema:
         assert described is not None
         if kind == "enum":
             members = {
-                member: ("auto()" if spec[0] == "auto" else repr(spec[1]))
+                member: (
+                    "auto()"
+                    if spec[0] == "auto"
+                    else spec[1]
+                    if spec[0] == "expr"
+                    else repr(spec[1])
+                )
                 for member, spec in described.members.items()
             }
             schema.enums[key] = EnumSchema(module, path, described.pos[0], members)
             continue
         config = index.model_config(path, name)
         extra = config.get("extra", "ignore")
+        by_name = bool(config.get("populate_by_name") or config.get("validate_by_name"))
         policy = extra if isinstance(extra, str) else "ignore"
         model = ModelSchema(module, path, described.pos[0], policy)
         where = _field_files(index, path, name)
         for fname, f in index.all_fields(path, name).items():
-            annotation = constrain(parse(f.annotation), f.constraints)
+            home = where.get(fname, path)
+            annotation = constrain(parse(_expand(index, home, f.annotation)), f.constraints)
+            keys = set(f.read_keys)
+            if keys and by_name:
+                keys.add(fname)
+            if keys == {fname}:
+                keys = set()
+            write = f.serialization_alias
             model.fields[fname] = FieldSchema(
                 type=render(annotation),
                 required=f.required,
-                alias=f.alias if f.alias != fname else None,
-                serialization_alias=(
-                    f.serialization_alias if f.serialization_alias not in {fname, f.alias} else None
-                ),
+                read_keys=tuple(sorted(keys)),
+                write_key=write if write != fname else None,
                 path=where.get(fname, path),
                 line=f.pos[0],
             )
         schema.models[key] = model
     return schema
+
+
+def _expand(index: ProjectIndex, path: str, annotation: str, depth: int = 0) -> str:
+    """The annotation with the project's type aliases written out (`OrderId` ->
+    `Annotated[str, Field(min_length=1)]`), so that changing an alias changes the
+    fields that use it and spelling a field with or without the alias does not."""
+    if depth > 4:
+        return annotation
+    try:
+        tree = ast.parse(annotation.strip(), mode="eval")
+    except SyntaxError:
+        return annotation
+    changed = False
+
+    class _Inline(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            nonlocal changed
+            text = _alias(index, path, node.id)
+            if text is None:
+                return node
+            expanded = _expand(index, text[0], text[1], depth + 1)
+            try:
+                changed = True
+                return ast.parse(expanded, mode="eval").body
+            except SyntaxError:
+                return node
+
+        def visit_Constant(self, node: ast.Constant) -> ast.AST:
+            if isinstance(node.value, str):  # a quoted forward reference
+                inner = _expand(index, path, node.value, depth + 1)
+                if inner != node.value:
+                    nonlocal changed
+                    changed = True
+                    return ast.parse(inner, mode="eval").body
+            return node
+
+    body = _Inline().visit(tree)
+    return ast.unparse(body) if changed else annotation
+
+
+def _alias(index: ProjectIndex, path: str, name: str) -> tuple[str, str] | None:
+    """(file, type text) of a type alias the name refers to from file `path`."""
+    facts = index.facts.get(path)
+    if facts is None:
+        return None
+    if name in facts.type_aliases and facts.bindings.get(name, ("def",))[0] == "def":
+        return path, facts.type_aliases[name]
+    found = index.resolve_name(path, name)
+    if found is None or found[1] is None or found[0] == path:
+        return None
+    there = index.facts.get(found[0])
+    if there is None or found[1] not in there.type_aliases:
+        return None
+    return found[0], there.type_aliases[found[1]]
 
 
 def _field_files(index: ProjectIndex, path: str, qualname: str) -> dict[str, str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from arch_lint.index.layout import listable
+
 
 class GitError(Exception):
     """git is missing, the directory is not in a repository, or the ref is unknown."""
@@ -45,21 +47,27 @@ class GitTree:
         except GitError:
             raise GitError(f"unknown git revision {ref!r}") from None
         self.sha = commit.decode().strip()
-        listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", "--name-only", self.sha)
+        listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", self.sha)
         self.files: list[str] = []
-        for raw in listing.split(b"\0"):
-            name = raw.decode("utf-8", "surrogateescape")
+        for entry in listing.split(b"\0"):
+            meta, _, raw = entry.partition(b"\t")
+            if not meta.startswith((b"100644 ", b"100755 ")):
+                continue  # symlinks, submodules: the working-tree listing skips them too
+            try:
+                name = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # no module can have that name
             if name.endswith(".py") and name.startswith(self.prefix):
-                self.files.append(name[len(self.prefix) :])
+                rel = name[len(self.prefix) :]
+                if listable(rel):
+                    self.files.append(rel)
 
     def read(self, paths: list[str]) -> dict[str, bytes]:
         """The contents of `paths` (relative to the project root) at the revision."""
         if not paths:
             return {}
         request = "".join(f"{self.sha}:{self.prefix}{p}\n" for p in paths)
-        output = _git(
-            self.root, "cat-file", "--batch", stdin=request.encode("utf-8", "surrogateescape")
-        )
+        output = _git(self.root, "cat-file", "--batch", stdin=request.encode("utf-8"))
         out: dict[str, bytes] = {}
         pos = 0
         for path in paths:

@@ -17,6 +17,7 @@ relation cannot be known statically (the caller treats that as a change).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,6 +69,9 @@ class Type:
     values: tuple[str, ...] = ()
     """`Literal` values (as `repr`) or constraints (`gt=0`), sorted."""
 
+
+_KEYWORD = re.compile(r"\w+=")
+"""A keyword constraint (`gt=0`), as opposed to a metadata call (`MaxLen(3)`)."""
 
 ANY_TYPE = Type(ANY, "Any")
 NONE_TYPE = Type(NONE, "None")
@@ -134,6 +138,8 @@ def from_ast(node: ast.expr) -> Type:
     if isinstance(node, ast.Constant):
         if node.value is None:
             return NONE_TYPE
+        if node.value is Ellipsis:
+            return Type(NAME, "...")  # `tuple[int, ...]`
         if isinstance(node.value, str):
             try:
                 return from_ast(ast.parse(node.value.strip(), mode="eval").body)
@@ -177,6 +183,8 @@ def from_ast(node: ast.expr) -> Type:
 def constrain(base: Type, constraints: list[str]) -> Type:
     if not constraints:
         return base
+    if base.kind == UNION:  # `Optional[int] = Field(gt=0)`: the constraint is on the int
+        return _union([m if m.kind == NONE else constrain(m, constraints) for m in base.args])
     if base.kind == CONSTRAINED:
         merged = sorted(set(base.values) | set(constraints))
         return Type(CONSTRAINED, args=base.args, values=tuple(merged))
@@ -202,8 +210,8 @@ def render(t: Type) -> str:
         return f"Literal[{', '.join(t.values)}]"
     if t.kind == GENERIC:
         return f"{t.name}[{', '.join(render(a) for a in t.args)}]"
-    keywords = [v for v in t.values if not v.endswith(")")]
-    calls = [v for v in t.values if v.endswith(")")]
+    keywords = [v for v in t.values if _KEYWORD.match(v)]
+    calls = [v for v in t.values if not _KEYWORD.match(v)]
     meta = ([f"Field({', '.join(keywords)})"] if keywords else []) + calls
     return f"Annotated[{render(t.args[0])}, {', '.join(meta)}]"
 
@@ -248,8 +256,10 @@ def accepts(reader: Type, writer: Type) -> bool | None:
     if writer.kind == ANY:
         return False
     if reader.kind == CONSTRAINED:
-        if writer.kind == CONSTRAINED and set(reader.values) <= set(writer.values):
-            return accepts(reader.args[0], writer.args[0])
+        written = writer.values if writer.kind == CONSTRAINED else ()
+        base = writer.args[0] if writer.kind == CONSTRAINED else writer
+        if all(_implied(c, written) for c in reader.values):
+            return accepts(reader.args[0], base)
         return False  # a new or tighter constraint: some values no longer pass
     if writer.kind == CONSTRAINED:
         return accepts(reader, writer.args[0])
@@ -271,7 +281,60 @@ def accepts(reader: Type, writer: Type) -> bool | None:
         return reader.name == writer.name
     if reader.kind == GENERIC and writer.kind == NAME:
         return False  # `list` -> `list[int]`: narrower
-    return reader.name == "float" and writer.name == "int"
+    return (reader.name, writer.name) in _JSON_ACCEPTS
+
+
+_JSON_ACCEPTS = frozenset(
+    {
+        ("float", "int"),
+        ("Decimal", "int"),
+        ("Decimal", "float"),
+        ("float", "Decimal"),
+        # written as JSON strings, read back by a `str` field
+        *(("str", kind) for kind in ("datetime", "date", "time", "UUID", "Decimal", "timedelta")),
+    }
+)
+"""(reader, writer) pairs of different types where the reader validates every JSON
+value the writer produces (Pydantic v2 serialises `Decimal` as a string)."""
+
+_BOUNDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "min_length": ">=", "max_length": "<="}
+
+
+def _bound(constraint: str) -> tuple[str, float] | None:
+    key, _, value = constraint.partition("=")
+    if key not in _BOUNDS:
+        return None
+    try:
+        bound = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return None
+    if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+        return None
+    return _BOUNDS[key], bound
+
+
+def _implied(constraint: str, written: tuple[str, ...]) -> bool:
+    """Whether the writer's constraints guarantee the reader's `constraint`
+    (`max_length=20` by `max_length=10`, `ge=0` by `gt=0`)."""
+    if constraint in written:
+        return True
+    mine = _bound(constraint)
+    if mine is None:
+        return False
+    op, bound = mine
+    for other in written:
+        theirs = _bound(other)
+        if theirs is None:
+            continue
+        oop, obound = theirs
+        lower = op in {">", ">="} and oop in {">", ">="}
+        upper = op in {"<", "<="} and oop in {"<", "<="}
+        exact = op in {">=", "<="} or oop in {">", "<"}  # `>= 5` by `> 5` or `>= 5`
+        if lower and (obound > bound or (obound == bound and exact)):
+            return True
+        if upper and (obound < bound or (obound == bound and exact)):
+            return True
+    return False
 
 
 def is_scalar(t: Type) -> bool:
