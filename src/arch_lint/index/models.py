@@ -210,7 +210,7 @@ def _is_field_call(node: ast.expr | None, names: frozenset[str] = FIELD_NAMES) -
     return isinstance(node, ast.Call) and _last(node.func) in names
 
 
-def _unquote(annotation: ast.expr) -> ast.expr:
+def unquote(annotation: ast.expr) -> ast.expr:
     """A string annotation (a forward reference) parsed into its expression."""
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
         try:
@@ -228,7 +228,7 @@ def _literal(node: ast.expr) -> tuple[bool, Any]:
     return False, None
 
 
-def _unwrap_optional(node: ast.expr) -> ast.expr:
+def unwrap_optional(node: ast.expr) -> ast.expr:
     """`Optional[X]`, `X | None`, `Union[X, None]` -> X (else the node itself)."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         parts = [node.left, node.right]
@@ -269,7 +269,7 @@ def is_described_alias(value: ast.expr, fields: frozenset[str] = FIELD_NAMES) ->
 def loose_type(annotation: ast.expr) -> str | None:
     """The spelling of a type that says nothing about the data (or has such a
     member in a union: `dict | str`), or None."""
-    node = _unquote(annotation)
+    node = unquote(annotation)
     if isinstance(node, ast.Subscript) and _last(node.value) == "Annotated":
         inner = node.slice
         node = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
@@ -277,7 +277,7 @@ def loose_type(annotation: ast.expr) -> str | None:
         if isinstance(member, (ast.Name, ast.Attribute)):
             last = _last(member)
             if last in _LOOSE_ANY or last in _LOOSE_BARE:
-                return text(_unquote(annotation))
+                return text(unquote(annotation))
     return None
 
 
@@ -347,7 +347,7 @@ def _choices(node: ast.expr) -> list[str]:
 
 def _field(stmt: ast.AnnAssign, name: str, doc: str | None, fields: frozenset[str]) -> FieldFacts:
     info = _Described()
-    annotation = _unquote(stmt.annotation)
+    annotation = unquote(stmt.annotation)
     if isinstance(annotation, ast.Subscript) and _last(annotation.value) == "Annotated":
         inner = annotation.slice
         metadata = inner.elts[1:] if isinstance(inner, ast.Tuple) else []
@@ -439,7 +439,7 @@ def describe_class(
                 if stmt.value is not None:
                     facts.config.update(_config_from(stmt.value))
                 continue
-            if _is_classvar(_unquote(stmt.annotation)):
+            if _is_classvar(unquote(stmt.annotation)):
                 facts.classvars.append(name)
                 continue
             if name.startswith("_"):

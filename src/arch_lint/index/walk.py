@@ -70,3 +70,14 @@ class MarkedLines:
         node = getattr(node, "context_expr", node)
         first = getattr(node, "lineno", 0)
         return self.spans(first, getattr(node, "end_lineno", None) or first)
+
+
+def target_names(target: ast.expr) -> list[str]:
+    """The names an assignment or loop target binds (`a, (b, *c)` -> a, b, c)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return target_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for elt in target.elts for name in target_names(elt)]
+    return []

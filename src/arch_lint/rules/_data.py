@@ -24,8 +24,8 @@ from fnmatch import fnmatchcase
 
 from arch_lint.findings import Fix
 from arch_lint.index.datalayer import JSON
-from arch_lint.index.models import dotted
-from arch_lint.index.walk import MarkedLines, child_fields, push_children
+from arch_lint.index.models import dotted, unquote, unwrap_optional
+from arch_lint.index.walk import MarkedLines, child_fields, push_children, target_names
 from arch_lint.rules._base import FileContext
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -215,7 +215,7 @@ class DataAnalysis:
     def _annotated(self, annotation: ast.expr | None) -> Obj:
         if annotation is None:
             return Obj(False)
-        node = _unwrap_optional(_unquote(annotation))
+        node = unwrap_optional(unquote(annotation))
         if isinstance(node, (ast.Name, ast.Attribute)):
             return Obj(False, self._class(node), True)
         return Obj(False, None, True)
@@ -334,7 +334,7 @@ class DataAnalysis:
                 self._mutation(stmt, call.func.value, how, scope, whole=True, call=call)
                 skip = {id(n) for n in ast.walk(call) if isinstance(n, ast.Call)}  # one chain
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            for name in _names(stmt.target):
+            for name in target_names(stmt.target):
                 self._forget(name, scope)
             rows = self._rows_of(stmt.iter, scope)
             if rows is not None and isinstance(stmt.target, ast.Name):
@@ -342,7 +342,7 @@ class DataAnalysis:
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 if item.optional_vars is not None:
-                    for name in _names(item.optional_vars):
+                    for name in target_names(item.optional_vars):
                         self._forget(name, scope)
         self._expressions(stmt, scope, skip)
 
@@ -394,7 +394,7 @@ class DataAnalysis:
         elif isinstance(target, ast.Subscript):
             self._mutation(stmt, target, "is changed in place (a key is set)", scope)
         else:
-            for name in _names(target):
+            for name in target_names(target):
                 self._forget(name, scope)
 
     def _bind(self, name: str, value: ast.expr, scope: _Function) -> None:
@@ -686,35 +686,6 @@ def _attributes(node: ast.expr) -> set[tuple[str, str]]:
         for child in ast.walk(node)
         if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)
     }
-
-
-def _names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, ast.Starred):
-        return _names(target.value)
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for elt in target.elts for n in _names(elt)]
-    return []
-
-
-def _unquote(node: ast.expr) -> ast.expr:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        try:
-            return ast.parse(node.value.strip(), mode="eval").body
-        except SyntaxError:
-            return node
-    return node
-
-
-def _unwrap_optional(node: ast.expr) -> ast.expr:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        parts = [node.left, node.right]
-        rest = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
-        return rest[0] if len(rest) == 1 else node
-    if isinstance(node, ast.Subscript) and (dotted(node.value) or "").endswith("Optional"):
-        return node.slice
-    return node
 
 
 def _container(node: ast.expr) -> ast.expr:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import MarkedLines, push_children
+from arch_lint.index.walk import MarkedLines, push_children, target_names
 from arch_lint.rules._base import FileContext
 
 _SYNC_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")
@@ -507,7 +507,7 @@ class LoggingAnalysis:
         outer = self._path
         self._path = (*outer, self._blocks)
         if isinstance(loop, (ast.For, ast.AsyncFor)):
-            for name in _target_names(loop.target):
+            for name in target_names(loop.target):
                 scope.locals.setdefault(name, []).append((loop.lineno - 1, _UNKNOWN, self._path))
         self._scope_body(body, scope)
         self._path = outer
@@ -524,7 +524,7 @@ class LoggingAnalysis:
                 bound: ast.expr = value if value is not None else _UNKNOWN
                 scope.locals.setdefault(target.id, []).append((stmt.lineno, bound, self._path))
             elif isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
-                for name in _target_names(target):
+                for name in target_names(target):
                     entry = (stmt.lineno, _UNKNOWN, self._path)
                     scope.locals.setdefault(name, []).append(entry)
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
@@ -586,16 +586,6 @@ _UNKNOWN = ast.Constant(None)
 
 def _unknown(value: ast.expr | None) -> bool:
     return value is _UNKNOWN
-
-
-def _target_names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for elt in target.elts for name in _target_names(elt)]
-    return []
 
 
 def _statements(body: list[ast.stmt]) -> list[ast.stmt]:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from arch_lint.index.models import CONSTRAINT_KEYS
+from arch_lint.index.models import CONSTRAINT_KEYS, dotted
 
 NAME = "name"
 UNION = "union"
@@ -86,17 +86,6 @@ def _name(written: str) -> str:
     return _ALIASES.get(last, last)
 
 
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 def _union(members: list[Type]) -> Type:
     flat: list[Type] = []
     for member in members:
@@ -116,7 +105,7 @@ def _literal_value(node: ast.expr) -> str | None:
         and isinstance(node.operand, ast.Constant)
     ):
         return repr(-node.operand.value)  # type: ignore[operator]
-    written = _dotted(node)  # an enum member: `Color.RED`
+    written = dotted(node)  # an enum member: `Color.RED`
     if written is None:
         return None
     return ".".join(written.split(".")[-2:])
@@ -124,7 +113,7 @@ def _literal_value(node: ast.expr) -> str | None:
 
 def constraints_of_call(call: ast.Call) -> list[str]:
     """The value constraints a `Field(...)` or an `annotated_types` call states."""
-    name = _name(_dotted(call.func) or "")
+    name = _name(dotted(call.func) or "")
     if name == "Field":
         return sorted(
             f"{kw.arg}={ast.unparse(kw.value)}" for kw in call.keywords if kw.arg in CONSTRAINT_KEYS
@@ -148,7 +137,7 @@ def from_ast(node: ast.expr) -> Type:
         return Type(NAME, repr(node.value))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return _union([from_ast(node.left), from_ast(node.right)])
-    written = _dotted(node)
+    written = dotted(node)
     if written is not None:
         name = _name(written)
         if name in _ANY:
@@ -157,7 +146,7 @@ def from_ast(node: ast.expr) -> Type:
             return NONE_TYPE
         return Type(NAME, name)
     if isinstance(node, ast.Subscript):
-        head = _name(_dotted(node.value) or ast.unparse(node.value))
+        head = _name(dotted(node.value) or ast.unparse(node.value))
         inner = node.slice
         items = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
         if head == "Optional":
