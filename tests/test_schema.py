@@ -27,7 +27,7 @@ HEADER = (
     "from enum import Enum, auto\n"
     "from datetime import datetime\n"
     "from typing import Annotated, Any, List, Literal, Optional, Union\n\n"
-    "from pydantic import AliasChoices, BaseModel, ConfigDict, Field\n\n\n"
+    "from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field\n\n\n"
 )
 
 
@@ -112,6 +112,14 @@ class OrderPlacedV1(BaseModel):
     amount: int
     note: str | None = None
 """
+
+ODD_KEYS = BASE.replace(
+    "    order_id: str\n", "    order_id: str = Field(serialization_alias='orderId')\n"
+).replace(
+    "    amount: int\n",
+    "    amount: int = Field(validation_alias=AliasPath('totals', 'amount'))\n"
+    "    code: str = Field('x', alias='c', validation_alias='cc')\n",
+)
 
 CASES: dict[str, tuple[str, str, dict[str, list[str]]]] = {
     "field removed (required)": (
@@ -256,6 +264,19 @@ CASES: dict[str, tuple[str, str, dict[str, list[str]]]] = {
         BASE.replace("note: str | None = None", "note: datetime | None = None"),
         BASE,
         {"backward": [], "forward": ["ARC502"], "full": ["ARC502"]},
+    ),
+    "unchanged fields with keys that differ from the name": (
+        ODD_KEYS,
+        ODD_KEYS,
+        {"backward": [], "forward": [], "full": []},
+    ),
+    "renamed, the old key kept as a validation choice": (
+        BASE.replace("    order_id: str\n", "    orderId: str\n"),
+        BASE.replace(
+            "    order_id: str\n",
+            "    order_id: str = Field(validation_alias=AliasChoices('order_id', 'orderId'))\n",
+        ),
+        {"backward": [], "forward": ["ARC501"], "full": ["ARC501"]},
     ),
     "same meaning, other spelling": (
         BASE.replace("note: str | None = None", "note: Optional[str] = None"),

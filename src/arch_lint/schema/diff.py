@@ -206,16 +206,33 @@ class _Diff:
         old_f, new_f = old.fields[was], new.fields[now]
         old_read, old_write = old_f.reads(was), old_f.writes(was)
         new_read, new_write = new_f.reads(now), new_f.writes(now)
-        why = None
-        if self.fwd and new_write not in old_read and (old_f.required or old.extra == "forbid"):
-            why = f"{_OLD_READER} look for {_keys(old_read)} (forward)"
-        elif self.back and old_write not in new_read and (new_f.required or new.extra == "forbid"):
-            why = f"the new model looks for {_keys(new_read)} in {_OLD_DATA} (backward)"
-        if why is not None:
+        if "?" in old_read or "?" in new_read:
+            return  # an `AliasPath` or a computed alias: the keys cannot be known
+        if (
+            self.fwd
+            and new_write != old_write
+            and new_write not in old_read
+            and (old_f.required or old.extra == "forbid")
+        ):
             self.add(
                 "ARC501",
-                f"`{name}.{now}` changed its JSON key from `{old_write}` to `{new_write}`; "
-                f"{why}; {_way_out(name)}",
+                f"`{name}.{now}` is written as `{new_write}` instead of `{old_write}`; "
+                f"{_OLD_READER} look for {_keys(old_read)} (forward); {_way_out(name)}",
+                new_f.path,
+                new_f.line,
+                key=now,
+            )
+        elif (
+            self.back
+            and new_read != old_read
+            and old_write not in new_read
+            and (new_f.required or new.extra == "forbid")
+        ):
+            self.add(
+                "ARC501",
+                f"`{name}.{now}` is read from {_keys(new_read)} instead of {_keys(old_read)}; "
+                f"{_OLD_DATA} has `{old_write}` (backward); keep `{old_write}` in an "
+                f"`AliasChoices`, or {_way_out(name)}",
                 new_f.path,
                 new_f.line,
                 key=now,
@@ -287,9 +304,10 @@ def _keys(keys: set[str]) -> str:
 
 
 def _same_key(old: ModelSchema, was: str, new: ModelSchema, now: str) -> bool:
-    """Two Python names for one JSON key: each side reads what the other writes."""
+    """One field under a new Python name: one side reads the key the other writes
+    (the key changes themselves are judged per direction afterwards)."""
     old_f, new_f = old.fields[was], new.fields[now]
-    return new_f.writes(now) in old_f.reads(was) and old_f.writes(was) in new_f.reads(now)
+    return new_f.writes(now) in old_f.reads(was) or old_f.writes(was) in new_f.reads(now)
 
 
 def _match(

@@ -157,7 +157,10 @@ class Schema:
         try:
             return cls._from_json(data)
         except _Malformed as exc:
-            raise SchemaError(f"{origin}: malformed snapshot: {exc}") from None
+            raise SchemaError(
+                f"{origin}: malformed snapshot: {exc} (written by another arch-lint version? "
+                "write a new one with `arch-lint schema-snapshot`)"
+            ) from None
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> Schema:
@@ -170,6 +173,8 @@ class Schema:
                 _get(m, "line", int, where),
                 _get(m, "extra", str, where),
             )
+            if model.extra not in {"ignore", "forbid", "allow"}:
+                raise _Malformed(f"{where}: `extra` must be ignore, forbid or allow")
             for fname, f in _table(m, "fields", where).items():
                 at = f"{where}, field {fname}"
                 keys = _get(f, "read_keys", list, at)
@@ -178,8 +183,13 @@ class Schema:
                 write = f.get("write_key") if isinstance(f, dict) else None
                 if write is not None and not isinstance(write, str):
                     raise _Malformed(f"{at}: `write_key` must be a string or null")
+                written = _get(f, "type", str, at)
+                try:
+                    ast.parse(written, mode="eval")
+                except SyntaxError:
+                    raise _Malformed(f"{at}: `type` is not a type: {written!r}") from None
                 model.fields[fname] = FieldSchema(
-                    type=render(parse(_get(f, "type", str, at))),
+                    type=render(parse(written)),
                     required=_get(f, "required", bool, at),
                     read_keys=tuple(sorted(keys)),
                     write_key=write,
