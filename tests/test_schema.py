@@ -278,6 +278,11 @@ CASES: dict[str, tuple[str, str, dict[str, list[str]]]] = {
         ),
         {"backward": [], "forward": ["ARC501"], "full": ["ARC501"]},
     ),
+    "enum field read back as str": (
+        BASE.replace("note: str | None = None", "status: Status = Status.PLACED"),
+        BASE.replace("note: str | None = None", "status: str = 'placed'"),
+        {"backward": [], "forward": ["ARC502"], "full": ["ARC502"]},
+    ),
     "same meaning, other spelling": (
         BASE.replace("note: str | None = None", "note: Optional[str] = None"),
         BASE.replace("note: str | None = None", "note: 'Union[str, None]' = None"),

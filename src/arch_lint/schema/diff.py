@@ -9,12 +9,13 @@ mode asks for, with the direction named in the message.
 
 from __future__ import annotations
 
+import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from arch_lint.schema.extract import EnumSchema, FieldSchema, ModelSchema, Schema
-from arch_lint.schema.types import accepts, parse
+from arch_lint.schema.types import LITERAL, NAME, Type, accepts, parse
 
 T = TypeVar("T", ModelSchema, EnumSchema)
 
@@ -242,6 +243,8 @@ class _Diff:
         old_t, new_t = parse(old_f.type), parse(new_f.type)
         if old_t == new_t:
             return
+        # an enum is, in JSON, the set of its values: `Color` -> `str` reads old data
+        old_t, new_t = _valued(old_t, self.base.enums), _valued(new_t, self.head.enums)
         back_ok = accepts(new_t, old_t) is True
         fwd_ok = accepts(old_t, new_t) is True
         if self.back and not back_ok:
@@ -297,6 +300,29 @@ class _Diff:
                     new.path,
                     new.line,
                 )
+
+
+def _valued(t: Type, enums: dict[str, EnumSchema]) -> Type:
+    """The type with each enum of the schema (whose values are all known) written
+    as the `Literal` of its values."""
+    if t.kind == NAME:
+        enum = enums.get(t.name)
+        if enum is None or not enum.members or "auto()" in enum.members.values():
+            return t
+        if not all(_is_literal(v) for v in enum.members.values()):
+            return t
+        return Type(LITERAL, values=tuple(sorted(set(enum.members.values()))))
+    if t.args:
+        return replace(t, args=tuple(_valued(a, enums) for a in t.args))
+    return t
+
+
+def _is_literal(value: str) -> bool:
+    try:
+        ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return False
+    return True
 
 
 def _keys(keys: set[str]) -> str:
