@@ -27,7 +27,7 @@ HEADER = (
     "from enum import Enum, auto\n"
     "from datetime import datetime\n"
     "from typing import Annotated, Any, List, Literal, Optional, Union\n\n"
-    "from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field\n\n\n"
+    "from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, RootModel\n\n\n"
 )
 
 
@@ -282,6 +282,11 @@ CASES: dict[str, tuple[str, str, dict[str, list[str]]]] = {
         BASE.replace("note: str | None = None", "status: Status = Status.PLACED"),
         BASE.replace("note: str | None = None", "status: str = 'placed'"),
         {"backward": [], "forward": ["ARC502"], "full": ["ARC502"]},
+    ),
+    "root model's type changed": (
+        BASE + "\n\nclass TagsV1(RootModel[list[int]]):\n    pass\n",
+        BASE + "\n\nclass TagsV1(RootModel[list[str]]):\n    pass\n",
+        {"backward": ["ARC502"], "forward": ["ARC502"], "full": ["ARC502"]},
     ),
     "same meaning, other spelling": (
         BASE.replace("note: str | None = None", "note: Optional[str] = None"),

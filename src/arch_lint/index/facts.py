@@ -32,7 +32,7 @@ from arch_lint.index.models import (
     position,
 )
 
-FACTS_VERSION = 12
+FACTS_VERSION = 13
 
 # Binding kinds (module-level names).
 DEF = "def"

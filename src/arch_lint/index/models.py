@@ -101,6 +101,8 @@ class ClassFacts:
     members: dict[str, list[Any]] = field(default_factory=dict)
     """`NAME = <literal>` -> `["value", literal]`, `NAME = auto()` -> `["auto"]`
     (what an enum's members are, if the class is an enum)."""
+    root: str | None = None
+    """The type argument of a `RootModel[...]` base, as written."""
 
     def interface(self) -> list[Any]:
         return [
@@ -112,6 +114,7 @@ class ClassFacts:
             [name for name, _ in self.untyped],
             self.classvars,
             sorted(self.members.items()),
+            self.root,
         ]
 
     def to_json(self) -> list[Any]:
@@ -125,11 +128,12 @@ class ClassFacts:
             [[n, list(p)] for n, p in self.untyped],
             self.classvars,
             self.members,
+            self.root,
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> ClassFacts:
-        name, pos, bases, keywords, config, fields, untyped, classvars, members = data
+        name, pos, bases, keywords, config, fields, untyped, classvars, members, root = data
         return cls(
             name,
             tuple(pos),
@@ -140,6 +144,7 @@ class ClassFacts:
             [(n, tuple(p)) for n, p in untyped],
             list(classvars),
             {k: list(v) for k, v in members.items()},
+            root,
         )
 
     def field(self, name: str) -> FieldFacts | None:
@@ -426,6 +431,9 @@ def describe_class(
         pos=(line, col, line, col + head),
         bases=[dotted(b.value if isinstance(b, ast.Subscript) else b) or "" for b in node.bases],
     )
+    for base in node.bases:
+        if isinstance(base, ast.Subscript) and _last(base.value) == "RootModel":
+            facts.root = text(unquote(base.slice))
     for kw in node.keywords:
         if kw.arg and kw.arg != "metaclass":
             is_lit, value = _literal(kw.value)

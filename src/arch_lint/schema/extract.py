@@ -268,8 +268,29 @@ def extract(index: ProjectIndex, paths: Iterable[str]) -> Schema:
                 path=where.get(fname, path),
                 line=f.pos[0],
             )
+        root = _root_type(index, path, name)
+        if root is not None and "root" not in model.fields:  # `RootModel[list[int]]`
+            model.fields["root"] = FieldSchema(
+                type=render(parse(_expand(index, root[0], root[1]))),
+                required=True,
+                read_keys=(),
+                write_key=None,
+                path=root[0],
+                line=described.pos[0],
+            )
         schema.models[key] = model
     return schema
+
+
+def _root_type(index: ProjectIndex, path: str, qualname: str) -> tuple[str, str] | None:
+    """(file, type) of the nearest `RootModel[...]` base's type argument."""
+    own = index.class_facts(path, qualname)
+    if own is not None and own.root is not None:
+        return path, own.root
+    for where, base in index.ancestors(path, qualname):
+        if base.root is not None:
+            return where, base.root
+    return None
 
 
 def _expand(index: ProjectIndex, path: str, annotation: str, depth: int = 0) -> str:
