@@ -214,6 +214,15 @@ CASES: dict[str, tuple[str, str, dict[str, list[str]]]] = {
         BASE.replace('PAID = "paid"', 'SETTLED = "paid"'),
         {"backward": [], "forward": [], "full": []},
     ),
+    "two enum members removed, one added": (
+        BASE.replace('    PAID = "paid"\n', '    PAID = "paid"\n    SHIPPED = "shipped"\n'),
+        BASE.replace('    PLACED = "placed"\n    PAID = "paid"\n', '    NEW = "new"\n'),
+        {
+            "backward": ["ARC505", "ARC505", "ARC505"],
+            "forward": ["ARC506"],
+            "full": ["ARC505", "ARC505", "ARC505", "ARC506"],
+        },
+    ),
     "enum member added": (
         BASE,
         BASE.replace('    PAID = "paid"\n', '    PAID = "paid"\n    REFUNDED = "refunded"\n'),

@@ -80,6 +80,7 @@ class _Diff:
                 "keep it beside its successor",
                 old_enum.path,
                 old_enum.line,
+                key=name,
             )
         unique: dict[tuple[str, str, int, str], Change] = {}
         for change in self.changes:  # a base class's field changes once, not per subclass
@@ -280,6 +281,7 @@ class _Diff:
                 "add a member instead",
                 new.path,
                 new.line,
+                key=member,
             )
         old_values, new_values = old.values(), new.values()
         for value, member in old_values.items():
@@ -290,6 +292,7 @@ class _Diff:
                     "and no longer validates (backward); keep the member",
                     new.path,
                     new.line,
+                    key=member,
                 )
         for value, member in new_values.items():
             if self.fwd and value not in old_values and member not in changed:
@@ -299,6 +302,7 @@ class _Diff:
                     f"(forward); use it only in a new version of the models that carry `{name}`",
                     new.path,
                     new.line,
+                    key=member,
                 )
 
 
