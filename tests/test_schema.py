@@ -375,6 +375,16 @@ class BothV1(Forbid, Allow):
     assert _codes(tmp_path, models, changed, "full") == ["ARC502"]
 
 
+def test_config_comes_from_deep_bases_and_class_keywords_win(tmp_path: Path) -> None:
+    chain = "class M0(BaseModel):\n    model_config = ConfigDict(extra='forbid')\n"
+    chain += "".join(f"\n\nclass M{i}(M{i - 1}):\n    x{i}: int = 0\n" for i in range(1, 21))
+    chain += "\n\nclass K(M0, extra='allow'):\n    model_config = ConfigDict(extra='forbid')\n"
+    _project(tmp_path, chain)
+    schema = _schema(tmp_path)
+    assert schema.models["M20"].extra == "forbid"
+    assert schema.models["K"].extra == "allow"
+
+
 def test_a_required_field_added_to_a_strict_model_breaks_both_ways(tmp_path: Path) -> None:
     strict = BASE.replace(
         "    order_id: str\n", "    model_config = ConfigDict(extra='forbid')\n    order_id: str\n"

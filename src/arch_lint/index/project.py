@@ -68,6 +68,7 @@ class ProjectIndex:
         self._follow_memo: dict[tuple[str, str], tuple[str, str | None] | None] = {}
         self._kinds: dict[tuple[str, str], str | None] = {}
         self._signatures: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
+        self._configs: dict[tuple[str, str], dict[str, Any]] = {}
 
     # identity ---------------------------------------------------------------------------
     @cached_property
@@ -479,20 +480,24 @@ class ProjectIndex:
             stack.extend(reversed(self._bases(*ref)))
         return out
 
-    def model_config(
-        self, path: str, qualname: str, _seen: frozenset[tuple[str, str]] = frozenset()
-    ) -> dict[str, Any]:
+    def model_config(self, path: str, qualname: str) -> dict[str, Any]:
         """The model's configuration as Pydantic builds it: each base's (in the
-        order the bases are listed, a later one winning), then its own."""
+        order the bases are listed, a later one winning), then its own
+        `model_config`, then its class keywords (`class M(Base, extra="forbid")`)."""
+        key = (path, qualname)
+        known = self._configs.get(key)
+        if known is not None:
+            return known
+        self._configs[key] = {}  # a cycle of bases resolves to nothing
         merged: dict[str, Any] = {}
-        seen = _seen | {(path, qualname)}
         for ref in self._bases(path, qualname):
-            if isinstance(ref, tuple) and ref not in seen and len(seen) < MAX_REEXPORT_DEPTH:
-                merged.update(self.model_config(*ref, _seen=seen))
+            if isinstance(ref, tuple):
+                merged.update(self.model_config(*ref))
         cls = self.class_facts(path, qualname)
         if cls is not None:
-            merged.update(cls.keywords)
             merged.update(cls.config)
+            merged.update(cls.keywords)
+        self._configs[key] = merged
         return merged
 
     def inherited_field(self, path: str, qualname: str, name: str) -> FieldFacts | None:

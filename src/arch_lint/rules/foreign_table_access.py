@@ -34,8 +34,8 @@ _SQL_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _ORM_PACKAGES = frozenset({"sqlalchemy", "sqlmodel"})
-_MARKERS = (b"execute", b"fetch", b"text(", b"ForeignKey", b"Table(", b"__tablename__",
-            b"table=True", b"create_table")  # fmt: skip
+_MARKERS = (b"execute", b"exec_driver_sql", b"fetch", b"text(", b"ForeignKey", b"Table(",
+            b"table(", b"__tablename__", b"table=True", b"create_table")  # fmt: skip
 
 
 @lru_cache(maxsize=1024)

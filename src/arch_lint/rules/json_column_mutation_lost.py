@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from arch_lint.config.resolve import Settings
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._data import analysis, mentions_json_attribute, merge_fix
 
-_MARKERS = (
-    *(b"] =", b"]=", b"] +=", b"|=", b"del ", b".update(", b".setdefault(", b".pop("),
-    *(b".popitem(", b".clear(", b".append(", b".extend(", b".insert(", b".remove("),
+_CHANGES = re.compile(
+    rb"\]\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|\|=|\bdel\b"
+    rb"|\.(?:update|setdefault|pop|popitem|clear|append|extend|insert|remove)\s*\("
 )
+"""An in-place change somewhere in the file: `x[k] = v` (any spacing or operator),
+`|=`, `del`, or a mutating method call."""
 
 
 class JsonColumnMutationLost(FileRule):
@@ -125,7 +128,7 @@ class JsonColumnMutationLost(FileRule):
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
-        return any(marker in source for marker in _MARKERS)
+        return _CHANGES.search(source) is not None
 
     def relevant(self) -> bool:
         return mentions_json_attribute(self.ctx)
