@@ -53,7 +53,10 @@ class Engine:
         self._selected = frozenset(r.code for r in RULES if sel.enabled(r.code, r.default_on))
         self.applying: dict[int, frozenset[str]] = {}
         """`id(source)` -> codes of the tree rules whose `applies` said yes while
-        the index was built (the same bytes object is checked later)."""
+        the index was built (the same bytes object is checked later). Ids are
+        unique only while the objects live: the build keeps every noted source in
+        its `SourceFile` for the whole run, and a source it did not note falls
+        back to asking `applies()`."""
 
     @property
     def selection_key(self) -> str:
