@@ -81,3 +81,51 @@ def target_names(target: ast.expr) -> list[str]:
     if isinstance(target, (ast.Tuple, ast.List)):
         return [name for elt in target.elts for name in target_names(elt)]
     return []
+
+
+_BLOCKS = ("body", "orelse", "finalbody")
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists a compound statement holds (bodies, `else`, `finally`,
+    `except` handlers, `match` cases)."""
+    for name in _BLOCKS:
+        body = getattr(stmt, name, None)
+        if body and isinstance(body, list) and isinstance(body[0], ast.stmt):
+            yield body
+    for handler in getattr(stmt, "handlers", ()) or ():
+        yield handler.body
+    for case in getattr(stmt, "cases", ()) or ():
+        yield case.body
+
+
+def header_nodes(stmt: ast.stmt, prune: tuple[type[ast.AST], ...] = ()) -> Iterator[ast.AST]:
+    """The nodes of the expressions a statement evaluates itself (an `if` test, an
+    assignment's value), not of the statements it holds; `prune` types are
+    neither yielded nor entered."""
+    stack: list[ast.AST] = []
+    for name in child_fields(type(stmt)):
+        if name in _BLOCKS or name in {"handlers", "cases"}:
+            continue
+        value = getattr(stmt, name, None)
+        items = value if type(value) is list else [value]
+        stack.extend(v for v in items if isinstance(v, _NODE))
+    while stack:
+        node = stack.pop()
+        if prune and isinstance(node, prune):
+            continue
+        yield node
+        push_children(node, stack)
+
+
+def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """The nodes of a scope's body, not those of the functions, lambdas and
+    classes nested in it (nor those scopes' own nodes)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _NESTED_SCOPES):
+            continue
+        yield node
+        push_children(node, stack)

@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from arch_lint.findings import Fix
 from arch_lint.index.datalayer import JSON
 from arch_lint.index.models import dotted, unquote, unwrap_optional
-from arch_lint.index.walk import MarkedLines, child_fields, push_children, target_names
+from arch_lint.index.walk import MarkedLines, blocks, header_nodes, own_nodes, target_names
 from arch_lint.rules._base import FileContext
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -51,7 +51,6 @@ MUTATORS: dict[str, str] = {
 }
 _THROUGH = frozenset({"setdefault", "get"})
 """`obj.x.setdefault(k, []).append(v)` changes a value inside the column."""
-_BODIES = ("body", "orelse", "finalbody")
 _SIMPLE_KEYS = (ast.Constant, ast.Name, ast.Attribute)
 
 
@@ -166,7 +165,7 @@ class DataAnalysis:
                 if self.marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
                     self._function(stmt, cls, stmt.name in construction)
             else:
-                for inner in _blocks(stmt):
+                for inner in blocks(stmt):
                     self._body(inner, None, prefix)
 
     def _function(
@@ -185,7 +184,7 @@ class DataAnalysis:
                 scope.state[arg.arg] = Obj(created, cls, True)
             else:
                 scope.state[arg.arg] = self._annotated(arg.annotation)
-        for node in _own_nodes(func.body) if self.flags else ():
+        for node in own_nodes(func.body) if self.flags else ():
             if isinstance(node, ast.Call) and (dotted(node.func) or "").endswith("flag_modified"):
                 args = node.args
                 if (
@@ -349,7 +348,7 @@ class DataAnalysis:
     def _expressions(self, stmt: ast.stmt, scope: _Function, skip: set[int]) -> None:
         """Mutating calls used as values (`old = obj.x.pop(k)`, `if obj.x.pop(k):`)
         and walrus bindings, in the statement's own expressions."""
-        for node in _header_nodes(stmt):
+        for node in header_nodes(stmt, prune=(ast.Lambda,)):
             if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
                 self._bind(node.target.id, node.value, scope)
             elif (
@@ -406,17 +405,7 @@ class DataAnalysis:
         plain = True
         if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and value.values:
             source, plain = value.values[0], False
-        while True:  # `h = obj.x["history"]`, `obj.x.get("history")`: inside the column
-            if isinstance(source, ast.Subscript):
-                source = source.value
-            elif (
-                isinstance(source, ast.Call)
-                and isinstance(source.func, ast.Attribute)
-                and source.func.attr in _THROUGH
-            ):
-                source = source.func.value
-            else:
-                break
+        source = _column_root(source)  # `h = obj.x["history"]`: inside the column
         if (
             isinstance(source, ast.Attribute)
             and isinstance(source.value, ast.Name)
@@ -493,18 +482,7 @@ class DataAnalysis:
         fixable: bool = True,
     ) -> None:
         """`node` is what is changed: `obj.x[k]` (a key) or, `whole`, `obj.x` itself."""
-        base = node if whole else _container(node)
-        while True:
-            if isinstance(base, ast.Subscript):
-                base = base.value
-            elif (
-                isinstance(base, ast.Call)
-                and isinstance(base.func, ast.Attribute)
-                and base.func.attr in _THROUGH
-            ):
-                base = base.func.value
-            else:
-                break
+        base = _column_root(node if whole else _container(node))
         if isinstance(base, ast.Name):
             alias = scope.aliases.get(base.id)
             if alias is None:
@@ -546,17 +524,6 @@ class DataAnalysis:
 
 
 # helpers ---------------------------------------------------------------------------------
-def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
-    for name in _BODIES:
-        body = getattr(stmt, name, None)
-        if body and isinstance(body, list) and isinstance(body[0], ast.stmt):
-            yield body
-    for handler in getattr(stmt, "handlers", ()) or ():
-        yield handler.body
-    for case in getattr(stmt, "cases", ()) or ():
-        yield case.body
-
-
 Guard = tuple[ast.expr, bool]
 """An enclosing `if` test, and whether the statement is in its body (else: `else`)."""
 
@@ -576,7 +543,7 @@ def _ordered(
             yield from _ordered(stmt.body, (*guards, (stmt.test, True)))
             yield from _ordered(stmt.orelse, (*guards, (stmt.test, False)))
             continue
-        for inner in _blocks(stmt):
+        for inner in blocks(stmt):
             yield from _ordered(inner, (*guards, (_BLOCK, True)))
 
 
@@ -618,25 +585,6 @@ def _exits(body: list[ast.stmt]) -> bool:
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
 
 
-def _header_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
-    """The expressions a statement evaluates itself (not its nested statements),
-    without entering lambdas and comprehension-free of nested scopes."""
-    roots: list[ast.AST] = []
-    for name in child_fields(type(stmt)):
-        if name in _BODIES or name in {"handlers", "cases"}:
-            continue
-        value = getattr(stmt, name, None)
-        items = value if isinstance(value, list) else [value]
-        roots.extend(v for v in items if isinstance(v, ast.AST))
-    stack = roots
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Lambda):
-            continue
-        yield node
-        push_children(node, stack)
-
-
 def _init_helpers(cls: ast.ClassDef) -> frozenset[str]:
     """Private methods called only from `__init__` (`self._clean()`): there,
     `self` is still being built."""
@@ -646,7 +594,7 @@ def _init_helpers(cls: ast.ClassDef) -> frozenset[str]:
         return frozenset()
     candidates = {
         node.func.attr
-        for node in _own_nodes(init.body)
+        for node in own_nodes(init.body)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and isinstance(node.func.value, ast.Name)
@@ -659,7 +607,7 @@ def _init_helpers(cls: ast.ClassDef) -> frozenset[str]:
     for method in methods:
         if method is init:
             continue
-        for node in _own_nodes(method.body):
+        for node in own_nodes(method.body):
             if (
                 isinstance(node, ast.Attribute)
                 and node.attr in candidates
@@ -670,22 +618,28 @@ def _init_helpers(cls: ast.ClassDef) -> frozenset[str]:
     return frozenset(candidates)
 
 
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (*_FUNCTIONS, ast.ClassDef, ast.Lambda)):
-            continue
-        yield node
-        push_children(node, stack)
-
-
 def _attributes(node: ast.expr) -> set[tuple[str, str]]:
     return {
         (child.value.id, child.attr)
         for child in ast.walk(node)
         if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)
     }
+
+
+def _column_root(node: ast.expr) -> ast.expr:
+    """`obj.x["a"].get("b")`, `obj.x.setdefault(k, [])` -> `obj.x`: what a value
+    inside a column is reached from."""
+    while True:
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _THROUGH
+        ):
+            node = node.func.value
+        else:
+            return node
 
 
 def _container(node: ast.expr) -> ast.expr:

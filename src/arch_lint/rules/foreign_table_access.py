@@ -12,7 +12,7 @@ from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
 from arch_lint.index.facts import ImportStmt
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import MarkedLines, child_fields, push_children
+from arch_lint.index.walk import MarkedLines, blocks, header_nodes, own_nodes
 from arch_lint.rules._base import FileRule
 
 # Methods that take SQL text: SQLAlchemy connections and sessions, DB-API cursors,
@@ -257,7 +257,6 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _CALLEES = frozenset({"ForeignKey", "Table", "table", "text", *_SQL_METHODS})
 Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 _CALLEE_MARKERS = tuple(f"{name}(".encode() for name in sorted(_CALLEES))
-_BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 
 
 def _relevant_calls(
@@ -280,29 +279,13 @@ def _relevant_calls(
             if isinstance(stmt, ast.ClassDef):
                 work.append((stmt.body, scopes))
                 continue
-            roots: list[ast.AST] = []
-            for name in child_fields(type(stmt)):
-                value = getattr(stmt, name, None)
-                if name in _BLOCK_FIELDS:
-                    for item in value or ():
-                        if isinstance(item, ast.stmt):
-                            continue
-                        work.append((item.body, scopes))  # except handlers, match cases
-                    blocks = [v for v in value or () if isinstance(v, ast.stmt)]
-                    if blocks:
-                        work.append((blocks, scopes))
-                    continue
-                items = value if isinstance(value, list) else [value]
-                roots.extend(v for v in items if isinstance(v, ast.AST))
-            stack = roots
-            while stack:
-                node = stack.pop()
+            for node in header_nodes(stmt):
                 if isinstance(node, ast.Call):
                     func = node.func
                     last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                     if last in _CALLEES:
                         yield node, scopes
-                push_children(node, stack)
+            work.extend((inner, scopes) for inner in blocks(stmt))
 
 
 class _Constants:
@@ -338,22 +321,12 @@ class _Constants:
         return None
 
 
-def _own(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of a scope's body, not those of the scopes nested in it."""
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (*_SCOPES, ast.ClassDef)):
-            push_children(node, stack)
-
-
 def _bound(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
     args = func.args
     names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
     names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
     if isinstance(func.body, list):
-        for node in _own(func.body):
+        for node in own_nodes(func.body):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add(node.id)
     return names
@@ -363,7 +336,7 @@ def _strings(body: list[ast.stmt]) -> dict[str, str]:
     """Names of this scope bound exactly once, to a string literal."""
     out: dict[str, str] = {}
     seen: dict[str, int] = {}
-    for node in _own(body):
+    for node in own_nodes(body):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             seen[node.id] = seen.get(node.id, 0) + 1
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
