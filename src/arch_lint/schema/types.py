@@ -53,10 +53,6 @@ _CONSTRAINT_CALLS = frozenset(
     {"Gt", "Ge", "Lt", "Le", "MultipleOf", "MinLen", "MaxLen", "Len", "Interval", "Strict",
      "StringConstraints", "AllowInfNan"}
 )  # fmt: skip
-_SCALARS = frozenset(
-    {"str", "int", "float", "bool", "bytes", "datetime", "date", "time", "timedelta",
-     "UUID", "Decimal", "None"}
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +320,3 @@ def _implied(constraint: str, written: tuple[str, ...]) -> bool:
         if upper and (obound < bound or (obound == bound and exact)):
             return True
     return False
-
-
-def is_scalar(t: Type) -> bool:
-    return t.kind == NAME and t.name in _SCALARS
