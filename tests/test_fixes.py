@@ -105,7 +105,7 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path) -> None:
         kind="add-correlation-id",
         line=1,
         column=1,
-        data={"expr": "cid", "key": "correlation_id", "style": "keyword"},
+        data={"expr": "cid", "key": "correlation_id", "style": "keyword", "end": "1:13"},
     )
     finding = Finding(
         code="ARC301", name="n", message="m", path="m.py", line=1, column=1,
@@ -138,3 +138,108 @@ def test_data_fixes_are_unsafe(name: str, tmp_path: Path, monkeypatch: pytest.Mo
     assert _fix(root, unsafe=False) == 0
     assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
     assert _fix(root, unsafe=True) > 0
+
+
+# --- fix safety: a fix lands on the node it was made for, or nothing is written ---
+
+_JOB = (
+    b"import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
+    b"def handle(correlation_id: str) -> None:\n"
+    b'    logger.info("started")\n'
+)
+
+
+def _project(tmp_path: Path, body: bytes) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.arch_lint]\nshared-models = []\n")
+    orders = tmp_path / "services" / "orders"
+    orders.mkdir(parents=True)
+    (orders / "__init__.py").write_text("")
+    (orders / "jobs.py").write_bytes(body)
+    return orders / "jobs.py"
+
+
+def _findings(root: Path) -> list[Finding]:
+    return run(load_settings(None, root), [root], use_cache=False).findings
+
+
+def test_a_file_libcst_does_not_reproduce_is_not_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # libcst drops a line holding only a backslash after a lone `\r`: every
+    # position after it would be one line off, so nothing may be written.
+    body = _JOB.replace(b"(__name__)\n", b"(__name__)\r\\\r\nx = 2\n")
+    target = _project(tmp_path, body)
+    assert ast.parse(body)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", "--no-cache"]) == 1
+    assert "does not reproduce this file byte for byte" in capsys.readouterr().err
+    assert target.read_bytes() == body
+
+
+def test_a_fix_whose_node_is_elsewhere_is_refused(tmp_path: Path) -> None:
+    target = _project(tmp_path, _JOB)
+    (finding,) = _findings(tmp_path)
+    assert finding.fix is not None
+    moved = finding.fix.model_copy(update={"data": {**finding.fix.data, "end": "7:20"}})
+    report = apply_fixes(
+        tmp_path, [finding.model_copy(update={"fix": moved})], unsafe=False, diff=False
+    )
+    assert report.fixed == 0
+    assert "did not find the code they were made for" in report.failed[0][1]
+    assert target.read_bytes() == _JOB
+
+
+def test_a_file_changed_since_it_was_checked_is_not_fixed(tmp_path: Path) -> None:
+    """Two `fix` runs at once: the second one's findings are stale once the
+    first has written, and it must not apply the same fix again."""
+    target = _project(tmp_path, _JOB)
+    settings = load_settings(None, tmp_path)
+    result = run(settings, [tmp_path], use_cache=False)
+    digests = {p: s.digest for p, s in result.built.sources.items()}
+    first = apply_fixes(tmp_path, result.findings, unsafe=False, diff=False, checked=digests)
+    assert first.fixed == 1
+    fixed = target.read_bytes()
+    second = apply_fixes(tmp_path, result.findings, unsafe=False, diff=False, checked=digests)
+    assert second.fixed == 0
+    assert "changed since it was checked" in second.failed[0][1]
+    assert target.read_bytes() == fixed
+    assert fixed.count(b"extra=") == 1
+
+
+def test_libcst_rejecting_a_file_python_parses_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = _project(tmp_path, _JOB)
+    findings = _findings(tmp_path)
+
+    def refuse(source: bytes) -> None:
+        raise fix_engine.cst.ParserSyntaxError("bad", lines=["x"], raw_line=1, raw_column=0)
+
+    monkeypatch.setattr(fix_engine.cst, "parse_module", refuse)
+    report = apply_fixes(tmp_path, findings, unsafe=False, diff=False)
+    assert report.failed[0][1].startswith("libcst cannot parse this file")
+    assert "Syntax Error @ 1:1" not in report.failed[0][1].split("(")[0]
+    assert target.read_bytes() == _JOB
+
+
+def test_a_symlinked_file_keeps_its_link_and_is_fixed_only_inside(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    target = _project(root, _JOB)
+    real = root / "services" / "orders" / "real_jobs.py"
+    target.rename(real)
+    target.symlink_to("real_jobs.py")
+    findings = [f for f in _findings(root) if f.path.endswith("/jobs.py")]
+    assert findings
+    assert apply_fixes(root, findings, unsafe=False, diff=False).fixed == 1
+    assert target.is_symlink()
+    assert b"extra=" in real.read_bytes()
+
+    outside = tmp_path / "outside.py"
+    outside.write_bytes(_JOB)
+    target.unlink()
+    target.symlink_to(outside)
+    report = apply_fixes(root, findings, unsafe=False, diff=False)
+    assert report.fixed == 0
+    assert "leaves the project" in report.failed[0][1]
+    assert outside.read_bytes() == _JOB

@@ -1,5 +1,17 @@
-"""`python -m arch_lint`."""
+"""`python -m arch_lint`.
 
-from arch_lint.adapters.cli import entry_point
+`-m` puts the working directory first on `sys.path`, and the working
+directory is usually the checked project: a module of it named like one of
+arch-lint's dependencies (`pydantic.py`, `libcst/`) would be imported, and
+run, instead. It is taken off the path before anything else is imported.
+"""
+
+import os
+import sys
+
+_cwd = os.getcwd()
+sys.path[:] = [p for p in sys.path if p not in ("", ".", _cwd)]
+
+from arch_lint.adapters.cli import entry_point  # noqa: E402
 
 entry_point()

@@ -218,12 +218,20 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     targets = [Path(p) for p in (args.paths or ["."])]
     cache = not args.no_cache
+    if args.output_file is not None:
+        _check_write_target(args.output_file, settings.root, "the report")
     result = run(settings, targets, jobs=args.jobs, use_cache=cache, layout=layout)
+    _print_notices(result.notices)
     if args.fix or args.diff:
         from arch_lint.engine.fix import apply_fixes, fixable  # libcst: only when fixing
 
+        checked = {path: src.digest for path, src in result.built.sources.items()}
         report = apply_fixes(
-            settings.root, result.findings, unsafe=args.unsafe_fixes, diff=args.diff
+            settings.root,
+            result.findings,
+            unsafe=args.unsafe_fixes,
+            diff=args.diff,
+            checked=checked,
         )
         for path, why in report.failed:
             print(f"arch-lint: {path}: not fixed: {why}", file=sys.stderr)
@@ -265,6 +273,36 @@ def _print_problems(settings: Settings, problems: Sequence[Problem]) -> None:
             + ConfigurationMatchesNothing.message.format(key=problem.key, problem=problem.message),
             file=sys.stderr,
         )
+
+
+def _print_notices(notices: Sequence[str]) -> None:
+    for notice in notices:
+        print(f"arch-lint: {notice}", file=sys.stderr)
+
+
+def _check_write_target(path: Path, root: Path, what: str) -> None:
+    """Refuse to write `what` through a symbolic link that leaves the project:
+    the checked tree may hold such a link where a report is expected."""
+    if not path.is_symlink():
+        return
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise UsageError(
+            f"{path}: a symbolic link to {path.resolve()}, outside the project; "
+            f"not writing {what} through it"
+        ) from None
+
+
+def _check_inside(path: Path, root: Path, key: str) -> None:
+    """A path the configuration names for writing stays in the project (the
+    configuration belongs to the checked tree, which may not be trusted)."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise UsageError(
+            f"`{key}` = `{path}` leaves the project; arch-lint writes only inside it"
+        ) from None
 
 
 def _emit(text: str, output_file: Path | None) -> None:
@@ -378,7 +416,10 @@ def _schema(args: argparse.Namespace) -> int:
         if args.output is not None and str(args.output) == "-":
             sys.stdout.write(text)
             return EXIT_OK
+        if args.output is None:
+            _check_inside(configured, settings.root, "tool.arch_lint.schema.snapshot")
         target = args.output or configured
+        _check_write_target(target, settings.root, "the snapshot")
         try:
             target.write_text(text, encoding="utf-8")
         except OSError as exc:

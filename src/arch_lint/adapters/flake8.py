@@ -61,6 +61,11 @@ def _arc_selected(options: Any) -> bool:
     return any("ARC".startswith(s) or s.startswith("ARC") for s in [*select, *extended])
 
 
+def _notice(message: str) -> None:
+    """One line on stderr; flake8 goes on."""
+    print(f"flake8-arch-lint: {message}", file=sys.stderr)
+
+
 def _fail(message: str) -> None:
     print(f"flake8-arch-lint: {message}", file=sys.stderr)
     raise SystemExit(2)
@@ -100,7 +105,21 @@ class ArchLintPlugin:
         cls._enabled = _arc_selected(options)
         cls._state = None
         if cls._enabled:
-            cls._state = cls._load()
+            cls._state = cls._load_or_disable()
+
+    @classmethod
+    def _load_or_disable(cls) -> _State | None:
+        """The project state; a defect of arch-lint's while building it costs
+        only the ARC reports of this run, with one line saying so, never
+        flake8's own (E/F/W) results."""
+        try:
+            return cls._load()
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # MemoryError and RecursionError too
+            _notice(f"internal error, no ARC checks in this run: {type(exc).__name__}: {exc}")
+            cls._enabled = False
+            return None
 
     @classmethod
     def _load(cls) -> _State:
@@ -132,9 +151,9 @@ class ArchLintPlugin:
         return state
 
     @classmethod
-    def _get_state(cls) -> _State:
-        if cls._state is None:
-            cls._state = cls._load()
+    def _get_state(cls) -> _State | None:
+        if cls._state is None and cls._enabled:
+            cls._state = cls._load_or_disable()
         return cls._state
 
     def run(self) -> Iterator[Report]:
@@ -144,7 +163,20 @@ class ArchLintPlugin:
             or not isinstance(self.tree, ast.Module)
         ):
             return
+        try:
+            reports = list(self._reports())
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            _notice(f"{self.filename}: internal error: {type(exc).__name__}: {exc}")
+            return
+        yield from reports
+
+    def _reports(self) -> Iterator[Report]:
         state = self._get_state()
+        tree = self.tree
+        if state is None or not isinstance(tree, ast.Module):
+            return
         path = state.relative(self.filename)
         if path is None:
             return  # outside the project: not ours to judge
@@ -157,8 +189,10 @@ class ArchLintPlugin:
         facts = engine.index.facts.get(path)
         if facts is None or indexed is None or indexed.digest != content_hash(source):
             # an unsaved buffer, or a file not indexed
-            facts = extract(self.tree, source, state.settings.model.models.envelope_class)
-        result = engine.check_file(path, source, facts, self.tree, None, text)
+            facts = extract(tree, source, state.settings.model.models.envelope_class)
+        result = engine.check_file(path, source, facts, tree, None, text)
+        for notice in result.notices:
+            _notice(notice)
         for finding in result.findings:
             yield (
                 finding.line,

@@ -14,7 +14,7 @@ import difflib
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,14 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from arch_lint.engine.text import decode
+from arch_lint.engine.text import decode, line_starts, read_regular
 from arch_lint.findings import Finding, Fix
+from arch_lint.index.build import content_hash
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks
+    fcntl = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -214,24 +220,43 @@ STATEMENT_TRANSFORMS: dict[str, Callable[[cst.BaseSmallStatement, Fix], cst.Base
 
 
 class _Transformer(cst.CSTTransformer):
+    """Carries out each fix at the node whose span (start and end) is the one
+    the finding named and whose text is the text checked there; a fix whose
+    node is not found, or whose transformation changes nothing, is missing
+    from `applied` (and then nothing of the file is written)."""
+
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, fixes: dict[tuple[int, int], Fix]) -> None:
+    def __init__(self, module: cst.Module, fixes: dict[_Span, Fix], text: _Text) -> None:
         super().__init__()
+        self.module = module
         self.fixes = fixes
-        self.applied = 0
+        self.text = text
+        self.applied: set[_Span] = set()
+
+    def _fix_at(self, node: cst.CSTNode) -> tuple[_Span, Fix] | None:
+        where = self.get_metadata(PositionProvider, node)
+        span = (where.start.line, where.start.column, where.end.line, where.end.column)
+        fix = self.fixes.get(span)
+        if fix is None or span in self.applied:
+            return None
+        checked = self.text.between(span)
+        # The node's own code has no indentation of its surroundings, so the
+        # two are compared without whitespace: the same text at the same span.
+        if checked is None or _squeezed(self.module.code_for_node(node)) != _squeezed(checked):
+            return None  # another node at that place: never guess
+        return span, fix
 
     def _statement(
         self, original_node: cst.BaseSmallStatement, updated_node: cst.BaseSmallStatement
     ) -> cst.BaseSmallStatement:
-        where = self.get_metadata(PositionProvider, original_node)
-        fix = self.fixes.get((where.start.line, where.start.column + 1))
-        transform = STATEMENT_TRANSFORMS.get(fix.kind) if fix is not None else None
-        if fix is None or transform is None:
+        found = self._fix_at(original_node)
+        transform = STATEMENT_TRANSFORMS.get(found[1].kind) if found is not None else None
+        if found is None or transform is None:
             return updated_node
-        changed = transform(updated_node, fix)
+        changed = transform(updated_node, found[1])
         if changed is not updated_node:
-            self.applied += 1
+            self.applied.add(found[0])
         return changed
 
     def leave_Assign(
@@ -243,57 +268,135 @@ class _Transformer(cst.CSTTransformer):
         return self._statement(original_node, updated_node)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        where = self.get_metadata(PositionProvider, original_node)
-        fix = self.fixes.get((where.start.line, where.start.column + 1))
-        if fix is None:
+        found = self._fix_at(original_node)
+        transform = TRANSFORMS.get(found[1].kind) if found is not None else None
+        if found is None or transform is None:
             return updated_node
-        end = fix.data.get("end")
-        if end is not None and end != f"{where.end.line}:{where.end.column}":
-            return updated_node  # `a(...).info(...)`: the inner call starts there too
-        transform = TRANSFORMS.get(fix.kind)
-        if transform is None:
-            return updated_node
-        changed = transform(updated_node, fix)
+        changed = transform(updated_node, found[1])
         if changed is not updated_node:
-            self.applied += 1
+            self.applied.add(found[0])
         return changed
+
+
+def _squeezed(code: str) -> str:
+    return "".join(code.split())
+
+
+_Span = tuple[int, int, int, int]
+"""(start line, start column, end line, end column): lines 1-based, columns
+0-based characters, the end exclusive (libcst's positions)."""
+
+
+class _Text:
+    """The checked text with its line starts as Python's tokenizer counts lines."""
+
+    def __init__(self, source: bytes) -> None:
+        self.text = decode(source)
+        self.starts = line_starts(self.text)
+
+    def between(self, span: _Span) -> str | None:
+        first, col, last, end_col = span
+        if not (1 <= first <= last <= len(self.starts)):
+            return None
+        return self.text[self.starts[first - 1] + col : self.starts[last - 1] + end_col]
+
+
+def _span(fix: Fix) -> _Span | None:
+    """Where the fix's node starts and ends, or None when the fix does not say."""
+    line, _, column = fix.data.get("end", "").partition(":")
+    if not (line.isdigit() and column.isdigit()):
+        return None
+    return (fix.line, fix.column - 1, int(line), int(column))
 
 
 def fixable(findings: list[Finding], unsafe: bool) -> list[Finding]:
     return [f for f in findings if f.fix is not None and (f.fix.safe or unsafe)]
 
 
-def apply_fixes(root: Path, findings: list[Finding], *, unsafe: bool, diff: bool) -> FixReport:
-    """Apply the fixes of `findings` (safe ones, or all with `unsafe`)."""
+def apply_fixes(
+    root: Path,
+    findings: list[Finding],
+    *,
+    unsafe: bool,
+    diff: bool,
+    checked: Mapping[str, str] | None = None,
+) -> FixReport:
+    """Apply the fixes of `findings` (safe ones, or all with `unsafe`).
+
+    `checked` maps a path to the content hash of the source its findings came
+    from: a file that changed since is left alone. A file is written only when
+    libcst reproduces it byte for byte, every fix found its node, and the result
+    parses; it is written atomically, after its content is checked once more
+    under a lock (two runs at once never apply a fix twice).
+    """
     report = FixReport()
-    by_path: dict[str, dict[tuple[int, int], Fix]] = {}
+    by_path: dict[str, dict[_Span, Fix]] = {}
+    unplaced: set[str] = set()
     for finding in fixable(findings, unsafe):
         assert finding.fix is not None
-        by_path.setdefault(finding.path, {})[(finding.fix.line, finding.fix.column)] = finding.fix
+        span = _span(finding.fix)
+        if span is None:
+            unplaced.add(finding.path)
+        else:
+            by_path.setdefault(finding.path, {})[span] = finding.fix
+    for path in sorted(unplaced):
+        report.failed.append((path, "a fix does not say where its node ends; nothing written"))
+        by_path.pop(path, None)
     for path, fixes in sorted(by_path.items()):
-        target = root / path
-        try:
-            source = target.read_bytes()
-            module = cst.parse_module(source)
-        except (OSError, cst.ParserSyntaxError) as exc:
-            report.failed.append((path, str(exc).splitlines()[0]))
+        outcome = _fix_file(root, path, fixes, None if checked is None else checked.get(path))
+        if isinstance(outcome, str):
+            report.failed.append((path, outcome))
             continue
-        transformer = _Transformer(fixes)
-        new = MetadataWrapper(module).visit(transformer)
-        new_source = new.bytes
-        if new_source == source:
-            continue
-        problem = parse_problem(new_source)
-        if problem is not None:  # never leave a file that does not parse
-            report.failed.append((path, f"the fixed file would not parse: {problem}"))
-            continue
-        report.fixed += transformer.applied
-        report.files.append(path)
+        target, source, new_source, applied = outcome
         if diff:
             report.diffs.append(_diff(path, source, new_source))
         else:
-            _write_atomically(target, new_source)
+            problem = _write_if_unchanged(target, source, new_source)
+            if problem is not None:
+                report.failed.append((path, problem))
+                continue
+        report.fixed += applied
+        report.files.append(path)
     return report
+
+
+def _fix_file(
+    root: Path, path: str, fixes: dict[_Span, Fix], digest: str | None
+) -> str | tuple[Path, bytes, bytes, int]:
+    """(the real file, its source, the fixed source, fixes applied), or why not."""
+    target = _inside(root, root / path)
+    if target is None:
+        return "a symbolic link that leaves the project; not fixed"
+    try:
+        source = read_regular(target)
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    if digest is not None and content_hash(source) != digest:
+        return "the file changed since it was checked; run arch-lint again"
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        first = str(exc).splitlines()[0]
+        return f"libcst cannot parse this file ({first}); fix it by hand"
+    except (RecursionError, MemoryError):
+        return "libcst cannot parse this file (too deeply nested); fix it by hand"
+    if module.bytes != source:
+        return (
+            "libcst does not reproduce this file byte for byte (a line holding only a "
+            "backslash, say), so a fix could land elsewhere; fix it by hand"
+        )
+    transformer = _Transformer(module, fixes, _Text(source))
+    new_source = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer).bytes
+    missing = len(fixes) - len(transformer.applied)
+    if missing:
+        return (
+            f"{missing} of {len(fixes)} fixes did not find the code they were made for; "
+            "nothing written"
+        )
+    problem = parse_problem(new_source)
+    if problem is not None:  # never leave a file that does not parse
+        return f"the fixed file would not parse: {problem}"
+    return target, source, new_source, len(fixes)
 
 
 def parse_problem(source: bytes) -> str | None:
@@ -313,6 +416,45 @@ def _diff(path: str, old: bytes, new: bytes) -> str:
         tofile=f"b/{path}",
     )
     return "".join(lines)
+
+
+def _inside(root: Path, path: Path) -> Path | None:
+    """The real file behind `path` (symbolic links followed) when it lies inside
+    the project, else None: a fix writes through a link, never out of the tree."""
+    real = path.resolve()
+    try:
+        real.relative_to(root.resolve())
+    except ValueError:
+        return None
+    return real
+
+
+def _write_if_unchanged(target: Path, source: bytes, data: bytes) -> str | None:
+    """Replace `target`'s content `source` by `data`, unless it changed meanwhile.
+
+    Under an exclusive lock on the file: a second run waiting for the lock then
+    reads the new content, sees that it is not what it checked, and writes
+    nothing."""
+    try:
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return f"cannot open the file: {exc.strerror or exc}"
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            current = read_regular(target)
+        except OSError as exc:
+            return f"cannot read the file: {exc.strerror or exc}"
+        if current != source:
+            return "the file changed while it was being fixed; run arch-lint again"
+        try:
+            _write_atomically(target, data)
+        except OSError as exc:
+            return f"cannot write the file: {exc.strerror or exc}"
+        return None
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

@@ -14,7 +14,9 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from arch_lint.config.resolve import Settings, matcher
 from arch_lint.engine.noqa import file_noqa, parse_noqa
@@ -29,6 +31,7 @@ from arch_lint.rules.syntax_error import SyntaxErrorRule
 from arch_lint.rules.unused_suppression import UnusedSuppression
 
 _ARC_NOQA = re.compile(rb"noqa\s*:[^\n]*ARC", re.IGNORECASE)
+T = TypeVar("T")
 FILE_RULES: tuple[type[FileRule], ...] = tuple(r for r in RULES if issubclass(r, FileRule))
 
 
@@ -36,6 +39,20 @@ FILE_RULES: tuple[type[FileRule], ...] = tuple(r for r in RULES if issubclass(r,
 class FileResult:
     findings: list[Finding]
     used_allow: set[int] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)
+    """Rules that raised on this file (their findings are left out)."""
+
+
+def _guarded(rule: FileRule, step: Callable[[], T], failed: dict[str, str]) -> T | None:
+    """Run one step of a rule; an exception costs only that rule's findings on
+    this file (recorded in `failed`), never the run."""
+    try:
+        return step()
+    except RecursionError:
+        failed[rule.code] = "the file is nested too deeply"
+    except Exception as exc:
+        failed[rule.code] = f"{type(exc).__name__}: {exc}"
+    return None
 
 
 class Engine:
@@ -101,28 +118,42 @@ class Engine:
                 ctx.findings.append(_syntax_finding(ctx, error))
             return FileResult(ctx.findings)
         active = [rule(ctx) for rule in FILE_RULES if rule.code in codes]
+        failed: dict[str, str] = {}
         for rule in active:
-            rule.check()
+            _guarded(rule, rule.check, failed)
         known = self.applying.get(id(source))
         tree_rules = [
             r
             for r in active
-            if _wants_tree(type(r))
+            if r.code not in failed
+            and _wants_tree(type(r))
             and (r.code in known if known is not None else type(r).applies(self.settings, source))
-            and r.relevant()
+            and _guarded(r, r.relevant, failed)
         ]
         if tree_rules:
             if ctx.tree is None:
                 ctx.tree, _ = parse(source, path)
             if ctx.tree is not None:
-                dispatch: dict[type[ast.AST], list[Callable[[ast.AST], None]]] = {}
+                tree = ctx.tree
+                dispatch: dict[type[ast.AST], list[tuple[FileRule, Callable[[ast.AST], None]]]]
+                dispatch = {}
                 for rule in tree_rules:
-                    rule.check_tree(ctx.tree)
+                    _guarded(rule, partial(rule.check_tree, tree), failed)
+                    if rule.code in failed:
+                        continue
                     for node_type, method in _visitors(type(rule)):
-                        dispatch.setdefault(node_type, []).append(getattr(rule, method))
+                        dispatch.setdefault(node_type, []).append((rule, getattr(rule, method)))
                 if dispatch:
-                    _traverse(ctx.tree, dispatch)
-        return FileResult(ctx.findings, ctx.used_allow)
+                    _traverse(tree, dispatch, failed)
+        if not failed:
+            return FileResult(ctx.findings, ctx.used_allow)
+        kept = [f for f in ctx.findings if f.code not in failed]
+        notices = [
+            f"{path}: {code} stopped on this file ({why}); its findings here are left out. "
+            "This is a bug of arch-lint: please report it"
+            for code, why in sorted(failed.items())
+        ]
+        return FileResult(kept, ctx.used_allow, notices)
 
     def apply_noqa(self, path: str, source: bytes, findings: list[Finding]) -> list[Finding]:
         """Drop suppressed findings; add ARC002 for `# noqa: ARC…` codes that suppress nothing."""
@@ -229,18 +260,27 @@ def _visitors(rule: type[FileRule]) -> tuple[tuple[type[ast.AST], str], ...]:
 
 
 def _traverse(
-    tree: ast.AST, dispatch: dict[type[ast.AST], list[Callable[[ast.AST], None]]]
+    tree: ast.AST,
+    dispatch: dict[type[ast.AST], list[tuple[FileRule, Callable[[ast.AST], None]]]],
+    failed: dict[str, str],
 ) -> None:
     """One walk of the tree calling every rule's visitor for each node (not in
-    source order; a rule that needs order walks a scope itself)."""
+    source order; a rule that needs order walks a scope itself). A visitor that
+    raises takes its rule out of the rest of the walk."""
     stack: list[ast.AST] = [tree]
     pop = stack.pop
     while stack:
         node = pop()
         handlers = dispatch.get(type(node))
         if handlers is not None:
-            for visit in handlers:
-                visit(node)
+            for rule, visit in handlers:
+                try:
+                    visit(node)
+                except Exception as exc:
+                    failed[rule.code] = f"{type(exc).__name__}: {exc}"
+                    for kind, listed in list(dispatch.items()):
+                        dispatch[kind] = [(r, v) for r, v in listed if r is not rule]
+                    break
         push_children(node, stack)
 
 
@@ -252,6 +292,8 @@ class RunResult:
     findings: list[Finding]
     checked: list[str]
     built: BuiltIndex
+    notices: list[str] = field(default_factory=list)
+    """One line each for what the run left out and why, for stderr."""
 
 
 def _under(path: str, prefixes: list[str]) -> bool:
@@ -318,6 +360,7 @@ def _run(
         cache.findings_key, cache.findings, cache.dirty = key, {}, True
     findings: list[Finding] = []
     used_allow: set[int] = set()
+    notices = list(built.notices)
     for path in checked:
         src = built.sources[path]
         entry = cache.findings.get(path)
@@ -330,18 +373,24 @@ def _run(
                 findings.extend(cached)
                 used_allow.update(entry[2])
                 continue
+        try:
+            source = src.source
+        except OSError as exc:  # replaced by something that is not a file since it was listed
+            notices.append(f"{path}: skipped: {exc.strerror or exc}")
+            continue
         tree = src.tree
         envelope = settings.model.models.envelope_class
-        facts = index.facts.get(path) or (
-            extract(tree, src.source, envelope) if tree else FileFacts()
-        )
-        result = engine.check_file(path, src.source, facts, tree, built.errors.get(path))
+        facts = index.facts.get(path) or (extract(tree, source, envelope) if tree else FileFacts())
+        result = engine.check_file(path, source, facts, tree, built.errors.get(path))
         if path in built.errors:
             kept = result.findings  # nothing else was checked: no suppression can be judged
         else:
-            kept = engine.apply_noqa(path, src.source, result.findings)
+            kept = engine.apply_noqa(path, source, result.findings)
         findings.extend(kept)
         used_allow |= result.used_allow
+        if result.notices:
+            notices.extend(result.notices)
+            continue  # not cached: the next run tries the rule again
         cache.findings[path] = [
             src.digest,
             [f.model_dump(mode="json") for f in kept],
@@ -354,7 +403,7 @@ def _run(
     if _whole_project(settings, targets):
         findings.extend(unused_allow_findings(engine, used_allow))
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings, checked, built)
+    return RunResult(findings, checked, built, notices)
 
 
 def _whole_project(settings: Settings, targets: list[Path]) -> bool:

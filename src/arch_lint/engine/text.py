@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import tokenize
+from bisect import bisect_right
 
 
 def decode(source: bytes) -> str:
@@ -22,3 +25,73 @@ def source_lines(text: str) -> list[str]:
     """Lines as Python's tokenizer counts them (not `str.splitlines`, which also
     breaks at form feeds and U+2028)."""
     return _LINE_BREAK.split(text)
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset in `text` where each line starts, lines counted as Python's
+    tokenizer counts them (`\\r\\n`, `\\r` and `\\n`); linear in the text's size."""
+    return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+
+
+_BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def byte_line_starts(source: bytes) -> list[int]:
+    """`line_starts` of undecoded source (the line breaks are the same bytes in
+    every encoding Python source can have)."""
+    return [0, *(m.end() for m in _BYTE_LINE_BREAK.finditer(source))]
+
+
+def line_of(starts: list[int], offset: int) -> int:
+    """The 1-based line that holds `offset`, given `line_starts`."""
+    return bisect_right(starts, offset)
+
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""Larger files are not read: no hand-written module comes near it, and a
+generated one of that size is not arch-lint's to judge."""
+
+
+class UnreadableFile(OSError):
+    """A file that is not read: not a regular file, or larger than the cap."""
+
+
+def read_regular(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.
+
+    Opened without blocking and judged by `fstat` of the open file, so a FIFO,
+    a device (a link to `/dev/zero`) or a file swapped for one after it was
+    listed can neither hang the run nor fill the memory."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise UnreadableFile(f"larger than {limit // (1024 * 1024)} MiB")
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise UnreadableFile(f"larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a plain file"

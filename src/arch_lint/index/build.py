@@ -14,13 +14,14 @@ import hashlib
 import json
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from arch_lint.config.resolve import Settings
-from arch_lint.engine.text import decode, source_lines
+from arch_lint.engine.text import decode, read_regular, source_lines
 from arch_lint.index.cache import Cache
 from arch_lint.index.facts import FileFacts, extract
 from arch_lint.index.layout import Layout
@@ -52,7 +53,7 @@ class SourceFile:
     @property
     def source(self) -> bytes:
         if self._source is None:
-            self._source = (self.root / self.path).read_bytes()
+            self._source = read_regular(self.root / self.path)
         return self._source
 
 
@@ -61,15 +62,21 @@ def content_hash(source: bytes) -> str:
 
 
 def parse(source: bytes, filename: str) -> tuple[ast.Module | None, SyntaxProblem | None]:
-    """Parse with the running interpreter's grammar; a failure is data, not an exception."""
+    """Parse with the running interpreter's grammar; a failure is data, not an exception.
+
+    The parser's warnings (an invalid escape sequence, say) are the compiler's
+    business, not a lint result: they are silenced rather than printed into the
+    middle of the report."""
     try:
-        return ast.parse(source, filename=filename), None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=filename), None
     except SyntaxError as exc:
         line = exc.lineno or 1
         return None, SyntaxProblem(line, _char_offset(source, line, exc.offset or 1), exc.msg)
     except (ValueError, UnicodeDecodeError) as exc:  # NUL bytes, undecodable source
         return None, SyntaxProblem(1, 1, str(exc).splitlines()[0])
-    except RecursionError:
+    except (RecursionError, MemoryError):  # `x = ------…1`, thousands of brackets
         return None, SyntaxProblem(1, 1, "too deeply nested to parse")
 
 
@@ -112,7 +119,7 @@ class FactsTable(Mapping[str, FileFacts]):
 
     def _reanalyse(self, path: str) -> FileFacts:
         try:
-            source = (self._root / path).read_bytes()
+            source = read_regular(self._root / path)
         except OSError:
             return FileFacts()
         tree, _ = parse(source, path)
@@ -134,6 +141,30 @@ class BuiltIndex:
     cache: Cache
     sources: dict[str, SourceFile]
     errors: dict[str, SyntaxProblem]
+    notices: list[str] = field(default_factory=list)
+    """One line each for what was left out and why (a file that is not a
+    regular file, a fact extraction that failed), for the user to read."""
+
+
+def file_stamp(info: os.stat_result) -> list[int]:
+    """What says a file is unchanged without reading it: as git's index does,
+    the modification and change times, the size and the inode (an edit that
+    keeps size and mtime still moves the ctime)."""
+    return [info.st_mtime_ns, info.st_size, info.st_ctime_ns, info.st_ino]
+
+
+def _extract(
+    tree: ast.Module, source: bytes, envelope: str, path: str, notices: list[str]
+) -> FileFacts:
+    """The file's facts; a defect of arch-lint's on one file costs only that
+    file's facts, with a notice, never the run."""
+    try:
+        return extract(tree, source, envelope)
+    except RecursionError:
+        notices.append(f"{path}: too deeply nested to read its facts")
+    except Exception as exc:
+        notices.append(f"{path}: internal error reading its facts: {type(exc).__name__}: {exc}")
+    return FileFacts()
 
 
 def _analyse(args: tuple[str, bytes, str]) -> tuple[str, Any, Any, str]:
@@ -142,7 +173,7 @@ def _analyse(args: tuple[str, bytes, str]) -> tuple[str, Any, Any, str]:
     if tree is None:
         assert error is not None
         return path, None, [error.line, error.col, error.message], FileFacts().interface_hash()
-    facts = extract(tree, source, envelope)
+    facts = _extract(tree, source, envelope, path, [])
     return path, facts.to_text(), None, facts.interface_hash()
 
 
@@ -172,31 +203,33 @@ def build(
     errors: dict[str, SyntaxProblem] = {}
     todo: list[tuple[str, bytes]] = []
     racy_after = cache.written_ns - RACY_NS
+    notices: list[str] = []
     for path in layout.files:
         entry = cache.files.get(path)
         source: bytes | None = overrides.get(path)
         if source is None:
             try:
-                stat = os.stat(root / path)
+                info = os.stat(root / path)
             except OSError:
                 continue  # vanished between listing and reading
-            stamp = [stat.st_mtime_ns, stat.st_size]
-            if entry is not None and entry[3:5] == stamp and stat.st_mtime_ns < racy_after:
+            stamp = file_stamp(info)
+            if entry is not None and entry[3] == stamp and info.st_mtime_ns < racy_after:
                 _reuse(path, entry, facts, hashes, errors)
                 sources[path] = SourceFile(root, path, entry[0], None)
                 continue
             try:
-                source = (root / path).read_bytes()
-            except OSError:
+                source = read_regular(root / path)
+            except OSError as exc:
+                notices.append(f"{path}: skipped: {exc.strerror or exc}")
                 continue
         else:
-            stamp = [0, -1]
+            stamp = [0, -1, 0, 0]
         digest = content_hash(source)
         sources[path] = SourceFile(root, path, digest, source)
         if entry is not None and entry[0] == digest:
             _reuse(path, entry, facts, hashes, errors)
-            if entry[3:5] != stamp:
-                entry[3:5] = stamp
+            if entry[3] != stamp:
+                entry[3] = stamp
                 cache.dirty = True
             continue
         todo.append((path, source))
@@ -221,7 +254,7 @@ def build(
                     assert error is not None
                     results.append((path, None, [error.line, error.col, error.message], ""))
                     continue
-                extracted = extract(tree, source, envelope)
+                extracted = _extract(tree, source, envelope, path, notices)
                 facts.put(path, extracted)
                 if keep_tree is not None and keep_tree(source):
                     sources[path].tree = tree
@@ -237,9 +270,11 @@ def build(
                 facts.put_raw(path, facts_data)
             hashes[path] = iface
             if path not in overrides:
-                stat = os.stat(root / path)
-                stamp = [stat.st_mtime_ns, stat.st_size]
-                cache.files[path] = [sources[path].digest, facts_data, err, *stamp, iface]
+                try:
+                    stamp = file_stamp(os.stat(root / path))
+                except OSError:
+                    continue  # gone since it was read: not cached
+                cache.files[path] = [sources[path].digest, facts_data, err, stamp, iface]
                 cache.dirty = True
     finally:
         if gc_was_enabled:
@@ -247,7 +282,8 @@ def build(
     for stale in set(cache.files) - set(sources):
         del cache.files[stale]
         cache.dirty = True
-    return BuiltIndex(ProjectIndex(layout, facts, hashes), cache, sources, errors)
+    notices.extend(cache.notices)
+    return BuiltIndex(ProjectIndex(layout, facts, hashes), cache, sources, errors, notices)
 
 
 def _reuse(
@@ -262,7 +298,7 @@ def _reuse(
         facts.put(path, FileFacts())
     else:
         facts.put_raw(path, entry[1])
-    hashes[path] = entry[5]
+    hashes[path] = entry[4]
 
 
 def _parallel(todo: list[tuple[str, bytes, str]], jobs: int) -> list[tuple[str, Any, Any, str]]:

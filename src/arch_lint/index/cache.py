@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from arch_lint import __version__
+from arch_lint.engine.text import read_regular
 from arch_lint.index.facts import FACTS_VERSION
 
 CACHE_DIR = ".arch_lint_cache"
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _FILE = "index.json"
-_ENTRY = 6
+_ENTRY = 5
 
 
 def _stamp(options: list[Any]) -> list[Any]:
@@ -30,11 +31,11 @@ def _stamp(options: list[Any]) -> list[Any]:
 
 
 def _file_entry_ok(entry: Any) -> bool:
-    """[hash, facts JSON text | None, [line, col, message] | None, mtime_ns, size,
-    interface hash]"""
+    """[hash, facts JSON text | None, [line, col, message] | None,
+    [mtime_ns, size, ctime_ns, inode], interface hash]"""
     if not (isinstance(entry, list) and len(entry) == _ENTRY):
         return False
-    digest, facts, err, mtime, size, iface = entry
+    digest, facts, err, stamp, iface = entry
     err_ok = err is None or (
         isinstance(err, list)
         and len(err) == 3
@@ -46,8 +47,9 @@ def _file_entry_ok(entry: Any) -> bool:
         isinstance(digest, str)
         and (facts is None or isinstance(facts, str))
         and err_ok
-        and isinstance(mtime, int)
-        and isinstance(size, int)
+        and isinstance(stamp, list)
+        and len(stamp) == 4
+        and all(type(n) is int for n in stamp)
         and isinstance(iface, str)
     )
 
@@ -77,23 +79,31 @@ class Cache:
         self.enabled = enabled
         self.files: dict[str, list[Any]] = {}
         """path -> [content hash, facts json | None, syntax error | None,
-        mtime_ns, size, interface hash]"""
+        [mtime_ns, size, ctime_ns, inode], interface hash]"""
         self.written_ns = 0
         """When the cache file was last written (its mtime), 0 if there is none."""
         self.findings_key: str = ""
         self.findings: dict[str, list[Any]] = {}
         """path -> [content hash, [finding dicts], [used allow indices]]"""
         self.dirty = False
-        if enabled:
+        self.notices: list[str] = []
+        if enabled and self.dir.is_symlink():
+            # The checked tree could point the cache anywhere: it is neither
+            # read nor written through a link.
+            self.enabled = False
+            self.notices.append(
+                f"{CACHE_DIR}: a symbolic link; running without the cache (delete the link)"
+            )
+        if self.enabled:
             self._load()
 
     def _load(self) -> None:
         try:
             path = self.dir / _FILE
             written = path.stat().st_mtime_ns
-            doc = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return
+            doc = json.loads(read_regular(path, limit=1 << 30))
+        except (OSError, ValueError, RecursionError, MemoryError):
+            return  # missing, unreadable, not JSON or nested too deeply: start afresh
         try:
             if doc["stamp"] != self.stamp:
                 return
@@ -119,8 +129,10 @@ class Cache:
         }
         try:
             self.dir.mkdir(exist_ok=True)
+            if self.dir.is_symlink() or not self.dir.is_dir():
+                return  # replaced by a link meanwhile: never write through it
             ignore = self.dir / ".gitignore"
-            if not ignore.exists():
+            if not ignore.exists() and not ignore.is_symlink():
                 ignore.write_text("# created by arch-lint\n*\n")
             fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".index-", suffix=".tmp")
             try:

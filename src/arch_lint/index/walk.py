@@ -8,6 +8,8 @@ import ast
 from bisect import bisect_left
 from collections.abc import Iterator
 
+from arch_lint.engine.text import byte_line_starts, line_of
+
 _CHILDREN: dict[type[ast.AST], tuple[str, ...]] = {}
 _NODE = ast.AST
 
@@ -50,10 +52,13 @@ class MarkedLines:
 
     def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
         lines: set[int] = set()
+        starts: list[int] | None = None
         for marker in markers:
             start = source.find(marker)
             while start != -1:
-                lines.add(source.count(b"\n", 0, start) + 1)
+                if starts is None:
+                    starts = byte_line_starts(source)
+                lines.add(line_of(starts, start))
                 start = source.find(marker, start + 1)
         self._lines = sorted(lines)
 

@@ -684,13 +684,14 @@ def _fix_kind(stmt: ast.stmt, call: ast.Call | None) -> str | None:
 
 def merge_fix(ctx: FileContext, stmt: ast.stmt, target: str, kind: str) -> Fix:
     """The unsafe fix that turns a statement into `target = {**(target or {}), ...}`."""
+    end_line, end_col = stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0
     return Fix(
         title=f"Merge into a new dict: `{target} = {{**({target} or {{}}), ...}}`",
         safe=False,
         kind=kind,
         line=stmt.lineno,
         column=ctx.char_col(stmt.lineno, stmt.col_offset) + 1,
-        data={"target": target},
+        data={"target": target, "end": f"{end_line}:{ctx.char_col(end_line, end_col)}"},
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arch_lint.config import Settings
+from arch_lint.engine.text import read_regular
 from arch_lint.findings import Finding
 from arch_lint.index.build import parse
 from arch_lint.index.facts import FileFacts, ImportStmt, extract
@@ -111,9 +112,9 @@ def head_schema(settings: Settings, layout: Layout) -> Head:
         out: dict[str, bytes] = {}
         for path in paths:
             try:
-                out[path] = (root / path).read_bytes()
+                out[path] = read_regular(root / path)
             except OSError as exc:
-                _warn(f"{path}: cannot read ({exc.strerror})")
+                _warn(f"{path}: cannot read ({exc.strerror or exc})")
         return out
 
     return _schema_of(settings, layout.files, read, "")
