@@ -3,8 +3,11 @@ calls, function by function.
 
 Statements are read in source order, scope by scope (a nested function sees its
 enclosing functions' names). Only statements on a line that can hold a logger
-call (`.info(`, `.error(`, …) or a fresh id (`uuid4`) have their expressions
-walked; assignments and `bind_contextvars(...)` are noted on the way.
+call (`.info(`, `.error(`, …, however spaced: `logger.info (`) or a fresh id
+(`uuid4(`) have their expressions walked; assignments, `del` and
+`bind_contextvars(...)` are noted on the way, and every call keeps the blocks it
+sits in (its path, and the `if` tests and `except` clauses around it), so the
+id it could carry is looked up where the call stands.
 
 A call is judged only when its receiver is known to be a logger: a name bound
 from a `logger-factories` / `structlog-factories` call (in this function, in an
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from arch_lint.index.models import dotted
 from arch_lint.index.walk import MarkedLines, push_children, target_names
@@ -28,7 +33,12 @@ _SYNC_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "crit
 LOG_METHODS = frozenset(
     {*_SYNC_METHODS, "log", "msg", *(f"a{m}" for m in (*_SYNC_METHODS, "log", "msg"))}
 )
-_MARKERS = (*(f".{m}(".encode() for m in LOG_METHODS), b"uuid4")
+_FRESH_CALLS = frozenset({"uuid4", "uuid1", "uuid7", "token_hex", "token_urlsafe"})
+_GAP = rb"[\s\\]*"
+"""What may stand between the tokens of a call: whitespace, newlines inside brackets,
+line continuations."""
+_COMMENT = re.compile(rb"(?m)^([^'\"#\r\n]*)#[^\r\n]*")
+"""A comment with no quote before it on its line (a `#` after a quote may be in a string)."""
 _ROUTE_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route",
      "websocket", "add_route"}
@@ -40,6 +50,68 @@ _COMPOUND = frozenset(
 )  # fmt: skip
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 STDLIB, STRUCTLOG, LOGGER = "stdlib", "structlog", "logger"
+_SURE, _MAYBE, _ABSENT = 0, 1, 2
+"""How sure an id expression is to exist where a call stands (see `_flow_verdict`)."""
+Flow = tuple[tuple[ast.stmt, "str | ast.AST"], ...]
+"""The compound statements around a call within its function, outermost first, each
+with the part the call sits in: `body`/`orelse`/`finalbody`, an except handler or a
+match case."""
+
+
+Calls = tuple[re.Pattern[bytes], ...]
+"""Byte patterns of the calls a rule looks for, one per leading token (each starts with
+a literal, which the regex engine scans for fast)."""
+
+
+def call_pattern(*callees: str) -> Calls:
+    """Patterns for a call of any of the callees (a name's tail: `.info`,
+    `producer.send`, `dict`) however it is spaced: `logger.info (`,
+    `logger.info\\<newline>(`. A match that ends in `#` instead of `(` is a callee
+    followed by a comment, which the call may go on after (see `_markers`)."""
+    trie: dict[str, dict[str, Any]] = {}
+    for callee in callees:
+        node = trie
+        for token in (token for token in re.split(r"(\.)", callee) if token):
+            node = node.setdefault(token, {})
+        node[""] = {}  # a whole callee ends here
+
+    def pattern(token: str, node: dict[str, dict[str, Any]]) -> bytes:
+        out = [pattern(t, child) for t, child in sorted(node.items()) if t]
+        if "" in node:
+            out.insert(0, rb"[(#]")
+        return re.escape(token).encode() + _GAP + b"(?:" + b"|".join(out) + b")"
+
+    return tuple(re.compile(pattern(token, node)) for token, node in sorted(trie.items()))
+
+
+def _markers(source: bytes, calls: Calls) -> tuple[bytes, tuple[bytes, ...]]:
+    """The source to find calls in, and the calls found in it. Where a comment follows
+    a callee (`logger.info  # why` + newline + `("x")` inside brackets) the calls are
+    found in a copy without comments (line numbers kept)."""
+    found = {match.group() for pattern in calls for match in pattern.finditer(source)}
+    if any(marker.endswith(b"#") for marker in found):
+        source = _COMMENT.sub(rb"\1", source)
+        found |= {match.group() for pattern in calls for match in pattern.finditer(source)}
+    return source, tuple(marker for marker in found if marker.endswith(b"("))
+
+
+def has_call(source: bytes, calls: Calls) -> bool:
+    """Whether the source holds one of the calls (a prefilter)."""
+    comment = False
+    for pattern in calls:
+        for match in pattern.finditer(source):
+            if match.group().endswith(b"("):
+                return True
+            comment = True
+    return comment and bool(_markers(source, calls)[1])
+
+
+def marked_lines(source: bytes, calls: Calls) -> MarkedLines:
+    """The lines on which one of the calls starts."""
+    return MarkedLines(*_markers(source, calls))
+
+
+_CALLS = call_pattern(*(f".{m}" for m in sorted(LOG_METHODS)), *sorted(_FRESH_CALLS))
 
 
 @dataclass
@@ -61,6 +133,9 @@ class LogCall:
     in_message: bool
     """The id appears in the message text (f-string, `%`, `.format`, lazy args)."""
     scope: Scope
+    path: tuple[int, ...] = (0,)
+    """The block path where the call stands (see `Scope.lookup`)."""
+    flow: Flow = ()
 
 
 @dataclass
@@ -80,6 +155,8 @@ class Scope:
     """Parameter -> its annotation text."""
     locals: dict[str, list[tuple[int, ast.expr, tuple[int, ...]]]] = field(default_factory=dict)
     """name -> (line, value, block path) of each assignment."""
+    deleted: list[tuple[str, int, tuple[int, ...]]] = field(default_factory=list)
+    """(name or attribute path, line, block path) of each `del`."""
     route: bool = False
     attribute_ids: list[str] | None = None
     """`event.correlation_id` paths used in the function (None: not looked for yet)."""
@@ -99,23 +176,32 @@ class Scope:
 
     def lookup(
         self, name: str, line: int, path: tuple[int, ...], functions_only: bool = False
-    ) -> tuple[str, ast.expr | None] | None:
-        """("param", None) or ("local", value) for a name bound at `line` in block
-        `path`: assigned before it, in the same block or an enclosing one (a name
-        set in a `try` body, an `if` branch or a loop is not sure to be bound)."""
+    ) -> tuple[str, ast.expr | None, int] | None:
+        """("param", None, 0) or ("local", value, its line) for a name bound at
+        `line` in block `path`: assigned before it, in the same block or an enclosing
+        one (a name set in a `try` body, an `if` branch or a loop is not sure to be
+        bound)."""
         for scope in self.visible():
             if functions_only and not isinstance(scope.node, _FUNCTIONS):
                 continue  # a module's or class's names are not the request's id
             if name in scope.params:
-                return "param", None
+                return "param", None, 0
             values = [
                 (n, v)
                 for n, v, block in scope.locals.get(name, ())
                 if n < line and path[: len(block)] == block
             ]
             if values:
-                return "local", max(values, key=lambda item: item[0])[1]
+                at, value = max(values, key=lambda item: item[0])
+                return "local", value, at
         return None
+
+    def rebound(self, name: str, after: int, line: int, path: tuple[int, ...]) -> bool:
+        """Whether this scope assigns `name` between lines `after` and `line` on `path`."""
+        return any(
+            after < n < line and path[: len(block)] == block
+            for n, _, block in self.locals.get(name, ())
+        )
 
     def names(self, functions_only: bool = False) -> list[str]:
         out: list[str] = []
@@ -138,7 +224,7 @@ def _is_fresh(node: ast.expr) -> bool:
         return _is_fresh(node.value)
     if isinstance(node, ast.Call):
         name = dotted(node.func) or ""
-        if name.rsplit(".", 1)[-1] in {"uuid4", "uuid1", "uuid7", "token_hex", "token_urlsafe"}:
+        if name.rsplit(".", 1)[-1] in _FRESH_CALLS:
             return True
         if name == "str" and len(node.args) == 1:
             return _is_fresh(node.args[0])
@@ -158,9 +244,12 @@ class LoggingAnalysis:
         self.structlog_factories = tuple(cfg.structlog_factories)
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
-        self._marks = MarkedLines(ctx.source, _MARKERS)
+        self._marks = marked_lines(ctx.source, _CALLS)
         self._path: tuple[int, ...] = (0,)
+        self._flow: Flow = ()
         self._blocks = 0
+        self._loops: set[int] = set()
+        """Blocks that are loop bodies."""
         names = "|".join(re.escape(c) for c in self.carriers) or "(?!)"
         self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
         self._classes: list[tuple[ast.ClassDef, Scope]] = []
@@ -173,29 +262,78 @@ class LoggingAnalysis:
         return any(name == f or name.endswith(f"_{f}") for f in self.fields)
 
     def id_in_scope(self, scope: Scope, line: int) -> str | None:
-        """The nearest concrete correlation id expression visible at `line`:
-        a parameter or local named so, then a variant, then a carrier's attribute."""
+        """The correlation id expression visible at `line` where the walk stands."""
+        found = self._find_id(scope, line, self._path, self._flow)
+        return None if found is None else found[0]
+
+    def id_for(self, item: LogCall) -> tuple[str, bool] | None:
+        """The correlation id expression visible at a judged call, and whether a fix
+        may read it there (False: it may be missing on that path)."""
+        found = self._find_id(item.scope, item.call.lineno, item.path, item.flow)
+        return None if found is None else (found[0], found[1] == _SURE)
+
+    def _find_id(
+        self, scope: Scope, line: int, path: tuple[int, ...], flow: Flow
+    ) -> tuple[str, int] | None:
+        """The nearest concrete id expression, with how sure it is to exist there;
+        one the path proves missing (`_flow_verdict`) is not in scope."""
+        for expr in self._candidates(scope, line, path):
+            verdict = self._flow_verdict(expr, scope, line, path, flow)
+            if verdict != _ABSENT:
+                return expr, verdict
+        return None
+
+    def _candidates(self, scope: Scope, line: int, path: tuple[int, ...]) -> Iterator[str]:
+        """Id expressions visible at `line`, nearest first: a parameter or local named
+        so, then a variant, then a carrier's attribute."""
         names = scope.names(functions_only=True)
-        path = self._path
         for exact in (True, False):
             for name in names:
                 named = (name in self.fields) if exact else self.is_id_name(name)
                 if named and not self._flag(scope, name):
                     found = scope.lookup(name, line, path, functions_only=True)
                     if found is not None and not _unknown(found[1]):
-                        return name
+                        yield name
         for current in scope.visible():
             if not isinstance(current.node, _FUNCTIONS):
                 continue
             for param, annotation in current.params.items():
                 if annotation and self._carrier.match(annotation):
-                    return f"{param}.{self.key}"
+                    yield f"{param}.{self.key}"
         for current in scope.visible():
             if isinstance(current.node, _FUNCTIONS):
-                found_attr = self._attribute_id(current, scope, line)
-                if found_attr is not None:
-                    return found_attr
-        return None
+                yield from self._attribute_ids(current, scope, line, path)
+
+    def _flow_verdict(
+        self, expr: str, scope: Scope, line: int, path: tuple[int, ...], flow: Flow
+    ) -> int:
+        """`_ABSENT` where the path proves `expr` missing: the branch of
+        `if not hasattr(event, "correlation_id")`, of `if event is None` (or
+        `if not correlation_id`), after `del correlation_id` (unless bound again).
+        `_MAYBE` where it may be: `if not event`, `if event is None or ...`, an
+        `except AttributeError:` (or bare/`Exception` one around a read of it), a
+        `del` in another branch or later in a loop. `_SURE` otherwise."""
+        function = scope.function()
+        if function is None:
+            return _SURE
+        base = expr.split(".", 1)[0]
+        verdict = _SURE
+        for stmt, part in flow:
+            if function.rebound(base, stmt.lineno, line, path):
+                continue  # bound again inside: the test no longer speaks of it
+            if isinstance(stmt, (ast.If, ast.While)) and part in ("body", "orelse"):
+                verdict = max(verdict, _condition(stmt.test, expr, part == "body"))
+            elif isinstance(part, ast.ExceptHandler) and _catches(part, stmt, expr):
+                verdict = max(verdict, _MAYBE)
+        for text, at, block in function.deleted:
+            if not _covers(text, expr):
+                continue
+            if at < line and path[: len(block)] == block:
+                if not function.rebound(text.split(".", 1)[0], at, line, path):
+                    return _ABSENT
+            elif at < line or self._loops.intersection(set(block) & set(path)):
+                verdict = max(verdict, _MAYBE)  # another branch, or a later turn of a loop
+        return verdict
 
     def _flag(self, scope: Scope, name: str) -> bool:
         """A parameter annotated `bool`/`int` named like an id is a flag, not an id."""
@@ -204,8 +342,10 @@ class LoggingAnalysis:
                 return (current.params[name] or "").split("|")[0].strip() in {"bool", "int"}
         return False
 
-    def _attribute_id(self, function: Scope, scope: Scope, line: int) -> str | None:
-        """An attribute path ending in the id (`event.correlation_id`) used in the
+    def _attribute_ids(
+        self, function: Scope, scope: Scope, line: int, path: tuple[int, ...]
+    ) -> Iterator[str]:
+        """Attribute paths ending in the id (`event.correlation_id`) used in the
         function, whose base is bound at `line` (a parameter, or assigned before)."""
         if function.attribute_ids is None:
             assert function.node is not None
@@ -218,10 +358,8 @@ class LoggingAnalysis:
             ]
         for text in function.attribute_ids:
             base = text.split(".", 1)[0]
-            bound = scope.lookup(base, line, self._path, functions_only=True)
-            if base in {"self", "cls"} or bound is not None:
-                return text
-        return None
+            if base in {"self", "cls"} or scope.lookup(base, line, path, functions_only=True):
+                yield text
 
     # loggers -----------------------------------------------------------------------------
     def _factory_kind(self, written: str, origin: str) -> str | None:
@@ -266,10 +404,11 @@ class LoggingAnalysis:
         if isinstance(node, ast.Name):
             found = scope.lookup(node.id, line + 1, self._path)
             if found is not None:
-                kind, value = found
+                kind, value, at = found
                 if kind == "param" or value is None:
                     return None  # arrives from outside: it may be bound already
-                return self.logger_of(value, scope, line) if value is not node else None
+                # the value as it was read there: `log = log.bind(...)` means the earlier `log`
+                return self.logger_of(value, scope, at - 1)
             if node.id == "logging" and self._origin("logging") == "logging":
                 return Logger(STDLIB)
             return self._module_logger(node.id)
@@ -295,7 +434,7 @@ class LoggingAnalysis:
         if written.rsplit(".", 1)[-1] == "LoggerAdapter" and call.args:
             base = self.logger_of(call.args[0], scope, line)
             extra = call.args[1] if len(call.args) > 1 else None
-            carries = extra is not None and self._dict_has_key(extra, scope, line) is True
+            carries = extra is not None and self._dict_has_key(extra, scope, line + 1) is True
             if base is not None or self._origin(written).startswith("logging"):
                 # an adapter's own `extra` replaces the call's: a fix on the call
                 # would log nothing, so its flavour counts as unknown (no fix)
@@ -308,7 +447,9 @@ class LoggingAnalysis:
                 return Logger(STRUCTLOG if base.kind != STDLIB else base.kind, carries or keep)
         return None
 
-    def _module_logger(self, name: str) -> Logger | None:
+    def _module_logger(self, name: str, seen: frozenset[str] = frozenset()) -> Logger | None:
+        if name in seen:
+            return None  # `log = log.bind(...)` at module level: only the last call is known
         facts = self.ctx.facts
         entry = facts.calls.get(name)
         if entry is None:
@@ -326,7 +467,7 @@ class LoggingAnalysis:
         if kind is not None:
             return Logger(kind)
         head, _, method = written.rpartition(".")
-        if method in {"bind", "new"} and head and self._module_logger(head) is not None:
+        if method in {"bind", "new"} and head and self._module_logger(head, seen | {name}):
             return Logger(STRUCTLOG)
         return None
 
@@ -360,7 +501,7 @@ class LoggingAnalysis:
                 return None
             if self._key_set_later(node.id, scope):
                 return True
-            return self._dict_has_key(found[1], scope, line, depth + 1)
+            return self._dict_has_key(found[1], scope, found[2], depth + 1)
         return None
 
     def _key_set_later(self, name: str, scope: Scope) -> bool:
@@ -404,7 +545,7 @@ class LoggingAnalysis:
         self._fresh_in_log(call, scope)
         message_args = call.args[1:] if func.attr == "log" else call.args
         in_message = any(self._mentions_id(arg, scope) for arg in message_args)
-        self.calls.append(LogCall(call, logger, carries, in_message, scope))
+        self.calls.append(LogCall(call, logger, carries, in_message, scope, self._path, self._flow))
 
     def _mentions_id(self, node: ast.expr, scope: Scope) -> bool:
         for child in ast.walk(node):
@@ -471,7 +612,7 @@ class LoggingAnalysis:
     def _stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         if isinstance(stmt, _FUNCTIONS):
             if self._marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
-                self._block(stmt.body, self._function_scope(stmt, scope), None)
+                self._block(stmt.body, self._function_scope(stmt, scope), stmt, "body")
             return  # a function with no logger call or fresh id in it: nothing to judge
         if isinstance(stmt, ast.ClassDef):
             self._classes.append((stmt, scope))  # its loggers are read when first needed
@@ -497,20 +638,27 @@ class LoggingAnalysis:
         for name in nested:
             children = getattr(stmt, name)
             if children and isinstance(children[0], ast.stmt):
-                self._block(children, scope, stmt if name == "body" else None)
+                self._block(children, scope, stmt, name)
             else:  # except handlers, match cases: a block each
                 for child in children:
-                    self._block(child.body, scope, None)
+                    self._block(child.body, scope, stmt, child)
 
-    def _block(self, body: list[ast.stmt], scope: Scope, loop: ast.stmt | None) -> None:
+    def _block(
+        self, body: list[ast.stmt], scope: Scope, owner: ast.stmt, part: str | ast.AST
+    ) -> None:
+        """One block of `owner` (a function's body starts a new flow)."""
         self._blocks += 1
-        outer = self._path
+        outer, outer_flow = self._path, self._flow
         self._path = (*outer, self._blocks)
-        if isinstance(loop, (ast.For, ast.AsyncFor)):
-            for name in target_names(loop.target):
-                scope.locals.setdefault(name, []).append((loop.lineno - 1, _UNKNOWN, self._path))
+        self._flow = () if isinstance(owner, _FUNCTIONS) else (*outer_flow, (owner, part))
+        if part == "body" and isinstance(owner, (ast.For, ast.AsyncFor, ast.While)):
+            self._loops.add(self._blocks)
+            if not isinstance(owner, ast.While):
+                for name in target_names(owner.target):
+                    entry = (owner.lineno - 1, _UNKNOWN, self._path)
+                    scope.locals.setdefault(name, []).append(entry)
         self._scope_body(body, scope)
-        self._path = outer
+        self._path, self._flow = outer, outer_flow
 
     def _note_assignment(self, stmt: ast.stmt, scope: Scope) -> None:
         targets: list[ast.expr] = []
@@ -527,6 +675,15 @@ class LoggingAnalysis:
                 for name in target_names(target):
                     entry = (stmt.lineno, _UNKNOWN, self._path)
                     scope.locals.setdefault(name, []).append(entry)
+        if isinstance(stmt, ast.Delete):
+            scope.deleted += [
+                (text, stmt.lineno, self._path)
+                for target in stmt.targets
+                for node in ast.walk(target)
+                if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Del)
+                for text in [dotted(node)]
+                if text
+            ]
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
             if isinstance(call, ast.Call):
@@ -631,7 +788,84 @@ def analysis(ctx: FileContext, tree: ast.Module) -> LoggingAnalysis:
 
 
 def applies(source: bytes) -> bool:
-    return any(marker in source for marker in _MARKERS)
+    """Whether the source can hold a logger call or a fresh id, however spaced."""
+    return has_call(source, _CALLS)
 
 
-__all__ = ["LOG_METHODS", "STDLIB", "STRUCTLOG", "FreshId", "LogCall", "analysis", "applies"]
+def _text(node: ast.expr) -> str | None:
+    """The path an operand of a test reads: `event.correlation_id`, the target of
+    `(cid := ...)`, `event.correlation_id` for `getattr(event, "correlation_id", None)`
+    and `hasattr(event, "correlation_id")`."""
+    if isinstance(node, ast.NamedExpr):
+        return node.target.id
+    if isinstance(node, ast.Call) and dotted(node.func) in {"getattr", "hasattr"}:
+        if len(node.args) < 2 or not isinstance(node.args[1], ast.Constant):
+            return None
+        base, attr = dotted(node.args[0]), node.args[1].value
+        return f"{base}.{attr}" if base and isinstance(attr, str) else None
+    return dotted(node)
+
+
+def _covers(text: str | None, expr: str) -> bool:
+    """Whether `text` is `expr` or a base of it (`event` of `event.correlation_id`)."""
+    return text is not None and (expr == text or expr.startswith(f"{text}."))
+
+
+def _condition(test: ast.expr, expr: str, holds: bool) -> int:
+    """What a test being true (`holds`) or false says of `expr` existing."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _condition(test.operand, expr, not holds)
+    if isinstance(test, ast.BoolOp):
+        verdicts = [_condition(value, expr, holds) for value in test.values]
+        if isinstance(test.op, ast.And) == holds:  # every operand holds (or every one fails)
+            return max(verdicts)
+        # one operand holds (or one fails), which one is unknown
+        return _ABSENT if min(verdicts) == _ABSENT else min(max(verdicts), _MAYBE)
+    if isinstance(test, ast.Compare):
+        if len(test.ops) != 1:
+            return _SURE
+        left, right = test.left, test.comparators[0]
+        if isinstance(left, ast.Constant) and left.value is None:
+            left, right = right, left
+        if not (isinstance(right, ast.Constant) and right.value is None):
+            return _SURE
+        none = isinstance(test.ops[0], (ast.Is, ast.Eq)) == holds
+        positive = isinstance(test.ops[0], (ast.Is, ast.Eq, ast.IsNot, ast.NotEq))
+        return _ABSENT if positive and none and _covers(_text(left), expr) else _SURE
+    if holds:
+        return _SURE
+    text = _text(test)  # a falsy value: `not correlation_id`, `not hasattr(...)`, `not event`
+    if text == expr or (isinstance(test, ast.Call) and _covers(text, expr)):
+        return _ABSENT
+    return _MAYBE if _covers(text, expr) else _SURE
+
+
+def _catches(handler: ast.ExceptHandler, attempt: ast.stmt, expr: str) -> bool:
+    """Whether reading the attribute path `expr` may be what failed when `handler`
+    runs: it catches `AttributeError`, or it is bare or catches `Exception` and its
+    `try` body reads `expr`."""
+    if "." not in expr:
+        return False  # a bound name cannot fail to read
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    caught = {(dotted(t) or "?").rsplit(".", 1)[-1] if t else "BaseException" for t in types}
+    if "AttributeError" in caught:
+        return True
+    return bool(caught & {"Exception", "BaseException"}) and any(
+        isinstance(node, ast.Attribute) and dotted(node) == expr
+        for stmt in getattr(attempt, "body", ())
+        for node in _walk(stmt)
+    )
+
+
+__all__ = [
+    "LOG_METHODS",
+    "STDLIB",
+    "STRUCTLOG",
+    "FreshId",
+    "LogCall",
+    "analysis",
+    "applies",
+    "call_pattern",
+    "has_call",
+    "marked_lines",
+]

@@ -17,7 +17,9 @@ class FreshCorrelationId(FileRule):
     as the correlation id of a log call, of a bound logger or of the event
     envelope, in a function that has a concrete incoming id (a parameter, a
     local, or a carrier's attribute; the route-handler presumption does not
-    count). `incoming or uuid4()` is fine: it keeps the incoming id.
+    count). `incoming or uuid4()` is fine: it keeps the incoming id; so is a new
+    id where the path proves none came in (under `if not correlation_id:`, see
+    ARC301).
 
     ## Why is this bad?
     A fresh id starts a new chain: everything after this point can no longer be

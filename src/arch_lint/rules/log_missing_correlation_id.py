@@ -24,6 +24,13 @@ class LogMissingCorrelationId(FileRule):
     `request-handlers-have-correlation` — a route handler (FastAPI, Quart and
     Flask route decorators), whose middleware provides one.
 
+    An id is not in scope where the path the call stands on proves it missing:
+    in the branch of `if not hasattr(event, "correlation_id"):`, of
+    `if event is None:` or `if not correlation_id:` (and the `else` of their
+    opposites), and after `del correlation_id` in the function (unless it is
+    bound again). A line that says "legacy event without a correlation id" there
+    is not flagged.
+
     A call carries the id with `extra={"correlation_id": ...}` (also through
     `dict(...)`, `{**base, ...}` or a local dict that holds the key), with a
     `correlation_id=` keyword (structlog), through a logger bound with it
@@ -73,7 +80,12 @@ class LogMissingCorrelationId(FileRule):
     ## Fix safety
     The fix is safe: it adds a structured field and changes no message. It is
     offered where the logger's kind is known (stdlib or structlog) and a concrete
-    id expression is in scope (not for the route-handler presumption).
+    id expression is in scope (not for the route-handler presumption), and only
+    where that expression is sure to exist: a call under `if not event:`,
+    `if event is None or ...`, inside `except AttributeError:` (or a bare or
+    `except Exception:` whose `try` reads `event.correlation_id`), or after a
+    `del` of the id in another branch or later in a loop, is flagged without a
+    fix, because reading the id there could raise.
 
     ## Options
     `logging.correlation-fields`, `logging.logger-factories`,
@@ -98,7 +110,8 @@ class LogMissingCorrelationId(FileRule):
             if item.carries is not False or item.in_message:
                 continue
             call = item.call
-            expr = found.id_in_scope(item.scope, call.lineno)
+            at_hand = found.id_for(item)
+            expr, sure = at_hand if at_hand is not None else (None, False)
             function = item.scope.function()
             route = presume and function is not None and function.route
             if expr is None and not route:
@@ -109,6 +122,7 @@ class LogMissingCorrelationId(FileRule):
             fixable_extra = extra is None or isinstance(extra, ast.Dict)
             if (
                 expr is not None
+                and sure
                 and item.logger.kind in {_logging.STDLIB, _logging.STRUCTLOG}
                 and (item.logger.kind == _logging.STRUCTLOG or fixable_extra)
             ):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import ast
+import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import MarkedLines, push_children
+from arch_lint.index.walk import push_children
 from arch_lint.rules._base import FileRule
+from arch_lint.rules._logging import Calls, call_pattern, has_call, marked_lines
 
 _HTTP_BODY_METHODS = frozenset({"post", "put", "patch", "request"})
-_HTTP_MARKERS = (b".post(", b".put(", b".patch(", b".request(")
+_DICT_CALL = call_pattern("dict")
 _PAYLOAD_KEYWORDS = frozenset({"value", "payload", "data", "message", "event", "body", "json"})
 
 
@@ -23,16 +25,28 @@ def _is_dict(node: ast.expr) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _publish_markers(patterns: tuple[str, ...]) -> tuple[bytes, ...]:
-    """Literal tails of the publish-call globs (`*producer.send` -> `producer.send(`);
-    a pattern whose tail is not literal makes every file a candidate."""
-    out = []
-    for pattern in patterns:
-        tail = pattern.rsplit("*", 1)[-1]
+def _calls(publish_calls: tuple[str, ...], http: bool) -> Calls:
+    """The calls worth a look, however spaced (`producer.send (`): the literal
+    tails of the publish-call globs (`*producer.send` -> `producer.send`), and
+    `.post`/`.put`/`.patch`/`.request` with `service-urls`. A glob whose tail is
+    not literal makes every call a candidate."""
+    tails = [f".{method}" for method in sorted(_HTTP_BODY_METHODS)] if http else []
+    for glob in publish_calls:
+        tail = glob.rsplit("*", 1)[-1]
         if not tail or any(ch in tail for ch in "?["):
-            return (b"",)
-        out.append(tail.encode() + b"(")
-    return tuple(out)
+            return (re.compile(rb"\("),)
+        tails.append(tail)
+    return call_pattern(*tails)
+
+
+def _positional(call: ast.Call, index: int) -> ast.expr | None:
+    """The positional argument at `index`, if no `*args` stands before or at it."""
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return None
+        if position == index:
+            return arg
+    return None
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -106,20 +120,19 @@ class RawDictInterServicePayload(FileRule):
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
         cfg = settings.model.models
-        if b"{" not in source and b"dict(" not in source:
+        if b"{" not in source and not has_call(source, _DICT_CALL):
             return False  # no dict is built here at all
-        if cfg.service_urls and any(m in source for m in _HTTP_MARKERS):
-            return True
-        return any(marker in source for marker in _publish_markers(tuple(cfg.publish_calls)))
+        return has_call(source, _calls(tuple(cfg.publish_calls), bool(cfg.service_urls)))
 
     def check_tree(self, tree: ast.Module) -> None:
         """Statements in source order, scope by scope; only the statements on a line
-        with a marker (`.post(`, `.publish(`, …) have their expressions walked."""
+        where a call worth a look starts (`.post(`, `.publish (`, …) have their
+        expressions walked."""
         cfg = self.ctx.settings.model.models
-        markers = _publish_markers(tuple(cfg.publish_calls))
-        if cfg.service_urls:
-            markers = (*markers, *_HTTP_MARKERS)
-        self._marks = MarkedLines(self.ctx.source, markers)
+        calls = _calls(tuple(cfg.publish_calls), bool(cfg.service_urls))
+        if not calls:
+            return
+        self._marks = marked_lines(self.ctx.source, calls)
         self._body(tree.body, {})
 
     def _body(self, body: list[ast.stmt], assigned: dict[str, list[tuple[int, ast.expr]]]) -> None:
@@ -187,7 +200,7 @@ class RawDictInterServicePayload(FileRule):
         func = call.func
         name = dotted(func)
         if isinstance(func, ast.Attribute) and func.attr in _HTTP_BODY_METHODS and cfg.service_urls:
-            url = call.args[1 if func.attr == "request" else 0] if call.args else None
+            url = _positional(call, 1 if func.attr == "request" else 0)
             url = next((k.value for k in call.keywords if k.arg == "url"), url)
             service = self._service(url, call.lineno, assigned) if url is not None else None
             if service is not None:
