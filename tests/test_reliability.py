@@ -294,3 +294,11 @@ def test_an_exception_inside_the_flake8_plugin_costs_only_its_reports(
         capsys.readouterr().err
     )
     ArchLintPlugin._state = None
+
+
+def test_listing_notices_reach_the_user(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "services" / "orders" / "gone.py").symlink_to("missing.py")
+    status, findings, err = check(capsys, "--no-cache")
+    assert status == 1
+    assert where(findings) == {("services/orders/api.py", 1, "ARC101")}
+    assert err == "arch-lint: services/orders/gone.py: skipped: broken symbolic link\n"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,12 +43,14 @@ class Matcher:
 
     def __init__(self, patterns: list[str] | tuple[str, ...]) -> None:
         self.patterns = tuple(p for p in patterns if p.strip())
-        self._spec: Spec = pathspec.PathSpec.from_lines(_FACTORY, self.patterns)
-        compiled = [getattr(p, "regex", None) for p in self._spec.patterns]
-        plain = all(getattr(p, "include", None) is True for p in self._spec.patterns)
         self._regex: re.Pattern[str] | None = None
-        if plain and compiled and all(isinstance(r, re.Pattern) for r in compiled):
-            self._regex = re.compile("|".join(f"(?:{r.pattern})" for r in compiled if r))
+        with warnings.catch_warnings():  # `[[:alpha:]]`: re's "possible nested set"
+            warnings.simplefilter("ignore")
+            self._spec: Spec = pathspec.PathSpec.from_lines(_FACTORY, self.patterns)
+            compiled = [getattr(p, "regex", None) for p in self._spec.patterns]
+            plain = all(getattr(p, "include", None) is True for p in self._spec.patterns)
+            if plain and compiled and all(isinstance(r, re.Pattern) for r in compiled):
+                self._regex = re.compile("|".join(f"(?:{r.pattern})" for r in compiled if r))
         self._dirs: dict[str, bool] = {}
 
     def __bool__(self) -> bool:
@@ -86,10 +90,18 @@ def matcher(patterns: list[str] | tuple[str, ...]) -> Matcher:
     return Matcher(patterns)
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def format_loc(loc: tuple[str | int, ...]) -> str:
+    """`tool.arch_lint.allow[1].from`; a key that is not a bare TOML key (a glob
+    of `per-path-ignores`) is quoted, as TOML writes it."""
     out = "tool.arch_lint"
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if _BARE_KEY.fullmatch(part) else f".{json.dumps(part)}"
     return out
 
 
@@ -104,10 +116,63 @@ def _problems(raw: RawConfig, exc: ValidationError) -> list[str]:
             message = "required key is missing"
         elif message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
-        line = key_line(raw.text, loc) if raw.text else 0
-        where = f"{line}: " if line else ""
-        problems.append(f"{where}{format_loc(loc)}: {message}")
+        problems.append(_problem(raw, loc, message))
     return problems
+
+
+def _problem(raw: RawConfig, loc: tuple[str | int, ...], message: str) -> str:
+    line = key_line(raw.text, loc) if raw.text else 0
+    where = f"{line}: " if line else ""
+    return f"{where}{format_loc(loc)}: {message}"
+
+
+def _globs(model: ArchLintConfig) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every glob of the configuration, with its key path, as the run uses it."""
+    for key, patterns in (
+        ("services", [p.rstrip("/") for p in model.services]),
+        ("public", model.public),
+        ("data-layer", model.data_layer),
+        ("exclude", model.exclude),
+        ("extend-exclude", model.extend_exclude),
+    ):
+        for i, pattern in enumerate(patterns):
+            yield (key, i), pattern
+    for i, entry in enumerate(model.source_roots):
+        if any(ch in entry for ch in "*?["):
+            yield ("source-roots", i), entry.strip("/")
+    for pattern in model.per_path_ignores:
+        yield ("per-path-ignores", pattern), pattern
+    for i, allowed in enumerate(model.allow):
+        yield ("allow", i, "from"), allowed.from_
+
+
+def _glob_problems(raw: RawConfig, model: ArchLintConfig) -> list[str]:
+    """Compile every glob now, so that a bad one is an error naming its key
+    (exit 2) instead of a regex error halfway through a run."""
+    problems = []
+    for loc, pattern in _globs(model):
+        why = _glob_error(pattern)
+        if (
+            why is None
+            and loc[0] == "source-roots"  # also globbed by pathlib, which forbids `a**`
+            and any("**" in part and part != "**" for part in pattern.split("/"))
+        ):
+            why = "`**` can only be a whole path component"
+        if why is not None:
+            problems.append(_problem(raw, loc, f"invalid glob `{pattern}`: {why}"))
+    return problems
+
+
+def _glob_error(pattern: str) -> str | None:
+    try:
+        # pathspec compiles when the pattern is made; a match forces it in a
+        # version that would wait.
+        matcher([pattern]).match_file("x/y.py")
+    except re.error as exc:
+        return exc.msg
+    except ValueError:  # pathspec's own: a lone `!`, a trailing backslash
+        return "not a gitignore pattern"
+    return None
 
 
 @dataclass(frozen=True)
@@ -188,6 +253,9 @@ def resolve(raw: RawConfig) -> Settings:
         model = ArchLintConfig.model_validate(table)
     except ValidationError as exc:
         raise ConfigError(raw.path, _problems(raw, exc)) from None
+    problems = _glob_problems(raw, model)
+    if problems:
+        raise ConfigError(raw.path, problems)
     return Settings(
         root=raw.root,
         config_path=raw.path,

@@ -66,7 +66,7 @@ def read_regular(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> b
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(f"not a regular file ({_kind(info.st_mode)})")
+            raise UnreadableFile(f"not a regular file ({file_kind(info.st_mode)})")
         if info.st_size > limit:
             raise UnreadableFile(f"larger than {limit // (1024 * 1024)} MiB")
         chunks = []
@@ -85,7 +85,8 @@ def read_regular(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> b
     return data
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, in a notice's words."""
     if stat.S_ISFIFO(mode):
         return "a FIFO"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):

@@ -203,7 +203,7 @@ def build(
     errors: dict[str, SyntaxProblem] = {}
     todo: list[tuple[str, bytes]] = []
     racy_after = cache.written_ns - RACY_NS
-    notices: list[str] = []
+    notices: list[str] = list(layout.notices)
     for path in layout.files:
         entry = cache.files.get(path)
         source: bytes | None = overrides.get(path)

@@ -10,13 +10,15 @@ folder named `order-service`, say) falls back to its service folder as a root.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from arch_lint.config.load import git_ls_files
+from arch_lint.config.load import git_ls_files, git_root
 from arch_lint.config.resolve import Settings, matcher
+from arch_lint.engine.text import file_kind
 
 if TYPE_CHECKING:
     from arch_lint.config.resolve import Matcher
@@ -81,36 +83,86 @@ def listable(path: str) -> bool:
 
 
 def list_python_files(root: Path, respect_gitignore: bool) -> list[str]:
-    """Relative posix paths of the `.py` files of the project.
+    """Relative posix paths of the `.py` files of the project (see `scan_python_files`)."""
+    return scan_python_files(root, respect_gitignore)[0]
 
-    Files whose names are not valid UTF-8 are left out: no import can name them.
+
+def scan_python_files(root: Path, respect_gitignore: bool) -> tuple[list[str], list[str]]:
+    """(files, notices): the relative posix paths of the project's `.py` files,
+    and one line for every file or folder left out for a reason the user should
+    hear of.
+
+    Regular files only (after following symlinks): a FIFO would block the
+    read, a link to `/dev/zero` would fill the memory. Files whose names are
+    not valid UTF-8 are left out without a word: no import can name them.
     """
-    return [p for p in _list_python_files(root, respect_gitignore) if _valid_name(p)]
-
-
-def _list_python_files(root: Path, respect_gitignore: bool) -> list[str]:
-    listed = git_ls_files(root) if respect_gitignore and _inside_git(root) else None
+    notices: list[str] = []
+    listed = git_ls_files(root) if respect_gitignore and git_root(root) is not None else None
+    known: list[str] = []
     if listed is not None:
-        files = [p for p in listed if not _skipped(PurePosixPath(p).parts)]
-        return [p for p in files if (root / p).is_file()]
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and not (Path(dirpath, d, "pyvenv.cfg")).exists()
-        )
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        for name in filenames:
-            if name.endswith(".py"):
-                found.append(name if rel_dir == "." else f"{rel_dir}/{name}")
-    return sorted(found)
+        unsure = [p for p in listed if not _skipped(PurePosixPath(p).parts)]
+    else:
+        known, unsure = _walk(root, notices)
+    files = [p for p in known if _valid_name(p)]
+    for path in unsure:
+        if not _valid_name(path):
+            continue
+        why = _not_regular(os.path.join(root, path))
+        if why is None:
+            files.append(path)
+        elif why:
+            notices.append(f"{path}: skipped: {why}")
+    return sorted(files), sorted(notices)
 
 
-def _inside_git(root: Path) -> bool:
-    return any((p / ".git").exists() for p in (root, *root.parents))
+def _walk(root: Path, notices: list[str]) -> tuple[list[str], list[str]]:
+    """(regular, unsure): the `.py` files below `root` outside skipped folders,
+    those the directory entry shows to be regular files (no `stat` needed) and
+    the others (symlinks, FIFOs, ...). Symlinked folders are not entered: they
+    may lead out of the project."""
+    regular: list[str] = []
+    unsure: list[str] = []
+    folders = [""]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(os.path.join(root, folder)) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            notices.append(
+                f"{folder or '.'}: skipped: cannot read the directory ({exc.strerror or exc})"
+            )
+            continue
+        for entry in entries:
+            rel = f"{folder}/{entry.name}" if folder else entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = not is_dir and entry.is_file(follow_symlinks=False)
+            except OSError:
+                is_dir = is_file = False  # the listing below says why
+            if is_dir:
+                if (
+                    entry.name not in SKIP_DIRS
+                    and not entry.name.endswith(".egg-info")
+                    and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
+                ):
+                    folders.append(rel)
+            elif entry.name.endswith(".py"):
+                (regular if is_file else unsure).append(rel)
+    return regular, unsure
+
+
+def _not_regular(path: str) -> str | None:
+    """Why the file at `path` is not read: None for a regular file (or a link
+    to one), "" for one that is gone (deleted but still in git's index, or
+    removed since it was listed: nothing to say), else the reason."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "broken symbolic link" if os.path.islink(path) else ""
+    except OSError as exc:
+        return f"cannot read ({exc.strerror or exc})"
+    return None if stat.S_ISREG(mode) else f"not a regular file ({file_kind(mode)})"
 
 
 def _is_identifier_path(parts: tuple[str, ...]) -> bool:
@@ -127,13 +179,16 @@ class Layout:
     services: dict[str, Service] = field(default_factory=dict)
     """Service folder (relative path) -> service."""
     problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """One line for each file or folder the listing left out (a FIFO, a broken
+    symlink, an unreadable folder), for the user to see."""
 
     @classmethod
     def scan(cls, settings: Settings, files: list[str] | None = None) -> Layout:
-        cfg = settings.model
+        notices: list[str] = []
         if files is None:
-            files = list_python_files(settings.root, cfg.respect_gitignore)
-        layout = cls(settings=settings, files=files)
+            files, notices = scan_python_files(settings.root, settings.model.respect_gitignore)
+        layout = cls(settings=settings, files=files, notices=notices)
         layout._find_services()
         layout._check_keys()
         return layout
@@ -164,7 +219,7 @@ class Layout:
             entry = entry.strip("/") or "."
             if any(ch in entry for ch in "*?["):
                 for match in self.settings.root.glob(entry):
-                    if match.is_dir():
+                    if os.path.isdir(match):  # never PermissionError, unlike Path.is_dir
                         roots.add(match.relative_to(self.settings.root).as_posix())
             else:
                 roots.add("" if entry == "." else PurePosixPath(entry).as_posix())
@@ -174,16 +229,15 @@ class Layout:
     def shared_dirs(self) -> list[str]:
         """Relative posix folders (or files) that hold the shared models."""
         out = []
+        root_dir = self.settings.root
         for entry in self.settings.model.shared_models:
             entry = entry.strip("/")
-            if "/" not in entry and "." in entry and not (self.settings.root / entry).exists():
+            if "/" not in entry and "." in entry and not os.path.exists(root_dir / entry):
                 # a dotted package name: look it up through the source roots
                 rel = entry.replace(".", "/")
                 for root in self.source_roots:
                     cand = f"{root}/{rel}" if root else rel
-                    if (self.settings.root / cand).exists() or (
-                        self.settings.root / f"{cand}.py"
-                    ).exists():
+                    if os.path.exists(root_dir / cand) or os.path.exists(root_dir / f"{cand}.py"):
                         out.append(cand)
                         break
                 else:
