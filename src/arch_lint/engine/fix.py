@@ -62,15 +62,30 @@ def _append(
     if not out:
         return [new], None
     last = out[-1]
-    if (
-        isinstance(last.comma, cst.Comma)
-        and isinstance(lead, cst.ParenthesizedWhitespace)
-        and isinstance(closing, cst.ParenthesizedWhitespace)
-    ):
-        kept = closing.with_changes(indent=lead.indent, last_line=lead.last_line)
-        out[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=kept))
-        bare = cst.ParenthesizedWhitespace(indent=closing.indent, last_line=closing.last_line)
-        return [*out, new.with_changes(comma=cst.Comma())], bare
+    if isinstance(lead, cst.ParenthesizedWhitespace):  # one item per line
+        if isinstance(last.comma, cst.Comma) and isinstance(
+            closing, cst.ParenthesizedWhitespace
+        ):  # ... and a trailing comma: the new item gets one too
+            kept = closing.with_changes(indent=lead.indent, last_line=lead.last_line)
+            out[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=kept))
+            bare = cst.ParenthesizedWhitespace(indent=closing.indent, last_line=closing.last_line)
+            return [*out, new.with_changes(comma=cst.Comma())], bare
+        if not isinstance(last.comma, cst.Comma):
+            # No trailing comma: the new item goes on a line of its own, and
+            # whatever stood before the closing bracket now follows it.
+            line = cst.ParenthesizedWhitespace(indent=lead.indent, last_line=lead.last_line)
+            # in a call, the whitespace before `)` sits on the last argument
+            is_arg = isinstance(last, cst.Arg)
+            after = last.whitespace_after_arg if is_arg else closing
+            if isinstance(after, cst.ParenthesizedWhitespace):
+                # a comment after the last item stays on that item's line
+                line = line.with_changes(first_line=after.first_line)
+                after = after.with_changes(first_line=cst.TrailingWhitespace())
+            out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=line))
+            if not is_arg:
+                return [*out, new], after
+            out[-1] = out[-1].with_changes(whitespace_after_arg=_NO_SPACE)
+            return [*out, new.with_changes(whitespace_after_arg=after)], None
     out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=_SPACE))
     return [*out, new], None
 
@@ -241,6 +256,8 @@ class _Transformer(cst.CSTTransformer):
         if fix is None or span in self.applied:
             return None
         checked = self.text.between(span)
+        if getattr(node, "lpar", None):  # positions leave out the parentheses, code does not
+            node = node.with_changes(lpar=[], rpar=[])
         # The node's own code has no indentation of its surroundings, so the
         # two are compared without whitespace: the same text at the same span.
         if checked is None or _squeezed(self.module.code_for_node(node)) != _squeezed(checked):
