@@ -71,7 +71,7 @@ class LogMissingCorrelationIdStrict(FileRule):
             function = item.scope.function()
             if item.carries is not False or item.in_message or function is None:
                 continue
-            if found.id_in_scope(item.scope, item.call.lineno) is not None:
+            if found.id_for(item) is not None:  # an id is at hand: ARC301, not this
                 continue
             if presume and function.route:
                 continue
