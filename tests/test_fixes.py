@@ -243,3 +243,37 @@ def test_a_symlinked_file_keeps_its_link_and_is_fixed_only_inside(tmp_path: Path
     assert report.fixed == 0
     assert "leaves the project" in report.failed[0][1]
     assert outside.read_bytes() == _JOB
+
+
+def test_a_statement_followed_by_a_semicolon_is_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _copy(CASES_DIR / "ARC406_metadata_overwrite", tmp_path)
+    target = root / "services" / "orders" / "semicolon.py"
+    target.write_text(
+        "from services.orders.models_db import Order\n\n\n"
+        "def f(order: Order, v: str) -> None:\n"
+        '    order.processing_metadata = {"k": v}; x = 1\n'
+    )
+    monkeypatch.chdir(root)
+    findings = [f for f in _findings(root) if f.path.endswith("semicolon.py")]
+    assert [f.code for f in findings] == ["ARC406"]
+    report = apply_fixes(root, findings, unsafe=True, diff=False)
+    assert report.failed == []
+    assert "order.processing_metadata = {**(order.processing_metadata or {}), " in (
+        target.read_text()
+    )
+    assert target.read_text().rstrip().endswith("; x = 1")
+
+
+def test_a_file_too_deep_for_libcst_is_not_fixed_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = _JOB + b"y = " + b" + ".join([b"1"] * 1200) + b"\n"
+    target = _project(tmp_path, body)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", "--no-cache"]) == 1
+    err = capsys.readouterr().err
+    assert "services/orders/jobs.py: not fixed:" in err
+    assert "internal error" not in err.split("not fixed:")[0]
+    assert target.read_bytes() == body

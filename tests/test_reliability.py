@@ -302,3 +302,44 @@ def test_listing_notices_reach_the_user(project: Path, capsys: pytest.CaptureFix
     assert status == 1
     assert where(findings) == {("services/orders/api.py", 1, "ARC101")}
     assert err == "arch-lint: services/orders/gone.py: skipped: broken symbolic link\n"
+
+
+def test_a_noqa_for_a_rule_that_stopped_is_not_judged(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arch_lint.rules import log_missing_correlation_id as arc301
+
+    (project / "services" / "orders" / "jobs.py").write_text(
+        LOGGING.replace('logger.info("started")', 'logger.info("started")  # noqa: ARC301')
+    )
+
+    def broken(self: object, tree: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(arc301.LogMissingCorrelationId, "check_tree", broken)
+    _, findings, err = check(capsys, "--no-cache")
+    assert "ARC002" not in {f["code"] for f in findings}
+    assert "ARC301 stopped on this file" in err
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_failed_fact_extraction_is_said_on_every_run(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    from arch_lint.index import build as build_module
+
+    for i in range(60):  # enough files for worker processes
+        (project / "services" / "orders" / f"m{i}.py").write_text(f"x = {i}\n")
+    (project / "services" / "orders" / "odd.py").write_text("ODD = 1\n")
+    original = build_module.extract
+
+    def broken(tree: object, source: bytes, *args: object) -> object:
+        if b"ODD" in source:
+            raise KeyError("odd")
+        return original(tree, source, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "extract", broken)
+    for _ in range(2):  # cold, then warm
+        status, _, err = check(capsys, "--jobs", jobs)
+        assert status == 1
+        assert "services/orders/odd.py: internal error reading its facts (KeyError" in err

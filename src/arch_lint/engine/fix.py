@@ -258,6 +258,8 @@ class _Transformer(cst.CSTTransformer):
         checked = self.text.between(span)
         if getattr(node, "lpar", None):  # positions leave out the parentheses, code does not
             node = node.with_changes(lpar=[], rpar=[])
+        if isinstance(getattr(node, "semicolon", None), cst.Semicolon):  # and the `;` after
+            node = node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         # The node's own code has no indentation of its surroundings, so the
         # two are compared without whitespace: the same text at the same span.
         if checked is None or _squeezed(self.module.code_for_node(node)) != _squeezed(checked):
@@ -360,7 +362,12 @@ def apply_fixes(
         report.failed.append((path, "a fix does not say where its node ends; nothing written"))
         by_path.pop(path, None)
     for path, fixes in sorted(by_path.items()):
-        outcome = _fix_file(root, path, fixes, None if checked is None else checked.get(path))
+        try:
+            outcome = _fix_file(root, path, fixes, None if checked is None else checked.get(path))
+        except (RecursionError, MemoryError):
+            outcome = "too deeply nested for libcst; fix it by hand"
+        except Exception as exc:  # a defect of arch-lint's costs this file, not the run
+            outcome = f"internal error ({type(exc).__name__}: {exc}); nothing written"
         if isinstance(outcome, str):
             report.failed.append((path, outcome))
             continue

@@ -41,6 +41,8 @@ class FileResult:
     used_allow: set[int] = field(default_factory=set)
     notices: list[str] = field(default_factory=list)
     """Rules that raised on this file (their findings are left out)."""
+    failed: frozenset[str] = frozenset()
+    """Their codes: a `# noqa` for them is not judged (ARC002)."""
 
 
 def _guarded(rule: FileRule, step: Callable[[], T], failed: dict[str, str]) -> T | None:
@@ -148,16 +150,24 @@ class Engine:
         if not failed:
             return FileResult(ctx.findings, ctx.used_allow)
         kept = [f for f in ctx.findings if f.code not in failed]
+        result_failed = frozenset(failed)
         notices = [
             f"{path}: {code} stopped on this file ({why}); its findings here are left out. "
             "This is a bug of arch-lint: please report it"
             for code, why in sorted(failed.items())
         ]
-        return FileResult(kept, ctx.used_allow, notices)
+        return FileResult(kept, ctx.used_allow, notices, result_failed)
 
-    def apply_noqa(self, path: str, source: bytes, findings: list[Finding]) -> list[Finding]:
-        """Drop suppressed findings; add ARC002 for `# noqa: ARC…` codes that suppress nothing."""
-        codes = self.enabled_codes(path)
+    def apply_noqa(
+        self,
+        path: str,
+        source: bytes,
+        findings: list[Finding],
+        unjudged: frozenset[str] = frozenset(),
+    ) -> list[Finding]:
+        """Drop suppressed findings; add ARC002 for `# noqa: ARC…` codes that suppress
+        nothing (except `unjudged` ones: rules that did not finish on the file)."""
+        codes = self.enabled_codes(path) - unjudged
         judge = UnusedSuppression.code in codes and _ARC_NOQA.search(source) is not None
         if not findings and not judge:
             return findings
@@ -274,13 +284,14 @@ def _traverse(
         handlers = dispatch.get(type(node))
         if handlers is not None:
             for rule, visit in handlers:
+                if rule.code in failed:
+                    continue  # failed on this very node: the list is already rebuilt
                 try:
                     visit(node)
                 except Exception as exc:
                     failed[rule.code] = f"{type(exc).__name__}: {exc}"
                     for kind, listed in list(dispatch.items()):
                         dispatch[kind] = [(r, v) for r, v in listed if r is not rule]
-                    break
         push_children(node, stack)
 
 
@@ -385,7 +396,7 @@ def _run(
         if path in built.errors:
             kept = result.findings  # nothing else was checked: no suppression can be judged
         else:
-            kept = engine.apply_noqa(path, source, result.findings)
+            kept = engine.apply_noqa(path, source, result.findings, result.failed)
         findings.extend(kept)
         used_allow |= result.used_allow
         if result.notices:

@@ -153,28 +153,31 @@ def file_stamp(info: os.stat_result) -> list[int]:
     return [info.st_mtime_ns, info.st_size, info.st_ctime_ns, info.st_ino]
 
 
-def _extract(
-    tree: ast.Module, source: bytes, envelope: str, path: str, notices: list[str]
-) -> FileFacts:
-    """The file's facts; a defect of arch-lint's on one file costs only that
-    file's facts, with a notice, never the run."""
+def _extract(tree: ast.Module, source: bytes, envelope: str, path: str) -> tuple[FileFacts, str]:
+    """The file's facts, and a notice ("" when all went well): a defect of
+    arch-lint's on one file costs only that file's facts, never the run."""
     try:
-        return extract(tree, source, envelope)
+        return extract(tree, source, envelope), ""
     except RecursionError:
-        notices.append(f"{path}: too deeply nested to read its facts")
+        return FileFacts(), f"{path}: too deeply nested to read its facts"
     except Exception as exc:
-        notices.append(f"{path}: internal error reading its facts: {type(exc).__name__}: {exc}")
-    return FileFacts()
+        why = f"{type(exc).__name__}: {exc}"
+        return FileFacts(), f"{path}: internal error reading its facts ({why}); please report it"
 
 
-def _analyse(args: tuple[str, bytes, str]) -> tuple[str, Any, Any, str]:
+Result = tuple[str, Any, Any, str, str]
+"""(path, facts or their JSON text, syntax error, interface hash, notice)"""
+
+
+def _analyse(args: tuple[str, bytes, str]) -> Result:
     path, source, envelope = args
     tree, error = parse(source, path)
     if tree is None:
         assert error is not None
-        return path, None, [error.line, error.col, error.message], FileFacts().interface_hash()
-    facts = _extract(tree, source, envelope, path, [])
-    return path, facts.to_text(), None, facts.interface_hash()
+        err = [error.line, error.col, error.message]
+        return path, None, err, FileFacts().interface_hash(), ""
+    facts, notice = _extract(tree, source, envelope, path)
+    return path, facts.to_text(), None, facts.interface_hash(), notice
 
 
 def build(
@@ -252,14 +255,15 @@ def build(
                 tree, error = parse(source, path)
                 if tree is None:
                     assert error is not None
-                    results.append((path, None, [error.line, error.col, error.message], ""))
+                    err = [error.line, error.col, error.message]
+                    results.append((path, None, err, "", ""))
                     continue
-                extracted = _extract(tree, source, envelope, path, notices)
+                extracted, notice = _extract(tree, source, envelope, path)
                 facts.put(path, extracted)
                 if keep_tree is not None and keep_tree(source):
                     sources[path].tree = tree
-                results.append((path, extracted, None, extracted.interface_hash()))
-        for path, facts_data, err, iface in results:
+                results.append((path, extracted, None, extracted.interface_hash(), notice))
+        for path, facts_data, err, iface, notice in results:
             if err is not None:
                 errors[path] = SyntaxProblem(*err)
                 facts.put(path, FileFacts())
@@ -269,7 +273,9 @@ def build(
             else:
                 facts.put_raw(path, facts_data)
             hashes[path] = iface
-            if path not in overrides:
+            if notice:
+                notices.append(notice)  # and not cached: the next run tries again
+            elif path not in overrides:
                 try:
                     stamp = file_stamp(os.stat(root / path))
                 except OSError:
@@ -301,7 +307,7 @@ def _reuse(
     hashes[path] = entry[4]
 
 
-def _parallel(todo: list[tuple[str, bytes, str]], jobs: int) -> list[tuple[str, Any, Any, str]]:
+def _parallel(todo: list[tuple[str, bytes, str]], jobs: int) -> list[Result]:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     chunk = max(1, len(todo) // (jobs * 8))

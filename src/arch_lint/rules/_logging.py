@@ -279,9 +279,46 @@ class LoggingAnalysis:
         one the path proves missing (`_flow_verdict`) is not in scope."""
         for expr in self._candidates(scope, line, path):
             verdict = self._flow_verdict(expr, scope, line, path, flow)
+            if verdict == _SURE and "." in expr and not self._proven(scope, expr, line, flow):
+                verdict = _MAYBE
             if verdict != _ABSENT:
                 return expr, verdict
         return None
+
+    def _proven(self, scope: Scope, expr: str, line: int, flow: Flow) -> bool:
+        """Whether `obj.correlation_id` surely exists at `line`: `obj` is a carrier
+        (a typed parameter, or `self`); a test around the call reads it or asks
+        `hasattr` for it (the branch runs only if it exists); or a plain statement
+        of the function's own body before the call reads it (it runs on every path
+        to the call, and would have raised there). A read in a `try`, under
+        another test, or after the call proves nothing: such an id is in scope,
+        but a fix may not read it."""
+        base = expr.split(".", 1)[0]
+        if base in {"self", "cls"}:
+            return True
+        if any(
+            isinstance(stmt, (ast.If, ast.While)) and part == "body" and _proves(stmt.test, expr)
+            for stmt, part in flow
+        ):
+            return True
+        for current in scope.visible():
+            node = current.node
+            if not isinstance(node, _FUNCTIONS):
+                continue
+            annotation = current.params.get(base)
+            if annotation and self._carrier.match(annotation):
+                return True
+            for stmt in node.body:
+                if stmt.lineno >= line:
+                    break
+                if type(stmt) in _COMPOUND or isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
+                    continue
+                if any(
+                    isinstance(child, ast.Attribute) and dotted(child) == expr
+                    for child in ast.walk(stmt)
+                ):
+                    return True
+        return False
 
     def _candidates(self, scope: Scope, line: int, path: tuple[int, ...]) -> Iterator[str]:
         """Id expressions visible at `line`, nearest first: a parameter or local named
@@ -769,6 +806,26 @@ def _walk(node: ast.AST) -> list[ast.AST]:
         out.append(current)
         push_children(current, stack)
     return out
+
+
+def _proves(test: ast.expr, expr: str) -> bool:
+    """Whether reaching the body of `if test:` proves that `expr` exists: the
+    test reads it unconditionally, or is `hasattr(obj, "<key>")`."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_proves(value, expr) for value in test.values)
+    if isinstance(test, ast.Compare):
+        return any(_proves(side, expr) for side in (test.left, test.comparators[0]))
+    if isinstance(test, ast.Attribute):
+        return dotted(test) == expr
+    if (
+        isinstance(test, ast.Call)
+        and dotted(test.func) == "hasattr"
+        and len(test.args) == 2
+        and isinstance(test.args[1], ast.Constant)
+    ):
+        owner, _, key = expr.rpartition(".")
+        return dotted(test.args[0]) == owner and test.args[1].value == key
+    return False
 
 
 def dotted_annotation(node: ast.expr | None) -> str | None:

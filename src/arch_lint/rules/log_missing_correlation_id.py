@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from arch_lint.config.resolve import Settings
 from arch_lint.findings import Fix
@@ -85,7 +86,11 @@ class LogMissingCorrelationId(FileRule):
     `if event is None or ...`, inside `except AttributeError:` (or a bare or
     `except Exception:` whose `try` reads `event.correlation_id`), or after a
     `del` of the id in another branch or later in a loop, is flagged without a
-    fix, because reading the id there could raise.
+    fix, because reading the id there could raise. An attribute of an object
+    that is not a carrier (`event.correlation_id` for an untyped `event`) is
+    read by the fix only where something proves it exists: a test around the
+    call that reads it or asks `hasattr` for it, or a plain statement before
+    the call, on every path to it, that reads it.
 
     ## Options
     `logging.correlation-fields`, `logging.logger-factories`,
@@ -125,6 +130,7 @@ class LogMissingCorrelationId(FileRule):
                 and sure
                 and item.logger.kind in {_logging.STDLIB, _logging.STRUCTLOG}
                 and (item.logger.kind == _logging.STRUCTLOG or fixable_extra)
+                and not self._in_fstring(tree, call)
             ):
                 line, col = call.lineno, self.ctx.char_col(call.lineno, call.col_offset)
                 end_line = call.end_lineno or line
@@ -144,6 +150,22 @@ class LogMissingCorrelationId(FileRule):
                     },
                 )
             self.report_fix(call, fix, call=call_text(call), key=found.key, why=why)
+
+    def _in_fstring(self, tree: ast.Module, call: ast.Call) -> bool:
+        """A call inside an f-string gets no fix: before Python 3.12 the added
+        `"correlation_id"` key may not reuse the f-string's quote."""
+        inside = self.ctx.memo.get("calls-in-fstrings")
+        if inside is None:
+            inside = set()
+            if _FSTRING_PREFIX.search(self.ctx.source):
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.JoinedStr):
+                        inside.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Call))
+            self.ctx.memo["calls-in-fstrings"] = inside
+        return id(call) in inside
+
+
+_FSTRING_PREFIX = re.compile(rb"(?:[fF][rR]?|[rR][fF])['\"]")
 
 
 def call_text(call: ast.Call) -> str:
