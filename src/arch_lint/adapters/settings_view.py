@@ -1,0 +1,217 @@
+"""`arch-lint check --show-settings`: every resolved setting, as text or JSON.
+
+What arch-lint thinks the architecture is (SPEC §3): the services with their
+data layers and why each file is in one, the shared-model packages, the source
+roots, the logging and models settings (with what "auto" decided and the
+evidence where the index knows it), the allow entries, the per-path ignores,
+the enabled rules and the ARC000 problems. The JSON keys are stable and
+documented in docs/settings.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from arch_lint.config.resolve import Settings
+from arch_lint.index.infer import Evidence
+from arch_lint.index.layout import Layout
+from arch_lint.index.project import ProjectIndex
+from arch_lint.rules import RULES
+
+SCHEMA_VERSION = 1
+"""Bumped when a key of the JSON document changes meaning or goes away."""
+
+__all__ = ["SCHEMA_VERSION", "describe", "settings_document"]
+
+
+def _shown(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _auto_decisions(index: ProjectIndex, key: str) -> list[dict[str, Any]]:
+    """What an `"auto"` setting decided, per service, where the index can say.
+
+    The index answers through an optional `auto_decision(key, service)` method
+    returning `(decided: bool, evidence: list[str])`; without one (this
+    version), the decision is made by the rules as they run and is not listed.
+    """
+    ask = getattr(index, "auto_decision", None)
+    if ask is None:
+        return []
+    out = []
+    for service in index.layout.services.values():
+        decided, evidence = ask(key, service.name)
+        out.append({"service": service.name, "decided": bool(decided), "evidence": list(evidence)})
+    return out
+
+
+def settings_document(
+    settings: Settings,
+    layout: Layout,
+    index: ProjectIndex,
+    evidence: Sequence[Evidence] = (),
+) -> dict[str, Any]:
+    """The resolved settings as one JSON-ready document (see docs/settings.md)."""
+    cfg = settings.model
+    services = []
+    for service in layout.services.values():
+        files = [f for f in layout.files if layout.service_of(f) == service]
+        data_layer = []
+        for path in files:
+            why = index.data_layer_reason(path)
+            if why is not None:
+                data_layer.append({"path": path, "why": why})
+        services.append(
+            {
+                "name": service.name,
+                "path": service.path,
+                "files": len(files),
+                "data_layer": data_layer,
+                "public": [f for f in files if layout.is_public(f)] if cfg.public else [],
+            }
+        )
+    shared = [
+        {
+            "path": folder,
+            "configured": configured,
+            "files": sum(1 for f in layout.files if layout.in_shared_dir(f, folder)),
+        }
+        for configured, folder in zip(cfg.shared_models, layout.shared_dirs, strict=False)
+    ]
+    dumped = cfg.model_dump(mode="json", by_alias=True)
+    auto = []
+    for section in ("logging", "models"):
+        for key, value in dumped[section].items():
+            if value == "auto":
+                full = f"{section}.{key}"
+                auto.append({"key": full, "decisions": _auto_decisions(index, full)})
+    return {
+        "version": SCHEMA_VERSION,
+        "root": str(settings.root),
+        "configuration": _shown(settings.config_path),
+        "inferred": bool(evidence),
+        "source_roots": [r or "." for r in layout.source_roots],
+        "python_files": len(layout.files),
+        "services": services,
+        "shared_models": shared,
+        "data_layer": {
+            "globs": list(cfg.data_layer),
+            "by_content": cfg.data_layer_by_content,
+        },
+        "public": list(cfg.public),
+        "exclude": [*cfg.exclude, *cfg.extend_exclude],
+        "respect_gitignore": cfg.respect_gitignore,
+        "logging": dumped["logging"],
+        "models": dumped["models"],
+        "schema": dumped["schema"],
+        "auto": auto,
+        "allow": dumped["allow"],
+        "per_path_ignores": dumped["per-path-ignores"],
+        "selection": {
+            "select": list(settings.selection.select),
+            "extend_select": list(settings.selection.extend_select),
+            "ignore": list(settings.selection.ignore),
+        },
+        "enabled_rules": [
+            r.code for r in RULES if settings.selection.enabled(r.code, r.default_on)
+        ],
+        "problems": [
+            {"code": "ARC000", "key": p.key, "message": p.message} for p in layout.problems
+        ],
+        "evidence": [{"key": e.key, "value": e.value, "why": e.why} for e in evidence],
+    }
+
+
+def describe(
+    settings: Settings,
+    layout: Layout,
+    index: ProjectIndex,
+    fmt: Literal["text", "json"] | str = "text",
+    evidence: Sequence[Evidence] = (),
+) -> str:
+    """Every resolved setting as text (for people) or JSON (stable keys).
+
+    `evidence`: what `arch-lint init` found, when the settings were inferred
+    because no `[tool.arch_lint]` table exists. The caller exits 2 when
+    `layout.problems` is not empty (ARC000).
+    """
+    doc = settings_document(settings, layout, index, evidence)
+    if fmt == "json":
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return _text(doc) + "\n"
+
+
+def _value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _text(doc: dict[str, Any]) -> str:
+    config = doc["configuration"]
+    if config is None:
+        config = "(none: inferred as `arch-lint init` does)" if doc["inferred"] else "(defaults)"
+    out = [
+        f"project root:  {doc['root']}",
+        f"configuration: {config}",
+        f"source roots:  {', '.join(doc['source_roots'])}",
+        f"python files:  {doc['python_files']}",
+        "",
+        f"services ({len(doc['services'])}):",
+    ]
+    for service in doc["services"]:
+        out.append(f"  {service['name']}  ({service['path']}/, {service['files']} files)")
+        out.append(f"    data layer ({len(service['data_layer'])}):")
+        out += [f"      {d['path']}  [{d['why']}]" for d in service["data_layer"]]
+        if doc["public"]:
+            out.append(f"    public ({len(service['public'])}):")
+            out += [f"      {p}" for p in service["public"]]
+    data = doc["data_layer"]
+    out.append(f"  data-layer globs: {', '.join(data['globs']) or '(none)'}")
+    out.append(f"  data-layer-by-content: {_value(data['by_content'])}")
+    if doc["public"]:
+        out.append(f"  public globs: {', '.join(doc['public'])}")
+    out += ["", f"shared models ({len(doc['shared_models'])}):"]
+    for entry in doc["shared_models"]:
+        shown = entry["path"]
+        if entry["configured"].strip("/") != shown:
+            shown += f"  (`{entry['configured']}`)"
+        out.append(f"  {shown}  ({entry['files']} files)")
+    for section in ("logging", "models", "schema"):
+        out += ["", f"{section}:"]
+        for key, value in doc[section].items():
+            out.append(f"  {key} = {_value(value)}")
+    if doc["auto"]:
+        out += ["", '"auto" settings:']
+        for item in doc["auto"]:
+            if not item["decisions"]:
+                out.append(f"  {item['key']}: decided per service as the rules run")
+            for d in item["decisions"]:
+                verdict = "yes" if d["decided"] else "no"
+                why = "; ".join(d["evidence"]) or "no evidence"
+                out.append(f"  {item['key']} [{d['service']}]: {verdict} ({why})")
+    out += ["", f"allow ({len(doc['allow'])}):"]
+    for entry in doc["allow"]:
+        codes = f" codes={','.join(entry['codes'])}" if entry.get("codes") else ""
+        out.append(f"  from {entry['from']} import {entry['import']}{codes}  # {entry['reason']}")
+    out += ["", f"per-path ignores ({len(doc['per_path_ignores'])}):"]
+    for glob, codes in doc["per_path_ignores"].items():
+        out.append(f"  {glob}: {', '.join(codes)}")
+    out += ["", f"exclude: {', '.join(doc['exclude'])}"]
+    out.append(f"respect-gitignore: {_value(doc['respect_gitignore'])}")
+    if doc["evidence"]:
+        out += ["", "inferred (no [tool.arch_lint] table):"]
+        for e in doc["evidence"]:
+            what = f"{e['key']} {_value(e['value'])}" if e["value"] else e["key"]
+            out.append(f"  {what}: {e['why']}")
+    if doc["problems"]:
+        out += ["", "problems (ARC000):"]
+        out += [f"  tool.arch_lint.{p['key']}: {p['message']}" for p in doc["problems"]]
+    out += ["", f"enabled rules: {', '.join(doc['enabled_rules'])}"]
+    return "\n".join(out)

@@ -1,0 +1,951 @@
+"""Infer a `[tool.arch_lint]` table from a repository (`arch-lint init`, SPEC §5).
+
+Read-only: the files are listed as a run lists them, parsed with `ast` (through
+the index's own fact extraction: data layer by content, Pydantic models,
+imports) and never imported or run. Every inferred value comes with the
+evidence that produced it, so that `init` can print it as a comment and
+`check --show-settings` can name it.
+
+What is inferred, in this order (each step sees the steps before it):
+- `services`: a folder whose sub-folders hold Python packages that look like
+  services (`services/*`, `apps/*`, ...), `*-service` folders at the top, or
+  top-level folders that each carry their own `Dockerfile`/`pyproject.toml`;
+- `source-roots`: `src` layouts, and folders that hold a top-level package the
+  code imports but that is not importable from the root;
+- `shared-models`: the package of Pydantic models outside the services that
+  several services import (or one named so: `common/models`, `libs/x/models`);
+- `public`: client packages of a service (`client/`, `sdk/`);
+- `data-layer`: folders or file names that hold ORM tables beyond the defaults;
+- `logging.logger-factories` / `logging.structlog-factories`: project functions
+  that return a logger made by a known factory (any depth);
+- `models.service-urls`: settings fields and constants whose default URL's host
+  is a service's directory name (`-`/`_` alike, optional `-service` suffix), and
+  docker-compose services that build from a service's directory.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from arch_lint.config.load import RawConfig
+from arch_lint.config.model import DEFAULT_DATA_LAYER, DEFAULT_EXCLUDE, LoggingConfig
+from arch_lint.config.resolve import Settings, matcher, resolve
+from arch_lint.engine.text import read_regular
+from arch_lint.index.build import build, parse
+from arch_lint.index.facts import FROM, FileFacts
+from arch_lint.index.layout import SKIP_DIRS, Layout, Service, scan_python_files
+from arch_lint.index.models import dotted
+from arch_lint.index.project import ProjectIndex
+
+# Folder names that hold services, whatever their children look like.
+CONTAINER_NAMES = frozenset(
+    {"services", "apps", "microservices", "svc", "backends", "workers", "components"}
+)
+# Folder names that are never service containers (nor searched for one).
+_NOT_CONTAINERS = frozenset(
+    {
+        "tests", "test", "testing", "docs", "doc", "examples", "example", "samples",
+        "scripts", "tools", "benchmarks", "fixtures", "migrations", "alembic", "vendor",
+        "third_party", "deploy", "infra", "ops", "notebooks", *SKIP_DIRS,
+    }
+)  # fmt: skip
+# Names of shared code: never a service, and a hint for the shared models.
+SHARED_NAMES = frozenset(
+    {"common", "commons", "shared", "libs", "lib", "core", "utils", "contracts", "protos",
+     "proto", "sdk", "schemas", "models", "packages", "platform"}
+)  # fmt: skip
+_MODEL_DIR_NAMES = frozenset(
+    {"models", "schemas", "contracts", "dto", "dtos", "events", "messages", "payloads"}
+)
+_PUBLIC_NAMES = ("client", "clients", "sdk", "api_client", "public")
+_ENTRY_FILES = frozenset(
+    {"main.py", "app.py", "api.py", "server.py", "worker.py", "handlers.py", "consumers.py",
+     "__main__.py", "asgi.py", "wsgi.py", "routes.py", "views.py", "tasks.py", "service.py"}
+)  # fmt: skip
+_MARKER_FILES = ("Dockerfile", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
+_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+_URL_SCHEMES = frozenset({"http", "https", "ws", "wss", "grpc", "grpcs"})
+_INTERNAL_DOMAINS = frozenset({"internal", "local", "svc", "cluster", "lan", "localdomain"})
+_ENV_READERS = frozenset({"os.environ.get", "os.getenv", "getenv", "environ.get"})
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    """Why one value of the table was inferred."""
+
+    key: str
+    """The key path below `tool.arch_lint`: `services`, `logging.logger-factories`."""
+    value: str
+    """The value (a glob, a dotted name, `NAME = service`), or "" for the key itself."""
+    why: str
+
+
+@dataclass
+class Inference:
+    """What `arch-lint init` found in one repository."""
+
+    root: Path
+    table: dict[str, Any]
+    """The `[tool.arch_lint]` table as TOML reads it (kebab-case keys): only
+    keys that differ from the defaults, plus `services` and `shared-models`."""
+    evidence: list[Evidence] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Things seen but not configured (printed as comments)."""
+
+    @property
+    def found_anything(self) -> bool:
+        """Whether there is a layout to check: services or shared models."""
+        return bool(self.table.get("services")) or bool(self.table.get("shared-models"))
+
+    def why(self, key: str, value: str = "") -> list[str]:
+        return [e.why for e in self.evidence if e.key == key and e.value == value]
+
+
+def settings_for(root: Path, table: Mapping[str, Any]) -> Settings:
+    """Settings from a table as if it stood in `root`/pyproject.toml (no file)."""
+    return resolve(RawConfig(path=None, root=root, table=dict(table)))
+
+
+def infer(root: Path) -> Inference:
+    """Inspect the repository at `root` (read-only) and infer its configuration."""
+    root = root.resolve()
+    files, _ = scan_python_files(root, respect_gitignore=True)
+    tree = _Tree(root, files)
+    out = Inference(root=root, table={})
+    services = _infer_services(tree, out)
+    table: dict[str, Any] = {"services": services, "shared-models": []}
+    layout = Layout.scan(settings_for(root, table), files)
+    built = build(layout.settings, use_cache=True, layout=layout)  # reads the cache, writes none
+    facts = built.index.facts
+
+    roots = _infer_source_roots(tree, layout, built.index, out)
+    if roots != ["."]:
+        table["source-roots"] = roots
+        layout = Layout.scan(settings_for(root, table), files)
+    index = ProjectIndex(layout, facts)
+
+    table["shared-models"] = _infer_shared_models(tree, index, out)
+    layout = Layout.scan(settings_for(root, table), files)
+    index = ProjectIndex(layout, facts)
+
+    public = _infer_public(tree, index, out)
+    if public:
+        table["public"] = public
+    extra = _infer_data_layer(tree, index, out)
+    if extra:
+        table["data-layer"] = [*DEFAULT_DATA_LAYER, *extra]
+    logging_table = _infer_logger_factories(tree, index, out)
+    if logging_table:
+        table["logging"] = logging_table
+    urls = _infer_service_urls(tree, index, out)
+    if urls:
+        table["models"] = {"service-urls": urls}
+    out.table = table
+    out.evidence.sort()
+    return out
+
+
+def infer_table(root: Path) -> tuple[dict[str, Any], list[Evidence]] | None:
+    """The inferred table and its evidence, or None when nothing can be inferred
+    (no services and no shared models): what `check` uses without a configuration."""
+    found = infer(root)
+    if not found.found_anything:
+        return None
+    return found.table, found.evidence
+
+
+# --- the file tree --------------------------------------------------------------------
+
+
+class _Tree:
+    """The project's Python files seen as folders."""
+
+    def __init__(self, root: Path, files: list[str]) -> None:
+        self.root = root
+        self.files = files
+        self.excluded = matcher(DEFAULT_EXCLUDE)
+        self.kept = [f for f in files if not self.excluded.match_file(f)]
+        self.children: dict[str, set[str]] = {}
+        self.below: dict[str, list[str]] = {}
+        """folder -> the kept files below it."""
+        self.homes: dict[str, set[str]] = {}
+        """top-level name -> folders that hold a package or module of that name."""
+        for path in files:
+            parts = PurePosixPath(path).parts
+            for i, name in enumerate(parts):
+                parent = "/".join(parts[:i])
+                stem = name[:-3] if i == len(parts) - 1 else name
+                if stem.isidentifier() and stem != "__init__":
+                    self.homes.setdefault(stem, set()).add(parent)
+                if i < len(parts) - 1:
+                    self.children.setdefault(parent, set()).add(f"{parent}/{name}".lstrip("/"))
+        for path in self.kept:
+            parts = PurePosixPath(path).parts
+            for i in range(len(parts)):
+                self.below.setdefault("/".join(parts[:i]), []).append(path)
+
+    def kids(self, folder: str) -> list[str]:
+        return sorted(
+            k
+            for k in self.children.get(folder, ())
+            if self.below.get(k)
+            and _name(k) not in _NOT_CONTAINERS
+            and not _name(k).startswith(".")
+        )
+
+    def has_marker(self, folder: str) -> bool:
+        return any(os.path.isfile(self.root / folder / m) for m in _MARKER_FILES)
+
+    def looks_like_service(self, folder: str) -> bool:
+        if self.has_marker(folder):
+            return True
+        return any(_name(f) in _ENTRY_FILES for f in self.below.get(folder, ()))
+
+    def is_package_dir(self, folder: str) -> bool:
+        return f"{folder}/__init__.py" in self.below.get(folder, ()) or os.path.isfile(
+            self.root / folder / "__init__.py"
+        )
+
+
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _listed(names: Iterable[str], limit: int = 6) -> str:
+    names = sorted(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _plural(n: int, word: str) -> str:
+    if n == 1:
+        return f"1 {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+
+
+# --- services ----------------------------------------------------------------------------
+
+
+def _infer_services(tree: _Tree, out: Inference) -> list[str]:
+    candidates: list[tuple[bool, int, str, list[str], list[str]]] = []
+    for folder in sorted(tree.below):
+        if not folder or folder.count("/") > 1:
+            continue
+        parts = folder.split("/")
+        if any(p in _NOT_CONTAINERS or p.startswith(".") for p in parts):
+            continue
+        if tree.excluded.match_dir(folder):
+            continue
+        kids = tree.kids(folder)
+        shared = [k for k in kids if _name(k) in SHARED_NAMES]
+        members = [k for k in kids if k not in shared]
+        looks = [k for k in members if tree.looks_like_service(k)]
+        known = _name(folder) in CONTAINER_NAMES
+        if (known and members) or (
+            not known and len(looks) >= 2 and _name(folder) not in SHARED_NAMES
+        ):
+            candidates.append((known, len(looks), folder, members, shared))
+    chosen = [c for c in candidates if c[0]]
+    if not chosen and candidates:
+        chosen = [
+            max(candidates, key=lambda c: (c[1], -c[2].count("/"), [-ord(ch) for ch in c[2]]))
+        ]
+    patterns: list[str] = []
+    taken: list[str] = []
+    for _, _, folder, members, shared in sorted(chosen, key=lambda c: c[2]):
+        if any(folder.startswith(t + "/") for t in taken):
+            continue  # inside a service already chosen
+        names = [_name(m) for m in members]
+        why = f"{_plural(len(members), 'directory')} with Python packages: {_listed(names)}"
+        if len(members) == 1:
+            why = f"1 directory with Python packages: {names[0]}"
+        if shared:
+            left = ", ".join(_name(s) for s in shared)
+            why += f" (left out: {left}, shared code)"
+            for member in members:
+                patterns.append(member)
+                out.evidence.append(Evidence("services", member, f"in {folder}/; {why}"))
+        else:
+            patterns.append(f"{folder}/*")
+            out.evidence.append(Evidence("services", f"{folder}/*", why))
+        taken.extend(members)
+    if patterns:
+        return patterns
+    top = [k for k in tree.kids("") if _name(k) not in SHARED_NAMES]
+    suffixed = [k for k in top if re.search(r"[-_]service$", k)]
+    if len(suffixed) >= 2:
+        for suffix in ("-service", "_service"):
+            group = [k for k in suffixed if k.endswith(suffix)]
+            if len(group) >= 2:
+                pattern = f"/*{suffix}"
+                patterns.append(pattern)
+                why = f"{len(group)} top-level directories named `*{suffix}`: {_listed(group)}"
+                out.evidence.append(Evidence("services", pattern, why))
+        if patterns:
+            return patterns
+    marked = [k for k in top if tree.has_marker(k) and k not in suffixed]
+    if len(marked) >= 2:
+        for k in marked:
+            patterns.append(k)
+            out.evidence.append(
+                Evidence("services", k, "a top-level directory with its own Dockerfile/pyproject")
+            )
+        return patterns
+    out.evidence.append(
+        Evidence("services", "", "no folder holds two or more directories that look like services")
+    )
+    return []
+
+
+# --- source roots -----------------------------------------------------------------------
+
+
+def _service_glob(layout: Layout, folder: str) -> str:
+    """`services/*/src` for `services/billing/src` when `services/*` is a glob."""
+    service = layout.service_of(f"{folder}/x.py")
+    if service is None:
+        return folder
+    rest = folder[len(service.path) + 1 :]
+    for pattern in layout.settings.model.services:
+        if (
+            pattern.endswith("/*")
+            and service.path.startswith(pattern[:-1])
+            and "/" not in service.path[len(pattern) - 1 :]
+        ):
+            return f"{pattern}/{rest}" if rest else pattern
+    return folder
+
+
+def _infer_source_roots(
+    tree: _Tree, layout: Layout, index: ProjectIndex, out: Inference
+) -> list[str]:
+    found: dict[str, set[str]] = {}
+    service_dirs = set(layout.services)
+    containers = {s.rsplit("/", 1)[0] if "/" in s else "" for s in service_dirs}
+    # src layouts: a `src` folder (no package itself) that holds packages
+    for folder in sorted(tree.below):
+        if _name(folder) != "src" or tree.is_package_dir(folder):
+            continue
+        parent = folder.rsplit("/", 1)[0] if "/" in folder else ""
+        if parent and parent not in service_dirs:
+            continue
+        packages = [k for k in tree.kids(folder) if tree.is_package_dir(k)]
+        if packages:
+            glob = _service_glob(layout, folder)
+            found.setdefault(glob, set()).add(
+                f"a src layout: {folder}/ holds {_listed(_name(p) for p in packages)}"
+            )
+    # imports of top-level packages that only a deeper folder holds
+    unresolved: dict[str, set[str]] = {}
+    for path, facts in index.facts.items():
+        for stmt in facts.imports:
+            if stmt.level or stmt.kind == "dynamic":
+                continue
+            tops = (
+                [stmt.module.split(".", 1)[0]]
+                if stmt.kind == "from" and stmt.module
+                else [n.split(".", 1)[0] for n, _ in stmt.names]
+            )
+            for top in tops:
+                if top in _STDLIB or index.is_module(top):
+                    continue
+                unresolved.setdefault(top, set()).add(path)
+    for top in sorted(unresolved):
+        homes = {
+            h
+            for h in tree.homes.get(top, ())
+            if h
+            and f"{h}/{top}" not in service_dirs
+            and h not in containers
+            and not tree.excluded.match_dir(h)
+            and not any(p in SKIP_DIRS for p in h.split("/"))
+        }
+        if len(homes) != 1:
+            continue
+        home = homes.pop()
+        glob = _service_glob(layout, home)
+        count = len(unresolved[top])
+        found.setdefault(glob, set()).add(
+            f"`{top}` is imported by {_plural(count, 'file')} and lives in {home}/"
+        )
+    roots = ["."]
+    for glob in sorted(found):
+        roots.append(glob)
+        for why in sorted(found[glob]):
+            out.evidence.append(Evidence("source-roots", glob, why))
+    fallback = sorted(s for s in service_dirs if not all(p.isidentifier() for p in s.split("/")))
+    if fallback:
+        out.notes.append(
+            f"{_listed(fallback)}: not importable from the root; arch-lint imports "
+            "their code from the service folder itself"
+        )
+    return roots
+
+
+# --- shared models ------------------------------------------------------------------------
+
+
+def _model_candidate(path: str) -> tuple[str, bool]:
+    """(folder or module, named like a models package) that a model file belongs to."""
+    parts = PurePosixPath(path).parts
+    for depth in range(len(parts) - 1, 0, -1):
+        if parts[depth - 1] in _MODEL_DIR_NAMES:
+            return "/".join(parts[:depth]), True
+    if len(parts) == 1:
+        return path[:-3], parts[0][:-3] in _MODEL_DIR_NAMES
+    return "/".join(parts[:-1]), False
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + "/") or path == f"{folder}.py"
+
+
+def _infer_shared_models(tree: _Tree, index: ProjectIndex, out: Inference) -> list[str]:
+    layout = index.layout
+    models: dict[str, list[str]] = {}
+    named: dict[str, bool] = {}
+    for path in sorted(index.facts):
+        if layout.service_of(path) is not None or tree.excluded.match_file(path):
+            continue
+        if any(p in _NOT_CONTAINERS for p in path.split("/")[:-1]):
+            continue  # examples, scripts, tests: not the project's shared models
+        facts = index.facts[path]
+        found = [
+            c.name for c in facts.classes if "." not in c.name and index.is_model(path, c.name)
+        ]
+        if found:
+            cand, is_named = _model_candidate(path)
+            models.setdefault(cand, []).extend(found)
+            named[cand] = named.get(cand, False) or is_named
+    if not models:
+        out.evidence.append(
+            Evidence("shared-models", "", "no Pydantic models outside the services")
+        )
+        return []
+    importers: dict[str, set[str]] = {c: set() for c in models}
+    model_importers: dict[str, set[str]] = {c: set() for c in models}
+    for path in sorted(index.facts):
+        service = layout.service_of(path)
+        if service is None:
+            continue
+        for stmt in index.facts[path].imports:
+            for target in index.targets(path, stmt):
+                for cand in models:
+                    if _inside(target.defining, cand):
+                        importers[cand].add(service.name)
+                        if target.name and index.is_model(target.defining, target.name):
+                            model_importers[cand].add(service.name)
+    accepted: list[str] = []
+    for cand in sorted(models):
+        shared_name = any(p in SHARED_NAMES for p in cand.split("/")[:-1])
+        users = importers[cand] | model_importers[cand]
+        if named[cand] and (users or shared_name or not layout.services):
+            pass
+        elif len(model_importers[cand]) < 2:
+            continue
+        accepted.append(cand)
+    kept = [c for c in accepted if not any(c != o and _inside(c, o) for o in accepted)]
+    for cand in kept:
+        inner = [c for c in models if _inside(c, cand)]
+        count = sum(len(models[c]) for c in inner)
+        users = set().union(*(importers[c] for c in inner))
+        why = f"{_plural(count, 'Pydantic model')}"
+        why += (
+            f", imported by {_plural(len(users), 'service')}: {_listed(users)}"
+            if users
+            else ", named like a models package"
+        )
+        out.evidence.append(Evidence("shared-models", cand, why))
+    if not kept:
+        out.evidence.append(
+            Evidence("shared-models", "", "no package of Pydantic models that services share")
+        )
+    return kept
+
+
+# --- public client packages ---------------------------------------------------------------
+
+
+def _infer_public(tree: _Tree, index: ProjectIndex, out: Inference) -> list[str]:
+    layout = index.layout
+    by_glob: dict[str, set[str]] = {}
+    for path in tree.kept:
+        service = layout.service_of(path)
+        if service is None:
+            continue
+        for rel in layout._within(path, service):
+            head = rel.split("/", 1)[0]
+            if head in _PUBLIC_NAMES and "/" in rel:
+                by_glob.setdefault(f"{head}/**", set()).add(f"{service.path}/{head}")
+    out_globs: list[str] = []
+    for glob in sorted(by_glob):
+        folders = by_glob[glob]
+        inside = [p for p in tree.kept if any(p.startswith(f + "/") for f in folders)]
+        if any(index.is_data_layer(p) for p in inside):
+            out.notes.append(f"{glob} not made public: it holds data-layer code")
+            continue
+        users: set[str] = set()
+        for path, facts in index.facts.items():
+            own = layout.service_of(path)
+            for stmt in facts.imports:
+                for target in index.targets(path, stmt):
+                    there = layout.service_of(target.defining)
+                    if there is not None and there != own and target.defining in inside:
+                        users.add(own.name if own else path)
+        why = f"client package {_listed(folders)}"
+        why += (
+            f", imported by {_listed(users)}" if users else ", not imported by another service yet"
+        )
+        out_globs.append(glob)
+        out.evidence.append(Evidence("public", glob, why))
+    return out_globs
+
+
+# --- data layer -------------------------------------------------------------------------
+
+
+def _infer_data_layer(tree: _Tree, index: ProjectIndex, out: Inference) -> list[str]:
+    layout = index.layout
+    defaults = matcher(DEFAULT_DATA_LAYER)
+    service_files: list[tuple[str, Service, str]] = []
+    for path in tree.kept:
+        service = layout.service_of(path)
+        if service is not None:
+            service_files.append((path, service, layout._within(path, service)[-1]))
+    by_content: dict[str, str] = {}
+    for path, _, rel in service_files:
+        reason = index.data_layer_reason(path)
+        if reason is not None and not defaults.match_file(rel):
+            by_content[path] = reason
+    if not by_content:
+        return []
+    folder_globs: dict[str, list[str]] = {}
+    file_globs: dict[str, list[str]] = {}
+    for path, _, rel in service_files:
+        if path not in by_content:
+            continue
+        if "/" in rel:
+            folder_globs.setdefault(f"{rel.split('/', 1)[0]}/**", []).append(path)
+        else:
+            file_globs.setdefault(_name(rel), []).append(path)
+    chosen: list[str] = []
+    for glob, paths in sorted(folder_globs.items()):
+        spec = matcher([glob])
+        matched = [(p, svc) for p, svc, rel in service_files if spec.match_file(rel)]
+        if any(p not in by_content and _defines_models(index, p) for p, _ in matched):
+            out.notes.append(f"data-layer `{glob}` not added: it also holds Pydantic models")
+            continue
+        chosen.append(glob)
+        owners = {svc.name for _, svc in matched}
+        out.evidence.append(
+            Evidence(
+                "data-layer",
+                glob,
+                f"{_plural(len(paths), 'file')} declare tables or build sessions "
+                f"in {_listed(owners)} ({by_content[paths[0]]} in {paths[0]})",
+            )
+        )
+    for name, paths in sorted(file_globs.items()):
+        spec = matcher([name])
+        hits = [p for p, _, rel in service_files if spec.match_file(rel)]
+        if any(p not in by_content for p in hits):
+            continue  # the name also holds other code somewhere: content decides alone
+        owners = {svc.name for p, svc, _ in service_files if p in paths}
+        if len(owners) < 2:
+            continue  # one file of one service: no naming convention to state
+        chosen.append(name)
+        out.evidence.append(
+            Evidence(
+                "data-layer",
+                name,
+                f"{_plural(len(paths), 'file')} so named in {_listed(owners)} declare tables "
+                f"or build sessions ({by_content[paths[0]]} in {paths[0]})",
+            )
+        )
+    return chosen
+
+
+def _defines_models(index: ProjectIndex, path: str) -> bool:
+    facts = index.facts.get(path)
+    return facts is not None and any(index.is_model(path, c.name) for c in facts.classes)
+
+
+# --- parsed files (loggers, URLs) -------------------------------------------------------
+
+
+def _parsed(tree: _Tree, needles: tuple[bytes, ...]) -> Iterable[tuple[str, ast.Module]]:
+    """The kept files whose bytes hold every needle, parsed one at a time."""
+    for path in tree.kept:
+        try:
+            source = read_regular(tree.root / path)
+        except OSError:
+            continue
+        if not all(n in source for n in needles):
+            continue
+        module, _ = parse(source, path)
+        if module is not None:
+            yield path, module
+
+
+def _import_origins(index: ProjectIndex, path: str, facts: FileFacts) -> dict[str, str]:
+    """Module-level name -> the dotted name it was imported as (relative ones made absolute)."""
+    out: dict[str, str] = {}
+    for name, binding in facts.bindings.items():
+        if binding[0] == "import":
+            out[name] = binding[1]
+        elif binding[0] == FROM:
+            base = index.absolute(path, int(binding[1]), binding[2] or None)
+            if base:
+                out[name] = f"{base}.{binding[3]}"
+    return out
+
+
+def _canonical(index: ProjectIndex, dotted_name: str) -> str:
+    """The defining module's name for a project function reached through re-exports."""
+    module, _, name = dotted_name.rpartition(".")
+    if not module:
+        return dotted_name
+    where = index.file_of(module)
+    if where is None:
+        return dotted_name
+    found = index.resolve_name(where, name)
+    if found is None or found[1] is None:
+        return dotted_name
+    there = index.module_of(found[0])
+    return f"{there}.{found[1]}" if there else dotted_name
+
+
+_STRUCTLOG_MAKERS = frozenset(
+    {"structlog.get_logger", "structlog.getLogger", "structlog.wrap_logger"}
+)
+
+
+def _infer_logger_factories(tree: _Tree, index: ProjectIndex, out: Inference) -> dict[str, Any]:
+    defaults = LoggingConfig().logger_factories
+    known: dict[str, str] = {name: _flavour(name) for name in defaults} | {
+        name: "structlog" for name in _STRUCTLOG_MAKERS
+    }
+    functions: dict[str, tuple[str, ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str]]] = {}
+    for path, module in _parsed(tree, (b"return",)):
+        own = index.module_of(path)
+        facts = index.facts.get(path)
+        if own is None or facts is None:
+            continue
+        origins = _import_origins(index, path, facts)
+        for stmt in module.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                origins.setdefault(stmt.name, f"{own}.{stmt.name}")
+        for stmt in module.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions[f"{own}.{stmt.name}"] = (path, stmt, origins)
+    found: dict[str, tuple[str, str]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(functions):
+            if name in known:
+                continue
+            path, func, origins = functions[name]
+            made = _returns_logger(func, origins, known, index)
+            if made is not None:
+                known[name] = known[made]
+                found[name] = (path, made)
+                changed = True
+    if not found:
+        return {}
+    spellings: dict[str, set[str]] = {name: {name} for name in found}
+    for facts in index.facts.values():
+        for binding in facts.bindings.values():
+            if binding[0] == FROM and binding[1] == "0":
+                spelled = f"{binding[2]}.{binding[3]}"
+                canonical = _canonical(index, spelled)
+                if canonical in spellings:
+                    spellings[canonical].add(spelled)
+    table: dict[str, Any] = {}
+    stdlib: list[str] = []
+    structlog_names: list[str] = []
+    for name in sorted(found):
+        path, made = found[name]
+        for spelled in sorted(spellings[name]):
+            why = f"`{name}` in {path} returns a logger made by `{made}`"
+            if spelled != name:
+                why = f"re-export of `{name}` ({path}), which returns a logger made by `{made}`"
+            if known[name] == "structlog":
+                structlog_names.append(spelled)
+                out.evidence.append(Evidence("logging.structlog-factories", spelled, why))
+            else:
+                stdlib.append(spelled)
+                out.evidence.append(Evidence("logging.logger-factories", spelled, why))
+    if stdlib:
+        table["logger-factories"] = [*defaults, *stdlib]
+    if structlog_names:
+        table["structlog-factories"] = structlog_names
+    return table
+
+
+def _flavour(name: str) -> str:
+    return "structlog" if name.startswith("structlog") else "stdlib"
+
+
+def _returns_logger(
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    origins: dict[str, str],
+    known: dict[str, str],
+    index: ProjectIndex,
+) -> str | None:
+    """The known factory whose logger `func` returns, or None."""
+    local: dict[str, ast.expr] = {}
+    returns: list[ast.expr] = []
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                local[target.id] = node.value
+        elif isinstance(node, ast.Return) and node.value is not None:
+            returns.append(node.value)
+        stack.extend(ast.iter_child_nodes(node))
+
+    def made_by(expr: ast.expr, depth: int = 0) -> str | None:
+        if depth > 8:
+            return None
+        if isinstance(expr, ast.Name) and expr.id in local:
+            return made_by(local[expr.id], depth + 1)
+        if not isinstance(expr, ast.Call):
+            return None
+        written = dotted(expr.func)
+        if written is None:
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr in {"bind", "new"}:
+                return made_by(expr.func.value, depth + 1)
+            return None
+        head, _, rest = written.partition(".")
+        origin = origins.get(head)
+        full = (f"{origin}.{rest}" if rest else origin) if origin else written
+        for name in (full, _canonical(index, full)):
+            if name in known:
+                return name
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr in {"bind", "new"}:
+            return made_by(expr.func.value, depth + 1)
+        if written.rsplit(".", 1)[-1] == "LoggerAdapter" and expr.args:
+            return made_by(expr.args[0], depth + 1)
+        return None
+
+    for value in returns:
+        made = made_by(value)
+        if made is not None:
+            return made
+    return None
+
+
+# --- service URLs -------------------------------------------------------------------------
+
+
+def _normal(name: str) -> str:
+    name = name.lower().replace("_", "-")
+    return name.removesuffix("-service") or name
+
+
+def _host_service(url: str, hosts: Mapping[str, str]) -> str | None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _URL_SCHEMES or not host:
+        return None
+    labels = host.split(".")
+    if len(labels) > 1 and not (set(labels[1:]) & _INTERNAL_DOMAINS):
+        return None  # a public domain name
+    return hosts.get(_normal(labels[0]))
+
+
+def _url_default(value: ast.expr) -> tuple[str, str | None] | None:
+    """(URL, environment variable) of a setting's default value."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value, None
+    if not isinstance(value, ast.Call):
+        return None
+    name = dotted(value.func) or ""
+    if name in _ENV_READERS and len(value.args) >= 2:
+        env, default = value.args[0], value.args[1]
+        if isinstance(default, ast.Constant) and isinstance(default.value, str):
+            key = (
+                env.value if isinstance(env, ast.Constant) and isinstance(env.value, str) else None
+            )
+            return default.value, key
+    if name.rsplit(".", 1)[-1] == "Field":
+        given = [kw.value for kw in value.keywords if kw.arg == "default"] or value.args[:1]
+        if given and isinstance(given[0], ast.Constant) and isinstance(given[0].value, str):
+            return given[0].value, None
+    return None
+
+
+def _assignments(body: list[ast.stmt]) -> Iterable[tuple[str, ast.expr, int]]:
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, stmt.value, stmt.lineno
+        elif (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.value is not None
+        ):
+            yield stmt.target.id, stmt.value, stmt.lineno
+        elif isinstance(stmt, ast.ClassDef):
+            yield from _assignments(stmt.body)
+
+
+def _infer_service_urls(tree: _Tree, index: ProjectIndex, out: Inference) -> dict[str, str]:
+    layout = index.layout
+    hosts: dict[str, str] = {}
+    for svc in layout.services.values():
+        hosts[_normal(_name(svc.path))] = svc.name
+    compose = _compose(tree.root, layout)
+    for name, (owner, where) in sorted(compose.services.items()):
+        hosts.setdefault(_normal(name), owner)
+        if _normal(name) != _normal(owner):
+            why = f"{where}: compose service `{name}` builds the directory of `{owner}`"
+            out.evidence.append(Evidence("models.service-urls", "", why))
+    if not hosts:
+        return {}
+    seen: dict[str, dict[str, list[str]]] = {}
+    for path, module in _parsed(tree, (b"://",)):
+        for name, value, line in _assignments(module.body):
+            default = _url_default(value)
+            if default is None:
+                continue
+            url, env = default
+            target = _host_service(url, hosts)
+            if target is None:
+                continue
+            for key in sorted({name, env or name}):
+                seen.setdefault(key, {}).setdefault(target, []).append(
+                    f"{path}:{line}: default `{url}`"
+                )
+    for key, url, where in compose.environment:
+        target = _host_service(url, hosts)
+        if target is not None:
+            seen.setdefault(key, {}).setdefault(target, []).append(f"{where}: `{url}`")
+    urls: dict[str, str] = {}
+    for key in sorted(seen):
+        services = seen[key]
+        if len(services) > 1:
+            out.notes.append(
+                f"service URL `{key}` names several services ({_listed(services)}): left out"
+            )
+            continue
+        owner, wheres = next(iter(services.items()))
+        urls[key] = owner
+        out.evidence.append(Evidence("models.service-urls", key, sorted(wheres)[0]))
+    return urls
+
+
+@dataclass
+class _Compose:
+    services: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """compose service name -> (arch-lint service, where it is said)."""
+    environment: list[tuple[str, str, str]] = field(default_factory=list)
+    """(variable, value, where) of every `environment` entry."""
+
+
+_YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([\w.-]+|\"[^\"]+\"|'[^']+')\s*:\s*(.*?)\s*$")
+
+
+def _unquote(text: str) -> str:
+    text = text.split(" #", 1)[0].strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+def _compose(root: Path, layout: Layout) -> _Compose:
+    """What the docker-compose files at the root say (a small reader for the
+    common shapes: `build: dir`, `build: {context: dir}` on the next lines,
+    `environment:` as a list of `K=V` or a mapping)."""
+    out = _Compose()
+    for name in _COMPOSE_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            text = read_regular(path).decode("utf-8", "replace")
+        except OSError:
+            continue
+        _read_compose(text, name, layout, out)
+    return out
+
+
+def _read_compose(text: str, filename: str, layout: Layout, out: _Compose) -> None:
+    in_services = False
+    service_indent: int | None = None
+    current: str | None = None
+    section: str | None = None
+    section_indent = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        indent = len(raw) - len(raw.lstrip(" "))
+        stripped = raw.strip()
+        if indent == 0:
+            in_services = stripped.startswith("services:")
+            service_indent, current, section = None, None, None
+            continue
+        if not in_services:
+            continue
+        if service_indent is None or indent <= service_indent:
+            match = _YAML_KEY.match(raw)
+            if match is not None and indent == (service_indent or indent):
+                service_indent = indent
+                current, section = _unquote(match.group(2)), None
+            continue
+        if current is None:
+            continue
+        where = f"{filename}:{number}"
+        if section is not None and indent > section_indent:
+            if section == "environment":
+                item = stripped[1:].strip() if stripped.startswith("-") else stripped
+                item = _unquote(item)
+                key, sep, value = (
+                    item.partition("=") if "=" in item.split(":")[0] else (item.partition(":"))
+                )
+                if sep:
+                    out.environment.append((key.strip(), _unquote(value.strip()), where))
+            elif section == "build":
+                match = _YAML_KEY.match(raw)
+                if match is not None and match.group(2) in {"context", "dockerfile"}:
+                    _note_build(
+                        current, _unquote(match.group(3)), match.group(2), where, layout, out
+                    )
+            continue
+        match = _YAML_KEY.match(raw)
+        if match is None:
+            continue
+        key, value = match.group(2), match.group(3)
+        section, section_indent = key, indent
+        if key == "build" and value:
+            _note_build(current, _unquote(value), "context", where, layout, out)
+
+
+def _note_build(
+    name: str, value: str, kind: str, where: str, layout: Layout, out: _Compose
+) -> None:
+    folder = value.strip().removeprefix("./").rstrip("/")
+    if kind == "dockerfile":
+        folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
+    for service in layout.services.values():
+        if folder == service.path or folder.startswith(service.path + "/"):
+            out.services[name] = (service.name, where)
+            return

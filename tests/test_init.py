@@ -1,0 +1,386 @@
+"""`arch-lint init`: the inferred `[tool.arch_lint]` table, its rendering, `--write`,
+and the settings `check` runs on without any configuration (SPEC §3, §5)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import make_repo
+
+from arch_lint.adapters.init import (
+    InitError,
+    init_main,
+    render,
+    settings_without_config,
+    write_block,
+)
+from arch_lint.config.load import RawConfig
+from arch_lint.config.resolve import resolve
+from arch_lint.engine.run import run
+from arch_lint.index.infer import infer, infer_table
+from arch_lint.index.layout import Layout
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOP = ROOT / "examples" / "shop"
+FIXTURES = ROOT / "tests" / "fixtures" / "rules"
+
+
+def _layout_findings(root: Path, table: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """ARC1xx and ARC2xx findings of a run with `table` as the configuration."""
+    settings = resolve(RawConfig(path=None, root=root, table=table))
+    assert Layout.scan(settings).problems == []
+    result = run(settings, [root], use_cache=False)
+    return sorted((f.path, f.line, f.code) for f in result.findings if f.code[3] in "12")
+
+
+def _copy_without_table(source: Path, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """A copy of `source` whose pyproject has no `[tool.arch_lint]`; the removed table."""
+    repo = tmp_path / "repo"
+    shutil.copytree(source, repo, ignore=shutil.ignore_patterns(".arch_lint_cache"))
+    pyproject = repo / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    table = tomllib.loads(text)["tool"]["arch_lint"]
+    cut = text.index("[tool.arch_lint]")
+    pyproject.write_text(text[:cut], encoding="utf-8")
+    return repo, table
+
+
+# --- acceptance: the hand-written configurations' findings --------------------------------
+
+
+def test_shop_without_its_table_reproduces_the_layout_findings(tmp_path: Path) -> None:
+    repo, hand = _copy_without_table(SHOP, tmp_path)
+    found = infer(repo)
+    assert found.table["services"] == ["services/*"]
+    assert found.table["shared-models"] == ["common/models"]
+    assert found.table["public"] == ["client/**"]
+    assert found.table["models"] == {"service-urls": {"PAYMENTS_BASE_URL": "payments"}}
+    # `allow` entries are decisions with a reason, not layout: carried over as they are
+    inferred = {**found.table, "allow": hand["allow"]}
+    expected = _layout_findings(repo, hand)
+    assert len(expected) == 8
+    assert _layout_findings(repo, inferred) == expected
+    # and without the exceptions on either side, still the same findings
+    without = {k: v for k, v in hand.items() if k != "allow"}
+    assert _layout_findings(repo, found.table) == _layout_findings(repo, without)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ARC101_by_content",
+        "ARC101_forms",
+        "ARC101_lookalikes_from_real_code",
+        "ARC101_namespace_packages",
+        "ARC101_reexport",
+        "ARC101_relative",
+        "ARC101_src_layout",
+        "ARC103_foreign_tables",
+        "ARC104_sync_db_client",
+        "ARC201_foreign_model_use",
+        "ARC202_event_model_outside_common",
+    ],
+)
+def test_fixture_monorepos_reproduce_their_findings(tmp_path: Path, name: str) -> None:
+    repo, hand = _copy_without_table(FIXTURES / name, tmp_path)
+    found = infer_table(repo)
+    assert found is not None
+    table, evidence = found
+    assert evidence
+    assert _layout_findings(repo, table) == _layout_findings(repo, hand)
+
+
+def test_src_layouts_and_libraries_become_source_roots(tmp_path: Path) -> None:
+    repo, _ = _copy_without_table(FIXTURES / "ARC101_src_layout", tmp_path)
+    found = infer(repo)
+    assert found.table["source-roots"] == [".", "libs/python", "services/*/src"]
+    assert any("src layout" in why for why in found.why("source-roots", "services/*/src"))
+    assert found.why("source-roots", "libs/python") == [
+        "`contracts` is imported by 1 file and lives in libs/python/"
+    ]
+    assert any("order-api" in note for note in found.notes)
+
+
+def test_a_root_src_layout(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path,
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/apps/orders/__init__.py": "",
+            "src/shop/apps/orders/api.py": "from shop.apps.payments import models_db\n",
+            "src/shop/apps/payments/__init__.py": "",
+            "src/shop/apps/payments/models_db.py": "X = 1\n",
+            "tests/test_x.py": "import shop\n",
+        },
+    )
+    found = infer(repo)
+    assert found.table["source-roots"] == [".", "src"]
+    assert found.table["services"] == []  # containers are looked for two levels deep
+
+
+# --- nothing to infer ------------------------------------------------------------------------
+
+
+def test_nothing_to_infer(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"tool.py": "print('hi')\n", "pkg/__init__.py": ""})
+    assert infer_table(repo) is None
+    assert settings_without_config(RawConfig(path=None, root=repo)) is None
+    text = render(infer(repo))
+    assert tomllib.loads(text)["tool"]["arch_lint"] == {"services": [], "shared-models": []}
+    assert "# no folder holds two or more directories that look like services" in text
+
+
+def test_settings_without_config_run_cleanly(tmp_path: Path) -> None:
+    repo, _ = _copy_without_table(SHOP, tmp_path)
+    raw = RawConfig(path=None, root=repo)
+    got = settings_without_config(raw)
+    assert got is not None
+    settings, evidence = got
+    assert settings.config_path is None
+    assert Layout.scan(settings).problems == []
+    assert {e.key for e in evidence} >= {"services", "shared-models"}
+
+
+# --- what is inferred --------------------------------------------------------------------------
+
+
+def _service(name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    files = {f"{name}/__init__.py": "", f"{name}/api.py": "import os\n"}
+    files.update(extra or {})
+    return files
+
+
+def test_apps_folder_and_shared_children_left_out(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path,
+        {
+            **_service("apps/orders"),
+            **_service("apps/payments"),
+            "apps/common/__init__.py": "",
+            "apps/common/util.py": "X = 1\n",
+        },
+    )
+    found = infer(repo)
+    assert found.table["services"] == ["apps/orders", "apps/payments"]
+    assert "left out: common" in found.why("services", "apps/orders")[0]
+    settings = resolve(RawConfig(path=None, root=repo, table=found.table))
+    assert Layout.scan(settings).problems == []
+
+
+def test_top_level_service_folders(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {**_service("orders-service"), **_service("billing-service")})
+    found = infer(repo)
+    assert found.table["services"] == ["/*-service"]
+    layout = Layout.scan(resolve(RawConfig(path=None, root=repo, table=found.table)))
+    assert sorted(s.name for s in layout.services.values()) == [
+        "billing-service",
+        "orders-service",
+    ]
+
+
+def test_folder_of_service_like_packages(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path,
+        {**_service("backend/orders"), **_service("backend/payments"), "tests/x/api.py": ""},
+    )
+    assert infer(repo).table["services"] == ["backend/*"]
+
+
+MODEL = "from pydantic import BaseModel\n\n\nclass OrderV1(BaseModel):\n    id: int\n"
+
+
+def test_shared_models_imported_by_two_services(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path,
+        {
+            **_service(
+                "services/orders", {"services/orders/a.py": "from libs.dto import OrderV1\n"}
+            ),
+            **_service(
+                "services/billing", {"services/billing/a.py": "from libs.dto import OrderV1\n"}
+            ),
+            "libs/__init__.py": "",
+            "libs/dto.py": MODEL,
+            "libs/other/__init__.py": "",
+            "libs/other/one.py": MODEL.replace("OrderV1", "Lonely"),
+        },
+    )
+    found = infer(repo)
+    assert found.table["shared-models"] == ["libs"]
+    assert found.why("shared-models", "libs") == [
+        "2 Pydantic models, imported by 2 services: billing, orders"
+    ]
+
+
+def test_data_layer_folders_and_names(tmp_path: Path) -> None:
+    table = 'from x import Base\n\n\nclass T(Base):\n    __tablename__ = "t"\n'
+    files: dict[str, str] = {}
+    for name in ("orders", "billing"):
+        files.update(
+            _service(
+                f"services/{name}",
+                {
+                    f"services/{name}/orm/__init__.py": "",
+                    f"services/{name}/orm/tables.py": table,
+                    f"services/{name}/orm/types.py": "JSONB = dict\n",
+                    f"services/{name}/models.py": table,
+                },
+            )
+        )
+    found = infer(make_repo(tmp_path, files))
+    assert found.table["data-layer"][-2:] == ["orm/**", "models.py"]
+    assert "declares `T.__tablename__`" in found.why("data-layer", "orm/**")[0]
+
+
+def test_logger_factories_at_any_depth(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path,
+        {
+            **_service("services/orders"),
+            **_service("services/billing"),
+            "obs/__init__.py": "from .logs import make_logger, service_logger\n",
+            "obs/logs.py": (
+                "import logging\n\nimport structlog\n\n\n"
+                "def make_logger(name):\n    log = logging.getLogger(name)\n    return log\n\n\n"
+                "def service_logger():\n    return make_logger('svc')\n\n\n"
+                "def bound():\n    return structlog.get_logger().bind(x=1)\n\n\n"
+                "def nothing():\n    return 1\n"
+            ),
+            "services/orders/b.py": "from obs import service_logger\n",
+        },
+    )
+    found = infer(repo)
+    logging_table = found.table["logging"]
+    assert logging_table["logger-factories"][3:] == [
+        "obs.logs.make_logger",
+        "obs.logs.service_logger",
+        "obs.service_logger",
+    ]
+    assert logging_table["structlog-factories"] == ["obs.logs.bound"]
+    assert found.why("logging.logger-factories", "obs.logs.service_logger") == [
+        "`obs.logs.service_logger` in obs/logs.py returns a logger made by `obs.logs.make_logger`"
+    ]
+
+
+def test_service_urls_from_settings_and_compose(tmp_path: Path) -> None:
+    settings = (
+        "import os\n\nfrom pydantic_settings import BaseSettings\n\n\n"
+        "class Settings(BaseSettings):\n"
+        '    BILLING_URL: str = "http://billing-service:8000"\n'
+        '    STRIPE_URL: str = "https://api.stripe.com"\n'
+        '    DB_URL: str = "postgresql://orders:5432/db"\n\n\n'
+        'INVOICES = os.getenv("INVOICES_URL", "http://invoicing:80")\n'
+        'LEDGER = "http://billing.internal/v1"\n'
+    )
+    compose = (
+        "services:\n"
+        "  invoicing:\n"
+        "    build:\n"
+        "      context: ./services/billing\n"
+        "  orders:\n"
+        "    build: ./services/orders\n"
+        "    environment:\n"
+        "      - BILLING_API=http://invoicing:80\n"
+        "      REPORTS: http://reports\n"
+    )
+    repo = make_repo(
+        tmp_path,
+        {
+            **_service("services/orders", {"services/orders/settings.py": settings}),
+            **_service("services/billing"),
+            "docker-compose.yml": compose,
+        },
+    )
+    found = infer(repo)
+    assert found.table["models"]["service-urls"] == {
+        "BILLING_API": "billing",
+        "BILLING_URL": "billing",
+        "INVOICES": "billing",
+        "INVOICES_URL": "billing",
+        "LEDGER": "billing",
+    }
+    assert found.why("models.service-urls", "BILLING_API") == [
+        "docker-compose.yml:8: `http://invoicing:80`"
+    ]
+    text = render(found)
+    parsed = tomllib.loads(text)["tool"]["arch_lint"]
+    assert parsed["models"]["service-urls"] == found.table["models"]["service-urls"]
+    assert "compose service `invoicing` builds the directory of `billing`" in text
+
+
+# --- rendering and --write -------------------------------------------------------------------
+
+
+def test_render_is_the_table_and_deterministic(tmp_path: Path) -> None:
+    repo, _ = _copy_without_table(SHOP, tmp_path)
+    first = render(infer(repo))
+    assert first == render(infer(repo))
+    assert tomllib.loads(first)["tool"]["arch_lint"] == infer(repo).table
+    assert '  "services/*",  # 4 directories with Python packages: notifications, orders' in first
+
+
+def test_write_appends_and_keeps_every_byte(tmp_path: Path) -> None:
+    repo, _ = _copy_without_table(SHOP, tmp_path)
+    pyproject = repo / "pyproject.toml"
+    before = pyproject.read_bytes()
+    out, err = io.StringIO(), io.StringIO()
+    assert init_main(repo, write=True, stdout=out, stderr=err) == 0
+    after = pyproject.read_bytes()
+    assert after.startswith(before)
+    assert after[len(before) :].decode().lstrip("\n") == render(infer(repo))
+    assert "Appended [tool.arch_lint]" in err.getvalue()
+    assert out.getvalue() == ""
+    # a second time: refused, nothing changed
+    err = io.StringIO()
+    assert init_main(repo, write=True, stdout=out, stderr=err) == 2
+    assert "already has a [tool.arch_lint] table" in err.getvalue()
+    assert pyproject.read_bytes() == after
+
+
+def test_write_creates_the_pyproject(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {**_service("services/a"), **_service("services/b")})
+    path = write_block(repo, render(infer(repo)))
+    assert tomllib.loads(path.read_text())["tool"]["arch_lint"]["services"] == ["services/*"]
+
+
+def test_write_keeps_crlf_and_a_missing_final_newline(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {**_service("services/a"), **_service("services/b")})
+    original = b'[project]\r\nname = "x"'
+    (repo / "pyproject.toml").write_bytes(original)
+    write_block(repo, "[tool.arch_lint]\nservices = []\nshared-models = []\n")
+    data = (repo / "pyproject.toml").read_bytes()
+    assert data.startswith(original)
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert tomllib.loads(data.decode())["tool"]["arch_lint"]["services"] == []
+
+
+def test_write_refuses_a_table_in_any_form(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path, {"pyproject.toml": "[tool.arch_lint.logging]\nstructlog-factories = []\n"}
+    )
+    with pytest.raises(InitError, match=r"already has a \[tool.arch_lint\] table"):
+        write_block(repo, "[tool.arch_lint]\nservices = []\n")
+    (repo / "pyproject.toml").write_text("[tool\n")
+    with pytest.raises(InitError, match="not valid TOML"):
+        write_block(repo, "[tool.arch_lint]\nservices = []\n")
+    assert (repo / "pyproject.toml").read_text() == "[tool\n"
+
+
+def test_init_prints_without_writing(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"x.py": ""})
+    out, err = io.StringIO(), io.StringIO()
+    assert init_main(repo, stdout=out, stderr=err) == 0
+    assert "services = []" in out.getvalue()
+    assert "no services and no shared models" in err.getvalue()
+    assert not (repo / "pyproject.toml").exists()
+    assert not (repo / ".arch_lint_cache").exists()
