@@ -31,6 +31,9 @@ JSON_KEYS = {
     "end_column",
     "service",
     "fixable",
+    "fix",
+    "url",
+    "fingerprint",
 }
 
 
@@ -144,6 +147,7 @@ def test_json_output_shape_and_order(
 def test_json_finding_fields(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "check", "--format", "json")
     first = result.json()[0]
+    assert re.fullmatch(r"[0-9a-f]{32}", first.pop("fingerprint"))
     assert first == {
         "code": "ARC101",
         "name": "cross-service-data-access",
@@ -155,6 +159,8 @@ def test_json_finding_fields(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
         "end_column": len(API.splitlines()[0]) + 1,
         "service": "orders",
         "fixable": False,
+        "fix": None,
+        "url": "https://arch-lint.invalid/docs/rules.md#arc101-cross-service-data-access",
     }
 
 

@@ -343,3 +343,16 @@ def test_a_failed_fact_extraction_is_said_on_every_run(
         status, _, err = check(capsys, "--jobs", jobs)
         assert status == 1
         assert "services/orders/odd.py: internal error reading its facts (KeyError" in err
+
+
+def test_a_report_is_not_written_through_a_linked_folder_out_of_the_project(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (project / "out").symlink_to(outside, target_is_directory=True)
+    assert main(["check", "--output-file", "out/report.txt"]) == 2
+    assert "outside the project" in capsys.readouterr().err
+    assert list(outside.iterdir()) == []
+    chosen = tmp_path_factory.mktemp("chosen") / "report.txt"
+    assert main(["check", "--output-file", str(chosen)]) == 1  # the user's own path
+    assert "ARC101" in chosen.read_text()

@@ -13,15 +13,21 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from arch_lint import __version__
-from arch_lint.config import ConfigError, Settings, load_settings
+from arch_lint.config import ConfigError, Settings, load, load_settings, resolve
 from arch_lint.config.load import key_line
 from arch_lint.config.model import check_code
-from arch_lint.engine.run import Engine, run
+from arch_lint.engine.run import Engine, RunResult, run
+from arch_lint.findings import Finding
+from arch_lint.index.infer import Evidence
 from arch_lint.index.layout import Layout, Problem
 from arch_lint.index.project import ProjectIndex
-from arch_lint.report import FORMATS, render
+from arch_lint.report import FORMATS, NEEDS_FINGERPRINTS, render
+from arch_lint.report import baseline as baseline_file
+from arch_lint.report.render import display_path
+from arch_lint.report.rules import fix_applicability, rule_url
 from arch_lint.rules import BY_CODE, BY_NAME, RULES
 from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
 from arch_lint.schema import command as schema_command
@@ -62,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("rule", metavar="CODE", help="a code (ARC101) or name")
 
     rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=FORMATS, default="text")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    _baseline_options(sub)
 
     snapshot = sub.add_parser(
         "schema-snapshot", help="write the schema of the shared models as a JSON snapshot"
@@ -95,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=("backward", "forward", "full"),
         help="what must keep working (default: `schema.compatibility`)",
     )
-    schema_diff.add_argument("--format", choices=("text", "json"), default="text")
+    schema_diff.add_argument("--format", choices=FORMATS, default="text")
     schema_diff.add_argument(
         "--config", type=Path, help="a TOML file with a [tool.arch_lint] table"
     )
@@ -105,6 +113,15 @@ def _parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="neither read nor write the cache"
     )
     schema_diff.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+
+    init = sub.add_parser(
+        "init", help="infer a [tool.arch_lint] table from the repository, with its evidence"
+    )
+    init.add_argument(
+        "--write",
+        action="store_true",
+        help="append it to pyproject.toml (never overwrites an existing table)",
+    )
     return parser
 
 
@@ -129,11 +146,12 @@ def _check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--unsafe-fixes", action="store_true", help="also apply fixes that can change behaviour"
     )
+    _adoption_options(check)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_split_add_noqa(sys.argv[1:] if argv is None else argv))
     try:
         if args.command in {"check", "fix"}:
             if args.command == "fix":
@@ -145,13 +163,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args.format)
         if args.command in {"schema-snapshot", "schema-diff"}:
             return _schema(args)
+        if args.command == "baseline":
+            return _baseline(args)
+        if args.command == "init":
+            from arch_lint.adapters import init as init_command
+
+            return init_command.init_main(Path("."), write=args.write)
         parser.print_help()
         return EXIT_ERROR
     except ConfigError as exc:
         for line in exc.lines():
             print(f"arch-lint: {line}" if exc.path is None else line, file=sys.stderr)
         return EXIT_ERROR
-    except (UsageError, SchemaCommandError) as exc:
+    except (UsageError, SchemaCommandError, baseline_file.BaselineError) as exc:
         print(f"arch-lint: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -189,13 +213,26 @@ def entry_point() -> None:
 # --- check ---------------------------------------------------------------------------
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace) -> tuple[Settings, list[Evidence]]:
+    """The run's settings; without any `[tool.arch_lint]` table, the layout
+    `arch-lint init` infers (said on stderr), with the evidence for each value."""
     targets: list[Path] = args.paths or [Path(".")]
     for target in targets:
         if not target.exists():
             raise UsageError(f"{target}: no such file or directory")
-    settings = load_settings(args.config, targets[0])
-    return settings.with_selection(args.select, args.extend_select, args.ignore)
+    raw = load(args.config, targets[0])
+    evidence: list[Evidence] = []
+    if raw.path is None:
+        from arch_lint.adapters import init as init_command
+
+        inferred = init_command.settings_without_config(raw)
+        if inferred is None:
+            raise UsageError(init_command.NOTHING_INFERRED)
+        settings, evidence = inferred
+        print(f"arch-lint: {init_command.NO_CONFIG_NOTICE}", file=sys.stderr)
+    else:
+        settings = resolve(raw)
+    return settings.with_selection(args.select, args.extend_select, args.ignore), evidence
 
 
 def _config_shown(settings: Settings) -> str:
@@ -208,10 +245,15 @@ def _config_shown(settings: Settings) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings, evidence = _settings(args)
     layout = Layout.scan(settings)
     if args.show_settings:
-        print(_describe(settings, layout))
+        from arch_lint.adapters.settings_view import describe
+        from arch_lint.index.build import build
+
+        index = build(settings, use_cache=not args.no_cache, layout=layout).index
+        fmt = "json" if args.format == "json" else "text"
+        _emit(describe(settings, layout, index, fmt, evidence), args.output_file)
         return EXIT_ERROR if layout.problems else EXIT_OK
     if layout.problems:
         _print_problems(settings, layout.problems)
@@ -222,6 +264,8 @@ def _check(args: argparse.Namespace) -> int:
         _check_write_target(args.output_file, settings.root, "the report")
     result = run(settings, targets, jobs=args.jobs, use_cache=cache, layout=layout)
     _print_notices(result.notices)
+    if args.add_noqa and (args.fix or args.diff):
+        raise UsageError("--add-noqa does not combine with --fix or --diff")
     if args.fix or args.diff:
         from arch_lint.engine.fix import apply_fixes, fixable  # libcst: only when fixing
 
@@ -236,7 +280,7 @@ def _check(args: argparse.Namespace) -> int:
         for path, why in report.failed:
             print(f"arch-lint: {path}: not fixed: {why}", file=sys.stderr)
         if args.diff:
-            _emit("".join(report.diffs), args.output_file)
+            _emit(_diffs_from_here(report.files, report.diffs, settings.root), args.output_file)
             pending = len(fixable(result.findings, args.unsafe_fixes))
             print(f"Would fix {pending} violation{'s' if pending != 1 else ''}.", file=sys.stderr)
             return EXIT_VIOLATIONS if report.diffs and not args.exit_zero else EXIT_OK
@@ -249,15 +293,19 @@ def _check(args: argparse.Namespace) -> int:
             f" in {len(report.files)} file{'s' if len(report.files) != 1 else ''}.",
             file=sys.stderr,
         )
+    findings, fingerprints = _without_baselined(args, settings, targets, result)
+    if args.add_noqa:
+        return _add_noqa(settings, findings, args.add_noqa_reason)
     output = render(
         args.format,
-        result.findings,
+        findings,
         settings.root,
         statistics=args.statistics,
-        checked=len(result.checked),
+        checked=result.checked,
+        fingerprints=fingerprints,
     )
     _emit(output, args.output_file)
-    if result.findings and not args.exit_zero:
+    if findings and not args.exit_zero:
         return EXIT_VIOLATIONS
     return EXIT_OK
 
@@ -281,17 +329,27 @@ def _print_notices(notices: Sequence[str]) -> None:
 
 
 def _check_write_target(path: Path, root: Path, what: str) -> None:
-    """Refuse to write `what` through a symbolic link that leaves the project:
-    the checked tree may hold such a link where a report is expected."""
-    if not path.is_symlink():
+    """Refuse to write `what` through a symbolic link that leaves the project
+    (the file itself, or a folder on its way): the checked tree may hold such a
+    link where a report is expected. A path outside the project as written is
+    the user's own choice."""
+    real_root = root.resolve()
+    real = path.resolve()
+    if _within(real, real_root):
         return
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
+    if path.is_symlink() or _within(Path(os.path.abspath(path)), real_root):
         raise UsageError(
-            f"{path}: a symbolic link to {path.resolve()}, outside the project; "
-            f"not writing {what} through it"
-        ) from None
+            f"{path}: leads through a symbolic link to {real}, outside the project; "
+            f"not writing {what} there"
+        )
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_inside(path: Path, root: Path, key: str) -> None:
@@ -320,45 +378,6 @@ def _key_path(key: str) -> tuple[str | int, ...]:
     return (name, int(rest.rstrip("]"))) if rest else (name,)
 
 
-def _describe(settings: Settings, layout: Layout) -> str:
-    """What arch-lint thinks the architecture is."""
-    from arch_lint.index.build import build
-
-    index: ProjectIndex = build(settings, use_cache=True, layout=layout).index
-    cfg = settings.model
-    out = [
-        f"project root:  {settings.root}",
-        f"configuration: {_config_shown(settings)}",
-        f"source roots:  {', '.join(r or '.' for r in layout.source_roots)}",
-        f"python files:  {len(layout.files)}",
-        "",
-        f"services ({len(layout.services)}):",
-    ]
-    for service in layout.services.values():
-        files = [f for f in layout.files if layout.service_of(f) == service]
-        out.append(f"  {service.name}  ({service.path}/, {len(files)} files)")
-        data = [(f, index.data_layer_reason(f)) for f in files]
-        data_files = [(f, r) for f, r in data if r is not None]
-        out.append(f"    data layer ({len(data_files)}):")
-        out += [f"      {f}  [{r}]" for f, r in data_files]
-        public = [f for f in files if layout.is_public(f)]
-        if cfg.public:
-            out.append(f"    public ({len(public)}):")
-            out += [f"      {f}" for f in public]
-    out.append("")
-    out.append(f"shared models ({len(layout.shared_dirs)}):")
-    for folder in layout.shared_dirs:
-        count = sum(1 for f in layout.files if layout.in_shared_dir(f, folder))
-        out.append(f"  {folder}  ({count} files)")
-    if layout.problems:
-        out.append("")
-        out.append("problems (ARC000):")
-        out += [f"  tool.arch_lint.{p.key}: {p.message}" for p in layout.problems]
-    enabled = [r.code for r in RULES if settings.selection.enabled(r.code, r.default_on)]
-    out += ["", f"enabled rules: {', '.join(enabled)}"]
-    return "\n".join(out)
-
-
 # --- explain / rules -------------------------------------------------------------------
 
 
@@ -381,17 +400,19 @@ def _rules(fmt: str) -> int:
                 "code": r.code,
                 "name": r.name,
                 "default": r.default_on,
-                "fixable": "Fix safety" in r.documentation(),
+                "fixable": fix_applicability(r) != "none",
+                "fix": fix_applicability(r),
+                "url": rule_url(r.code),
                 "summary": r.summary(),
             }
             for r in RULES
         ]
         print(json.dumps(rows, indent=2))
         return EXIT_OK
+    print(f"{'code':<6}  {'default':<7}  {'fix':<6}  {'name':<34} summary")
     for r in RULES:
-        state = "on " if r.default_on else "off"
-        fix = "fix" if r.fix_title and "Fix safety" in r.documentation() else "   "
-        print(f"{r.code}  {state}  {fix}  {r.name:<34} {r.summary()}")
+        state = "on" if r.default_on else "off"
+        print(f"{r.code}  {state:<7}  {fix_applicability(r):<6}  {r.name:<34} {r.summary()}")
     return EXIT_OK
 
 
@@ -440,5 +461,187 @@ def _schema(args: argparse.Namespace) -> int:
     mode = args.compatibility or settings.model.schema_.compatibility
     engine = Engine(settings, ProjectIndex(layout, {}))  # selection and per-path-ignores
     found = schema_command.findings(settings, base, head.schema, mode, engine.enabled_codes)
-    _emit(render(args.format, found, settings.root, checked=len(head.shared)), None)
+    _emit(render(args.format, found, settings.root, checked=head.shared), None)
     return EXIT_VIOLATIONS if found and not args.exit_zero else EXIT_OK
+
+
+# --- adoption: the baseline, --add-noqa, diffs that apply where they were made -------------
+
+
+def _adoption_options(check: argparse.ArgumentParser) -> None:
+    check.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="hide the violations this baseline lists (default: the `baseline` file, if any)",
+    )
+    check.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="write `# noqa: CODE` on every violation's line (`--add-noqa=REASON` adds "
+        "` -- REASON`)",
+    )
+    check.add_argument("--add-noqa-reason", help=argparse.SUPPRESS)
+
+
+def _baseline_options(sub: Any) -> None:
+    baseline = sub.add_parser(
+        "baseline", help="record today's violations so that only new ones fail"
+    )
+    baseline.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="where to write it (default: the `baseline` file, arch-lint-baseline.json; "
+        "`-` for stdout)",
+    )
+    baseline.add_argument("--config", type=Path, help="a TOML file with a [tool.arch_lint] table")
+    baseline.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the cache"
+    )
+    baseline.add_argument(
+        "--jobs", "-j", type=int, default=0, help="processes for parsing (0: automatic)"
+    )
+
+
+def _split_add_noqa(argv: Sequence[str]) -> list[str]:
+    """`--add-noqa=REASON` -> `--add-noqa --add-noqa-reason REASON`: the reason is
+    given only with `=`, so `--add-noqa services/` never takes a path for one."""
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            return [*out, *argv[i:]]
+        if arg.startswith("--add-noqa="):
+            reason = arg.partition("=")[2].strip()
+            out.append("--add-noqa")
+            if reason:
+                out += ["--add-noqa-reason", reason]
+        else:
+            out.append(arg)
+    return out
+
+
+def _diffs_from_here(paths: Sequence[str], diffs: Sequence[str], root: Path) -> str:
+    """The fix diffs with paths relative to the current directory, so that
+    `git apply` (or `patch -p1`) applies them where the command ran."""
+    out = []
+    for path, diff in zip(paths, diffs, strict=True):
+        shown = display_path(path, root)
+        head, sep, rest = diff.partition("\n")
+        if head == f"--- a/{path}":
+            head = f"--- a/{shown}"
+            second, sep2, rest = rest.partition("\n")
+            if second == f"+++ b/{path}":
+                second = f"+++ b/{shown}"
+            rest = second + sep2 + rest
+        out.append(head + sep + rest)
+    return "".join(out)
+
+
+def _baseline_path(args: argparse.Namespace, settings: Settings) -> Path | None:
+    """The baseline `check` honours: `--baseline FILE` (it must exist), or the
+    configured file when it exists."""
+    if args.baseline is not None:
+        return Path(args.baseline)
+    configured = settings.root / settings.model.baseline
+    return configured if configured.is_file() else None
+
+
+def _without_baselined(
+    args: argparse.Namespace, settings: Settings, targets: list[Path], result: RunResult
+) -> tuple[list[Finding], list[str] | None]:
+    """The findings the baseline does not hide, and their fingerprints (computed
+    only when the baseline or the format needs them)."""
+    findings = list(result.findings)
+    path = _baseline_path(args, settings)
+    needed = path is not None or (args.format in NEEDS_FINGERPRINTS and not args.statistics)
+    if not needed or (not findings and path is None):
+        return findings, None
+    from arch_lint.report.fingerprint import fingerprints as compute
+
+    prints = compute(findings, settings.root)
+    if path is None:
+        return findings, prints
+    recorded = baseline_file.load(path)
+    engine = Engine(settings, result.built.index)
+    checked = set(result.checked)
+    whole = any(t.resolve() == settings.root for t in targets)
+
+    def judged(entry_path: str, code: str) -> bool:
+        seen = entry_path in checked or (whole and not entry_path.endswith(".py"))
+        return seen and code in engine.enabled_codes(entry_path)
+
+    kept, stale = baseline_file.filter(findings, prints, recorded, judged)
+    if stale:
+        print(f"arch-lint: {baseline_file.stale_message(stale)}", file=sys.stderr)
+    fingerprint_of = {id(f): fp for f, fp in zip(findings, prints, strict=True)}
+    return kept, [fingerprint_of[id(f)] for f in kept]
+
+
+def _add_noqa(settings: Settings, findings: list[Finding], reason: str | None) -> int:
+    """`check --add-noqa[=REASON]`: a `# noqa` for every finding left."""
+    from arch_lint.report.add_noqa import add_noqa
+
+    if reason is not None and ("\n" in reason or "\r" in reason):
+        raise UsageError("--add-noqa=REASON: the reason must be one line")
+    report = add_noqa(settings.root, findings, reason)
+    for path, why in report.skipped:
+        print(f"arch-lint: {display_path(path, settings.root)}: {why}", file=sys.stderr)
+    n, files = report.added, len(report.files)
+    print(
+        f"Added {n} noqa code{'s' if n != 1 else ''} in {files} file{'s' if files != 1 else ''}.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    """`arch-lint baseline [-o FILE]`: record the whole project's violations."""
+    settings = load_settings(args.config, Path("."))
+    layout = Layout.scan(settings)
+    if layout.problems:
+        _print_problems(settings, layout.problems)
+        return EXIT_ERROR
+    result = run(
+        settings, [settings.root], jobs=args.jobs, use_cache=not args.no_cache, layout=layout
+    )
+    _print_notices(result.notices)
+    from arch_lint.report.fingerprint import fingerprints as compute
+
+    text = baseline_file.dump(result.findings, compute(result.findings, settings.root))
+    n = len(result.findings)
+    if args.output is not None and str(args.output) == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    if args.output is None:
+        target = settings.root / settings.model.baseline
+        _check_inside(target, settings.root, "tool.arch_lint.baseline")
+    else:
+        target = args.output
+    _check_write_target(target, settings.root, "the baseline")
+    try:
+        _write_text_atomically(target, text)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write the baseline ({exc.strerror})") from None
+    print(
+        f"Recorded {n} violation{'s' if n != 1 else ''} in "
+        f"{display_path(str(target.resolve()), settings.root)}.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _write_text_atomically(target: Path, text: str) -> None:
+    import tempfile
+
+    folder = target.resolve().parent
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target.resolve() if target.is_symlink() else target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -155,3 +155,6 @@ class ArchLintConfig(_Table):
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     schema_: SchemaConfig = Field(default_factory=SchemaConfig, alias="schema")
+    baseline: str = "arch-lint-baseline.json"
+    """The baseline file (`arch-lint baseline` writes it, `check` honours it when it
+    exists), relative to the project root."""

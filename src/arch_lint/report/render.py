@@ -1,15 +1,24 @@
-"""Text and JSON output (SPEC §5)."""
+"""The report formats of `check --format` (SPEC §5).
+
+`text`, `concise` and `github` print paths relative to the current directory
+(clickable where the command ran); `json`, `json-lines`, `sarif`, `gitlab` and
+`junit` paths relative to the project root, with `/` separators.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from arch_lint.findings import Finding
+from arch_lint.report.fingerprint import fingerprints as compute_fingerprints
+from arch_lint.report.rules import rule_url
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit")
 
 JSON_KEYS = (
     "code",
@@ -24,8 +33,11 @@ JSON_KEYS = (
     "fixable",
 )
 
+NEEDS_FINGERPRINTS = frozenset({"json", "json-lines", "sarif", "gitlab"})
+"""Formats that carry fingerprints (the CLI computes them once for the baseline too)."""
 
-def _display(path: str, root: Path) -> str:
+
+def display_path(path: str, root: Path) -> str:
     """A path the user can click: relative to the current directory when possible."""
     absolute = root / path
     try:
@@ -34,26 +46,27 @@ def _display(path: str, root: Path) -> str:
         return absolute.as_posix()
 
 
-def render_text(findings: list[Finding], root: Path, statistics: bool, checked: int) -> str:
+_display = display_path
+
+
+def _safe_fix(finding: Finding) -> bool:
+    return finding.fixable and (finding.fix is None or finding.fix.safe)
+
+
+def render_text(findings: Sequence[Finding], root: Path, checked: int) -> str:
     lines = [
-        f"{_display(f.path, root)}:{f.line}:{f.column}: {f.code} {f.message}"
-        + (" [*]" if f.fixable and (f.fix is None or f.fix.safe) else "")
+        f"{display_path(f.path, root)}:{f.line}:{f.column}: {f.code} {f.message}"
+        + (" [*]" if _safe_fix(f) else "")
         for f in findings
     ]
     hidden = sum(1 for f in findings if f.fix is not None and not f.fix.safe)
-    if statistics and findings:
-        counts = Counter(f.code for f in findings)
-        names = {f.code: f.name for f in findings}
-        width = max(len(str(n)) for n in counts.values())
-        ordered = sorted(counts, key=lambda c: (-counts[c], c))
-        lines += [f"{counts[c]:>{width}}\t{c}\t{names[c]}" for c in ordered]
     n = len(findings)
     if n:
         lines.append(
             f"Found {n} violation{'s' if n != 1 else ''} in {checked} checked file"
             f"{'s' if checked != 1 else ''}."
         )
-        safe = sum(1 for f in findings if f.fixable and (f.fix is None or f.fix.safe))
+        safe = sum(1 for f in findings if _safe_fix(f))
         if safe:
             lines.append(f"[*] {safe} fixable with `arch-lint fix`.")
         if hidden:
@@ -63,14 +76,114 @@ def render_text(findings: list[Finding], root: Path, statistics: bool, checked: 
     return "\n".join(lines) + "\n"
 
 
-def render_json(findings: list[Finding]) -> str:
-    rows = [{k: getattr(f, k) for k in JSON_KEYS} for f in findings]
+def render_concise(findings: Sequence[Finding], root: Path) -> str:
+    """`path:line:col: CODE message`, one line a finding, nothing else."""
+    return "".join(
+        f"{display_path(f.path, root)}:{f.line}:{f.column}: {f.code} {f.message}\n"
+        for f in findings
+    )
+
+
+def statistics_rows(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """Count per code, most frequent first; `fixable` where `arch-lint fix` repairs some."""
+    counts = Counter(f.code for f in findings)
+    names = {f.code: f.name for f in findings}
+    fixable = {f.code for f in findings if _safe_fix(f)}
+    ordered = sorted(counts, key=lambda c: (-counts[c], c))
+    return [
+        {"count": counts[c], "code": c, "name": names[c], "fixable": c in fixable} for c in ordered
+    ]
+
+
+def render_statistics(fmt: str, findings: Sequence[Finding]) -> str:
+    """Only the table: `count  code  name  [*]` (JSON with the JSON formats)."""
+    rows = statistics_rows(findings)
+    if fmt in {"json", "json-lines"}:
+        return json.dumps(rows, indent=2) + "\n"
+    if not rows:
+        return ""
+    width = max(len(str(r["count"])) for r in rows)
+    return "".join(
+        f"{r['count']:>{width}}\t{r['code']}\t{r['name']}"
+        + ("\t[*]" if r["fixable"] else "")
+        + "\n"
+        for r in rows
+    )
+
+
+def fix_object(finding: Finding, root: Path, edits: bool = True) -> dict[str, Any] | None:
+    """The JSON `fix`: applicability, the fix's title and its text edits."""
+    if finding.fix is None:
+        return None
+    from arch_lint.report.edits import fix_edits
+
+    return {
+        "applicability": "safe" if finding.fix.safe else "unsafe",
+        "message": finding.fix.title,
+        "edits": fix_edits(root, finding) if edits else [],
+    }
+
+
+def json_object(finding: Finding, root: Path, fingerprint: str) -> dict[str, Any]:
+    row: dict[str, Any] = {k: getattr(finding, k) for k in JSON_KEYS}
+    row["fix"] = fix_object(finding, root)
+    row["url"] = rule_url(finding.code)
+    row["fingerprint"] = fingerprint
+    return row
+
+
+def render_json(findings: Sequence[Finding], root: Path, fingerprints: Sequence[str]) -> str:
+    rows = [json_object(f, root, fp) for f, fp in zip(findings, fingerprints, strict=True)]
     return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
 
 
+def render_json_lines(findings: Sequence[Finding], root: Path, fingerprints: Sequence[str]) -> str:
+    return "".join(
+        json.dumps(json_object(f, root, fp), ensure_ascii=False) + "\n"
+        for f, fp in zip(findings, fingerprints, strict=True)
+    )
+
+
 def render(
-    fmt: str, findings: list[Finding], root: Path, *, statistics: bool = False, checked: int = 0
+    fmt: str,
+    findings: Sequence[Finding],
+    root: Path,
+    *,
+    statistics: bool = False,
+    checked: int | Sequence[str] = 0,
+    fingerprints: Sequence[str] | None = None,
 ) -> str:
+    """The report in `fmt`. `checked`: the checked files (or only their number:
+    then the JUnit report has a test case only for the files with findings).
+    `fingerprints`: the findings' fingerprints when the caller has them."""
+    if statistics:
+        return render_statistics(fmt, findings)
+    files = [] if isinstance(checked, int) else list(checked)
+    count = checked if isinstance(checked, int) else len(checked)
+    if fmt == "text":
+        return render_text(findings, root, count)
+    if fmt == "concise":
+        return render_concise(findings, root)
+    if fmt == "github":
+        from arch_lint.report.ci import render_github
+
+        return render_github(findings, root)
+    if fmt == "junit":
+        from arch_lint.report.ci import render_junit
+
+        return render_junit(findings, files)
+    if fingerprints is None:
+        fingerprints = compute_fingerprints(findings, root)
     if fmt == "json":
-        return render_json(findings)
-    return render_text(findings, root, statistics, checked)
+        return render_json(findings, root, fingerprints)
+    if fmt == "json-lines":
+        return render_json_lines(findings, root, fingerprints)
+    if fmt == "sarif":
+        from arch_lint.report.sarif import render_sarif
+
+        return render_sarif(findings, root, fingerprints)
+    if fmt == "gitlab":
+        from arch_lint.report.ci import render_gitlab
+
+        return render_gitlab(findings, fingerprints)
+    raise ValueError(f"unknown format `{fmt}`")

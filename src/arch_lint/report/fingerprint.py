@@ -1,0 +1,169 @@
+"""Fingerprints: a finding's identity that survives edits elsewhere in its file.
+
+A fingerprint hashes the code, the path, the qualified name of the enclosing
+scope (`OrderService.place`), the offending statement's text normalised and an
+occurrence index among findings that share all of these; never a line number.
+The statement's text is normalised as far as it goes: it is its syntax tree
+written out, so comments, line breaks, indentation, parentheses, quotes and
+trailing commas do not count. Lines inserted above, or a formatter (black, ruff
+format) re-wrapping the statement, leave the fingerprint unchanged. A statement
+with a body (`def`, `class`, `if`, `with`…) counts by its header only.
+
+Only files with findings are read again, and each is parsed once. A finding
+whose file cannot be read or parsed, or is not Python (ARC002 on
+`pyproject.toml`), is keyed by its message instead of a statement.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from arch_lint.engine.text import decode, line_starts, read_regular
+from arch_lint.findings import Finding
+from arch_lint.index.build import parse
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+@dataclass(frozen=True)
+class _Key:
+    scope: str
+    text: str
+
+
+def fingerprints(
+    findings: Sequence[Finding], root: Path, sources: Mapping[str, bytes] | None = None
+) -> list[str]:
+    """One fingerprint per finding, in the order given (32 hex digits).
+
+    `sources`: path -> content to use instead of the file on disk (an editor's
+    unsaved buffer, as the flake8 plugin gets it on stdin)."""
+    files: dict[str, _File | None] = {}
+    keys: list[tuple[str, str, str, str]] = []
+    for finding in findings:
+        if finding.path not in files:
+            given = None if sources is None else sources.get(finding.path)
+            files[finding.path] = _File.load(root, finding.path, given)
+        source = files[finding.path]
+        key = source.key(finding) if source is not None else None
+        if key is None:
+            key = _Key("", "message: " + _squeeze(finding.message))
+        keys.append((finding.code, finding.path, key.scope, key.text))
+    order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key())
+    seen: dict[tuple[str, str, str, str], int] = {}
+    out = [""] * len(findings)
+    for i in order:
+        occurrence = seen.get(keys[i], 0)
+        seen[keys[i]] = occurrence + 1
+        blob = "\0".join([*keys[i], str(occurrence)])
+        out[i] = hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return out
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _File:
+    """A checked Python file: its text and its statements with their scopes."""
+
+    def __init__(self, text: str, tree: ast.Module) -> None:
+        self.text = text
+        self.starts = line_starts(text)
+        self.tree = tree
+
+    @classmethod
+    def load(cls, root: Path, path: str, source: bytes | None = None) -> _File | None:
+        if not path.endswith(".py"):
+            return None
+        if source is None:
+            try:
+                source = read_regular(root / path)
+            except OSError:
+                return None
+        tree, _ = parse(source, path)
+        return None if tree is None else cls(decode(source), tree)
+
+    def offset(self, line: int, byte_col: int) -> int:
+        """The offset in the text of a 1-based line and a UTF-8 byte column."""
+        start = self.starts[line - 1] if 1 <= line <= len(self.starts) else len(self.text)
+        end = self.starts[line] if line < len(self.starts) else len(self.text)
+        encoded = self.text[start:end].encode("utf-8", "surrogatepass")
+        return start + len(encoded[:byte_col].decode("utf-8", "replace"))
+
+    def char_offset(self, line: int, column: int) -> int:
+        """The offset of a finding's 1-based line and 1-based character column."""
+        if not 1 <= line <= len(self.starts):
+            return len(self.text)
+        return min(self.starts[line - 1] + column - 1, len(self.text))
+
+    def key(self, finding: Finding) -> _Key | None:
+        at = self.char_offset(finding.line, finding.column)
+        found = self._statement(self.tree.body, at, ())
+        if found is None:
+            return None
+        stmt, scope = found
+        try:
+            text = _canonical(stmt, _BODIES)
+        except RecursionError:  # nested too deeply to walk: its text, squeezed
+            start = self.offset(stmt.lineno, stmt.col_offset)
+            end = self.offset(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+            text = _squeeze(self.text[start:end])
+        return _Key(".".join(scope), text)
+
+    def _statement(
+        self, body: Sequence[ast.stmt], at: int, scope: tuple[str, ...]
+    ) -> tuple[ast.stmt, tuple[str, ...]] | None:
+        """The innermost statement whose span holds offset `at`, and its scope."""
+        for stmt in body:
+            first = self.offset(stmt.lineno, stmt.col_offset)
+            for decorator in getattr(stmt, "decorator_list", ()):
+                first = min(first, self.offset(decorator.lineno, decorator.col_offset))
+            last = self.offset(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+            if not first <= at < max(last, first + 1):
+                continue
+            inner_scope = (*scope, stmt.name) if isinstance(stmt, _SCOPES) else scope
+            for child in _children(stmt):
+                found = self._statement(child, at, inner_scope)
+                if found is not None:
+                    return found
+            return stmt, scope
+        return None
+
+
+def _children(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for name in _BODIES:
+        value = getattr(stmt, name, None)
+        if not value:
+            continue
+        if name in {"handlers", "cases"}:
+            for part in value:
+                yield part.body
+        else:
+            yield value
+
+
+_NOISE = frozenset({"ctx", "type_comment", "kind"})
+
+
+def _canonical(node: object, skip: tuple[str, ...] = ()) -> str:
+    """The statement's syntax tree as text: what the code says, not how it is
+    laid out (parentheses, quotes, trailing commas, line breaks, comments are
+    gone). Empty fields are left out, so a field a newer Python adds with an
+    empty default (`type_params`) does not change it; `skip` drops the bodies
+    of a compound statement (its header is the statement)."""
+    if isinstance(node, ast.AST):
+        parts = [
+            f"{name}={_canonical(value)}"
+            for name, value in ast.iter_fields(node)
+            if name not in skip and name not in _NOISE and value is not None and value != []
+        ]
+        return f"{type(node).__name__}({','.join(parts)})"
+    if isinstance(node, list):
+        return "[" + ",".join(_canonical(item) for item in node) + "]"
+    return repr(node)

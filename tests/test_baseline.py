@@ -1,0 +1,185 @@
+"""Fingerprints and the baseline (SPEC §5), end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import base_files, make_repo, run_cli, run_subprocess
+
+from arch_lint.config import load_settings
+from arch_lint.engine.run import run
+from arch_lint.report.fingerprint import fingerprints
+
+HANDLERS = (
+    "from services.payments import gateway\n"
+    "\n\n"
+    "class Handler:\n"
+    "    def handle(self, order_id: int) -> None:\n"
+    "        from services.payments.models_db import Payment\n"
+    "        gateway.charge()\n"
+)
+
+HANDLERS_MOVED = (
+    '"""Order handlers."""\n'
+    "import os\n"
+    "from services.payments import (\n"
+    "    gateway,\n"
+    ")  # reformatted\n"
+    "\n\n"
+    "class Handler:\n"
+    '    """A docstring that pushes everything down."""\n'
+    "\n"
+    "    def handle(self, order_id: int) -> None:\n"
+    "        # a comment above\n"
+    "        from services.payments.models_db import (\n"
+    "            Payment,\n"
+    "        )\n"
+    "        gateway.charge()\n"
+    "        del os\n"
+)
+
+
+def _files() -> dict[str, str]:
+    files = base_files()
+    files["services/orders/handlers.py"] = HANDLERS
+    return files
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    make_repo(tmp_path, _files())
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _prints(root: Path) -> dict[tuple[str, str], str]:
+    result = run(load_settings(None, root), [root], use_cache=False)
+    return {
+        (f.path, f.code): fp
+        for f, fp in zip(result.findings, fingerprints(result.findings, root), strict=True)
+    }
+
+
+def test_fingerprints_survive_moved_lines_and_reformatting(repo: Path) -> None:
+    before = _prints(repo)
+    (repo / "services/orders/handlers.py").write_text(HANDLERS_MOVED)
+    after = _prints(repo)
+    assert set(before) == set(after)
+    assert before == after
+
+
+def test_fingerprints_tell_equal_statements_apart(repo: Path) -> None:
+    (repo / "services/orders/twice.py").write_text(
+        "from services.payments import gateway\nfrom services.payments import gateway\n"
+    )
+    result = run(load_settings(None, repo), [repo], use_cache=False)
+    prints = fingerprints(result.findings, repo)
+    assert len(set(prints)) == len(prints)
+
+
+def test_config_level_findings_get_a_stable_fingerprint(repo: Path) -> None:
+    config = (
+        '[tool.arch_lint]\nservices = ["services/*"]\n\n'
+        "[[tool.arch_lint.allow]]\n"
+        'from = "services/billing/**"\nimport = "services.orders.models_db"\nreason = "old"\n'
+    )
+    (repo / "pyproject.toml").write_text(config)
+    first = {k: v for k, v in _prints(repo).items() if k[0] == "pyproject.toml"}
+    assert list(first) == [("pyproject.toml", "ARC002")]
+    (repo / "pyproject.toml").write_text("# a comment\n\n" + config)
+    assert {k: v for k, v in _prints(repo).items() if k[0] == "pyproject.toml"} == first
+
+
+def test_baseline_round_trip(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    recorded = run_cli(capsys, "baseline")
+    assert recorded.code == 0, recorded.err
+    assert "Recorded 4 violations in arch-lint-baseline.json." in recorded.err
+    data = json.loads((repo / "arch-lint-baseline.json").read_text())
+    assert data["version"] == 1
+    assert len(data["entries"]) == 4
+    assert run_cli(capsys, "check").code == 0  # the configured file, found by default
+
+    # move lines, reformat, add one new violation
+    moved = HANDLERS_MOVED + "\n\ndef more() -> None:\n    from services.payments import gateway\n"
+    (repo / "services/orders/handlers.py").write_text(moved)
+    result = run_cli(capsys, "check", "--format", "json")
+    assert result.code == 1
+    assert [(f["path"], f["line"], f["code"]) for f in result.json()] == [
+        ("services/orders/handlers.py", 21, "ARC102")
+    ]
+    assert result.err == ""
+
+    # fix one recorded violation: it is reported as stale, never as a failure
+    (repo / "services/orders/checkout.py").write_text("import os\n")
+    result = run_cli(capsys, "check", "--select", "ARC101")
+    assert result.code == 0, result.out
+    result = run_cli(capsys, "check")
+    assert result.code == 1
+    assert "arch-lint: 1 baseline entry is fixed; `arch-lint baseline` drops them" in result.err
+    # a check of one folder does not call the other folders' entries stale
+    (repo / "services/orders/handlers.py").write_text(HANDLERS_MOVED)
+    result = run_cli(capsys, "check", "services/payments")
+    assert result.code == 0
+    assert "baseline" not in result.err
+
+
+def test_baseline_is_a_multiset(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    twice = "from services.payments import gateway\nfrom services.payments import gateway\n"
+    (repo / "services/orders/checkout.py").write_text(twice)
+    assert run_cli(capsys, "baseline", "-o", "base.json").code == 0
+    (repo / "services/orders/checkout.py").write_text(
+        twice + "from services.payments import gateway\n"
+    )
+    result = run_cli(capsys, "check", "--baseline", "base.json", "--format", "json")
+    assert result.code == 1
+    assert [(f["path"], f["code"]) for f in result.json()] == [
+        ("services/orders/checkout.py", "ARC102")
+    ]
+
+
+def test_baseline_output_is_deterministic_and_configurable(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = '[tool.arch_lint]\nservices = ["services/*"]\nbaseline = "ci/known.json"\n'
+    (repo / "pyproject.toml").write_text(config)
+    (repo / "ci").mkdir()
+    assert run_cli(capsys, "baseline").code == 0
+    first = (repo / "ci/known.json").read_text()
+    assert run_cli(capsys, "baseline").code == 0
+    assert (repo / "ci/known.json").read_text() == first
+    assert run_cli(capsys, "baseline", "-o", "-").out == first
+    assert run_cli(capsys, "check").code == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "invalid JSON"),
+        ('{"version": 1}', 'no "entries"'),
+        ('{"version": 99, "entries": []}', "baseline version 99"),
+        ('{"version": 1, "entries": [{"code": "ARC101"}]}', "entry 0"),
+    ],
+)
+def test_a_malformed_baseline_is_a_usage_error(
+    repo: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    (repo / "bad.json").write_text(content)
+    result = run_cli(capsys, "check", "--baseline", "bad.json")
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_missing_baseline_named_on_the_command_line_is_a_usage_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_cli(capsys, "check", "--baseline", "nowhere.json")
+    assert result.code == 2
+    assert "cannot read the baseline" in result.err
+
+
+def test_baseline_from_the_real_executable(repo: Path) -> None:
+    assert run_subprocess(repo, "baseline").code == 0
+    assert run_subprocess(repo, "check").code == 0
