@@ -147,3 +147,161 @@ def test_columns_agree_for_a_latin1_file(tmp_path: Path) -> None:
     assert (finding["line"], finding["column"]) == (2, 11)
     proc = flake8(tmp_path, ".")
     assert "services/orders/l1.py|2|11|ARC101" in proc.stdout.replace("./", "")
+
+
+# --- safe to install anywhere (SPEC §3 "No configuration at all") -------------------------
+
+
+def plain_flake8(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """flake8 as a user runs it: no `--select`, the default output format."""
+    return subprocess.run([*FLAKE8, *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(
+    "pyproject", [None, '[project]\nname = "pkg"\n\n[tool.ruff]\nline-length = 100\n']
+)
+def test_without_a_table_the_plugin_is_inactive(tmp_path: Path, pyproject: str | None) -> None:
+    # A project that never heard of arch-lint: no services/, no common/models.
+    if pyproject is not None:
+        (tmp_path / "pyproject.toml").write_text(pyproject)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("import os\n")
+    proc = plain_flake8(tmp_path, "pkg")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines() == [f"{Path('pkg/a.py')}:1:1: F401 'os' imported but unused"]
+    assert proc.stderr == ""
+    assert "ARC" not in proc.stdout
+    # also when ARC is asked for by name: nothing to judge, nothing to stop
+    proc = plain_flake8(tmp_path, "--extend-select", "ARC", "pkg")
+    assert proc.returncode == 1, proc.stderr
+    assert "F401" in proc.stdout
+    assert "ARC" not in proc.stdout + proc.stderr
+
+
+def test_an_explicit_config_file_activates_the_plugin(tmp_path: Path) -> None:
+    (tmp_path / "arch.toml").write_text("[tool.arch_lint]\nshared-models = []\n")
+    _small_monorepo(tmp_path, api="from services.payments.models_db import Payment\n")
+    proc = flake8(tmp_path, "--arch-lint-config", "arch.toml", ".")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.replace("./", "").splitlines() == ["services/orders/api.py|1|1|ARC101"]
+
+
+# --- stdin buffers judged as the file named by --stdin-display-name ------------------------
+
+
+def _small_monorepo(root: Path, api: str = "X = 1\n") -> None:
+    for folder in ("services/orders", "services/payments"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / "__init__.py").write_text("")
+    (root / "services/orders/api.py").write_text(api)
+    (root / "services/payments/models_db.py").write_text("class Payment: ...\n")
+    (root / "services/payments/domain.py").write_text("def fee() -> int:\n    return 1\n")
+
+
+BUFFER = (
+    "from services.payments.models_db import Payment\n"
+    "from services.payments.domain import fee\n"
+    "\n"
+    "print(Payment, fee)\n"
+)
+
+
+@pytest.mark.parametrize("where", ["root", "parent", "parent-with-its-own-config"])
+def test_stdin_buffer_is_judged_as_the_display_name(tmp_path: Path, where: str) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text("[tool.arch_lint]\nshared-models = []\n")
+    _small_monorepo(repo)  # on disk, services/orders/api.py is clean
+    if where == "parent-with-its-own-config":
+        # the directory flake8 runs in is another project, with a table that
+        # would find nothing in the buffer: the search starts at the buffer's name
+        (tmp_path / "pyproject.toml").write_text(
+            "[tool.arch_lint]\nservices = []\nshared-models = []\n"
+        )
+    cwd = repo if where == "root" else tmp_path
+    name = "services/orders/api.py" if where == "root" else "repo/services/orders/api.py"
+    proc = flake8(cwd, "--stdin-display-name", name, "-", stdin=BUFFER)
+    assert proc.returncode == 1, proc.stderr
+    assert sorted(proc.stdout.splitlines()) == [f"{name}|1|1|ARC101", f"{name}|2|1|ARC102"]
+    # the file on disk is not what was judged
+    assert (repo / "services/orders/api.py").read_text() == "X = 1\n"
+    on_disk = flake8(cwd, name)
+    assert on_disk.returncode == 0, on_disk.stdout + on_disk.stderr
+
+
+def test_stdin_outside_any_configured_project_is_left_alone(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [*FLAKE8, "--stdin-display-name", "pkg/a.py", "-"],
+        cwd=tmp_path,
+        input="import os\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines() == ["pkg/a.py:1:1: F401 'os' imported but unused"]
+    assert proc.stderr == ""
+
+
+# --- negation globs: `services` is one pattern list (SPEC §3) ------------------------------
+
+
+def test_a_negated_services_glob_is_judged_with_its_list(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.arch_lint]\nservices = ["services/*", "!services/common"]\nshared-models = []\n'
+    )
+    _small_monorepo(tmp_path, api="from services.common.util import helper\n")
+    (tmp_path / "services/common").mkdir()
+    (tmp_path / "services/common/__init__.py").write_text("")
+    (tmp_path / "services/common/util.py").write_text("def helper() -> None: ...\n")
+    # services/common is no service, so importing it crosses no boundary
+    cli = subprocess.run(
+        [*ARCH_LINT, "check", "--no-cache", "--show-settings"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert "problems (ARC000)" not in cli.stdout
+    assert "services (2):" in cli.stdout
+    assert "  common  (" not in cli.stdout
+    assert cli_set(tmp_path) == set()
+    proc = flake8(tmp_path, ".")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    # and the negation still matters: without it, services/common is a service
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n'
+    )
+    assert cli_set(tmp_path) == {("services/orders/api.py", 1, "ARC102")}
+
+
+@pytest.mark.parametrize(
+    ("services", "key"),
+    [
+        ('["services/*", "!services/*"]', "tool.arch_lint.services`"),
+        ('["!services/orders"]', "tool.arch_lint.services`"),
+        ('["services/*", "apps/*", "!services/payments"]', "tool.arch_lint.services[1]`"),
+    ],
+)
+def test_a_pattern_list_that_leaves_no_service_is_arc000(
+    tmp_path: Path, services: str, key: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.arch_lint]\nservices = {services}\nshared-models = []\n"
+    )
+    _small_monorepo(tmp_path)
+    cli = subprocess.run(
+        [*ARCH_LINT, "check", "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert cli.returncode == 2
+    [line] = [line for line in cli.stderr.splitlines() if "ARC000" in line]
+    assert key in line
+    assert line.startswith("pyproject.toml:2:")
+    proc = flake8(tmp_path, ".")
+    assert proc.returncode == 2
+    assert key in proc.stderr

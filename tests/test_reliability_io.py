@@ -331,3 +331,19 @@ def test_a_posix_class_glob_warns_nothing(tmp_path: Path) -> None:
 
     # pytest turns warnings into errors: re's "possible nested set" would raise
     assert not matcher(["services/[[:alpha:]]*"]).match_dir("services/x/y")
+
+
+def test_a_git_listing_that_fails_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arch_lint.index import layout
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(layout, "git_ls_files", lambda root: None)
+    files, notices = layout.scan_python_files(tmp_path, True)
+    assert files == ["a.py"]
+    assert notices == [
+        "git could not list the project's files (not installed, or it failed or timed "
+        "out); every file is checked, .gitignore is not applied"
+    ]

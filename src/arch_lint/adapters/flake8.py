@@ -5,6 +5,12 @@ It gives exactly the CLI's findings for a file (flake8 then applies its own
 is built once per process — in `parse_options`, which runs in flake8's main
 process before it forks its workers, so they inherit it — from the same
 on-disk cache the CLI uses.
+
+Safe to install anywhere (SPEC §3): in a project without a `[tool.arch_lint]`
+table (and no `--arch-lint-config`) the plugin is inactive, so a shared
+virtualenv or a pipx-installed flake8 lints other projects as before. A buffer
+read from stdin is judged as the file named by `--stdin-display-name`: the
+configuration search starts there, and its path places it in the project.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any, ClassVar
 
 from arch_lint import __version__
 from arch_lint.config import ConfigError, Settings, load_settings
+from arch_lint.config.load import find_config
 from arch_lint.engine.run import Engine
 from arch_lint.index.build import BuiltIndex, build, content_hash
 from arch_lint.index.facts import extract
@@ -61,6 +68,27 @@ def _arc_selected(options: Any) -> bool:
     return any("ARC".startswith(s) or s.startswith("ARC") for s in [*select, *extended])
 
 
+def _start_path(options: Any) -> Path:
+    """Where the configuration search starts: the first path flake8 checks,
+    where stdin (`-`) stands for the file named by `--stdin-display-name`."""
+    display = getattr(options, "stdin_display_name", None)
+    for name in getattr(options, "filenames", None) or []:
+        if name != "-":
+            return Path(name)
+        if display and display != "stdin":
+            return Path(display)
+    return Path(".")
+
+
+def _has_table_above(start: Path) -> bool:
+    """Whether a `[tool.arch_lint]` table is found above `start` (a broken
+    pyproject that may be ours counts, so that its error is shown)."""
+    try:
+        return find_config(start) is not None
+    except OSError:
+        return False
+
+
 def _notice(message: str) -> None:
     """One line on stderr; flake8 goes on."""
     print(f"flake8-arch-lint: {message}", file=sys.stderr)
@@ -100,9 +128,10 @@ class ArchLintPlugin:
     def parse_options(cls, options: Any) -> None:
         config = getattr(options, "arch_lint_config", None)
         cls._config = Path(config) if config else None
-        filenames = [f for f in getattr(options, "filenames", None) or [] if f != "-"]
-        cls._start = Path(filenames[0]) if filenames else Path(".")
-        cls._enabled = _arc_selected(options)
+        cls._start = _start_path(options)
+        cls._enabled = _arc_selected(options) and (
+            cls._config is not None or _has_table_above(cls._start)
+        )
         cls._state = None
         if cls._enabled:
             cls._state = cls._load_or_disable()

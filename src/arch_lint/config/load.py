@@ -269,7 +269,7 @@ def git_ls_files(root: Path) -> list[str] | None:
             "--exclude-standard",
             "--",
             "*.py",
-            timeout=60,
+            timeout=20,  # a FIFO named `.gitignore` blocks git until then
         )
     except (OSError, subprocess.SubprocessError):
         return None

@@ -97,8 +97,14 @@ def scan_python_files(root: Path, respect_gitignore: bool) -> tuple[list[str], l
     not valid UTF-8 are left out without a word: no import can name them.
     """
     notices: list[str] = []
-    listed = git_ls_files(root) if respect_gitignore and git_root(root) is not None else None
+    in_git = respect_gitignore and git_root(root) is not None
+    listed = git_ls_files(root) if in_git else None
     known: list[str] = []
+    if in_git and listed is None:
+        notices.append(
+            "git could not list the project's files (not installed, or it failed or timed "
+            "out); every file is checked, .gitignore is not applied"
+        )
     if listed is not None:
         unsure = [p for p in listed if not _skipped(PurePosixPath(p).parts)]
     else:
@@ -358,17 +364,7 @@ class Layout:
         cfg = self.settings.model
         explicit = self.settings.explicit_keys
         dirs = self._all_dirs()
-        for i, pattern in enumerate(cfg.services):
-            spec = matcher([pattern.rstrip("/")])
-            if not any(spec.match_dir(d) for d in dirs):
-                how = "" if "services" in explicit else " (the default)"
-                self.problems.append(
-                    Problem(
-                        f"services[{i}]",
-                        f"`{pattern}`{how} matches no directory; set `services = []` "
-                        "if the repository has no services",
-                    )
-                )
+        self._check_services(dirs, "" if "services" in explicit else " (the default)")
         for i, folder in enumerate(self.shared_dirs):
             if not any(self.in_shared_dir(f, folder) for f in self.files):
                 how = "" if "shared-models" in explicit else " (the default)"
@@ -393,6 +389,32 @@ class Layout:
                     Problem(f"source-roots[{i}]", f"`{entry}` holds no Python package or module")
                 )
 
+    def _check_services(self, dirs: set[str], how: str) -> None:
+        """`services` is one gitignore pattern list (SPEC §3): a negation such
+        as `!services/common` only takes folders out of the list, so it is never
+        judged on its own. A positive glob that matches no directory at all is
+        a typo (`service/*`) and is named by its index; a list whose globs each
+        match something but whose negations leave no service is named whole."""
+        patterns = self.settings.model.services
+        fix = "set `services = []` if the repository has no services"
+        positive = [(i, p) for i, p in enumerate(patterns) if not _is_negation(p)]
+        dead = [
+            (i, p)
+            for i, p in positive
+            if not any(matcher([p.rstrip("/")]).match_dir(d) for d in dirs)
+        ]
+        for i, pattern in dead:
+            self.problems.append(
+                Problem(f"services[{i}]", f"`{pattern}`{how} matches no directory; {fix}")
+            )
+        if dead or len(positive) == len(patterns):
+            return  # said above, or no negation that could change the list's verdict
+        if not any(self._services_spec.match_dir(d) for d in dirs):
+            shown = ", ".join(f"`{p}`" for p in patterns)
+            self.problems.append(
+                Problem("services", f"the pattern list {shown}{how} leaves no directory; {fix}")
+            )
+
     def _all_dirs(self) -> set[str]:
         dirs: set[str] = set()
         for path in self.files:
@@ -400,6 +422,11 @@ class Layout:
             for depth in range(1, len(parts) + 1):
                 dirs.add("/".join(parts[:depth]))
         return dirs
+
+
+def _is_negation(pattern: str) -> bool:
+    """A gitignore negation (`!services/common`; `\\!x` is a literal `!x`)."""
+    return pattern.startswith("!")
 
 
 def _module_name(rel: str) -> str | None:
