@@ -183,3 +183,28 @@ def test_a_missing_baseline_named_on_the_command_line_is_a_usage_error(
 def test_baseline_from_the_real_executable(repo: Path) -> None:
     assert run_subprocess(repo, "baseline").code == 0
     assert run_subprocess(repo, "check").code == 0
+
+
+def test_the_flake8_plugin_honours_the_configured_baseline(repo: Path) -> None:
+    import subprocess
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+    flake8 = [str(bin_dir / "flake8")] if (bin_dir / "flake8").exists() else [
+        sys.executable, "-m", "flake8"
+    ]  # fmt: skip
+
+    def arc_lines() -> list[str]:
+        proc = subprocess.run(
+            [*flake8, "--select", "ARC", "--format", "%(path)s:%(row)d:%(code)s", "services"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert proc.returncode in {0, 1}, proc.stderr
+        return sorted(proc.stdout.splitlines())
+
+    assert len(arc_lines()) == 4
+    assert run_subprocess(repo, "baseline").code == 0
+    assert arc_lines() == []
+    moved = HANDLERS_MOVED + "\n\ndef more() -> None:\n    from services.payments import gateway\n"
+    (repo / "services/orders/handlers.py").write_text(moved)
+    assert arc_lines() == ["services/orders/handlers.py:21:ARC102"]

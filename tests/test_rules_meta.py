@@ -144,3 +144,10 @@ def test_documented_examples_behave_as_documented(
 def test_generated_docs_are_current() -> None:
     current = (ROOT / "docs" / "rules.md").read_text()
     assert current == rules_markdown(), "run: python -m arch_lint.docs > docs/rules.md"
+
+
+def test_the_readme_rule_table_is_generated_from_the_registry() -> None:
+    from arch_lint.docs import with_readme_table
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme == with_readme_table(readme), "run: python -m arch_lint.docs --readme"

@@ -31,6 +31,9 @@ from arch_lint.engine.run import Engine
 from arch_lint.index.build import BuiltIndex, build, content_hash
 from arch_lint.index.facts import extract
 from arch_lint.index.layout import Layout
+from arch_lint.report import baseline
+from arch_lint.report.baseline import Baseline
+from arch_lint.report.fingerprint import fingerprints
 from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
 
 Report = tuple[int, int, str, type[Any]]
@@ -41,6 +44,8 @@ class _State:
     settings: Settings
     built: BuiltIndex
     engine: Engine
+    baseline: Baseline | None = None
+    """The configured baseline (`baseline` key), when its file exists."""
     folders: dict[str, str | None] = field(default_factory=dict)
 
     def relative(self, filename: str) -> str | None:
@@ -87,6 +92,17 @@ def _has_table_above(start: Path) -> bool:
         return find_config(start) is not None
     except OSError:
         return False
+
+
+def _load_baseline(settings: Settings) -> Baseline | None:
+    path = settings.root / settings.model.baseline
+    if not path.is_file():
+        return None
+    try:
+        return baseline.load(path)
+    except baseline.BaselineError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
 
 
 def _notice(message: str) -> None:
@@ -172,7 +188,7 @@ class ArchLintPlugin:
         _ = index.digest  # compute shared state before flake8 forks its workers
         for path in index.facts:
             index.module_of(path)
-        state = _State(settings, built, Engine(settings, index))
+        state = _State(settings, built, Engine(settings, index), _load_baseline(settings))
         # The index lives as long as the process: keep the collector from walking
         # it in every forked worker (and from copying its pages by touching them).
         gc.collect()
@@ -222,7 +238,12 @@ class ArchLintPlugin:
         result = engine.check_file(path, source, facts, tree, None, text)
         for notice in result.notices:
             _notice(notice)
-        for finding in result.findings:
+        findings = result.findings
+        if state.baseline is not None and findings:
+            # as `arch-lint check` does; stale entries are the CLI's to count
+            prints = fingerprints(findings, state.settings.root, sources={path: source})
+            findings, _ = baseline.filter(findings, prints, state.baseline, lambda p, c: False)
+        for finding in findings:
             yield (
                 finding.line,
                 finding.column - 1,

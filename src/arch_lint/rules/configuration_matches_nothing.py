@@ -13,7 +13,8 @@ class ConfigurationMatchesNothing(MetaRule):
     `services` glob matches at least one directory, every `shared-models` entry
     holds a Python file, every `source-roots` entry holds a package or module.
     The defaults are checked too. `arch-lint check` stops with exit status 2 and
-    names the key; under flake8 the run stops with the same message.
+    names the key; under flake8 the run stops with the same message (only in a
+    project with a `[tool.arch_lint]` table: without one the plugin stays silent).
 
     ## Why is this bad?
     A configuration that checks nothing is not a pass. A typo in a glob
