@@ -117,7 +117,7 @@ def test_baseline_round_trip(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert result.code == 0, result.out
     result = run_cli(capsys, "check")
     assert result.code == 1
-    assert "arch-lint: 1 baseline entry is fixed; `arch-lint baseline` drops them" in result.err
+    assert "arch-lint: 1 baseline entry is fixed; `arch-lint baseline` drops it" in result.err
     # a check of one folder does not call the other folders' entries stale
     (repo / "services/orders/handlers.py").write_text(HANDLERS_MOVED)
     result = run_cli(capsys, "check", "services/payments")
@@ -208,3 +208,16 @@ def test_the_flake8_plugin_honours_the_configured_baseline(repo: Path) -> None:
     moved = HANDLERS_MOVED + "\n\ndef more() -> None:\n    from services.payments import gateway\n"
     (repo / "services/orders/handlers.py").write_text(moved)
     assert arc_lines() == ["services/orders/handlers.py:21:ARC102"]
+
+
+def test_without_a_table_baseline_and_check_judge_the_same_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {k: v for k, v in _files().items() if k != "pyproject.toml"}
+    make_repo(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(capsys, "check").code == 1  # on the layout init infers
+    recorded = run_cli(capsys, "baseline")
+    assert recorded.code == 0, recorded.err
+    assert "using the layout `arch-lint init` infers" in recorded.err
+    assert run_cli(capsys, "check").code == 0

@@ -123,7 +123,8 @@ def test_an_output_file_that_cannot_be_written_is_a_usage_error(
 ) -> None:
     root = _copy(CASES[0], tmp_path)
     monkeypatch.chdir(root)
-    assert main(["check", "--no-cache", "--output-file", str(tmp_path / "no" / "o.txt")]) == 2
+    (tmp_path / "file").write_text("")
+    assert main(["check", "--no-cache", "--output-file", str(tmp_path / "file" / "o.txt")]) == 2
     assert "cannot write the report" in capsys.readouterr().err
     target = tmp_path / "diff.txt"
     assert main(["check", "--diff", "--no-cache", "--output-file", str(target)]) == 1

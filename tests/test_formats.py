@@ -74,7 +74,7 @@ def test_json_carries_fix_url_and_fingerprint(
     assert len({f["fingerprint"] for f in findings}) == len(findings)
     assert arc301["fix"] == {
         "applicability": "safe",
-        "message": "Add `correlation_id=correlation_id` to the call",
+        "message": 'Add `"correlation_id": correlation_id` to its `extra`',
         "edits": [
             {
                 "content": ', extra={"correlation_id": correlation_id}',
@@ -313,10 +313,12 @@ def test_fix_diff_made_in_a_subdirectory_applies_with_git_apply(
             cwd=cwd, check=True, capture_output=True,
         )  # fmt: skip
 
+    here = repo / "services" / "orders"
+    jobs = here / "jobs.py"
+    jobs.write_text(jobs.read_text().rstrip("\n"))  # no line break at the end: still applies
     git("init", "-q", cwd=repo)
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", "start", cwd=repo)
-    here = repo / "services" / "orders"
     monkeypatch.chdir(here)
     result = run_cli(capsys, "fix", ".", "--diff")
     assert result.code == 1
@@ -325,3 +327,14 @@ def test_fix_diff_made_in_a_subdirectory_applies_with_git_apply(
     git("apply", "fix.patch", cwd=here)
     (here / "fix.patch").unlink()
     assert run_cli(capsys, "check", ".", "--select", "ARC301").code == 0
+
+
+def test_statistics_only_in_text_or_json_and_output_folders_are_made(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_cli(capsys, "check", "--statistics", "--format", "sarif")
+    assert result.code == 2
+    assert "--statistics prints a table as text or json, not sarif" in result.err
+    result = run_cli(capsys, "check", "--format", "sarif", "--output-file", "out/ci/a.sarif")
+    assert result.code == 1
+    assert json.loads((repo / "out" / "ci" / "a.sarif").read_text())["version"] == "2.1.0"

@@ -384,3 +384,17 @@ def test_init_prints_without_writing(tmp_path: Path) -> None:
     assert "no services and no shared models" in err.getvalue()
     assert not (repo / "pyproject.toml").exists()
     assert not (repo / ".arch_lint_cache").exists()
+
+
+def test_init_from_a_service_with_its_own_pyproject_inspects_the_project(
+    tmp_path: Path,
+) -> None:
+    """`check` from `services/billing` judges the whole repository (the git root);
+    `init` from there must infer for the same root, not for the service alone."""
+    repo, _ = _copy_without_table(SHOP, tmp_path)
+    (repo / ".git").mkdir()
+    service = repo / "services" / "orders"
+    (service / "pyproject.toml").write_text('[project]\nname = "orders"\n')
+    out, err = io.StringIO(), io.StringIO()
+    assert init_main(service, stdout=out, stderr=err) == 0
+    assert out.getvalue() == render(infer(repo))

@@ -214,13 +214,20 @@ def entry_point() -> None:
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, list[Evidence]]:
-    """The run's settings; without any `[tool.arch_lint]` table, the layout
-    `arch-lint init` infers (said on stderr), with the evidence for each value."""
+    """The run's settings, with the command line's selection."""
     targets: list[Path] = args.paths or [Path(".")]
     for target in targets:
         if not target.exists():
             raise UsageError(f"{target}: no such file or directory")
-    raw = load(args.config, targets[0])
+    settings, evidence = _project_settings(args.config, targets[0])
+    return settings.with_selection(args.select, args.extend_select, args.ignore), evidence
+
+
+def _project_settings(config: Path | None, start: Path) -> tuple[Settings, list[Evidence]]:
+    """The configuration found from `start`; without any `[tool.arch_lint]` table,
+    the layout `arch-lint init` infers (said on stderr), with the evidence for
+    each value. `check` and `baseline` judge the same project this way."""
+    raw = load(config, start)
     evidence: list[Evidence] = []
     if raw.path is None:
         from arch_lint.adapters import init as init_command
@@ -232,7 +239,7 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, list[Evidence]]:
         print(f"arch-lint: {init_command.NO_CONFIG_NOTICE}", file=sys.stderr)
     else:
         settings = resolve(raw)
-    return settings.with_selection(args.select, args.extend_select, args.ignore), evidence
+    return settings, evidence
 
 
 def _config_shown(settings: Settings) -> str:
@@ -245,6 +252,8 @@ def _config_shown(settings: Settings) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.statistics and args.format not in {"text", "json"}:
+        raise UsageError(f"--statistics prints a table as text or json, not {args.format}")
     settings, evidence = _settings(args)
     layout = Layout.scan(settings)
     if args.show_settings:
@@ -368,6 +377,7 @@ def _emit(text: str, output_file: Path | None) -> None:
         sys.stdout.write(text)
         return
     try:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
         output_file.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{output_file}: cannot write the report: {exc.strerror}") from None
@@ -598,7 +608,7 @@ def _add_noqa(settings: Settings, findings: list[Finding], reason: str | None) -
 
 def _baseline(args: argparse.Namespace) -> int:
     """`arch-lint baseline [-o FILE]`: record the whole project's violations."""
-    settings = load_settings(args.config, Path("."))
+    settings, _ = _project_settings(args.config, Path("."))
     layout = Layout.scan(settings)
     if layout.problems:
         _print_problems(settings, layout.problems)

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-from arch_lint.config.load import RawConfig, git_root
+from arch_lint.config.load import RawConfig, find_config, git_root
 from arch_lint.config.model import DEFAULT_DATA_LAYER, LoggingConfig
 from arch_lint.config.resolve import Settings, resolve
 from arch_lint.index.infer import Evidence, Inference, infer
@@ -52,17 +52,14 @@ class InitError(Exception):
 
 
 def project_root(start: Path) -> Path:
-    """The directory `init` inspects: the nearest one from `start` up to the git
-    work tree's top that holds a `pyproject.toml`, else the work tree's top,
-    else `start`."""
-    start = start.resolve()
-    top = git_root(start)
-    for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-        if folder == top:
-            break
-    return top or start
+    """The directory `init` inspects: the project root `check` would use (SPEC §3):
+    the folder of the nearest `pyproject.toml` with a `[tool.arch_lint]` table,
+    else the git work tree's top, else the current directory. A service's own
+    `pyproject.toml` does not make it a project of its own."""
+    config = find_config(start)
+    if config is not None:
+        return config.parent
+    return git_root(start.resolve()) or start.resolve()
 
 
 # --- rendering ------------------------------------------------------------------------------

@@ -433,13 +433,18 @@ def parse_problem(source: bytes) -> str | None:
 
 
 def _diff(path: str, old: bytes, new: bytes) -> str:
+    """A unified diff `git apply` takes: a last line without a line break is
+    marked as git marks it."""
     lines = difflib.unified_diff(
         decode(old).splitlines(keepends=True),
         decode(new).splitlines(keepends=True),
         fromfile=f"a/{path}",
         tofile=f"b/{path}",
     )
-    return "".join(lines)
+    return "".join(
+        line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+        for line in lines
+    )
 
 
 def _inside(root: Path, path: Path) -> Path | None:

@@ -121,5 +121,6 @@ def dump(findings: Sequence[Finding], fingerprints: Sequence[str]) -> str:
 
 
 def stale_message(stale: int) -> str:
-    entries = "entry is" if stale == 1 else "entries are"
-    return f"{stale} baseline {entries} fixed; `arch-lint baseline` drops them"
+    if stale == 1:
+        return "1 baseline entry is fixed; `arch-lint baseline` drops it"
+    return f"{stale} baseline entries are fixed; `arch-lint baseline` drops them"
