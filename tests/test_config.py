@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from pathlib import Path
 
@@ -196,13 +198,130 @@ def test_a_non_code_in_a_selection_key_exits_2(
 def test_an_unknown_arc_code_in_select_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`ARC999` is no rule of SPEC §4: selecting it would silently check nothing."""
+    """`ARC999` is no rule of the registry: selecting it would silently check
+    nothing. The message does not send the user to `arch-lint rules` for it."""
     make_repo(tmp_path, base_files('[tool.arch_lint]\nselect = ["ARC999"]\n'))
     monkeypatch.chdir(tmp_path)
     result = run_cli(capsys, "check")
     assert result.code == 2, (result.out, result.err)
-    assert "tool.arch_lint.select[0]" in result.err
-    assert "ARC999" in result.err
+    assert "pyproject.toml:2: tool.arch_lint.select[0]" in result.err
+    assert "`ARC999` is not the code of any rule of arch-lint" in result.err
+    assert "arch-lint rules" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("config", "where", "code"),
+    [
+        ('ignore = ["ARC9"]', "3: tool.arch_lint.ignore[0]", "`ARC9`"),
+        ('extend-select = ["ARC101", "ARC42"]', "3: tool.arch_lint.extend-select[1]", "`ARC42`"),
+        (
+            'per-path-ignores = { "legacy/**" = ["ARC102", "ARC309"] }',
+            '3: tool.arch_lint.per-path-ignores."legacy/**"[1]',
+            "`ARC309`",
+        ),
+        (
+            '[[tool.arch_lint.allow]]\nfrom = "services/reports/**"\n'
+            'import = "services.orders.models_db"\nreason = "replica"\ncodes = ["ARC108"]',
+            "3: tool.arch_lint.allow[0].codes[0]",  # the entry's header line
+            "`ARC108`",
+        ),
+    ],
+    ids=["ignore-prefix", "extend-select", "per-path-ignores", "allow-codes"],
+)
+def test_codes_that_name_no_rule_exit_2_in_every_code_key(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    config: str,
+    where: str,
+    code: str,
+) -> None:
+    make_repo(tmp_path, base_files(f'[tool.arch_lint]\nservices = ["services/*"]\n{config}\n'))
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(capsys, "check")
+    assert result.code == 2, (result.out, result.err)
+    assert f"pyproject.toml:{where}: " in result.err
+    assert code in result.err
+    assert result.out == ""
+
+
+@pytest.mark.parametrize("option", ["--select", "--extend-select", "--ignore"])
+def test_a_command_line_code_that_names_no_rule_exits_2_naming_the_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    make_repo(tmp_path, base_files())
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(capsys, "check", option, "ARC101,ARC999")
+    assert result.code == 2
+    assert f"argument {option}: `ARC999` is not the code of any rule" in result.err
+
+
+def test_codes_reserved_for_rules_to_come_are_accepted_silently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SPEC §4 reserves ARC208-ARC211 for rules this version does not implement:
+    a configuration written for a newer arch-lint keeps working (the codes select
+    nothing here), without a warning on every run."""
+    from arch_lint.rules import BY_CODE, RESERVED_CODES
+
+    assert {"ARC208", "ARC209", "ARC210", "ARC211"} <= RESERVED_CODES
+    unimplemented = sorted(RESERVED_CODES - set(BY_CODE))
+    config = (
+        "[tool.arch_lint]\n"
+        f"extend-select = {json.dumps(unimplemented)}\n"
+        'ignore = ["ARC21"]\n'
+        f'per-path-ignores = {{ "legacy/**" = {json.dumps(unimplemented)} }}\n'
+    )
+    make_repo(tmp_path, base_files(config))
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(
+        capsys, "check", "--format", "json", "--extend-select", ",".join(unimplemented)
+    )
+    assert result.code == 1, (result.out, result.err)
+    assert result.err == ""
+    assert sorted(result.codes()) == [
+        ("services/orders/api.py", "ARC101"),
+        ("services/orders/checkout.py", "ARC102"),
+    ]
+
+
+def test_a_rule_added_to_the_registry_is_accepted_without_a_second_edit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The codes a configuration may name are the registry's: a new rule's
+    module and its `RULES` entry are all it takes (no list of codes in config)."""
+    from arch_lint.config.model import ArchLintConfig, check_code
+    from arch_lint.rules import BY_CODE
+
+    with pytest.raises(ValueError, match="ARC998"):
+        check_code("ARC998")
+    monkeypatch.setitem(BY_CODE, "ARC998", BY_CODE["ARC101"])
+    assert check_code("ARC998") == "ARC998"
+    assert check_code("ARC99") == "ARC99"
+    model = ArchLintConfig.model_validate({"select": ["ARC998"], "ignore": ["ARC99"]})
+    assert model.select == ["ARC998"]
+
+
+def test_the_configuration_does_not_import_the_layers_above_it() -> None:
+    """config sits below index, rules, engine, report and adapters: the registry
+    check reaches it through `register_code_check`, never through an import."""
+    import arch_lint.config
+
+    package = Path(arch_lint.config.__file__).parent
+    above = ("index", "rules", "engine", "report", "adapters", "schema", "docs")
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                parts = name.split(".")
+                assert not (parts[0] == "arch_lint" and parts[1:2] and parts[1] in above), (
+                    f"{path.name} imports {name}"
+                )
 
 
 def test_known_codes_and_prefixes_in_select_are_accepted(

@@ -4,6 +4,7 @@ docs are current."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -12,8 +13,16 @@ import pytest
 from arch_lint.config import load_settings
 from arch_lint.docs import rules_markdown
 from arch_lint.engine.run import run
-from arch_lint.rules import RULES, FileRule, Rule
-from arch_lint.rules._base import REQUIRED_SECTIONS, code_blocks, doc_sections
+from arch_lint.findings import Finding
+from arch_lint.report import render
+from arch_lint.report.rules import fix_applicability
+from arch_lint.rules import BY_CODE, RULES, FileRule, Rule
+from arch_lint.rules._base import (
+    FIX_SAFETY_SECTION,
+    REQUIRED_SECTIONS,
+    code_blocks,
+    doc_sections,
+)
 
 ROOT = Path(__file__).parent.parent
 FILE_RULES = [r for r in RULES if issubclass(r, FileRule)]
@@ -76,6 +85,116 @@ def test_rule_metadata_is_validated_when_the_class_is_defined() -> None:
             code = "ARC998"
             name = "undocumented"
             message = "x"
+
+
+_SECTIONS = "".join(f"\n    ## {s}\n    x\n" for s in REQUIRED_SECTIONS)
+
+
+def _define(message: str = "`{name}` is wrong", doc: str = "", **attrs: object) -> type[Rule]:
+    """Define a rule class in the test (never registered): the base class
+    validates it on the spot."""
+    body = {
+        "__doc__": "A test rule.\n" + _SECTIONS + doc,
+        "code": "ARC997",
+        "name": "test-rule",
+        "message": message,
+        **attrs,
+    }
+    return type("TestRule", (FileRule,), body)
+
+
+@pytest.mark.parametrize(
+    ("message", "why"),
+    [
+        ("`{}` is wrong", "positional"),
+        ("`{0}` is wrong", "positional"),
+        ("`{target.name}` is wrong", "not an identifier"),
+        ("`{target[0]}` is wrong", "not an identifier"),
+        ("`{target-name}` is wrong", "not an identifier"),
+        ("`{target` is wrong", "not a valid template"),
+        ("`target}` is wrong", "not a valid template"),
+        ("`{target:{width}}` is wrong", "nested field"),
+    ],
+)
+def test_a_bad_message_placeholder_raises_when_the_class_is_defined(message: str, why: str) -> None:
+    with pytest.raises(TypeError, match=re.escape(why)):
+        _define(message)
+
+
+def test_good_message_placeholders_are_accepted() -> None:
+    rule = _define("`{target!r}` of `{owner:>8}` is wrong; `{{literal}}` braces stay")
+    assert rule.message.format(target="x", owner="y").endswith("`{literal}` braces stay")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_fix_safety_is_declared_on_the_class(rule: type[Rule]) -> None:
+    """What `arch-lint rules`, the docs and SARIF say is the class attribute;
+    the docstring section exists exactly when the attribute is set."""
+    assert fix_applicability(rule) == (rule.fix_safety or "none")
+    has_section = FIX_SAFETY_SECTION in doc_sections(rule.__doc__ or "")
+    assert has_section == (rule.fix_safety is not None)
+
+
+_FIX_DOC = "\n    ## Fix safety\n    The fix is {}.\n"
+
+
+@pytest.mark.parametrize(
+    ("attrs", "doc", "why"),
+    [
+        ({"fix_safety": "safe", "fix_title": None}, _FIX_DOC.format("safe"), "needs a `fix_title`"),
+        ({"fix_safety": "unsafe", "fix_title": "Merge"}, "", "documents it in '## Fix safety'"),
+        ({"fix_title": "Merge"}, _FIX_DOC.format("unsafe"), "`fix_safety` is not set"),
+        ({"fix_safety": "safe", "fix_title": "Merge"}, _FIX_DOC.format("unsafe"), "is safe"),
+        ({"fix_safety": "unsafe", "fix_title": "Merge"}, _FIX_DOC.format("safe"), "is unsafe"),
+        (
+            {"fix_safety": "maybe", "fix_title": "Merge"},
+            _FIX_DOC.format("maybe"),
+            "'safe', 'unsafe'",
+        ),
+    ],
+    ids=["no-title", "no-section", "section-only", "says-unsafe", "says-safe", "bad-value"],
+)
+def test_fix_metadata_is_validated_when_the_class_is_defined(
+    attrs: dict[str, object], doc: str, why: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(why)):
+        _define(doc=doc, **attrs)
+
+
+def test_a_consistent_fix_declaration_is_accepted() -> None:
+    rule = _define(doc=_FIX_DOC.format("unsafe"), fix_safety="unsafe", fix_title="Merge")
+    assert fix_applicability(rule) == "unsafe"
+
+
+FIXTURE_CASES = sorted(p for p in (ROOT / "tests" / "fixtures" / "rules").iterdir() if p.is_dir())
+
+
+def test_every_fix_a_rule_builds_has_the_declared_safety(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every fixture case: each finding's `Fix.safe`, and the JSON output's
+    `applicability`, match its rule's `fix_safety`; a rule that declares a fix
+    builds one somewhere in the fixtures (or the check above proves nothing)."""
+    fixed: dict[str, int] = {}
+    for case in FIXTURE_CASES:
+        monkeypatch.chdir(case)
+        settings = load_settings(None, case)
+        findings: list[Finding] = [
+            f for f in run(settings, [case], use_cache=False).findings if f.fix is not None
+        ]
+        for finding in findings:
+            assert finding.fix is not None
+            declared = BY_CODE[finding.code].fix_safety
+            where = f"{case.name}/{finding.path}:{finding.line} {finding.code}"
+            assert declared is not None, f"{where}: a fix from a rule that declares none"
+            assert finding.fix.safe == (declared == "safe"), f"{where}: not {declared}"
+            assert finding.fixable, where
+            fixed[finding.code] = fixed.get(finding.code, 0) + 1
+        if findings:
+            reported = json.loads(render("json", findings, settings.root))
+            assert [r["fix"]["applicability"] for r in reported] == [
+                BY_CODE[r["code"]].fix_safety for r in reported
+            ]
+    declaring = {r.code for r in RULES if r.fix_safety is not None}
+    assert declaring <= set(fixed), f"no fixture builds a fix for {declaring - set(fixed)}"
 
 
 def _write_snippet(root: Path, snippet: str) -> list[str]:

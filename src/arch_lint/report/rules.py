@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from arch_lint.rules import BY_CODE, Rule
-from arch_lint.rules._base import doc_sections
 
 DOCS_URL = "https://arch-lint.invalid/docs/rules.md"
 """Where `docs/rules.md` is published; every report's rule link starts here.
@@ -18,12 +19,8 @@ def rule_url(code: str) -> str:
     return f"{DOCS_URL}#{anchor}"
 
 
-def fix_applicability(rule: type[Rule]) -> str:
-    """`safe`, `unsafe` or `none`, from the rule's `fix_title` and its documented
-    "Fix safety" section (every rule with a fix documents it)."""
-    if rule.fix_title is None:
-        return "none"
-    section = doc_sections(rule.__doc__ or "").get("Fix safety")
-    if section is None:
-        return "none"
-    return "unsafe" if "unsafe" in section.lower() else "safe"
+def fix_applicability(rule: type[Rule]) -> Literal["safe", "unsafe", "none"]:
+    """`safe`, `unsafe` or `none`: the rule's declared `fix_safety` (the rule
+    base class checks, when the rule is defined, that its "Fix safety"
+    documentation agrees)."""
+    return rule.fix_safety or "none"

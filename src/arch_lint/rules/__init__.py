@@ -1,7 +1,14 @@
-"""The rule registry: every rule arch-lint knows, in code order."""
+"""The rule registry: every rule arch-lint knows, in code order.
+
+Adding a rule takes its module and its entry in `RULES`: the codes a
+configuration or the command line may name (`select`, `ignore`, …) are checked
+against this registry, and the docs are generated from it.
+"""
 
 from __future__ import annotations
 
+from arch_lint import __version__
+from arch_lint.config.model import register_code_check
 from arch_lint.rules._base import FileContext, FileRule, MetaRule, Rule, SchemaRule
 from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
 from arch_lint.rules.correlation_id_in_message import CorrelationIdInMessage
@@ -77,13 +84,36 @@ BY_NAME: dict[str, type[Rule]] = {rule.name: rule for rule in RULES}
 assert len(BY_CODE) == len(RULES), "rule codes must be unique"
 assert list(BY_CODE) == sorted(BY_CODE), "RULES must be in code order"
 
+RESERVED_CODES = frozenset({"ARC208", "ARC209", "ARC210", "ARC211"})
+"""Codes SPEC §4 reserves for rules this version does not implement yet. A
+configuration may name them (it may be written for a newer arch-lint): they are
+accepted silently and select nothing. Implementing one needs no edit here, as
+the registry is asked first."""
+
+
+def code_problem(value: str) -> str | None:
+    """Why a well-formed code or prefix (`ARC101`, `ARC1`) names no rule of the
+    registry, or None when it names one (or a reserved code)."""
+    if any(code.startswith(value) for code in BY_CODE):
+        return None
+    if any(code.startswith(value) for code in RESERVED_CODES):
+        return None
+    if len(value) == len("ARC000"):
+        return f"`{value}` is not the code of any rule of arch-lint {__version__}"
+    return f"no rule of arch-lint {__version__} has a code starting with `{value}`"
+
+
+register_code_check(code_problem)
+
 __all__ = [
     "BY_CODE",
     "BY_NAME",
+    "RESERVED_CODES",
     "RULES",
     "FileContext",
     "FileRule",
     "MetaRule",
     "Rule",
     "SchemaRule",
+    "code_problem",
 ]

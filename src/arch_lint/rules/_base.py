@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from arch_lint.config.resolve import Settings
 from arch_lint.findings import Finding, Fix
@@ -25,6 +26,10 @@ from arch_lint.index.project import ProjectIndex
 CODE_RE = re.compile(r"^ARC\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "How to fix")
+FIX_SAFETY_SECTION = "Fix safety"
+"""The section that explains a rule's fix; a rule has it exactly when it declares
+`fix_safety`."""
+FixSafety = Literal["safe", "unsafe"]
 
 
 def doc_sections(doc: str) -> dict[str, str]:
@@ -54,6 +59,46 @@ def code_blocks(text: str) -> list[str]:
     return [m.group(1) for m in re.finditer(r"```python\n(.*?)```", text, re.S)]
 
 
+def template_problems(message: str) -> list[str]:
+    """What is wrong with a message template: every `{field}` must be a keyword
+    (an identifier: `report` fills it by name), never positional (`{}`, `{0}`)
+    nor an attribute or index (`{a.b}`, `{a[0]}`); braces must pair up."""
+    try:
+        parsed = list(string.Formatter().parse(message))
+    except ValueError as exc:
+        return [f"`message` is not a valid template: {exc}"]
+    problems = []
+    for _, name, spec, _ in parsed:
+        if name is None:
+            continue
+        if not name.isidentifier():
+            what = "a positional field" if name == "" or name.isdigit() else "not an identifier"
+            problems.append(f"`message` field `{{{name}}}` is {what}: name it (`{{target}}`)")
+        elif spec and "{" in spec:
+            problems.append(f"`message` field `{{{name}}}` has a nested field in its format")
+    return problems
+
+
+def _fix_problems(cls: type[Rule], sections: Mapping[str, str]) -> list[str]:
+    """`fix_safety`, `fix_title` and the "Fix safety" section agree."""
+    safety = cls.fix_safety
+    section = sections.get(FIX_SAFETY_SECTION)
+    if safety is None:
+        if section is not None:
+            return [f"'## {FIX_SAFETY_SECTION}' is documented but `fix_safety` is not set"]
+        return []
+    if safety not in ("safe", "unsafe"):
+        return ["`fix_safety` must be 'safe', 'unsafe' or None"]
+    problems = []
+    if not cls.fix_title:
+        problems.append("a rule with `fix_safety` needs a `fix_title`")
+    if section is None:
+        problems.append(f"a rule with `fix_safety` documents it in '## {FIX_SAFETY_SECTION}'")
+    elif not re.search(rf"\b{safety}\b", section, re.IGNORECASE):
+        problems.append(f"'## {FIX_SAFETY_SECTION}' does not say the fix is {safety}")
+    return problems
+
+
 class Rule:
     """Metadata shared by every rule."""
 
@@ -61,6 +106,13 @@ class Rule:
     name: ClassVar[str]
     message: ClassVar[str]
     fix_title: ClassVar[str | None] = None
+    """The remedy in one line (also for rules without an autofix)."""
+    fix_safety: ClassVar[FixSafety | None] = None
+    """Whether the rule offers an autofix, and its safety as ruff defines it: a
+    `safe` fix keeps behaviour, an `unsafe` one may change it (`--unsafe-fixes`).
+    None: the rule fixes nothing. A rule that sets it has a `fix_title` and a
+    "Fix safety" docstring section that says the same word; every `Fix` it builds
+    has `safe` accordingly (a meta-test runs the fixtures to check)."""
     default_on: ClassVar[bool] = True
     example_config: ClassVar[str] = ""
     """TOML lines the documented examples need (the tests lint them with it)."""
@@ -79,11 +131,13 @@ class Rule:
         message = getattr(cls, "message", "")
         if not message or message.endswith("."):
             problems.append("`message` must be one clause without a final period")
+        problems += template_problems(message)
         doc = cls.__doc__ or ""
         sections = doc_sections(doc)
         missing = [s for s in REQUIRED_SECTIONS if s not in sections]
         if missing:
             problems.append(f"docstring lacks sections {missing}")
+        problems += _fix_problems(cls, sections)
         if problems:
             raise TypeError(f"rule {cls.__name__}: " + "; ".join(problems))
 

@@ -123,6 +123,7 @@ class JsonColumnMutationLost(FileRule):
         "Assign a new dict (`obj.x = {**(obj.x or {}), k: v}`), call `flag_modified`, "
         "or map the column with `MutableDict.as_mutable(JSON)`"
     )
+    fix_safety = "unsafe"
     needs_tree = True
     retain_tree = False
 

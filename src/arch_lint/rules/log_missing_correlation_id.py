@@ -102,6 +102,7 @@ class LogMissingCorrelationId(FileRule):
     name = "log-missing-correlation-id"
     message = "log call `{call}` has no `{key}` although {why}"
     fix_title = "Add the correlation id to the log call"
+    fix_safety = "safe"
     needs_tree = True
 
     @classmethod
@@ -136,8 +137,13 @@ class LogMissingCorrelationId(FileRule):
                 end_line = call.end_lineno or line
                 end_col = self.ctx.char_col(end_line, call.end_col_offset or 0)
                 style = "keyword" if item.logger.kind == _logging.STRUCTLOG else "extra"
+                added = (
+                    f"`{found.key}={expr}`"
+                    if style == "keyword"
+                    else f'`"{found.key}": {expr}` to its `extra`'
+                )
                 fix = Fix(
-                    title=f"Add `{found.key}={expr}` to the call",
+                    title=f"Add {added} to the call" if style == "keyword" else f"Add {added}",
                     safe=True,
                     kind="add-correlation-id",
                     line=line,

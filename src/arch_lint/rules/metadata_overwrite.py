@@ -108,6 +108,7 @@ class MetadataOverwrite(FileRule):
         "this `{model}`; merge into the existing value"
     )
     fix_title = "Merge into the existing value: `obj.x = {**(obj.x or {}), **new}`"
+    fix_safety = "unsafe"
     needs_tree = True
     retain_tree = False
 
