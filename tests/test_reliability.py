@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from arch_lint.adapters.cli import main
-from arch_lint.engine.text import UnreadableFile, read_regular
+from arch_lint.source import UnreadableFile, read_regular
 from arch_lint.rules.cross_service_data_access import CrossServiceDataAccess
 
 BIN = Path(sys.executable).parent

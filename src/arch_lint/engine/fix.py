@@ -22,9 +22,9 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from arch_lint.engine.text import decode, line_starts, read_regular
 from arch_lint.findings import Finding, Fix
 from arch_lint.index.build import content_hash
+from arch_lint.source import decode, line_starts, read_regular
 
 try:
     import fcntl

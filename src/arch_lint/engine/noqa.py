@@ -14,7 +14,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from arch_lint.engine.text import decode
+from arch_lint.source import decode
 
 NOQA_RE = re.compile(
     r"# noqa"

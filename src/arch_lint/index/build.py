@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from arch_lint.config.resolve import Settings
-from arch_lint.engine.text import decode, read_regular, source_lines
 from arch_lint.index.cache import Cache
 from arch_lint.index.facts import FileFacts, extract
 from arch_lint.index.layout import Layout
 from arch_lint.index.project import ProjectIndex
+from arch_lint.source import decode, read_regular, source_lines
 
 RACY_NS = 1_000_000_000
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from arch_lint import __version__
-from arch_lint.engine.text import read_regular
 from arch_lint.index.facts import FACTS_VERSION
+from arch_lint.source import read_regular
 
 CACHE_DIR = ".arch_lint_cache"
 CACHE_FORMAT = 4

@@ -38,12 +38,12 @@ from urllib.parse import urlsplit
 from arch_lint.config.load import RawConfig
 from arch_lint.config.model import DEFAULT_DATA_LAYER, DEFAULT_EXCLUDE, LoggingConfig
 from arch_lint.config.resolve import Settings, matcher, resolve
-from arch_lint.engine.text import read_regular
 from arch_lint.index.build import build, parse
 from arch_lint.index.facts import FROM, FileFacts
 from arch_lint.index.layout import SKIP_DIRS, Layout, Service, scan_python_files
 from arch_lint.index.models import dotted
 from arch_lint.index.project import ProjectIndex
+from arch_lint.source import read_regular
 
 # Folder names that hold services, whatever their children look like.
 CONTAINER_NAMES = frozenset(

@@ -16,9 +16,10 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from arch_lint.config.load import git_ls_files, git_root
+from arch_lint.config.load import git_root
 from arch_lint.config.resolve import Settings, matcher
-from arch_lint.engine.text import file_kind
+from arch_lint.source import file_kind
+from arch_lint.vcs import git_ls_files
 
 if TYPE_CHECKING:
     from arch_lint.config.resolve import Matcher

@@ -8,7 +8,7 @@ import ast
 from bisect import bisect_left
 from collections.abc import Iterator
 
-from arch_lint.engine.text import byte_line_starts, line_of
+from arch_lint.source import byte_line_starts, line_of
 
 _CHILDREN: dict[type[ast.AST], tuple[str, ...]] = {}
 _NODE = ast.AST

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from arch_lint.engine.noqa import NOQA_RE, _logical_ranges
-from arch_lint.engine.text import line_starts, read_regular
 from arch_lint.findings import Finding
+from arch_lint.source import line_starts, read_regular
 
 UNSUPPRESSIBLE = frozenset({"ARC000", "ARC001", "ARC002"})
 """Configuration problems, syntax errors and unused suppressions: a comment on

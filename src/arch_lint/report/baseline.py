@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from arch_lint.engine.text import decode, read_regular
 from arch_lint.findings import Finding
+from arch_lint.source import decode, read_regular
 
 VERSION = 1
 DEFAULT_FILE = "arch-lint-baseline.json"

@@ -14,8 +14,8 @@ from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
-from arch_lint.engine.text import decode, line_starts
 from arch_lint.findings import Finding
+from arch_lint.source import decode, line_starts
 
 
 def fix_edits(root: Path, finding: Finding) -> list[dict[str, Any]]:

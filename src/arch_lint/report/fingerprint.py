@@ -22,9 +22,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from arch_lint.engine.text import decode, line_starts, read_regular
 from arch_lint.findings import Finding
 from arch_lint.index.build import parse
+from arch_lint.source import decode, line_starts, read_regular
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")

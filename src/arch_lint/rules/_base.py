@@ -177,7 +177,7 @@ class FileContext:
 
     @cached_property
     def lines(self) -> list[str]:
-        from arch_lint.engine.text import decode, source_lines
+        from arch_lint.source import decode, source_lines
 
         return source_lines(self.text if self.text is not None else decode(self.source))
 

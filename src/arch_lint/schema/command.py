@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arch_lint.config import Settings
-from arch_lint.engine.text import read_regular
 from arch_lint.findings import Finding
 from arch_lint.index.build import parse
 from arch_lint.index.facts import FileFacts, ImportStmt, extract
@@ -22,6 +21,7 @@ from arch_lint.schema.diff import diff
 from arch_lint.schema.extract import Schema, SchemaError
 from arch_lint.schema.extract import extract as extract_schema
 from arch_lint.schema.git import GitError, GitTree
+from arch_lint.source import read_regular
 
 
 class SchemaCommandError(Exception):

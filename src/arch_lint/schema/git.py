@@ -10,8 +10,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from arch_lint.config.load import run_git
 from arch_lint.index.layout import listable
+from arch_lint.vcs import run_git
 
 
 class GitError(Exception):

@@ -1,4 +1,6 @@
-"""Decoding source as Python does (PEP 263 coding cookie, BOM)."""
+"""Source files as Python reads them: regular files only, read with a size cap;
+bytes decoded as Python decodes them (PEP 263 coding cookie, BOM); lines counted
+as Python's tokenizer counts them. The lowest layer: everything may use it."""
 
 from __future__ import annotations
 
