@@ -105,7 +105,9 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path) -> None:
         kind="add-correlation-id",
         line=1,
         column=1,
-        data={"expr": "cid", "key": "correlation_id", "style": "keyword", "end": "1:13"},
+        end_line=1,
+        end_column=14,
+        data={"expr": "cid", "key": "correlation_id", "style": "keyword"},
     )
     finding = Finding(
         code="ARC301", name="n", message="m", path="m.py", line=1, column=1,
@@ -181,7 +183,7 @@ def test_a_fix_whose_node_is_elsewhere_is_refused(tmp_path: Path) -> None:
     target = _project(tmp_path, _JOB)
     (finding,) = _findings(tmp_path)
     assert finding.fix is not None
-    moved = finding.fix.model_copy(update={"data": {**finding.fix.data, "end": "7:20"}})
+    moved = finding.fix.model_copy(update={"end_column": 21})
     report = apply_fixes(
         tmp_path, [finding.model_copy(update={"fix": moved})], unsafe=False, diff=False
     )

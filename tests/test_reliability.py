@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from arch_lint.adapters.cli import main
-from arch_lint.source import UnreadableFile, read_regular
 from arch_lint.rules.cross_service_data_access import CrossServiceDataAccess
+from arch_lint.source import UnreadableFile, read_regular
 
 BIN = Path(sys.executable).parent
 FLAKE8 = [str(BIN / "flake8")] if (BIN / "flake8").exists() else [sys.executable, "-m", "flake8"]

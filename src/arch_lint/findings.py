@@ -26,6 +26,10 @@ class Fix(BaseModel):
     line: int
     column: int
     """1-based position (characters) of the node the transformation applies to."""
+    end_line: int
+    end_column: int
+    """Where that node ends: 1-based, in characters, exclusive. The engine applies
+    the fix only to the node at exactly this span."""
     data: dict[str, str] = {}
 
 

@@ -320,12 +320,9 @@ class _Text:
         return self.text[self.starts[first - 1] + col : self.starts[last - 1] + end_col]
 
 
-def _span(fix: Fix) -> _Span | None:
-    """Where the fix's node starts and ends, or None when the fix does not say."""
-    line, _, column = fix.data.get("end", "").partition(":")
-    if not (line.isdigit() and column.isdigit()):
-        return None
-    return (fix.line, fix.column - 1, int(line), int(column))
+def _span(fix: Fix) -> _Span:
+    """Where the fix's node starts and ends, as libcst counts positions."""
+    return (fix.line, fix.column - 1, fix.end_line, fix.end_column - 1)
 
 
 def fixable(findings: list[Finding], unsafe: bool) -> list[Finding]:
@@ -350,17 +347,9 @@ def apply_fixes(
     """
     report = FixReport()
     by_path: dict[str, dict[_Span, Fix]] = {}
-    unplaced: set[str] = set()
     for finding in fixable(findings, unsafe):
         assert finding.fix is not None
-        span = _span(finding.fix)
-        if span is None:
-            unplaced.add(finding.path)
-        else:
-            by_path.setdefault(finding.path, {})[span] = finding.fix
-    for path in sorted(unplaced):
-        report.failed.append((path, "a fix does not say where its node ends; nothing written"))
-        by_path.pop(path, None)
+        by_path.setdefault(finding.path, {})[_span(finding.fix)] = finding.fix
     for path, fixes in sorted(by_path.items()):
         try:
             outcome = _fix_file(root, path, fixes, None if checked is None else checked.get(path))
@@ -382,6 +371,22 @@ def apply_fixes(
         report.fixed += applied
         report.files.append(path)
     return report
+
+
+def preview(root: Path, finding: Finding) -> tuple[bytes, bytes] | None:
+    """(the file's source, the source with this finding's fix applied), nothing
+    written; None where the engine would refuse the fix (see `apply_fixes`)."""
+    if finding.fix is None:
+        return None
+    fixes = {_span(finding.fix): finding.fix}
+    try:
+        outcome = _fix_file(root, finding.path, fixes, None)
+    except Exception:  # as in apply_fixes: a refusal, never a crash
+        return None
+    if isinstance(outcome, str):
+        return None
+    _, source, new_source, _ = outcome
+    return source, new_source
 
 
 def _fix_file(

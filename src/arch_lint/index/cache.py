@@ -21,7 +21,7 @@ from arch_lint.index.facts import FACTS_VERSION
 from arch_lint.source import read_regular
 
 CACHE_DIR = ".arch_lint_cache"
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 _FILE = "index.json"
 _ENTRY = 5
 

@@ -22,15 +22,12 @@ def fix_edits(root: Path, finding: Finding) -> list[dict[str, Any]]:
     """`[{"content", "location", "end_location"}]` of the finding's fix, or []."""
     if finding.fix is None:
         return []
-    from arch_lint.engine import fix as engine  # libcst: only for reports with fixes
+    from arch_lint.engine.fix import preview  # libcst: only for reports with fixes
 
-    span = engine._span(finding.fix)
-    if span is None:
+    previewed = preview(root, finding)
+    if previewed is None:
         return []
-    outcome = engine._fix_file(root, finding.path, {span: finding.fix}, None)
-    if isinstance(outcome, str):
-        return []
-    _, source, new_source, _ = outcome
+    source, new_source = previewed
     old, new = decode(source), decode(new_source)
     if old == new:
         return []

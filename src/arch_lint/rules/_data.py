@@ -691,7 +691,9 @@ def merge_fix(ctx: FileContext, stmt: ast.stmt, target: str, kind: str) -> Fix:
         kind=kind,
         line=stmt.lineno,
         column=ctx.char_col(stmt.lineno, stmt.col_offset) + 1,
-        data={"target": target, "end": f"{end_line}:{ctx.char_col(end_line, end_col)}"},
+        end_line=end_line,
+        end_column=ctx.char_col(end_line, end_col) + 1,
+        data={"target": target},
     )
 
 

@@ -148,12 +148,9 @@ class LogMissingCorrelationId(FileRule):
                     kind="add-correlation-id",
                     line=line,
                     column=col + 1,
-                    data={
-                        "expr": expr,
-                        "key": found.key,
-                        "style": style,
-                        "end": f"{end_line}:{end_col}",
-                    },
+                    end_line=end_line,
+                    end_column=end_col + 1,
+                    data={"expr": expr, "key": found.key, "style": style},
                 )
             self.report_fix(call, fix, call=call_text(call), key=found.key, why=why)
 
