@@ -151,8 +151,21 @@ _FIX_DOC = "\n    ## Fix safety\n    The fix is {}.\n"
             _FIX_DOC.format("maybe"),
             "'safe', 'unsafe'",
         ),
+        (
+            {"fix_safety": "unsafe", "fix_title": "Merge", "edit": None},
+            _FIX_DOC.format("unsafe"),
+            "names its `fix_node` and defines `edit`",
+        ),
     ],
-    ids=["no-title", "no-section", "section-only", "says-unsafe", "says-safe", "bad-value"],
+    ids=[
+        "no-title",
+        "no-section",
+        "section-only",
+        "says-unsafe",
+        "says-safe",
+        "bad-value",
+        "no-edit",
+    ],
 )
 def test_fix_metadata_is_validated_when_the_class_is_defined(
     attrs: dict[str, object], doc: str, why: str
@@ -162,7 +175,13 @@ def test_fix_metadata_is_validated_when_the_class_is_defined(
 
 
 def test_a_consistent_fix_declaration_is_accepted() -> None:
-    rule = _define(doc=_FIX_DOC.format("unsafe"), fix_safety="unsafe", fix_title="Merge")
+    rule = _define(
+        doc=_FIX_DOC.format("unsafe"),
+        fix_safety="unsafe",
+        fix_title="Merge",
+        fix_node="statement",
+        edit=classmethod(lambda cls, node, fix: node),
+    )
     assert fix_applicability(rule) == "unsafe"
 
 

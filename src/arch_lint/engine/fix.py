@@ -1,10 +1,14 @@
-"""The fix engine: findings' fixes carried out as libcst tree transformations.
+"""The fix engine: it carries out findings' fixes, knowing no rule by name.
 
-Only files with fixable findings are parsed with libcst (its lossless round trip
-keeps every comment and space). Each file is transformed once for all its
-fixes; the result must parse with `ast` or the file is left alone; it is written
-atomically (a temporary file in the same folder, then `os.replace`). Fixes are
-idempotent: a fixed call carries the id, so a second run finds nothing to do.
+A rule owns its fix: `FileRule.edit` is the libcst transformation of the node
+its `fix_node` names (a call, or a small statement). The engine finds that node
+by the span and text the finding recorded, runs the owning rule's `edit` on it,
+and decides whether the file may be written. Only files with fixable findings
+are parsed with libcst (its lossless round trip keeps every comment and space).
+Each file is transformed once for all its fixes; the result must parse with
+`ast` or the file is left alone; it is written atomically (a temporary file in
+the same folder, then `os.replace`). Fixes are idempotent: a fixed call carries
+the id, so a second run finds nothing to do.
 """
 
 from __future__ import annotations
@@ -14,16 +18,17 @@ import difflib
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from arch_lint.findings import Finding, Fix
 from arch_lint.index.build import content_hash
+from arch_lint.rules import BY_CODE, Rule
 from arch_lint.source import decode, line_starts, read_regular
 
 try:
@@ -41,199 +46,6 @@ class FixReport:
     """(path, why) of files whose fixes were not applied."""
 
 
-_SPACE = cst.SimpleWhitespace(" ")
-_NO_SPACE = cst.SimpleWhitespace("")
-
-
-Whitespace = cst.BaseParenthesizableWhitespace
-
-
-def _append(
-    items: Sequence[Any], new: Any, lead: Whitespace, closing: Whitespace
-) -> tuple[list[Any], Whitespace | None]:
-    """Append to call arguments or dict elements in the layout they already have.
-
-    `lead` is the whitespace after the opening bracket, `closing` the one before
-    the closing bracket. Items one per line with a trailing comma stay so: the
-    new item goes on its own line, indented as the first one, and a comment
-    after the last item stays on that item's line; the new closing whitespace
-    is returned (None: unchanged). Otherwise the new item follows inline."""
-    out = list(items)
-    if not out:
-        return [new], None
-    last = out[-1]
-    if isinstance(lead, cst.ParenthesizedWhitespace):  # one item per line
-        if isinstance(last.comma, cst.Comma) and isinstance(
-            closing, cst.ParenthesizedWhitespace
-        ):  # ... and a trailing comma: the new item gets one too
-            kept = closing.with_changes(indent=lead.indent, last_line=lead.last_line)
-            out[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=kept))
-            bare = cst.ParenthesizedWhitespace(indent=closing.indent, last_line=closing.last_line)
-            return [*out, new.with_changes(comma=cst.Comma())], bare
-        if not isinstance(last.comma, cst.Comma):
-            # No trailing comma: the new item goes on a line of its own, and
-            # whatever stood before the closing bracket now follows it.
-            line = cst.ParenthesizedWhitespace(indent=lead.indent, last_line=lead.last_line)
-            # in a call, the whitespace before `)` sits on the last argument
-            is_arg = isinstance(last, cst.Arg)
-            after = last.whitespace_after_arg if is_arg else closing
-            if isinstance(after, cst.ParenthesizedWhitespace):
-                # a comment after the last item stays on that item's line
-                line = line.with_changes(first_line=after.first_line)
-                after = after.with_changes(first_line=cst.TrailingWhitespace())
-            out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=line))
-            if not is_arg:
-                return [*out, new], after
-            out[-1] = out[-1].with_changes(whitespace_after_arg=_NO_SPACE)
-            return [*out, new.with_changes(whitespace_after_arg=after)], None
-    out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=_SPACE))
-    return [*out, new], None
-
-
-def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
-    """In a call the whitespace before `)` follows the last argument's comma."""
-    args = list(call.args)
-    last_comma = args[-1].comma if args else None
-    closing = last_comma.whitespace_after if isinstance(last_comma, cst.Comma) else _NO_SPACE
-    items, bare = _append(args, arg, call.whitespace_before_args, closing)
-    if bare is not None:
-        items[-1] = items[-1].with_changes(comma=cst.Comma(whitespace_after=bare))
-    return call.with_changes(args=items)
-
-
-def _add_correlation_id(call: cst.Call, fix: Fix) -> cst.Call:
-    key, expr = fix.data["key"], fix.data["expr"]
-    value = cst.parse_expression(expr)
-    equal = cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE)
-    if fix.data.get("style") == "keyword":
-        if any(a.keyword is not None and a.keyword.value == key for a in call.args):
-            return call
-        return _append_arg(call, cst.Arg(value=value, keyword=cst.Name(key), equal=equal))
-    element = cst.DictElement(cst.SimpleString(f'"{key}"'), value)
-    args = list(call.args)
-    for i, arg in enumerate(args):
-        if arg.keyword is not None and arg.keyword.value == "extra":
-            if not isinstance(arg.value, cst.Dict):
-                return call  # built elsewhere: the rule does not offer a fix then
-            extra = arg.value
-            rbrace = extra.rbrace
-            lead = extra.lbrace.whitespace_after
-            elements, bare = _append(extra.elements, element, lead, rbrace.whitespace_before)
-            if bare is not None:  # in a dict the whitespace before `}` sits on the brace
-                rbrace = rbrace.with_changes(whitespace_before=bare)
-            new_extra = extra.with_changes(elements=elements, rbrace=rbrace)
-            args[i] = arg.with_changes(value=new_extra)
-            return call.with_changes(args=args)
-    extra_arg = cst.Arg(value=cst.Dict([element]), keyword=cst.Name("extra"), equal=equal)
-    return _append_arg(call, extra_arg)
-
-
-TRANSFORMS: dict[str, Callable[[cst.Call, Fix], cst.Call]] = {
-    "add-correlation-id": _add_correlation_id,
-}
-
-
-def _existing(fix: Fix) -> cst.StarredDictElement:
-    """`**(obj.x or {})`: the stored value, spread first into the new dict."""
-    value = cst.parse_expression(f"({fix.data['target']} or {{}})")
-    return cst.StarredDictElement(value, comma=cst.Comma(whitespace_after=_SPACE))
-
-
-def _new_dict(fix: Fix, elements: list[cst.BaseDictElement]) -> cst.Dict:
-    items: list[cst.BaseDictElement] = [_existing(fix)]
-    for i, element in enumerate(elements):
-        last = i == len(elements) - 1
-        if not last and not isinstance(element.comma, cst.Comma):
-            element = element.with_changes(comma=cst.Comma(whitespace_after=_SPACE))
-        items.append(element)
-    return cst.Dict(items)
-
-
-def _merge_into_existing(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
-    """ARC406: `obj.x = {...}` -> `obj.x = {**(obj.x or {}), ...}`; any other new
-    value `v` -> `{**(obj.x or {}), **v}`."""
-    if not isinstance(stmt, cst.Assign):
-        return stmt
-    value = stmt.value
-    if isinstance(value, cst.Dict):
-        lead = value.lbrace.whitespace_after
-        existing = _existing(fix)
-        if isinstance(lead, cst.ParenthesizedWhitespace):  # one element per line
-            bare = cst.ParenthesizedWhitespace(indent=lead.indent, last_line=lead.last_line)
-            existing = existing.with_changes(comma=cst.Comma(whitespace_after=bare))
-        return stmt.with_changes(value=value.with_changes(elements=[existing, *value.elements]))
-    if (
-        isinstance(value, cst.Call)
-        and isinstance(value.func, cst.Name)
-        and value.func.value == "dict"
-        and all(a.keyword is not None for a in value.args)
-    ):  # dict(k=v) -> "k": v
-        elements: list[cst.BaseDictElement] = [
-            cst.DictElement(cst.SimpleString(f'"{a.keyword.value}"'), a.value)
-            for a in value.args
-            if a.keyword is not None
-        ]
-        return stmt.with_changes(value=_new_dict(fix, elements))
-    return stmt.with_changes(value=_new_dict(fix, [cst.StarredDictElement(value)]))
-
-
-def _json_set_key(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
-    """ARC407: `obj.x[k] = v` -> `obj.x = {**(obj.x or {}), k: v}`."""
-    if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1):
-        return stmt
-    target = stmt.targets[0].target
-    if not (isinstance(target, cst.Subscript) and len(target.slice) == 1):
-        return stmt
-    index = target.slice[0].slice
-    if not isinstance(index, cst.Index):
-        return stmt
-    element = cst.DictElement(index.value, stmt.value)
-    new_target = stmt.targets[0].with_changes(target=target.value)
-    return stmt.with_changes(targets=[new_target], value=_new_dict(fix, [element]))
-
-
-def _json_update(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
-    """ARC407: `obj.x.update(m, k=v)` -> `obj.x = {**(obj.x or {}), **m, "k": v}`
-    (a dict literal argument is spread as its own elements)."""
-    if not (isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call)):
-        return stmt
-    call = stmt.value
-    if not isinstance(call.func, cst.Attribute):
-        return stmt
-    elements: list[cst.BaseDictElement] = []
-    for arg in call.args:
-        if arg.keyword is not None:
-            key = cst.SimpleString(f'"{arg.keyword.value}"')
-            elements.append(cst.DictElement(key, arg.value))
-        elif arg.star:
-            return stmt
-        elif isinstance(arg.value, cst.Dict):
-            inner = list(arg.value.elements)
-            if inner:
-                inner[-1] = inner[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            elements.extend(inner)
-        else:
-            elements.append(cst.StarredDictElement(arg.value))
-    if elements:
-        last = elements[-1]
-        elements[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    target = call.func.value
-    if not isinstance(target, cst.BaseAssignTargetExpression):
-        return stmt
-    return cst.Assign(
-        targets=[cst.AssignTarget(target)],
-        value=_new_dict(fix, elements),
-        semicolon=stmt.semicolon,
-    )
-
-
-STATEMENT_TRANSFORMS: dict[str, Callable[[cst.BaseSmallStatement, Fix], cst.BaseSmallStatement]] = {
-    "merge-into-existing": _merge_into_existing,
-    "json-set-key": _json_set_key,
-    "json-update": _json_update,
-}
-
-
 class _Transformer(cst.CSTTransformer):
     """Carries out each fix at the node whose span (start and end) is the one
     the finding named and whose text is the text checked there; a fix whose
@@ -242,14 +54,14 @@ class _Transformer(cst.CSTTransformer):
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, module: cst.Module, fixes: dict[_Span, Fix], text: _Text) -> None:
+    def __init__(self, module: cst.Module, fixes: dict[_Span, _Planned], text: _Text) -> None:
         super().__init__()
         self.module = module
         self.fixes = fixes
         self.text = text
         self.applied: set[_Span] = set()
 
-    def _fix_at(self, node: cst.CSTNode) -> tuple[_Span, Fix] | None:
+    def _fix_at(self, node: cst.CSTNode) -> tuple[_Span, _Planned] | None:
         where = self.get_metadata(PositionProvider, node)
         span = (where.start.line, where.start.column, where.end.line, where.end.column)
         fix = self.fixes.get(span)
@@ -266,40 +78,39 @@ class _Transformer(cst.CSTTransformer):
             return None  # another node at that place: never guess
         return span, fix
 
-    def _statement(
-        self, original_node: cst.BaseSmallStatement, updated_node: cst.BaseSmallStatement
-    ) -> cst.BaseSmallStatement:
+    def _apply(
+        self, original_node: cst.CSTNode, updated_node: NodeT, target: str
+    ) -> NodeT | cst.CSTNode:
         found = self._fix_at(original_node)
-        transform = STATEMENT_TRANSFORMS.get(found[1].kind) if found is not None else None
-        if found is None or transform is None:
+        if found is None:
             return updated_node
-        changed = transform(updated_node, found[1])
+        span, (rule, fix) = found
+        if rule.fix_node != target:
+            return updated_node
+        changed: cst.CSTNode = rule.edit(updated_node, fix)
         if changed is not updated_node:
-            self.applied.add(found[0])
+            self.applied.add(span)
         return changed
 
     def leave_Assign(
         self, original_node: cst.Assign, updated_node: cst.Assign
     ) -> cst.BaseSmallStatement:
-        return self._statement(original_node, updated_node)
+        return cast(cst.BaseSmallStatement, self._apply(original_node, updated_node, "statement"))
 
     def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.BaseSmallStatement:
-        return self._statement(original_node, updated_node)
+        return cast(cst.BaseSmallStatement, self._apply(original_node, updated_node, "statement"))
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        found = self._fix_at(original_node)
-        transform = TRANSFORMS.get(found[1].kind) if found is not None else None
-        if found is None or transform is None:
-            return updated_node
-        changed = transform(updated_node, found[1])
-        if changed is not updated_node:
-            self.applied.add(found[0])
-        return changed
+        return cast(cst.BaseExpression, self._apply(original_node, updated_node, "call"))
 
 
 def _squeezed(code: str) -> str:
     return "".join(code.split())
 
+
+_Planned = tuple[type[Rule], Fix]
+"""A fix and the rule that owns its transformation."""
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
 _Span = tuple[int, int, int, int]
 """(start line, start column, end line, end column): lines 1-based, columns
@@ -346,10 +157,11 @@ def apply_fixes(
     under a lock (two runs at once never apply a fix twice).
     """
     report = FixReport()
-    by_path: dict[str, dict[_Span, Fix]] = {}
+    by_path: dict[str, dict[_Span, _Planned]] = {}
     for finding in fixable(findings, unsafe):
         assert finding.fix is not None
-        by_path.setdefault(finding.path, {})[_span(finding.fix)] = finding.fix
+        planned = (BY_CODE[finding.code], finding.fix)
+        by_path.setdefault(finding.path, {})[_span(finding.fix)] = planned
     for path, fixes in sorted(by_path.items()):
         try:
             outcome = _fix_file(root, path, fixes, None if checked is None else checked.get(path))
@@ -378,7 +190,7 @@ def preview(root: Path, finding: Finding) -> tuple[bytes, bytes] | None:
     written; None where the engine would refuse the fix (see `apply_fixes`)."""
     if finding.fix is None:
         return None
-    fixes = {_span(finding.fix): finding.fix}
+    fixes = {_span(finding.fix): (BY_CODE[finding.code], finding.fix)}
     try:
         outcome = _fix_file(root, finding.path, fixes, None)
     except Exception:  # as in apply_fixes: a refusal, never a crash
@@ -390,7 +202,7 @@ def preview(root: Path, finding: Finding) -> tuple[bytes, bytes] | None:
 
 
 def _fix_file(
-    root: Path, path: str, fixes: dict[_Span, Fix], digest: str | None
+    root: Path, path: str, fixes: dict[_Span, _Planned], digest: str | None
 ) -> str | tuple[Path, bytes, bytes, int]:
     """(the real file, its source, the fixed source, fixes applied), or why not."""
     target = _inside(root, root / path)

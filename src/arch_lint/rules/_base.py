@@ -90,6 +90,8 @@ def _fix_problems(cls: type[Rule], sections: Mapping[str, str]) -> list[str]:
     if safety not in ("safe", "unsafe"):
         return ["`fix_safety` must be 'safe', 'unsafe' or None"]
     problems = []
+    if cls.fix_node is None or cls.__dict__.get("edit") is None:
+        problems.append("a rule with `fix_safety` names its `fix_node` and defines `edit`")
     if not cls.fix_title:
         problems.append("a rule with `fix_safety` needs a `fix_title`")
     if section is None:
@@ -113,11 +115,22 @@ class Rule:
     None: the rule fixes nothing. A rule that sets it has a `fix_title` and a
     "Fix safety" docstring section that says the same word; every `Fix` it builds
     has `safe` accordingly (a meta-test runs the fixtures to check)."""
+    fix_node: ClassVar[Literal["call", "statement"] | None] = None
+    """Which libcst node `edit` transforms: the call, or the small statement
+    (an assignment or expression statement) that the fix's span names."""
     default_on: ClassVar[bool] = True
     example_config: ClassVar[str] = ""
     """TOML lines the documented examples need (the tests lint them with it)."""
     meta: ClassVar[bool] = False
     """Meta rules (ARC000-ARC002) are produced by the engine or the CLI, not by a visit."""
+
+    @classmethod
+    def edit(cls, node: Any, fix: Fix) -> Any:
+        """The rule's fix as a libcst transformation of `node` (of the kind
+        `fix_node` names, found by the engine at the fix's span): the new node,
+        or `node` itself where the fix does not apply (then nothing of the file
+        is written). A rule imports libcst here, not at module level."""
+        return node
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

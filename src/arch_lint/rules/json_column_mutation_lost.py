@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import TYPE_CHECKING, Any
 
 from arch_lint.config.resolve import Settings
+from arch_lint.findings import Fix
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._data import analysis, mentions_json_attribute, merge_fix
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 _CHANGES = re.compile(
     rb"\]\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|\|=|\bdel\b"
@@ -124,7 +129,16 @@ class JsonColumnMutationLost(FileRule):
         "or map the column with `MutableDict.as_mutable(JSON)`"
     )
     fix_safety = "unsafe"
+    fix_node = "statement"
     needs_tree = True
+
+    @classmethod
+    def edit(cls, node: Any, fix: Fix) -> Any:
+        """A key set becomes a new dict; so does an `update` with literal items."""
+        if fix.kind == "json-set-key":
+            return _json_set_key(node, fix)
+        return _json_update(node, fix)
+
     retain_tree = False
 
     @classmethod
@@ -141,3 +155,61 @@ class JsonColumnMutationLost(FileRule):
                 fix = merge_fix(self.ctx, found.node, found.target, found.fix)
             self.report_fix(found.node, fix, target=found.target, how=found.how,
                             model=found.column.model)  # fmt: skip
+
+
+def _json_set_key(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
+    """`obj.x[k] = v` -> `obj.x = {**(obj.x or {}), k: v}`."""
+    import libcst as cst
+
+    from arch_lint.rules._edits import new_dict
+
+    if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1):
+        return stmt
+    target = stmt.targets[0].target
+    if not (isinstance(target, cst.Subscript) and len(target.slice) == 1):
+        return stmt
+    index = target.slice[0].slice
+    if not isinstance(index, cst.Index):
+        return stmt
+    element = cst.DictElement(index.value, stmt.value)
+    new_target = stmt.targets[0].with_changes(target=target.value)
+    return stmt.with_changes(targets=[new_target], value=new_dict(fix, [element]))
+
+
+def _json_update(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
+    """ARC407: `obj.x.update(m, k=v)` -> `obj.x = {**(obj.x or {}), **m, "k": v}`
+    (a dict literal argument is spread as its own elements)."""
+    import libcst as cst
+
+    from arch_lint.rules._edits import new_dict
+
+    if not (isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call)):
+        return stmt
+    call = stmt.value
+    if not isinstance(call.func, cst.Attribute):
+        return stmt
+    elements: list[cst.BaseDictElement] = []
+    for arg in call.args:
+        if arg.keyword is not None:
+            key = cst.SimpleString(f'"{arg.keyword.value}"')
+            elements.append(cst.DictElement(key, arg.value))
+        elif arg.star:
+            return stmt
+        elif isinstance(arg.value, cst.Dict):
+            inner = list(arg.value.elements)
+            if inner:
+                inner[-1] = inner[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            elements.extend(inner)
+        else:
+            elements.append(cst.StarredDictElement(arg.value))
+    if elements:
+        last = elements[-1]
+        elements[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    target = call.func.value
+    if not isinstance(target, cst.BaseAssignTargetExpression):
+        return stmt
+    return cst.Assign(
+        targets=[cst.AssignTarget(target)],
+        value=new_dict(fix, elements),
+        semicolon=stmt.semicolon,
+    )

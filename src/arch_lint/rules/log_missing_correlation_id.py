@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import TYPE_CHECKING, Any
 
 from arch_lint.config.resolve import Settings
 from arch_lint.findings import Fix
 from arch_lint.index.models import dotted
 from arch_lint.rules import _logging
 from arch_lint.rules._base import FileRule
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 class LogMissingCorrelationId(FileRule):
@@ -103,7 +107,12 @@ class LogMissingCorrelationId(FileRule):
     message = "log call `{call}` has no `{key}` although {why}"
     fix_title = "Add the correlation id to the log call"
     fix_safety = "safe"
+    fix_node = "call"
     needs_tree = True
+
+    @classmethod
+    def edit(cls, node: Any, fix: Fix) -> Any:
+        return _add_correlation_id(node, fix)
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
@@ -174,3 +183,34 @@ _FSTRING_PREFIX = re.compile(rb"(?:[fF][rR]?|[rR][fF])['\"]")
 def call_text(call: ast.Call) -> str:
     func = dotted(call.func) or ast.unparse(call.func)
     return f"{func if len(func) <= 60 else '…' + func[-59:]}(...)"
+
+
+def _add_correlation_id(call: cst.Call, fix: Fix) -> cst.Call:
+    import libcst as cst
+
+    from arch_lint.rules._edits import NO_SPACE, append, append_arg
+
+    key, expr = fix.data["key"], fix.data["expr"]
+    value = cst.parse_expression(expr)
+    equal = cst.AssignEqual(whitespace_before=NO_SPACE, whitespace_after=NO_SPACE)
+    if fix.data.get("style") == "keyword":
+        if any(a.keyword is not None and a.keyword.value == key for a in call.args):
+            return call
+        return append_arg(call, cst.Arg(value=value, keyword=cst.Name(key), equal=equal))
+    element = cst.DictElement(cst.SimpleString(f'"{key}"'), value)
+    args = list(call.args)
+    for i, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == "extra":
+            if not isinstance(arg.value, cst.Dict):
+                return call  # built elsewhere: the rule does not offer a fix then
+            extra = arg.value
+            rbrace = extra.rbrace
+            lead = extra.lbrace.whitespace_after
+            elements, bare = append(extra.elements, element, lead, rbrace.whitespace_before)
+            if bare is not None:  # in a dict the whitespace before `}` sits on the brace
+                rbrace = rbrace.with_changes(whitespace_before=bare)
+            new_extra = extra.with_changes(elements=elements, rbrace=rbrace)
+            args[i] = arg.with_changes(value=new_extra)
+            return call.with_changes(args=args)
+    extra_arg = cst.Arg(value=cst.Dict([element]), keyword=cst.Name("extra"), equal=equal)
+    return append_arg(call, extra_arg)

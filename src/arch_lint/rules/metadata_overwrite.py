@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING, Any
 
 from arch_lint.config.resolve import Settings
+from arch_lint.findings import Fix
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._data import analysis, mentions_json_attribute, merge_fix
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 class MetadataOverwrite(FileRule):
@@ -109,7 +114,13 @@ class MetadataOverwrite(FileRule):
     )
     fix_title = "Merge into the existing value: `obj.x = {**(obj.x or {}), **new}`"
     fix_safety = "unsafe"
+    fix_node = "statement"
     needs_tree = True
+
+    @classmethod
+    def edit(cls, node: Any, fix: Fix) -> Any:
+        return _merge_into_existing(node, fix)
+
     retain_tree = False
 
     @classmethod
@@ -132,3 +143,35 @@ def _literal_part(pattern: str) -> bytes:
     """The longest run of a glob without wildcards (`*_metadata` -> `_metadata`)."""
     parts = [p for p in pattern.replace("?", "*").replace("[", "*").split("*") if p]
     return max(parts, key=len).encode() if parts else b""
+
+
+def _merge_into_existing(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
+    """ARC406: `obj.x = {...}` -> `obj.x = {**(obj.x or {}), ...}`; any other new
+    value `v` -> `{**(obj.x or {}), **v}`."""
+    import libcst as cst
+
+    from arch_lint.rules._edits import existing, new_dict
+
+    if not isinstance(stmt, cst.Assign):
+        return stmt
+    value = stmt.value
+    if isinstance(value, cst.Dict):
+        lead = value.lbrace.whitespace_after
+        stored = existing(fix)
+        if isinstance(lead, cst.ParenthesizedWhitespace):  # one element per line
+            bare = cst.ParenthesizedWhitespace(indent=lead.indent, last_line=lead.last_line)
+            stored = stored.with_changes(comma=cst.Comma(whitespace_after=bare))
+        return stmt.with_changes(value=value.with_changes(elements=[stored, *value.elements]))
+    if (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "dict"
+        and all(a.keyword is not None for a in value.args)
+    ):  # dict(k=v) -> "k": v
+        elements: list[cst.BaseDictElement] = [
+            cst.DictElement(cst.SimpleString(f'"{a.keyword.value}"'), a.value)
+            for a in value.args
+            if a.keyword is not None
+        ]
+        return stmt.with_changes(value=new_dict(fix, elements))
+    return stmt.with_changes(value=new_dict(fix, [cst.StarredDictElement(value)]))
