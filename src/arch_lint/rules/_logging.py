@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,27 @@ _SYNC_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "crit
 LOG_METHODS = frozenset(
     {*_SYNC_METHODS, "log", "msg", *(f"a{m}" for m in (*_SYNC_METHODS, "log", "msg"))}
 )
-_FRESH_CALLS = frozenset({"uuid4", "uuid1", "uuid7", "token_hex", "token_urlsafe"})
+FRESH_SOURCES: dict[str, tuple[str, ...]] = {
+    "uuid": ("uuid1", "uuid4", "uuid7"),
+    "secrets": ("token_hex", "token_urlsafe"),
+    "shortuuid": ("uuid",),
+    "ulid": ("new", "ULID"),  # ulid-py's `ulid.new()`, python-ulid's `ULID()`
+}
+"""Every source of fresh ids: module -> the calls of it that make a new one. The one
+table behind `_is_fresh` and the markers (`_CALLS`, `fresh_applies`, the per-file
+markers of imported names)."""
+_FRESH_ORIGINS = frozenset(f"{m}.{name}" for m, names in FRESH_SOURCES.items() for name in names)
+_FRESH_CALLS = frozenset(name for m in ("uuid", "secrets") for name in FRESH_SOURCES[m])
+"""The names that make a fresh id by themselves, however imported (`uuid7` of the
+`uuid6` backport too); the others (`new`, `uuid`, `ULID`) count only when they
+resolve to their module."""
+_FRESH_ATTRIBUTES = frozenset({"hex", "urn", "str"})
+"""Attributes of a fresh id that are the id as text (`uuid4().hex`, `ulid.new().str`)."""
+_FRESH_BYTES = tuple(
+    sorted({m.encode() for m in FRESH_SOURCES} | {n.encode() for n in _FRESH_CALLS})
+)
+"""What a source must spell to hold a fresh id: a name above, or the module a
+resolved source is imported from."""
 _GAP = rb"[\s\\]*"
 """What may stand between the tokens of a call: whitespace, newlines inside brackets,
 line continuations."""
@@ -218,17 +238,24 @@ class Scope:
         return scope
 
 
-def _is_fresh(node: ast.expr) -> bool:
-    """`uuid4()`, `uuid.uuid4()`, `str(uuid4())`, `uuid4().hex`, `str(uuid.uuid4())`."""
-    if isinstance(node, ast.Attribute) and node.attr in {"hex", "urn"}:
-        return _is_fresh(node.value)
+def _is_fresh(node: ast.expr, origin: Callable[[str], str]) -> bool:
+    """`uuid4()`, `uuid.uuid4()`, `str(uuid4())`, `uuid4().hex`, `str(uuid.uuid4())`,
+    `secrets.token_hex(8)`, `shortuuid.uuid()`, `ulid.new().str`, `str(ULID())`:
+    a call of `FRESH_SOURCES` (by its import origin, `origin` resolving a dotted name)."""
+    if isinstance(node, ast.Attribute) and node.attr in _FRESH_ATTRIBUTES:
+        return _is_fresh(node.value, origin)
     if isinstance(node, ast.Call):
         name = dotted(node.func) or ""
-        if name.rsplit(".", 1)[-1] in _FRESH_CALLS:
+        if name.rsplit(".", 1)[-1] in _FRESH_CALLS or origin(name) in _FRESH_ORIGINS:
             return True
         if name == "str" and len(node.args) == 1:
-            return _is_fresh(node.args[0])
+            return _is_fresh(node.args[0], origin)
     return False
+
+
+def fresh_applies(source: bytes) -> bool:
+    """Whether the source can hold a fresh id (ARC304's prefilter)."""
+    return any(marker in source for marker in _FRESH_BYTES)
 
 
 class LoggingAnalysis:
@@ -244,7 +271,7 @@ class LoggingAnalysis:
         self.structlog_factories = tuple(cfg.structlog_factories)
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
-        self._marks = marked_lines(ctx.source, _CALLS)
+        self._marks = marked_lines(ctx.source, _CALLS + self._fresh_calls())
         self._path: tuple[int, ...] = (0,)
         self._flow: Flow = ()
         self._blocks = 0
@@ -420,6 +447,17 @@ class LoggingAnalysis:
         }:
             return STRUCTLOG
         return None
+
+    def _fresh_calls(self) -> Calls:
+        """Patterns for the fresh-id sources this file imports under names `_CALLS`
+        does not know (`ulid.new`, `ULID`, `from shortuuid import uuid as short_id`)."""
+        names: set[str] = set()
+        for local, binding in self.ctx.facts.bindings.items():
+            if binding[0] == "import" and binding[1] in FRESH_SOURCES:
+                names.update(f"{local}.{name}" for name in FRESH_SOURCES[binding[1]])
+            elif binding[:2] == ("from", "0") and f"{binding[2]}.{binding[3]}" in _FRESH_ORIGINS:
+                names.add(local)
+        return call_pattern(*sorted(names)) if names else ()
 
     def _origin(self, name: str) -> str:
         """The import origin of a dotted name used in this file ("" if unknown)."""
@@ -618,7 +656,7 @@ class LoggingAnalysis:
 
     def _fresh(self, values: list[ast.expr], scope: Scope, line: int, where: str) -> None:
         for value in values:
-            if _is_fresh(value):
+            if _is_fresh(value, self._origin):
                 incoming = self._incoming(scope, line)
                 if incoming is not None:
                     self.fresh.append(FreshId(value, where, incoming))
@@ -915,6 +953,7 @@ def _catches(handler: ast.ExceptHandler, attempt: ast.stmt, expr: str) -> bool:
 
 
 __all__ = [
+    "FRESH_SOURCES",
     "LOG_METHODS",
     "STDLIB",
     "STRUCTLOG",
@@ -923,6 +962,7 @@ __all__ = [
     "analysis",
     "applies",
     "call_pattern",
+    "fresh_applies",
     "has_call",
     "marked_lines",
 ]

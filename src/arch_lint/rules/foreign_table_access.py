@@ -34,8 +34,17 @@ _SQL_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _ORM_PACKAGES = frozenset({"sqlalchemy", "sqlmodel"})
-_MARKERS = (b"execute", b"exec_driver_sql", b"fetch", b"text(", b"ForeignKey", b"Table(",
-            b"table(", b"__tablename__", b"table=True", b"create_table")  # fmt: skip
+_ORM_CALLEES = frozenset({"ForeignKey", "Table", "table", "text"})
+"""SQLAlchemy / SQLModel names whose first argument names a table or holds SQL; they
+count only when a name resolves to them through the imports (any alias)."""
+_DECLARATIONS = (b"__tablename__", b"table=True")
+"""How a class declares its table without naming an ORM package in the file (a base
+imported from the project); see `FileFacts.tables`."""
+_MARKERS = tuple(
+    sorted({*(name.encode() for name in (*_ORM_PACKAGES, *_SQL_METHODS)), *_DECLARATIONS})
+)
+"""The prefilter, derived from the tables the rule judges by: an ORM name needs an
+import of its package, a SQL method spells its name, a declaration its marker."""
 
 
 @lru_cache(maxsize=1024)
@@ -75,14 +84,18 @@ class ForeignTableAccess(FileRule):
     Flags, in a service, a table that belongs to another service:
 
     - SQL text passed to `text(...)`, `.execute(...)`, `.executemany(...)`,
-      `.exec_driver_sql(...)` or asyncpg's `fetch` / `fetchrow` / `fetchval`, as
-      a string literal or a name bound to one in the module or the function;
+      `.exec_driver_sql(...)` or asyncpg's `fetch` / `fetchrow` / `fetchval` /
+      `copy_from_query`, as a string literal or a name bound to one in the
+      module or the function;
     - `Table("name", metadata, ...)`, `__tablename__ = "name"` and SQLModel
       `table=True` classes: mapping a table another service creates;
     - SQLAlchemy's lightweight `table("name")` and `ForeignKey("name.column")`.
 
     `Table`, `table`, `ForeignKey` and `text` count only when imported from
-    SQLAlchemy or SQLModel (`rich.table.Table("Orders")` is not a table).
+    SQLAlchemy or SQLModel, under any alias (`from sqlalchemy import text as
+    sql_text`, `from sqlalchemy.sql import text`, `from sqlmodel import text`,
+    `sa.text`); `rich.table.Table("Orders")` is not a table, nor is a project
+    function named `text`.
 
     Table names come from a real SQL parser (sqlglot, PostgreSQL dialect); CTE
     names are not tables. SQL that does not parse, f-strings and strings built at
@@ -184,23 +197,23 @@ class ForeignTableAccess(FileRule):
     def _walk(self, tree: ast.Module, declared: set[tuple[int, int]], service: str) -> None:
         origins = _import_origins(self.ctx.facts.imports)
         constants = _Constants(tree, self.ctx.source)
-        for node, scopes in _relevant_calls(tree, self.ctx.source):
+        for node, scopes in _relevant_calls(tree, self.ctx.source, origins):
             written = dotted(node.func) or ""
             head, _, rest = written.partition(".")
             origin = origins.get(head)
             full = f"{origin}.{rest}" if origin and rest else origin or ""
-            from_orm = full.split(".", 1)[0] in _ORM_PACKAGES
-            last = written.rsplit(".", 1)[-1]
-            if last == "ForeignKey" and from_orm and node.args:
+            # what an ORM name is, by its origin (`sql_text` -> `sqlalchemy.text`)
+            orm = full.rsplit(".", 1)[-1] if full.split(".", 1)[0] in _ORM_PACKAGES else ""
+            if orm == "ForeignKey" and node.args:
                 self._foreign_key(node.args[0], service)
-            elif last in {"Table", "table"} and from_orm and node.args:
+            elif orm in {"Table", "table"} and node.args:
                 if (node.lineno, node.col_offset) in declared:
                     continue
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    action = "maps" if last == "Table" else "queries"
+                    action = "maps" if orm == "Table" else "queries"
                     self._tables(node, [first.value], service, action)
-            elif ((last == "text" and from_orm) or last in _SQL_METHODS) and node.args:
+            elif (orm == "text" or written.rsplit(".", 1)[-1] in _SQL_METHODS) and node.args:
                 sql = _sql_text(node.args[0], constants, scopes)
                 if sql is not None:
                     found = sql_tables(sql)
@@ -254,17 +267,28 @@ def _import_origins(imports: list[ImportStmt]) -> dict[str, str]:
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-_CALLEES = frozenset({"ForeignKey", "Table", "table", "text", *_SQL_METHODS})
+_CALLEES = frozenset({*_ORM_CALLEES, *_SQL_METHODS})
 Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
-_CALLEE_MARKERS = tuple(f"{name}(".encode() for name in sorted(_CALLEES))
+
+
+def _callees(origins: dict[str, str]) -> frozenset[str]:
+    """The names a relevant call ends in here: the ORM names and SQL methods, and
+    every local alias of an ORM name (`from sqlalchemy import text as sql_text`)."""
+    aliases = {
+        local
+        for local, origin in origins.items()
+        if origin.split(".", 1)[0] in _ORM_PACKAGES and origin.rsplit(".", 1)[-1] in _ORM_CALLEES
+    }
+    return _CALLEES | aliases
 
 
 def _relevant_calls(
-    tree: ast.Module, source: bytes
+    tree: ast.Module, source: bytes, origins: dict[str, str]
 ) -> Iterator[tuple[ast.Call, tuple[Scope, ...]]]:
     """Calls that may name a table, with the scopes around them (outermost first).
     Only statements on lines that spell such a call are walked."""
-    marks = MarkedLines(source, _CALLEE_MARKERS)
+    callees = _callees(origins)
+    marks = MarkedLines(source, tuple(f"{name}(".encode() for name in sorted(callees)))
     if not marks:
         return
     work: list[tuple[list[ast.stmt], tuple[Scope, ...]]] = [(tree.body, (tree,))]
@@ -283,7 +307,7 @@ def _relevant_calls(
                 if isinstance(node, ast.Call):
                     func = node.func
                     last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                    if last in _CALLEES:
+                    if last in callees:
                         yield node, scopes
             work.extend((inner, scopes) for inner in blocks(stmt))
 

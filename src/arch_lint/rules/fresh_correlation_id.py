@@ -13,13 +13,17 @@ class FreshCorrelationId(FileRule):
     """A new id given as the correlation id while an incoming one is in scope.
 
     ## What it does
-    Flags `uuid4()` (also `uuid.uuid4()`, `str(uuid4())`, `uuid4().hex`, …) passed
-    as the correlation id of a log call, of a bound logger or of the event
-    envelope, in a function that has a concrete incoming id (a parameter, a
-    local, or a carrier's attribute; the route-handler presumption does not
-    count). `incoming or uuid4()` is fine: it keeps the incoming id; so is a new
-    id where the path proves none came in (under `if not correlation_id:`, see
-    ARC301).
+    Flags a fresh id passed as the correlation id of a log call, of a bound
+    logger or of the event envelope, in a function that has a concrete incoming
+    id (a parameter, a local, or a carrier's attribute; the route-handler
+    presumption does not count). `incoming or uuid4()` is fine: it keeps the
+    incoming id; so is a new id where the path proves none came in (under
+    `if not correlation_id:`, see ARC301).
+
+    A fresh id is a call of `uuid.uuid1` / `uuid4` / `uuid7`,
+    `secrets.token_hex` / `token_urlsafe`, `shortuuid.uuid` or ulid's
+    `ulid.new` / `ULID` (imported at module level, under any alias), also as
+    text (`str(uuid4())`, `uuid4().hex`, `ulid.new().str`).
 
     ## Why is this bad?
     A fresh id starts a new chain: everything after this point can no longer be
@@ -60,7 +64,7 @@ class FreshCorrelationId(FileRule):
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
-        return b"uuid" in source or b"token_" in source
+        return _logging.fresh_applies(source)
 
     def check_tree(self, tree: ast.Module) -> None:
         for fresh in _logging.analysis(self.ctx, tree).fresh:
