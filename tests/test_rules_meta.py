@@ -289,3 +289,16 @@ def test_the_readme_rule_table_is_generated_from_the_registry() -> None:
 
     readme = (ROOT / "README.md").read_text()
     assert readme == with_readme_table(readme), "run: python -m arch_lint.docs --readme"
+
+
+def test_no_rule_reaches_through_the_index_into_the_layout() -> None:
+    """Rules ask their context or the index facade (`ctx.in_shared_models`,
+    `ctx.index.is_public(...)`), never `ctx.index.layout`: the facade is what
+    can change behind them."""
+    offenders = [
+        f"{path.name}:{n}"
+        for path in sorted((ROOT / "src" / "arch_lint" / "rules").glob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if ".index.layout" in line and not line.lstrip().startswith(("from ", "import "))
+    ]
+    assert offenders == []

@@ -176,6 +176,14 @@ class ProjectIndex:
     def is_data_layer(self, path: str) -> bool:
         return self.data_layer_reason(path) is not None
 
+    def is_public(self, path: str) -> bool:
+        """Whether `path` lies under its service's `public` globs (a client package)."""
+        return self.layout.is_public(path)
+
+    def is_shared_model(self, path: str) -> bool:
+        """Whether `path` lies in the shared-models packages."""
+        return self.layout.is_shared_model(path)
+
     # resolution ------------------------------------------------------------------------------
     def absolute(self, importer: str, level: int, module: str | None) -> str | None:
         """The absolute module an import names, or None if it leaves the package tree."""

@@ -185,6 +185,11 @@ class FileContext:
         return self.index.service_of(self.path)
 
     @cached_property
+    def in_shared_models(self) -> bool:
+        """Whether this file lies in the shared-models packages."""
+        return self.index.is_shared_model(self.path)
+
+    @cached_property
     def module(self) -> str:
         return self.index.module_of(self.path) or self.path
 

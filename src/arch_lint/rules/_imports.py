@@ -68,8 +68,7 @@ def _classify(ctx: FileContext, target: Target) -> tuple[str, str, str] | None:
     reason = ctx.index.data_layer_reason(target.defining)
     if reason is not None:
         return "ARC101", owner.name, reason
-    layout = ctx.index.layout
-    if layout.is_public(target.spelled) or layout.is_public(target.defining):
+    if ctx.index.is_public(target.spelled) or ctx.index.is_public(target.defining):
         return None
     if target.name is not None and ctx.index.is_model(target.defining, target.name):
         return "ARC201", owner.name, ""

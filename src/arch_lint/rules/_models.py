@@ -18,7 +18,7 @@ def models(ctx: FileContext) -> Iterator[ClassFacts]:
 def field_rule_models(ctx: FileContext) -> Iterator[ClassFacts]:
     """Models the field rules (ARC401-ARC404) apply to under `field-rules-scope`."""
     scope = ctx.settings.model.models.field_rules_scope
-    if scope == "shared" and not ctx.index.layout.is_shared_model(ctx.path):
+    if scope == "shared" and not ctx.in_shared_models:
         return
     yield from models(ctx)
 

@@ -53,7 +53,7 @@ class DtoOutsideCommon(FileRule):
 
     def check(self) -> None:
         ctx = self.ctx
-        if ctx.service is None or ctx.index.layout.is_shared_model(ctx.path):
+        if ctx.service is None or ctx.in_shared_models:
             return
         patterns = ctx.settings.model.models.dto_name_patterns
         for cls in models(ctx):

@@ -62,7 +62,7 @@ class EnvelopeMissingMetadata(FileRule):
 
     def check(self) -> None:
         ctx = self.ctx
-        if not ctx.index.layout.is_shared_model(ctx.path):
+        if not ctx.in_shared_models:
             return
         cfg = ctx.settings.model.models
         for cls in models(ctx):

@@ -61,7 +61,7 @@ class EventModelOutsideCommon(FileRule):
 
     def check(self) -> None:
         ctx = self.ctx
-        if ctx.index.layout.is_shared_model(ctx.path):
+        if ctx.in_shared_models:
             return
         cfg = ctx.settings.model.models
         patterns = cfg.event_name_patterns

@@ -57,7 +57,7 @@ class MetadataModelAllowsExtra(FileRule):
 
     def check(self) -> None:
         ctx = self.ctx
-        if not ctx.index.layout.is_shared_model(ctx.path):
+        if not ctx.in_shared_models:
             return
         for cls in models(ctx):
             if not fnmatchcase(cls.name.rsplit(".", 1)[-1], "*Metadata"):

@@ -68,7 +68,7 @@ class RawStorageReference(FileRule):
 
     def check(self) -> None:
         ctx = self.ctx
-        if not ctx.index.layout.is_shared_model(ctx.path):
+        if not ctx.in_shared_models:
             return
         ref = ctx.settings.model.models.storage_reference_class
         for cls in models(ctx):

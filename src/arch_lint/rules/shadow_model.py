@@ -65,7 +65,7 @@ class ShadowModel(FileRule):
 
     def check(self) -> None:
         ctx = self.ctx
-        if ctx.service is None or ctx.index.layout.is_shared_model(ctx.path):
+        if ctx.service is None or ctx.in_shared_models:
             return
         for cls in models(ctx):
             mine = ctx.index.field_signature(ctx.path, cls.name)
@@ -81,7 +81,7 @@ class ShadowModel(FileRule):
                 }:
                     continue  # the other one subclasses this one
                 owner = ctx.index.service_of(path)
-                shared = ctx.index.layout.is_shared_model(path)
+                shared = ctx.index.is_shared_model(path)
                 if owner == ctx.service or (owner is None and not shared):
                     continue
                 theirs = ctx.index.field_signature(path, other)
