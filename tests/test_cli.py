@@ -483,3 +483,32 @@ def test_python_dash_m_works(tmp_path: Path) -> None:
     assert result.code == 1, result.err
     assert f"services/orders/api.py:1:1: ARC101 {ARC101_API_MESSAGE}" in result.out
     assert_no_traceback(result)
+
+
+def test_version_is_answered_without_importing_the_command_line() -> None:
+    """`arch-lint --version` (asked by editors and pre-commit) imports nothing
+    heavy: the light entry point answers it, exactly as argparse would."""
+    import subprocess
+    import sys
+
+    from arch_lint import __version__
+
+    code = (
+        "import os, sys\n"
+        "sys.argv = ['arch-lint', '--version']\n"
+        "from arch_lint.adapters import entry\n"
+        "leave = os._exit\n"
+        "def spy(status):\n"
+        "    sys.stdout.write(f'{status} {\"arch_lint.adapters.cli\" in sys.modules}\\n')\n"
+        "    sys.stdout.flush()\n"
+        "    leave(status)\n"
+        "os._exit = spy\n"
+        "entry.entry_point()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.stdout == f"arch-lint {__version__}\n0 False\n"
+    full = subprocess.run(
+        [sys.executable, "-c", "from arch_lint.adapters.cli import main; main(['--version'])"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert full.stdout == f"arch-lint {__version__}\n"  # argparse's own answer

@@ -64,8 +64,13 @@ def test_concise_is_one_line_per_finding_relative_to_the_current_directory(
 def test_json_carries_fix_url_and_fingerprint(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    findings = run_cli(capsys, "check", "--format", "json").json()
+    plain = {f["code"]: f for f in run_cli(capsys, "check", "--format", "json").json()}
+    assert plain["ARC301"]["fix"]["edits"] == []  # edits cost libcst: only when asked
+    findings = run_cli(capsys, "check", "--format", "json", "--fix-edits").json()
     by_code = {f["code"]: f for f in findings}
+    assert {c: {**f, "fix": None} for c, f in by_code.items()} == {
+        c: {**f, "fix": None} for c, f in plain.items()
+    }
     arc101, arc301 = by_code["ARC101"], by_code["ARC301"]
     assert arc101["fix"] is None
     assert arc101["url"].endswith("/rules.md#arc101-cross-service-data-access")
@@ -93,8 +98,8 @@ def test_json_carries_fix_url_and_fingerprint(
 
 
 def test_json_lines_is_one_object_per_line(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    whole = run_cli(capsys, "check", "--format", "json").json()
-    result = run_cli(capsys, "check", "--format", "json-lines")
+    whole = run_cli(capsys, "check", "--format", "json", "--fix-edits").json()
+    result = run_cli(capsys, "check", "--format", "json-lines", "--fix-edits")
     assert result.code == 1
     assert [json.loads(line) for line in result.out.splitlines()] == whole
 
@@ -102,7 +107,7 @@ def test_json_lines_is_one_object_per_line(repo: Path, capsys: pytest.CaptureFix
 def test_sarif_validates_against_the_oasis_schema(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = run_cli(capsys, "check", "--format", "sarif")
+    result = run_cli(capsys, "check", "--format", "sarif", "--fix-edits")
     assert result.code == 1
     log = json.loads(result.out)
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))

@@ -146,6 +146,12 @@ def _check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--unsafe-fixes", action="store_true", help="also apply fixes that can change behaviour"
     )
+    check.add_argument(
+        "--fix-edits",
+        action="store_true",
+        help="list each fix's text edits in json, json-lines and sarif output (parses the "
+        "fixable files with libcst: slower)",
+    )
     _adoption_options(check)
 
 
@@ -312,6 +318,7 @@ def _check(args: argparse.Namespace) -> int:
         statistics=args.statistics,
         checked=result.checked,
         fingerprints=fingerprints,
+        fix_edits=args.fix_edits,
     )
     _emit(output, args.output_file)
     if findings and not args.exit_zero:

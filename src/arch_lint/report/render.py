@@ -111,8 +111,11 @@ def render_statistics(fmt: str, findings: Sequence[Finding]) -> str:
     )
 
 
-def fix_object(finding: Finding, root: Path, edits: bool = True) -> dict[str, Any] | None:
-    """The JSON `fix`: applicability, the fix's title and its text edits."""
+def fix_object(finding: Finding, root: Path, edits: bool = False) -> dict[str, Any] | None:
+    """The JSON `fix`: applicability, the fix's title and, with `edits`, its text
+    edits (else `[]`). Edits cost a libcst parse of the file per fix, ten times
+    and more what checking it costs, so a report lists them only when asked
+    (`check --fix-edits`)."""
     if finding.fix is None:
         return None
     from arch_lint.report.edits import fix_edits
@@ -124,22 +127,30 @@ def fix_object(finding: Finding, root: Path, edits: bool = True) -> dict[str, An
     }
 
 
-def json_object(finding: Finding, root: Path, fingerprint: str) -> dict[str, Any]:
+def json_object(
+    finding: Finding, root: Path, fingerprint: str, fix_edits: bool = False
+) -> dict[str, Any]:
     row: dict[str, Any] = {k: getattr(finding, k) for k in JSON_KEYS}
-    row["fix"] = fix_object(finding, root)
+    row["fix"] = fix_object(finding, root, fix_edits)
     row["url"] = rule_url(finding.code)
     row["fingerprint"] = fingerprint
     return row
 
 
-def render_json(findings: Sequence[Finding], root: Path, fingerprints: Sequence[str]) -> str:
-    rows = [json_object(f, root, fp) for f, fp in zip(findings, fingerprints, strict=True)]
+def render_json(
+    findings: Sequence[Finding], root: Path, fingerprints: Sequence[str], fix_edits: bool = False
+) -> str:
+    rows = [
+        json_object(f, root, fp, fix_edits) for f, fp in zip(findings, fingerprints, strict=True)
+    ]
     return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_json_lines(findings: Sequence[Finding], root: Path, fingerprints: Sequence[str]) -> str:
+def render_json_lines(
+    findings: Sequence[Finding], root: Path, fingerprints: Sequence[str], fix_edits: bool = False
+) -> str:
     return "".join(
-        json.dumps(json_object(f, root, fp), ensure_ascii=False) + "\n"
+        json.dumps(json_object(f, root, fp, fix_edits), ensure_ascii=False) + "\n"
         for f, fp in zip(findings, fingerprints, strict=True)
     )
 
@@ -152,10 +163,12 @@ def render(
     statistics: bool = False,
     checked: int | Sequence[str] = 0,
     fingerprints: Sequence[str] | None = None,
+    fix_edits: bool = False,
 ) -> str:
     """The report in `fmt`. `checked`: the checked files (or only their number:
     then the JUnit report has a test case only for the files with findings).
-    `fingerprints`: the findings' fingerprints when the caller has them."""
+    `fingerprints`: the findings' fingerprints when the caller has them.
+    `fix_edits`: list each fix's text edits in JSON and SARIF (slow: libcst)."""
     if statistics:
         return render_statistics(fmt, findings)
     files = [] if isinstance(checked, int) else list(checked)
@@ -175,13 +188,13 @@ def render(
     if fingerprints is None:
         fingerprints = compute_fingerprints(findings, root)
     if fmt == "json":
-        return render_json(findings, root, fingerprints)
+        return render_json(findings, root, fingerprints, fix_edits)
     if fmt == "json-lines":
-        return render_json_lines(findings, root, fingerprints)
+        return render_json_lines(findings, root, fingerprints, fix_edits)
     if fmt == "sarif":
         from arch_lint.report.sarif import render_sarif
 
-        return render_sarif(findings, root, fingerprints)
+        return render_sarif(findings, root, fingerprints, fix_edits)
     if fmt == "gitlab":
         from arch_lint.report.ci import render_gitlab
 

@@ -53,7 +53,7 @@ def _location(path: str) -> dict[str, str]:
 
 
 def _fixes(finding: Finding, root: Path) -> list[dict[str, Any]]:
-    fix = fix_object(finding, root)
+    fix = fix_object(finding, root, edits=True)
     if fix is None or not fix["edits"]:
         return []
     replacements = [
@@ -78,7 +78,9 @@ def _fixes(finding: Finding, root: Path) -> list[dict[str, Any]]:
     ]
 
 
-def render_sarif(findings: Sequence[Finding], root: Path, fingerprints: Sequence[str]) -> str:
+def render_sarif(
+    findings: Sequence[Finding], root: Path, fingerprints: Sequence[str], fix_edits: bool = False
+) -> str:
     index = {rule.code: i for i, rule in enumerate(RULES)}
     results = []
     for finding, fingerprint in zip(findings, fingerprints, strict=True):
@@ -100,7 +102,7 @@ def render_sarif(findings: Sequence[Finding], root: Path, fingerprints: Sequence
         }
         if finding.code in index:
             result["ruleIndex"] = index[finding.code]
-        fixes = _fixes(finding, root)
+        fixes = _fixes(finding, root) if fix_edits else []
         if fixes:
             result["fixes"] = fixes
         results.append(result)
