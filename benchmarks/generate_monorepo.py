@@ -8,7 +8,11 @@ log with and without a correlation id; a shared ``common/models/`` package
 ``libs/shared/`` utility package; per-service ``tests/`` and, for some
 services, ``alembic/versions/`` migrations.  A few percent of the modules
 import another service's internals (some of them its data layer), and a
-few model fields lack descriptions, so a linter has real work to do.
+few model fields lack descriptions, so a linter has real work to do.  Most
+files (``--long-lines``, default 80%) also have one to three lines over 79
+characters, flake8's E501, as real code has: a trailing comment, so that the
+syntax trees and line numbers, hence arch-lint's findings, are those of the
+flake8-clean corpus (``--long-lines 0``).
 
 The output is deterministic for a given ``--services/--modules/--seed`` and
 every file is checked with ``ast.parse(..., feature_version=(3, 10))``.
@@ -489,6 +493,8 @@ class Stats:
     first_party_imports: int = 0
     cross_service_imports: int = 0
     cross_service_data_imports: int = 0
+    long_line_files: int = 0
+    long_lines: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
@@ -2714,8 +2720,64 @@ def plan_cross(project: Project, rate: float) -> None:
                 project.cross_modules[path] = (other, data)
 
 
+# Words of the trailing comments that make lines too long for flake8 (E501):
+# nothing a linter reads in a comment (no noqa, type:, pragma or arch-lint).
+_COMMENT_TEXT = (
+    "keep this in step with the upstream contract until callers migrate see ticket for why "
+    "order matters here retries are bounded by caller value checked earlier legacy clients "
+    "still send it cheap enough on hot path measured last quarter"
+)
+COMMENT_WORDS = tuple(_COMMENT_TEXT.split(" "))
+
+
+def add_long_lines(text: str, tree: ast.Module, rng: random.Random, rate: float) -> tuple[str, int]:
+    """Give the file, with probability ``rate``, one to three lines longer than
+    flake8's 79 characters, as real code has: a trailing comment on a simple
+    statement that fits on one line. The syntax tree and every line number stay
+    the same, so arch-lint's findings do not change. Returns the text and how
+    many lines were made long."""
+    if rate <= 0 or rng.random() >= rate:
+        return text, 0
+    lines = text.split("\n")
+    candidates = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or node.lineno != node.end_lineno:
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.AsyncFor)):
+            continue
+        line = lines[node.lineno - 1]
+        indent_width = len(line) - len(line.lstrip(" "))
+        if (
+            "#" in line
+            or indent_width != node.col_offset
+            or node.end_col_offset != len(line.rstrip())
+            or len(line) > MAX_LINE - 12
+        ):
+            continue
+        candidates.append(node.lineno - 1)
+    if not candidates:
+        return text, 0
+    chosen = rng.sample(sorted(set(candidates)), min(len(set(candidates)), rng.randint(1, 3)))
+    for index in chosen:
+        line = lines[index].rstrip()
+        goal = rng.randint(MAX_LINE + 3, 99)
+        comment = "  #"
+        while len(line) + len(comment) < goal:
+            comment += " " + rng.choice(COMMENT_WORDS)
+        lines[index] = line + comment
+    return "\n".join(lines), len(chosen)
+
+
 def generate(
-    out: Path, n_services: int, n_modules: int, seed: int, scale: float, cross_rate: float
+    out: Path,
+    n_services: int,
+    n_modules: int,
+    seed: int,
+    scale: float,
+    cross_rate: float,
+    long_line_rate: float = 0.8,
 ) -> Stats:
     project = plan_project(n_services, n_modules, seed)
     plan_cross(project, cross_rate)
@@ -2783,6 +2845,12 @@ def generate(
         except SyntaxError as exc:
             errors.append(f"{mod.path}:{exc.lineno}: {exc.msg}")
             continue
+        text, long_lines = add_long_lines(
+            text, tree, random.Random(f"long:{seed}:{mod.path}"), long_line_rate
+        )
+        if long_lines:
+            stats.long_line_files += 1
+            stats.long_lines += long_lines
         dest = out / mod.path
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(text, encoding="utf-8")
@@ -2877,11 +2945,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.05,
         help="share of service modules that import another service (default 0.05)",
     )
+    parser.add_argument(
+        "--long-lines",
+        type=float,
+        default=0.8,
+        help="share of files given 1-3 lines over 79 characters, flake8's E501, as real "
+        "code has (default 0.8; 0 for a flake8-clean corpus)",
+    )
     args = parser.parse_args(argv)
     if args.services < 1 or args.modules < 1:
         parser.error("--services and --modules must be at least 1")
     stats = generate(
-        args.out_dir, args.services, args.modules, args.seed, args.scale, args.cross_rate
+        args.out_dir,
+        args.services,
+        args.modules,
+        args.seed,
+        args.scale,
+        args.cross_rate,
+        args.long_lines,
     )
     mean = stats.lines / stats.files
     checked_mean = stats.checked_lines / max(stats.checked_files, 1)
@@ -2896,6 +2977,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  imports: {stats.import_statements} statements, {stats.first_party_imports} "
         f"first-party, {stats.cross_service_imports} cross-service in checked files "
         f"({share:.1f}% of first-party; {stats.cross_service_data_imports} into a data layer)"
+    )
+    print(
+        f"  flake8 findings: {stats.long_lines} lines over {MAX_LINE} characters (E501) "
+        f"in {stats.long_line_files} files"
     )
     return 0
 

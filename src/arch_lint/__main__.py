@@ -12,6 +12,6 @@ import sys
 _cwd = os.getcwd()
 sys.path[:] = [p for p in sys.path if p not in ("", ".", _cwd)]
 
-from arch_lint.adapters.cli import entry_point  # noqa: E402
+from arch_lint.adapters.entry import entry_point  # noqa: E402
 
 entry_point()
