@@ -205,13 +205,10 @@ def _fix_file(
     root: Path, path: str, fixes: dict[_Span, _Planned], digest: str | None
 ) -> str | tuple[Path, bytes, bytes, int]:
     """(the real file, its source, the fixed source, fixes applied), or why not."""
-    target = _inside(root, root / path)
-    if target is None:
-        return "a symbolic link that leaves the project; not fixed"
-    try:
-        source = read_regular(target)
-    except OSError as exc:
-        return f"cannot read the file: {exc.strerror or exc}"
+    read = read_project_file(root, path)
+    if isinstance(read, str):
+        return read
+    target, source = read
     if digest is not None and content_hash(source) != digest:
         return "the file changed since it was checked; run arch-lint again"
     try:
@@ -262,6 +259,19 @@ def _diff(path: str, old: bytes, new: bytes) -> str:
         line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
         for line in lines
     )
+
+
+def read_project_file(root: Path, path: str) -> tuple[Path, bytes] | str:
+    """(the real file behind `path`, its bytes) for a change to it, or why it
+    may not be changed: a link that leaves the project, a file that cannot be
+    read or is not a regular file."""
+    target = _inside(root, root / path)
+    if target is None:
+        return "a symbolic link that leaves the project; not changed"
+    try:
+        return target, read_regular(target)
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
 
 
 def _inside(root: Path, path: Path) -> Path | None:

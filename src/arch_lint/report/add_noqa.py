@@ -21,7 +21,7 @@ from pathlib import Path
 
 from arch_lint.engine.noqa import NOQA_RE, _logical_ranges
 from arch_lint.findings import Finding
-from arch_lint.source import line_starts, read_regular
+from arch_lint.source import line_starts
 
 UNSUPPRESSIBLE = frozenset({"ARC000", "ARC001", "ARC002"})
 """Configuration problems, syntax errors and unused suppressions: a comment on
@@ -58,15 +58,12 @@ def add_noqa(root: Path, findings: Sequence[Finding], reason: str | None) -> Noq
 def _add_to_file(
     root: Path, path: str, findings: list[Finding], reason: str | None, report: NoqaReport
 ) -> str | None:
-    from arch_lint.engine.fix import _inside, _write_if_unchanged  # the fix engine's writer
+    from arch_lint.engine.fix import _write_if_unchanged, read_project_file  # the fix engine's
 
-    target = _inside(root, root / path)
-    if target is None:
-        return "a symbolic link that leaves the project; no comment added"
-    try:
-        source = read_regular(target)
-    except OSError as exc:
-        return f"cannot read the file: {exc.strerror or exc}"
+    read = read_project_file(root, path)
+    if isinstance(read, str):
+        return read
+    target, source = read
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
         text = source.decode(encoding)
