@@ -221,3 +221,25 @@ def test_without_a_table_baseline_and_check_judge_the_same_layout(
     assert recorded.code == 0, recorded.err
     assert "using the layout `arch-lint init` infers" in recorded.err
     assert run_cli(capsys, "check").code == 0
+
+
+def test_a_warm_run_takes_fingerprints_from_the_cache(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arch_lint.report import fingerprint as module
+
+    cold = run_cli(capsys, "check", "--format", "json").json()
+    parsed: list[str] = []
+    original = module._File.load
+
+    def spy(root: Path, path: str, given: bytes | None) -> object:
+        parsed.append(path)
+        return original(root, path, given)
+
+    monkeypatch.setattr(module._File, "load", staticmethod(spy))
+    assert run_cli(capsys, "check", "--format", "json").json() == cold
+    assert parsed == []  # no file is read again for its fingerprints
+    (repo / "services/orders/handlers.py").write_text("# a comment above\n" + HANDLERS)
+    warm = run_cli(capsys, "check", "--format", "json").json()
+    assert parsed == ["services/orders/handlers.py"]  # only the changed one
+    assert {f["fingerprint"] for f in warm} == {f["fingerprint"] for f in cold}

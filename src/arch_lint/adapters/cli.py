@@ -575,9 +575,10 @@ def _without_baselined(
     needed = path is not None or (args.format in NEEDS_FINGERPRINTS and not args.statistics)
     if not needed or (not findings and path is None):
         return findings, None
-    from arch_lint.report.fingerprint import fingerprints as compute
+    from arch_lint.report.fingerprint import cached_fingerprints
 
-    prints = compute(findings, settings.root)
+    digests = {path: src.digest for path, src in result.built.sources.items()}
+    prints = cached_fingerprints(findings, settings.root, result.built.cache, digests)
     if path is None:
         return findings, prints
     recorded = baseline_file.load(path)

@@ -369,6 +369,7 @@ def _run(
     key = engine.selection_key
     if cache.findings_key != key:
         cache.findings_key, cache.findings, cache.dirty = key, {}, True
+        cache.fingerprints = {}
     findings: list[Finding] = []
     used_allow: set[int] = set()
     notices = list(built.notices)

@@ -67,6 +67,17 @@ def _findings_entry_ok(entry: Any) -> bool:
     )
 
 
+def _fingerprints_entry_ok(entry: Any) -> bool:
+    """[hash, [fingerprint, ...]]"""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 2
+        and isinstance(entry[0], str)
+        and isinstance(entry[1], list)
+        and all(isinstance(f, str) for f in entry[1])
+    )
+
+
 class Cache:
     """Load-modify-store of one JSON document."""
 
@@ -85,6 +96,9 @@ class Cache:
         self.findings_key: str = ""
         self.findings: dict[str, list[Any]] = {}
         """path -> [content hash, [finding dicts], [used allow indices]]"""
+        self.fingerprints: dict[str, list[Any]] = {}
+        """path -> [content hash, [fingerprints of its findings, in order]], valid
+        while `findings_key` is (the findings they belong to are the same)."""
         self.dirty = False
         self.notices: list[str] = []
         if enabled and self.dir.is_symlink():
@@ -116,6 +130,11 @@ class Cache:
             if isinstance(found, dict):
                 self.findings_key = str(findings["key"])
                 self.findings = {p: e for p, e in found.items() if _findings_entry_ok(e)}
+                prints = findings.get("fingerprints")
+                if isinstance(prints, dict):
+                    self.fingerprints = {
+                        p: e for p, e in prints.items() if _fingerprints_entry_ok(e)
+                    }
         except (KeyError, TypeError):
             self.files, self.findings_key, self.findings = {}, "", {}
 
@@ -125,7 +144,11 @@ class Cache:
         doc = {
             "stamp": self.stamp,
             "files": self.files,
-            "findings": {"key": self.findings_key, "files": self.findings},
+            "findings": {
+                "key": self.findings_key,
+                "files": self.findings,
+                "fingerprints": self.fingerprints,
+            },
         }
         try:
             self.dir.mkdir(exist_ok=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from arch_lint.findings import Finding
 from arch_lint.index.build import parse
+from arch_lint.index.cache import Cache
 from arch_lint.source import decode, line_starts, read_regular
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -62,6 +63,46 @@ def fingerprints(
         seen[keys[i]] = occurrence + 1
         blob = "\0".join([*keys[i], str(occurrence)])
         out[i] = hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return out
+
+
+def cached_fingerprints(
+    findings: Sequence[Finding], root: Path, cache: Cache, digests: Mapping[str, str]
+) -> list[str]:
+    """`fingerprints`, taken from the cache for files whose content (`digests`:
+    path -> content hash of the checked source) and findings are unchanged, and
+    recorded there for the others: a warm run parses no file for them. A file's
+    fingerprints depend on that file alone (each key holds its path)."""
+    by_path: dict[str, list[int]] = {}
+    for i, finding in enumerate(findings):
+        by_path.setdefault(finding.path, []).append(i)
+    out = [""] * len(findings)
+    todo: list[int] = []
+    for path, indices in by_path.items():
+        entry = cache.fingerprints.get(path)
+        digest = digests.get(path)
+        if (
+            entry is not None
+            and digest is not None
+            and entry[0] == digest
+            and len(entry[1]) == len(indices)
+        ):
+            for i, fingerprint in zip(indices, entry[1], strict=True):
+                out[i] = fingerprint
+            continue
+        todo += indices
+    if todo:
+        computed = fingerprints([findings[i] for i in todo], root)
+        fresh: dict[str, list[str]] = {}
+        for i, fingerprint in zip(todo, computed, strict=True):
+            out[i] = fingerprint
+            fresh.setdefault(findings[i].path, []).append(fingerprint)
+        for path, prints in fresh.items():
+            digest = digests.get(path)
+            if digest is not None:
+                cache.fingerprints[path] = [digest, prints]
+                cache.dirty = True
+        cache.store()
     return out
 
 
