@@ -140,7 +140,7 @@ class LogMissingCorrelationId(FileRule):
                 and sure
                 and item.logger.kind in {_logging.STDLIB, _logging.STRUCTLOG}
                 and (item.logger.kind == _logging.STRUCTLOG or fixable_extra)
-                and not self._in_fstring(tree, call)
+                and not self._in_fstring(call)
             ):
                 line, col = call.lineno, self.ctx.char_col(call.lineno, call.col_offset)
                 end_line = call.end_lineno or line
@@ -163,21 +163,18 @@ class LogMissingCorrelationId(FileRule):
                 )
             self.report_fix(call, fix, call=call_text(call), key=found.key, why=why)
 
-    def _in_fstring(self, tree: ast.Module, call: ast.Call) -> bool:
+    def _in_fstring(self, call: ast.Call) -> bool:
         """A call inside an f-string gets no fix: before Python 3.12 the added
-        `"correlation_id"` key may not reuse the f-string's quote."""
-        inside = self.ctx.memo.get("calls-in-fstrings")
-        if inside is None:
-            inside = set()
-            if _FSTRING_PREFIX.search(self.ctx.source):
-                for node in ast.walk(tree):
-                    if isinstance(node, ast.JoinedStr):
-                        inside.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Call))
-            self.ctx.memo["calls-in-fstrings"] = inside
-        return id(call) in inside
+        `"correlation_id"` key may not reuse the f-string's quote. Judged from the
+        call's line (an f-string opening before the call), which costs nothing
+        per file; a call in a multi-line f-string that this misses gets a fix
+        the engine refuses, as the result would not parse."""
+        line = self.ctx.lines[call.lineno - 1] if call.lineno <= len(self.ctx.lines) else ""
+        before = line[: self.ctx.char_col(call.lineno, call.col_offset)]
+        return _FSTRING_OPENING.search(before) is not None
 
 
-_FSTRING_PREFIX = re.compile(rb"(?:[fF][rR]?|[rR][fF])['\"]")
+_FSTRING_OPENING = re.compile(r"(?<![\w])(?:[fF][rR]?|[rR][fF])['\"]")
 
 
 def call_text(call: ast.Call) -> str:
