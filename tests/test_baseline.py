@@ -9,8 +9,8 @@ import pytest
 from helpers import base_files, make_repo, run_cli, run_subprocess
 
 from arch_lint.config import load_settings
+from arch_lint.engine.fingerprint import fingerprints
 from arch_lint.engine.run import run
-from arch_lint.report.fingerprint import fingerprints
 
 HANDLERS = (
     "from services.payments import gateway\n"
@@ -226,15 +226,15 @@ def test_without_a_table_baseline_and_check_judge_the_same_layout(
 def test_a_warm_run_takes_fingerprints_from_the_cache(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from arch_lint.report import fingerprint as module
+    from arch_lint.engine import fingerprint as module
 
     cold = run_cli(capsys, "check", "--format", "json").json()
     parsed: list[str] = []
     original = module._File.load
 
-    def spy(root: Path, path: str, given: bytes | None) -> object:
+    def spy(root: Path, path: str, given: bytes | None = None, tree: object = None) -> object:
         parsed.append(path)
-        return original(root, path, given)
+        return original(root, path, given, tree)  # type: ignore[arg-type]
 
     monkeypatch.setattr(module._File, "load", staticmethod(spy))
     assert run_cli(capsys, "check", "--format", "json").json() == cold

@@ -277,7 +277,12 @@ def _check(args: argparse.Namespace) -> int:
     cache = not args.no_cache
     if args.output_file is not None:
         _check_write_target(args.output_file, settings.root, "the report")
-    result = run(settings, targets, jobs=args.jobs, use_cache=cache, layout=layout)
+    prints = (args.format in NEEDS_FINGERPRINTS and not args.statistics) or (
+        _baseline_path(args, settings) is not None
+    )
+    result = run(
+        settings, targets, jobs=args.jobs, use_cache=cache, layout=layout, fingerprints=prints
+    )
     _print_notices(result.notices)
     if args.add_noqa and (args.fix or args.diff):
         raise UsageError("--add-noqa does not combine with --fix or --diff")
@@ -575,7 +580,7 @@ def _without_baselined(
     needed = path is not None or (args.format in NEEDS_FINGERPRINTS and not args.statistics)
     if not needed or (not findings and path is None):
         return findings, None
-    from arch_lint.report.fingerprint import cached_fingerprints
+    from arch_lint.engine.fingerprint import cached_fingerprints
 
     digests = {path: src.digest for path, src in result.built.sources.items()}
     prints = cached_fingerprints(findings, settings.root, result.built.cache, digests)
@@ -622,12 +627,19 @@ def _baseline(args: argparse.Namespace) -> int:
         _print_problems(settings, layout.problems)
         return EXIT_ERROR
     result = run(
-        settings, [settings.root], jobs=args.jobs, use_cache=not args.no_cache, layout=layout
+        settings,
+        [settings.root],
+        jobs=args.jobs,
+        use_cache=not args.no_cache,
+        layout=layout,
+        fingerprints=True,
     )
     _print_notices(result.notices)
-    from arch_lint.report.fingerprint import fingerprints as compute
+    from arch_lint.engine.fingerprint import cached_fingerprints
 
-    text = baseline_file.dump(result.findings, compute(result.findings, settings.root))
+    digests = {path: src.digest for path, src in result.built.sources.items()}
+    prints = cached_fingerprints(result.findings, settings.root, result.built.cache, digests)
+    text = baseline_file.dump(result.findings, prints)
     n = len(result.findings)
     if args.output is not None and str(args.output) == "-":
         sys.stdout.write(text)

@@ -27,13 +27,13 @@ from typing import Any, ClassVar
 from arch_lint import __version__
 from arch_lint.config import ConfigError, Settings, load_settings
 from arch_lint.config.load import find_config
+from arch_lint.engine.fingerprint import fingerprints
 from arch_lint.engine.run import Engine
 from arch_lint.index.build import BuiltIndex, build, content_hash
 from arch_lint.index.facts import extract
 from arch_lint.index.layout import Layout
 from arch_lint.report import baseline
 from arch_lint.report.baseline import Baseline
-from arch_lint.report.fingerprint import fingerprints
 from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
 
 Report = tuple[int, int, str, type[Any]]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from arch_lint.config.resolve import Settings, matcher
+from arch_lint.engine.fingerprint import fingerprints as fingerprints_of
 from arch_lint.engine.noqa import file_noqa, parse_noqa
 from arch_lint.findings import Finding
 from arch_lint.index.build import BuiltIndex, SyntaxProblem, build, parse
@@ -43,6 +44,8 @@ class FileResult:
     """Rules that raised on this file (their findings are left out)."""
     failed: frozenset[str] = frozenset()
     """Their codes: a `# noqa` for them is not judged (ARC002)."""
+    tree: ast.Module | None = None
+    """The file's syntax tree where the check parsed it (for fingerprints)."""
 
 
 def _guarded(rule: FileRule, step: Callable[[], T], failed: dict[str, str]) -> T | None:
@@ -148,7 +151,7 @@ class Engine:
                 if dispatch:
                     _traverse(tree, dispatch, failed)
         if not failed:
-            return FileResult(ctx.findings, ctx.used_allow)
+            return FileResult(ctx.findings, ctx.used_allow, tree=ctx.tree)
         kept = [f for f in ctx.findings if f.code not in failed]
         result_failed = frozenset(failed)
         notices = [
@@ -156,7 +159,7 @@ class Engine:
             "This is a bug of arch-lint: please report it"
             for code, why in sorted(failed.items())
         ]
-        return FileResult(kept, ctx.used_allow, notices, result_failed)
+        return FileResult(kept, ctx.used_allow, notices, result_failed, ctx.tree)
 
     def apply_noqa(
         self,
@@ -330,12 +333,24 @@ def run(
     jobs: int = 1,
     use_cache: bool = True,
     layout: Layout | None = None,
+    fingerprints: bool = False,
 ) -> RunResult:
-    """Check the files under `targets` with the whole project as context."""
+    """Check the files under `targets` with the whole project as context.
+
+    `fingerprints`: also record each checked file's findings' fingerprints in
+    the cache while its tree is at hand (reports and the baseline need them;
+    `engine.fingerprint.cached_fingerprints` reads them back)."""
     gc_was_enabled = gc.isenabled()
     gc.disable()  # trees and facts are acyclic: a collector pass only costs time
     try:
-        return _run(settings, targets, jobs=jobs, use_cache=use_cache, layout=layout)
+        return _run(
+            settings,
+            targets,
+            jobs=jobs,
+            use_cache=use_cache,
+            layout=layout,
+            fingerprints=fingerprints,
+        )
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -348,6 +363,7 @@ def _run(
     jobs: int,
     use_cache: bool,
     layout: Layout | None,
+    fingerprints: bool,
 ) -> RunResult:
     applying: dict[int, frozenset[str]] = {}
     built = build(
@@ -408,6 +424,10 @@ def _run(
             [f.model_dump(mode="json") for f in kept],
             sorted(result.used_allow),
         ]
+        if fingerprints and kept:
+            tree_of = {path: result.tree} if result.tree is not None else None
+            prints = fingerprints_of(kept, settings.root, {path: source}, tree_of)
+            cache.fingerprints[path] = [src.digest, prints]
         cache.dirty = True
     for stale in set(cache.findings) - set(built.sources):
         del cache.findings[stale]

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from arch_lint.engine.fingerprint import fingerprints as compute_fingerprints
 from arch_lint.findings import Finding
-from arch_lint.report.fingerprint import fingerprints as compute_fingerprints
 from arch_lint.report.rules import rule_url
 
 FORMATS = ("text", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit")

@@ -38,23 +38,30 @@ class _Key:
 
 
 def fingerprints(
-    findings: Sequence[Finding], root: Path, sources: Mapping[str, bytes] | None = None
+    findings: Sequence[Finding],
+    root: Path,
+    sources: Mapping[str, bytes] | None = None,
+    trees: Mapping[str, ast.Module] | None = None,
 ) -> list[str]:
     """One fingerprint per finding, in the order given (32 hex digits).
 
     `sources`: path -> content to use instead of the file on disk (an editor's
-    unsaved buffer, as the flake8 plugin gets it on stdin)."""
-    files: dict[str, _File | None] = {}
-    keys: list[tuple[str, str, str, str]] = []
-    for finding in findings:
-        if finding.path not in files:
-            given = None if sources is None else sources.get(finding.path)
-            files[finding.path] = _File.load(root, finding.path, given)
-        source = files[finding.path]
-        key = source.key(finding) if source is not None else None
-        if key is None:
-            key = _Key("", "message: " + _squeeze(finding.message))
-        keys.append((finding.code, finding.path, key.scope, key.text))
+    unsaved buffer, as the flake8 plugin gets it on stdin); `trees`: path ->
+    the syntax tree of that content, where the caller has it (no second parse)."""
+    by_path: dict[str, list[int]] = {}
+    for i, finding in enumerate(findings):
+        by_path.setdefault(finding.path, []).append(i)
+    keys: list[tuple[str, str, str, str]] = [("", "", "", "")] * len(findings)
+    for path, indices in by_path.items():  # one file (and its tree) alive at a time
+        given = None if sources is None else sources.get(path)
+        tree = None if trees is None else trees.get(path)
+        source = _File.load(root, path, given, tree)
+        for i in indices:
+            finding = findings[i]
+            key = source.key(finding) if source is not None else None
+            if key is None:
+                key = _Key("", "message: " + _squeeze(finding.message))
+            keys[i] = (finding.code, finding.path, key.scope, key.text)
     order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key())
     seen: dict[tuple[str, str, str, str], int] = {}
     out = [""] * len(findings)
@@ -119,7 +126,9 @@ class _File:
         self.tree = tree
 
     @classmethod
-    def load(cls, root: Path, path: str, source: bytes | None = None) -> _File | None:
+    def load(
+        cls, root: Path, path: str, source: bytes | None = None, tree: ast.Module | None = None
+    ) -> _File | None:
         if not path.endswith(".py"):
             return None
         if source is None:
@@ -127,7 +136,8 @@ class _File:
                 source = read_regular(root / path)
             except OSError:
                 return None
-        tree, _ = parse(source, path)
+        if tree is None:
+            tree, _ = parse(source, path)
         return None if tree is None else cls(decode(source), tree)
 
     def offset(self, line: int, byte_col: int) -> int:
