@@ -356,32 +356,20 @@ def _check_write_target(path: Path, root: Path, what: str) -> None:
     the user's own choice."""
     real_root = root.resolve()
     real = path.resolve()
-    if _within(real, real_root):
+    if real.is_relative_to(real_root):
         return
-    if path.is_symlink() or _within(Path(os.path.abspath(path)), real_root):
+    if path.is_symlink() or Path(os.path.abspath(path)).is_relative_to(real_root):
         raise UsageError(
             f"{path}: leads through a symbolic link to {real}, outside the project; "
             f"not writing {what} there"
         )
 
 
-def _within(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
-
-
 def _check_inside(path: Path, root: Path, key: str) -> None:
     """A path the configuration names for writing stays in the project (the
     configuration belongs to the checked tree, which may not be trusted)."""
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        raise UsageError(
-            f"`{key}` = `{path}` leaves the project; arch-lint writes only inside it"
-        ) from None
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise UsageError(f"`{key}` = `{path}` leaves the project; arch-lint writes only inside it")
 
 
 def _emit(text: str, output_file: Path | None) -> None:

@@ -241,7 +241,9 @@ class ArchLintPlugin:
         findings = result.findings
         if state.baseline is not None and findings:
             # as `arch-lint check` does; stale entries are the CLI's to count
-            prints = fingerprints(findings, state.settings.root, sources={path: source})
+            prints = fingerprints(
+                findings, state.settings.root, sources={path: source}, trees={path: tree}
+            )
             findings, _ = baseline.filter(findings, prints, state.baseline, lambda p, c: False)
         for finding in findings:
             yield (

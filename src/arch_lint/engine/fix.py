@@ -278,11 +278,7 @@ def _inside(root: Path, path: Path) -> Path | None:
     """The real file behind `path` (symbolic links followed) when it lies inside
     the project, else None: a fix writes through a link, never out of the tree."""
     real = path.resolve()
-    try:
-        real.relative_to(root.resolve())
-    except ValueError:
-        return None
-    return real
+    return real if real.is_relative_to(root.resolve()) else None
 
 
 def _write_if_unchanged(target: Path, source: bytes, data: bytes) -> str | None:

@@ -848,22 +848,14 @@ def _walk(node: ast.AST) -> list[ast.AST]:
 
 def _proves(test: ast.expr, expr: str) -> bool:
     """Whether reaching the body of `if test:` proves that `expr` exists: the
-    test reads it unconditionally, or is `hasattr(obj, "<key>")`."""
+    test reads it unconditionally (as an operand of a comparison too), or asks
+    `hasattr` for it (or is a truthy `getattr(obj, "<key>", default)`)."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
         return any(_proves(value, expr) for value in test.values)
-    if isinstance(test, ast.Compare):
-        return any(_proves(side, expr) for side in (test.left, test.comparators[0]))
-    if isinstance(test, ast.Attribute):
-        return dotted(test) == expr
-    if (
-        isinstance(test, ast.Call)
-        and dotted(test.func) == "hasattr"
-        and len(test.args) == 2
-        and isinstance(test.args[1], ast.Constant)
-    ):
-        owner, _, key = expr.rpartition(".")
-        return dotted(test.args[0]) == owner and test.args[1].value == key
-    return False
+    if isinstance(test, ast.Compare):  # `getattr(...) is None` proves nothing
+        sides = (test.left, test.comparators[0])
+        return any(isinstance(side, ast.Attribute) and dotted(side) == expr for side in sides)
+    return _text(test) == expr
 
 
 def dotted_annotation(node: ast.expr | None) -> str | None:
