@@ -22,11 +22,12 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import MarkedLines, push_children, target_names
+from arch_lint.index.semantic import ASSIGN, IMPORT, PARAM, UNKNOWN, Scope, Site, semantic_model
+from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileContext
 
 _SYNC_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")
@@ -72,10 +73,10 @@ _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 STDLIB, STRUCTLOG, LOGGER = "stdlib", "structlog", "logger"
 _SURE, _MAYBE, _ABSENT = 0, 1, 2
 """How sure an id expression is to exist where a call stands (see `_flow_verdict`)."""
-Flow = tuple[tuple[ast.stmt, "str | ast.AST"], ...]
-"""The compound statements around a call within its function, outermost first, each
-with the part the call sits in: `body`/`orelse`/`finalbody`, an except handler or a
-match case."""
+_VALUES = frozenset({PARAM, ASSIGN})
+"""Bindings that can hold an id: a parameter or an assigned value."""
+_CONTEXT_BYTES = b"contextvars("
+"""What `bind_contextvars(` and `bound_contextvars(` share (a file without it binds none)."""
 
 
 Calls = tuple[re.Pattern[bytes], ...]
@@ -152,10 +153,14 @@ class LogCall:
     """True: the call carries an id; False: it does not; None: unknown (do not judge)."""
     in_message: bool
     """The id appears in the message text (f-string, `%`, `.format`, lazy args)."""
-    scope: Scope
-    path: tuple[int, ...] = (0,)
-    """The block path where the call stands (see `Scope.lookup`)."""
-    flow: Flow = ()
+    site: Site
+    """The statement the call stands in (its scope, block path and flow)."""
+    route: bool = False
+    """The call stands in a route handler (`@router.get(...)`)."""
+
+    @property
+    def scope(self) -> Scope:
+        return self.site.scope
 
 
 @dataclass
@@ -165,77 +170,6 @@ class FreshId:
     node: ast.expr
     where: str
     incoming: str
-
-
-@dataclass
-class Scope:
-    parent: Scope | None
-    node: ast.AST | None
-    params: dict[str, str | None] = field(default_factory=dict)
-    """Parameter -> its annotation text."""
-    locals: dict[str, list[tuple[int, ast.expr, tuple[int, ...]]]] = field(default_factory=dict)
-    """name -> (line, value, block path) of each assignment."""
-    deleted: list[tuple[str, int, tuple[int, ...]]] = field(default_factory=list)
-    """(name or attribute path, line, block path) of each `del`."""
-    route: bool = False
-    attribute_ids: list[str] | None = None
-    """`event.correlation_id` paths used in the function (None: not looked for yet)."""
-    bound_context: int = 0
-    """Line of the first `bind_contextvars(correlation_id=...)` (0: none)."""
-
-    def visible(self) -> list[Scope]:
-        """This scope and the enclosing ones whose names it sees (as Python does:
-        a class body's names are not visible from its methods)."""
-        out: list[Scope] = []
-        scope: Scope | None = self
-        while scope is not None:
-            if scope is self or not isinstance(scope.node, ast.ClassDef):
-                out.append(scope)
-            scope = scope.parent
-        return out
-
-    def lookup(
-        self, name: str, line: int, path: tuple[int, ...], functions_only: bool = False
-    ) -> tuple[str, ast.expr | None, int] | None:
-        """("param", None, 0) or ("local", value, its line) for a name bound at
-        `line` in block `path`: assigned before it, in the same block or an enclosing
-        one (a name set in a `try` body, an `if` branch or a loop is not sure to be
-        bound)."""
-        for scope in self.visible():
-            if functions_only and not isinstance(scope.node, _FUNCTIONS):
-                continue  # a module's or class's names are not the request's id
-            if name in scope.params:
-                return "param", None, 0
-            values = [
-                (n, v)
-                for n, v, block in scope.locals.get(name, ())
-                if n < line and path[: len(block)] == block
-            ]
-            if values:
-                at, value = max(values, key=lambda item: item[0])
-                return "local", value, at
-        return None
-
-    def rebound(self, name: str, after: int, line: int, path: tuple[int, ...]) -> bool:
-        """Whether this scope assigns `name` between lines `after` and `line` on `path`."""
-        return any(
-            after < n < line and path[: len(block)] == block
-            for n, _, block in self.locals.get(name, ())
-        )
-
-    def names(self, functions_only: bool = False) -> list[str]:
-        out: list[str] = []
-        for scope in self.visible():
-            if functions_only and not isinstance(scope.node, _FUNCTIONS):
-                continue
-            out += [*scope.params, *scope.locals]
-        return out
-
-    def function(self) -> Scope | None:
-        scope: Scope | None = self
-        while scope is not None and not isinstance(scope.node, _FUNCTIONS):
-            scope = scope.parent
-        return scope
 
 
 def _is_fresh(node: ast.expr, origin: Callable[[str], str]) -> bool:
@@ -271,48 +205,57 @@ class LoggingAnalysis:
         self.structlog_factories = tuple(cfg.structlog_factories)
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
-        self._marks = marked_lines(ctx.source, _CALLS + self._fresh_calls())
-        self._path: tuple[int, ...] = (0,)
-        self._flow: Flow = ()
-        self._blocks = 0
-        self._loops: set[int] = set()
-        """Blocks that are loop bodies."""
+        self.model = semantic_model(tree, ctx.memo)
         names = "|".join(re.escape(c) for c in self.carriers) or "(?!)"
         self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
-        self._classes: list[tuple[ast.ClassDef, Scope]] = []
         self._class_loggers: dict[int, dict[str, Logger]] = {}
-        module = Scope(None, tree)
-        self._scope_body(tree.body, module)
+        self._attribute_paths: dict[int, list[str]] = {}
+        self._routes: dict[int, bool] = {}
+        self._bound_context = self._contexts() if _CONTEXT_BYTES in ctx.source else {}
+        marks = marked_lines(ctx.source, _CALLS + self._fresh_calls())
+        if not marks:
+            return
+        for site in self.model.sites:
+            for root in site.header():
+                if marks.marks(root):
+                    self._calls(root, site)
 
     # names that count as the correlation id -------------------------------------------
     def is_id_name(self, name: str) -> bool:
         return any(name == f or name.endswith(f"_{f}") for f in self.fields)
 
-    def id_in_scope(self, scope: Scope, line: int) -> str | None:
-        """The correlation id expression visible at `line` where the walk stands."""
-        found = self._find_id(scope, line, self._path, self._flow)
-        return None if found is None else found[0]
-
     def id_for(self, item: LogCall) -> tuple[str, bool] | None:
         """The correlation id expression visible at a judged call, and whether a fix
         may read it there (False: it may be missing on that path)."""
-        found = self._find_id(item.scope, item.call.lineno, item.path, item.flow)
+        found = self._find_id(item.site, item.call.lineno)
         return None if found is None else (found[0], found[1] == _SURE)
 
-    def _find_id(
-        self, scope: Scope, line: int, path: tuple[int, ...], flow: Flow
-    ) -> tuple[str, int] | None:
+    def is_route(self, scope: Scope | None) -> bool:
+        """Whether a function is a route handler (`@router.get(...)`, `@app.route`)."""
+        if scope is None or not isinstance(scope.node, _FUNCTIONS):
+            return False
+        known = self._routes.get(id(scope))
+        if known is None:
+            known = any(
+                isinstance(target, ast.Attribute) and target.attr in _ROUTE_METHODS
+                for decorator in scope.node.decorator_list
+                for target in [decorator.func if isinstance(decorator, ast.Call) else decorator]
+            )
+            self._routes[id(scope)] = known
+        return known
+
+    def _find_id(self, site: Site, line: int) -> tuple[str, int] | None:
         """The nearest concrete id expression, with how sure it is to exist there;
         one the path proves missing (`_flow_verdict`) is not in scope."""
-        for expr in self._candidates(scope, line, path):
-            verdict = self._flow_verdict(expr, scope, line, path, flow)
-            if verdict == _SURE and "." in expr and not self._proven(scope, expr, line, flow):
+        for expr in self._candidates(site.scope, line, site.path):
+            verdict = self._flow_verdict(expr, site, line)
+            if verdict == _SURE and "." in expr and not self._proven(site, expr, line):
                 verdict = _MAYBE
             if verdict != _ABSENT:
                 return expr, verdict
         return None
 
-    def _proven(self, scope: Scope, expr: str, line: int, flow: Flow) -> bool:
+    def _proven(self, site: Site, expr: str, line: int) -> bool:
         """Whether `obj.correlation_id` surely exists at `line`: `obj` is a carrier
         (a typed parameter, or `self`); a test around the call reads it or asks
         `hasattr` for it (the branch runs only if it exists); or a plain statement
@@ -325,15 +268,14 @@ class LoggingAnalysis:
             return True
         if any(
             isinstance(stmt, (ast.If, ast.While)) and part == "body" and _proves(stmt.test, expr)
-            for stmt, part in flow
+            for stmt, part in site.flow
         ):
             return True
-        for current in scope.visible():
+        for current in site.scope.visible():
             node = current.node
             if not isinstance(node, _FUNCTIONS):
                 continue
-            annotation = current.params.get(base)
-            if annotation and self._carrier.match(annotation):
+            if self._is_carrier(current.params().get(base)):
                 return True
             for stmt in node.body:
                 if stmt.lineno >= line:
@@ -347,6 +289,10 @@ class LoggingAnalysis:
                     return True
         return False
 
+    def _is_carrier(self, annotation: ast.expr | None) -> bool:
+        text = dotted_annotation(annotation)
+        return bool(text) and self._carrier.match(text or "") is not None
+
     def _candidates(self, scope: Scope, line: int, path: tuple[int, ...]) -> Iterator[str]:
         """Id expressions visible at `line`, nearest first: a parameter or local named
         so, then a variant, then a carrier's attribute."""
@@ -356,54 +302,56 @@ class LoggingAnalysis:
                 named = (name in self.fields) if exact else self.is_id_name(name)
                 if named and not self._flag(scope, name):
                     found = scope.lookup(name, line, path, functions_only=True)
-                    if found is not None and not _unknown(found[1]):
+                    if found is not None and found.kind in _VALUES:
                         yield name
         for current in scope.visible():
-            if not isinstance(current.node, _FUNCTIONS):
+            if current.kind != "function":
                 continue
-            for param, annotation in current.params.items():
-                if annotation and self._carrier.match(annotation):
+            for param, annotation in current.params().items():
+                if self._is_carrier(annotation):
                     yield f"{param}.{self.key}"
         for current in scope.visible():
-            if isinstance(current.node, _FUNCTIONS):
+            if current.kind == "function":
                 yield from self._attribute_ids(current, scope, line, path)
 
-    def _flow_verdict(
-        self, expr: str, scope: Scope, line: int, path: tuple[int, ...], flow: Flow
-    ) -> int:
+    def _flow_verdict(self, expr: str, site: Site, line: int) -> int:
         """`_ABSENT` where the path proves `expr` missing: the branch of
         `if not hasattr(event, "correlation_id")`, of `if event is None` (or
         `if not correlation_id`), after `del correlation_id` (unless bound again).
         `_MAYBE` where it may be: `if not event`, `if event is None or ...`, an
         `except AttributeError:` (or bare/`Exception` one around a read of it), a
         `del` in another branch or later in a loop. `_SURE` otherwise."""
-        function = scope.function()
+        function = site.scope.function()
         if function is None:
             return _SURE
+        path = site.path
         base = expr.split(".", 1)[0]
         verdict = _SURE
-        for stmt, part in flow:
+        for stmt, part in site.flow:
             if function.rebound(base, stmt.lineno, line, path):
                 continue  # bound again inside: the test no longer speaks of it
             if isinstance(stmt, (ast.If, ast.While)) and part in ("body", "orelse"):
                 verdict = max(verdict, _condition(stmt.test, expr, part == "body"))
             elif isinstance(part, ast.ExceptHandler) and _catches(part, stmt, expr):
                 verdict = max(verdict, _MAYBE)
+        loops = self.model.loops
         for text, at, block in function.deleted:
             if not _covers(text, expr):
                 continue
             if at < line and path[: len(block)] == block:
                 if not function.rebound(text.split(".", 1)[0], at, line, path):
                     return _ABSENT
-            elif at < line or self._loops.intersection(set(block) & set(path)):
+            elif at < line or loops.intersection(set(block) & set(path)):
                 verdict = max(verdict, _MAYBE)  # another branch, or a later turn of a loop
         return verdict
 
     def _flag(self, scope: Scope, name: str) -> bool:
         """A parameter annotated `bool`/`int` named like an id is a flag, not an id."""
         for current in scope.visible():
-            if name in current.params:
-                return (current.params[name] or "").split("|")[0].strip() in {"bool", "int"}
+            params = current.params()
+            if name in params:
+                text = dotted_annotation(params[name]) or ""
+                return text.split("|")[0].strip() in {"bool", "int"}
         return False
 
     def _attribute_ids(
@@ -411,16 +359,17 @@ class LoggingAnalysis:
     ) -> Iterator[str]:
         """Attribute paths ending in the id (`event.correlation_id`) used in the
         function, whose base is bound at `line` (a parameter, or assigned before)."""
-        if function.attribute_ids is None:
-            assert function.node is not None
-            function.attribute_ids = [
+        paths = self._attribute_paths.get(id(function))
+        if paths is None:
+            paths = [
                 text
                 for child in _walk(function.node)
                 if isinstance(child, ast.Attribute) and self.is_id_name(child.attr)
                 for text in [dotted(child)]
                 if text
             ]
-        for text in function.attribute_ids:
+            self._attribute_paths[id(function)] = paths
+        for text in paths:
             base = text.split(".", 1)[0]
             if base in {"self", "cls"} or scope.lookup(base, line, path, functions_only=True):
                 yield text
@@ -452,70 +401,67 @@ class LoggingAnalysis:
         """Patterns for the fresh-id sources this file imports under names `_CALLS`
         does not know (`ulid.new`, `ULID`, `from shortuuid import uuid as short_id`)."""
         names: set[str] = set()
-        for local, binding in self.ctx.facts.bindings.items():
-            if binding[0] == "import" and binding[1] in FRESH_SOURCES:
-                names.update(f"{local}.{name}" for name in FRESH_SOURCES[binding[1]])
-            elif binding[:2] == ("from", "0") and f"{binding[2]}.{binding[3]}" in _FRESH_ORIGINS:
-                names.add(local)
+        for local, bindings in self.model.module.bindings.items():
+            for binding in bindings:
+                if binding.kind != IMPORT or binding.origin is None:
+                    continue
+                if binding.origin in FRESH_SOURCES:
+                    names.update(f"{local}.{name}" for name in FRESH_SOURCES[binding.origin])
+                elif binding.origin in _FRESH_ORIGINS:
+                    names.add(local)
         return call_pattern(*sorted(names)) if names else ()
 
-    def _origin(self, name: str) -> str:
-        """The import origin of a dotted name used in this file ("" if unknown)."""
-        head, _, rest = name.partition(".")
-        binding = self.ctx.facts.bindings.get(head)
-        if binding is None:
-            return ""
-        if binding[0] == "import":
-            return f"{binding[1]}.{rest}" if rest else binding[1]
-        if binding[0] == "from" and binding[1] == "0":
-            full = f"{binding[2]}.{binding[3]}"
-            return f"{full}.{rest}" if rest else full
-        return ""
-
-    def logger_of(self, node: ast.expr, scope: Scope, line: int) -> Logger | None:
+    def logger_of(
+        self, node: ast.expr, scope: Scope, line: int, path: tuple[int, ...]
+    ) -> Logger | None:
         """The logger an expression evaluates to, if it is known to be one."""
         if isinstance(node, ast.Call):
-            return self._made(node, scope, line)
+            return self._made(node, scope, line, path)
         if isinstance(node, ast.Name):
-            found = scope.lookup(node.id, line + 1, self._path)
-            if found is not None:
-                kind, value, at = found
-                if kind == "param" or value is None:
+            found = scope.lookup(node.id, line + 1, path)
+            if found is not None and found.kind in _VALUES:
+                if found.kind == PARAM or found.value is None:
                     return None  # arrives from outside: it may be bound already
                 # the value as it was read there: `log = log.bind(...)` means the earlier `log`
-                return self.logger_of(value, scope, at - 1)
-            if node.id == "logging" and self._origin("logging") == "logging":
+                return self.logger_of(found.value, scope, found.line - 1, path)
+            if found is not None and found.kind == UNKNOWN:
+                return None
+            if node.id == "logging" and scope.origin("logging") == "logging":
                 return Logger(STDLIB)
             return self._module_logger(node.id)
         if (
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name)
             and node.value.id in {"self", "cls"}
-            and self._classes
         ):
-            cls, cls_scope = self._classes[-1]
+            cls = _enclosing_class(scope)
+            if cls is None:
+                return None
             known = self._class_loggers.get(id(cls))
             if known is None:
-                known = self._class_attributes(cls, cls_scope)
+                known = self._class_attributes(cls)
                 self._class_loggers[id(cls)] = known
             return known.get(node.attr)
         return None
 
-    def _made(self, call: ast.Call, scope: Scope, line: int) -> Logger | None:
+    def _made(
+        self, call: ast.Call, scope: Scope, line: int, path: tuple[int, ...]
+    ) -> Logger | None:
         written = dotted(call.func) or ""
-        kind = self._factory_kind(written, self._origin(written)) if written else None
+        origin = (scope.origin(written) or "") if written else ""
+        kind = self._factory_kind(written, origin) if written else None
         if kind is not None:
             return Logger(kind)
         if written.rsplit(".", 1)[-1] == "LoggerAdapter" and call.args:
-            base = self.logger_of(call.args[0], scope, line)
+            base = self.logger_of(call.args[0], scope, line, path)
             extra = call.args[1] if len(call.args) > 1 else None
-            carries = extra is not None and self._dict_has_key(extra, scope, line + 1) is True
-            if base is not None or self._origin(written).startswith("logging"):
+            has = extra is not None and self._dict_has_key(extra, scope, line + 1, path) is True
+            if base is not None or origin.startswith("logging"):
                 # an adapter's own `extra` replaces the call's: a fix on the call
                 # would log nothing, so its flavour counts as unknown (no fix)
-                return Logger(LOGGER, carries or (base.carries if base else False))
+                return Logger(LOGGER, has or (base.carries if base else False))
         if isinstance(call.func, ast.Attribute) and call.func.attr in {"bind", "new"}:
-            base = self.logger_of(call.func.value, scope, line)
+            base = self.logger_of(call.func.value, scope, line, path)
             if base is not None:
                 carries = any(kw.arg in self.fields for kw in call.keywords)
                 keep = base.carries and call.func.attr == "bind"
@@ -547,7 +493,9 @@ class LoggingAnalysis:
         return None
 
     # dicts ----------------------------------------------------------------------------------
-    def _dict_has_key(self, node: ast.expr, scope: Scope, line: int, depth: int = 0) -> bool | None:
+    def _dict_has_key(
+        self, node: ast.expr, scope: Scope, line: int, path: tuple[int, ...], depth: int = 0
+    ) -> bool | None:
         """Whether a dict expression holds the correlation key (None: cannot tell)."""
         if depth > 4:
             return None
@@ -555,7 +503,7 @@ class LoggingAnalysis:
             unknown = False
             for key, value in zip(node.keys, node.values, strict=True):
                 if key is None:  # **spread
-                    inner = self._dict_has_key(value, scope, line, depth + 1)
+                    inner = self._dict_has_key(value, scope, line, path, depth + 1)
                     if inner:
                         return True
                     unknown = unknown or inner is None
@@ -571,17 +519,17 @@ class LoggingAnalysis:
                 return None
             return False
         if isinstance(node, ast.Name):
-            found = scope.lookup(node.id, line, self._path)
-            if found is None or found[0] == "param" or found[1] is None or _unknown(found[1]):
+            found = scope.lookup(node.id, line, path)
+            if found is None or found.kind != ASSIGN or found.value is None:
                 return None
             if self._key_set_later(node.id, scope):
                 return True
-            return self._dict_has_key(found[1], scope, found[2], depth + 1)
+            return self._dict_has_key(found.value, scope, found.line, path, depth + 1)
         return None
 
     def _key_set_later(self, name: str, scope: Scope) -> bool:
         function = scope.function()
-        if function is None or function.node is None:
+        if function is None:
             return False
         for node in _walk(function.node):
             if (
@@ -595,34 +543,36 @@ class LoggingAnalysis:
         return False
 
     # judging a call ------------------------------------------------------------------------------
-    def _judge(self, call: ast.Call, scope: Scope) -> None:
+    def _judge(self, call: ast.Call, site: Site) -> None:
         func = call.func
+        scope, path = site.scope, site.path
         if not isinstance(func, ast.Attribute) or func.attr not in LOG_METHODS:
-            self._fresh_in_envelope(call, scope)
+            self._fresh_in_envelope(call, site)
             return
-        logger = self.logger_of(func.value, scope, call.lineno)
+        logger = self.logger_of(func.value, scope, call.lineno, path)
         if logger is None:
             return
         carries: bool | None = logger.carries or any(kw.arg in self.fields for kw in call.keywords)
-        if not carries and scope.bound_context and scope.bound_context <= call.lineno:
+        bound = self._bound_context.get(id(scope.function() or scope), 0)
+        if not carries and bound and bound <= call.lineno:
             carries = True
-        if not carries and self.ctx.settings.model.logging.middleware_binds_contextvars:
-            function = scope.function()
-            if function is not None and function.route and logger.kind != STDLIB:
-                carries = True
+        route = self.is_route(scope.function())
+        middleware = self.ctx.settings.model.logging.middleware_binds_contextvars
+        if not carries and middleware and route and logger.kind != STDLIB:
+            carries = True
         if not carries:
             if any(kw.arg is None for kw in call.keywords):
                 carries = None  # **kwargs: cannot tell
             for kw in call.keywords:
                 if kw.arg == "extra":
-                    has = self._dict_has_key(kw.value, scope, call.lineno)
+                    has = self._dict_has_key(kw.value, scope, call.lineno, path)
                     carries = None if has is None else has
-        self._fresh_in_log(call, scope)
+        self._fresh_in_log(call, site)
         message_args = call.args[1:] if func.attr == "log" else call.args
-        in_message = any(self._mentions_id(arg, scope) for arg in message_args)
-        self.calls.append(LogCall(call, logger, carries, in_message, scope, self._path, self._flow))
+        in_message = any(self._mentions_id(arg) for arg in message_args)
+        self.calls.append(LogCall(call, logger, carries, in_message, site, route))
 
-    def _mentions_id(self, node: ast.expr, scope: Scope) -> bool:
+    def _mentions_id(self, node: ast.expr) -> bool:
         for child in ast.walk(node):
             if isinstance(child, ast.Name) and self.is_id_name(child.id):
                 return True
@@ -630,10 +580,7 @@ class LoggingAnalysis:
                 return True
         return False
 
-    def _incoming(self, scope: Scope, line: int) -> str | None:
-        return self.id_in_scope(scope, line)
-
-    def _fresh_in_log(self, call: ast.Call, scope: Scope) -> None:
+    def _fresh_in_log(self, call: ast.Call, site: Site) -> None:
         values = [kw.value for kw in call.keywords if kw.arg in self.fields]
         for kw in call.keywords:
             if kw.arg == "extra" and isinstance(kw.value, ast.Dict):
@@ -642,9 +589,9 @@ class LoggingAnalysis:
                     for k, v in zip(kw.value.keys, kw.value.values, strict=True)
                     if isinstance(k, ast.Constant) and k.value in self.fields
                 ]
-        self._fresh(values, scope, call.lineno, "a log call")
+        self._fresh(values, site, call.lineno, "a log call")
 
-    def _fresh_in_envelope(self, call: ast.Call, scope: Scope) -> None:
+    def _fresh_in_envelope(self, call: ast.Call, site: Site) -> None:
         name = (dotted(call.func.value if isinstance(call.func, ast.Subscript) else call.func)
                 or "")  # fmt: skip
         short = name.rsplit(".", 1)[-1]
@@ -652,140 +599,54 @@ class LoggingAnalysis:
         if short == envelope or (isinstance(call.func, ast.Attribute) and call.func.attr == "bind"):
             values = [kw.value for kw in call.keywords if kw.arg in self.fields]
             where = f"the `{envelope}`" if short == envelope else "a bound logger"
-            self._fresh(values, scope, call.lineno, where)
+            self._fresh(values, site, call.lineno, where)
 
-    def _fresh(self, values: list[ast.expr], scope: Scope, line: int, where: str) -> None:
+    def _fresh(self, values: list[ast.expr], site: Site, line: int, where: str) -> None:
+        def origin(name: str) -> str:
+            return site.scope.origin(name) or ""
+
         for value in values:
-            if _is_fresh(value, self._origin):
-                incoming = self._incoming(scope, line)
-                if incoming is not None:
-                    self.fresh.append(FreshId(value, where, incoming))
+            if _is_fresh(value, origin):
+                found = self._find_id(site, line)
+                if found is not None:
+                    self.fresh.append(FreshId(value, where, found[0]))
 
-    # walking --------------------------------------------------------------------------
-    def _function_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Scope) -> Scope:
-        scope = Scope(parent, node)
-        args = node.args
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
-            scope.params[arg.arg] = dotted_annotation(arg.annotation)
-        for star in (args.vararg, args.kwarg):
-            if star is not None:
-                scope.params[star.arg] = None
-        scope.route = self._is_route(node)
-        return scope
+    # the file's statements ------------------------------------------------------------
+    def _contexts(self) -> dict[int, int]:
+        """Function (or module) scope -> the line of its first
+        `bind_contextvars(correlation_id=...)` / `with bound_contextvars(...)`."""
+        out: dict[int, int] = {}
+        for site in self.model.sites:
+            stmt = site.stmt
+            calls: list[ast.expr] = []
+            if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                calls = [item.context_expr for item in stmt.items]
+            elif isinstance(stmt, ast.Expr):
+                calls = [stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value]
+            for node in calls:
+                if not isinstance(node, ast.Call):
+                    continue
+                name = (dotted(node.func) or "").rsplit(".", 1)[-1]
+                if name in {"bind_contextvars", "bound_contextvars"} and any(
+                    kw.arg in self.fields for kw in node.keywords
+                ):
+                    key = id(site.scope.function() or site.scope)
+                    out[key] = min(out.get(key, stmt.lineno), stmt.lineno)
+        return out
 
-    def _is_route(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        for decorator in node.decorator_list:
-            target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            if isinstance(target, ast.Attribute) and target.attr in _ROUTE_METHODS:
-                return True
-        return False
-
-    def _scope_body(self, body: list[ast.stmt], scope: Scope) -> None:
-        for stmt in body:
-            self._stmt(stmt, scope)
-
-    def _stmt(self, stmt: ast.stmt, scope: Scope) -> None:
-        if isinstance(stmt, _FUNCTIONS):
-            if self._marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
-                self._block(stmt.body, self._function_scope(stmt, scope), stmt, "body")
-            return  # a function with no logger call or fresh id in it: nothing to judge
-        if isinstance(stmt, ast.ClassDef):
-            self._classes.append((stmt, scope))  # its loggers are read when first needed
-            self._scope_body(stmt.body, Scope(scope, stmt))
-            self._classes.pop()
-            return
-        self._note_assignment(stmt, scope)
-        nested = [f for f in _BODIES if getattr(stmt, f, None)] if type(stmt) in _COMPOUND else []
-        if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
-                self._note_context(item.context_expr, scope, stmt.lineno)
-        if not nested:
-            if self._marked(stmt):
-                self._calls(stmt, scope)
-            return
-        for name in stmt._fields:
-            value = getattr(stmt, name)
-            if name in _BODIES:
-                continue
-            for node in value if isinstance(value, list) else [value]:
-                if isinstance(node, ast.AST) and self._marked(node):
-                    self._calls(node, scope)
-        for name in nested:
-            children = getattr(stmt, name)
-            if children and isinstance(children[0], ast.stmt):
-                self._block(children, scope, stmt, name)
-            else:  # except handlers, match cases: a block each
-                for child in children:
-                    self._block(child.body, scope, stmt, child)
-
-    def _block(
-        self, body: list[ast.stmt], scope: Scope, owner: ast.stmt, part: str | ast.AST
-    ) -> None:
-        """One block of `owner` (a function's body starts a new flow)."""
-        self._blocks += 1
-        outer, outer_flow = self._path, self._flow
-        self._path = (*outer, self._blocks)
-        self._flow = () if isinstance(owner, _FUNCTIONS) else (*outer_flow, (owner, part))
-        if part == "body" and isinstance(owner, (ast.For, ast.AsyncFor, ast.While)):
-            self._loops.add(self._blocks)
-            if not isinstance(owner, ast.While):
-                for name in target_names(owner.target):
-                    entry = (owner.lineno - 1, _UNKNOWN, self._path)
-                    scope.locals.setdefault(name, []).append(entry)
-        self._scope_body(body, scope)
-        self._path, self._flow = outer, outer_flow
-
-    def _note_assignment(self, stmt: ast.stmt, scope: Scope) -> None:
-        targets: list[ast.expr] = []
-        value: ast.expr | None = None
-        if isinstance(stmt, ast.Assign):
-            targets, value = stmt.targets, stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            targets, value = [stmt.target], stmt.value
-        for target in targets:
-            if isinstance(target, ast.Name):
-                bound: ast.expr = value if value is not None else _UNKNOWN
-                scope.locals.setdefault(target.id, []).append((stmt.lineno, bound, self._path))
-            elif isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
-                for name in target_names(target):
-                    entry = (stmt.lineno, _UNKNOWN, self._path)
-                    scope.locals.setdefault(name, []).append(entry)
-        if isinstance(stmt, ast.Delete):
-            scope.deleted += [
-                (text, stmt.lineno, self._path)
-                for target in stmt.targets
-                for node in ast.walk(target)
-                if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Del)
-                for text in [dotted(node)]
-                if text
-            ]
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
-            call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
-            if isinstance(call, ast.Call):
-                self._note_context(call, scope, stmt.lineno)
-
-    def _note_context(self, node: ast.expr, scope: Scope, line: int) -> None:
-        """`bind_contextvars(correlation_id=...)` / `with bound_contextvars(...)`."""
-        if not isinstance(node, ast.Call):
-            return
-        name = (dotted(node.func) or "").rsplit(".", 1)[-1]
-        if name in {"bind_contextvars", "bound_contextvars"} and any(
-            kw.arg in self.fields for kw in node.keywords
-        ):
-            target = scope.function() or scope
-            if not target.bound_context or line < target.bound_context:
-                target.bound_context = line
-            if scope is not target:
-                scope.bound_context = target.bound_context
-
-    def _class_attributes(self, cls: ast.ClassDef, scope: Scope) -> dict[str, Logger]:
+    def _class_attributes(self, cls: Scope) -> dict[str, Logger]:
         """Loggers a class keeps: `logger = factory(...)` in its body, `self.x = ...`
         in its methods (statements only: no expression is walked)."""
         out: dict[str, Logger] = {}
-        for node in _statements(cls.body):
-            if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+        node = cls.node
+        first, last = getattr(node, "lineno", 0), getattr(node, "end_lineno", 0) or 0
+        for site in self.model.sites:
+            stmt = site.stmt
+            if not first < stmt.lineno <= last:
                 continue
-            for target in node.targets:
+            if not isinstance(stmt, ast.Assign) or not isinstance(stmt.value, ast.Call):
+                continue
+            for target in stmt.targets:
                 name = None
                 if isinstance(target, ast.Name):
                     name = target.id
@@ -793,47 +654,28 @@ class LoggingAnalysis:
                     name = target.attr
                 if name is None:
                     continue
-                made = self._made(node.value, Scope(scope, None), node.lineno)
+                made = self._made(stmt.value, site.scope, stmt.lineno, site.path)
                 if made is not None:
                     out[name] = made
         return out
 
-    def _marked(self, node: ast.AST) -> bool:
-        return self._marks.marks(node)
-
-    def _calls(self, root: ast.AST, scope: Scope) -> None:
+    def _calls(self, root: ast.AST, site: Site) -> None:
         stack = [root]
         while stack:
             node = stack.pop()
             if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
                 continue
             if isinstance(node, ast.Call):
-                self._judge(node, scope)
+                self._judge(node, site)
             push_children(node, stack)
 
 
-_UNKNOWN = ast.Constant(None)
-"""What a name is bound to when we cannot tell (a loop target, an unpacking)."""
-
-
-def _unknown(value: ast.expr | None) -> bool:
-    return value is _UNKNOWN
-
-
-def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Every statement below `body`, through compound statements and functions."""
-    out: list[ast.stmt] = []
-    stack = list(body)
-    while stack:
-        stmt = stack.pop()
-        out.append(stmt)
-        for name in _BODIES:
-            for child in getattr(stmt, name, ()) or ():
-                if isinstance(child, ast.stmt):
-                    stack.append(child)
-                else:  # except handler, match case
-                    stack.extend(child.body)
-    return out
+def _enclosing_class(scope: Scope) -> Scope | None:
+    """The class whose methods `self` belongs to where `scope` stands."""
+    current: Scope | None = scope
+    while current is not None and current.kind != "class":
+        current = current.parent
+    return current
 
 
 def _walk(node: ast.AST) -> list[ast.AST]:

@@ -10,9 +10,9 @@ from functools import lru_cache
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
-from arch_lint.index.facts import ImportStmt
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import MarkedLines, blocks, header_nodes, own_nodes
+from arch_lint.index.semantic import IMPORT, Scope, SemanticModel, semantic_model
+from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileRule
 
 # Methods that take SQL text: SQLAlchemy connections and sessions, DB-API cursors,
@@ -195,13 +195,10 @@ class ForeignTableAccess(FileRule):
         self._walk(tree, declared, service.name)
 
     def _walk(self, tree: ast.Module, declared: set[tuple[int, int]], service: str) -> None:
-        origins = _import_origins(self.ctx.facts.imports)
-        constants = _Constants(tree, self.ctx.source)
-        for node, scopes in _relevant_calls(tree, self.ctx.source, origins):
+        model = semantic_model(tree, self.ctx.memo)
+        for node, scope in _relevant_calls(model, self.ctx.source):
             written = dotted(node.func) or ""
-            head, _, rest = written.partition(".")
-            origin = origins.get(head)
-            full = f"{origin}.{rest}" if origin and rest else origin or ""
+            full = scope.origin(written) or ""
             # what an ORM name is, by its origin (`sql_text` -> `sqlalchemy.text`)
             orm = full.rsplit(".", 1)[-1] if full.split(".", 1)[0] in _ORM_PACKAGES else ""
             if orm == "ForeignKey" and node.args:
@@ -214,7 +211,7 @@ class ForeignTableAccess(FileRule):
                     action = "maps" if orm == "Table" else "queries"
                     self._tables(node, [first.value], service, action)
             elif (orm == "text" or written.rsplit(".", 1)[-1] in _SQL_METHODS) and node.args:
-                sql = _sql_text(node.args[0], constants, scopes)
+                sql = _sql_text(node.args[0], scope, self.ctx.source)
                 if sql is not None:
                     found = sql_tables(sql)
                     if found:
@@ -252,137 +249,55 @@ def _owned_by(owners: list[str]) -> str:
     return f"owned by {_services(owners)}"
 
 
-def _import_origins(imports: list[ImportStmt]) -> dict[str, str]:
-    """Local name -> dotted origin of every absolute import (`sa` -> `sqlalchemy`)."""
-    out: dict[str, str] = {}
-    for stmt in imports:
-        if stmt.level:
-            continue
-        for name, asname in stmt.names:
-            if stmt.kind == "from" and name != "*":
-                out[asname or name] = f"{stmt.module}.{name}"
-            elif stmt.kind == "import":
-                out[asname or name.split(".", 1)[0]] = name if asname else name.split(".", 1)[0]
-    return out
-
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _CALLEES = frozenset({*_ORM_CALLEES, *_SQL_METHODS})
-Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
 
-def _callees(origins: dict[str, str]) -> frozenset[str]:
+def _callees(model: SemanticModel) -> frozenset[str]:
     """The names a relevant call ends in here: the ORM names and SQL methods, and
     every local alias of an ORM name (`from sqlalchemy import text as sql_text`)."""
     aliases = {
         local
-        for local, origin in origins.items()
-        if origin.split(".", 1)[0] in _ORM_PACKAGES and origin.rsplit(".", 1)[-1] in _ORM_CALLEES
+        for scope in model.scopes.values()
+        for local, bindings in scope.bindings.items()
+        for binding in bindings
+        if binding.kind == IMPORT
+        and binding.origin is not None
+        and binding.origin.split(".", 1)[0] in _ORM_PACKAGES
+        and binding.origin.rsplit(".", 1)[-1] in _ORM_CALLEES
     }
     return _CALLEES | aliases
 
 
-def _relevant_calls(
-    tree: ast.Module, source: bytes, origins: dict[str, str]
-) -> Iterator[tuple[ast.Call, tuple[Scope, ...]]]:
-    """Calls that may name a table, with the scopes around them (outermost first).
-    Only statements on lines that spell such a call are walked."""
-    callees = _callees(origins)
+def _relevant_calls(model: SemanticModel, source: bytes) -> Iterator[tuple[ast.Call, Scope]]:
+    """Calls that may name a table, with the scope they stand in. Only statements
+    on lines that spell such a call are walked."""
+    callees = _callees(model)
     marks = MarkedLines(source, tuple(f"{name}(".encode() for name in sorted(callees)))
     if not marks:
         return
-    work: list[tuple[list[ast.stmt], tuple[Scope, ...]]] = [(tree.body, (tree,))]
-    while work:
-        body, scopes = work.pop()
-        for stmt in body:
-            if not marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
-                continue
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                work.append((stmt.body, (*scopes, stmt)))
-                continue
-            if isinstance(stmt, ast.ClassDef):
-                work.append((stmt.body, scopes))
-                continue
-            for node in header_nodes(stmt):
-                if isinstance(node, ast.Call):
-                    func = node.func
-                    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                    if last in callees:
-                        yield node, scopes
-            work.extend((inner, scopes) for inner in blocks(stmt))
-
-
-class _Constants:
-    """Names bound exactly once, to a string literal, per scope (computed on demand):
-    a name resolves in the nearest scope that binds it."""
-
-    def __init__(self, tree: ast.Module, source: bytes) -> None:
-        self.tree = tree
-        self.source = source
-        self._memo: dict[int, tuple[set[str], dict[str, str]]] = {}
-
-    def _scope(self, scope: Scope) -> tuple[set[str], dict[str, str]]:
-        known = self._memo.get(id(scope))
-        if known is None:
-            body = scope.body if isinstance(scope.body, list) else []
-            bound = set() if isinstance(scope, ast.Module) else _bound(scope)
-            known = (bound, _strings(body))
-            self._memo[id(scope)] = known
-        return known
-
-    def lookup(self, name: str, scopes: tuple[Scope, ...]) -> str | None:
-        # a name never assigned a string literal needs no scope analysis
-        if not re.search(
-            rb"\b" + name.encode() + rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']", self.source
-        ):
-            return None
-        for scope in reversed(scopes):
-            bound, strings = self._scope(scope)
-            if name in strings:
-                return strings[name]
-            if name in bound:
-                return None  # a parameter, or bound to something else here
-        return None
-
-
-def _bound(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
-    args = func.args
-    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    if isinstance(func.body, list):
-        for node in own_nodes(func.body):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-    return names
-
-
-def _strings(body: list[ast.stmt]) -> dict[str, str]:
-    """Names of this scope bound exactly once, to a string literal."""
-    out: dict[str, str] = {}
-    seen: dict[str, int] = {}
-    for node in own_nodes(body):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            seen[node.id] = seen.get(node.id, 0) + 1
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        else:
+    for site in model.sites:
+        stmt = site.stmt
+        if not marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
             continue
-        if (
-            isinstance(target, ast.Name)
-            and isinstance(value, ast.Constant)
-            and isinstance(value.value, str)
-        ):
-            out[target.id] = value.value
-    return {k: v for k, v in out.items() if seen.get(k) == 1}
+        stack = site.header()
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Call):
+                func = node.func
+                last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if last in callees:
+                    yield node, site.scope
+            push_children(node, stack)
 
 
-def _sql_text(arg: ast.expr, constants: _Constants, scopes: tuple[Scope, ...]) -> str | None:
+def _sql_text(arg: ast.expr, scope: Scope, source: bytes) -> str | None:
     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
         value: str | None = arg.value
     elif isinstance(arg, ast.Name):
-        value = constants.lookup(arg.id, scopes)
+        # a name never assigned a string literal needs no scope analysis
+        spelled = rb"\b" + arg.id.encode() + rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']"
+        assigned = re.search(spelled, source) is not None
+        value = scope.string_constant(arg.id) if assigned else None
     else:
         return None  # `execute(text("..."))` is judged at the inner call; f-strings never
     return value if value is not None and _SQL_START.match(value) else None

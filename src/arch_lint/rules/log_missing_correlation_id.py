@@ -127,8 +127,7 @@ class LogMissingCorrelationId(FileRule):
             call = item.call
             at_hand = found.id_for(item)
             expr, sure = at_hand if at_hand is not None else (None, False)
-            function = item.scope.function()
-            route = presume and function is not None and function.route
+            route = presume and item.route
             if expr is None and not route:
                 continue
             why = f"`{expr}` is in scope" if expr else "a route handler has one in scope"

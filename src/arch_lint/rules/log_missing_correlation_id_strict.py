@@ -73,6 +73,6 @@ class LogMissingCorrelationIdStrict(FileRule):
                 continue
             if found.id_for(item) is not None:  # an id is at hand: ARC301, not this
                 continue
-            if presume and function.route:
+            if presume and item.route:
                 continue
             self.report_node(item.call, call=call_text(item.call), key=found.key)

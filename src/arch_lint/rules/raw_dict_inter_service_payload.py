@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.models import dotted
+from arch_lint.index.semantic import ASSIGN, Scope, semantic_model
 from arch_lint.index.walk import push_children
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._logging import Calls, call_pattern, has_call, marked_lines
@@ -50,7 +51,6 @@ def _positional(call: ast.Call, index: int) -> ast.expr | None:
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 class RawDictInterServicePayload(FileRule):
@@ -125,89 +125,40 @@ class RawDictInterServicePayload(FileRule):
         return has_call(source, _calls(tuple(cfg.publish_calls), bool(cfg.service_urls)))
 
     def check_tree(self, tree: ast.Module) -> None:
-        """Statements in source order, scope by scope; only the statements on a line
-        where a call worth a look starts (`.post(`, `.publish (`, …) have their
-        expressions walked."""
+        """Only the statements on a line where a call worth a look starts
+        (`.post(`, `.publish (`, …) have their expressions walked."""
         cfg = self.ctx.settings.model.models
         calls = _calls(tuple(cfg.publish_calls), bool(cfg.service_urls))
         if not calls:
             return
-        self._marks = marked_lines(self.ctx.source, calls)
-        self._body(tree.body, {})
+        marks = marked_lines(self.ctx.source, calls)
+        for site in semantic_model(tree, self.ctx.memo).sites:
+            for root in site.header():
+                if marks.marks(root):
+                    self._calls(root, site.scope)
 
-    def _body(self, body: list[ast.stmt], assigned: dict[str, list[tuple[int, ast.expr]]]) -> None:
-        for stmt in body:
-            if isinstance(stmt, _FUNCTIONS):
-                self._body(stmt.body, {})
-                continue
-            if isinstance(stmt, ast.ClassDef):
-                self._body(stmt.body, {})
-                continue
-            if isinstance(stmt, ast.Assign):
-                for target in stmt.targets:
-                    if isinstance(target, ast.Name):
-                        assigned.setdefault(target.id, []).append((stmt.lineno, stmt.value))
-            elif (
-                isinstance(stmt, ast.AnnAssign)
-                and isinstance(stmt.target, ast.Name)
-                and stmt.value is not None
-            ):
-                assigned.setdefault(stmt.target.id, []).append((stmt.lineno, stmt.value))
-            nested = [f for f in _BODIES if getattr(stmt, f, None)]
-            if not nested:
-                if self._marked(stmt):
-                    self._calls(stmt, assigned)
-                continue
-            for name in stmt._fields:  # the header: test, iter, items, subject
-                value = getattr(stmt, name)
-                if name not in _BODIES and isinstance(value, (ast.expr, list)):
-                    header = value if isinstance(value, list) else [value]
-                    for node in header:
-                        if isinstance(node, ast.AST) and self._marked(node):
-                            self._calls(node, assigned)
-            for name in nested:
-                for child in getattr(stmt, name):
-                    if isinstance(child, ast.stmt):
-                        self._body([child], assigned)
-                    else:  # an except handler or a match case
-                        self._body(child.body, assigned)
-
-    def _marked(self, node: ast.AST) -> bool:
-        return self._marks.marks(node)
-
-    def _calls(self, root: ast.AST, assigned: dict[str, list[tuple[int, ast.expr]]]) -> None:
+    def _calls(self, root: ast.AST, scope: Scope) -> None:
         stack = [root]
         while stack:
             node = stack.pop()
             if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
                 continue
             if isinstance(node, ast.Call):
-                self._call(node, assigned)
+                self._call(node, scope)
             push_children(node, stack)
 
-    def _bound(
-        self, node: ast.expr, line: int, assigned: dict[str, list[tuple[int, ast.expr]]]
-    ) -> ast.expr:
-        """A local name's latest value before `line` (the node itself otherwise)."""
-        if isinstance(node, ast.Name):
-            earlier = [(n, v) for n, v in assigned.get(node.id, ()) if n < line]
-            if earlier:
-                return max(earlier, key=lambda item: item[0])[1]
-        return node
-
-    def _call(self, call: ast.Call, assigned: dict[str, list[tuple[int, ast.expr]]]) -> None:
+    def _call(self, call: ast.Call, scope: Scope) -> None:
         cfg = self.ctx.settings.model.models
         func = call.func
         name = dotted(func)
+        line = call.lineno
         if isinstance(func, ast.Attribute) and func.attr in _HTTP_BODY_METHODS and cfg.service_urls:
             url = _positional(call, 1 if func.attr == "request" else 0)
             url = next((k.value for k in call.keywords if k.arg == "url"), url)
-            service = self._service(url, call.lineno, assigned) if url is not None else None
+            service = self._service(url, line, scope) if url is not None else None
             if service is not None:
                 for kw in call.keywords:
-                    if kw.arg in {"json", "data"} and _is_dict(
-                        self._bound(kw.value, call.lineno, assigned)
-                    ):
+                    if kw.arg in {"json", "data"} and _is_dict(_value(kw.value, line, scope)):
                         how = f"sent to service `{service}` as the request body"
                         self.report_node(kw.value, how=how)
                         return
@@ -217,15 +168,15 @@ class RawDictInterServicePayload(FileRule):
                 *(k.value for k in call.keywords if k.arg in _PAYLOAD_KEYWORDS),
             ]
             for arg in candidates:
-                if _is_dict(self._bound(arg, call.lineno, assigned)):
+                if _is_dict(_value(arg, line, scope)):
                     self.report_node(arg, how=f"published as the payload of `{name}`")
                     return
 
-    def _service(
-        self, url: ast.expr, line: int, assigned: dict[str, list[tuple[int, ast.expr]]]
-    ) -> str | None:
+    def _service(self, url: ast.expr, line: int, scope: Scope | None) -> str | None:
+        """The service a URL expression names through `service-urls` (`scope`: where
+        its local names are followed, one step; None: not followed)."""
         urls = self.ctx.settings.model.models.service_urls
-        url = self._bound(url, line, assigned)
+        url = _value(url, line, scope)
         for node in ast.walk(url):
             key = None
             if isinstance(node, ast.Attribute):
@@ -238,10 +189,10 @@ class RawDictInterServicePayload(FileRule):
                 "getenv",
             }:
                 key = _literal_str(node.args[0]) if node.args else None
-            elif isinstance(node, ast.Name) and node is not url:
-                bound = self._bound(node, line, assigned)
+            elif isinstance(node, ast.Name) and node is not url and scope is not None:
+                bound = _value(node, line, scope)
                 if bound is not node:
-                    found = self._service(bound, line, {})
+                    found = self._service(bound, line, None)
                     if found is not None:
                         return found
             if key is not None:
@@ -249,6 +200,16 @@ class RawDictInterServicePayload(FileRule):
                     if fnmatchcase(key, pattern):
                         return service
         return None
+
+
+def _value(node: ast.expr, line: int, scope: Scope | None) -> ast.expr:
+    """What a local name was last assigned before `line` in its scope, on any
+    path (the node itself when it is not such a name)."""
+    if isinstance(node, ast.Name) and scope is not None:
+        binding = scope.latest(node.id, line)
+        if binding is not None and binding.kind == ASSIGN and binding.value is not None:
+            return binding.value
+    return node
 
 
 def _literal_str(node: ast.expr) -> str | None:

@@ -1,0 +1,497 @@
+"""The semantic model of one file: the one answer every tree rule gets to "what
+is this name here", and the one walk of its statements.
+
+Built from the standard `ast` in a single pass over the statements (expressions
+are not entered), in source order:
+
+- **scopes**: the module, each class and each function (a lambda or a
+  comprehension holds no statement; names they bind are counted by
+  `Scope.stores`);
+- **bindings**: every name a statement binds, with how (an import and its
+  origin, a parameter and its annotation, an assignment and its value, a
+  `def`/`class`, or a value that cannot be told: a loop target, an unpacking,
+  `with … as`, `except … as`), its line and the block it stands in;
+- **sites**: every statement with its scope, its block path and its *flow*:
+  the compound statements around it within its function (outermost first),
+  each with the part the statement sits in (`body`, `orelse`, `finalbody`, an
+  except handler, a match case) — from which a rule reads branch guards
+  (`if x is None:`), `with` blocks entered and left, and loops.
+
+A *block path* is a tuple of block ids, one per block entered from the module
+down; a binding made in block `b` is surely bound at a use whose path starts
+with `b`'s path and that comes after it (`Scope.lookup`). A name set in a `try`
+body, an `if` branch or a loop body is therefore not sure to be bound after
+that statement, which is what a rule that proposes a fix needs; `Scope.latest`
+gives the last binding on any path, for rules that only ask what a name may
+hold.
+
+Import origins are resolved in one place (`bound_by_import`, `Scope.origin`):
+`import sqlalchemy as sa` makes `sa.text` mean `sqlalchemy.text`, also when
+the import sits in a function. The index's fact extraction uses the same
+`bound_by_import` for its flat, whole-file table.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Literal
+
+from arch_lint.index.models import dotted
+from arch_lint.index.walk import own_nodes, target_names
+
+IMPORT = "import"
+PARAM = "param"
+ASSIGN = "assign"
+DEF = "def"
+CLASS = "class"
+UNKNOWN = "unknown"
+"""A binding whose value cannot be told: a loop target, an unpacking, `with … as`,
+`except … as`, an augmented assignment."""
+
+ScopeKind = Literal["module", "class", "function"]
+Flow = tuple[tuple[ast.stmt, "str | ast.AST"], ...]
+"""The compound statements around a statement within its function, outermost
+first, each with the part the statement sits in: `body`/`orelse`/`finalbody`,
+an except handler or a match case."""
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+_TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One binding of a name by one statement."""
+
+    kind: str
+    """`import`, `param`, `assign`, `def`, `class` or `unknown`."""
+    line: int
+    """The line it takes effect after (a loop target's is the line before the loop)."""
+    path: tuple[int, ...]
+    """The block it is made in."""
+    value: ast.expr | None = None
+    """`assign`: the value (one target, or every target of `a = b = value`)."""
+    annotation: ast.expr | None = None
+    """`param` and annotated assignments: the annotation as written."""
+    origin: str | None = None
+    """`import`: the dotted name it binds (`sqlalchemy.text`); None for a
+    relative import."""
+    type_checking: bool = False
+    """Made under `if TYPE_CHECKING:` (an import that never runs)."""
+    in_handler: bool = False
+    """Made in an `except` handler (`except ImportError: x = None`)."""
+
+
+def bound_by_import(stmt: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str | None]]:
+    """The names an import statement binds, with their dotted origin (None for
+    a relative import; `*` binds nothing that can be named)."""
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                head = alias.name.split(".", 1)[0]
+                yield head, head
+        return
+    for alias in stmt.names:
+        if alias.name == "*":
+            continue
+        origin = f"{stmt.module}.{alias.name}" if stmt.level == 0 and stmt.module else None
+        yield alias.asname or alias.name, origin
+
+
+def resolve(origin_of_head: str | None, written: str) -> str | None:
+    """`sa.orm.Session` with `sa` from `sqlalchemy` -> `sqlalchemy.orm.Session`."""
+    if origin_of_head is None:
+        return None
+    _, _, rest = written.partition(".")
+    return f"{origin_of_head}.{rest}" if rest else origin_of_head
+
+
+class Scope:
+    """A module, class or function, with the names its statements bind."""
+
+    __slots__ = ("_stores", "bindings", "deleted", "kind", "node", "parent", "path")
+
+    def __init__(
+        self, kind: ScopeKind, node: ast.AST, parent: Scope | None, path: tuple[int, ...]
+    ) -> None:
+        self.kind = kind
+        self.node = node
+        self.parent = parent
+        self.path = path
+        """The block path of the scope's body."""
+        self.bindings: dict[str, list[Binding]] = {}
+        """Name -> its bindings in source order."""
+        self.deleted: list[tuple[str, int, tuple[int, ...]]] = []
+        """(name or attribute path, line, block path) of each `del` target."""
+        self._stores: dict[str, int] | None = None
+
+    def __repr__(self) -> str:
+        name = getattr(self.node, "name", "<module>")
+        return f"Scope({self.kind} {name})"
+
+    @property
+    def is_function(self) -> bool:
+        return self.kind == "function"
+
+    def params(self) -> dict[str, ast.expr | None]:
+        """Parameter -> its annotation (functions only)."""
+        return {
+            name: found[0].annotation
+            for name, found in self.bindings.items()
+            if found and found[0].kind == PARAM
+        }
+
+    def visible(self) -> Iterator[Scope]:
+        """This scope and the enclosing ones whose names it sees (as Python does:
+        a class body's names are not visible from its methods)."""
+        scope: Scope | None = self
+        while scope is not None:
+            if scope is self or scope.kind != "class":
+                yield scope
+            scope = scope.parent
+
+    def function(self) -> Scope | None:
+        """The nearest enclosing function scope (this one if it is one)."""
+        scope: Scope | None = self
+        while scope is not None and scope.kind != "function":
+            scope = scope.parent
+        return scope
+
+    def lookup(
+        self, name: str, line: int, path: tuple[int, ...], functions_only: bool = False
+    ) -> Binding | None:
+        """The binding of `name` surely in effect at `line` on block `path`: the last
+        one made before it in the same block or an enclosing one, in the nearest
+        visible scope that has one (`functions_only`: in function scopes only)."""
+        for scope in self.visible():
+            if functions_only and scope.kind != "function":
+                continue
+            best: Binding | None = None
+            for binding in scope.bindings.get(name, ()):
+                if (
+                    binding.line < line
+                    and path[: len(binding.path)] == binding.path
+                    and (best is None or binding.line >= best.line)
+                ):
+                    best = binding
+            if best is not None:
+                return best
+        return None
+
+    def latest(self, name: str, line: int) -> Binding | None:
+        """The last binding of `name` in this scope before `line`, on any path
+        (what the name may hold there)."""
+        best: Binding | None = None
+        for binding in self.bindings.get(name, ()):
+            if binding.line < line and (best is None or binding.line >= best.line):
+                best = binding
+        return best
+
+    def rebound(self, name: str, after: int, line: int, path: tuple[int, ...]) -> bool:
+        """Whether this scope binds `name` between lines `after` and `line` on `path`."""
+        return any(
+            after < b.line < line and path[: len(b.path)] == b.path
+            for b in self.bindings.get(name, ())
+        )
+
+    def names(self, functions_only: bool = False) -> list[str]:
+        """The names bound in the visible scopes, nearest scope first."""
+        out: list[str] = []
+        for scope in self.visible():
+            if functions_only and scope.kind != "function":
+                continue
+            out += scope.bindings
+        return out
+
+    def origin(self, written: str) -> str | None:
+        """The dotted import origin of a name as written here (`sa.text` ->
+        `sqlalchemy.text`), or None when its head is not an import: the nearest
+        visible scope that binds the head decides; an import there wins over a
+        fallback assigned in an `except` handler or under `TYPE_CHECKING`'s
+        `else`."""
+        head = written.partition(".")[0]
+        for scope in self.visible():
+            found = scope.bindings.get(head)
+            if not found:
+                continue
+            imports = [b for b in found if b.kind == IMPORT]
+            if not imports:
+                return None
+            if any(
+                b.kind != IMPORT and not b.in_handler for b in found if b.line > imports[-1].line
+            ):
+                return None  # bound again to something else after the import
+            return resolve(imports[-1].origin, written)
+        return None
+
+    def stores(self, name: str) -> int:
+        """How many times the scope's own code binds `name` (assignments, loop and
+        `with` targets, walrus, comprehension targets, parameters), counted on
+        first use."""
+        if self._stores is None:
+            counts: dict[str, int] = {}
+            node = self.node
+            if isinstance(node, (*_FUNCTIONS, ast.Lambda)):
+                args = node.args
+                for arg in [
+                    *args.posonlyargs,
+                    *args.args,
+                    *args.kwonlyargs,
+                    args.vararg,
+                    args.kwarg,
+                ]:
+                    if arg is not None:
+                        counts[arg.arg] = counts.get(arg.arg, 0) + 1
+            body = getattr(node, "body", None)
+            if isinstance(body, list):
+                for child in own_nodes(body):
+                    if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                        counts[child.id] = counts.get(child.id, 0) + 1
+            self._stores = counts
+        return self._stores.get(name, 0)
+
+    def string_constant(self, name: str) -> str | None:
+        """The string a name holds where it is read, when the nearest visible
+        scope that binds it binds it exactly once, to a string literal."""
+        for scope in self.visible():
+            found = scope.bindings.get(name)
+            if not found and not scope.stores(name):
+                continue
+            if found and len(found) == 1 and scope.stores(name) == 1:
+                value = found[0].value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    return value.value
+            return None
+        return None
+
+
+@dataclass(slots=True)
+class Site:
+    """One statement where it stands."""
+
+    stmt: ast.stmt
+    scope: Scope
+    path: tuple[int, ...]
+    flow: Flow
+
+    def header(self) -> list[ast.AST]:
+        """What the statement evaluates itself: all of a simple statement; the
+        test, iterable, items, subject or handlers' types of a compound one
+        (not the statements it holds); nothing of a `def` or `class`."""
+        stmt = self.stmt
+        if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
+            return []
+        if not any(getattr(stmt, name, None) for name in _BODIES):
+            return [stmt]
+        out: list[ast.AST] = []
+        for name in stmt._fields:
+            if name in _BODIES:
+                continue
+            value = getattr(stmt, name)
+            for node in value if isinstance(value, list) else [value]:
+                if isinstance(node, ast.AST):
+                    out.append(node)
+        return out
+
+
+class SemanticModel:
+    """Scopes, bindings and the ordered statements of one parsed file."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.module = Scope("module", tree, None, (0,))
+        self.sites: list[Site] = []
+        """Every statement in source order (a nested function's right after its `def`)."""
+        self.scopes: dict[int, Scope] = {id(tree): self.module}
+        """`id(node)` of a module, class or function -> its scope."""
+        self.loops: set[int] = set()
+        """Ids of the blocks that are loop bodies."""
+        self._blocks = 0
+        self._body(tree.body, self.module, (0,), (), False, False)
+
+    def scope_of(self, node: ast.AST) -> Scope | None:
+        """The scope a module, class or function node opens."""
+        return self.scopes.get(id(node))
+
+    def functions(self) -> Iterator[Scope]:
+        for scope in self.scopes.values():
+            if scope.kind == "function":
+                yield scope
+
+    # the walk -------------------------------------------------------------------------------
+    def _block(self, path: tuple[int, ...]) -> tuple[int, ...]:
+        self._blocks += 1
+        return (*path, self._blocks)
+
+    def _body(
+        self,
+        body: list[ast.stmt],
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        handler: bool,
+    ) -> None:
+        for stmt in body:
+            self.sites.append(Site(stmt, scope, path, flow))
+            self._stmt(stmt, scope, path, flow, tc, handler)
+
+    def _bind(self, scope: Scope, name: str, binding: Binding) -> None:
+        scope.bindings.setdefault(name, []).append(binding)
+
+    def _stmt(
+        self,
+        stmt: ast.stmt,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        handler: bool,
+    ) -> None:
+        line = stmt.lineno
+        if isinstance(stmt, _FUNCTIONS):
+            self._bind(scope, stmt.name, Binding(DEF, line, path, in_handler=handler))
+            inner_path = self._block(path)
+            inner = Scope("function", stmt, scope, inner_path)
+            self.scopes[id(stmt)] = inner
+            args = stmt.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                self._bind(
+                    inner, arg.arg, Binding(PARAM, line, inner_path, annotation=arg.annotation)
+                )
+            for star in (args.vararg, args.kwarg):
+                if star is not None:
+                    self._bind(inner, star.arg, Binding(PARAM, line, inner_path))
+            self._body(stmt.body, inner, inner_path, (), tc, False)
+            return
+        if isinstance(stmt, ast.ClassDef):
+            self._bind(scope, stmt.name, Binding(CLASS, line, path, in_handler=handler))
+            inner_path = self._block(path)
+            inner = Scope("class", stmt, scope, inner_path)
+            self.scopes[id(stmt)] = inner
+            self._body(stmt.body, inner, inner_path, flow, tc, handler)
+            return
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for name, origin in bound_by_import(stmt):
+                binding = Binding(
+                    IMPORT, line, path, origin=origin, type_checking=tc, in_handler=handler
+                )
+                self._bind(scope, name, binding)
+            return
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                self._assign(scope, target, stmt.value, None, line, path, handler)
+            return
+        if isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:  # `x: int` alone binds nothing
+                self._assign(scope, stmt.target, stmt.value, stmt.annotation, line, path, handler)
+            return
+        if isinstance(stmt, ast.AugAssign):
+            return  # the name keeps its binding; what it holds grows
+        if isinstance(stmt, ast.Delete):
+            scope.deleted += [
+                (text, line, path)
+                for target in stmt.targets
+                for node in ast.walk(target)
+                if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Del)
+                for text in [dotted(node)]
+                if text
+            ]
+            return
+        # compound statements: a block per part, in source order
+        enter = partial(self._part, stmt, scope=scope, path=path, flow=flow, handler=handler)
+        if isinstance(stmt, ast.If):
+            enter("body", stmt.body, tc=tc or _is_type_checking(stmt.test))
+            enter("orelse", stmt.orelse, tc=tc)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            names = [
+                n for i in stmt.items if i.optional_vars for n in target_names(i.optional_vars)
+            ]
+            enter("body", stmt.body, tc=tc, names=names, at=line - 1)
+        elif isinstance(stmt, _LOOPS):
+            names = [] if isinstance(stmt, ast.While) else target_names(stmt.target)
+            enter("body", stmt.body, tc=tc, names=names, at=line - 1, loop=True)
+            enter("orelse", stmt.orelse, tc=tc)
+        elif isinstance(stmt, _TRY):
+            enter("body", stmt.body, tc=tc)
+            for part in stmt.handlers:
+                names = [part.name] if part.name else []
+                enter(part, part.body, tc=tc, names=names, at=part.lineno, in_handler=True)
+            enter("orelse", stmt.orelse, tc=tc)
+            enter("finalbody", stmt.finalbody, tc=tc)
+        elif isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                names = [
+                    captured
+                    for node in ast.walk(case.pattern)
+                    for captured in [getattr(node, "name", None)]
+                    if isinstance(captured, str)
+                ]
+                enter(case, case.body, tc=tc, names=names, at=case.pattern.lineno)
+
+    def _part(
+        self,
+        stmt: ast.stmt,
+        part: str | ast.AST,
+        body: list[ast.stmt],
+        *,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        handler: bool,
+        names: list[str] | None = None,
+        at: int = 0,
+        loop: bool = False,
+        in_handler: bool = False,
+    ) -> None:
+        """One block of a compound statement: `names` are bound on entry (a loop
+        target, `with … as`, `except … as`, a match capture) as of line `at`."""
+        if not body:
+            return
+        inner = self._block(path)
+        if loop:
+            self.loops.add(inner[-1])
+        handler = handler or in_handler
+        for name in names or ():
+            self._bind(scope, name, Binding(UNKNOWN, at, inner, in_handler=handler))
+        self._body(body, scope, inner, (*flow, (stmt, part)), tc, handler)
+
+    def _assign(
+        self,
+        scope: Scope,
+        target: ast.expr,
+        value: ast.expr | None,
+        annotation: ast.expr | None,
+        line: int,
+        path: tuple[int, ...],
+        handler: bool,
+    ) -> None:
+        if isinstance(target, ast.Name):
+            kind = ASSIGN if value is not None else UNKNOWN
+            binding = Binding(kind, line, path, value, annotation, in_handler=handler)
+            self._bind(scope, target.id, binding)
+        elif isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
+            for name in target_names(target):
+                self._bind(scope, name, Binding(UNKNOWN, line, path, in_handler=handler))
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    name = dotted(test)
+    return name is not None and name.split(".")[-1] == "TYPE_CHECKING"
+
+
+def semantic_model(tree: ast.Module, memo: dict[str, object]) -> SemanticModel:
+    """The file's model, built once per check and shared by every rule (`memo`:
+    the file context's per-file memo)."""
+    found = memo.get("semantic")
+    if not isinstance(found, SemanticModel) or found.tree is not tree:
+        found = SemanticModel(tree)
+        memo["semantic"] = found
+    return found
