@@ -31,6 +31,7 @@ from arch_lint.index.models import (
     is_described_alias,
     position,
 )
+from arch_lint.index.semantic import bound_by_import, resolve
 
 FACTS_VERSION = 13
 
@@ -261,11 +262,7 @@ class _Extractor:
         written = dotted(node)
         if written is None:
             return None
-        head, _, rest = written.partition(".")
-        origin = self.imported.get(head)
-        if origin is None:
-            return None
-        return f"{origin}.{rest}" if rest else origin
+        return resolve(self.imported.get(written.partition(".")[0]), written)
 
     def run(self, tree: ast.Module, source: bytes) -> FileFacts:
         # the data-layer reader looks at class bodies and module-level calls only
@@ -423,26 +420,20 @@ class _Extractor:
         self.facts.imports.append(_record("import", stmt, 0, None, names, tc))
         for alias in stmt.names:
             self._note_library(alias.name)
-            if alias.asname:
-                self.imported[alias.asname] = alias.name
-            else:
-                head = alias.name.split(".", 1)[0]
-                self.imported[head] = head
+        for local, origin in bound_by_import(stmt):
+            self.imported[local] = origin or local
             if toplevel:
-                if alias.asname:
-                    self._bind(alias.asname, (IMPORT, alias.name))
-                else:
-                    head = alias.name.split(".", 1)[0]
-                    self._bind(head, (IMPORT, head))
+                self._bind(local, (IMPORT, origin or local))
 
     def _import_from(self, stmt: ast.ImportFrom, toplevel: bool, tc: bool) -> None:
         names = tuple((a.name, a.asname) for a in stmt.names)
         self.facts.imports.append(_record("from", stmt, stmt.level, stmt.module, names, tc))
         if stmt.level == 0:
             self._note_library(stmt.module)
+            for local, origin in bound_by_import(stmt):
+                if origin is not None:
+                    self.imported[local] = origin
             for alias in stmt.names:
-                if alias.name != "*":
-                    self.imported[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
                 if (
                     alias.name == "Field"
                     and alias.asname

@@ -281,12 +281,16 @@ class Site:
     flow: Flow
 
     def header(self) -> list[ast.AST]:
-        """What the statement evaluates itself: all of a simple statement; the
-        test, iterable, items, subject or handlers' types of a compound one
-        (not the statements it holds); nothing of a `def` or `class`."""
+        """What the statement evaluates itself, where it stands: all of a simple
+        statement; the test, iterable, items or subject of a compound one and
+        its `except` clauses' types (not the statements it holds); the
+        decorators, parameters (defaults, annotations) and return annotation of
+        a `def`; the decorators, bases and keywords of a `class`."""
         stmt = self.stmt
-        if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
-            return []
+        if isinstance(stmt, _FUNCTIONS):
+            return [*stmt.decorator_list, stmt.args, *([stmt.returns] if stmt.returns else [])]
+        if isinstance(stmt, ast.ClassDef):
+            return [*stmt.decorator_list, *stmt.bases, *stmt.keywords]
         if not any(getattr(stmt, name, None) for name in _BODIES):
             return [stmt]
         out: list[ast.AST] = []
@@ -297,6 +301,9 @@ class Site:
             for node in value if isinstance(value, list) else [value]:
                 if isinstance(node, ast.AST):
                     out.append(node)
+        for handler in getattr(stmt, "handlers", ()):
+            if handler.type is not None:
+                out.append(handler.type)
         return out
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.facts import ImportStmt
 from arch_lint.index.models import dotted
+from arch_lint.index.semantic import Scope, SemanticModel, semantic_model
 from arch_lint.index.walk import push_children
 from arch_lint.rules._base import FileRule
 
@@ -74,6 +75,7 @@ _MARKERS = (b"psycopg", b"sqlite3", b"pymysql", b"MySQLdb", b"pymongo", b"redis"
             b"sqlmodel")  # fmt: skip
 _TOPS = frozenset({*_DRIVERS, *(m.split(".")[0] for m in _NAMES)})
 _MIGRATION_DIR = re.compile(r"migrations|^alembic$")
+T = TypeVar("T", bound=ast.AST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,18 +203,18 @@ class SyncDbClient(FileRule):
     def check_tree(self, tree: ast.Module) -> None:
         ctx = self.ctx
         imports = self._imports()
-        calls, self._attribute_uses, references = _uses(tree)
-        modules: dict[str, str] = {}
-        """Local name -> module, for names that bind a package (`import redis`)."""
+        calls, self._attribute_uses, references = _uses(semantic_model(tree, ctx.memo))
+        modules: set[str] = set()
+        """Local names that bind a package whose clients a call may reach (`import redis`)."""
         for stmt in imports:
             found = self._judge_import(stmt, calls, modules)
             if found is not None:
                 self.report(stmt.line, stmt.col, stmt.end_line, stmt.end_col, found)
-        for call, written in calls:
+        for call, written, scope in calls:
             head, _, rest = written.partition(".")
-            if head not in modules or not rest:
+            origin = scope.origin(written) if head in modules and rest else None
+            if origin is None:
                 continue
-            origin = f"{modules[head]}.{rest}"
             client = client_of(origin)
             if client is None:
                 parent, _, method = origin.rpartition(".")
@@ -223,15 +225,16 @@ class SyncDbClient(FileRule):
             self.report_node(
                 call, module=ctx.module, how="calls", client=client.shown, remedy=client.remedy
             )
-        for node, written in references:  # `create_engine = db.create_engine` (a re-export)
-            head, _, rest = written.partition(".")
-            client = client_of(f"{modules[head]}.{rest}") if head in modules and rest else None
+        for node, written, scope in references:  # `create_engine = db.create_engine` (a re-export)
+            head = written.partition(".")[0]
+            origin = scope.origin(written) if head in modules and "." in written else None
+            client = client_of(origin) if origin is not None else None
             if client is not None:
                 fields = self._fields("re-exports", client.shown, client.remedy)
                 self.report_node(node, **fields)
 
     def _judge_import(
-        self, stmt: ImportStmt, calls: list[tuple[ast.Call, str]], modules: dict[str, str]
+        self, stmt: ImportStmt, calls: list[Use[ast.Call]], modules: set[str]
     ) -> dict[str, str] | None:
         if stmt.kind == "import":
             first: dict[str, str] | None = None
@@ -240,7 +243,7 @@ class SyncDbClient(FileRule):
                 driver = _driver(name)
                 local = asname or top
                 if driver is None:
-                    modules[local] = name if asname else top
+                    modules.add(local)
                 elif not self._only_harmless_uses(local):
                     first = first or self._fields("imports", name, _DRIVERS[driver])
             return first
@@ -256,11 +259,11 @@ class SyncDbClient(FileRule):
             client = client_of(f"{module}.{name}")
             if client is None:
                 if f"{module}.{name}" in _NAMES:  # `from sqlalchemy import orm`
-                    modules[local] = f"{module}.{name}"
+                    modules.add(local)
                 continue
             if name in _CALL_JUDGED and not any(
                 _client_call(call, local)
-                for call, written in calls
+                for call, written, _ in calls
                 if written.split(".")[0] == local
             ):
                 continue
@@ -294,29 +297,35 @@ def _may_bring_client(stmt: ImportStmt) -> bool:
     )
 
 
+Use = tuple[T, str, Scope]
+"""A node, the dotted name it spells, and the scope it stands in."""
+
+
 def _uses(
-    tree: ast.Module,
-) -> tuple[list[tuple[ast.Call, str]], dict[str, set[str]], list[tuple[ast.expr, str]]]:
+    model: SemanticModel,
+) -> tuple[list[Use[ast.Call]], dict[str, set[str]], list[Use[ast.expr]]]:
     """Every call with a dotted callee (as written); the attributes read of each
     name (`sqlite3` -> {`connect`}); and dotted values assigned to a name
     (`create_engine = db.create_engine`)."""
-    calls: list[tuple[ast.Call, str]] = []
+    calls: list[Use[ast.Call]] = []
     attributes: dict[str, set[str]] = {}
-    references: list[tuple[ast.expr, str]] = []
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Call):
-            written = dotted(node.func)
+    references: list[Use[ast.expr]] = []
+    for site in model.sites:
+        stmt = site.stmt
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute):
+            written = dotted(stmt.value)
             if written is not None:
-                calls.append((node, written))
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            attributes.setdefault(node.value.id, set()).add(node.attr)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute):
-            written = dotted(node.value)
-            if written is not None:
-                references.append((node.value, written))
-        push_children(node, stack)
+                references.append((stmt.value, written, site.scope))
+        stack = site.header()
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Call):
+                written = dotted(node.func)
+                if written is not None:
+                    calls.append((node, written, site.scope))
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                attributes.setdefault(node.value.id, set()).add(node.attr)
+            push_children(node, stack)
     return calls, attributes, references
 
 
