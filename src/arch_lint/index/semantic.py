@@ -320,6 +320,7 @@ class SemanticModel:
         self.loops: set[int] = set()
         """Ids of the blocks that are loop bodies."""
         self._blocks = 0
+        self._by_scope: dict[int, list[Site]] | None = None
         self._body(tree.body, self.module, (0,), (), False, False)
 
     def scope_of(self, node: ast.AST) -> Scope | None:
@@ -327,9 +328,19 @@ class SemanticModel:
         return self.scopes.get(id(node))
 
     def functions(self) -> Iterator[Scope]:
+        """The function scopes in source order."""
         for scope in self.scopes.values():
             if scope.kind == "function":
                 yield scope
+
+    def sites_of(self, scope: Scope) -> list[Site]:
+        """The statements of one scope's own code, in source order (a nested
+        `def` or `class` statement is one, its body is not)."""
+        if self._by_scope is None:
+            self._by_scope = {}
+            for site in self.sites:
+                self._by_scope.setdefault(id(site.scope), []).append(site)
+        return self._by_scope.get(id(scope), [])
 
     # the walk -------------------------------------------------------------------------------
     def _block(self, path: tuple[int, ...]) -> tuple[int, ...]:

@@ -1,6 +1,7 @@
-"""A fast walk of `ast` trees (child fields per node type computed once,
-expression contexts skipped); shared by the engine's batched traversal and
-rules that walk a scope themselves."""
+"""A fast walk of `ast` nodes (child fields per node type computed once,
+expression contexts skipped), under the semantic model's walk of the
+statements: the nodes of one statement, of one scope, and the lines that
+may hold a call."""
 
 from __future__ import annotations
 
@@ -20,17 +21,6 @@ def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
         names = tuple(f for f in kind._fields if f != "ctx")
         _CHILDREN[kind] = names
     return names
-
-
-def children(node: ast.AST) -> Iterator[ast.AST]:
-    for name in child_fields(type(node)):
-        value = getattr(node, name, None)
-        if type(value) is list:
-            for item in value:
-                if isinstance(item, _NODE):
-                    yield item
-        elif isinstance(value, _NODE):
-            yield value
 
 
 def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
@@ -90,19 +80,6 @@ def target_names(target: ast.expr) -> list[str]:
 
 _BLOCKS = ("body", "orelse", "finalbody")
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-
-
-def blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
-    """The statement lists a compound statement holds (bodies, `else`, `finally`,
-    `except` handlers, `match` cases)."""
-    for name in _BLOCKS:
-        body = getattr(stmt, name, None)
-        if body and isinstance(body, list) and isinstance(body[0], ast.stmt):
-            yield body
-    for handler in getattr(stmt, "handlers", ()) or ():
-        yield handler.body
-    for case in getattr(stmt, "cases", ()) or ():
-        yield case.body
 
 
 def header_nodes(stmt: ast.stmt, prune: tuple[type[ast.AST], ...] = ()) -> Iterator[ast.AST]:

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from arch_lint.findings import Fix
 from arch_lint.index.datalayer import JSON
 from arch_lint.index.models import dotted, unquote, unwrap_optional
-from arch_lint.index.walk import MarkedLines, blocks, header_nodes, own_nodes, target_names
+from arch_lint.index.semantic import Flow, Scope, semantic_model
+from arch_lint.index.walk import MarkedLines, header_nodes, own_nodes, target_names
 from arch_lint.rules._base import FileContext
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -140,40 +140,41 @@ class DataAnalysis:
         self.flags = b"flag_modified" in ctx.source
         names = ctx.index.json_attribute_names
         self.marks = MarkedLines(ctx.source, tuple(f".{n}".encode() for n in sorted(names)))
-        if self.marks:  # only functions that touch a JSON attribute's name are read
-            self._body(tree.body, None)
+        if not self.marks:
+            return  # only functions that touch a JSON attribute's name are read
+        self.model = semantic_model(tree, ctx.memo)
+        helpers: dict[int, frozenset[str]] = {}
+        for function in self.model.functions():
+            func = function.node
+            assert isinstance(func, _FUNCTIONS)
+            if not self.marks.spans(func.lineno, func.end_lineno or func.lineno):
+                continue
+            owner = function.parent
+            if owner is None or owner.kind != "class":
+                self._function(function, None)
+                continue
+            qualname = _qualname(owner)
+            if id(owner) not in helpers:
+                helpers[id(owner)] = self._construction(owner, qualname)
+            self._function(function, (ctx.path, qualname), func.name in helpers[id(owner)])
 
     # scopes ----------------------------------------------------------------------------
-    def _body(
-        self,
-        body: list[ast.stmt],
-        cls: tuple[str, str] | None,
-        prefix: str = "",
-        construction: frozenset[str] = frozenset(),
-    ) -> None:
-        for stmt in body:
-            if isinstance(stmt, ast.ClassDef):
-                qualname = f"{prefix}{stmt.name}"
-                end = stmt.end_lineno or stmt.lineno
-                helpers: frozenset[str] = frozenset()
-                if self.marks.spans(stmt.lineno, end) and self.ctx.index.has_json_columns(
-                    self.ctx.path, qualname
-                ):
-                    helpers = _init_helpers(stmt)
-                self._body(stmt.body, (self.ctx.path, qualname), f"{qualname}.", helpers)
-            elif isinstance(stmt, _FUNCTIONS):
-                if self.marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
-                    self._function(stmt, cls, stmt.name in construction)
-            else:
-                for inner in blocks(stmt):
-                    self._body(inner, None, prefix)
+    def _construction(self, owner: Scope, qualname: str) -> frozenset[str]:
+        """The helpers of a table class's `__init__` (see `_init_helpers`)."""
+        cls = owner.node
+        assert isinstance(cls, ast.ClassDef)
+        end = cls.end_lineno or cls.lineno
+        if self.marks.spans(cls.lineno, end) and self.ctx.index.has_json_columns(
+            self.ctx.path, qualname
+        ):
+            return _init_helpers(cls)
+        return frozenset()
 
     def _function(
-        self,
-        func: ast.FunctionDef | ast.AsyncFunctionDef,
-        cls: tuple[str, str] | None,
-        construction: bool = False,
+        self, function: Scope, cls: tuple[str, str] | None, construction: bool = False
     ) -> None:
+        func = function.node
+        assert isinstance(func, _FUNCTIONS)
         scope = _Function()
         scope.store_class = cls is not None and bool(_STORE_CLASSES.search(cls[1]))
         params = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
@@ -194,14 +195,9 @@ class DataAnalysis:
                     and isinstance(args[1].value, str)
                 ):
                     scope.flagged.add((args[0].id, args[1].value))
-        for stmt, guards in _ordered(func.body, ()):
-            if isinstance(stmt, _FUNCTIONS):
-                if self.marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
-                    self._function(stmt, None)
-            elif isinstance(stmt, ast.ClassDef):
-                self._body(stmt.body, (self.ctx.path, stmt.name), f"{stmt.name}.")
-            else:
-                self._stmt(stmt, guards, scope)
+        for site in self.model.sites_of(function):
+            if not isinstance(site.stmt, (*_FUNCTIONS, ast.ClassDef)):
+                self._stmt(site.stmt, _guards(site.flow), scope)
 
     # objects ---------------------------------------------------------------------------
     def _class(self, node: ast.expr) -> tuple[str, str] | None:
@@ -528,27 +524,28 @@ Guard = tuple[ast.expr, bool]
 """An enclosing `if` test, and whether the statement is in its body (else: `else`)."""
 
 
-def _ordered(
-    body: list[ast.stmt], guards: tuple[Guard, ...]
-) -> Iterator[tuple[ast.stmt, tuple[Guard, ...]]]:
-    """The statements of a function in source order, with the `if` tests that
-    hold them (the number of compound statements around them is `len` of the
-    second item only for `if`s; `depth` below counts all); nested functions
-    and classes are yielded, not entered."""
-    for stmt in body:
-        yield stmt, guards
-        if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
-            continue
-        if isinstance(stmt, ast.If):
-            yield from _ordered(stmt.body, (*guards, (stmt.test, True)))
-            yield from _ordered(stmt.orelse, (*guards, (stmt.test, False)))
-            continue
-        for inner in blocks(stmt):
-            yield from _ordered(inner, (*guards, (_BLOCK, True)))
+def _guards(flow: Flow) -> tuple[Guard, ...]:
+    """The `if` tests around a statement (a compound statement that is not an
+    `if`, a loop, `with` or `try`, stands as `_BLOCK`)."""
+    return tuple(
+        (stmt.test, part == "body") if isinstance(stmt, ast.If) else (_BLOCK, True)
+        for stmt, part in flow
+    )
 
 
 _BLOCK = ast.Constant(True)
 """Stands for a compound statement that is not an `if` (a loop, `with`, `try`)."""
+
+
+def _qualname(scope: Scope) -> str:
+    """`Outer.Inner` of a class scope (the classes it is nested in, up to a
+    function or the module)."""
+    names: list[str] = []
+    current: Scope | None = scope
+    while current is not None and current.kind == "class":
+        names.append(getattr(current.node, "name", ""))
+        current = current.parent
+    return ".".join(reversed(names))
 
 
 def _emptiness(test: ast.expr, owner: str, attr: str) -> str | None:
