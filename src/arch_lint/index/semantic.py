@@ -84,6 +84,8 @@ class Binding:
     """Made under `if TYPE_CHECKING:` (an import that never runs)."""
     in_handler: bool = False
     """Made in an `except` handler (`except ImportError: x = None`)."""
+    node: ast.AST | None = None
+    """`def` and `class`: the statement."""
 
 
 def bound_by_import(stmt: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str | None]]:
@@ -342,6 +344,135 @@ class SemanticModel:
                 self._by_scope.setdefault(id(site.scope), []).append(site)
         return self._by_scope.get(id(scope), [])
 
+    # value kinds --------------------------------------------------------------------------
+    def dict_value(
+        self, name: str, scope: Scope, line: int, path: tuple[int, ...], *, sure: bool = True
+    ) -> DictValue | None:
+        """The dict `name` holds at `line`: bound to a dict literal (or `dict(...)`)
+        in `scope` and grown in place after it in the same scope (`sure`: the
+        binding is certain on `path`; else the last one on any path)."""
+        binding = scope.lookup(name, line, path) if sure else scope.latest(name, line)
+        if binding is None or binding.kind != ASSIGN or not _is_dict(binding.value):
+            return None
+        literal = binding.value
+        assert isinstance(literal, (ast.Dict, ast.Call))
+        keys, complete = _dict_keys(literal)
+        growth: list[ast.stmt] = []
+        owner = next((s for s in scope.visible() if name in s.bindings), scope)
+        for site in self.sites_of(owner):
+            stmt = site.stmt
+            if not binding.line < stmt.lineno < line:
+                continue
+            grown = _grows(stmt, name)
+            if grown is None:
+                continue
+            growth.append(stmt)
+            more, known = grown
+            keys += tuple(k for k in more if k not in keys)
+            complete = complete and known
+        return DictValue(literal, binding, tuple(growth), keys, complete)
+
+    def instance_of(
+        self, node: ast.expr, scope: Scope, line: int, path: tuple[int, ...], depth: int = 0
+    ) -> str | None:
+        """The class (as written, dotted) an expression is certainly an instance
+        of: a constructor call of a class (one defined here or a capitalised
+        imported name), `Cls.model_validate*(...)` (also `Cls[X]`), a call of a
+        function here whose return annotation names a class, a name bound to one
+        of those or annotated with a class, or `self.x` set so in `__init__`."""
+        if depth > 4:
+            return None
+        awaited = isinstance(node, ast.Await)
+        if isinstance(node, ast.Await):
+            node = node.value
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _VALIDATORS:
+                base = func.value.value if isinstance(func.value, ast.Subscript) else func.value
+                return self._class_named(base, scope)
+            cls = self._class_named(func, scope)
+            if cls is not None:
+                return cls
+            written = dotted(func)
+            binding = _binding_of(scope, written) if written and "." not in written else None
+            if binding is None or binding.kind != DEF:
+                return None
+            function = binding.node
+            if isinstance(function, ast.AsyncFunctionDef) != awaited:
+                return None  # an async function's call is a coroutine until awaited
+            returns = getattr(function, "returns", None)
+            return self._class_named(returns, scope) if returns is not None else None
+        if isinstance(node, ast.Name):
+            found = scope.lookup(node.id, line, path)
+            if found is None:
+                return None
+            if found.annotation is not None:
+                return self._class_named(found.annotation, scope)
+            if found.kind == ASSIGN and found.value is not None:
+                return self.instance_of(found.value, scope, found.line, path, depth + 1)
+            return None
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+        ):
+            owner = _class_of(scope)
+            if owner is None:
+                return None
+            set_in_init = self.self_attributes(owner).get(node.attr)
+            if set_in_init is None:
+                return None
+            value, site = set_in_init
+            return self.instance_of(value, site.scope, site.stmt.lineno, site.path, depth + 1)
+        return None
+
+    def self_attributes(self, cls: Scope) -> dict[str, tuple[ast.expr, Site]]:
+        """`self.<attr> = value` statements of the class's `__init__` (the last one
+        of each attribute), with where each stands."""
+        init = next(
+            (
+                b.node
+                for b in cls.bindings.get("__init__", ())
+                if b.kind == DEF and b.node is not None
+            ),
+            None,
+        )
+        owner = self.scope_of(init) if init is not None else None
+        out: dict[str, tuple[ast.expr, Site]] = {}
+        if owner is None:
+            return out
+        for site in self.sites_of(owner):
+            stmt = site.stmt
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                targets, value = [stmt.target], stmt.value
+            else:
+                continue
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                ):
+                    out[target.attr] = (value, site)
+        return out
+
+    def _class_named(self, node: ast.expr | None, scope: Scope) -> str | None:
+        """`node` as a class name: a class defined here, or an imported name whose
+        last part is capitalised (`Optional[...]`, unions and strings are not)."""
+        written = dotted(node) if node is not None else None
+        if written is None:
+            return None
+        binding = _binding_of(scope, written)
+        if binding is None:
+            return None
+        if binding.kind == CLASS:
+            return written
+        if binding.kind == IMPORT and written.rsplit(".", 1)[-1][:1].isupper():
+            return written
+        return None
+
     # the walk -------------------------------------------------------------------------------
     def _block(self, path: tuple[int, ...]) -> tuple[int, ...]:
         self._blocks += 1
@@ -374,7 +505,7 @@ class SemanticModel:
     ) -> None:
         line = stmt.lineno
         if isinstance(stmt, _FUNCTIONS):
-            self._bind(scope, stmt.name, Binding(DEF, line, path, in_handler=handler))
+            self._bind(scope, stmt.name, Binding(DEF, line, path, in_handler=handler, node=stmt))
             inner_path = self._block(path)
             inner = Scope("function", stmt, scope, inner_path)
             self.scopes[id(stmt)] = inner
@@ -389,7 +520,7 @@ class SemanticModel:
             self._body(stmt.body, inner, inner_path, (), tc, False)
             return
         if isinstance(stmt, ast.ClassDef):
-            self._bind(scope, stmt.name, Binding(CLASS, line, path, in_handler=handler))
+            self._bind(scope, stmt.name, Binding(CLASS, line, path, in_handler=handler, node=stmt))
             inner_path = self._block(path)
             inner = Scope("class", stmt, scope, inner_path)
             self.scopes[id(stmt)] = inner
@@ -500,16 +631,109 @@ class SemanticModel:
                 self._bind(scope, name, Binding(UNKNOWN, line, path, in_handler=handler))
 
 
+@dataclass(frozen=True, slots=True)
+class DictValue:
+    """A dict a name holds where it is used: the literal it was bound to and
+    the statements that grew it in place since (`d["k"] = v`, `d.update(...)`,
+    `d |= {...}`, `d.setdefault(...)`)."""
+
+    literal: ast.Dict | ast.Call
+    binding: Binding
+    growth: tuple[ast.stmt, ...]
+    keys: tuple[str, ...]
+    """The string keys it is known to hold (the literal's and the grown ones)."""
+    complete: bool
+    """Every key is known: no `**spread`, no computed key, no growth by a
+    mapping that is not a literal."""
+
+
+_VALIDATORS = frozenset(
+    {"model_validate", "model_validate_json", "model_validate_strings", "model_construct",
+     "parse_obj", "parse_raw"}
+)  # fmt: skip
+"""Class methods of pydantic models that return an instance of the class."""
+_GROWERS = frozenset({"update", "setdefault"})
+
+
+def _binding_of(scope: Scope, written: str) -> Binding | None:
+    """The last binding of a dotted name's head in the nearest visible scope."""
+    head = written.partition(".")[0]
+    for current in scope.visible():
+        found = current.bindings.get(head)
+        if found:
+            return found[-1]
+    return None
+
+
+def _class_of(scope: Scope) -> Scope | None:
+    """The class a method (or a function nested in one) belongs to."""
+    current: Scope | None = scope
+    while current is not None and current.kind != "class":
+        current = current.parent
+    return current
+
+
+def _is_dict(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Dict) or (
+        isinstance(node, ast.Call) and dotted(node.func) == "dict"
+    )
+
+
+def _dict_keys(node: ast.expr) -> tuple[tuple[str, ...], bool]:
+    """The string keys of a dict literal or `dict(k=...)` call, and whether they
+    are all its keys."""
+    if isinstance(node, ast.Dict):
+        keys = tuple(
+            k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        )
+        return keys, len(keys) == len(node.keys)
+    if isinstance(node, ast.Call):
+        keys = tuple(kw.arg for kw in node.keywords if kw.arg is not None)
+        return keys, not node.args and len(keys) == len(node.keywords)
+    return (), False
+
+
+def _grows(stmt: ast.stmt, name: str) -> tuple[tuple[str, ...], bool] | None:
+    """The keys a statement adds to the dict `name` in place (and whether they
+    are all known), or None if it does not grow it."""
+
+    def is_it(node: ast.expr) -> bool:
+        return isinstance(node, ast.Name) and node.id == name
+
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            if isinstance(target, ast.Subscript) and is_it(target.value):
+                key = target.slice
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    return (key.value,), True
+                return (), False
+        return None
+    if isinstance(stmt, ast.AugAssign) and is_it(stmt.target) and isinstance(stmt.op, ast.BitOr):
+        return _dict_keys(stmt.value) if _is_dict(stmt.value) else ((), False)
+    if isinstance(stmt, ast.Expr):
+        call = stmt.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in _GROWERS
+            and is_it(call.func.value)
+        ):
+            if call.func.attr == "setdefault":
+                first = call.args[0] if call.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    return (first.value,), True
+                return (), False
+            keys: tuple[str, ...] = tuple(kw.arg for kw in call.keywords if kw.arg)
+            known = all(kw.arg for kw in call.keywords)
+            for arg in call.args:
+                more, all_known = _dict_keys(arg) if _is_dict(arg) else ((), False)
+                keys += more
+                known = known and all_known
+            return keys, known
+    return None
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     name = dotted(test)
     return name is not None and name.split(".")[-1] == "TYPE_CHECKING"
-
-
-def semantic_model(tree: ast.Module, memo: dict[str, object]) -> SemanticModel:
-    """The file's model, built once per check and shared by every rule (`memo`:
-    the file context's per-file memo)."""
-    found = memo.get("semantic")
-    if not isinstance(found, SemanticModel) or found.tree is not tree:
-        found = SemanticModel(tree)
-        memo["semantic"] = found
-    return found

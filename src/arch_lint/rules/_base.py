@@ -22,6 +22,7 @@ from arch_lint.findings import Finding, Fix
 from arch_lint.index.facts import FileFacts
 from arch_lint.index.layout import Service
 from arch_lint.index.project import ProjectIndex
+from arch_lint.index.semantic import SemanticModel
 
 CODE_RE = re.compile(r"^ARC\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -188,6 +189,14 @@ class FileContext:
     def in_shared_models(self) -> bool:
         """Whether this file lies in the shared-models packages."""
         return self.index.is_shared_model(self.path)
+
+    @cached_property
+    def semantic(self) -> SemanticModel:
+        """The semantic model of the file's tree (built on first use, shared by
+        every rule; only asked where the tree is parsed)."""
+        if self.tree is None:
+            raise ValueError(f"{self.path}: no syntax tree to model")
+        return SemanticModel(self.tree)
 
     @cached_property
     def module(self) -> str:

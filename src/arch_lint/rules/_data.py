@@ -24,7 +24,7 @@ from fnmatch import fnmatchcase
 from arch_lint.findings import Fix
 from arch_lint.index.datalayer import JSON
 from arch_lint.index.models import dotted, unquote, unwrap_optional
-from arch_lint.index.semantic import Flow, Scope, semantic_model
+from arch_lint.index.semantic import Flow, Scope
 from arch_lint.index.walk import MarkedLines, header_nodes, own_nodes, target_names
 from arch_lint.rules._base import FileContext
 
@@ -142,7 +142,7 @@ class DataAnalysis:
         self.marks = MarkedLines(ctx.source, tuple(f".{n}".encode() for n in sorted(names)))
         if not self.marks:
             return  # only functions that touch a JSON attribute's name are read
-        self.model = semantic_model(tree, ctx.memo)
+        self.model = ctx.semantic
         helpers: dict[int, frozenset[str]] = {}
         for function in self.model.functions():
             func = function.node

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arch_lint.index.models import dotted
-from arch_lint.index.semantic import ASSIGN, IMPORT, PARAM, UNKNOWN, Scope, Site, semantic_model
+from arch_lint.index.semantic import ASSIGN, IMPORT, PARAM, UNKNOWN, Scope, Site
 from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileContext
 
@@ -205,7 +205,7 @@ class LoggingAnalysis:
         self.structlog_factories = tuple(cfg.structlog_factories)
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
-        self.model = semantic_model(tree, ctx.memo)
+        self.model = ctx.semantic
         names = "|".join(re.escape(c) for c in self.carriers) or "(?!)"
         self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
         self._class_loggers: dict[int, dict[str, Logger]] = {}

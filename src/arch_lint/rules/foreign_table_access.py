@@ -11,7 +11,7 @@ from functools import lru_cache
 from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
 from arch_lint.index.models import dotted
-from arch_lint.index.semantic import IMPORT, Scope, SemanticModel, semantic_model
+from arch_lint.index.semantic import IMPORT, Scope, SemanticModel
 from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileRule
 
@@ -195,7 +195,7 @@ class ForeignTableAccess(FileRule):
         self._walk(tree, declared, service.name)
 
     def _walk(self, tree: ast.Module, declared: set[tuple[int, int]], service: str) -> None:
-        model = semantic_model(tree, self.ctx.memo)
+        model = self.ctx.semantic
         for node, scope in _relevant_calls(model, self.ctx.source):
             written = dotted(node.func) or ""
             full = scope.origin(written) or ""

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.models import dotted
-from arch_lint.index.semantic import ASSIGN, Scope, semantic_model
+from arch_lint.index.semantic import ASSIGN, Scope
 from arch_lint.index.walk import push_children
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._logging import Calls, call_pattern, has_call, marked_lines
@@ -132,7 +132,7 @@ class RawDictInterServicePayload(FileRule):
         if not calls:
             return
         marks = marked_lines(self.ctx.source, calls)
-        for site in semantic_model(tree, self.ctx.memo).sites:
+        for site in self.ctx.semantic.sites:
             for root in site.header():
                 if marks.marks(root):
                     self._calls(root, site.scope)

@@ -10,7 +10,7 @@ from typing import ClassVar, TypeVar
 from arch_lint.config.resolve import Settings
 from arch_lint.index.facts import ImportStmt
 from arch_lint.index.models import dotted
-from arch_lint.index.semantic import Scope, SemanticModel, semantic_model
+from arch_lint.index.semantic import Scope, SemanticModel
 from arch_lint.index.walk import push_children
 from arch_lint.rules._base import FileRule
 
@@ -203,7 +203,7 @@ class SyncDbClient(FileRule):
     def check_tree(self, tree: ast.Module) -> None:
         ctx = self.ctx
         imports = self._imports()
-        calls, self._attribute_uses, references = _uses(semantic_model(tree, ctx.memo))
+        calls, self._attribute_uses, references = _uses(ctx.semantic)
         modules: set[str] = set()
         """Local names that bind a package whose clients a call may reach (`import redis`)."""
         for stmt in imports:
