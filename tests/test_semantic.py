@@ -289,6 +289,7 @@ def test_a_site_header_is_what_the_statement_evaluates_itself() -> None:
     )
     header = {ast.unparse(n) for s in model.sites for n in s.header() if isinstance(n, ast.expr)}
     assert "router.post('/orders', status_code=201)" in header
+    assert {"Depends(parse)", "Body", "Out"} <= header  # a def's defaults and annotations
     assert "check(body)" in header
     assert "errors.Conflict" in header
     assert "pass" not in header

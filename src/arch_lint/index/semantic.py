@@ -40,7 +40,7 @@ from functools import partial
 from typing import Literal
 
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import own_nodes, target_names
+from arch_lint.index.walk import MarkedLines, own_nodes, push_children, target_names
 
 IMPORT = "import"
 PARAM = "param"
@@ -61,6 +61,7 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+_DEFERRED = (*_FUNCTIONS, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +291,11 @@ class Site:
         a `def`; the decorators, bases and keywords of a `class`."""
         stmt = self.stmt
         if isinstance(stmt, _FUNCTIONS):
-            return [*stmt.decorator_list, stmt.args, *([stmt.returns] if stmt.returns else [])]
+            args = stmt.args
+            every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
+            annotations = [a.annotation for a in every if a is not None and a.annotation]
+            defaults = [d for d in (*args.defaults, *args.kw_defaults) if d is not None]
+            return [*stmt.decorator_list, *defaults, *annotations, *filter(None, [stmt.returns])]
         if isinstance(stmt, ast.ClassDef):
             return [*stmt.decorator_list, *stmt.bases, *stmt.keywords]
         if not any(getattr(stmt, name, None) for name in _BODIES):
@@ -307,6 +312,24 @@ class Site:
             if handler.type is not None:
                 out.append(handler.type)
         return out
+
+    def nodes(
+        self, marks: MarkedLines | None = None, *, lambdas: bool = False
+    ) -> Iterator[ast.AST]:
+        """The nodes of the header (`marks`: only of the parts that span a marked
+        line); a lambda's body runs later, if at all, and is entered only with
+        `lambdas`. Nested `def`s and classes are their own sites."""
+        skip = _DEFERRED if not lambdas else (*_FUNCTIONS, ast.ClassDef)
+        for root in self.header():
+            if marks is not None and not marks.marks(root):
+                continue
+            stack = [root]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, skip):
+                    continue
+                yield node
+                push_children(node, stack)
 
 
 class SemanticModel:

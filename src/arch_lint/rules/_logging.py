@@ -216,9 +216,9 @@ class LoggingAnalysis:
         if not marks:
             return
         for site in self.model.sites:
-            for root in site.header():
-                if marks.marks(root):
-                    self._calls(root, site)
+            for node in site.nodes(marks):
+                if isinstance(node, ast.Call):
+                    self._judge(node, site)
 
     # names that count as the correlation id -------------------------------------------
     def is_id_name(self, name: str) -> bool:
@@ -658,16 +658,6 @@ class LoggingAnalysis:
                 if made is not None:
                     out[name] = made
         return out
-
-    def _calls(self, root: ast.AST, site: Site) -> None:
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
-                continue
-            if isinstance(node, ast.Call):
-                self._judge(node, site)
-            push_children(node, stack)
 
 
 def _enclosing_class(scope: Scope) -> Scope | None:

@@ -12,7 +12,7 @@ from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import IMPORT, Scope, SemanticModel
-from arch_lint.index.walk import MarkedLines, push_children
+from arch_lint.index.walk import MarkedLines
 from arch_lint.rules._base import FileRule
 
 # Methods that take SQL text: SQLAlchemy connections and sessions, DB-API cursors,
@@ -276,18 +276,12 @@ def _relevant_calls(model: SemanticModel, source: bytes) -> Iterator[tuple[ast.C
     if not marks:
         return
     for site in model.sites:
-        stmt = site.stmt
-        if not marks.spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
-            continue
-        stack = site.header()
-        while stack:
-            node = stack.pop()
+        for node in site.nodes(marks, lambdas=True):
             if isinstance(node, ast.Call):
                 func = node.func
                 last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 if last in callees:
                     yield node, site.scope
-            push_children(node, stack)
 
 
 def _sql_text(arg: ast.expr, scope: Scope, source: bytes) -> str | None:

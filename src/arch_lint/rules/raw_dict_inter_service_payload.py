@@ -10,7 +10,6 @@ from functools import lru_cache
 from arch_lint.config.resolve import Settings
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import ASSIGN, Scope
-from arch_lint.index.walk import push_children
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._logging import Calls, call_pattern, has_call, marked_lines
 
@@ -133,19 +132,9 @@ class RawDictInterServicePayload(FileRule):
             return
         marks = marked_lines(self.ctx.source, calls)
         for site in self.ctx.semantic.sites:
-            for root in site.header():
-                if marks.marks(root):
-                    self._calls(root, site.scope)
-
-    def _calls(self, root: ast.AST, scope: Scope) -> None:
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
-                continue
-            if isinstance(node, ast.Call):
-                self._call(node, scope)
-            push_children(node, stack)
+            for node in site.nodes(marks):
+                if isinstance(node, ast.Call):
+                    self._call(node, site.scope)
 
     def _call(self, call: ast.Call, scope: Scope) -> None:
         cfg = self.ctx.settings.model.models

@@ -11,7 +11,6 @@ from arch_lint.config.resolve import Settings
 from arch_lint.index.facts import ImportStmt
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import Scope, SemanticModel
-from arch_lint.index.walk import push_children
 from arch_lint.rules._base import FileRule
 
 # Driver packages that are blocking as a whole: importing them brings the client in.
@@ -316,16 +315,13 @@ def _uses(
             written = dotted(stmt.value)
             if written is not None:
                 references.append((stmt.value, written, site.scope))
-        stack = site.header()
-        while stack:
-            node = stack.pop()
+        for node in site.nodes(lambdas=True):
             if isinstance(node, ast.Call):
                 written = dotted(node.func)
                 if written is not None:
                     calls.append((node, written, site.scope))
             elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                 attributes.setdefault(node.value.id, set()).add(node.attr)
-            push_children(node, stack)
     return calls, attributes, references
 
 
