@@ -13,12 +13,6 @@ from arch_lint.rules._base import FileRule
 
 CASES_DIR = Path(__file__).parent / "fixtures" / "rules"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
-SCOPE_GUARDS = frozenset({"ARC104"})
-"""Rules whose `relevant()` is not only a prefilter: ARC104's also decides where the
-rule applies at all (a file outside every service, a migrations folder). Its
-`applies()` is still forced open; `test_scope_guards_are_still_needed` fails once
-the guard moves into the rule's check and the code can leave this set."""
-
 Finding = tuple[str, int, int, str, str]
 
 
@@ -36,11 +30,10 @@ def _relevant(self: FileRule) -> bool:
     return True
 
 
-def _force_open(monkeypatch: pytest.MonkeyPatch, relevant_too: frozenset[str]) -> None:
+def _force_open(monkeypatch: pytest.MonkeyPatch) -> None:
     for rule in FILE_RULES:
         monkeypatch.setattr(rule, "applies", classmethod(_always))
-        if rule.code in relevant_too:
-            monkeypatch.setattr(rule, "relevant", _relevant)
+        monkeypatch.setattr(rule, "relevant", _relevant)
 
 
 def test_the_prefilters_are_exercised() -> None:
@@ -57,18 +50,5 @@ def test_the_prefilters_are_exercised() -> None:
 def test_prefilters_forced_open_change_nothing(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(case)
     filtered = _findings(case)
-    _force_open(monkeypatch, frozenset(r.code for r in FILE_RULES) - SCOPE_GUARDS)
+    _force_open(monkeypatch)
     assert _findings(case) == filtered
-
-
-@pytest.mark.parametrize("code", sorted(SCOPE_GUARDS))
-def test_scope_guards_are_still_needed(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    changed = []
-    for case in CASES:
-        monkeypatch.chdir(case)
-        filtered = _findings(case)
-        with monkeypatch.context() as patched:
-            _force_open(patched, frozenset({code}))
-            if _findings(case) != filtered:
-                changed.append(case.name)
-    assert changed, f"{code}'s relevant() is only a prefilter now: drop it from SCOPE_GUARDS"

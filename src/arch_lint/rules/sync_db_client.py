@@ -187,10 +187,14 @@ class SyncDbClient(FileRule):
         return any(marker in source for marker in _MARKERS)
 
     def relevant(self) -> bool:
-        ctx = self.ctx
-        if ctx.service is None or any(_MIGRATION_DIR.search(d) for d in ctx.path.split("/")[:-1]):
-            return False
+        """A prefilter: an import that may bring a client in."""
         return any(_may_bring_client(s) for s in self._imports())
+
+    def _judged_here(self) -> bool:
+        """The rule's scope: a file of a service, not a migration script."""
+        ctx = self.ctx
+        folders = ctx.path.split("/")[:-1]
+        return ctx.service is not None and not any(_MIGRATION_DIR.search(d) for d in folders)
 
     def _imports(self) -> list[ImportStmt]:
         return [
@@ -201,6 +205,8 @@ class SyncDbClient(FileRule):
 
     def check_tree(self, tree: ast.Module) -> None:
         ctx = self.ctx
+        if not self._judged_here():
+            return
         imports = self._imports()
         calls, self._attribute_uses, references = _uses(ctx.semantic)
         modules: set[str] = set()
