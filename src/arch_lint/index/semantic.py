@@ -62,9 +62,15 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _DEFERRED = (*_FUNCTIONS, ast.Lambda, ast.ClassDef)
+_INERT = frozenset(
+    {ast.Expr, ast.Return, ast.Pass, ast.Raise, ast.Assert, ast.Break, ast.Continue,
+     ast.Global, ast.Nonlocal, ast.AugAssign}
+)  # fmt: skip
+"""Statements that bind no name and hold no block (`x += 1` keeps the binding of `x`;
+what it holds grows)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Binding:
     """One binding of a name by one statement."""
 
@@ -358,6 +364,15 @@ class SemanticModel:
             if scope.kind == "function":
                 yield scope
 
+    def marked(self, marks: MarkedLines) -> Iterator[Site]:
+        """The statements that span a marked line (the only ones worth walking
+        for calls the marks spell), in source order."""
+        spans = marks.spans
+        for site in self.sites:
+            stmt = site.stmt
+            if spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
+                yield site
+
     def sites_of(self, scope: Scope) -> list[Site]:
         """The statements of one scope's own code, in source order (a nested
         `def` or `class` statement is one, its body is not)."""
@@ -510,9 +525,11 @@ class SemanticModel:
         tc: bool,
         handler: bool,
     ) -> None:
+        sites = self.sites
         for stmt in body:
-            self.sites.append(Site(stmt, scope, path, flow))
-            self._stmt(stmt, scope, path, flow, tc, handler)
+            sites.append(Site(stmt, scope, path, flow))
+            if type(stmt) not in _INERT:
+                self._stmt(stmt, scope, path, flow, tc, handler)
 
     def _bind(self, scope: Scope, name: str, binding: Binding) -> None:
         scope.bindings.setdefault(name, []).append(binding)
@@ -527,6 +544,10 @@ class SemanticModel:
         handler: bool,
     ) -> None:
         line = stmt.lineno
+        if isinstance(stmt, ast.Assign):  # the most frequent first
+            for target in stmt.targets:
+                self._assign(scope, target, stmt.value, None, line, path, handler)
+            return
         if isinstance(stmt, _FUNCTIONS):
             self._bind(scope, stmt.name, Binding(DEF, line, path, in_handler=handler, node=stmt))
             inner_path = self._block(path)
@@ -556,16 +577,10 @@ class SemanticModel:
                 )
                 self._bind(scope, name, binding)
             return
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                self._assign(scope, target, stmt.value, None, line, path, handler)
-            return
         if isinstance(stmt, ast.AnnAssign):
             if stmt.value is not None:  # `x: int` alone binds nothing
                 self._assign(scope, stmt.target, stmt.value, stmt.annotation, line, path, handler)
             return
-        if isinstance(stmt, ast.AugAssign):
-            return  # the name keeps its binding; what it holds grows
         if isinstance(stmt, ast.Delete):
             scope.deleted += [
                 (text, line, path)

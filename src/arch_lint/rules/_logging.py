@@ -215,7 +215,7 @@ class LoggingAnalysis:
         marks = marked_lines(ctx.source, _CALLS + self._fresh_calls())
         if not marks:
             return
-        for site in self.model.sites:
+        for site in self.model.marked(marks):
             for node in site.nodes(marks):
                 if isinstance(node, ast.Call):
                     self._judge(node, site)

@@ -275,7 +275,7 @@ def _relevant_calls(model: SemanticModel, source: bytes) -> Iterator[tuple[ast.C
     marks = MarkedLines(source, tuple(f"{name}(".encode() for name in sorted(callees)))
     if not marks:
         return
-    for site in model.sites:
+    for site in model.marked(marks):
         for node in site.nodes(marks, lambdas=True):
             if isinstance(node, ast.Call):
                 func = node.func

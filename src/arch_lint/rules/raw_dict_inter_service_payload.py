@@ -131,7 +131,7 @@ class RawDictInterServicePayload(FileRule):
         if not calls:
             return
         marks = marked_lines(self.ctx.source, calls)
-        for site in self.ctx.semantic.sites:
+        for site in self.ctx.semantic.marked(marks):
             for node in site.nodes(marks):
                 if isinstance(node, ast.Call):
                     self._call(node, site.scope)
