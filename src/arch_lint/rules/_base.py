@@ -198,6 +198,13 @@ class FileContext:
             raise ValueError(f"{self.path}: no syntax tree to model")
         return SemanticModel(self.tree)
 
+    def release(self) -> None:
+        """Drop what the rules built for this file (analyses refer back to the
+        context: without this, the cycle outlives the check while the engine
+        runs with the garbage collector off)."""
+        self.memo.clear()
+        self.__dict__.pop("semantic", None)
+
     @cached_property
     def module(self) -> str:
         return self.index.module_of(self.path) or self.path
