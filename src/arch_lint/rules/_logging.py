@@ -211,8 +211,13 @@ class LoggingAnalysis:
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._routes: dict[int, bool] = {}
-        self._bound_context = self._contexts() if _CONTEXT_BYTES in ctx.source else {}
-        marks = marked_lines(ctx.source, _CALLS + self._fresh_calls())
+        self._contextvars = _CONTEXT_BYTES in ctx.source
+        self._bound_context = self._contexts() if self._contextvars else {}
+        calls = _CALLS + self._fresh_calls()
+        if fresh_applies(ctx.source):  # a fresh id may reach an envelope through a local
+            envelope = ctx.settings.model.models.envelope_class
+            calls += call_pattern(envelope, ".bind") if envelope else call_pattern(".bind")
+        marks = marked_lines(ctx.source, calls)
         if not marks:
             return
         for site in self.model.marked(marks):
@@ -244,10 +249,13 @@ class LoggingAnalysis:
             self._routes[id(scope)] = known
         return known
 
-    def _find_id(self, site: Site, line: int) -> tuple[str, int] | None:
+    def _find_id(self, site: Site, line: int, exclude: str = "") -> tuple[str, int] | None:
         """The nearest concrete id expression, with how sure it is to exist there;
-        one the path proves missing (`_flow_verdict`) is not in scope."""
+        one the path proves missing (`_flow_verdict`) is not in scope (nor
+        `exclude` and its attributes: a fresh id's own local)."""
         for expr in self._candidates(site.scope, line, site.path):
+            if exclude and (expr == exclude or expr.startswith(f"{exclude}.")):
+                continue
             verdict = self._flow_verdict(expr, site, line)
             if verdict == _SURE and "." in expr and not self._proven(site, expr, line):
                 verdict = _MAYBE
@@ -277,6 +285,8 @@ class LoggingAnalysis:
                 continue
             if self._is_carrier(current.params().get(base)):
                 return True
+            if self._carrier_local(site.scope, base, line, site.path):
+                return True
             for stmt in node.body:
                 if stmt.lineno >= line:
                     break
@@ -292,6 +302,16 @@ class LoggingAnalysis:
     def _is_carrier(self, annotation: ast.expr | None) -> bool:
         text = dotted_annotation(annotation)
         return bool(text) and self._carrier.match(text or "") is not None
+
+    def _carrier_local(self, scope: Scope, name: str, line: int, path: tuple[int, ...]) -> bool:
+        """Whether a local surely holds a carrier where it is read
+        (`envelope = EventEnvelope[X].model_validate_json(raw)`, a carrier's
+        constructor, a function whose return is annotated with a carrier)."""
+        found = scope.lookup(name, line, path, functions_only=True)
+        if found is None or found.kind != ASSIGN or found.value is None:
+            return False
+        cls = self.model.instance_of(ast.Name(name), scope, line, path)
+        return cls is not None and self._carrier.match(cls) is not None
 
     def _candidates(self, scope: Scope, line: int, path: tuple[int, ...]) -> Iterator[str]:
         """Id expressions visible at `line`, nearest first: a parameter or local named
@@ -310,6 +330,11 @@ class LoggingAnalysis:
             for param, annotation in current.params().items():
                 if self._is_carrier(annotation):
                     yield f"{param}.{self.key}"
+            for name, bindings in current.bindings.items():
+                if any(b.kind == ASSIGN for b in bindings) and self._carrier_local(
+                    scope, name, line, path
+                ):
+                    yield f"{name}.{self.key}"
         for current in scope.visible():
             if current.kind == "function":
                 yield from self._attribute_ids(current, scope, line, path)
@@ -556,6 +581,8 @@ class LoggingAnalysis:
         bound = self._bound_context.get(id(scope.function() or scope), 0)
         if not carries and bound and bound <= call.lineno:
             carries = True
+        if not carries and self._contextvars and self._in_bound_block(site):
+            carries = True
         route = self.is_route(scope.function())
         middleware = self.ctx.settings.model.logging.middleware_binds_contextvars
         if not carries and middleware and route and logger.kind != STDLIB:
@@ -606,33 +633,50 @@ class LoggingAnalysis:
             return site.scope.origin(name) or ""
 
         for value in values:
-            if _is_fresh(value, origin):
-                found = self._find_id(site, line)
+            made, own = value, ""
+            if isinstance(value, ast.Name):  # `cid = str(uuid4())`, then `correlation_id=cid`
+                bound = site.scope.lookup(value.id, line, site.path)
+                if bound is not None and bound.kind == ASSIGN and bound.value is not None:
+                    made, own = bound.value, value.id
+            if _is_fresh(made, origin):
+                found = self._find_id(site, line, own)
                 if found is not None:
                     self.fresh.append(FreshId(value, where, found[0]))
 
     # the file's statements ------------------------------------------------------------
     def _contexts(self) -> dict[int, int]:
         """Function (or module) scope -> the line of its first
-        `bind_contextvars(correlation_id=...)` / `with bound_contextvars(...)`."""
+        `bind_contextvars(correlation_id=...)` statement (the id is bound from there
+        on; `with bound_contextvars(...)` binds it only inside its block, see
+        `_in_bound_block`)."""
         out: dict[int, int] = {}
         for site in self.model.sites:
             stmt = site.stmt
-            calls: list[ast.expr] = []
-            if isinstance(stmt, (ast.With, ast.AsyncWith)):
-                calls = [item.context_expr for item in stmt.items]
-            elif isinstance(stmt, ast.Expr):
-                calls = [stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value]
-            for node in calls:
-                if not isinstance(node, ast.Call):
-                    continue
-                name = (dotted(node.func) or "").rsplit(".", 1)[-1]
-                if name in {"bind_contextvars", "bound_contextvars"} and any(
-                    kw.arg in self.fields for kw in node.keywords
-                ):
-                    key = id(site.scope.function() or site.scope)
-                    out[key] = min(out.get(key, stmt.lineno), stmt.lineno)
+            if not isinstance(stmt, ast.Expr):
+                continue
+            node = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
+            if self._binds_id(node, "bind_contextvars"):
+                key = id(site.scope.function() or site.scope)
+                out[key] = min(out.get(key, stmt.lineno), stmt.lineno)
         return out
+
+    def _binds_id(self, node: ast.expr, function: str) -> bool:
+        """`bind_contextvars(correlation_id=...)` (however imported)."""
+        return (
+            isinstance(node, ast.Call)
+            and (dotted(node.func) or "").rsplit(".", 1)[-1] == function
+            and any(kw.arg in self.fields for kw in node.keywords)
+        )
+
+    def _in_bound_block(self, site: Site) -> bool:
+        """Whether the statement stands inside `with bound_contextvars(correlation_id=...)`
+        (within its function: a function defined there runs later)."""
+        return any(
+            isinstance(stmt, (ast.With, ast.AsyncWith))
+            and part == "body"
+            and any(self._binds_id(i.context_expr, "bound_contextvars") for i in stmt.items)
+            for stmt, part in site.flow
+        )
 
     def _class_attributes(self, cls: Scope) -> dict[str, Logger]:
         """Loggers a class keeps: `logger = factory(...)` in its body, `self.x = ...`
