@@ -578,7 +578,8 @@ class SemanticModel:
                 self._bind(scope, name, binding)
             return
         if isinstance(stmt, ast.AnnAssign):
-            if stmt.value is not None:  # `x: int` alone binds nothing
+            # `x: int` alone binds nothing, except that a class body declares a field
+            if stmt.value is not None or scope.kind == "class":
                 self._assign(scope, stmt.target, stmt.value, stmt.annotation, line, path, handler)
             return
         if isinstance(stmt, ast.Delete):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arch_lint.index.models import dotted
-from arch_lint.index.semantic import ASSIGN, IMPORT, PARAM, UNKNOWN, Scope, Site
+from arch_lint.index.semantic import ASSIGN, IMPORT, PARAM, UNKNOWN, Binding, Scope, Site
 from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileContext
 
@@ -320,9 +320,9 @@ class LoggingAnalysis:
         for exact in (True, False):
             for name in names:
                 named = (name in self.fields) if exact else self.is_id_name(name)
-                if named and not self._flag(scope, name):
+                if named:
                     found = scope.lookup(name, line, path, functions_only=True)
-                    if found is not None and found.kind in _VALUES:
+                    if found is not None and found.kind in _VALUES and not _is_flag(found):
                         yield name
         for current in scope.visible():
             if current.kind != "function":
@@ -370,14 +370,16 @@ class LoggingAnalysis:
                 verdict = max(verdict, _MAYBE)  # another branch, or a later turn of a loop
         return verdict
 
-    def _flag(self, scope: Scope, name: str) -> bool:
-        """A parameter annotated `bool`/`int` named like an id is a flag, not an id."""
-        for current in scope.visible():
-            params = current.params()
-            if name in params:
-                text = dotted_annotation(params[name]) or ""
-                return text.split("|")[0].strip() in {"bool", "int"}
-        return False
+    def _self_flag(self, scope: Scope, attr: str) -> bool:
+        """`self.<attr>` is a flag: its class sets it to `True`/`False` or a number in
+        `__init__`, or annotates it `bool`/`int` in its body."""
+        cls = _enclosing_class(scope)
+        if cls is None:
+            return False
+        found = self.model.self_attributes(cls).get(attr)
+        if found is not None and _is_flag_value(found[0]):
+            return True
+        return any(_is_flag(b) for b in cls.bindings.get(attr, ()))
 
     def _attribute_ids(
         self, function: Scope, scope: Scope, line: int, path: tuple[int, ...]
@@ -395,8 +397,12 @@ class LoggingAnalysis:
             ]
             self._attribute_paths[id(function)] = paths
         for text in paths:
-            base = text.split(".", 1)[0]
-            if base in {"self", "cls"} or scope.lookup(base, line, path, functions_only=True):
+            base, _, rest = text.partition(".")
+            if base in {"self", "cls"}:
+                if "." not in rest and self._self_flag(scope, rest):
+                    continue  # `self.use_correlation_id = True`: a flag
+                yield text
+            elif scope.lookup(base, line, path, functions_only=True):
                 yield text
 
     # loggers -----------------------------------------------------------------------------
@@ -596,15 +602,20 @@ class LoggingAnalysis:
                     carries = None if has is None else has
         self._fresh_in_log(call, site)
         message_args = call.args[1:] if func.attr == "log" else call.args
-        in_message = any(self._mentions_id(arg) for arg in message_args)
+        in_message = any(self._mentions_id(arg, site, call.lineno) for arg in message_args)
         self.calls.append(LogCall(call, logger, carries, in_message, site, route))
 
-    def _mentions_id(self, node: ast.expr) -> bool:
+    def _mentions_id(self, node: ast.expr, site: Site, line: int) -> bool:
+        """Whether a message argument reads an id (a flag named like one does not)."""
         for child in ast.walk(node):
             if isinstance(child, ast.Name) and self.is_id_name(child.id):
-                return True
+                found = site.scope.lookup(child.id, line, site.path)
+                if found is None or not _is_flag(found):
+                    return True
             if isinstance(child, ast.Attribute) and self.is_id_name(child.attr):
-                return True
+                is_self = isinstance(child.value, ast.Name) and child.value.id == "self"
+                if not (is_self and self._self_flag(site.scope, child.attr)):
+                    return True
         return False
 
     def _fresh_in_log(self, call: ast.Call, site: Site) -> None:
@@ -702,6 +713,23 @@ class LoggingAnalysis:
                 if made is not None:
                     out[name] = made
         return out
+
+
+_FLAG_TYPES = frozenset({"bool", "int"})
+
+
+def _is_flag_value(value: ast.expr | None) -> bool:
+    """`True`, `False`, a number: what a switch or a counter holds, never an id."""
+    return isinstance(value, ast.Constant) and isinstance(value.value, (bool, int))
+
+
+def _is_flag(binding: Binding) -> bool:
+    """A name bound as a flag, not an id: annotated `bool`/`int` (or `bool | None`),
+    or assigned `True`/`False` or a number."""
+    text = dotted_annotation(binding.annotation) or ""
+    if text.split("|")[0].strip() in _FLAG_TYPES:
+        return True
+    return binding.kind == ASSIGN and _is_flag_value(binding.value)
 
 
 def _enclosing_class(scope: Scope) -> Scope | None:
