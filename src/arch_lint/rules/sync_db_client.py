@@ -63,16 +63,20 @@ _NAMES: dict[str, dict[str, str]] = {
         "Session": "`sqlmodel.ext.asyncio.session.AsyncSession`",
         "create_engine": "`create_async_engine`",
     },
+    "neo4j": {"GraphDatabase": "`neo4j.AsyncGraphDatabase`"},
+    "clickhouse_driver": {"Client": "asynch or clickhouse-connect's `get_async_client`"},
+    "elasticsearch": {"Elasticsearch": "`elasticsearch.AsyncElasticsearch`"},
+    "cassandra.cluster": {"Cluster": "`session.execute_async` or an asyncio driver (acsylla)"},
 }
 # Names that are also used as mere types (a `run_sync` callback's `Session`
 # parameter, a `Connection` annotation): flagged only when the file calls them.
 _CALL_JUDGED = frozenset(
     {"Session", "sessionmaker", "scoped_session", "Connection", "Cursor", "Redis", "StrictRedis",
-     "MongoClient", "ConnectionPool", "NullConnectionPool"}
+     "MongoClient", "ConnectionPool", "NullConnectionPool", "Client", "Elasticsearch", "Cluster"}
 )  # fmt: skip
-_MARKERS = (b"psycopg", b"sqlite3", b"pymysql", b"MySQLdb", b"pymongo", b"redis", b"sqlalchemy",
-            b"sqlmodel")  # fmt: skip
 _TOPS = frozenset({*_DRIVERS, *(m.split(".")[0] for m in _NAMES)})
+_MARKERS = tuple(sorted(top.encode() for top in _TOPS))
+"""The prefilter, from the same tables: a file must spell a driver or client package."""
 _MIGRATION_DIR = re.compile(r"migrations|^alembic$")
 T = TypeVar("T", bound=ast.AST)
 
@@ -113,18 +117,22 @@ class SyncDbClient(FileRule):
     Flags, in a service, the import of a blocking database driver or client:
     `psycopg2`, `sqlite3`, `pymysql`, `MySQLdb`, psycopg 3's sync API
     (`psycopg.connect`, `Connection`), `psycopg_pool.ConnectionPool`,
-    `pymongo.MongoClient`, sync `redis.Redis` / `StrictRedis` / `from_url`, and
+    `pymongo.MongoClient`, sync `redis.Redis` / `StrictRedis` / `from_url`,
     SQLAlchemy's `create_engine`, `engine_from_config`, `Session`, `sessionmaker`
-    and `scoped_session` (also SQLModel's). The finding sits on the import. When
+    and `scoped_session` (also SQLModel's), neo4j's `GraphDatabase`,
+    `clickhouse_driver.Client`, the sync `elasticsearch.Elasticsearch` and
+    cassandra-driver's `Cluster`. The finding sits on the import. When
     only the package is imported (`import sqlalchemy`, `import redis`), it sits
     on the call that makes the client (`sqlalchemy.create_engine(...)`).
 
     Not flagged: the async APIs (`redis.asyncio`, `sqlalchemy.ext.asyncio`,
-    `psycopg.AsyncConnection`, motor, asyncpg, aiosqlite), `sessionmaker(class_=
+    `psycopg.AsyncConnection`, motor, asyncpg, aiosqlite, `AsyncGraphDatabase`,
+    `AsyncElasticsearch`), `sessionmaker(class_=
     AsyncSession)`, imports under `TYPE_CHECKING`, a `Session` or `Connection`
     imported only as a type (the parameter of an `AsyncSession.run_sync`
     callback; also `Redis`, `MongoClient` or a pool class used only in
-    annotations) — such names are flagged only when the file calls them —,
+    annotations, and `Elasticsearch`, clickhouse's `Client`, `Cluster`) — such
+    names are flagged only when the file calls them —,
     exception and constant modules (`psycopg2.errors`, `from pymongo import
     ASCENDING`), strings that merely mention a driver (`"postgresql+psycopg2://"`),
     a driver package imported only for its exceptions or version
