@@ -85,8 +85,9 @@ class ForeignTableAccess(FileRule):
 
     - SQL text passed to `text(...)`, `.execute(...)`, `.executemany(...)`,
       `.exec_driver_sql(...)` or asyncpg's `fetch` / `fetchrow` / `fetchval` /
-      `copy_from_query`, as a string literal or a name bound to one in the
-      module or the function;
+      `copy_from_query`, as a string literal, a name bound once to one in the
+      module or the function, or an f-string whose table names are literal text
+      (`f"SELECT * FROM orders WHERE id = {order_id}"`);
     - `Table("name", metadata, ...)`, `__tablename__ = "name"` and SQLModel
       `table=True` classes: mapping a table another service creates;
     - SQLAlchemy's lightweight `table("name")` and `ForeignKey("name.column")`.
@@ -98,8 +99,8 @@ class ForeignTableAccess(FileRule):
     function named `text`.
 
     Table names come from a real SQL parser (sqlglot, PostgreSQL dialect); CTE
-    names are not tables. SQL that does not parse, f-strings and strings built at
-    run time are skipped, never guessed.
+    names are not tables. SQL that does not parse, a table name made by an
+    f-string's `{...}` and strings built at run time are skipped, never guessed.
 
     A table belongs to the service whose migrations create it
     (`op.create_table("name")`); without migrations, to the one service whose
@@ -292,6 +293,20 @@ def _sql_text(arg: ast.expr, scope: Scope, source: bytes) -> str | None:
         spelled = rb"\b" + arg.id.encode() + rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']"
         assigned = re.search(spelled, source) is not None
         value = scope.string_constant(arg.id) if assigned else None
+    elif isinstance(arg, ast.JoinedStr):
+        value = _literal_text(arg)
     else:
-        return None  # `execute(text("..."))` is judged at the inner call; f-strings never
+        return None  # `execute(text("..."))` is judged at the inner call
     return value if value is not None and _SQL_START.match(value) else None
+
+
+def _literal_text(fstring: ast.JoinedStr) -> str:
+    """An f-string's SQL with each `{...}` as a bind parameter: a table name
+    spelled in its literal text is read, one made by a `{...}` never is."""
+    parts = []
+    for i, part in enumerate(fstring.values):
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            parts.append(part.value)
+        else:
+            parts.append(f":p{i}")
+    return "".join(parts)
