@@ -248,8 +248,7 @@ def test_flow_names_the_branches_around_a_statement_within_its_function() -> Non
     assert isinstance(stmt, ast.Try)
     assert isinstance(part, ast.ExceptHandler)
     assert site_at(model, '"nested"').flow == ()  # a function starts a new flow
-    loop_body = deep.path[-2]
-    assert loop_body in model.loops
+    assert deep.path[-1] in model.loops  # a `with` body is no block of its own
 
 
 def test_sites_are_in_source_order_and_grouped_by_scope() -> None:
@@ -458,3 +457,105 @@ def test_attributes_set_in_init_are_listed_with_their_site() -> None:
     assert ast.unparse(value) == "url"
     assert site.scope.kind == "function"
     assert site.scope.lookup("url", site.stmt.lineno + 1, site.path).kind == PARAM  # type: ignore[union-attr]
+
+
+# --- what is sure after a compound statement (from a review) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "sure"),
+    [
+        ("with lock:\n        cid = event.cid", True),
+        ("with suppress(KeyError):\n        cid = event['cid']", False),
+        ("try:\n        pass\n    finally:\n        cid = event.cid", True),
+        ("try:\n        cid = event.cid\n    except KeyError:\n        return", True),
+        ("try:\n        cid = event.cid\n    except KeyError:\n        pass", False),
+        (
+            "try:\n        cid = event.cid\n    except KeyError:\n        raise\n"
+            "    except OSError:\n        log.info('x')",
+            False,
+        ),
+        ("if (cid := event.get('cid')):\n        pass", True),
+        ("for item in items:\n        cid = item.cid", False),
+    ],
+)
+def test_what_a_compound_statement_binds_is_sure_after_it_only_where_it_always_runs(
+    code: str, sure: bool
+) -> None:
+    model = model_of(f"def handle(event, items, lock, log):\n    {code}\n    log.info('after')\n")
+    after = site_at(model, "'after'")
+    found = after.scope.lookup("cid", after.stmt.lineno, after.path)
+    assert (found is not None) == sure
+
+
+def test_a_try_body_binds_in_its_else_and_a_one_line_handler_sees_its_exception() -> None:
+    model = model_of(
+        """
+        def handle(event):
+            try:
+                cid = event.cid
+            except KeyError as exc: log.info("handler", exc)
+            else:
+                log.info("else")
+        """
+    )
+    in_else = site_at(model, '"else"')
+    assert in_else.scope.lookup("cid", in_else.stmt.lineno, in_else.path) is not None
+    handler = site_at(model, '"handler"')
+    assert handler.scope.lookup("exc", handler.stmt.lineno, handler.path) is not None
+    assert handler.scope.lookup("cid", handler.stmt.lineno, handler.path) is None
+
+
+def test_global_match_rest_and_type_checking_fallbacks() -> None:
+    model = model_of(
+        """
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            from sqlalchemy.orm import Session
+        else:
+            Session = object
+        QUERY = "SELECT 1"
+
+        def rebind():
+            global QUERY
+            QUERY = "SELECT 2"
+
+        def matcher(message):
+            match message:
+                case {"kind": "order", **rest}:
+                    log.info("matched")
+        """
+    )
+    assert model.module.origin("Session") == "sqlalchemy.orm.Session"
+    assert model.module.string_constant("QUERY") is None  # bound twice, once by `global`
+    assert [b.kind for b in model.module.bindings["QUERY"]] == [ASSIGN, ASSIGN]
+    matched = site_at(model, '"matched"')
+    assert matched.scope.lookup("rest", matched.stmt.lineno, matched.path) is not None
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("envelope = EventEnvelope[OrderPlacedV1](data=order)", "EventEnvelope"),
+        ("envelope: EventEnvelope[OrderPlacedV1] = parse(raw)", "EventEnvelope"),
+        ("envelope = quoted(raw)", "EventEnvelope"),
+        ("envelope = maybe(raw)", None),  # `-> EventEnvelope | None`: may be None
+        ("envelope = MAKE_ENVELOPE(raw)", None),  # a constant, not a class
+        (
+            "envelope = EventEnvelope.model_validate(raw)\n    if retry:\n        envelope = None",
+            None,
+        ),
+    ],
+)
+def test_instances_are_not_claimed_where_they_are_not_certain(
+    code: str, expected: str | None
+) -> None:
+    model = model_of(
+        "from common.models import EventEnvelope, OrderPlacedV1, MAKE_ENVELOPE\n"
+        "def quoted(raw) -> 'EventEnvelope': ...\n"
+        "def maybe(raw) -> EventEnvelope | None: ...\n"
+        f"def handle(raw, order, retry):\n    {code}\n    log.info('use')\n"
+    )
+    use = site_at(model, "'use'")
+    node = ast.Name("envelope")
+    assert model.instance_of(node, use.scope, use.stmt.lineno, use.path) == expected

@@ -1,29 +1,35 @@
 """The semantic model of one file: the one answer every tree rule gets to "what
 is this name here", and the one walk of its statements.
 
-Built from the standard `ast` in a single pass over the statements (expressions
-are not entered), in source order:
+Built from the standard `ast` in a single pass over the statements, in source
+order (expressions are read only for `:=`, and only in a file that spells it):
 
 - **scopes**: the module, each class and each function (a lambda or a
   comprehension holds no statement; names they bind are counted by
-  `Scope.stores`);
+  `Scope.stores`); `global` and `nonlocal` send a function's bindings of a
+  name to the scope that holds it;
 - **bindings**: every name a statement binds, with how (an import and its
   origin, a parameter and its annotation, an assignment and its value, a
-  `def`/`class`, or a value that cannot be told: a loop target, an unpacking,
-  `with … as`, `except … as`), its line and the block it stands in;
+  walrus, a `def`/`class`, or a value that cannot be told: a loop target, an
+  unpacking, `with … as`, `except … as`, a match capture), its line and the
+  block it stands in;
 - **sites**: every statement with its scope, its block path and its *flow*:
   the compound statements around it within its function (outermost first),
   each with the part the statement sits in (`body`, `orelse`, `finalbody`, an
   except handler, a match case) — from which a rule reads branch guards
-  (`if x is None:`), `with` blocks entered and left, and loops.
+  (`if x is None:`), `with` blocks entered and left, and loops;
+- **value kinds** where they are certain: a dict literal and its growth in
+  place, the class a value is an instance of, what `__init__` sets on `self`.
 
 A *block path* is a tuple of block ids, one per block entered from the module
 down; a binding made in block `b` is surely bound at a use whose path starts
-with `b`'s path and that comes after it (`Scope.lookup`). A name set in a `try`
-body, an `if` branch or a loop body is therefore not sure to be bound after
-that statement, which is what a rule that proposes a fix needs; `Scope.latest`
-gives the last binding on any path, for rules that only ask what a name may
-hold.
+with `b`'s path and that comes after it (`Scope.lookup`). A name set in an
+`if` branch, a loop body, an `except` handler or a `try` body is therefore not
+sure to be bound after that statement, which is what a rule that proposes a
+fix needs; one set in a `with` body (not `suppress(...)`'s) or a `finally` is,
+and so is one set in a `try` body when every handler leaves (returns, raises)
+and in the `try`'s `else`. `Scope.latest` gives the last binding on any path,
+for rules that only ask what a name may hold.
 
 Import origins are resolved in one place (`bound_by_import`, `Scope.origin`):
 `import sqlalchemy as sa` makes `sa.text` mean `sqlalchemy.text`, also when
@@ -34,12 +40,13 @@ the import sits in a function. The index's fact extraction uses the same
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Literal
 
-from arch_lint.index.models import dotted
+from arch_lint.index.models import dotted, unquote
 from arch_lint.index.walk import MarkedLines, own_nodes, push_children, target_names
 
 IMPORT = "import"
@@ -62,6 +69,9 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _DEFERRED = (*_FUNCTIONS, ast.Lambda, ast.ClassDef)
+_COMPOUND = frozenset(
+    {ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Match, *_TRY}
+)
 _INERT = frozenset(
     {ast.Expr, ast.Return, ast.Pass, ast.Raise, ast.Assert, ast.Break, ast.Continue,
      ast.Global, ast.Nonlocal, ast.AugAssign}
@@ -89,8 +99,9 @@ class Binding:
     relative import."""
     type_checking: bool = False
     """Made under `if TYPE_CHECKING:` (an import that never runs)."""
-    in_handler: bool = False
-    """Made in an `except` handler (`except ImportError: x = None`)."""
+    fallback: bool = False
+    """Made where it stands in for another binding: in an `except` handler
+    (`except ImportError: x = None`) or the `else` of `if TYPE_CHECKING:`."""
     node: ast.AST | None = None
     """`def` and `class`: the statement."""
 
@@ -124,7 +135,7 @@ def resolve(origin_of_head: str | None, written: str) -> str | None:
 class Scope:
     """A module, class or function, with the names its statements bind."""
 
-    __slots__ = ("_stores", "bindings", "deleted", "kind", "node", "parent", "path")
+    __slots__ = ("_stores", "bindings", "declared", "deleted", "kind", "node", "parent", "path")
 
     def __init__(
         self, kind: ScopeKind, node: ast.AST, parent: Scope | None, path: tuple[int, ...]
@@ -136,6 +147,8 @@ class Scope:
         """The block path of the scope's body."""
         self.bindings: dict[str, list[Binding]] = {}
         """Name -> its bindings in source order."""
+        self.declared: dict[str, Scope] = {}
+        """`global x` / `nonlocal x`: the scope that holds this function's bindings of `x`."""
         self.deleted: list[tuple[str, int, tuple[int, ...]]] = []
         """(name or attribute path, line, block path) of each `del` target."""
         self._stores: dict[str, int] | None = None
@@ -143,10 +156,6 @@ class Scope:
     def __repr__(self) -> str:
         name = getattr(self.node, "name", "<module>")
         return f"Scope({self.kind} {name})"
-
-    @property
-    def is_function(self) -> bool:
-        return self.kind == "function"
 
     def params(self) -> dict[str, ast.expr | None]:
         """Parameter -> its annotation (functions only)."""
@@ -232,9 +241,7 @@ class Scope:
             imports = [b for b in found if b.kind == IMPORT]
             if not imports:
                 return None
-            if any(
-                b.kind != IMPORT and not b.in_handler for b in found if b.line > imports[-1].line
-            ):
+            if any(b.kind != IMPORT and not b.fallback for b in found if b.line > imports[-1].line):
                 return None  # bound again to something else after the import
             return resolve(imports[-1].origin, written)
         return None
@@ -291,33 +298,12 @@ class Site:
 
     def header(self) -> list[ast.AST]:
         """What the statement evaluates itself, where it stands: all of a simple
-        statement; the test, iterable, items or subject of a compound one and
-        its `except` clauses' types (not the statements it holds); the
-        decorators, parameters (defaults, annotations) and return annotation of
-        a `def`; the decorators, bases and keywords of a `class`."""
-        stmt = self.stmt
-        if isinstance(stmt, _FUNCTIONS):
-            args = stmt.args
-            every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
-            annotations = [a.annotation for a in every if a is not None and a.annotation]
-            defaults = [d for d in (*args.defaults, *args.kw_defaults) if d is not None]
-            return [*stmt.decorator_list, *defaults, *annotations, *filter(None, [stmt.returns])]
-        if isinstance(stmt, ast.ClassDef):
-            return [*stmt.decorator_list, *stmt.bases, *stmt.keywords]
-        if not any(getattr(stmt, name, None) for name in _BODIES):
-            return [stmt]
-        out: list[ast.AST] = []
-        for name in stmt._fields:
-            if name in _BODIES:
-                continue
-            value = getattr(stmt, name)
-            for node in value if isinstance(value, list) else [value]:
-                if isinstance(node, ast.AST):
-                    out.append(node)
-        for handler in getattr(stmt, "handlers", ()):
-            if handler.type is not None:
-                out.append(handler.type)
-        return out
+        statement; the test, iterable, items or subject of a compound one, its
+        `except` clauses' types and its `case` patterns and guards (not the
+        statements it holds); the decorators, parameters' defaults and
+        annotations and the return annotation of a `def`; the decorators, bases
+        and keywords of a `class`."""
+        return _header_of(self.stmt)
 
     def nodes(
         self, marks: MarkedLines | None = None, *, lambdas: bool = False
@@ -338,11 +324,43 @@ class Site:
                 push_children(node, stack)
 
 
+def _header_of(stmt: ast.stmt) -> list[ast.AST]:
+    """See `Site.header`."""
+    if isinstance(stmt, _FUNCTIONS):
+        args = stmt.args
+        every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
+        annotations = [a.annotation for a in every if a is not None and a.annotation]
+        defaults = [d for d in (*args.defaults, *args.kw_defaults) if d is not None]
+        return [*stmt.decorator_list, *defaults, *annotations, *filter(None, [stmt.returns])]
+    if isinstance(stmt, ast.ClassDef):
+        return [*stmt.decorator_list, *stmt.bases, *stmt.keywords]
+    if type(stmt) not in _COMPOUND:
+        return [stmt]
+    out: list[ast.AST] = []
+    for name in stmt._fields:
+        if name in _BODIES:
+            continue
+        value = getattr(stmt, name)
+        for node in value if isinstance(value, list) else [value]:
+            if isinstance(node, ast.AST):
+                out.append(node)
+    for handler in getattr(stmt, "handlers", ()):
+        if handler.type is not None:
+            out.append(handler.type)
+    for case in getattr(stmt, "cases", ()):
+        out.append(case.pattern)
+        if case.guard is not None:
+            out.append(case.guard)
+    return out
+
+
 class SemanticModel:
     """Scopes, bindings and the ordered statements of one parsed file."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, source: bytes | None = None) -> None:
         self.tree = tree
+        self._walrus = source is None or b":=" in source
+        """Whether a statement may bind with `:=` (its expressions are then read)."""
         self.module = Scope("module", tree, None, (0,))
         self.sites: list[Site] = []
         """Every statement in source order (a nested function's right after its `def`)."""
@@ -352,6 +370,8 @@ class SemanticModel:
         """Ids of the blocks that are loop bodies."""
         self._blocks = 0
         self._by_scope: dict[int, list[Site]] | None = None
+        self._lines: list[int] | None = None
+        self._attributes: dict[int, dict[str, tuple[ast.expr, Site]]] = {}
         self._body(tree.body, self.module, (0,), (), False, False)
 
     def scope_of(self, node: ast.AST) -> Scope | None:
@@ -373,6 +393,14 @@ class SemanticModel:
             if spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
                 yield site
 
+    def sites_in(self, node: ast.AST) -> list[Site]:
+        """The statements inside a class or function (at any depth), in source order."""
+        if self._lines is None:
+            self._lines = [site.stmt.lineno for site in self.sites]
+        first = getattr(node, "lineno", 0)
+        last = getattr(node, "end_lineno", None) or first
+        return self.sites[bisect_right(self._lines, first) : bisect_right(self._lines, last)]
+
     def sites_of(self, scope: Scope) -> list[Site]:
         """The statements of one scope's own code, in source order (a nested
         `def` or `class` statement is one, its body is not)."""
@@ -390,11 +418,12 @@ class SemanticModel:
         in `scope` and grown in place after it in the same scope (`sure`: the
         binding is certain on `path`; else the last one on any path)."""
         binding = scope.lookup(name, line, path) if sure else scope.latest(name, line)
-        if binding is None or binding.kind != ASSIGN or not _is_dict(binding.value):
+        if binding is None or binding.kind != ASSIGN or not is_dict(binding.value):
             return None
         literal = binding.value
         assert isinstance(literal, (ast.Dict, ast.Call))
         keys, complete = _dict_keys(literal)
+        grown_complete = True
         growth: list[ast.stmt] = []
         owner = next((s for s in scope.visible() if name in s.bindings), scope)
         for site in self.sites_of(owner):
@@ -407,8 +436,9 @@ class SemanticModel:
             growth.append(stmt)
             more, known = grown
             keys += tuple(k for k in more if k not in keys)
-            complete = complete and known
-        return DictValue(literal, binding, tuple(growth), keys, complete)
+            grown_complete = grown_complete and known
+        complete = complete and grown_complete
+        return DictValue(literal, binding, tuple(growth), keys, complete, grown_complete)
 
     def instance_of(
         self, node: ast.expr, scope: Scope, line: int, path: tuple[int, ...], depth: int = 0
@@ -444,8 +474,15 @@ class SemanticModel:
             found = scope.lookup(node.id, line, path)
             if found is None:
                 return None
+            owner = next(
+                s for s in scope.visible() if any(b is found for b in s.bindings.get(node.id, ()))
+            )
+            if owner.latest(node.id, line) is not found:
+                return None  # bound to something else on another path since
             if found.annotation is not None:
-                return self._class_named(found.annotation, scope)
+                cls = self._class_named(found.annotation, scope)
+                if cls is not None:
+                    return cls
             if found.kind == ASSIGN and found.value is not None:
                 return self.instance_of(found.value, scope, found.line, path, depth + 1)
             return None
@@ -454,10 +491,10 @@ class SemanticModel:
             and isinstance(node.value, ast.Name)
             and node.value.id == "self"
         ):
-            owner = _class_of(scope)
-            if owner is None:
+            cls_scope = enclosing_class(scope)
+            if cls_scope is None:
                 return None
-            set_in_init = self.self_attributes(owner).get(node.attr)
+            set_in_init = self.self_attributes(cls_scope).get(node.attr)
             if set_in_init is None:
                 return None
             value, site = set_in_init
@@ -467,6 +504,12 @@ class SemanticModel:
     def self_attributes(self, cls: Scope) -> dict[str, tuple[ast.expr, Site]]:
         """`self.<attr> = value` statements of the class's `__init__` (the last one
         of each attribute), with where each stands."""
+        known = self._attributes.get(id(cls))
+        if known is None:
+            known = self._attributes[id(cls)] = self._self_attributes(cls)
+        return known
+
+    def _self_attributes(self, cls: Scope) -> dict[str, tuple[ast.expr, Site]]:
         init = next(
             (
                 b.node
@@ -497,9 +540,18 @@ class SemanticModel:
         return out
 
     def _class_named(self, node: ast.expr | None, scope: Scope) -> str | None:
-        """`node` as a class name: a class defined here, or an imported name whose
-        last part is capitalised (`Optional[...]`, unions and strings are not)."""
-        written = dotted(node) if node is not None else None
+        """`node` as a class name: a class defined here, or an imported name in
+        CapWords (`OrderPlacedV1`, not `make_order` or `MAKE_ENVELOPE`); a generic
+        class's subscript and a quoted name count, `Optional[...]` and unions do
+        not (the value may be None)."""
+        if node is None:
+            return None
+        node = unquote(node)
+        if isinstance(node, ast.Subscript):
+            if (dotted(node.value) or "").rsplit(".", 1)[-1] in _NOT_CLASSES:
+                return None
+            node = node.value  # `EventEnvelope[OrderPlacedV1]`
+        written = dotted(node)
         if written is None:
             return None
         binding = _binding_of(scope, written)
@@ -507,7 +559,8 @@ class SemanticModel:
             return None
         if binding.kind == CLASS:
             return written
-        if binding.kind == IMPORT and written.rsplit(".", 1)[-1][:1].isupper():
+        last = written.rsplit(".", 1)[-1]
+        if binding.kind == IMPORT and last[:1].isupper() and not last.isupper():
             return written
         return None
 
@@ -523,16 +576,19 @@ class SemanticModel:
         path: tuple[int, ...],
         flow: Flow,
         tc: bool,
-        handler: bool,
+        fallback: bool,
     ) -> None:
         sites = self.sites
         for stmt in body:
             sites.append(Site(stmt, scope, path, flow))
+            if self._walrus:
+                self._named_expressions(stmt, scope, path, fallback)
             if type(stmt) not in _INERT:
-                self._stmt(stmt, scope, path, flow, tc, handler)
+                self._stmt(stmt, scope, path, flow, tc, fallback)
 
     def _bind(self, scope: Scope, name: str, binding: Binding) -> None:
-        scope.bindings.setdefault(name, []).append(binding)
+        target = scope.declared.get(name, scope)  # `global x` / `nonlocal x`
+        target.bindings.setdefault(name, []).append(binding)
 
     def _stmt(
         self,
@@ -541,46 +597,46 @@ class SemanticModel:
         path: tuple[int, ...],
         flow: Flow,
         tc: bool,
-        handler: bool,
+        fallback: bool,
     ) -> None:
         line = stmt.lineno
         if isinstance(stmt, ast.Assign):  # the most frequent first
             for target in stmt.targets:
-                self._assign(scope, target, stmt.value, None, line, path, handler)
+                self._assign(scope, target, stmt.value, None, line, path, fallback)
             return
         if isinstance(stmt, _FUNCTIONS):
-            self._bind(scope, stmt.name, Binding(DEF, line, path, in_handler=handler, node=stmt))
+            self._bind(scope, stmt.name, Binding(DEF, line, path, fallback=fallback, node=stmt))
             inner_path = self._block(path)
             inner = Scope("function", stmt, scope, inner_path)
             self.scopes[id(stmt)] = inner
             args = stmt.args
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
-                self._bind(
-                    inner, arg.arg, Binding(PARAM, line, inner_path, annotation=arg.annotation)
-                )
+                binding = Binding(PARAM, line, inner_path, annotation=arg.annotation)
+                self._bind(inner, arg.arg, binding)
             for star in (args.vararg, args.kwarg):
                 if star is not None:
                     self._bind(inner, star.arg, Binding(PARAM, line, inner_path))
+            self._declare(stmt.body, inner)
             self._body(stmt.body, inner, inner_path, (), tc, False)
             return
         if isinstance(stmt, ast.ClassDef):
-            self._bind(scope, stmt.name, Binding(CLASS, line, path, in_handler=handler, node=stmt))
+            self._bind(scope, stmt.name, Binding(CLASS, line, path, fallback=fallback, node=stmt))
             inner_path = self._block(path)
             inner = Scope("class", stmt, scope, inner_path)
             self.scopes[id(stmt)] = inner
-            self._body(stmt.body, inner, inner_path, flow, tc, handler)
+            self._body(stmt.body, inner, inner_path, flow, tc, fallback)
             return
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for name, origin in bound_by_import(stmt):
                 binding = Binding(
-                    IMPORT, line, path, origin=origin, type_checking=tc, in_handler=handler
+                    IMPORT, line, path, origin=origin, type_checking=tc, fallback=fallback
                 )
                 self._bind(scope, name, binding)
             return
         if isinstance(stmt, ast.AnnAssign):
             # `x: int` alone binds nothing, except that a class body declares a field
             if stmt.value is not None or scope.kind == "class":
-                self._assign(scope, stmt.target, stmt.value, stmt.annotation, line, path, handler)
+                self._assign(scope, stmt.target, stmt.value, stmt.annotation, line, path, fallback)
             return
         if isinstance(stmt, ast.Delete):
             scope.deleted += [
@@ -593,35 +649,43 @@ class SemanticModel:
             ]
             return
         # compound statements: a block per part, in source order
-        enter = partial(self._part, stmt, scope=scope, path=path, flow=flow, handler=handler)
+        enter = partial(self._part, stmt, scope=scope, path=path, flow=flow, fallback=fallback)
         if isinstance(stmt, ast.If):
-            enter("body", stmt.body, tc=tc or _is_type_checking(stmt.test))
-            enter("orelse", stmt.orelse, tc=tc)
+            checking = _is_type_checking(stmt.test)
+            enter("body", stmt.body, tc=tc or checking)
+            # `else: Session = object` stands in for the import `TYPE_CHECKING` made
+            enter("orelse", stmt.orelse, tc=tc, fallback=fallback or checking)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             names = [
                 n for i in stmt.items if i.optional_vars for n in target_names(i.optional_vars)
             ]
-            enter("body", stmt.body, tc=tc, names=names, at=line - 1)
+            # the body runs to its end unless an exception leaves the statement too,
+            # so what it binds is bound after it (not under `suppress(...)`)
+            certain = not any(_suppresses(item.context_expr) for item in stmt.items)
+            enter("body", stmt.body, tc=tc, names=names, at=line - 1, same_block=certain)
         elif isinstance(stmt, _LOOPS):
             names = [] if isinstance(stmt, ast.While) else target_names(stmt.target)
             enter("body", stmt.body, tc=tc, names=names, at=line - 1, loop=True)
             enter("orelse", stmt.orelse, tc=tc)
         elif isinstance(stmt, _TRY):
-            enter("body", stmt.body, tc=tc)
+            body_path = enter("body", stmt.body, tc=tc)
             for part in stmt.handlers:
                 names = [part.name] if part.name else []
-                enter(part, part.body, tc=tc, names=names, at=part.lineno, in_handler=True)
-            enter("orelse", stmt.orelse, tc=tc)
-            enter("finalbody", stmt.finalbody, tc=tc)
+                enter(part, part.body, tc=tc, names=names, at=part.lineno - 1, fallback=True)
+            # `else` runs only when the body ran to its end
+            else_path = enter("orelse", stmt.orelse, tc=tc, path=body_path)
+            enter("finalbody", stmt.finalbody, tc=tc, same_block=True)
+            if stmt.handlers and all(_leaves(h.body) for h in stmt.handlers):
+                # every handler leaves: after the statement, the body (and its
+                # `else`) ran to its end
+                end = stmt.end_lineno or line
+                self._promote(scope, {body_path, else_path} - {path}, path, end)
         elif isinstance(stmt, ast.Match):
             for case in stmt.cases:
                 names = [
-                    captured
-                    for node in ast.walk(case.pattern)
-                    for captured in [getattr(node, "name", None)]
-                    if isinstance(captured, str)
+                    captured for node in ast.walk(case.pattern) for captured in _captures(node)
                 ]
-                enter(case, case.body, tc=tc, names=names, at=case.pattern.lineno)
+                enter(case, case.body, tc=tc, names=names, at=case.pattern.lineno - 1)
 
     def _part(
         self,
@@ -633,23 +697,62 @@ class SemanticModel:
         path: tuple[int, ...],
         flow: Flow,
         tc: bool,
-        handler: bool,
+        fallback: bool,
         names: list[str] | None = None,
         at: int = 0,
         loop: bool = False,
-        in_handler: bool = False,
-    ) -> None:
-        """One block of a compound statement: `names` are bound on entry (a loop
-        target, `with … as`, `except … as`, a match capture) as of line `at`."""
+        same_block: bool = False,
+    ) -> tuple[int, ...]:
+        """One block of a compound statement (its path is returned): `names` are
+        bound on entry (a loop target, `with … as`, `except … as`, a match
+        capture) as of line `at`; `same_block`: the part surely runs to its end
+        when the statement does (`with`, `finally`), so it binds in the
+        statement's own block."""
         if not body:
-            return
-        inner = self._block(path)
+            return path
+        inner = path if same_block else self._block(path)
         if loop:
             self.loops.add(inner[-1])
-        handler = handler or in_handler
         for name in names or ():
-            self._bind(scope, name, Binding(UNKNOWN, at, inner, in_handler=handler))
-        self._body(body, scope, inner, (*flow, (stmt, part)), tc, handler)
+            self._bind(scope, name, Binding(UNKNOWN, at, inner, fallback=fallback))
+        self._body(body, scope, inner, (*flow, (stmt, part)), tc, fallback)
+        return inner
+
+    def _promote(
+        self, scope: Scope, blocks: set[tuple[int, ...]], path: tuple[int, ...], line: int
+    ) -> None:
+        """Bindings made directly in `blocks` hold in `path` from `line` on."""
+        for target in {scope, *scope.declared.values()}:
+            for found in target.bindings.values():
+                found += [replace(b, line=line, path=path) for b in list(found) if b.path in blocks]
+
+    def _declare(self, body: list[ast.stmt], function: Scope) -> None:
+        """`global x` / `nonlocal x` in a function: its bindings of `x` are the
+        module's or the enclosing function's."""
+        for node in own_nodes(body):
+            if isinstance(node, ast.Global):
+                for name in node.names:
+                    function.declared[name] = self.module
+            elif isinstance(node, ast.Nonlocal):
+                outer = function.parent
+                while outer is not None and outer.kind == "class":
+                    outer = outer.parent
+                for name in node.names:
+                    if outer is not None:
+                        function.declared[name] = outer
+
+    def _named_expressions(
+        self, stmt: ast.stmt, scope: Scope, path: tuple[int, ...], fallback: bool
+    ) -> None:
+        """`(x := value)` in what the statement evaluates itself: bound from its line
+        on, in its block (in a comprehension too: it binds in the enclosing scope)."""
+        for root in _header_of(stmt):
+            for node in ast.walk(root):
+                if isinstance(node, ast.Lambda):
+                    continue
+                if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                    binding = Binding(ASSIGN, stmt.lineno - 1, path, node.value, fallback=fallback)
+                    self._bind(scope, node.target.id, binding)
 
     def _assign(
         self,
@@ -659,15 +762,35 @@ class SemanticModel:
         annotation: ast.expr | None,
         line: int,
         path: tuple[int, ...],
-        handler: bool,
+        fallback: bool,
     ) -> None:
         if isinstance(target, ast.Name):
             kind = ASSIGN if value is not None else UNKNOWN
-            binding = Binding(kind, line, path, value, annotation, in_handler=handler)
+            binding = Binding(kind, line, path, value, annotation, fallback=fallback)
             self._bind(scope, target.id, binding)
         elif isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
             for name in target_names(target):
-                self._bind(scope, name, Binding(UNKNOWN, line, path, in_handler=handler))
+                self._bind(scope, name, Binding(UNKNOWN, line, path, fallback=fallback))
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """Whether a block always leaves its statement (its last statement returns,
+    raises, breaks or continues)."""
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Break, ast.Continue))
+
+
+def _suppresses(node: ast.expr) -> bool:
+    """`with suppress(...)`: an exception inside ends the block and not the statement."""
+    call = node.func if isinstance(node, ast.Call) else node
+    return (dotted(call) or "").rsplit(".", 1)[-1] == "suppress"
+
+
+def _captures(node: ast.AST) -> Iterator[str]:
+    """The names a match pattern node binds (`case Order(id=x)`, `[*rest]`, `{**rest}`)."""
+    for attribute in ("name", "rest"):
+        captured = getattr(node, attribute, None)
+        if isinstance(captured, str):
+            yield captured
 
 
 @dataclass(frozen=True, slots=True)
@@ -684,6 +807,8 @@ class DictValue:
     complete: bool
     """Every key is known: no `**spread`, no computed key, no growth by a
     mapping that is not a literal."""
+    grown_complete: bool
+    """Every key the growth added is known (whatever the literal holds)."""
 
 
 _VALIDATORS = frozenset(
@@ -692,6 +817,8 @@ _VALIDATORS = frozenset(
 )  # fmt: skip
 """Class methods of pydantic models that return an instance of the class."""
 _GROWERS = frozenset({"update", "setdefault"})
+_NOT_CLASSES = frozenset({"Optional", "Union", "Annotated", "Literal", "Callable", "Awaitable"})
+"""Subscripted typing names that do not name the class of the value."""
 
 
 def _binding_of(scope: Scope, written: str) -> Binding | None:
@@ -704,7 +831,7 @@ def _binding_of(scope: Scope, written: str) -> Binding | None:
     return None
 
 
-def _class_of(scope: Scope) -> Scope | None:
+def enclosing_class(scope: Scope) -> Scope | None:
     """The class a method (or a function nested in one) belongs to."""
     current: Scope | None = scope
     while current is not None and current.kind != "class":
@@ -712,7 +839,8 @@ def _class_of(scope: Scope) -> Scope | None:
     return current
 
 
-def _is_dict(node: ast.expr | None) -> bool:
+def is_dict(node: ast.expr | None) -> bool:
+    """A dict literal or a `dict(...)` call."""
     return isinstance(node, ast.Dict) or (
         isinstance(node, ast.Call) and dotted(node.func) == "dict"
     )
@@ -749,7 +877,7 @@ def _grows(stmt: ast.stmt, name: str) -> tuple[tuple[str, ...], bool] | None:
                 return (), False
         return None
     if isinstance(stmt, ast.AugAssign) and is_it(stmt.target) and isinstance(stmt.op, ast.BitOr):
-        return _dict_keys(stmt.value) if _is_dict(stmt.value) else ((), False)
+        return _dict_keys(stmt.value) if is_dict(stmt.value) else ((), False)
     if isinstance(stmt, ast.Expr):
         call = stmt.value
         if (
@@ -766,7 +894,7 @@ def _grows(stmt: ast.stmt, name: str) -> tuple[tuple[str, ...], bool] | None:
             keys: tuple[str, ...] = tuple(kw.arg for kw in call.keywords if kw.arg)
             known = all(kw.arg for kw in call.keywords)
             for arg in call.args:
-                more, all_known = _dict_keys(arg) if _is_dict(arg) else ((), False)
+                more, all_known = _dict_keys(arg) if is_dict(arg) else ((), False)
                 keys += more
                 known = known and all_known
             return keys, known

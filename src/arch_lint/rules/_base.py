@@ -196,7 +196,7 @@ class FileContext:
         every rule; only asked where the tree is parsed)."""
         if self.tree is None:
             raise ValueError(f"{self.path}: no syntax tree to model")
-        return SemanticModel(self.tree)
+        return SemanticModel(self.tree, self.source)
 
     def release(self) -> None:
         """Drop what the rules built for this file (analyses refer back to the

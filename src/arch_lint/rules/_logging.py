@@ -1,13 +1,13 @@
 """What the logging rules (ARC301-ARC304) share: one analysis of a file's logger
 calls, function by function.
 
-Statements are read in source order, scope by scope (a nested function sees its
-enclosing functions' names). Only statements on a line that can hold a logger
-call (`.info(`, `.error(`, …, however spaced: `logger.info (`) or a fresh id
-(`uuid4(`) have their expressions walked; assignments, `del` and
-`bind_contextvars(...)` are noted on the way, and every call keeps the blocks it
-sits in (its path, and the `if` tests and `except` clauses around it), so the
-id it could carry is looked up where the call stands.
+The file's semantic model (`ctx.semantic`) gives the statements in source
+order with their scope, block path and flow, and what every name is bound to
+where it is read. Only statements on a line that can hold a logger call
+(`.info(`, `.error(`, …, however spaced: `logger.info (`) or a fresh id
+(`uuid4(`) have their expressions walked; each call is judged where it stands,
+so the id it could carry is looked up on its own path (and the `if` tests and
+`except` clauses around it).
 
 A call is judged only when its receiver is known to be a logger: a name bound
 from a `logger-factories` / `structlog-factories` call (in this function, in an
@@ -25,8 +25,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from arch_lint.index.models import dotted
-from arch_lint.index.semantic import ASSIGN, IMPORT, PARAM, UNKNOWN, Binding, Scope, Site
+from arch_lint.index.models import dotted, unquote, unwrap_optional
+from arch_lint.index.semantic import (
+    ASSIGN,
+    IMPORT,
+    PARAM,
+    UNKNOWN,
+    Binding,
+    Scope,
+    Site,
+    enclosing_class,
+)
 from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileContext
 
@@ -69,7 +78,6 @@ _COMPOUND = frozenset(
     {ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
      getattr(ast, "TryStar", ast.Try), ast.Match}
 )  # fmt: skip
-_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 STDLIB, STRUCTLOG, LOGGER = "stdlib", "structlog", "logger"
 _SURE, _MAYBE, _ABSENT = 0, 1, 2
 """How sure an id expression is to exist where a call stands (see `_flow_verdict`)."""
@@ -209,6 +217,7 @@ class LoggingAnalysis:
         names = "|".join(re.escape(c) for c in self.carriers) or "(?!)"
         self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
         self._class_loggers: dict[int, dict[str, Logger]] = {}
+        self._carriers: dict[tuple[int, int], bool] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._routes: dict[int, bool] = {}
         self._contextvars = _CONTEXT_BYTES in ctx.source
@@ -249,11 +258,14 @@ class LoggingAnalysis:
             self._routes[id(scope)] = known
         return known
 
-    def _find_id(self, site: Site, line: int, exclude: str = "") -> tuple[str, int] | None:
+    def _find_id(
+        self, site: Site, line: int, exclude: str = "", received: bool = False
+    ) -> tuple[str, int] | None:
         """The nearest concrete id expression, with how sure it is to exist there;
         one the path proves missing (`_flow_verdict`) is not in scope (nor
-        `exclude` and its attributes: a fresh id's own local)."""
-        for expr in self._candidates(site.scope, line, site.path):
+        `exclude` and its attributes: a fresh id's own local; `received`: only an
+        id that came in, see `_carrier_local`)."""
+        for expr in self._candidates(site.scope, line, site.path, received):
             if exclude and (expr == exclude or expr.startswith(f"{exclude}.")):
                 continue
             verdict = self._flow_verdict(expr, site, line)
@@ -279,13 +291,13 @@ class LoggingAnalysis:
             for stmt, part in site.flow
         ):
             return True
+        if self._carrier_local(site.scope, base, line, site.path):
+            return True
         for current in site.scope.visible():
             node = current.node
             if not isinstance(node, _FUNCTIONS):
                 continue
             if self._is_carrier(current.params().get(base)):
-                return True
-            if self._carrier_local(site.scope, base, line, site.path):
                 return True
             for stmt in node.body:
                 if stmt.lineno >= line:
@@ -303,17 +315,33 @@ class LoggingAnalysis:
         text = dotted_annotation(annotation)
         return bool(text) and self._carrier.match(text or "") is not None
 
-    def _carrier_local(self, scope: Scope, name: str, line: int, path: tuple[int, ...]) -> bool:
+    def _carrier_local(
+        self,
+        scope: Scope,
+        name: str,
+        line: int,
+        path: tuple[int, ...],
+        received: bool = False,
+    ) -> bool:
         """Whether a local surely holds a carrier where it is read
         (`envelope = EventEnvelope[X].model_validate_json(raw)`, a carrier's
-        constructor, a function whose return is annotated with a carrier)."""
+        constructor, a function whose return is annotated with a carrier);
+        `received`: one that came in, not one constructed here (whose id is
+        whatever this function gave it)."""
         found = scope.lookup(name, line, path, functions_only=True)
         if found is None or found.kind != ASSIGN or found.value is None:
             return False
-        cls = self.model.instance_of(ast.Name(name), scope, line, path)
-        return cls is not None and self._carrier.match(cls) is not None
+        key = (id(found), line)
+        known = self._carriers.get(key)
+        if known is None:
+            cls = self.model.instance_of(ast.Name(name), scope, line, path)
+            known = cls is not None and self._carrier.match(cls) is not None
+            self._carriers[key] = known
+        return known and not (received and _constructed(found.value))
 
-    def _candidates(self, scope: Scope, line: int, path: tuple[int, ...]) -> Iterator[str]:
+    def _candidates(
+        self, scope: Scope, line: int, path: tuple[int, ...], received: bool = False
+    ) -> Iterator[str]:
         """Id expressions visible at `line`, nearest first: a parameter or local named
         so, then a variant, then a carrier's attribute."""
         names = scope.names(functions_only=True)
@@ -332,7 +360,7 @@ class LoggingAnalysis:
                     yield f"{param}.{self.key}"
             for name, bindings in current.bindings.items():
                 if any(b.kind == ASSIGN for b in bindings) and self._carrier_local(
-                    scope, name, line, path
+                    scope, name, line, path, received
                 ):
                     yield f"{name}.{self.key}"
         for current in scope.visible():
@@ -373,7 +401,7 @@ class LoggingAnalysis:
     def _self_flag(self, scope: Scope, attr: str) -> bool:
         """`self.<attr>` is a flag: its class sets it to `True`/`False` or a number in
         `__init__`, or annotates it `bool`/`int` in its body."""
-        cls = _enclosing_class(scope)
+        cls = enclosing_class(scope)
         if cls is None:
             return False
         found = self.model.self_attributes(cls).get(attr)
@@ -465,7 +493,7 @@ class LoggingAnalysis:
             and isinstance(node.value, ast.Name)
             and node.value.id in {"self", "cls"}
         ):
-            cls = _enclosing_class(scope)
+            cls = enclosing_class(scope)
             if cls is None:
                 return None
             known = self._class_loggers.get(id(cls))
@@ -550,28 +578,16 @@ class LoggingAnalysis:
                 return None
             return False
         if isinstance(node, ast.Name):
-            found = scope.lookup(node.id, line, path)
-            if found is None or found.kind != ASSIGN or found.value is None:
+            built = self.model.dict_value(node.id, scope, line, path)
+            if built is None:
                 return None
-            if self._key_set_later(node.id, scope):
-                return True
-            return self._dict_has_key(found.value, scope, found.line, path, depth + 1)
+            if any(key in self.fields for key in built.keys):
+                return True  # in the literal, or set since (`extra["correlation_id"] = ...`)
+            has = self._dict_has_key(built.literal, scope, built.binding.line, path, depth + 1)
+            if has is False and not built.grown_complete:
+                return None  # grown by keys that cannot be told
+            return has
         return None
-
-    def _key_set_later(self, name: str, scope: Scope) -> bool:
-        function = scope.function()
-        if function is None:
-            return False
-        for node in _walk(function.node):
-            if (
-                isinstance(node, ast.Subscript)
-                and isinstance(node.value, ast.Name)
-                and node.value.id == name
-                and isinstance(node.slice, ast.Constant)
-                and node.slice.value in self.fields
-            ):
-                return True
-        return False
 
     # judging a call ------------------------------------------------------------------------------
     def _judge(self, call: ast.Call, site: Site) -> None:
@@ -648,11 +664,46 @@ class LoggingAnalysis:
             if isinstance(value, ast.Name):  # `cid = str(uuid4())`, then `correlation_id=cid`
                 bound = site.scope.lookup(value.id, line, site.path)
                 if bound is not None and bound.kind == ASSIGN and bound.value is not None:
+                    if self._made_when_missing(bound, site.scope):
+                        continue  # `if not cid: cid = str(uuid4())`: a fallback
                     made, own = bound.value, value.id
             if _is_fresh(made, origin):
-                found = self._find_id(site, line, own)
+                found = self._find_id(site, line, own, received=True)
                 if found is not None:
                     self.fresh.append(FreshId(value, where, found[0]))
+
+    def _made_when_missing(self, binding: Binding, scope: Scope) -> bool:
+        """Whether a binding stands under a test that holds only where an id is
+        missing (`if not correlation_id:`, `if event.correlation_id is None:`)."""
+        owner = next(
+            (
+                current
+                for current in scope.visible()
+                if any(b is binding for found in current.bindings.values() for b in found)
+            ),
+            None,
+        )
+        if owner is None:
+            return False
+        for site in self.model.sites_of(owner):
+            if site.stmt.lineno != binding.line or not isinstance(
+                site.stmt, (ast.Assign, ast.AnnAssign)
+            ):
+                continue
+            return any(
+                isinstance(stmt, ast.If)
+                and part == "body"
+                and any(
+                    _condition(stmt.test, text, True) == _ABSENT
+                    for node in ast.walk(stmt.test)
+                    if isinstance(node, (ast.Name, ast.Attribute))
+                    and self.is_id_name(node.id if isinstance(node, ast.Name) else node.attr)
+                    for text in [dotted(node)]
+                    if text
+                )
+                for stmt, part in site.flow
+            )
+        return False
 
     # the file's statements ------------------------------------------------------------
     def _contexts(self) -> dict[int, int]:
@@ -693,12 +744,8 @@ class LoggingAnalysis:
         """Loggers a class keeps: `logger = factory(...)` in its body, `self.x = ...`
         in its methods (statements only: no expression is walked)."""
         out: dict[str, Logger] = {}
-        node = cls.node
-        first, last = getattr(node, "lineno", 0), getattr(node, "end_lineno", 0) or 0
-        for site in self.model.sites:
+        for site in self.model.sites_in(cls.node):
             stmt = site.stmt
-            if not first < stmt.lineno <= last:
-                continue
             if not isinstance(stmt, ast.Assign) or not isinstance(stmt.value, ast.Call):
                 continue
             for target in stmt.targets:
@@ -715,29 +762,37 @@ class LoggingAnalysis:
         return out
 
 
+def _constructed(value: ast.expr) -> bool:
+    """A direct constructor call (`EventEnvelope(...)`, `EventEnvelope[X](...)`),
+    as opposed to a validated or returned value."""
+    if isinstance(value, ast.Await) or not isinstance(value, ast.Call):
+        return False
+    func = value.func.value if isinstance(value.func, ast.Subscript) else value.func
+    last = (dotted(func) or "").rsplit(".", 1)[-1]
+    return last[:1].isupper()
+
+
 _FLAG_TYPES = frozenset({"bool", "int"})
 
 
 def _is_flag_value(value: ast.expr | None) -> bool:
-    """`True`, `False`, a number: what a switch or a counter holds, never an id."""
-    return isinstance(value, ast.Constant) and isinstance(value.value, (bool, int))
+    """`True`, `False`, a number, a comparison or a negation: what a switch or a
+    counter holds, never an id."""
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, (bool, int))
+    return isinstance(value, ast.Compare) or (
+        isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)
+    )
 
 
 def _is_flag(binding: Binding) -> bool:
-    """A name bound as a flag, not an id: annotated `bool`/`int` (or `bool | None`),
-    or assigned `True`/`False` or a number."""
-    text = dotted_annotation(binding.annotation) or ""
-    if text.split("|")[0].strip() in _FLAG_TYPES:
+    """A name bound as a flag, not an id: annotated `bool`/`int` (also
+    `Optional[bool]`, `"bool | None"`), or assigned `True`/`False`, a number or a
+    comparison."""
+    annotation = binding.annotation
+    if annotation is not None and dotted(unwrap_optional(unquote(annotation))) in _FLAG_TYPES:
         return True
     return binding.kind == ASSIGN and _is_flag_value(binding.value)
-
-
-def _enclosing_class(scope: Scope) -> Scope | None:
-    """The class whose methods `self` belongs to where `scope` stands."""
-    current: Scope | None = scope
-    while current is not None and current.kind != "class":
-        current = current.parent
-    return current
 
 
 def _walk(node: ast.AST) -> list[ast.AST]:

@@ -197,7 +197,7 @@ class ForeignTableAccess(FileRule):
 
     def _walk(self, tree: ast.Module, declared: set[tuple[int, int]], service: str) -> None:
         model = self.ctx.semantic
-        for node, scope in _relevant_calls(model, self.ctx.source):
+        for node, scope, lambdas in _relevant_calls(model, self.ctx.source):
             written = dotted(node.func) or ""
             full = scope.origin(written) or ""
             # what an ORM name is, by its origin (`sql_text` -> `sqlalchemy.text`)
@@ -212,11 +212,11 @@ class ForeignTableAccess(FileRule):
                     action = "maps" if orm == "Table" else "queries"
                     self._tables(node, [first.value], service, action)
             elif (orm == "text" or written.rsplit(".", 1)[-1] in _SQL_METHODS) and node.args:
-                sql = _sql_text(node.args[0], scope, self.ctx.source)
+                sql = _sql_text(node.args[0], scope, self.ctx.source, lambdas)
                 if sql is not None:
-                    found = sql_tables(sql)
+                    found = [t for t in sql_tables(sql) or () if not t.startswith(_PLACEHOLDER)]
                     if found:
-                        self._tables(node, list(found), service, "queries")
+                        self._tables(node, found, service, "queries")
 
     def _foreign_key(self, arg: ast.expr, service: str) -> None:
         if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
@@ -269,44 +269,73 @@ def _callees(model: SemanticModel) -> frozenset[str]:
     return _CALLEES | aliases
 
 
-def _relevant_calls(model: SemanticModel, source: bytes) -> Iterator[tuple[ast.Call, Scope]]:
-    """Calls that may name a table, with the scope they stand in. Only statements
-    on lines that spell such a call are walked."""
+def _relevant_calls(
+    model: SemanticModel, source: bytes
+) -> Iterator[tuple[ast.Call, Scope, frozenset[str]]]:
+    """Calls that may name a table, with the scope they stand in and the names
+    the lambdas of their statement bind (`lambda sql: conn.execute(sql)`: that
+    `sql` is no constant of the scope). Only statements on lines that spell
+    such a call are walked."""
     callees = _callees(model)
     marks = MarkedLines(source, tuple(f"{name}(".encode() for name in sorted(callees)))
     if not marks:
         return
     for site in model.marked(marks):
+        calls: list[ast.Call] = []
+        shadowed: set[str] = set()
         for node in site.nodes(marks, lambdas=True):
-            if isinstance(node, ast.Call):
+            if isinstance(node, ast.Lambda):
+                args = node.args
+                every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+                shadowed.update(a.arg for a in every if a is not None)
+            elif isinstance(node, ast.Call):
                 func = node.func
                 last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 if last in callees:
-                    yield node, site.scope
+                    calls.append(node)
+        for call in calls:
+            yield call, site.scope, frozenset(shadowed)
 
 
-def _sql_text(arg: ast.expr, scope: Scope, source: bytes) -> str | None:
+def _sql_text(
+    arg: ast.expr, scope: Scope, source: bytes, shadowed: frozenset[str] = frozenset()
+) -> str | None:
     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
         value: str | None = arg.value
-    elif isinstance(arg, ast.Name):
+    elif isinstance(arg, ast.Name) and arg.id not in shadowed:
         # a name never assigned a string literal needs no scope analysis
         spelled = rb"\b" + arg.id.encode() + rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']"
         assigned = re.search(spelled, source) is not None
         value = scope.string_constant(arg.id) if assigned else None
     elif isinstance(arg, ast.JoinedStr):
         value = _literal_text(arg)
+        if value is None:
+            return None
     else:
         return None  # `execute(text("..."))` is judged at the inner call
     return value if value is not None and _SQL_START.match(value) else None
 
 
-def _literal_text(fstring: ast.JoinedStr) -> str:
-    """An f-string's SQL with each `{...}` as a bind parameter: a table name
-    spelled in its literal text is read, one made by a `{...}` never is."""
-    parts = []
-    for i, part in enumerate(fstring.values):
+def _literal_text(fstring: ast.JoinedStr) -> str | None:
+    """An f-string's SQL with each `{...}` as a bind parameter (`:arch_lint_<n>`),
+    or None where a `{...}` is glued to a name (`orders{suffix}`, `{schema}.t`,
+    `"{name}"`): a table name spelled in its literal text is read, one a `{...}`
+    makes or changes never is."""
+    parts: list[str] = []
+    values = fstring.values
+    for i, part in enumerate(values):
         if isinstance(part, ast.Constant) and isinstance(part.value, str):
             parts.append(part.value)
-        else:
-            parts.append(f":p{i}")
+            continue
+        before = parts[-1][-1:] if parts and parts[-1] else ""
+        after = values[i + 1] if i + 1 < len(values) else None
+        following = str(after.value)[:1] if isinstance(after, ast.Constant) else ""
+        if _GLUE.match(before) or _GLUE.match(str(following)):
+            return None
+        parts.append(f":{_PLACEHOLDER}{i}")
     return "".join(parts)
+
+
+_GLUE = re.compile(r"[\w.\"'`\[]")
+"""What may not touch a `{...}` for the text around it to be read."""
+_PLACEHOLDER = "arch_lint_"

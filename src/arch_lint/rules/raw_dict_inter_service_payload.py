@@ -9,19 +9,13 @@ from functools import lru_cache
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.models import dotted
-from arch_lint.index.semantic import ASSIGN, Scope
+from arch_lint.index.semantic import ASSIGN, Scope, Site, is_dict
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._logging import Calls, call_pattern, has_call, marked_lines
 
 _HTTP_BODY_METHODS = frozenset({"post", "put", "patch", "request"})
 _DICT_CALL = call_pattern("dict")
 _PAYLOAD_KEYWORDS = frozenset({"value", "payload", "data", "message", "event", "body", "json"})
-
-
-def _is_dict(node: ast.expr) -> bool:
-    return isinstance(node, ast.Dict) or (
-        isinstance(node, ast.Call) and dotted(node.func) == "dict"
-    )
 
 
 @lru_cache(maxsize=8)
@@ -47,9 +41,6 @@ def _positional(call: ast.Call, index: int) -> ast.expr | None:
         if position == index:
             return arg
     return None
-
-
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class RawDictInterServicePayload(FileRule):
@@ -134,10 +125,11 @@ class RawDictInterServicePayload(FileRule):
         for site in self.ctx.semantic.marked(marks):
             for node in site.nodes(marks):
                 if isinstance(node, ast.Call):
-                    self._call(node, site.scope)
+                    self._call(node, site)
 
-    def _call(self, call: ast.Call, scope: Scope) -> None:
+    def _call(self, call: ast.Call, site: Site) -> None:
         cfg = self.ctx.settings.model.models
+        scope = site.scope
         func = call.func
         name = dotted(func)
         line = call.lineno
@@ -147,7 +139,7 @@ class RawDictInterServicePayload(FileRule):
             service = self._service(url, line, scope) if url is not None else None
             if service is not None:
                 for kw in call.keywords:
-                    if kw.arg in {"json", "data"} and _is_dict(_value(kw.value, line, scope)):
+                    if kw.arg in {"json", "data"} and self._dict(kw.value, site, line):
                         how = f"sent to service `{service}` as the request body"
                         self.report_node(kw.value, how=how)
                         return
@@ -157,9 +149,17 @@ class RawDictInterServicePayload(FileRule):
                 *(k.value for k in call.keywords if k.arg in _PAYLOAD_KEYWORDS),
             ]
             for arg in candidates:
-                if _is_dict(_value(arg, line, scope)):
+                if self._dict(arg, site, line):
                     self.report_node(arg, how=f"published as the payload of `{name}`")
                     return
+
+    def _dict(self, node: ast.expr, site: Site, line: int) -> bool:
+        """A dict literal, or a name that may hold one here (bound to one in
+        this scope on some path, and maybe grown in place since)."""
+        if isinstance(node, ast.Name):
+            model = self.ctx.semantic
+            return model.dict_value(node.id, site.scope, line, site.path, sure=False) is not None
+        return is_dict(node)
 
     def _service(self, url: ast.expr, line: int, scope: Scope | None) -> str | None:
         """The service a URL expression names through `service-urls` (`scope`: where

@@ -66,7 +66,7 @@ _NAMES: dict[str, dict[str, str]] = {
     "neo4j": {"GraphDatabase": "`neo4j.AsyncGraphDatabase`"},
     "clickhouse_driver": {"Client": "asynch or clickhouse-connect's `get_async_client`"},
     "elasticsearch": {"Elasticsearch": "`elasticsearch.AsyncElasticsearch`"},
-    "cassandra.cluster": {"Cluster": "`session.execute_async` or an asyncio driver (acsylla)"},
+    "cassandra.cluster": {"Cluster": "an asyncio Cassandra driver (acsylla)"},
 }
 # Names that are also used as mere types (a `run_sync` callback's `Session`
 # parameter, a `Connection` annotation): flagged only when the file calls them.
@@ -229,11 +229,18 @@ class SyncDbClient(FileRule):
             if origin is None:
                 continue
             client = client_of(origin)
-            if client is None:
+            any_method = False
+            if client is None:  # a method of a client: `redis.Redis.from_url(...)`
                 parent, _, method = origin.rpartition(".")
-                client = client_of(parent) if method in {"connect", "from_url"} else None
+                client = client_of(parent)
+                # a factory class makes clients with any of its methods
+                # (`neo4j.GraphDatabase.driver(...)`); a class that is also a type,
+                # only with its constructors
+                any_method = parent.rsplit(".", 1)[-1] not in _CALL_JUDGED
+                if method not in {"connect", "from_url"} and not any_method:
+                    client = None
                 written = written.rpartition(".")[0]
-            if client is None or not _client_call(call, written):
+            if client is None or not _client_call(call, written, any_method):
                 continue
             self.report_node(
                 call, module=ctx.module, how="calls", client=client.shown, remedy=client.remedy
@@ -339,12 +346,14 @@ def _uses(
     return calls, attributes, references
 
 
-def _client_call(call: ast.Call, name: str) -> bool:
+def _client_call(call: ast.Call, name: str, any_method: bool = False) -> bool:
     """Whether a call makes a blocking client, `name` being the client as written
     (`Session`, `sa.orm.Session`): a call of it or of its `connect`/`from_url`
-    constructor; `sessionmaker(class_=AsyncSession)` makes async sessions."""
+    constructor (`any_method`: of any method of it); `sessionmaker(class_=AsyncSession)`
+    makes async sessions."""
     written = dotted(call.func) or ""
-    if written not in {name, f"{name}.connect", f"{name}.from_url"}:
+    method = written.removeprefix(f"{name}.") if written.startswith(f"{name}.") else None
+    if written != name and method not in {"connect", "from_url"} and not (any_method and method):
         return False
     classes = [kw.value for kw in call.keywords if kw.arg == "class_"]
     if written.endswith("sessionmaker") and len(call.args) >= 2:
