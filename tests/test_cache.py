@@ -17,6 +17,7 @@ from helpers import arch_lint_command, base_files, make_repo, run_cli
 
 CACHE = ".arch_lint_cache"
 INDEX = f"{CACHE}/index.json"
+FACTS = f"{CACHE}/facts.json"
 
 
 def age_files(root: Path, seconds: int = 100) -> None:
@@ -108,6 +109,13 @@ def test_one_changed_file_is_the_only_one_parsed_again(
         return real(source, filename)
 
     monkeypatch.setattr(index_build, "parse", counting)
+    # The index build's parses only: the checks and the fingerprints parse the
+    # files they need again (no tree outlives the build), through their own `parse`.
+    import arch_lint.engine.fingerprint as engine_fingerprint
+    import arch_lint.engine.run as engine_run
+
+    monkeypatch.setattr(engine_run, "parse", real)
+    monkeypatch.setattr(engine_fingerprint, "parse", real)
     (repo / "services/orders/clean.py").write_text("X = 2\n", encoding="utf-8")
     check_json(capsys)
     assert parsed == ["services/orders/clean.py"]
@@ -351,28 +359,56 @@ API_PATH = "services/orders/api.py"
 
 
 def _mutations() -> dict[str, Callable[[dict[str, Any]], None]]:
+    """Damage to `index.json` (file entries: [hash, syntax error, stamp, interface
+    hash]; findings entries: [hash, findings JSON text, used allow entries, raw
+    findings JSON text or null])."""
     return {
         "files-not-a-dict": _set(("files",), []),
         "file-entry-number": _set(("files", API_PATH), 5),
         "file-entry-null": _set(("files", API_PATH), None),
         "file-entry-empty-list": _set(("files", API_PATH), []),
-        "file-facts-garbage": _set(("files", API_PATH, 1), {"x": 1}),
-        "file-facts-string": _set(("files", API_PATH, 1), "facts"),
-        "file-entry-syntax-error-garbage": _set(("files", API_PATH, 2), "x"),
-        "file-entry-syntax-error-short": _set(("files", API_PATH, 2), [1]),
-        "file-entry-stamp-garbage": _set(("files", API_PATH, 3), "x"),
-        "file-entry-stamp-short": _set(("files", API_PATH, 3), [1, 2]),
-        "file-entry-mtime-garbage": _set(("files", API_PATH, 3, 0), "x"),
-        "file-entry-interface-hash-number": _set(("files", API_PATH, 4), 5),
-        "file-entry-interface-hash-null": _set(("files", API_PATH, 4), None),
+        "file-entry-hash-number": _set(("files", API_PATH, 0), 5),
+        "file-entry-syntax-error-garbage": _set(("files", API_PATH, 1), "x"),
+        "file-entry-syntax-error-short": _set(("files", API_PATH, 1), [1]),
+        "file-entry-stamp-garbage": _set(("files", API_PATH, 2), "x"),
+        "file-entry-stamp-short": _set(("files", API_PATH, 2), [1, 2]),
+        "file-entry-mtime-garbage": _set(("files", API_PATH, 2, 0), "x"),
+        "file-entry-interface-hash-number": _set(("files", API_PATH, 3), 5),
+        "file-entry-interface-hash-null": _set(("files", API_PATH, 3), None),
+        "file-entry-interface-hash-other": _set(("files", API_PATH, 3), "0" * 32),
+        "index-record-garbage": _set(("index",), [1, 2]),
+        "index-record-other-digest": _set(("index", 2), "0" * 32),
         "findings-not-a-dict": _set(("findings",), []),
         "findings-files-not-a-dict": _set(("findings", "files"), []),
+        "findings-key-number": _set(("findings", "key"), 5),
         "findings-entry-number": _set(("findings", "files", API_PATH), 5),
         "findings-entry-empty-list": _set(("findings", "files", API_PATH), []),
-        "findings-entry-garbage-finding": _set(("findings", "files", API_PATH, 1), [{"x": 1}]),
-        "findings-entry-list-not-list": _set(("findings", "files", API_PATH, 1), 7),
+        "findings-entry-garbage-finding": _set(("findings", "files", API_PATH, 1), '[{"x": 1}]'),
+        "findings-entry-not-json": _set(("findings", "files", API_PATH, 1), "[{"),
+        "findings-entry-json-not-a-list": _set(("findings", "files", API_PATH, 1), "7"),
+        "findings-entry-list-not-text": _set(("findings", "files", API_PATH, 1), []),
+        "findings-entry-finding-wrong-type": _set(
+            ("findings", "files", API_PATH, 1),
+            '[{"code": "ARC101", "name": "x", "message": "m", "path": "p", "line": "1",'
+            ' "column": 1, "end_line": 1, "end_column": 2}]',
+        ),
         "findings-entry-allow-number": _set(("findings", "files", API_PATH, 2), 5),
         "findings-entry-allow-garbage": _set(("findings", "files", API_PATH, 2), ["x"]),
+        "findings-entry-raw-number": _set(("findings", "files", API_PATH, 3), 5),
+    }
+
+
+def _facts_mutations() -> dict[str, Callable[[dict[str, Any]], None]]:
+    """Damage to `facts.json` (entries: [hash, facts JSON text or null])."""
+    return {
+        "facts-files-not-a-dict": _set(("files",), []),
+        "facts-entry-number": _set(("files", API_PATH), 5),
+        "facts-entry-short": _set(("files", API_PATH), ["x"]),
+        "facts-entry-other-hash": _set(("files", API_PATH, 0), "0" * 32),
+        "facts-garbage": _set(("files", API_PATH, 1), {"x": 1}),
+        "facts-string": _set(("files", API_PATH, 1), "facts"),
+        "facts-json-of-another-shape": _set(("files", API_PATH, 1), '{"x": 1}'),
+        "facts-stamp-other": _set(("stamp",), [0]),
     }
 
 
@@ -393,6 +429,22 @@ def test_damaged_entries_under_a_valid_stamp_are_ignored(
     # again, with a selection that cannot reuse cached findings: facts are needed
     (repo / INDEX).write_text(json.dumps(damaged), encoding="utf-8")
     assert check_json(capsys, "--select", "ARC101") == cold_json(capsys, "--select", "ARC101")
+
+
+@pytest.mark.parametrize("name", sorted(_facts_mutations()))
+def test_damaged_facts_are_ignored(
+    repo: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """`facts.json` is read only when the index is built (a new selection)."""
+    cold = check_json(capsys, "--select", "ARC101")
+    good = json.loads((repo / FACTS).read_bytes())
+    assert API_PATH in good["files"]
+    damaged = copy.deepcopy(good)
+    _facts_mutations()[name](damaged)
+    (repo / FACTS).write_text(json.dumps(damaged), encoding="utf-8")
+    assert check_json(capsys) == cold_json(capsys)
+    (repo / FACTS).write_text(json.dumps(damaged), encoding="utf-8")
+    assert check_json(capsys, "--select", "ARC101") == cold
 
 
 def test_damaged_cache_never_shows_a_traceback(repo: Path) -> None:
@@ -423,7 +475,7 @@ def test_no_cache_does_not_read_the_cache(repo: Path, capsys: pytest.CaptureFixt
     cold = check_json(capsys)
     # Poison the cache: api.py's entry (right hash) now claims no findings.
     doc = json.loads((repo / INDEX).read_bytes())
-    doc["findings"]["files"][API_PATH][1] = []
+    doc["findings"]["files"][API_PATH][1] = "[]"
     (repo / INDEX).write_text(json.dumps(doc), encoding="utf-8")
     before = (repo / INDEX).read_bytes()
     assert cold_json(capsys) == cold
@@ -503,3 +555,17 @@ def test_two_concurrent_runs_both_succeed_and_leave_a_valid_cache(tmp_path: Path
     shutil.rmtree(repo / CACHE)
     fresh = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
     assert json.loads(final.stdout) == json.loads(fresh.stdout)
+
+
+def test_the_warm_path_stamps_files_as_the_index_build_does(tmp_path: Path) -> None:
+    """The run that answers from `index.json` alone compares the build's stamps
+    and hashes: both must be computed alike (else it would never answer)."""
+    import arch_lint.index.build as index_build
+    import arch_lint.index.cache as index_cache
+
+    path = tmp_path / "x.py"
+    path.write_bytes(b"X = 1\n")
+    info = os.stat(path)
+    assert index_cache.file_stamp(info) == index_build.file_stamp(info)
+    assert index_cache.content_hash(b"X = 1\n") == index_build.content_hash(b"X = 1\n")
+    assert index_cache.RACY_NS == index_build.RACY_NS

@@ -305,3 +305,100 @@ def test_a_pattern_list_that_leaves_no_service_is_arc000(
     proc = flake8(tmp_path, ".")
     assert proc.returncode == 2
     assert key in proc.stderr
+
+
+# --- the warm cache: findings the CLI recorded, and only where they hold ------------------
+
+
+def _warm(cwd: Path) -> None:
+    proc = subprocess.run(
+        [*ARCH_LINT, "check", "--format", "json", "."],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode in {0, 1}, proc.stderr
+
+
+def test_with_a_warm_cache_flake8_reads_the_cli_findings(shop: Path) -> None:
+    cold = flake8(shop, ".")
+    assert cold.returncode == 1, cold.stderr
+    shutil.rmtree(shop / ".arch_lint_cache")
+    _warm(shop)
+    # Without the facts, any index build would have to write them again.
+    (shop / ".arch_lint_cache" / "facts.json").unlink()
+    warm = flake8(shop, "-j2", ".")
+    assert (warm.returncode, warm.stderr) == (1, "")
+    assert sorted(warm.stdout.splitlines()) == sorted(cold.stdout.splitlines())
+    assert not (shop / ".arch_lint_cache" / "facts.json").exists()
+
+
+def test_cached_findings_go_through_flake8s_own_noqa(shop: Path) -> None:
+    """The cache keeps the rules' findings before arch-lint's `# noqa` for the
+    plugin: flake8 applies its own, and never sees the CLI-only ARC002."""
+    rel = "services/orders/repositories/order_repository.py"
+    path = shop / rel
+    lines = path.read_text().splitlines()
+    target = next(i for i, line in enumerate(lines) if "services.payments.models_db" in line)
+    lines[target] += "  # noqa: ARC101"
+    lines[0] += "  # noqa: ARC102"  # suppresses nothing: ARC002 for the CLI only
+    path.write_text("\n".join(lines) + "\n")
+    cold = flake8(shop, ".")
+    assert cold.returncode == 1, cold.stderr
+    shutil.rmtree(shop / ".arch_lint_cache")
+    _warm(shop)
+    index = json.loads((shop / ".arch_lint_cache" / "index.json").read_bytes())
+    assert index["findings"]["files"][rel][3] is not None  # the raw findings, kept apart
+    assert (rel, 1, "ARC002") in cli_set(shop)
+    (shop / ".arch_lint_cache" / "facts.json").unlink()
+    warm = flake8(shop, ".")
+    assert sorted(warm.stdout.splitlines()) == sorted(cold.stdout.splitlines())
+    assert not any("ARC002" in line for line in warm.stdout.splitlines())
+    assert f"{rel}|{target + 1}|" not in warm.stdout.replace("./", "")
+    assert not (shop / ".arch_lint_cache" / "facts.json").exists()
+
+
+def test_a_changed_file_is_checked_again_with_a_warm_cache(shop: Path) -> None:
+    _warm(shop)
+    rel = "services/notifications/mailer.py"
+    path = shop / rel
+    path.write_text(path.read_text() + "\nfrom services.orders.models_db import Order\n")
+    line = path.read_text().count("\n")
+    warm = flake8(shop, ".")
+    assert f"{rel}|{line}|1|ARC101" in warm.stdout.replace("./", "").splitlines()
+    assert flake8_set(shop) == {f for f in cli_set(shop) if f[2] not in CLI_ONLY}
+
+
+def test_an_unsaved_buffer_is_judged_with_a_warm_cache(shop: Path) -> None:
+    _warm(shop)
+    rel = "services/notifications/mailer.py"
+    buffer = (shop / rel).read_text() + "\nfrom services.orders.models_db import Order\n"
+    line = buffer.count("\n")
+    proc = flake8(shop, "--stdin-display-name", rel, "-", stdin=buffer)
+    assert proc.returncode == 1, proc.stderr
+    assert f"{rel}|{line}|1|ARC101" in proc.stdout.splitlines()
+
+
+def test_flake8_on_a_few_files_needs_their_findings_only(shop: Path) -> None:
+    """A pre-commit run: the CLI checked these files, flake8 checks the same."""
+    rel = "services/orders/repositories/order_repository.py"
+    cold = flake8(shop, rel)
+    assert cold.returncode == 1, cold.stderr
+    shutil.rmtree(shop / ".arch_lint_cache")
+    proc = subprocess.run(
+        [*ARCH_LINT, "check", "--format", "json", rel],
+        cwd=shop,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    (shop / ".arch_lint_cache" / "facts.json").unlink()
+    warm = flake8(shop, rel)
+    assert (warm.returncode, warm.stdout, warm.stderr) == (1, cold.stdout, "")
+    assert not (shop / ".arch_lint_cache" / "facts.json").exists()
+    # a file the CLI did not check has no findings cached: the index is built
+    other = flake8(shop, ".")
+    assert other.returncode == 1, other.stderr
+    assert (shop / ".arch_lint_cache" / "facts.json").exists()

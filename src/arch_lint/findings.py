@@ -1,23 +1,48 @@
 """The shared vocabulary: a finding and where it sits.
 
-Findings are pydantic models (frozen) so that reports can serialise them
-directly; they are created only for real violations, so their cost does not
-matter on the hot path.
+Findings and fixes are plain frozen dataclasses: a warm run reads thousands of
+them back from the cache, and the start-up of a small run should not pay for a
+validation library. `to_json` / `from_json` are their one JSON shape (the
+cache's and the reports' field names); `from_json` checks every field's type,
+so a damaged cache entry raises `ValueError` instead of becoming a finding.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
-class Fix(BaseModel):
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data[key]
+    if type(value) is not str:
+        raise ValueError(f"`{key}` is not a string")
+    return value
+
+
+def _int(data: Mapping[str, Any], key: str) -> int:
+    value = data[key]
+    if type(value) is not int:
+        raise ValueError(f"`{key}` is not an integer")
+    return value
+
+
+def _bool(data: Mapping[str, Any], key: str, default: bool | None = None) -> bool:
+    """A boolean field; without a `default` the field is required."""
+    value = data[key] if default is None else data.get(key, default)
+    if type(value) is not bool:
+        raise ValueError(f"`{key}` is not a boolean")
+    return value
+
+
+@dataclass(frozen=True)
+class Fix:
     """How to repair a finding: a named tree transformation at a node.
 
     The fix engine (libcst) carries it out; `safe` follows ruff's meaning: an
     unsafe fix can change behaviour and needs `--unsafe-fixes`.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     title: str
     safe: bool
@@ -30,13 +55,48 @@ class Fix(BaseModel):
     end_column: int
     """Where that node ends: 1-based, in characters, exclusive. The engine applies
     the fix only to the node at exactly this span."""
-    data: dict[str, str] = {}
+    data: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "safe": self.safe,
+            "kind": self.kind,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "data": dict(self.data),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Fix:
+        """The fix `to_json` wrote; `ValueError` for anything else."""
+        if not isinstance(data, dict):
+            raise ValueError("a fix is not an object")
+        try:
+            extra = data.get("data", {})
+            if not isinstance(extra, dict) or not all(
+                type(k) is str and type(v) is str for k, v in extra.items()
+            ):
+                raise ValueError("`data` is not a table of strings")
+            return cls(
+                title=_str(data, "title"),
+                safe=_bool(data, "safe"),
+                kind=_str(data, "kind"),
+                line=_int(data, "line"),
+                column=_int(data, "column"),
+                end_line=_int(data, "end_line"),
+                end_column=_int(data, "end_column"),
+                data=dict(extra),
+            )
+        except KeyError as exc:
+            raise ValueError(f"a fix without `{exc.args[0]}`") from None
 
 
-class Finding(BaseModel):
+@dataclass(frozen=True)
+class Finding:
     """One violation of one rule at one place."""
-
-    model_config = ConfigDict(frozen=True)
 
     code: str
     name: str
@@ -56,3 +116,45 @@ class Finding(BaseModel):
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "service": self.service,
+            "fixable": self.fixable,
+            "fix": None if self.fix is None else self.fix.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Finding:
+        """The finding `to_json` wrote; `ValueError` for anything else (a damaged
+        cache entry)."""
+        if not isinstance(data, dict):
+            raise ValueError("a finding is not an object")
+        try:
+            service = data.get("service")
+            if service is not None and type(service) is not str:
+                raise ValueError("`service` is not a string")
+            fix = data.get("fix")
+            return cls(
+                code=_str(data, "code"),
+                name=_str(data, "name"),
+                message=_str(data, "message"),
+                path=_str(data, "path"),
+                line=_int(data, "line"),
+                column=_int(data, "column"),
+                end_line=_int(data, "end_line"),
+                end_column=_int(data, "end_column"),
+                service=service,
+                fixable=_bool(data, "fixable", False),
+                fix=None if fix is None else Fix.from_json(fix),
+            )
+        except KeyError as exc:
+            raise ValueError(f"a finding without `{exc.args[0]}`") from None

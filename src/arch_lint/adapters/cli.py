@@ -13,31 +13,50 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arch_lint import __version__
-from arch_lint.config import ConfigError, Settings, load, load_settings, resolve
+from arch_lint.config import ConfigError, Settings, load_project, load_settings
 from arch_lint.config.load import key_line
-from arch_lint.config.model import check_code
-from arch_lint.engine.run import Engine, RunResult, run
+from arch_lint.config.model import check_code, register_code_check_loader
+from arch_lint.engine.run import RunResult, run
 from arch_lint.findings import Finding
-from arch_lint.index.infer import Evidence
-from arch_lint.index.layout import Layout, Problem
-from arch_lint.index.project import ProjectIndex
+from arch_lint.index.cache import scan_layout
 from arch_lint.report import FORMATS, NEEDS_FINGERPRINTS, render
 from arch_lint.report import baseline as baseline_file
 from arch_lint.report.render import display_path
-from arch_lint.report.rules import fix_applicability, rule_url
-from arch_lint.rules import BY_CODE, BY_NAME, RULES
-from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
-from arch_lint.schema import command as schema_command
-from arch_lint.schema.command import SchemaCommandError
 
+if TYPE_CHECKING:
+    from arch_lint.engine.run import Engine
+    from arch_lint.index.infer import Evidence
+    from arch_lint.index.layout import Layout, Problem
+
+# Start-up: a warm check of a few files reads its findings from the cache and
+# needs neither the rules nor the index builder nor pydantic; whatever needs
+# them imports them where it runs (the rules load themselves the first time a
+# code is checked, e.g. by `--select` or a configuration being validated).
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+def _load_rules() -> object:
+    import arch_lint.rules
+
+    return arch_lint.rules
+
+
+register_code_check_loader(_load_rules)
 
 
 class UsageError(Exception):
     pass
+
+
+def _engine(settings: Settings, layout: Layout) -> Engine:
+    """An engine for the selection and `per-path-ignores` (no facts needed)."""
+    from arch_lint.engine.run import Engine
+    from arch_lint.index.project import ProjectIndex
+
+    return Engine(settings, ProjectIndex(layout, {}))
 
 
 def _codes(value: str) -> list[str]:
@@ -50,8 +69,29 @@ def _codes(value: str) -> list[str]:
     return codes
 
 
+class _Parser(argparse.ArgumentParser):
+    """`add_argument` builds a help formatter only to check each metavar, and a
+    formatter asks for the terminal's width (importing `shutil`, with `bz2` and
+    `lzma`): while the parser is being built, the check gets a fixed width."""
+
+    building = False
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        if _Parser.building:
+            return argparse.HelpFormatter(self.prog, width=80)
+        return super()._get_formatter()
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    _Parser.building = True
+    try:
+        return _build_parser()
+    finally:
+        _Parser.building = False
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
         prog="arch-lint",
         description="Enforce the data-and-metadata architecture of a Python microservice monorepo.",
     )
@@ -181,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines():
             print(f"arch-lint: {line}" if exc.path is None else line, file=sys.stderr)
         return EXIT_ERROR
-    except (UsageError, SchemaCommandError, baseline_file.BaselineError) as exc:
+    except (UsageError, baseline_file.BaselineError) as exc:
         print(f"arch-lint: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -225,27 +265,26 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, list[Evidence]]:
     for target in targets:
         if not target.exists():
             raise UsageError(f"{target}: no such file or directory")
-    settings, evidence = _project_settings(args.config, targets[0])
+    settings, evidence = _project_settings(args.config, targets[0], not args.no_cache)
     return settings.with_selection(args.select, args.extend_select, args.ignore), evidence
 
 
-def _project_settings(config: Path | None, start: Path) -> tuple[Settings, list[Evidence]]:
+def _project_settings(
+    config: Path | None, start: Path, use_cache: bool
+) -> tuple[Settings, list[Evidence]]:
     """The configuration found from `start`; without any `[tool.arch_lint]` table,
     the layout `arch-lint init` infers (said on stderr), with the evidence for
     each value. `check` and `baseline` judge the same project this way."""
-    raw = load(config, start)
-    evidence: list[Evidence] = []
-    if raw.path is None:
-        from arch_lint.adapters import init as init_command
+    found = load_project(config, start, use_cache=use_cache)
+    if isinstance(found, Settings):
+        return found, []
+    from arch_lint.adapters import init as init_command
 
-        inferred = init_command.settings_without_config(raw)
-        if inferred is None:
-            raise UsageError(init_command.NOTHING_INFERRED)
-        settings, evidence = inferred
-        print(f"arch-lint: {init_command.NO_CONFIG_NOTICE}", file=sys.stderr)
-    else:
-        settings = resolve(raw)
-    return settings, evidence
+    inferred = init_command.settings_without_config(found)
+    if inferred is None:
+        raise UsageError(init_command.NOTHING_INFERRED)
+    print(f"arch-lint: {init_command.NO_CONFIG_NOTICE}", file=sys.stderr)
+    return inferred
 
 
 def _config_shown(settings: Settings) -> str:
@@ -261,7 +300,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.statistics and args.format not in {"text", "json"}:
         raise UsageError(f"--statistics prints a table as text or json, not {args.format}")
     settings, evidence = _settings(args)
-    layout = Layout.scan(settings)
+    layout = scan_layout(settings, use_cache=not args.no_cache)
     if args.show_settings:
         from arch_lint.adapters.settings_view import describe
         from arch_lint.index.build import build
@@ -289,13 +328,12 @@ def _check(args: argparse.Namespace) -> int:
     if args.fix or args.diff:
         from arch_lint.engine.fix import apply_fixes, fixable  # libcst: only when fixing
 
-        checked = {path: src.digest for path, src in result.built.sources.items()}
         report = apply_fixes(
             settings.root,
             result.findings,
             unsafe=args.unsafe_fixes,
             diff=args.diff,
-            checked=checked,
+            checked=result.digests,
         )
         for path, why in report.failed:
             print(f"arch-lint: {path}: not fixed: {why}", file=sys.stderr)
@@ -313,7 +351,7 @@ def _check(args: argparse.Namespace) -> int:
             f" in {len(report.files)} file{'s' if len(report.files) != 1 else ''}.",
             file=sys.stderr,
         )
-    findings, fingerprints = _without_baselined(args, settings, targets, result)
+    findings, fingerprints = _without_baselined(args, settings, layout, targets, result)
     if args.add_noqa:
         return _add_noqa(settings, findings, args.add_noqa_reason)
     output = render(
@@ -333,6 +371,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _print_problems(settings: Settings, problems: Sequence[Problem]) -> None:
     """ARC000: configuration keys that match nothing, at their line in the config."""
+    from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
+
     for problem in problems:
         text = settings.config_text
         line = key_line(text, _key_path(problem.key)) if text else 1
@@ -392,6 +432,8 @@ def _key_path(key: str) -> tuple[str | int, ...]:
 
 
 def _explain(name: str) -> int:
+    from arch_lint.rules import BY_CODE, BY_NAME
+
     rule = BY_CODE.get(name.upper()) or BY_NAME.get(name)
     if rule is None:
         raise UsageError(f"unknown rule `{name}`; `arch-lint rules` lists them")
@@ -402,6 +444,9 @@ def _explain(name: str) -> int:
 
 
 def _rules(fmt: str) -> int:
+    from arch_lint.report.rules import fix_applicability, rule_url
+    from arch_lint.rules import RULES
+
     if fmt == "json":
         import json
 
@@ -430,10 +475,21 @@ def _rules(fmt: str) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config, Path("."))
+    from arch_lint.schema.command import SchemaCommandError
+
+    try:
+        return _schema_command(args)
+    except SchemaCommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _schema_command(args: argparse.Namespace) -> int:
+    from arch_lint.schema import command as schema_command
+
+    settings = load_settings(args.config, Path("."), use_cache=not args.no_cache)
     if args.command == "schema-diff":
         settings = settings.with_selection(args.select, None, args.ignore)
-    layout = Layout.scan(settings)
+    layout = scan_layout(settings, use_cache=not args.no_cache)
     problems = [p for p in layout.problems if p.key.startswith("shared-models")]
     if problems:
         _print_problems(settings, problems)
@@ -469,7 +525,7 @@ def _schema(args: argparse.Namespace) -> int:
         snapshot = args.against or configured
         base = schema_command.base_schema_from_file(snapshot)
     mode = args.compatibility or settings.model.schema_.compatibility
-    engine = Engine(settings, ProjectIndex(layout, {}))  # selection and per-path-ignores
+    engine = _engine(settings, layout)  # selection and per-path-ignores
     found = schema_command.findings(settings, base, head.schema, mode, engine.enabled_codes)
     _emit(render(args.format, found, settings.root, checked=head.shared), None)
     return EXIT_VIOLATIONS if found and not args.exit_zero else EXIT_OK
@@ -559,7 +615,11 @@ def _baseline_path(args: argparse.Namespace, settings: Settings) -> Path | None:
 
 
 def _without_baselined(
-    args: argparse.Namespace, settings: Settings, targets: list[Path], result: RunResult
+    args: argparse.Namespace,
+    settings: Settings,
+    layout: Layout,
+    targets: list[Path],
+    result: RunResult,
 ) -> tuple[list[Finding], list[str] | None]:
     """The findings the baseline does not hide, and their fingerprints (computed
     only when the baseline or the format needs them)."""
@@ -570,12 +630,11 @@ def _without_baselined(
         return findings, None
     from arch_lint.engine.fingerprint import cached_fingerprints
 
-    digests = {path: src.digest for path, src in result.built.sources.items()}
-    prints = cached_fingerprints(findings, settings.root, result.built.cache, digests)
+    prints = cached_fingerprints(findings, settings.root, result.cache, result.digests)
     if path is None:
         return findings, prints
     recorded = baseline_file.load(path)
-    engine = Engine(settings, result.built.index)
+    engine = _engine(settings, layout)
     checked = set(result.checked)
     whole = any(t.resolve() == settings.root for t in targets)
 
@@ -609,8 +668,8 @@ def _add_noqa(settings: Settings, findings: list[Finding], reason: str | None) -
 
 def _baseline(args: argparse.Namespace) -> int:
     """`arch-lint baseline [-o FILE]`: record the whole project's violations."""
-    settings, _ = _project_settings(args.config, Path("."))
-    layout = Layout.scan(settings)
+    settings, _ = _project_settings(args.config, Path("."), not args.no_cache)
+    layout = scan_layout(settings, use_cache=not args.no_cache)
     if layout.problems:
         _print_problems(settings, layout.problems)
         return EXIT_ERROR
@@ -625,8 +684,7 @@ def _baseline(args: argparse.Namespace) -> int:
     _print_notices(result.notices)
     from arch_lint.engine.fingerprint import cached_fingerprints
 
-    digests = {path: src.digest for path, src in result.built.sources.items()}
-    prints = cached_fingerprints(result.findings, settings.root, result.built.cache, digests)
+    prints = cached_fingerprints(result.findings, settings.root, result.cache, result.digests)
     text = baseline_file.dump(result.findings, prints)
     n = len(result.findings)
     if args.output is not None and str(args.output) == "-":

@@ -1,12 +1,13 @@
 """The `arch-lint` console script, light at start-up.
 
 `arch-lint --version` is answered here, with nothing imported beyond what the
-interpreter has loaded already: the full command line (`adapters.cli`) builds
-the pydantic configuration models, the engine and every rule when imported,
-about 0.2 s that a version query (editors and pre-commit ask for it) need not
-pay. Everything else is handed to `arch_lint.adapters.cli.entry_point`, whose
-guarantees hold from the first line: no traceback reaches a user (set
-`ARCH_LINT_DEBUG=1` to see it) and the process leaves with `os._exit`.
+interpreter has loaded already: the full command line (`adapters.cli`) imports
+argparse, the configuration, the layout and the cache (about 40 ms; the rules,
+the index builder and pydantic only when a run needs them), which a version
+query (editors and pre-commit ask for it) need not pay. Everything else is
+handed to `arch_lint.adapters.cli.entry_point`, whose guarantees hold from the
+first line: no traceback reaches a user (set `ARCH_LINT_DEBUG=1` to see it)
+and the process leaves with `os._exit`.
 
 Keep this module free of imports beyond `os` and `sys` (loaded by the
 interpreter before any user code), the built-in `gc` and `arch_lint` itself

@@ -86,7 +86,7 @@ def settings_document(
         }
         for configured, folder in zip(cfg.shared_models, layout.shared_dirs, strict=False)
     ]
-    dumped = cfg.model_dump(mode="json", by_alias=True)
+    dumped = cfg.to_json()
     auto = []
     for section in ("logging", "models"):
         for key, value in dumped[section].items():

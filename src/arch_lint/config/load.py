@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 TABLE = ("tool", "arch_lint")
 
@@ -61,11 +57,22 @@ class RawConfig:
     text: str = ""
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+def read_bytes(path: Path) -> bytes:
+    """The configuration file's content; ConfigError when it cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ConfigError(path, [f"cannot read the configuration file: {exc.strerror}"]) from None
+
+
+def _read_toml(path: Path, raw: bytes | None = None) -> tuple[dict[str, Any], str]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
+    if raw is None:
+        raw = read_bytes(path)
     try:
         text = raw.decode("utf-8")
         return tomllib.loads(text), text
@@ -73,6 +80,13 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(path, ["the file is not UTF-8"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"invalid TOML: {exc}"]) from None
+
+
+def may_hold_table(raw: bytes) -> bool:
+    """Whether a TOML file's bytes can hold a `tool.arch_lint` table at all: the
+    key is spelled out, or a quoted key escapes its letters (`"arch\\u005flint"`).
+    A file that cannot is never parsed (a service's own pyproject.toml)."""
+    return b"arch_lint" in raw or b"\\u" in raw or b"\\U" in raw
 
 
 def _table(doc: dict[str, Any]) -> dict[str, Any] | None:
@@ -95,11 +109,13 @@ def git_root(start: Path) -> Path | None:
     return None
 
 
-def find_config(start: Path) -> Path | None:
+def find_config(start: Path, known: Callable[[Path, bytes], bool] | None = None) -> Path | None:
     """The nearest `pyproject.toml` with a `[tool.arch_lint]` table above `start`.
 
     A pyproject whose `tool.arch_lint` is not a table is found too, so that
-    `load` reports it instead of running silently with the defaults.
+    `load` reports it instead of running silently with the defaults. `known(path,
+    content)` can vouch for a file without parsing it (the configuration cache
+    knows these very bytes hold a valid table).
     """
     start = start.resolve()
     if os.path.isfile(start):
@@ -109,15 +125,18 @@ def find_config(start: Path) -> Path | None:
         if not os.path.isfile(candidate):
             continue
         try:
-            doc, _ = _read_toml(candidate)
+            raw = candidate.read_bytes()
+        except OSError:
+            return candidate  # cannot be read at all: it may be ours, `load` says why
+        if not may_hold_table(raw):
+            continue
+        if known is not None and known(candidate, raw):
+            return candidate
+        try:
+            doc, _ = _read_toml(candidate, raw)
         except ConfigError:
-            # A broken pyproject above us is only our business if it is ours,
-            # or may be: one that cannot be read at all.
-            try:
-                ours = b"[tool.arch_lint" in candidate.read_bytes()
-            except OSError:
-                ours = True
-            if ours:
+            # A broken pyproject above us is only our business if it is ours.
+            if b"[tool.arch_lint" in raw:
                 return candidate
             continue
         try:
@@ -133,13 +152,31 @@ def load(explicit: Path | None, start: Path) -> RawConfig:
     """Read the configuration: the explicit file, or the nearest one above `start`."""
     path = explicit if explicit is not None else find_config(start)
     if path is None:
-        base = start.resolve()
-        if os.path.isfile(base):
-            base = base.parent
-        return RawConfig(path=None, root=git_root(base) or Path.cwd().resolve())
-    if explicit is not None and not os.path.isfile(path):
+        return no_config(start)
+    if explicit is not None:
+        check_explicit(path)
+    return read_config(path)
+
+
+def no_config(start: Path) -> RawConfig:
+    """No configuration file: the defaults, at the git root above `start` (or the
+    current directory)."""
+    base = start.resolve()
+    if os.path.isfile(base):
+        base = base.parent
+    return RawConfig(path=None, root=git_root(base) or Path.cwd().resolve())
+
+
+def check_explicit(path: Path) -> None:
+    """`--config FILE` must name an existing file."""
+    if not os.path.isfile(path):
         raise ConfigError(path, ["no such configuration file"])
-    doc, text = _read_toml(path)
+
+
+def read_config(path: Path, raw: bytes | None = None) -> RawConfig:
+    """The `[tool.arch_lint]` table of the file at `path` (whose content is `raw`,
+    when the caller has read it already)."""
+    doc, text = _read_toml(path, raw)
     try:
         table = _table(doc)
     except ValueError as exc:

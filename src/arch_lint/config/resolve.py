@@ -16,18 +16,52 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pathspec
-from pydantic import ValidationError
-
 from arch_lint import __version__
 from arch_lint.config.load import ConfigError, RawConfig, key_line
 from arch_lint.config.model import ArchLintConfig
 
 if TYPE_CHECKING:
+    import pathspec
+    from pydantic import ValidationError
+
     Spec = pathspec.PathSpec[Any]
 
 
-_FACTORY = "gitignore" if "gitignore" in pathspec.util._registered_patterns else "gitwildmatch"
+PATTERN_REGEXES: dict[str, str | None] = {}
+"""Gitignore pattern -> the regular expression pathspec translates it to, or None
+for one that is not a plain inclusion (a negation, a comment). A configuration
+read from the cache brings the translations of its globs along (see
+`config.cached`), so a warm run matches paths without importing pathspec."""
+
+
+def _spec(patterns: tuple[str, ...]) -> Spec:
+    """pathspec's compiled patterns; every plain pattern's translation is noted."""
+    import pathspec
+
+    registered = pathspec.util._registered_patterns
+    factory = "gitignore" if "gitignore" in registered else "gitwildmatch"
+    with warnings.catch_warnings():  # `[[:alpha:]]`: re's "possible nested set"
+        warnings.simplefilter("ignore")
+        spec: Spec = pathspec.PathSpec.from_lines(factory, patterns)
+    if len(spec.patterns) == len(patterns):
+        for pattern, compiled in zip(patterns, spec.patterns, strict=True):
+            regex = getattr(compiled, "regex", None)
+            plain = getattr(compiled, "include", None) is True and isinstance(regex, re.Pattern)
+            PATTERN_REGEXES[pattern] = regex.pattern if plain and regex is not None else None
+    return spec
+
+
+def _joined(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One expression for plain patterns whose translations are known, else None."""
+    known = [PATTERN_REGEXES.get(p) for p in patterns]
+    if not known or any(regex is None for regex in known):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return re.compile("|".join(f"(?:{regex})" for regex in known))
+    except re.error:
+        return None
 
 
 class Matcher:
@@ -37,21 +71,26 @@ class Matcher:
     (`services/orders/generated` excludes the files in that folder). Patterns
     without negations are joined into one regular expression, and folder
     verdicts are memoised: the matcher runs for every file of every run.
+    pathspec compiles a pattern whose translation is not known yet (and any
+    list with a negation, which the joined expression cannot express).
     """
 
     __slots__ = ("_dirs", "_regex", "_spec", "patterns")
 
     def __init__(self, patterns: list[str] | tuple[str, ...]) -> None:
         self.patterns = tuple(p for p in patterns if p.strip())
+        self._spec: Spec | None = None
         self._regex: re.Pattern[str] | None = None
-        with warnings.catch_warnings():  # `[[:alpha:]]`: re's "possible nested set"
-            warnings.simplefilter("ignore")
-            self._spec: Spec = pathspec.PathSpec.from_lines(_FACTORY, self.patterns)
-            compiled = [getattr(p, "regex", None) for p in self._spec.patterns]
-            plain = all(getattr(p, "include", None) is True for p in self._spec.patterns)
-            if plain and compiled and all(isinstance(r, re.Pattern) for r in compiled):
-                self._regex = re.compile("|".join(f"(?:{r.pattern})" for r in compiled if r))
         self._dirs: dict[str, bool] = {}
+        if not self.patterns:
+            return
+        if not all(p in PATTERN_REGEXES for p in self.patterns):
+            self._spec = _spec(self.patterns)
+        self._regex = _joined(self.patterns)
+        if self._regex is None and self._spec is None:
+            # a translation that does not compile (a damaged cache): pathspec's again
+            self._spec = _spec(self.patterns)
+            self._regex = _joined(self.patterns)
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
@@ -59,6 +98,8 @@ class Matcher:
     def _match(self, path: str) -> bool:
         if self._regex is not None:
             return self._regex.match(path) is not None
+        if self._spec is None:
+            self._spec = _spec(self.patterns)
         return self._spec.match_file(path)
 
     def match_file(self, path: str) -> bool:
@@ -126,7 +167,7 @@ def _problem(raw: RawConfig, loc: tuple[str | int, ...], message: str) -> str:
     return f"{where}{format_loc(loc)}: {message}"
 
 
-def _globs(model: ArchLintConfig) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def globs(model: ArchLintConfig) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every glob of the configuration, with its key path, as the run uses it."""
     for key, patterns in (
         ("services", [p.rstrip("/") for p in model.services]),
@@ -150,7 +191,7 @@ def _glob_problems(raw: RawConfig, model: ArchLintConfig) -> list[str]:
     """Compile every glob now, so that a bad one is an error naming its key
     (exit 2) instead of a regex error halfway through a run."""
     problems = []
-    for loc, pattern in _globs(model):
+    for loc, pattern in globs(model):
         why = _glob_error(pattern)
         if (
             why is None
@@ -207,11 +248,34 @@ class Settings:
     explicit_keys: frozenset[str]
     selection: RuleSelection
 
+    @classmethod
+    def of(
+        cls,
+        root: Path,
+        config_path: Path | None,
+        config_text: str,
+        model: ArchLintConfig,
+        explicit_keys: frozenset[str],
+    ) -> Settings:
+        """The settings of a validated table, with its own rule selection."""
+        return cls(
+            root=root,
+            config_path=config_path,
+            config_text=config_text,
+            model=model,
+            explicit_keys=explicit_keys,
+            selection=RuleSelection(
+                select=tuple(model.select),
+                extend_select=tuple(model.extend_select),
+                ignore=tuple(model.ignore),
+            ),
+        )
+
     @property
     def fingerprint(self) -> str:
         """Changes whenever the configuration or arch-lint's version does."""
         payload = json.dumps(
-            [__version__, str(self.root), self.model.model_dump(mode="json", by_alias=True)],
+            [__version__, str(self.root), self.model.to_json()],
             sort_keys=True,
         )
         return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
@@ -249,22 +313,18 @@ class Settings:
 def resolve(raw: RawConfig) -> Settings:
     """Validate the raw table; raise ConfigError naming every bad key."""
     table: dict[str, Any] = raw.table
-    try:
-        model = ArchLintConfig.model_validate(table)
-    except ValidationError as exc:
-        raise ConfigError(raw.path, _problems(raw, exc)) from None
+    if table:
+        from pydantic import ValidationError
+
+        from arch_lint.config.validate import validate
+
+        try:
+            model = validate(table)
+        except ValidationError as exc:
+            raise ConfigError(raw.path, _problems(raw, exc)) from None
+    else:
+        model = ArchLintConfig()  # the defaults: valid by definition
     problems = _glob_problems(raw, model)
     if problems:
         raise ConfigError(raw.path, problems)
-    return Settings(
-        root=raw.root,
-        config_path=raw.path,
-        config_text=raw.text,
-        model=model,
-        explicit_keys=frozenset(table),
-        selection=RuleSelection(
-            select=tuple(model.select),
-            extend_select=tuple(model.extend_select),
-            ignore=tuple(model.ignore),
-        ),
-    )
+    return Settings.of(raw.root, raw.path, raw.text, model, frozenset(table))

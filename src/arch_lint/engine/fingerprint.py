@@ -23,12 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arch_lint.findings import Finding
-from arch_lint.index.build import parse
 from arch_lint.index.cache import Cache
 from arch_lint.source import decode, line_starts, read_regular
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def parse(source: bytes, filename: str) -> tuple[ast.Module | None, object]:
+    """The index build's `parse`, imported when a fingerprint first needs a tree
+    (a warm run has its fingerprints cached and never does)."""
+    from arch_lint.index.build import parse as parse_source
+
+    return parse_source(source, filename)
 
 
 @dataclass(frozen=True)

@@ -3,37 +3,77 @@
 How a run flows: settings -> project index (cached) -> for each checked file
 the active rules (facts-based `check()` plus one batched `ast` traversal for
 the visitors) -> allow-list and `# noqa` filtering -> ARC002 -> report.
+
+A run that finds every file unchanged since the cache was written, and the
+findings of every checked file cached under the same index digest and
+selection, answers from `index.json` alone: it builds no index, reads no facts
+and imports no rule (the rules, the index builder and `ast` are imported by
+the code that needs them, not with this module).
 """
 
 from __future__ import annotations
 
-import ast
 import gc
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from arch_lint.config.resolve import Settings, matcher
-from arch_lint.engine.fingerprint import fingerprints as fingerprints_of
+from arch_lint.config.resolve import RuleSelection, Settings, matcher
 from arch_lint.engine.noqa import file_noqa, parse_noqa
 from arch_lint.findings import Finding
-from arch_lint.index.build import BuiltIndex, SyntaxProblem, build, parse
-from arch_lint.index.facts import FileFacts, extract
+from arch_lint.index.cache import RACY_NS, Cache, content_hash, file_stamp, scan_layout
 from arch_lint.index.layout import Layout
-from arch_lint.index.project import ProjectIndex
-from arch_lint.index.walk import push_children
-from arch_lint.rules import RULES, FileContext, FileRule
-from arch_lint.rules.syntax_error import SyntaxErrorRule
-from arch_lint.rules.unused_suppression import UnusedSuppression
+from arch_lint.source import read_regular
+
+if TYPE_CHECKING:
+    import ast
+
+    from arch_lint.index.build import BuiltIndex, SyntaxProblem
+    from arch_lint.index.facts import FileFacts
+    from arch_lint.index.project import ProjectIndex
+    from arch_lint.rules import FileContext, FileRule
 
 _ARC_NOQA = re.compile(rb"noqa\s*:[^\n]*ARC", re.IGNORECASE)
 T = TypeVar("T")
-FILE_RULES: tuple[type[FileRule], ...] = tuple(r for r in RULES if issubclass(r, FileRule))
+
+
+def file_rules() -> tuple[type[FileRule], ...]:
+    """The rules that check files (the registry is imported on first use)."""
+    global _FILE_RULES
+    if _FILE_RULES is None:
+        from arch_lint.rules import RULES, FileRule
+
+        _FILE_RULES = tuple(r for r in RULES if issubclass(r, FileRule))
+    return _FILE_RULES
+
+
+_FILE_RULES: tuple[type[FileRule], ...] | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """`FILE_RULES`, loaded with the rules when first asked for."""
+    if name == "FILE_RULES":
+        return file_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def parse(source: bytes, filename: str) -> tuple[ast.Module | None, SyntaxProblem | None]:
+    """The index build's `parse`, imported when a check first parses a file."""
+    from arch_lint.index.build import parse as parse_source
+
+    return parse_source(source, filename)
+
+
+def selection_key(selection: RuleSelection, index_digest: str) -> str:
+    """What cached findings are valid for: the rule selection and the index digest."""
+    blob = json.dumps([selection.select, selection.extend_select, selection.ignore, index_digest])
+    return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -64,6 +104,8 @@ class Engine:
     """Runs the active rules on files of one project index."""
 
     def __init__(self, settings: Settings, index: ProjectIndex) -> None:
+        from arch_lint.rules import RULES
+
         self.settings = settings
         self.index = index
         self._ppi = [
@@ -73,18 +115,10 @@ class Engine:
         self._enabled: dict[str, frozenset[str]] = {}
         sel = settings.selection
         self._selected = frozenset(r.code for r in RULES if sel.enabled(r.code, r.default_on))
-        self.applying: dict[int, frozenset[str]] = {}
-        """`id(source)` -> codes of the tree rules whose `applies` said yes while
-        the index was built (the same bytes object is checked later). Ids are
-        unique only while the objects live: the build keeps every noted source in
-        its `SourceFile` for the whole run, and a source it did not note falls
-        back to asking `applies()`."""
 
     @property
     def selection_key(self) -> str:
-        sel = self.settings.selection
-        blob = json.dumps([sel.select, sel.extend_select, sel.ignore, self.index.digest])
-        return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+        return selection_key(self.settings.selection, self.index.digest)
 
     def enabled_codes(self, path: str) -> frozenset[str]:
         """Codes active for `path`: the selection minus `per-path-ignores`."""
@@ -111,6 +145,10 @@ class Engine:
         text: str | None = None,
     ) -> FileResult:
         """Raw findings (before `# noqa`) of one file."""
+        from arch_lint.rules import FileContext
+        from arch_lint.rules.syntax_error import SyntaxErrorRule
+
+        FILE_RULES = file_rules()
         codes = self.enabled_codes(path)
         skip_all, file_codes = file_noqa(source)
         if skip_all:
@@ -126,30 +164,21 @@ class Engine:
         failed: dict[str, str] = {}
         for rule in active:
             _guarded(rule, rule.check, failed)
-        known = self.applying.get(id(source))
         tree_rules = [
             r
             for r in active
             if r.code not in failed
-            and _wants_tree(type(r))
-            and (r.code in known if known is not None else type(r).applies(self.settings, source))
+            and type(r).needs_tree
+            and type(r).applies(self.settings, source)
             and _guarded(r, r.relevant, failed)
         ]
         if tree_rules:
             if ctx.tree is None:
                 ctx.tree, _ = parse(source, path)
             if ctx.tree is not None:
-                tree = ctx.tree
-                dispatch: dict[type[ast.AST], list[tuple[FileRule, Callable[[ast.AST], None]]]]
-                dispatch = {}
                 for rule in tree_rules:
-                    _guarded(rule, partial(rule.check_tree, tree), failed)
-                    if rule.code in failed:
-                        continue
-                    for node_type, method in _visitors(type(rule)):
-                        dispatch.setdefault(node_type, []).append((rule, getattr(rule, method)))
-                if dispatch:
-                    _traverse(tree, dispatch, failed)
+                    _guarded(rule, partial(rule.check_tree, ctx.tree), failed)
+        ctx.release()  # the rules' analyses refer back to ctx: let the tree go with it
         if not failed:
             return FileResult(ctx.findings, ctx.used_allow, tree=ctx.tree)
         kept = [f for f in ctx.findings if f.code not in failed]
@@ -170,6 +199,8 @@ class Engine:
     ) -> list[Finding]:
         """Drop suppressed findings; add ARC002 for `# noqa: ARC…` codes that suppress
         nothing (except `unjudged` ones: rules that did not finish on the file)."""
+        from arch_lint.rules.unused_suppression import UnusedSuppression
+
         codes = self.enabled_codes(path) - unjudged
         judge = UnusedSuppression.code in codes and _ARC_NOQA.search(source) is not None
         if not findings and not judge:
@@ -224,6 +255,8 @@ def _service_name(index: ProjectIndex, path: str) -> str | None:
 
 
 def _syntax_finding(ctx: FileContext, error: SyntaxProblem) -> Finding:
+    from arch_lint.rules.syntax_error import SyntaxErrorRule
+
     return Finding(
         code=SyntaxErrorRule.code,
         name=SyntaxErrorRule.name,
@@ -237,81 +270,37 @@ def _syntax_finding(ctx: FileContext, error: SyntaxProblem) -> Finding:
     )
 
 
-def _wants_tree(rule: type[FileRule]) -> bool:
-    return rule.needs_tree or bool(_visitors(rule))
-
-
-def wants_tree(
-    settings: Settings, source: bytes, note: dict[int, frozenset[str]] | None = None
-) -> bool:
-    """Whether any selected rule will read this source's syntax tree (`note`
-    records, by `id(source)`, which tree rules apply, for the checking phase)."""
-    sel = settings.selection
-    applying = [
-        r
-        for r in FILE_RULES
-        if _wants_tree(r) and sel.enabled(r.code, r.default_on) and r.applies(settings, source)
-    ]
-    if note is not None:
-        note[id(source)] = frozenset(r.code for r in applying)
-    return any(r.retain_tree for r in applying)
-
-
-_VISITORS: dict[type[FileRule], tuple[tuple[type[ast.AST], str], ...]] = {}
-
-
-def _visitors(rule: type[FileRule]) -> tuple[tuple[type[ast.AST], str], ...]:
-    if rule not in _VISITORS:
-        out = []
-        for attr in dir(rule):
-            if attr.startswith("visit_"):
-                node_type = getattr(ast, attr[len("visit_") :], None)
-                if isinstance(node_type, type) and issubclass(node_type, ast.AST):
-                    out.append((node_type, attr))
-        _VISITORS[rule] = tuple(out)
-    return _VISITORS[rule]
-
-
-def _traverse(
-    tree: ast.AST,
-    dispatch: dict[type[ast.AST], list[tuple[FileRule, Callable[[ast.AST], None]]]],
-    failed: dict[str, str],
-) -> None:
-    """One walk of the tree calling every rule's visitor for each node (not in
-    source order; a rule that needs order walks a scope itself). A visitor that
-    raises takes its rule out of the rest of the walk."""
-    stack: list[ast.AST] = [tree]
-    pop = stack.pop
-    while stack:
-        node = pop()
-        handlers = dispatch.get(type(node))
-        if handlers is not None:
-            for rule, visit in handlers:
-                if rule.code in failed:
-                    continue  # failed on this very node: the list is already rebuilt
-                try:
-                    visit(node)
-                except Exception as exc:
-                    failed[rule.code] = f"{type(exc).__name__}: {exc}"
-                    for kind, listed in list(dispatch.items()):
-                        dispatch[kind] = [(r, v) for r, v in listed if r is not rule]
-        push_children(node, stack)
-
-
 # --- a whole run -------------------------------------------------------------------
 
 
-@dataclass
 class RunResult:
-    findings: list[Finding]
-    checked: list[str]
-    built: BuiltIndex
-    notices: list[str] = field(default_factory=list)
-    """One line each for what the run left out and why, for stderr."""
+    """What a run found, and what it knew to find it."""
 
+    def __init__(
+        self,
+        findings: list[Finding],
+        checked: list[str],
+        digests: dict[str, str],
+        cache: Cache,
+        notices: list[str],
+        built: BuiltIndex | Callable[[], BuiltIndex],
+    ) -> None:
+        self.findings = findings
+        self.checked = checked
+        self.digests = digests
+        """Path -> content hash of every project file the run saw."""
+        self.cache = cache
+        """The cache the run read and updated (fingerprints are added to it)."""
+        self.notices = notices
+        """One line each for what the run left out and why, for stderr."""
+        self._built = built
 
-def _under(path: str, prefixes: list[str]) -> bool:
-    return any(not p or path == p or path.startswith(p + "/") for p in prefixes)
+    @property
+    def built(self) -> BuiltIndex:
+        """The project index; built now when the run answered from the cache alone."""
+        if callable(self._built):
+            self._built = self._built()
+        return self._built
 
 
 def select_files(settings: Settings, files: Iterable[str], targets: list[Path]) -> list[str]:
@@ -323,7 +312,11 @@ def select_files(settings: Settings, files: Iterable[str], targets: list[Path]) 
         except ValueError:
             continue
         prefixes.append("" if rel == "." else rel)
-    return [f for f in files if _under(f, prefixes)]
+    if "" in prefixes:
+        return list(files)
+    exact = set(prefixes)
+    folders = tuple(p + "/" for p in prefixes)
+    return [f for f in files if f in exact or f.startswith(folders)]
 
 
 def run(
@@ -343,6 +336,11 @@ def run(
     gc_was_enabled = gc.isenabled()
     gc.disable()  # trees and facts are acyclic: a collector pass only costs time
     try:
+        layout = layout or scan_layout(settings, use_cache=use_cache)
+        if use_cache:
+            warm = _from_cache(settings, targets, layout, jobs)
+            if warm is not None:
+                return warm
         return _run(
             settings,
             targets,
@@ -356,26 +354,112 @@ def run(
             gc.enable()
 
 
+def unchanged_digests(cache: Cache, layout: Layout) -> dict[str, str] | None:
+    """Path -> content hash of every listed file, when the listing is the one
+    `cache.heads` records and no file changed since (by its stamp, or, for one
+    whose stamp moved or that is too recent to trust it, by its content hash);
+    else None. Stamps found moved on unchanged content are updated in `heads`."""
+    heads = cache.heads
+    if not heads or len(heads) != len(layout.files):
+        return None
+    racy_after = cache.written_ns - RACY_NS
+    root = os.path.join(layout.settings.root, "")
+    digests: dict[str, str] = {}
+    for path in layout.files:
+        head = heads.get(path)
+        if head is None:
+            return None
+        full = root + path
+        try:
+            info = os.stat(full)
+        except OSError:
+            return None
+        stamp = file_stamp(info)
+        if stamp != head[2] or info.st_mtime_ns >= racy_after:
+            try:
+                same = content_hash(read_regular(full)) == head[0]
+            except OSError:  # gone, or no longer a regular file
+                return None
+            if not same:
+                return None
+            if stamp != head[2]:
+                head[2] = stamp
+                cache.dirty = True
+        digests[path] = head[0]
+    return digests
+
+
+def _from_cache(
+    settings: Settings, targets: list[Path], layout: Layout, jobs: int
+) -> RunResult | None:
+    """The run's result from `index.json` alone, or None when anything it would
+    need is not there (then the run builds the index)."""
+    cache = Cache(settings.root, facts=False)
+    digest = cache.valid_index_digest(settings.fingerprint) if cache.enabled else None
+    if digest is None or cache.findings_key != selection_key(settings.selection, digest):
+        return None
+    digests = unchanged_digests(cache, layout)
+    if digests is None:
+        return None
+    checked = [
+        f for f in select_files(settings, layout.files, targets) if not layout.is_excluded(f)
+    ]
+    findings: list[Finding] = []
+    used_allow: set[int] = set()
+    for path in checked:
+        entry = cache.findings.get(path)
+        if entry is None or entry[0] != digests[path]:
+            return None
+        found = decode_findings(entry[1])
+        if found is None:
+            return None
+        findings.extend(found)
+        used_allow.update(entry[2])
+    cache.store()  # stamps refreshed on unchanged content, if any
+    if _whole_project(settings, targets):
+        findings.extend(unused_allow_findings(settings, layout, used_allow))
+    findings.sort(key=Finding.sort_key)
+    notices = [*layout.notices, *cache.notices]
+
+    def build_index() -> BuiltIndex:
+        from arch_lint.index.build import build
+
+        return build(settings, jobs=jobs, layout=layout)
+
+    return RunResult(findings, checked, digests, cache, notices, build_index)
+
+
+def encode_findings(findings: list[Finding]) -> str:
+    return json.dumps([f.to_json() for f in findings], separators=(",", ":"))
+
+
+def decode_findings(text: str) -> list[Finding] | None:
+    """Findings `encode_findings` wrote; None for a damaged entry."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, list):
+            return None
+        return [Finding.from_json(f) for f in data]
+    except (ValueError, RecursionError):
+        return None
+
+
 def _run(
     settings: Settings,
     targets: list[Path],
     *,
     jobs: int,
     use_cache: bool,
-    layout: Layout | None,
+    layout: Layout,
     fingerprints: bool,
 ) -> RunResult:
-    applying: dict[int, frozenset[str]] = {}
-    built = build(
-        settings,
-        jobs=jobs,
-        use_cache=use_cache,
-        layout=layout,
-        keep_tree=lambda source: wants_tree(settings, source, applying),
-    )
+    from arch_lint.engine.fingerprint import fingerprints as fingerprints_of
+    from arch_lint.index.build import build
+    from arch_lint.index.facts import FileFacts, extract
+
+    built = build(settings, jobs=jobs, use_cache=use_cache, layout=layout, trees_checked=True)
     index = built.index
     engine = Engine(settings, index)
-    engine.applying = applying
     checked = [
         f
         for f in select_files(settings, sorted(built.sources), targets)
@@ -383,6 +467,8 @@ def _run(
     ]
     cache = built.cache
     key = engine.selection_key
+    if set(cache.files) == set(index.facts):
+        cache.record_index(settings.fingerprint, index.digest)
     if cache.findings_key != key:
         cache.findings_key, cache.findings, cache.dirty = key, {}, True
         cache.fingerprints = {}
@@ -393,11 +479,8 @@ def _run(
         src = built.sources[path]
         entry = cache.findings.get(path)
         if entry is not None and entry[0] == src.digest:
-            try:
-                cached = [Finding.model_validate(f) for f in entry[1]]
-            except ValueError:  # pydantic's ValidationError: a damaged entry
-                cached = None
-            if cached is not None:
+            cached = decode_findings(entry[1])
+            if cached is not None:  # else a damaged entry
                 findings.extend(cached)
                 used_allow.update(entry[2])
                 continue
@@ -414,15 +497,19 @@ def _run(
             kept = result.findings  # nothing else was checked: no suppression can be judged
         else:
             kept = engine.apply_noqa(path, source, result.findings, result.failed)
+        # In report order: the cached fingerprints (below) follow the same order.
+        kept = sorted(kept, key=Finding.sort_key)
         findings.extend(kept)
         used_allow |= result.used_allow
         if result.notices:
             notices.extend(result.notices)
             continue  # not cached: the next run tries the rule again
+        raw = sorted(result.findings, key=Finding.sort_key)
         cache.findings[path] = [
             src.digest,
-            [f.model_dump(mode="json") for f in kept],
+            encode_findings(kept),
             sorted(result.used_allow),
+            None if raw == kept else encode_findings(raw),
         ]
         if fingerprints and kept:
             tree_of = {path: result.tree} if result.tree is not None else None
@@ -433,18 +520,25 @@ def _run(
         del cache.findings[stale]
     cache.store()
     if _whole_project(settings, targets):
-        findings.extend(unused_allow_findings(engine, used_allow))
+        findings.extend(unused_allow_findings(settings, layout, used_allow))
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings, checked, built, notices)
+    digests = {path: src.digest for path, src in built.sources.items()}
+    return RunResult(findings, checked, digests, cache, notices, built)
 
 
 def _whole_project(settings: Settings, targets: list[Path]) -> bool:
     return any(t.resolve() == settings.root for t in targets)
 
 
-def unused_allow_findings(engine: Engine, used: set[int]) -> list[Finding]:
-    settings = engine.settings
-    if settings.config_path is None or UnusedSuppression.code not in engine.enabled_codes(""):
+def unused_allow_findings(settings: Settings, layout: Layout, used: set[int]) -> list[Finding]:
+    """ARC002 for the `allow` entries of the configuration that no import used."""
+    if settings.config_path is None or not settings.model.allow:
+        return []
+    from arch_lint.index.project import ProjectIndex
+    from arch_lint.rules.unused_suppression import UnusedSuppression
+
+    engine = Engine(settings, ProjectIndex(layout, {}))
+    if UnusedSuppression.code not in engine.enabled_codes(""):
         return []
     from arch_lint.config.load import key_line
 

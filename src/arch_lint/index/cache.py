@@ -1,69 +1,115 @@
 """The on-disk cache in `.arch_lint_cache/` (JSON, never pickle: the cache sits
 in the checked repository, and arch-lint must be safe on untrusted code).
 
+Three files, so that a warm run reads only what it needs:
+- `index.json`, small: every file's content hash, syntax error, stamp and
+  interface hash; the findings of each checked file (as JSON text, decoded only
+  for the files a run reports) and their fingerprints; and the digest of the
+  project index those findings were computed under;
+- `facts.json`, large: every file's facts, read only when a run builds the
+  project index (a file changed, or a selection that has no findings cached);
+- `layout.json`: the services and ARC000 problems of one listing of the files.
+(The validated configuration has its own file, see `config.cached`.)
+
 Facts are keyed by each file's content hash and arch-lint's version; findings
 by the file's hash and the index digest (every fact they can depend on plus the
-configuration). A corrupt, truncated or foreign cache is ignored; writes are
-atomic (a temporary file, then `os.replace`), so two runs at once never leave a
-broken cache behind — at worst one run's update is lost.
+configuration). A corrupt, truncated or foreign cache file is ignored; writes
+are atomic (a temporary file, then `os.replace`), so two runs at once never
+leave a broken file behind — at worst one run's update is lost, and an entry of
+`facts.json` whose hash does not match `index.json`'s is not used.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
-import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from arch_lint import __version__
-from arch_lint.index.facts import FACTS_VERSION
-from arch_lint.source import read_regular
+from arch_lint.config.cached import CACHE_DIR, read_json, usable_dir, write_json
+from arch_lint.config.resolve import Settings
+from arch_lint.index.layout import Layout, Problem, Service, scan_python_files
 
-CACHE_DIR = ".arch_lint_cache"
-CACHE_FORMAT = 5
-_FILE = "index.json"
+__all__ = [
+    "CACHE_DIR",
+    "RACY_NS",
+    "Cache",
+    "IndexRecord",
+    "content_hash",
+    "file_stamp",
+    "scan_layout",
+]
+
+CACHE_FORMAT = 6
+_INDEX = "index.json"
+_FACTS = "facts.json"
+_LAYOUT = "layout.json"
 _ENTRY = 5
 
+IndexRecord = tuple[str, str, str]
+"""(settings fingerprint, signature of the files' interface hashes, index digest)."""
 
-def _stamp(options: list[Any]) -> list[Any]:
+
+def _stamp() -> list[Any]:
+    return [CACHE_FORMAT, __version__]
+
+
+def _facts_stamp(options: list[Any]) -> list[Any]:
+    from arch_lint.index.facts import FACTS_VERSION  # only where facts are read
+
     return [CACHE_FORMAT, __version__, FACTS_VERSION, options]
 
 
-def _file_entry_ok(entry: Any) -> bool:
-    """[hash, facts JSON text | None, [line, col, message] | None,
-    [mtime_ns, size, ctime_ns, inode], interface hash]"""
-    if not (isinstance(entry, list) and len(entry) == _ENTRY):
-        return False
-    digest, facts, err, stamp, iface = entry
-    err_ok = err is None or (
+def _is_error(err: Any) -> bool:
+    return err is None or (
         isinstance(err, list)
         and len(err) == 3
-        and isinstance(err[0], int)
-        and isinstance(err[1], int)
-        and isinstance(err[2], str)
+        and type(err[0]) is int
+        and type(err[1]) is int
+        and type(err[2]) is str
     )
+
+
+def _head_entry_ok(entry: Any) -> bool:
+    """[hash, [line, col, message] | None, [mtime_ns, size, ctime_ns, inode], interface hash]"""
+    if type(entry) is not list or len(entry) != 4:
+        return False
+    digest, err, stamp, iface = entry
     return (
-        isinstance(digest, str)
-        and (facts is None or isinstance(facts, str))
-        and err_ok
-        and isinstance(stamp, list)
+        type(digest) is str
+        and type(iface) is str
+        and (err is None or _is_error(err))
+        and type(stamp) is list
         and len(stamp) == 4
-        and all(type(n) is int for n in stamp)
-        and isinstance(iface, str)
+        and type(stamp[0]) is int
+        and type(stamp[1]) is int
+        and type(stamp[2]) is int
+        and type(stamp[3]) is int
+    )
+
+
+def _facts_entry_ok(entry: Any) -> bool:
+    """[hash, facts JSON text | None]"""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 2
+        and type(entry[0]) is str
+        and (entry[1] is None or type(entry[1]) is str)
     )
 
 
 def _findings_entry_ok(entry: Any) -> bool:
-    """[hash, [finding dicts], [used allow indices]]"""
+    """[hash, findings JSON text, [used allow indices], raw findings JSON text | None]"""
     return (
-        isinstance(entry, list)
-        and len(entry) == 3
-        and isinstance(entry[0], str)
-        and isinstance(entry[1], list)
-        and all(isinstance(f, dict) for f in entry[1])
-        and isinstance(entry[2], list)
-        and all(isinstance(i, int) for i in entry[2])
+        type(entry) is list
+        and len(entry) == 4
+        and type(entry[0]) is str
+        and type(entry[1]) is str
+        and type(entry[2]) is list
+        and (not entry[2] or all(type(i) is int for i in entry[2]))
+        and (entry[3] is None or type(entry[3]) is str)
     )
 
 
@@ -72,38 +118,84 @@ def _fingerprints_entry_ok(entry: Any) -> bool:
     return (
         isinstance(entry, list)
         and len(entry) == 2
-        and isinstance(entry[0], str)
+        and type(entry[0]) is str
         and isinstance(entry[1], list)
-        and all(isinstance(f, str) for f in entry[1])
+        and all(type(f) is str for f in entry[1])
     )
 
 
+RACY_NS = 1_000_000_000
+"""As the index build's: a file modified this close before the cache was
+written may have changed again within the same timestamp (git's "racy" rule):
+its stamp alone does not say it is unchanged."""
+
+
+def content_hash(source: bytes) -> str:
+    """A file's content hash, as the index build computes it (`build.content_hash`)."""
+    return hashlib.blake2b(source, digest_size=16).hexdigest()
+
+
+def file_stamp(info: os.stat_result) -> list[int]:
+    """What says a file is unchanged without reading it, as the index build
+    records it (`build.file_stamp`): git's choice of modification and change
+    times, size and inode."""
+    return [info.st_mtime_ns, info.st_size, info.st_ctime_ns, info.st_ino]
+
+
+def interface_signature(entries: Iterable[tuple[str, str]]) -> str:
+    """A hash of (path, interface hash) pairs, in path order."""
+    h = hashlib.blake2b(digest_size=16)
+    for path, iface in sorted(entries):
+        h.update(f"{path}\0{iface}\0".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
 class Cache:
-    """Load-modify-store of one JSON document."""
+    """Load-modify-store of the cache files.
+
+    `facts=False` loads `index.json` only: `heads` and the findings, for a run
+    that may answer from them alone; such a cache never writes `facts.json`.
+    """
 
     def __init__(
-        self, root: Path, enabled: bool = True, facts_options: list[Any] | None = None
+        self,
+        root: Path,
+        enabled: bool = True,
+        facts_options: list[Any] | None = None,
+        *,
+        facts: bool = True,
     ) -> None:
         self.dir = root / CACHE_DIR
-        self.stamp = _stamp(facts_options or [])
+        self.options = facts_options or []
         """Facts depend on the content and on these few settings (the envelope's name)."""
         self.enabled = enabled
+        self.with_facts = facts
+        self.heads: dict[str, list[Any]] = {}
+        """path -> [content hash, syntax error | None, [mtime_ns, size, ctime_ns,
+        inode], interface hash], as `index.json` holds them."""
         self.files: dict[str, list[Any]] = {}
-        """path -> [content hash, facts json | None, syntax error | None,
-        [mtime_ns, size, ctime_ns, inode], interface hash]"""
+        """With facts: path -> [content hash, facts json | None, syntax error | None,
+        [mtime_ns, size, ctime_ns, inode], interface hash]; the index build reads
+        and updates these."""
         self.written_ns = 0
-        """When the cache file was last written (its mtime), 0 if there is none."""
+        """When `index.json` was last written (its mtime), 0 if there is none."""
+        self.index_record: IndexRecord | None = None
+        """The digest of the project index the files of `heads` make, with what it
+        was computed from (see `record_index`)."""
         self.findings_key: str = ""
         self.findings: dict[str, list[Any]] = {}
-        """path -> [content hash, [finding dicts], [used allow indices]]"""
+        """path -> [content hash, findings JSON text, [used allow indices], raw
+        findings JSON text | None]: the findings a check reports (after `# noqa`)
+        and, when they differ, the rules' findings before it (the flake8 plugin's,
+        flake8 applies its own `# noqa`)."""
         self.fingerprints: dict[str, list[Any]] = {}
         """path -> [content hash, [fingerprints of its findings, in order]], valid
         while `findings_key` is (the findings they belong to are the same)."""
         self.dirty = False
         self.notices: list[str] = []
-        if enabled and self.dir.is_symlink():
-            # The checked tree could point the cache anywhere: it is neither
-            # read nor written through a link.
+        self._loaded_facts: dict[str, str] = {}
+        """path -> content hash of the facts `facts.json` held when loaded."""
+        if enabled and usable_dir(root) is None:
             self.enabled = False
             self.notices.append(
                 f"{CACHE_DIR}: a symbolic link; running without the cache (delete the link)"
@@ -112,58 +204,178 @@ class Cache:
             self._load()
 
     def _load(self) -> None:
+        found = read_json(self.dir, _INDEX)
+        if found is None:
+            return  # missing, unreadable, not JSON: start afresh
+        doc, written = found
         try:
-            path = self.dir / _FILE
-            written = path.stat().st_mtime_ns
-            doc = json.loads(read_regular(path, limit=1 << 30))
-        except (OSError, ValueError, RecursionError, MemoryError):
-            return  # missing, unreadable, not JSON or nested too deeply: start afresh
-        try:
-            if doc["stamp"] != self.stamp:
+            if doc["stamp"] != _stamp():
                 return
             files, findings = doc["files"], doc["findings"]
             if not isinstance(files, dict) or not isinstance(findings, dict):
                 return
-            self.files = {p: e for p, e in files.items() if _file_entry_ok(e)}
+            self.heads = {p: e for p, e in files.items() if _head_entry_ok(e)}
             self.written_ns = written
-            found = findings["files"]
-            if isinstance(found, dict):
-                self.findings_key = str(findings["key"])
-                self.findings = {p: e for p, e in found.items() if _findings_entry_ok(e)}
+            record = doc.get("index")
+            if (
+                isinstance(record, list)
+                and len(record) == 3
+                and all(type(r) is str for r in record)
+            ):
+                self.index_record = (record[0], record[1], record[2])
+            found_files = findings["files"]
+            if isinstance(found_files, dict) and type(findings["key"]) is str:
+                self.findings_key = findings["key"]
+                self.findings = {p: e for p, e in found_files.items() if _findings_entry_ok(e)}
                 prints = findings.get("fingerprints")
                 if isinstance(prints, dict):
                     self.fingerprints = {
                         p: e for p, e in prints.items() if _fingerprints_entry_ok(e)
                     }
+        except (KeyError, TypeError, AttributeError):
+            self.heads, self.findings_key, self.findings = {}, "", {}
+            self.fingerprints, self.index_record = {}, None
+            return
+        if self.with_facts:
+            self._load_facts()
+
+    def _load_facts(self) -> None:
+        found = read_json(self.dir, _FACTS)
+        if found is None:
+            return
+        doc = found[0]
+        try:
+            if doc["stamp"] != _facts_stamp(self.options) or not isinstance(doc["files"], dict):
+                return
+            facts = doc["files"]
         except (KeyError, TypeError):
-            self.files, self.findings_key, self.findings = {}, "", {}
+            return
+        for path, head in self.heads.items():
+            entry: Any = facts.get(path)
+            if _facts_entry_ok(entry) and entry[0] == head[0]:
+                self.files[path] = [head[0], entry[1], head[1], head[2], head[3]]
+                self._loaded_facts[path] = head[0]
+
+    def record_index(self, settings_fingerprint: str, digest: str) -> None:
+        """Note the digest of the project index built from exactly the files of
+        `files` (the caller checks that), for a later run that finds every file
+        unchanged to use without building the index (`valid_index_digest`)."""
+        signature = interface_signature((p, e[4]) for p, e in self.files.items())
+        record = (settings_fingerprint, signature, digest)
+        if record != self.index_record:
+            self.index_record = record
+            self.dirty = True
+
+    def valid_index_digest(self, settings_fingerprint: str) -> str | None:
+        """The recorded index digest, if it was computed under these settings from
+        the files `heads` holds now (whoever wrote them last), else None."""
+        record = self.index_record
+        if record is None or record[0] != settings_fingerprint:
+            return None
+        signature = interface_signature((p, e[3]) for p, e in self.heads.items())
+        return record[2] if record[1] == signature else None
 
     def store(self) -> None:
         if not self.enabled or not self.dirty:
             return
+        folder = usable_dir(self.dir.parent)
+        if folder is None:
+            return
+        if self.with_facts:
+            heads = {p: [e[0], e[2], e[3], e[4]] for p, e in self.files.items()}
+            if self.index_record is not None:
+                signature = interface_signature((p, e[4]) for p, e in self.files.items())
+                if signature != self.index_record[1]:
+                    self.index_record = None  # the files changed since it was noted
+        else:
+            heads = self.heads
         doc = {
-            "stamp": self.stamp,
-            "files": self.files,
+            "stamp": _stamp(),
+            "files": heads,
+            "index": list(self.index_record) if self.index_record is not None else None,
             "findings": {
                 "key": self.findings_key,
                 "files": self.findings,
                 "fingerprints": self.fingerprints,
             },
         }
-        try:
-            self.dir.mkdir(exist_ok=True)
-            if self.dir.is_symlink() or not self.dir.is_dir():
-                return  # replaced by a link meanwhile: never write through it
-            ignore = self.dir / ".gitignore"
-            if not ignore.exists() and not ignore.is_symlink():
-                ignore.write_text("# created by arch-lint\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".index-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w") as handle:
-                    json.dump(doc, handle, separators=(",", ":"))
-                os.replace(tmp, self.dir / _FILE)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            pass  # a read-only checkout still lints; it is just not cached
+        if self.with_facts and self._facts_changed():
+            facts = {p: [e[0], e[1]] for p, e in self.files.items()}
+            write_json(folder, _FACTS, {"stamp": _facts_stamp(self.options), "files": facts})
+            self._loaded_facts = {p: e[0] for p, e in self.files.items()}
+        write_json(folder, _INDEX, doc)
+        self.dirty = False
+
+    def _facts_changed(self) -> bool:
+        loaded = self._loaded_facts
+        return len(loaded) != len(self.files) or any(
+            loaded.get(p) != e[0] for p, e in self.files.items()
+        )
+
+
+# --- the layout ------------------------------------------------------------------------------
+
+
+def _layout_key(settings: Settings, layout: Layout) -> list[Any]:
+    listing = hashlib.blake2b(digest_size=16)
+    for path in layout.files:
+        listing.update(path.encode("utf-8", "surrogatepass") + b"\0")
+    return [
+        CACHE_FORMAT,
+        __version__,
+        settings.fingerprint,
+        sorted(settings.explicit_keys),
+        listing.hexdigest(),
+        layout.source_roots,
+        layout.shared_dirs,
+    ]
+
+
+def scan_layout(settings: Settings, *, use_cache: bool = True) -> Layout:
+    """`Layout.scan(settings)`: the files are listed every time; the services and
+    the ARC000 problems, which follow from the listing, the configuration and
+    the folders it names, are taken from the cache when all of those are the
+    same as when they were recorded."""
+    files, notices = scan_python_files(settings.root, settings.model.respect_gitignore)
+    folder = usable_dir(settings.root) if use_cache else None
+    if folder is not None:
+        layout = Layout(settings=settings, files=files, notices=notices)
+        key = _layout_key(settings, layout)
+        found = read_json(folder, _LAYOUT, limit=1 << 26)
+        restored = _restore(found[0], key) if found is not None else None
+        if restored is not None:
+            layout.services, layout.problems = restored
+            return layout
+    scanned = Layout.scan(settings, files=files)
+    scanned.notices = notices
+    if folder is not None:
+        doc = {
+            "key": key,
+            "services": [[s.path, s.name] for s in scanned.services.values()],
+            "problems": [[p.key, p.message] for p in scanned.problems],
+        }
+        write_json(folder, _LAYOUT, doc)
+    return scanned
+
+
+def _restore(doc: Any, key: list[Any]) -> tuple[dict[str, Service], list[Problem]] | None:
+    try:
+        if doc["key"] != key:
+            return None
+        services, problems = doc["services"], doc["problems"]
+        pairs = [*services, *problems]
+        if not (
+            isinstance(services, list)
+            and isinstance(problems, list)
+            and all(
+                isinstance(p, list) and len(p) == 2 and all(type(s) is str for s in p)
+                for p in pairs
+            )
+        ):
+            return None
+    except (KeyError, TypeError):
+        return None
+    return (
+        {path: Service(name=name, path=path) for path, name in services},
+        [Problem(key, message) for key, message in problems],
+    )

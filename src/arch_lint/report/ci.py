@@ -50,7 +50,7 @@ def render_gitlab(findings: Sequence[Finding], fingerprints: Sequence[str]) -> s
             "fingerprint": fp,
             "severity": "major",
             "location": {"path": f.path, "lines": {"begin": f.line, "end": f.end_line}},
-            "url": rule_url(f.code),
+            "url": rule_url(f.code, f.name),
         }
         for f, fp in zip(findings, fingerprints, strict=True)
     ]

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from arch_lint.engine.fingerprint import fingerprints as compute_fingerprints
 from arch_lint.findings import Finding
 from arch_lint.report.rules import rule_url
 
@@ -132,7 +131,7 @@ def json_object(
 ) -> dict[str, Any]:
     row: dict[str, Any] = {k: getattr(finding, k) for k in JSON_KEYS}
     row["fix"] = fix_object(finding, root, fix_edits)
-    row["url"] = rule_url(finding.code)
+    row["url"] = rule_url(finding.code, finding.name)
     row["fingerprint"] = fingerprint
     return row
 
@@ -186,6 +185,8 @@ def render(
 
         return render_junit(findings, files)
     if fingerprints is None:
+        from arch_lint.engine.fingerprint import fingerprints as compute_fingerprints
+
         fingerprints = compute_fingerprints(findings, root)
     if fmt == "json":
         return render_json(findings, root, fingerprints, fix_edits)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from arch_lint.rules import BY_CODE, Rule
+if TYPE_CHECKING:
+    from arch_lint.rules import Rule
 
 DOCS_URL = "https://arch-lint.invalid/docs/rules.md"
 """Where `docs/rules.md` is published; every report's rule link starts here.
 One constant, so that moving the documentation is a one-line change."""
 
 
-def rule_url(code: str) -> str:
+def rule_url(code: str, name: str | None = None) -> str:
     """The rule's section of the rules reference (the anchor GitHub and
-    `python -m arch_lint.docs` give the heading `## ARC101 cross-service-data-access`)."""
-    rule = BY_CODE.get(code)
-    anchor = code.lower() if rule is None else f"{code.lower()}-{rule.name}"
+    `python -m arch_lint.docs` give the heading `## ARC101 cross-service-data-access`).
+
+    `name`: the rule's name where the caller has it (a finding carries its
+    rule's), so that a report needs no rule registry for its links."""
+    if name is None:
+        from arch_lint.rules import BY_CODE
+
+        rule = BY_CODE.get(code)
+        name = None if rule is None else rule.name
+    anchor = code.lower() if name is None else f"{code.lower()}-{name}"
     return f"{DOCS_URL}#{anchor}"
 
 
