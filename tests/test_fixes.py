@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -183,10 +184,8 @@ def test_a_fix_whose_node_is_elsewhere_is_refused(tmp_path: Path) -> None:
     target = _project(tmp_path, _JOB)
     (finding,) = _findings(tmp_path)
     assert finding.fix is not None
-    moved = finding.fix.model_copy(update={"end_column": 21})
-    report = apply_fixes(
-        tmp_path, [finding.model_copy(update={"fix": moved})], unsafe=False, diff=False
-    )
+    moved = replace(finding.fix, end_column=21)
+    report = apply_fixes(tmp_path, [replace(finding, fix=moved)], unsafe=False, diff=False)
     assert report.fixed == 0
     assert "did not find the code they were made for" in report.failed[0][1]
     assert target.read_bytes() == _JOB

@@ -135,12 +135,6 @@ def test_an_overridden_file_is_read_from_its_override(tmp_path: Path) -> None:
     assert [stmt.module for stmt in imports] == ["services.orders.db"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the engine to release each file's context after checking it "
-    "(rules' analyses in `ctx.memo` refer back to the context: a cycle that holds "
-    "the tree, and the collector is off during a run)",
-)
 def test_a_checked_file_leaves_no_tree_behind(tmp_path: Path) -> None:
     from arch_lint.engine.run import run
 

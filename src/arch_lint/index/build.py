@@ -21,7 +21,7 @@ import json
 import multiprocessing
 import os
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -219,7 +219,7 @@ def build(
     *,
     jobs: int = 1,
     use_cache: bool = True,
-    keep_tree: Callable[[bytes], bool] | None = None,
+    trees_checked: bool = False,
     overrides: dict[str, bytes] | None = None,
     layout: Layout | None = None,
 ) -> BuiltIndex:
@@ -230,8 +230,8 @@ def build(
     facts, a tree lives only while its file is being checked). `overrides`
     replaces files' content (an editor's unsaved buffer).
 
-    `keep_tree` is never called (no tree outlives the build); a caller passes
-    it to say that it will check trees, which keeps `jobs=0` in one process.
+    `trees_checked`: the caller will parse the files again to check them,
+    which keeps `jobs=0` in one process.
     """
     layout = layout or Layout.scan(settings)
     root = settings.root
@@ -262,7 +262,7 @@ def build(
         # back as text to decode here (2,000 files on two busy CPUs: 12.2 s cold
         # with two workers, 11.1 s in one process)
         big = len(pending) >= PARALLEL_FROM
-        jobs = min(os.cpu_count() or 1, 8) if big and keep_tree is None else 1
+        jobs = min(os.cpu_count() or 1, 8) if big and not trees_checked else 1
     gc_was_enabled = gc.isenabled()
     gc.disable()  # ASTs are acyclic; collecting while building them only costs time
     try:

@@ -13,7 +13,7 @@ import re
 import string
 import textwrap
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar, Literal
 
@@ -240,7 +240,7 @@ class FileRule(Rule):
         self.ctx = ctx
 
     needs_tree: ClassVar[bool] = False
-    """The rule reads the syntax tree (`check_tree`, or `visit_<Node>` methods)."""
+    """The rule reads the syntax tree (`check_tree`, asking `ctx.semantic`)."""
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
@@ -248,18 +248,12 @@ class FileRule(Rule):
         file in which the rule cannot find anything (no parse, no traversal)."""
         return True
 
-    retain_tree: ClassVar[bool] = True
-    """Whether `applies` is a good reason to keep a parsed tree for the checking
-    phase. A rule whose `applies` is true for most files but `relevant` for few
-    sets False: the tree is then re-parsed for the few (keeping every tree costs
-    more memory than the rare second parse costs time)."""
-
     def relevant(self) -> bool:
         """A test with the project index (after `applies`, before the tree is used)."""
         return True
 
     def check(self) -> None:
-        """Work from the file's facts; trees and visitors are the other ways in."""
+        """Work from the file's facts; `check_tree` is the other way in."""
 
     def check_tree(self, tree: ast.Module) -> None:
         """Work from the whole tree with a walk of the rule's own."""
@@ -298,8 +292,7 @@ class FileRule(Rule):
         """Report at a node, with a fix (or None)."""
         self.report_node(node, **fields)
         if fix is not None:
-            last = self.ctx.findings[-1]
-            self.ctx.findings[-1] = last.model_copy(update={"fix": fix, "fixable": True})
+            self.ctx.findings[-1] = replace(self.ctx.findings[-1], fix=fix, fixable=True)
 
     def report_node(self, node: ast.stmt | ast.expr, **fields: str) -> None:
         end_line = node.end_lineno or node.lineno

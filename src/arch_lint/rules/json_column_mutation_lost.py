@@ -139,8 +139,6 @@ class JsonColumnMutationLost(FileRule):
             return _json_set_key(node, fix)
         return _json_update(node, fix)
 
-    retain_tree = False
-
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
         return _CHANGES.search(source) is not None

@@ -121,8 +121,6 @@ class MetadataOverwrite(FileRule):
     def edit(cls, node: Any, fix: Fix) -> Any:
         return _merge_into_existing(node, fix)
 
-    retain_tree = False
-
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
         patterns = settings.model.models.metadata_attributes

@@ -185,7 +185,6 @@ class SyncDbClient(FileRule):
     message = "`{module}` {how} `{client}`, a blocking database client; use {remedy}"
     fix_title = "Use the async client of the same database"
     needs_tree = True
-    retain_tree = False
 
     _import_kinds: ClassVar[frozenset[str]] = frozenset({"import", "from"})
     _attribute_uses: dict[str, set[str]]
