@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDecl
 from arch_lint.index.models import (
@@ -33,7 +33,7 @@ from arch_lint.index.models import (
 )
 from arch_lint.index.semantic import bound_by_import, resolve
 
-FACTS_VERSION = 13
+FACTS_VERSION = 14
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -80,14 +80,23 @@ class ImportStmt:
         )
 
 
-Binding = tuple[str, ...]
-"""`("def",)`, `("from", level, module, name)` with level as str, or `("import", dotted)`."""
+class Export(NamedTuple):
+    """What a module-level name is, as other files see it."""
+
+    kind: str
+    """`def` (defined here: a class, function or assignment), `import` or `from`."""
+    module: str = ""
+    """`import`: the dotted module it binds; `from`: the module after the dots."""
+    name: str = ""
+    """`from`: the name imported from `module`."""
+    level: int = 0
+    """`from`: how many dots lead the module (a relative import)."""
 
 
 @dataclass(slots=True)
 class FileFacts:
     imports: list[ImportStmt] = field(default_factory=list)
-    bindings: dict[str, Binding] = field(default_factory=dict)
+    bindings: dict[str, Export] = field(default_factory=dict)
     star_imports: list[tuple[int, str | None]] = field(default_factory=list)
     data_store: str | None = None
     """Why the file is data-layer by content (e.g. `declares __tablename__`), or None."""
@@ -156,7 +165,7 @@ class FileFacts:
          associations, type_aliases) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
-            bindings={k: tuple(v) for k, v in bindings},
+            bindings={k: Export(*v) for k, v in bindings},
             star_imports=[(lvl, mod) for lvl, mod in stars],
             data_store=data_store,
             classes=[ClassFacts.from_json(c) for c in classes],
@@ -252,7 +261,7 @@ class _Extractor:
         (only to tell where a called name comes from)."""
         self.data = DataLayerReader(self._origin)
 
-    def _bind(self, name: str, binding: Binding) -> None:
+    def _bind(self, name: str, binding: Export) -> None:
         if self.fallback and name in self.facts.bindings:
             return
         self.facts.bindings[name] = binding
@@ -296,7 +305,7 @@ class _Extractor:
             self._import_from(stmt, toplevel, tc)
         elif isinstance(stmt, ast.ClassDef):
             if toplevel:
-                self._bind(stmt.name, (DEF,))
+                self._bind(stmt.name, Export(DEF))
             self._class_signals(stmt)
             if not self.in_function:
                 qualname = ".".join([*self.scope, stmt.name])
@@ -316,7 +325,7 @@ class _Extractor:
             self.scope.pop()
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if toplevel:
-                self._bind(stmt.name, (DEF,))
+                self._bind(stmt.name, Export(DEF))
             self.in_function += 1
             self._body(stmt.body, toplevel=False, type_checking=tc)
             self.in_function -= 1
@@ -352,7 +361,7 @@ class _Extractor:
             name = getattr(stmt, "name", None)
             value = getattr(stmt, "value", None)
             if isinstance(name, ast.Name) and isinstance(value, ast.expr):
-                self._bind(name.id, (DEF,))
+                self._bind(name.id, Export(DEF))
                 self._note_alias([name], value, declared=True)
         elif toplevel and isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
             self._bind_targets(stmt.target)
@@ -404,7 +413,7 @@ class _Extractor:
 
     def _bind_targets(self, target: ast.expr) -> None:
         if isinstance(target, ast.Name):
-            self._bind(target.id, (DEF,))
+            self._bind(target.id, Export(DEF))
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self._bind_targets(elt)
@@ -423,7 +432,7 @@ class _Extractor:
         for local, origin in bound_by_import(stmt):
             self.imported[local] = origin or local
             if toplevel:
-                self._bind(local, (IMPORT, origin or local))
+                self._bind(local, Export(IMPORT, origin or local))
 
     def _import_from(self, stmt: ast.ImportFrom, toplevel: bool, tc: bool) -> None:
         names = tuple((a.name, a.asname) for a in stmt.names)
@@ -447,7 +456,7 @@ class _Extractor:
                 self.facts.star_imports.append((stmt.level, stmt.module))
             else:
                 bound = alias.asname or alias.name
-                self._bind(bound, (FROM, str(stmt.level), stmt.module or "", alias.name))
+                self._bind(bound, Export(FROM, stmt.module or "", alias.name, stmt.level))
 
     # data-store signals ----------------------------------------------------------
     def _class_signals(self, cls: ast.ClassDef) -> None:

@@ -39,7 +39,7 @@ from arch_lint.config.load import RawConfig
 from arch_lint.config.model import DEFAULT_DATA_LAYER, DEFAULT_EXCLUDE, LoggingConfig
 from arch_lint.config.resolve import Settings, matcher, resolve
 from arch_lint.index.build import build, parse
-from arch_lint.index.facts import FROM, FileFacts
+from arch_lint.index.facts import FROM, IMPORT, FileFacts
 from arch_lint.index.layout import SKIP_DIRS, Layout, Service, scan_python_files
 from arch_lint.index.models import dotted
 from arch_lint.index.project import ProjectIndex
@@ -600,12 +600,12 @@ def _import_origins(index: ProjectIndex, path: str, facts: FileFacts) -> dict[st
     """Module-level name -> the dotted name it was imported as (relative ones made absolute)."""
     out: dict[str, str] = {}
     for name, binding in facts.bindings.items():
-        if binding[0] == "import":
-            out[name] = binding[1]
-        elif binding[0] == FROM:
-            base = index.absolute(path, int(binding[1]), binding[2] or None)
+        if binding.kind == IMPORT:
+            out[name] = binding.module
+        elif binding.kind == FROM:
+            base = index.absolute(path, binding.level, binding.module or None)
             if base:
-                out[name] = f"{base}.{binding[3]}"
+                out[name] = f"{base}.{binding.name}"
     return out
 
 
@@ -665,8 +665,8 @@ def _infer_logger_factories(tree: _Tree, index: ProjectIndex, out: Inference) ->
     spellings: dict[str, set[str]] = {name: {name} for name in found}
     for facts in index.facts.values():
         for binding in facts.bindings.values():
-            if binding[0] == FROM and binding[1] == "0":
-                spelled = f"{binding[2]}.{binding[3]}"
+            if binding.kind == FROM and binding.level == 0:
+                spelled = f"{binding.module}.{binding.name}"
                 canonical = _canonical(index, spelled)
                 if canonical in spellings:
                     spellings[canonical].add(spelled)

@@ -280,16 +280,16 @@ class ProjectIndex:
                 if star_file is not None and self._defines(star_file, name):
                     return self.resolve_name(star_file, name)
             return path, name
-        if binding[0] == DEF:
+        if binding.kind == DEF:
             return path, name
-        if binding[0] == IMPORT:
-            if not self.is_module(binding[1]):
+        if binding.kind == IMPORT:
+            if not self.is_module(binding.module):
                 return None
-            found = self._module_file(binding[1], path)
+            found = self._module_file(binding.module, path)
             return (found, None) if found is not None else None
-        if binding[0] == FROM:
-            _, level_text, module, original = binding
-            base = self.absolute(path, int(level_text), module or None)
+        if binding.kind == FROM:
+            original = binding.name
+            base = self.absolute(path, binding.level, binding.module or None)
             if base is None:
                 return None
             sub_file = self.file_of(f"{base}.{original}", path)
@@ -342,16 +342,17 @@ class ProjectIndex:
             return None
         head, _, rest = name.partition(".")
         binding = facts.bindings.get(head)
-        if binding is None or binding[0] == DEF:
+        if binding is None or binding.kind == DEF:
             if self.class_facts(path, name) is not None or (path, name) in self._orm:
                 return path, name
             if binding is not None:
                 return None  # a module-level name that is not a class we know
-        elif binding[0] == IMPORT:
-            return self._dotted_class(f"{binding[1]}.{rest}" if rest else binding[1], path)
+        elif binding.kind == IMPORT:
+            dotted_name = f"{binding.module}.{rest}" if rest else binding.module
+            return self._dotted_class(dotted_name, path)
         else:  # FROM
-            _, level_text, module, original = binding
-            base = self.absolute(path, int(level_text), module or None)
+            original = binding.name
+            base = self.absolute(path, binding.level, binding.module or None)
             if base is None:
                 return None
             if self.file_of(base, path) is None and not self.is_module(f"{base}.{original}"):
@@ -392,10 +393,10 @@ class ProjectIndex:
         if facts is None or depth > MAX_REEXPORT_DEPTH:
             return None
         binding = facts.bindings.get(name)
-        if binding is None or binding[0] != FROM:
+        if binding is None or binding.kind != FROM:
             return None
-        _, level_text, module, original = binding
-        base = self.absolute(path, int(level_text), module or None)
+        original = binding.name
+        base = self.absolute(path, binding.level, binding.module or None)
         if base is None:
             return None
         base_file = self.file_of(base, path)

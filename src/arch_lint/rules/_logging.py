@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from arch_lint.index.facts import FROM
 from arch_lint.index.models import dotted, unquote, unwrap_optional
 from arch_lint.index.semantic import (
     ASSIGN,
@@ -534,7 +535,7 @@ class LoggingAnalysis:
         entry = facts.calls.get(name)
         if entry is None:
             binding = facts.bindings.get(name)
-            if binding is None or binding[0] != "from":
+            if binding is None or binding.kind != FROM:
                 return None
             found = self.ctx.index.resolve_name(self.ctx.path, name)
             if found is None or found[1] is None:

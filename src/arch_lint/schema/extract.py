@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from arch_lint.index.facts import DEF, Export
 from arch_lint.index.project import ProjectIndex
 from arch_lint.schema.types import constrain, parse, render
 
@@ -336,7 +337,7 @@ def _alias(index: ProjectIndex, path: str, name: str) -> tuple[str, str] | None:
     facts = index.facts.get(path)
     if facts is None:
         return None
-    if name in facts.type_aliases and facts.bindings.get(name, ("def",))[0] == "def":
+    if name in facts.type_aliases and facts.bindings.get(name, Export(DEF)).kind == DEF:
         return path, facts.type_aliases[name]
     found = index.resolve_name(path, name)
     if found is None or found[1] is None or found[0] == path:
