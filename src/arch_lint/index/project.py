@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from arch_lint.index.datalayer import CREATE, JSON, MUTABLE, OrmClass, TableDecl
 from arch_lint.index.facts import DEF, FROM, IMPORT, FileFacts, ImportStmt
@@ -51,6 +51,18 @@ class Target:
     """The dotted module of the defining file."""
     name: str | None = None
     """The imported thing's name in the defining module (None for a module)."""
+
+
+class ClassRef(NamedTuple):
+    """A class of the project: the file that defines it and its qualified name."""
+
+    path: str
+    qualname: str
+
+
+ClassTarget = ClassRef | str | None
+"""What a class name resolves to: a class of the project, the dotted name of a
+third-party class (`pydantic.BaseModel`), or None when unknown."""
 
 
 class ProjectIndex:
@@ -333,7 +345,7 @@ class ProjectIndex:
             return None
         return next((c for c in facts.classes if c.name == qualname), None)
 
-    def resolve_class(self, path: str, name: str) -> tuple[str, str] | str | None:
+    def resolve_class(self, path: str, name: str) -> ClassTarget:
         """What a class name used at module level of file `path` refers to:
         `(file, qualname)` of a class of the project, the dotted name of a
         third-party class (`pydantic.BaseModel`), or None when unknown."""
@@ -344,7 +356,7 @@ class ProjectIndex:
         binding = facts.bindings.get(head)
         if binding is None or binding.kind == DEF:
             if self.class_facts(path, name) is not None or (path, name) in self._orm:
-                return path, name
+                return ClassRef(path, name)
             if binding is not None:
                 return None  # a module-level name that is not a class we know
         elif binding.kind == IMPORT:
@@ -367,12 +379,12 @@ class ProjectIndex:
         where, there = found
         if there is None:  # `head` names a module of the project
             return self._class_in_module(where, rest) if rest else None
-        return where, f"{there}.{rest}" if rest else there
+        return ClassRef(where, f"{there}.{rest}" if rest else there)
 
-    def _class_in_module(self, path: str, dotted: str) -> tuple[str, str] | str | None:
+    def _class_in_module(self, path: str, dotted: str) -> ClassTarget:
         """A class named `dotted` in module `path`, following the module's re-exports."""
         if self.class_facts(path, dotted) is not None or (path, dotted) in self._orm:
-            return path, dotted
+            return ClassRef(path, dotted)
         head, _, rest = dotted.partition(".")
         found = self.resolve_name(path, head)
         if found is None:
@@ -383,7 +395,7 @@ class ProjectIndex:
             return self._class_in_module(where, rest) if rest else None
         if (where, there) == (path, head):
             return None
-        return where, f"{there}.{rest}" if rest else there
+        return ClassRef(where, f"{there}.{rest}" if rest else there)
 
     def external_origin(self, path: str, name: str, depth: int = 0) -> str | None:
         """`pydantic.BaseModel` for a name that a project module re-exports from a
@@ -404,7 +416,7 @@ class ProjectIndex:
             return None if self.is_module(f"{base}.{original}") else f"{base}.{original}"
         return self.external_origin(base_file, original, depth + 1)
 
-    def _dotted_class(self, full: str, importer: str) -> tuple[str, str] | str | None:
+    def _dotted_class(self, full: str, importer: str) -> ClassTarget:
         parts = full.split(".")
         for depth in range(len(parts) - 1, 0, -1):
             found = self.file_of(".".join(parts[:depth]), importer)
@@ -412,11 +424,11 @@ class ProjectIndex:
                 return self._class_in_module(found, ".".join(parts[depth:]))
         return full
 
-    def _bases(self, path: str, qualname: str) -> list[tuple[str, str] | str]:
+    def _bases(self, path: str, qualname: str) -> list[ClassRef | str]:
         cls = self.class_facts(path, qualname)
         if cls is None:
             return []
-        out: list[tuple[str, str] | str] = []
+        out: list[ClassRef | str] = []
         for base in cls.bases:
             if not base:
                 continue
