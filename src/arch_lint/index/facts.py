@@ -32,6 +32,7 @@ from arch_lint.index.models import (
     position,
 )
 from arch_lint.index.semantic import bound_by_import, resolve
+from arch_lint.index.walk import assignment
 
 FACTS_VERSION = 14
 
@@ -477,12 +478,10 @@ class _Extractor:
         if not any(b and b.split(".")[-1] not in _NOT_ORM_BASES for b in bases):
             return
         for stmt in cls.body:
-            if isinstance(stmt, ast.Assign):
-                targets, value = stmt.targets, stmt.value
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                targets, value = [stmt.target], stmt.value
-            else:
+            assigned = assignment(stmt)
+            if assigned is None:
                 continue
+            targets, value = assigned
             for target in targets:
                 if not isinstance(target, ast.Name):
                     continue

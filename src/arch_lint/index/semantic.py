@@ -47,7 +47,7 @@ from functools import partial
 from typing import Literal
 
 from arch_lint.index.models import dotted, unquote
-from arch_lint.index.walk import MarkedLines, own_nodes, push_children, target_names
+from arch_lint.index.walk import MarkedLines, assignment, own_nodes, push_children, target_names
 
 IMPORT = "import"
 PARAM = "param"
@@ -523,13 +523,10 @@ class SemanticModel:
         if owner is None:
             return out
         for site in self.sites_of(owner):
-            stmt = site.stmt
-            if isinstance(stmt, ast.Assign):
-                targets, value = stmt.targets, stmt.value
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                targets, value = [stmt.target], stmt.value
-            else:
+            assigned = assignment(site.stmt)
+            if assigned is None:
                 continue
+            targets, value = assigned
             for target in targets:
                 if (
                     isinstance(target, ast.Attribute)

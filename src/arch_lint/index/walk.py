@@ -67,6 +67,16 @@ class MarkedLines:
         return self.spans(first, getattr(node, "end_lineno", None) or first)
 
 
+def assignment(stmt: ast.stmt) -> tuple[list[ast.expr], ast.expr] | None:
+    """The targets and the value of `a = b = value` or `a: T = value` (None for
+    any other statement, `a: T` alone included)."""
+    if isinstance(stmt, ast.Assign):
+        return stmt.targets, stmt.value
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        return [stmt.target], stmt.value
+    return None
+
+
 def target_names(target: ast.expr) -> list[str]:
     """The names an assignment or loop target binds (`a, (b, *c)` -> a, b, c)."""
     if isinstance(target, ast.Name):

@@ -25,7 +25,7 @@ from arch_lint.findings import Fix
 from arch_lint.index.datalayer import JSON
 from arch_lint.index.models import dotted, unquote, unwrap_optional
 from arch_lint.index.semantic import Flow, Scope
-from arch_lint.index.walk import MarkedLines, header_nodes, own_nodes, target_names
+from arch_lint.index.walk import MarkedLines, assignment, header_nodes, own_nodes, target_names
 from arch_lint.rules._base import FileContext
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -302,11 +302,11 @@ class DataAnalysis:
             for owner, attr in _attributes(stmt.test):  # `if obj.x: return` ...
                 if _emptiness(stmt.test, owner, attr) in {"set", "other"}:
                     scope.looked.add((owner, attr))  # ... then `obj.x = {...}` initialises
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                self._assign(stmt, target, stmt.value, guards, scope)
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            self._assign(stmt, stmt.target, stmt.value, guards, scope)
+        assigned = assignment(stmt)
+        if assigned is not None:
+            assert isinstance(stmt, (ast.Assign, ast.AnnAssign))
+            for target in assigned[0]:
+                self._assign(stmt, target, assigned[1], guards, scope)
         elif isinstance(stmt, ast.AugAssign):
             if isinstance(stmt.target, ast.Subscript):
                 self._mutation(stmt, stmt.target, "is changed in place (a key is updated)", scope)
