@@ -44,28 +44,62 @@ class _Key:
     text: str
 
 
+FindingKey = _Key
+"""What a finding's fingerprint is made of, besides its code and path."""
+
+Where = tuple[str, int, int, int, int, str, str]
+
+
+def where(finding: Finding) -> Where:
+    """A finding's place and words (a `Finding` with a fix is not hashable)."""
+    f = finding
+    return (f.path, f.line, f.column, f.end_line, f.end_column, f.code, f.message)
+
+
+def finding_keys(
+    findings: Sequence[Finding], source: bytes, tree: ast.Module
+) -> dict[Where, FindingKey]:
+    """The fingerprint keys of one file's findings, from its tree (for
+    `fingerprints(known=...)` once the tree is gone)."""
+    file = _File(decode(source), tree)
+    out = {}
+    for finding in findings:
+        key = file.key(finding)
+        if key is not None:
+            out[where(finding)] = key
+    return out
+
+
 def fingerprints(
     findings: Sequence[Finding],
     root: Path,
     sources: Mapping[str, bytes] | None = None,
     trees: Mapping[str, ast.Module] | None = None,
+    known: Mapping[Where, FindingKey] | None = None,
 ) -> list[str]:
     """One fingerprint per finding, in the order given (32 hex digits).
 
     `sources`: path -> content to use instead of the file on disk (an editor's
     unsaved buffer, as the flake8 plugin gets it on stdin); `trees`: path ->
-    the syntax tree of that content, where the caller has it (no second parse)."""
+    the syntax tree of that content, where the caller has it (no second parse);
+    `known`: the keys `finding_keys` gave for findings while their file's
+    tree was at hand (a file whose findings all have one is not parsed)."""
     by_path: dict[str, list[int]] = {}
     for i, finding in enumerate(findings):
         by_path.setdefault(finding.path, []).append(i)
     keys: list[tuple[str, str, str, str]] = [("", "", "", "")] * len(findings)
+    known = known or {}
     for path, indices in by_path.items():  # one file (and its tree) alive at a time
-        given = None if sources is None else sources.get(path)
-        tree = None if trees is None else trees.get(path)
-        source = _File.load(root, path, given, tree)
+        source: _File | None = None
+        if not all(where(findings[i]) in known for i in indices):
+            given = None if sources is None else sources.get(path)
+            tree = None if trees is None else trees.get(path)
+            source = _File.load(root, path, given, tree)
         for i in indices:
             finding = findings[i]
-            key = source.key(finding) if source is not None else None
+            key = known.get(where(finding))
+            if key is None:
+                key = source.key(finding) if source is not None else None
             if key is None:
                 key = _Key("", "message: " + _squeeze(finding.message))
             keys[i] = (finding.code, finding.path, key.scope, key.text)

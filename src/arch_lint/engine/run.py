@@ -34,8 +34,10 @@ from arch_lint.source import read_regular
 if TYPE_CHECKING:
     import ast
 
+    from arch_lint.engine.fingerprint import FindingKey, Where
     from arch_lint.index.build import BuiltIndex, SyntaxProblem
     from arch_lint.index.facts import FileFacts
+    from arch_lint.index.partial import PartialFacts
     from arch_lint.index.project import ProjectIndex
     from arch_lint.rules import FileContext, FileRule
 
@@ -77,6 +79,22 @@ def selection_key(selection: RuleSelection, index_digest: str) -> str:
 
 
 @dataclass
+class Early:
+    """What a file's tree rules found while the index was being built and the
+    file's tree was at hand (`Engine.check_early`)."""
+
+    done: frozenset[str]
+    """The rules that finished: the check skips them."""
+    gathered: dict[str, Any]
+    """What the rules that gather (`FileRule.gathers`) gathered (their `check`
+    finished): the check has them judge it."""
+    findings: list[Finding]
+    used_allow: set[int]
+    keys: dict[Where, FindingKey]
+    """The findings' fingerprint keys (the tree is gone by the time they are needed)."""
+
+
+@dataclass
 class FileResult:
     findings: list[Finding]
     used_allow: set[int] = field(default_factory=set)
@@ -115,6 +133,8 @@ class Engine:
         self._enabled: dict[str, frozenset[str]] = {}
         sel = settings.selection
         self._selected = frozenset(r.code for r in RULES if sel.enabled(r.code, r.default_on))
+        self._partial: ProjectIndex | None = None
+        """The index `check_early` asks while the whole one is being built."""
 
     @property
     def selection_key(self) -> str:
@@ -135,6 +155,80 @@ class Engine:
     def is_excluded(self, path: str) -> bool:
         return self.index.layout.is_excluded(path)
 
+    def check_early(
+        self,
+        path: str,
+        source: bytes,
+        facts: FileFacts,
+        tree: ast.Module,
+        known: PartialFacts,
+        keys: bool,
+    ) -> Early:
+        """Run the file's tree rules while the index is still being built, so
+        that the check does not parse the file again (SPEC §6: a tree lives
+        only while its file is being checked), neither for them nor for the
+        fingerprints of their findings. (Running the rules of the facts here
+        too was measured slower: many need a file not read yet.)
+
+        The rules ask an index over the facts read so far (`known`); a rule that
+        needs a file not read yet stops with `Incomplete` and is left to the
+        check (as is a rule that raises: the check reports it). What a rule
+        finished is final: a file's facts never change once read, and the set of
+        files is known. `keys`: also compute the findings' fingerprint keys."""
+        from arch_lint.index.partial import Incomplete
+        from arch_lint.index.project import ProjectIndex
+        from arch_lint.rules import FileContext
+
+        codes = self.enabled_codes(path)
+        skip_all, file_codes = file_noqa(source)
+        if skip_all and file_codes is not None:
+            codes = frozenset(c for c in codes if not c.startswith(file_codes))
+        if self._partial is None:
+            self._partial = ProjectIndex(self.index.layout, known)
+        ctx = FileContext(path, self.settings, self._partial, facts, source, tree)
+        done = set()
+        gathered: dict[str, Any] = {}
+        findings: list[Finding] = []
+        used_allow: set[int] = set()
+        for rule_class in file_rules():
+            if skip_all and file_codes is None:
+                break  # the check skips the whole file
+            if not rule_class.needs_tree or rule_class.code not in codes:
+                continue  # a rule of the facts needs no tree: the check runs it
+            try:
+                rule = rule_class(ctx)
+                rule.check()
+                if not (rule_class.applies(self.settings, source) and rule.relevant()):
+                    pass
+                elif rule_class.gathers:
+                    gathered[rule_class.code] = rule.gather(tree)
+                else:
+                    rule.check_tree(tree)
+            except (Incomplete, Exception):
+                # The rule is left to the check (which reports an exception).
+                # What it was working out may sit half-done in the rules'
+                # shared analyses: the rules after it start from new ones (the
+                # index's memos keep no half answer; the semantic model is the
+                # tree's alone).
+                fresh = FileContext(path, self.settings, self._partial, facts, source, tree)
+                if "semantic" in ctx.__dict__:
+                    fresh.__dict__["semantic"] = ctx.semantic
+                ctx.release()
+                ctx = fresh
+                continue
+            if rule_class.code not in gathered:
+                done.add(rule_class.code)
+            findings += ctx.findings
+            used_allow |= ctx.used_allow
+            ctx.findings, ctx.used_allow = [], set()
+        ctx.release()
+        found_keys: dict[Where, FindingKey] = {}
+        if keys and findings:
+            from arch_lint.engine.fingerprint import finding_keys
+
+            found_keys = finding_keys(findings, source, tree)
+        return Early(frozenset(done), gathered, findings, used_allow, found_keys)
+
     def check_file(
         self,
         path: str,
@@ -143,8 +237,10 @@ class Engine:
         tree: ast.Module | None,
         error: SyntaxProblem | None,
         text: str | None = None,
+        early: Early | None = None,
     ) -> FileResult:
-        """Raw findings (before `# noqa`) of one file."""
+        """Raw findings (before `# noqa`) of one file; `early`: what
+        `check_early` found (its finished rules are not run again)."""
         from arch_lint.rules import FileContext
         from arch_lint.rules.syntax_error import SyntaxErrorRule
 
@@ -162,12 +258,22 @@ class Engine:
             return FileResult(ctx.findings)
         active = [rule(ctx) for rule in FILE_RULES if rule.code in codes]
         failed: dict[str, str] = {}
+        done: frozenset[str] = frozenset()
+        if early is not None:
+            done = early.done | early.gathered.keys()
+            ctx.findings.extend(early.findings)
+            ctx.used_allow |= early.used_allow
         for rule in active:
+            if rule.code in done:
+                if early is not None and rule.code in early.gathered:
+                    _guarded(rule, partial(rule.judge, early.gathered[rule.code]), failed)
+                continue
             _guarded(rule, rule.check, failed)
         tree_rules = [
             r
             for r in active
             if r.code not in failed
+            and r.code not in done
             and type(r).needs_tree
             and type(r).applies(self.settings, source)
             and _guarded(r, r.relevant, failed)
@@ -456,10 +562,30 @@ def _run(
     from arch_lint.engine.fingerprint import fingerprints as fingerprints_of
     from arch_lint.index.build import build
     from arch_lint.index.facts import FileFacts, extract
+    from arch_lint.index.project import ProjectIndex
 
-    built = build(settings, jobs=jobs, use_cache=use_cache, layout=layout, trees_checked=True)
-    index = built.index
-    engine = Engine(settings, index)
+    engine = Engine(settings, ProjectIndex(layout, {}))
+    wanted = {f for f in select_files(settings, layout.files, targets) if not engine.is_excluded(f)}
+    early: dict[str, Early] = {}
+
+    def visit(
+        path: str, source: bytes, tree: ast.Module, facts: FileFacts, known: PartialFacts
+    ) -> None:
+        if path in wanted:
+            early[path] = engine.check_early(path, source, facts, tree, known, fingerprints)
+
+    built = build(
+        settings,
+        jobs=jobs,
+        use_cache=use_cache,
+        layout=layout,
+        trees_checked=True,
+        visit=visit,
+    )
+    if not built.visited_whole:
+        early.clear()
+    index = engine.index = built.index
+    engine._partial = None
     checked = [
         f
         for f in select_files(settings, sorted(built.sources), targets)
@@ -492,7 +618,8 @@ def _run(
         tree = src.tree
         envelope = settings.model.models.envelope_class
         facts = index.facts.get(path) or (extract(tree, source, envelope) if tree else FileFacts())
-        result = engine.check_file(path, source, facts, tree, built.errors.get(path))
+        ahead = early.pop(path, None)
+        result = engine.check_file(path, source, facts, tree, built.errors.get(path), early=ahead)
         if path in built.errors:
             kept = result.findings  # nothing else was checked: no suppression can be judged
         else:
@@ -513,7 +640,8 @@ def _run(
         ]
         if fingerprints and kept:
             tree_of = {path: result.tree} if result.tree is not None else None
-            prints = fingerprints_of(kept, settings.root, {path: source}, tree_of)
+            known = ahead.keys if ahead is not None else None
+            prints = fingerprints_of(kept, settings.root, {path: source}, tree_of, known)
             cache.fingerprints[path] = [src.digest, prints]
         cache.dirty = True
     for stale in set(cache.findings) - set(built.sources):

@@ -277,7 +277,11 @@ class ProjectIndex:
         key = (path, name)
         if key not in self._follow_memo:
             self._follow_memo[key] = (path, name)  # cycle guard
-            self._follow_memo[key] = self._follow(path, name, 0)
+            try:
+                self._follow_memo[key] = self._follow(path, name, 0)
+            except BaseException:  # `partial.Incomplete`: no answer, no guard left
+                del self._follow_memo[key]
+                raise
         return self._follow_memo[key]
 
     def _follow(self, path: str, name: str, depth: int) -> tuple[str, str | None] | None:
@@ -447,11 +451,19 @@ class ProjectIndex:
         if key in self._kinds:
             return self._kinds[key]
         self._kinds[key] = None  # cycle guard
+        try:
+            kind = self._model_kind(path, qualname)
+        except BaseException:  # `partial.Incomplete`: no answer, no guard left
+            del self._kinds[key]
+            raise
+        self._kinds[key] = kind
+        return kind
+
+    def _model_kind(self, path: str, qualname: str) -> str | None:
         kind = None
         outer = qualname.rpartition(".")[0]
         if outer and self.model_kind(path, outer) == "settings":
-            self._kinds[key] = "settings"  # a model nested in settings is settings too
-            return "settings"
+            return "settings"  # a model nested in settings is settings too
         for ref in self._bases(path, qualname):
             if isinstance(ref, str):
                 found = SETTINGS_BASES.get(ref) or MODEL_BASES.get(ref)
@@ -465,7 +477,6 @@ class ProjectIndex:
         cls = self.class_facts(path, qualname)
         if kind == "model" and cls is not None and cls.keywords.get("table") is True:
             kind = None
-        self._kinds[key] = kind
         return kind
 
     def is_model(self, path: str, qualname: str) -> bool:
@@ -511,9 +522,13 @@ class ProjectIndex:
             return known
         self._configs[key] = {}  # a cycle of bases resolves to nothing
         merged: dict[str, Any] = {}
-        for ref in self._bases(path, qualname):
-            if isinstance(ref, tuple):
-                merged.update(self.model_config(*ref))
+        try:
+            for ref in self._bases(path, qualname):
+                if isinstance(ref, tuple):
+                    merged.update(self.model_config(*ref))
+        except BaseException:  # `partial.Incomplete`: no answer, no guard left
+            del self._configs[key]
+            raise
         cls = self.class_facts(path, qualname)
         if cls is not None:
             merged.update(cls.config)

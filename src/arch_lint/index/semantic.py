@@ -47,7 +47,14 @@ from functools import partial
 from typing import Literal
 
 from arch_lint.index.models import dotted, unquote
-from arch_lint.index.walk import MarkedLines, assignment, own_nodes, push_children, target_names
+from arch_lint.index.walk import (
+    MarkedLines,
+    assignment,
+    own_nodes,
+    own_statements,
+    push_children,
+    target_names,
+)
 
 IMPORT = "import"
 PARAM = "param"
@@ -361,6 +368,8 @@ class SemanticModel:
         self.tree = tree
         self._walrus = source is None or b":=" in source
         """Whether a statement may bind with `:=` (its expressions are then read)."""
+        self._declares = source is None or b"global" in source or b"nonlocal" in source
+        """Whether a function may declare `global x` / `nonlocal x`."""
         self.module = Scope("module", tree, None, (0,))
         self.sites: list[Site] = []
         """Every statement in source order (a nested function's right after its `def`)."""
@@ -613,7 +622,8 @@ class SemanticModel:
             for star in (args.vararg, args.kwarg):
                 if star is not None:
                     self._bind(inner, star.arg, Binding(PARAM, line, inner_path))
-            self._declare(stmt.body, inner)
+            if self._declares:
+                self._declare(stmt.body, inner)
             self._body(stmt.body, inner, inner_path, (), tc, False)
             return
         if isinstance(stmt, ast.ClassDef):
@@ -726,7 +736,7 @@ class SemanticModel:
     def _declare(self, body: list[ast.stmt], function: Scope) -> None:
         """`global x` / `nonlocal x` in a function: its bindings of `x` are the
         module's or the enclosing function's."""
-        for node in own_nodes(body):
+        for node in own_statements(body):
             if isinstance(node, ast.Global):
                 for name in node.names:
                     function.declared[name] = self.module

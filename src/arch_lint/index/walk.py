@@ -121,3 +121,20 @@ def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
             continue
         yield node
         push_children(node, stack)
+
+
+def own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of a scope's body at any block depth (`if`, loops, `try`,
+    `with`, `match`), not those of the functions and classes nested in it."""
+    stack: list[ast.stmt] = list(body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, _NESTED_SCOPES):
+            continue
+        yield stmt
+        for name in _BLOCKS:
+            inner = getattr(stmt, name, None)
+            if inner:
+                stack.extend(inner)
+        for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+            stack.extend(part.body)

@@ -257,6 +257,22 @@ class FileRule(Rule):
 
     def check_tree(self, tree: ast.Module) -> None:
         """Work from the whole tree with a walk of the rule's own."""
+        if type(self).gathers:
+            self.judge(self.gather(tree))
+
+    gathers: ClassVar[bool] = False
+    """The rule's tree work splits in two: `gather` reads the tree and asks the
+    index nothing that needs the whole project; `judge` answers the rest from
+    what was gathered, with no tree. The engine gathers while the index is
+    being built (the tree at hand) and judges once it is whole, so the file is
+    not parsed a second time."""
+
+    def gather(self, tree: ast.Module) -> Any:
+        """What `judge` needs, free of syntax nodes (positions, names, text)."""
+        return None
+
+    def judge(self, gathered: Any) -> None:
+        """Report from what `gather` found, with the whole index."""
 
     def report(
         self,

@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import NamedTuple
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
@@ -168,14 +169,47 @@ class ForeignTableAccess(FileRule):
     def applies(cls, settings: Settings, source: bytes) -> bool:
         return any(marker in source for marker in _MARKERS)
 
-    def check_tree(self, tree: ast.Module) -> None:
+    gathers = True
+
+    def gather(self, tree: ast.Module) -> list[_Use]:
+        """The tables the file's calls name (asking nothing of other files)."""
+        if self.ctx.service is None:
+            return []
+        declared = {decl.pos[:2] for decl in self.ctx.facts.tables}
+        uses: list[_Use] = []
+        model = self.ctx.semantic
+        for node, scope, lambdas in _relevant_calls(model, self.ctx.source):
+            written = dotted(node.func) or ""
+            full = scope.origin(written) or ""
+            # what an ORM name is, by its origin (`sql_text` -> `sqlalchemy.text`)
+            orm = full.rsplit(".", 1)[-1] if full.split(".", 1)[0] in _ORM_PACKAGES else ""
+            if orm == "ForeignKey" and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    parts = arg.value.split(".")
+                    if len(parts) >= 2:
+                        uses.append(_Use(_span(arg), (parts[-2],), "references"))
+            elif orm in {"Table", "table"} and node.args:
+                if (node.lineno, node.col_offset) in declared:
+                    continue
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    action = "maps" if orm == "Table" else "queries"
+                    uses.append(_Use(_span(node), (first.value,), action))
+            elif (orm == "text" or written.rsplit(".", 1)[-1] in _SQL_METHODS) and node.args:
+                sql = _sql_text(node.args[0], scope, self.ctx.source, lambdas)
+                if sql is not None:
+                    found = [t for t in sql_tables(sql) or () if not t.startswith(_PLACEHOLDER)]
+                    if found:
+                        uses.append(_Use(_span(node), tuple(found), "queries"))
+        return uses
+
+    def judge(self, gathered: list[_Use]) -> None:
         service = self.ctx.service
         index = self.ctx.index
         if service is None or not index.tables:
             return
-        declared = set()
         for decl in self.ctx.facts.tables:
-            declared.add(decl.pos[:2])
             if decl.kind == CREATE:
                 continue
             others = index.declaration_conflict(service.name, decl)
@@ -193,41 +227,12 @@ class ForeignTableAccess(FileRule):
             line, col, end_line, end_col = decl.pos
             fields = {"module": self.ctx.module, "action": "maps", "tables": tables}
             self.report(line, col, end_line, end_col, fields)
-        self._walk(tree, declared, service.name)
+        for use in gathered:
+            self._tables(use, service.name)
 
-    def _walk(self, tree: ast.Module, declared: set[tuple[int, int]], service: str) -> None:
-        model = self.ctx.semantic
-        for node, scope, lambdas in _relevant_calls(model, self.ctx.source):
-            written = dotted(node.func) or ""
-            full = scope.origin(written) or ""
-            # what an ORM name is, by its origin (`sql_text` -> `sqlalchemy.text`)
-            orm = full.rsplit(".", 1)[-1] if full.split(".", 1)[0] in _ORM_PACKAGES else ""
-            if orm == "ForeignKey" and node.args:
-                self._foreign_key(node.args[0], service)
-            elif orm in {"Table", "table"} and node.args:
-                if (node.lineno, node.col_offset) in declared:
-                    continue
-                first = node.args[0]
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    action = "maps" if orm == "Table" else "queries"
-                    self._tables(node, [first.value], service, action)
-            elif (orm == "text" or written.rsplit(".", 1)[-1] in _SQL_METHODS) and node.args:
-                sql = _sql_text(node.args[0], scope, self.ctx.source, lambdas)
-                if sql is not None:
-                    found = [t for t in sql_tables(sql) or () if not t.startswith(_PLACEHOLDER)]
-                    if found:
-                        self._tables(node, found, service, "queries")
-
-    def _foreign_key(self, arg: ast.expr, service: str) -> None:
-        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-            return
-        parts = arg.value.split(".")
-        if len(parts) >= 2:
-            self._tables(arg, [parts[-2]], service, "references")
-
-    def _tables(self, node: ast.expr, names: list[str], service: str, action: str) -> None:
+    def _tables(self, use: _Use, service: str) -> None:
         index = self.ctx.index
-        foreign = [(name, index.foreign_table_owners(service, name)) for name in names]
+        foreign = [(name, index.foreign_table_owners(service, name)) for name in use.names]
         foreign = [(name, owners) for name, owners in foreign if owners]
         if not foreign:
             return
@@ -238,7 +243,25 @@ class ForeignTableAccess(FileRule):
             tables = "tables " + ", ".join(
                 f"`{name}` ({_services(owners)})" for name, owners in foreign
             )
-        self.report_node(node, module=self.ctx.module, action=action, tables=tables)
+        fields = {"module": self.ctx.module, "action": use.action, "tables": tables}
+        self.report(*use.span, fields)
+
+
+class _Use(NamedTuple):
+    """A call that names tables: where (0-based byte columns), which, and how."""
+
+    span: tuple[int, int, int, int]
+    names: tuple[str, ...]
+    action: str
+
+
+def _span(node: ast.expr) -> tuple[int, int, int, int]:
+    return (
+        node.lineno,
+        node.col_offset,
+        node.end_lineno or node.lineno,
+        node.end_col_offset or node.col_offset,
+    )
 
 
 def _services(names: list[str]) -> str:

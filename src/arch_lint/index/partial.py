@@ -1,0 +1,45 @@
+"""The facts of a project while its index is being built, for checking a file
+while its tree is at hand (SPEC §6: a tree lives only while its file is being
+checked, so a file checked here is not parsed a second time).
+
+A question whose answer needs the facts of a file not yet read raises
+`Incomplete`: the caller then checks that file again once the index is whole.
+An answer given here is the one the whole index gives, because the facts of a
+file never change once read, and the set of files is known from the start."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from arch_lint.index.facts import FileFacts
+
+
+class Incomplete(BaseException):
+    """A question needed the facts of a file that is not read yet.
+
+    A `BaseException`, so that no `except Exception` of a rule swallows it."""
+
+
+class PartialFacts(Mapping[str, FileFacts]):
+    """A read-only view of the facts read so far, over the set of files that
+    will have facts (`expected`): the keys are known, a value only once read."""
+
+    def __init__(self, facts: Mapping[str, FileFacts], expected: frozenset[str]) -> None:
+        self._facts = facts
+        self._expected = expected
+
+    def __getitem__(self, path: str) -> FileFacts:
+        if path not in self._facts:
+            if path in self._expected:
+                raise Incomplete(path)
+            raise KeyError(path)
+        return self._facts[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._expected)
+
+    def __len__(self) -> int:
+        return len(self._expected)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._expected

@@ -1,0 +1,122 @@
+"""The tree rules run while the index is being built (`Engine.check_early`), so
+that a cold check parses each file once: what they find there must be exactly
+what they find against the whole index, whatever the order the files are read
+in, fingerprints included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arch_lint.config import load_settings
+from arch_lint.engine import run as engine_run
+from arch_lint.engine.run import Early, Engine, run
+from arch_lint.index.facts import FileFacts
+from arch_lint.index.partial import Incomplete, PartialFacts
+
+CASES_DIR = Path(__file__).parent / "fixtures" / "rules"
+CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
+
+
+def _findings(case: Path) -> list[tuple[Any, ...]]:
+    settings = load_settings(None, case)
+    result = run(settings, [case], use_cache=False, fingerprints=True)
+    return sorted(
+        (f.path, f.line, f.column, f.code, f.message, f.fix, fp)
+        for f, fp in zip(result.findings, _prints(result, settings.root), strict=True)
+    )
+
+
+def _prints(result: engine_run.RunResult, root: Path) -> list[str]:
+    from arch_lint.engine.fingerprint import cached_fingerprints
+
+    return cached_fingerprints(result.findings, root, result.cache, result.digests)
+
+
+def test_partial_facts_answer_only_what_is_read() -> None:
+    read = {"a.py": FileFacts()}
+    facts = PartialFacts(read, frozenset({"a.py", "b.py"}))
+    assert facts["a.py"] is read["a.py"]
+    assert sorted(facts) == ["a.py", "b.py"]  # the keys are known from the start
+    assert "b.py" in facts
+    assert len(facts) == 2
+    with pytest.raises(Incomplete):
+        facts["b.py"]
+    with pytest.raises(Incomplete):
+        facts.get("b.py")  # not swallowed as a missing key
+    with pytest.raises(Incomplete):
+        list(facts.values())
+    assert facts.get("c.py") is None  # not a file of the project
+    assert not issubclass(Incomplete, Exception)  # no `except Exception` of a rule hides it
+
+
+def _nothing_early(self: Engine, *args: Any, **kwargs: Any) -> Early:
+    return Early(frozenset(), {}, [], set(), {})
+
+
+def _alone(original: Any) -> Any:
+    """`check_early` as if the file were the first one read: every question
+    about another file is `Incomplete`."""
+
+    def check_early(
+        self: Engine, path: str, source: bytes, facts: FileFacts, tree: Any, known: Any, keys: bool
+    ) -> Early:
+        self._partial = None
+        alone = PartialFacts({path: facts}, known._expected)
+        return original(self, path, source, facts, tree, alone, keys)
+
+    return check_early
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_early_findings_are_the_whole_index_findings(
+    case: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(case)
+    early = _findings(case)
+    with monkeypatch.context() as m:
+        m.setattr(Engine, "check_early", _nothing_early)
+        assert _findings(case) == early
+    with monkeypatch.context() as m:
+        m.setattr(Engine, "check_early", _alone(Engine.check_early))
+        assert _findings(case) == early
+
+
+def test_a_rule_that_needs_a_later_file_is_left_to_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`a_handlers.py` is read before the module its logger comes from: ARC301
+    cannot judge it early, and judges it in the check."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n', encoding="utf-8"
+    )
+    svc = tmp_path / "services" / "orders"
+    svc.mkdir(parents=True)
+    (svc / "a_handlers.py").write_text(
+        "from services.orders.z_log import log\n\n\n"
+        "def handle(correlation_id: str) -> None:\n"
+        '    log.info("handling")\n',
+        encoding="utf-8",
+    )
+    (svc / "z_log.py").write_text(
+        "import logging\n\nlog = logging.getLogger(__name__)\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    done: dict[str, frozenset[str]] = {}
+    original = Engine.check_early
+
+    def spy(self: Engine, path: str, *args: Any) -> Early:
+        early = original(self, path, *args)
+        done[path] = early.done
+        return early
+
+    monkeypatch.setattr(Engine, "check_early", spy)
+    settings = load_settings(None, tmp_path)
+    result = run(settings, [tmp_path], use_cache=False)
+    assert "ARC301" not in done["services/orders/a_handlers.py"]
+    assert "ARC301" in done["services/orders/z_log.py"]
+    assert [(f.path, f.line, f.code) for f in result.findings] == [
+        ("services/orders/a_handlers.py", 5, "ARC301")
+    ]
