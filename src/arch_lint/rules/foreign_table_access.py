@@ -170,7 +170,7 @@ class ForeignTableAccess(FileRule):
 
     def check_tree(self, tree: ast.Module) -> None:
         service = self.ctx.service
-        index = self.ctx.index
+        index = self.ctx.index.data
         if service is None or not index.tables:
             return
         declared = set()
@@ -226,7 +226,7 @@ class ForeignTableAccess(FileRule):
             self._tables(arg, [parts[-2]], service, "references")
 
     def _tables(self, node: ast.expr, names: list[str], service: str, action: str) -> None:
-        index = self.ctx.index
+        index = self.ctx.index.data
         foreign = [(name, index.foreign_table_owners(service, name)) for name in names]
         foreign = [(name, owners) for name, owners in foreign if owners]
         if not foreign:
