@@ -31,7 +31,10 @@ def example_rule() -> type[FileRule]:
 def findings(code: str) -> list[tuple[int, str]]:
     rule = example_rule()
     source = textwrap.dedent(code).encode()
-    index = SimpleNamespace(service_of=lambda path: None, module_of=lambda path: None)
+    index = SimpleNamespace(
+        layout=SimpleNamespace(service_of=lambda path: None),
+        modules=SimpleNamespace(module_of=lambda path: None),
+    )
     ctx = FileContext(
         "services/orders/worker.py",
         None,  # type: ignore[arg-type]  # the example asks no setting

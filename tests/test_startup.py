@@ -35,6 +35,9 @@ HEAVY = (
     "arch_lint.index.build",
     "arch_lint.index.facts",
     "arch_lint.index.project",
+    "arch_lint.index.modgraph",
+    "arch_lint.index.model_index",
+    "arch_lint.index.data_index",
     "arch_lint.config.validate",
 )
 """What a warm check of unchanged files has no use for."""

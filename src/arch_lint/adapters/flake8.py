@@ -367,7 +367,7 @@ def _built_state(settings: Settings, layout: Layout) -> _State:
     index = built.index
     _ = index.digest  # compute shared state before flake8 forks its workers
     for path in index.facts:
-        index.module_of(path)
+        index.modules.module_of(path)
     engine = Engine(settings, index)
     state = _State(settings, layout, built.cache, engine.selection_key, built)
     state._engine = engine

@@ -66,7 +66,7 @@ def settings_document(
         files = [f for f in layout.files if layout.service_of(f) == service]
         data_layer = []
         for path in files:
-            why = index.data_layer_reason(path)
+            why = index.data.data_layer_reason(path)
             if why is not None:
                 data_layer.append({"path": path, "why": why})
         services.append(

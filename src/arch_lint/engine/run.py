@@ -356,7 +356,7 @@ class Engine:
 
 
 def _service_name(index: ProjectIndex, path: str) -> str | None:
-    service = index.service_of(path)
+    service = index.layout.service_of(path)
     return service.name if service else None
 
 

@@ -356,7 +356,7 @@ def _infer_source_roots(
                 else [n.split(".", 1)[0] for n, _ in stmt.names]
             )
             for top in tops:
-                if top in _STDLIB or index.is_module(top):
+                if top in _STDLIB or index.modules.is_module(top):
                     continue
                 unresolved.setdefault(top, set()).add(path)
     for top in sorted(unresolved):
@@ -420,7 +420,9 @@ def _infer_shared_models(tree: _Tree, index: ProjectIndex, out: Inference) -> li
             continue  # examples, scripts, tests: not the project's shared models
         facts = index.facts[path]
         found = [
-            c.name for c in facts.classes if "." not in c.name and index.is_model(path, c.name)
+            c.name
+            for c in facts.classes
+            if "." not in c.name and index.models.is_model(path, c.name)
         ]
         if found:
             cand, is_named = _model_candidate(path)
@@ -438,11 +440,11 @@ def _infer_shared_models(tree: _Tree, index: ProjectIndex, out: Inference) -> li
         if service is None:
             continue
         for stmt in index.facts[path].imports:
-            for target in index.targets(path, stmt):
+            for target in index.modules.targets(path, stmt):
                 for cand in models:
                     if _inside(target.defining, cand):
                         importers[cand].add(service.name)
-                        if target.name and index.is_model(target.defining, target.name):
+                        if target.name and index.models.is_model(target.defining, target.name):
                             model_importers[cand].add(service.name)
     accepted: list[str] = []
     for cand in sorted(models):
@@ -490,14 +492,14 @@ def _infer_public(tree: _Tree, index: ProjectIndex, out: Inference) -> list[str]
     for glob in sorted(by_glob):
         folders = by_glob[glob]
         inside = [p for p in tree.kept if any(p.startswith(f + "/") for f in folders)]
-        if any(index.is_data_layer(p) for p in inside):
+        if any(index.data.is_data_layer(p) for p in inside):
             out.notes.append(f"{glob} not made public: it holds data-layer code")
             continue
         users: set[str] = set()
         for path, facts in index.facts.items():
             own = layout.service_of(path)
             for stmt in facts.imports:
-                for target in index.targets(path, stmt):
+                for target in index.modules.targets(path, stmt):
                     there = layout.service_of(target.defining)
                     if there is not None and there != own and target.defining in inside:
                         users.add(own.name if own else path)
@@ -523,7 +525,7 @@ def _infer_data_layer(tree: _Tree, index: ProjectIndex, out: Inference) -> list[
             service_files.append((path, service, layout._within(path, service)[-1]))
     by_content: dict[str, str] = {}
     for path, _, rel in service_files:
-        reason = index.data_layer_reason(path)
+        reason = index.data.data_layer_reason(path)
         if reason is not None and not defaults.match_file(rel):
             by_content[path] = reason
     if not by_content:
@@ -576,7 +578,7 @@ def _infer_data_layer(tree: _Tree, index: ProjectIndex, out: Inference) -> list[
 
 def _defines_models(index: ProjectIndex, path: str) -> bool:
     facts = index.facts.get(path)
-    return facts is not None and any(index.is_model(path, c.name) for c in facts.classes)
+    return facts is not None and any(index.models.is_model(path, c.name) for c in facts.classes)
 
 
 # --- parsed files (loggers, URLs) -------------------------------------------------------
@@ -603,7 +605,7 @@ def _import_origins(index: ProjectIndex, path: str, facts: FileFacts) -> dict[st
         if binding.kind == IMPORT:
             out[name] = binding.module
         elif binding.kind == FROM:
-            base = index.absolute(path, binding.level, binding.module or None)
+            base = index.modules.absolute(path, binding.level, binding.module or None)
             if base:
                 out[name] = f"{base}.{binding.name}"
     return out
@@ -614,13 +616,13 @@ def _canonical(index: ProjectIndex, dotted_name: str) -> str:
     module, _, name = dotted_name.rpartition(".")
     if not module:
         return dotted_name
-    where = index.file_of(module)
+    where = index.modules.file_of(module)
     if where is None:
         return dotted_name
-    found = index.resolve_name(where, name)
+    found = index.modules.resolve_name(where, name)
     if found is None or found[1] is None:
         return dotted_name
-    there = index.module_of(found[0])
+    there = index.modules.module_of(found[0])
     return f"{there}.{found[1]}" if there else dotted_name
 
 
@@ -636,7 +638,7 @@ def _infer_logger_factories(tree: _Tree, index: ProjectIndex, out: Inference) ->
     }
     functions: dict[str, tuple[str, ast.FunctionDef | ast.AsyncFunctionDef, dict[str, str]]] = {}
     for path, module in _parsed(tree, (b"return",)):
-        own = index.module_of(path)
+        own = index.modules.module_of(path)
         facts = index.facts.get(path)
         if own is None or facts is None:
             continue

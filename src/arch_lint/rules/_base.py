@@ -166,7 +166,10 @@ class Rule:
 
 @dataclass
 class FileContext:
-    """What a per-file rule may ask: this file, and the project index."""
+    """What a per-file rule may ask: this file, where a file lies (its service,
+    public or shared-model packages), and the project index's module graph,
+    model index and data-layer index (`index.modules`, `index.models`,
+    `index.data`)."""
 
     path: str
     settings: Settings
@@ -183,12 +186,24 @@ class FileContext:
 
     @cached_property
     def service(self) -> Service | None:
-        return self.index.service_of(self.path)
+        return self.index.layout.service_of(self.path)
 
     @cached_property
     def in_shared_models(self) -> bool:
         """Whether this file lies in the shared-models packages."""
-        return self.index.is_shared_model(self.path)
+        return self.index.layout.is_shared_model(self.path)
+
+    def service_of(self, path: str) -> Service | None:
+        """The service another file of the project lies in (None: in none)."""
+        return self.index.layout.service_of(path)
+
+    def is_public(self, path: str) -> bool:
+        """Whether a file lies under its service's `public` globs (a client package)."""
+        return self.index.layout.is_public(path)
+
+    def is_shared_model(self, path: str) -> bool:
+        """Whether a file lies in the shared-models packages."""
+        return self.index.layout.is_shared_model(path)
 
     @cached_property
     def semantic(self) -> SemanticModel:
@@ -207,7 +222,7 @@ class FileContext:
 
     @cached_property
     def module(self) -> str:
-        return self.index.module_of(self.path) or self.path
+        return self.index.modules.module_of(self.path) or self.path
 
     @cached_property
     def lines(self) -> list[str]:

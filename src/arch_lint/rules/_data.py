@@ -138,7 +138,7 @@ class DataAnalysis:
         self.overwrites: list[Overwrite] = []
         self.mutations: list[Mutation] = []
         self.flags = b"flag_modified" in ctx.source
-        names = ctx.index.json_attribute_names
+        names = ctx.index.data.json_attribute_names
         self.marks = MarkedLines(ctx.source, tuple(f".{n}".encode() for n in sorted(names)))
         if not self.marks:
             return  # only functions that touch a JSON attribute's name are read
@@ -164,7 +164,7 @@ class DataAnalysis:
         cls = owner.node
         assert isinstance(cls, ast.ClassDef)
         end = cls.end_lineno or cls.lineno
-        if self.marks.spans(cls.lineno, end) and self.ctx.index.has_json_columns(
+        if self.marks.spans(cls.lineno, end) and self.ctx.index.data.has_json_columns(
             self.ctx.path, qualname
         ):
             return _init_helpers(cls)
@@ -204,7 +204,7 @@ class DataAnalysis:
         name = dotted(node)
         if name is None:
             return None
-        ref = self.ctx.index.resolve_class(self.ctx.path, name)
+        ref = self.ctx.index.models.resolve_class(self.ctx.path, name)
         return ref if isinstance(ref, tuple) else None
 
     def _annotated(self, annotation: ast.expr | None) -> Obj:
@@ -281,7 +281,7 @@ class DataAnalysis:
         obj = scope.state.get(owner)
         if obj is None or obj.created:
             return None
-        index = self.ctx.index
+        index = self.ctx.index.data
         if obj.cls is not None:
             kind = index.json_column(*obj.cls, attr)
             if kind is None:
@@ -700,7 +700,7 @@ def mentions_json_attribute(ctx: FileContext) -> bool:
     found = ctx.memo.get("json-attributes")
     if found is None:
         source = ctx.source
-        found = any(f".{name}".encode() in source for name in ctx.index.json_attribute_names)
+        found = any(f".{name}".encode() in source for name in ctx.index.data.json_attribute_names)
         ctx.memo["json-attributes"] = found
     return bool(found)
 

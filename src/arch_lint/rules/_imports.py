@@ -60,17 +60,17 @@ def _classify(ctx: FileContext, target: Target) -> tuple[str, str, str] | None:
     own = ctx.service
     if own is None:
         return None
-    owner = ctx.index.service_of(target.defining)
+    owner = ctx.service_of(target.defining)
     if owner is None or owner == own:
         return None
-    if ctx.index.service_of(target.spelled) == own:
+    if ctx.service_of(target.spelled) == own:
         return None  # through the importer's own module: that module's import is the finding
-    reason = ctx.index.data_layer_reason(target.defining)
+    reason = ctx.index.data.data_layer_reason(target.defining)
     if reason is not None:
         return "ARC101", owner.name, reason
-    if ctx.index.is_public(target.spelled) or ctx.index.is_public(target.defining):
+    if ctx.is_public(target.spelled) or ctx.is_public(target.defining):
         return None
-    if target.name is not None and ctx.index.is_model(target.defining, target.name):
+    if target.name is not None and ctx.index.models.is_model(target.defining, target.name):
         return "ARC201", owner.name, ""
     return "ARC102", owner.name, ""
 
@@ -85,12 +85,12 @@ def import_verdicts(ctx: FileContext) -> list[Verdict]:
         allow = ctx.settings.model.allow
         for stmt in ctx.facts.imports:
             crossing: list[tuple[str, Target, str, str]] = []
-            for target in ctx.index.targets(ctx.path, stmt):
+            for target in ctx.index.modules.targets(ctx.path, stmt):
                 judged = _classify(ctx, target)
                 if judged is None:
                     continue
                 code, owner, reason = judged
-                spelled = ctx.index.module_of(target.spelled) or ""
+                spelled = ctx.index.modules.module_of(target.spelled) or ""
                 hits = [
                     i for i, e in enumerate(allow) if allowed(e, ctx.path, target, code, spelled)
                 ]

@@ -537,7 +537,7 @@ class LoggingAnalysis:
             binding = facts.bindings.get(name)
             if binding is None or binding.kind != FROM:
                 return None
-            found = self.ctx.index.resolve_name(self.ctx.path, name)
+            found = self.ctx.index.modules.resolve_name(self.ctx.path, name)
             if found is None or found[1] is None:
                 return None
             entry = self.ctx.index.facts[found[0]].calls.get(found[1])

@@ -11,7 +11,7 @@ from arch_lint.rules._base import FileContext
 def models(ctx: FileContext) -> Iterator[ClassFacts]:
     """The file's Pydantic data models (settings classes are not data models)."""
     for cls in ctx.facts.classes:
-        if ctx.index.is_model(ctx.path, cls.name):
+        if ctx.index.models.is_model(ctx.path, cls.name):
             yield cls
 
 
@@ -25,4 +25,4 @@ def field_rule_models(ctx: FileContext) -> Iterator[ClassFacts]:
 
 def inherited(ctx: FileContext, cls: ClassFacts, name: str) -> FieldFacts | None:
     """The same-named field of the nearest project base model, if any."""
-    return ctx.index.inherited_field(ctx.path, cls.name, name)
+    return ctx.index.models.inherited_field(ctx.path, cls.name, name)

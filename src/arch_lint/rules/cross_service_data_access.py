@@ -80,7 +80,7 @@ class CrossServiceDataAccess(FileRule):
                 dict(
                     importer=self.ctx.module,
                     target=verdict.target.module,
-                    via=via(verdict, self.ctx.index.module_of(verdict.target.spelled)),
+                    via=via(verdict, self.ctx.index.modules.module_of(verdict.target.spelled)),
                     owner=verdict.owner,
                     why="" if reason.startswith("matches") else f" (it {reason})",
                 ),

@@ -65,7 +65,7 @@ class CrossServiceImport(FileRule):
                 dict(
                     importer=self.ctx.module,
                     target=verdict.target.module,
-                    via=via(verdict, self.ctx.index.module_of(verdict.target.spelled)),
+                    via=via(verdict, self.ctx.index.modules.module_of(verdict.target.spelled)),
                     owner=verdict.owner,
                 ),
             )

@@ -68,7 +68,7 @@ class EnvelopeMissingMetadata(FileRule):
         for cls in models(ctx):
             if cls.name.rsplit(".", 1)[-1] != cfg.envelope_class:
                 continue
-            present = ctx.index.all_field_names(ctx.path, cls.name)
+            present = ctx.index.models.all_field_names(ctx.path, cls.name)
             missing = [f for f in cfg.envelope_fields if f not in present]
             if missing:
                 listed = ", ".join(f"`{m}`" for m in missing)

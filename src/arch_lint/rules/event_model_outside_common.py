@@ -70,10 +70,10 @@ class EventModelOutsideCommon(FileRule):
             if short == cfg.envelope_class:
                 continue
             why = None
-            if ctx.index.is_payload(ctx.path, cls.name):
+            if ctx.index.models.is_payload(ctx.path, cls.name):
                 why = f"used as `{cfg.envelope_class}` data"
             else:
-                base = ctx.index.shared_event_base(ctx.path, cls.name, patterns)
+                base = ctx.index.models.shared_event_base(ctx.path, cls.name, patterns)
                 if base is not None:
                     why = f"inherits the shared event base `{base}`"
                 elif any(fnmatchcase(short, p) for p in patterns):

@@ -68,7 +68,7 @@ class ForeignModelUse(FileRule):
                 {
                     "importer": self.ctx.module,
                     "model": f"{target.module}.{target.name}",
-                    "via": via(verdict, self.ctx.index.module_of(target.spelled)),
+                    "via": via(verdict, self.ctx.index.modules.module_of(target.spelled)),
                     "owner": verdict.owner,
                 },
             )

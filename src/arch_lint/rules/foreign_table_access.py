@@ -206,7 +206,7 @@ class ForeignTableAccess(FileRule):
 
     def judge(self, gathered: list[_Use]) -> None:
         service = self.ctx.service
-        index = self.ctx.index
+        index = self.ctx.index.data
         if service is None or not index.tables:
             return
         for decl in self.ctx.facts.tables:
@@ -231,7 +231,7 @@ class ForeignTableAccess(FileRule):
             self._tables(use, service.name)
 
     def _tables(self, use: _Use, service: str) -> None:
-        index = self.ctx.index
+        index = self.ctx.index.data
         foreign = [(name, index.foreign_table_owners(service, name)) for name in use.names]
         foreign = [(name, owners) for name, owners in foreign if owners]
         if not foreign:

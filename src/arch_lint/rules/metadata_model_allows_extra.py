@@ -62,5 +62,5 @@ class MetadataModelAllowsExtra(FileRule):
         for cls in models(ctx):
             if not fnmatchcase(cls.name.rsplit(".", 1)[-1], "*Metadata"):
                 continue
-            if ctx.index.model_config(ctx.path, cls.name).get("extra") != "forbid":
+            if ctx.index.models.model_config(ctx.path, cls.name).get("extra") != "forbid":
                 self.report(*cls.pos, {"model": cls.name})

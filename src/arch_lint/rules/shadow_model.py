@@ -68,28 +68,28 @@ class ShadowModel(FileRule):
         if ctx.service is None or ctx.in_shared_models:
             return
         for cls in models(ctx):
-            mine = ctx.index.field_signature(ctx.path, cls.name)
+            mine = ctx.index.models.field_signature(ctx.path, cls.name)
             if len(mine) < MIN_SHARED:
                 continue
             best = None
-            related = {(p, c.name) for p, c in ctx.index.ancestors(ctx.path, cls.name)}
-            for path, other in ctx.index.models_sharing_fields(mine, MIN_SHARED):
+            related = {(p, c.name) for p, c in ctx.index.models.ancestors(ctx.path, cls.name)}
+            for path, other in ctx.index.models.models_sharing_fields(mine, MIN_SHARED):
                 if (path == ctx.path and other == cls.name) or (path, other) in related:
                     continue
                 if (ctx.path, cls.name) in {
-                    (p, c.name) for p, c in ctx.index.ancestors(path, other)
+                    (p, c.name) for p, c in ctx.index.models.ancestors(path, other)
                 }:
                     continue  # the other one subclasses this one
-                owner = ctx.index.service_of(path)
-                shared = ctx.index.is_shared_model(path)
+                owner = ctx.service_of(path)
+                shared = ctx.is_shared_model(path)
                 if owner == ctx.service or (owner is None and not shared):
                     continue
-                theirs = ctx.index.field_signature(path, other)
+                theirs = ctx.index.models.field_signature(path, other)
                 common = len(mine & theirs)
                 union = len(mine | theirs)
                 if common >= MIN_SHARED and common / union >= MIN_JACCARD:
                     whose = f"a model of service `{owner.name}`" if owner else "a shared model"
-                    label = f"{ctx.index.module_of(path)}.{other}"
+                    label = f"{ctx.index.modules.module_of(path)}.{other}"
                     if best is None or common / union > best[0]:
                         best = (common / union, label, whose, common, union)
             if best is not None:

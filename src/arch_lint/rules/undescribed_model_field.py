@@ -63,15 +63,16 @@ class UndescribedModelField(FileRule):
 
     def check(self) -> None:
         ctx = self.ctx
+        models = ctx.index.models
         for cls in field_rule_models(ctx):
-            docstrings = ctx.index.model_config(ctx.path, cls.name).get("use_attribute_docstrings")
-            root_model = ctx.index.is_root_model(ctx.path, cls.name)
+            docstrings = models.model_config(ctx.path, cls.name).get("use_attribute_docstrings")
+            root_model = models.is_root_model(ctx.path, cls.name)
             for fld in cls.fields:
                 if fld.described or (docstrings is True and fld.doc is not None):
                     continue
                 if root_model and fld.name == "root":
                     continue  # the class (its docstring) describes a root model
-                if ctx.index.is_described_type(ctx.path, fld.annotation):
+                if models.is_described_type(ctx.path, fld.annotation):
                     continue  # `OrderId = Annotated[str, Field(description=...)]`
                 parent = inherited(ctx, cls, fld.name)
                 if parent is not None and (parent.described or parent.doc is not None):

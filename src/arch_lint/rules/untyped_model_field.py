@@ -59,6 +59,6 @@ class UntypedModelField(FileRule):
     def check(self) -> None:
         for cls in field_rule_models(self.ctx):
             for name, pos in cls.untyped:
-                if self.ctx.index.inherited_classvar(self.ctx.path, cls.name, name):
+                if self.ctx.index.models.inherited_classvar(self.ctx.path, cls.name, name):
                     continue  # sets an inherited `ClassVar`: not a field
                 self.report(*pos, {"model": cls.name, "field": name})

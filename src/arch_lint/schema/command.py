@@ -15,6 +15,7 @@ from arch_lint.findings import Finding
 from arch_lint.index.build import parse
 from arch_lint.index.facts import FileFacts, ImportStmt, extract
 from arch_lint.index.layout import Layout
+from arch_lint.index.modgraph import ModuleGraph
 from arch_lint.index.project import ProjectIndex
 from arch_lint.rules import BY_CODE
 from arch_lint.schema.diff import diff
@@ -75,7 +76,7 @@ def _schema_of(settings: Settings, files: list[str], read: Reader, where: str) -
         module = layout.module_of(path)
         if module is not None:
             modules.setdefault(module, path)
-    resolver = ProjectIndex(layout, {})
+    resolver = ModuleGraph(layout, {})
     facts = _facts(settings, read(shared), where, strict=not where)
     todo = list(facts)
     while todo:
@@ -95,7 +96,7 @@ def _schema_of(settings: Settings, files: list[str], read: Reader, where: str) -
     return Head(extract_schema(index, [p for p in shared if p in facts]), shared)
 
 
-def _modules_named(resolver: ProjectIndex, path: str, stmt: ImportStmt) -> list[str]:
+def _modules_named(resolver: ModuleGraph, path: str, stmt: ImportStmt) -> list[str]:
     if stmt.kind == "import" or (stmt.kind == "dynamic" and stmt.level == 0):
         return [name for name, _ in stmt.names]
     base = resolver.absolute(path, stmt.level, stmt.module)

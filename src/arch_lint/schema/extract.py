@@ -220,18 +220,18 @@ def extract(index: ProjectIndex, paths: Iterable[str]) -> Schema:
         if facts is None:
             continue
         for cls in facts.classes:
-            if index.is_model(path, cls.name):
+            if index.models.is_model(path, cls.name):
                 found.append((cls.name, path, "model"))
-            elif index.is_enum(path, cls.name):
+            elif index.models.is_enum(path, cls.name):
                 found.append((cls.name, path, "enum"))
     counts: dict[str, int] = {}
     for name, _, _ in found:
         counts[name] = counts.get(name, 0) + 1
     schema = Schema()
     for name, path, kind in found:
-        module = index.module_of(path) or path
+        module = index.modules.module_of(path) or path
         key = name if counts[name] == 1 else f"{module}.{name}"
-        described = index.class_facts(path, name)
+        described = index.models.class_facts(path, name)
         assert described is not None
         if kind == "enum":
             members = {
@@ -246,13 +246,13 @@ def extract(index: ProjectIndex, paths: Iterable[str]) -> Schema:
             }
             schema.enums[key] = EnumSchema(module, path, described.pos[0], members)
             continue
-        config = index.model_config(path, name)
+        config = index.models.model_config(path, name)
         extra = config.get("extra", "ignore")
         by_name = bool(config.get("populate_by_name") or config.get("validate_by_name"))
         policy = extra if isinstance(extra, str) else "ignore"
         model = ModelSchema(module, path, described.pos[0], policy)
         where = _field_files(index, path, name)
-        for fname, f in index.all_fields(path, name).items():
+        for fname, f in index.models.all_fields(path, name).items():
             home = where.get(fname, path)
             annotation = constrain(parse(_expand(index, home, f.annotation)), f.constraints)
             keys = set(f.read_keys)
@@ -285,10 +285,10 @@ def extract(index: ProjectIndex, paths: Iterable[str]) -> Schema:
 
 def _root_type(index: ProjectIndex, path: str, qualname: str) -> tuple[str, str] | None:
     """(file, type) of the nearest `RootModel[...]` base's type argument."""
-    own = index.class_facts(path, qualname)
+    own = index.models.class_facts(path, qualname)
     if own is not None and own.root is not None:
         return path, own.root
-    for where, base in index.ancestors(path, qualname):
+    for where, base in index.models.ancestors(path, qualname):
         if base.root is not None:
             return where, base.root
     return None
@@ -339,7 +339,7 @@ def _alias(index: ProjectIndex, path: str, name: str) -> tuple[str, str] | None:
         return None
     if name in facts.type_aliases and facts.bindings.get(name, Export(DEF)).kind == DEF:
         return path, facts.type_aliases[name]
-    found = index.resolve_name(path, name)
+    found = index.modules.resolve_name(path, name)
     if found is None or found[1] is None or found[0] == path:
         return None
     there = index.facts.get(found[0])
@@ -351,9 +351,9 @@ def _alias(index: ProjectIndex, path: str, name: str) -> tuple[str, str] | None:
 def _field_files(index: ProjectIndex, path: str, qualname: str) -> dict[str, str]:
     """Field name -> the file that declares it (a base's, for inherited fields)."""
     out: dict[str, str] = {}
-    for where, base in reversed(index.ancestors(path, qualname)):
+    for where, base in reversed(index.models.ancestors(path, qualname)):
         out.update((f.name, where) for f in base.fields)
-    own = index.class_facts(path, qualname)
+    own = index.models.class_facts(path, qualname)
     if own is not None:
         out.update((f.name, path) for f in own.fields)
     return out
