@@ -6,6 +6,7 @@ for `--unsafe-fixes` (the cases are fixed with it)."""
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import shutil
 from dataclasses import replace
@@ -279,3 +280,69 @@ def test_a_file_too_deep_for_libcst_is_not_fixed_and_the_run_goes_on(
     assert "services/orders/jobs.py: not fixed:" in err
     assert "internal error" not in err.split("not fixed:")[0]
     assert target.read_bytes() == body
+
+
+def _layouts() -> list[tuple[str, bool]]:
+    """Log calls in every layout of their arguments (how many, the first beside
+    `(` or on its own line, one per line or inline, a trailing comma or not, `)`
+    glued or on its own line at either indentation, a comment after the last
+    one), each with whether its last argument stands on a line of its own."""
+    out: list[tuple[str, bool]] = []
+    layouts = itertools.product(
+        (1, 2, 3), (False, True), (False, True), (False, True), ("glued", "outer", "inner"),
+        (False, True),
+    )  # fmt: skip
+    for count, first_own, one_per_line, trailing, closing, comment in layouts:
+        if comment and closing == "glued":
+            continue
+        call = "    logger.error("
+        indent = " " * 8 if first_own else " " * len(call)
+        args = ['"m"', "a=a", "b=b"][:count]
+        text = call + ("\n" + indent if first_own else "")
+        for i, arg in enumerate(args):
+            if i:
+                text += ",\n" + indent if one_per_line else ", "
+            text += arg
+        text += "," if trailing else ""
+        text += "  # why" if comment else ""
+        text += {"glued": ")", "outer": "\n    )", "inner": "\n" + indent + ")"}[closing]
+        own = (first_own or count > 1) if one_per_line else (first_own and count == 1)
+        out.append((text + "\n", own))
+    return out
+
+
+def test_the_log_fix_inserts_only_and_keeps_every_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layouts = _layouts()
+    header = "import structlog\n\nlogger = structlog.get_logger()\n\n\n"
+    body = "def f(a: int, b: int, correlation_id: str) -> None:\n"
+    source = header + body + "".join(text for text, _ in layouts)
+    (tmp_path / "pyproject.toml").write_text("[tool.arch_lint]\nshared-models = []\n")
+    service = tmp_path / "services" / "orders"
+    service.mkdir(parents=True)
+    (service / "__init__.py").write_text("")
+    target = service / "calls.py"
+    target.write_text(source)
+    monkeypatch.chdir(tmp_path)
+    assert _fix(tmp_path, unsafe=False) == len(layouts)
+    fixed = target.read_text()
+    remaining = iter(fixed)
+    assert all(char in remaining for char in source)  # every byte kept: only insertions
+    assert not [line for line in fixed.splitlines() if line != line.rstrip()]
+    calls = [
+        node
+        for node in ast.walk(ast.parse(fixed))
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "logger.error"
+    ]
+    calls.sort(key=lambda node: node.lineno)
+    for (text, own), call in zip(layouts, calls, strict=True):
+        added = call.keywords[-1]
+        assert added.arg == "correlation_id", text
+        before = [*call.args, *call.keywords][-2]
+        if own:  # a line of its own, indented as the argument before it
+            assert added.lineno == (before.end_lineno or 0) + 1, text
+            assert added.col_offset == before.col_offset, text
+        else:
+            assert added.lineno == before.end_lineno, text
+    assert _fix(tmp_path, unsafe=False) == 0

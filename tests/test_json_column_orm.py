@@ -2,7 +2,8 @@
 a real (in-memory SQLite) database, and the code its fix writes persists it.
 
 The test lints a small service, runs that same code with SQLAlchemy, applies
-arch-lint's fix, and runs the fixed code again.
+arch-lint's fix, and runs the fixed code again. SQLAlchemy comes with the `test`
+extra; without it the module is skipped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
+pytest.importorskip("sqlalchemy")
+
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -140,3 +144,142 @@ def test_flagged_changes_are_lost_and_the_fixed_code_persists_them(project: Path
     stored = _stored_after(lambda p: capture.set_key(p, "ref-1"))["details"]
     assert stored == {"kept": 1, "provider_ref": "ref-1"}
     assert _stored_after(lambda p: capture.update(p, 2))["details"] == {"kept": 1, "a": 2}
+
+
+# --- initialisation guards (SPEC §4, ARC407) ----------------------------------------------
+
+ORDERS = """\
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    processing_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+"""
+
+REVIEW = """\
+from services.orders.models_db import Order
+
+
+def record_review(order: Order, reviewer: str) -> None:
+    if order.processing_metadata is None:
+        order.processing_metadata = {}
+    order.processing_metadata["review"] = {"status": "approved", "by": reviewer}
+
+
+def mark_seen(order: Order) -> None:
+    order.processing_metadata = order.processing_metadata or {}
+    order.processing_metadata.update({"seen": True})
+
+
+def add_review(order: Order, review_id: str, review: dict) -> None:
+    order.processing_metadata.setdefault("reviews", {})[review_id] = review
+
+
+def record_with_else(order: Order, reviewer: str) -> None:
+    if order.processing_metadata is None:
+        order.processing_metadata = {}
+    else:
+        order.processing_metadata = {**order.processing_metadata}
+    order.processing_metadata["reviewed_by"] = reviewer
+"""
+
+GUARDED = {"record_review": 7, "mark_seen": 12, "add_review": 16}
+"""The functions ARC407 flags, and the line of each finding."""
+
+
+@pytest.fixture
+def orders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n'
+    )
+    service = tmp_path / PACKAGE / "orders"
+    service.mkdir(parents=True)
+    (tmp_path / PACKAGE / "__init__.py").write_text("")
+    (service / "__init__.py").write_text("")
+    (service / "models_db.py").write_text(ORDERS)
+    (service / "review.py").write_text(REVIEW)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _forget_modules()
+    yield tmp_path
+    _forget_modules()
+
+
+def _functions(path: Path) -> dict[str, Any]:
+    """The module's text, executed as it stands on disk."""
+    namespace: dict[str, Any] = {"__name__": f"{PACKAGE}.orders.review"}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return namespace
+
+
+def _stored(stored: dict[str, Any] | None, change: Callable[[Any], None]) -> Any:
+    """Store a row holding `stored`, load it in a new session, apply `change`,
+    commit, and read what the database holds in a third session."""
+    models = importlib.import_module(f"{PACKAGE}.orders.models_db")
+    engine = create_engine("sqlite://")
+    models.Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(models.Order(id=1, processing_metadata=stored))
+        session.commit()
+    with Session(engine) as session:
+        change(session.get(models.Order, 1))
+        session.commit()
+    with Session(engine) as session:
+        row = session.get(models.Order, 1)
+        assert row is not None
+        result = row.processing_metadata
+    engine.dispose()
+    return result
+
+
+def _arc407(root: Path) -> list[tuple[int, bool]]:
+    findings = run(load_settings(None, root), [root], use_cache=False).findings
+    return sorted((f.line, f.fix is not None) for f in findings if f.code == "ARC407")
+
+
+def test_a_guard_keeps_only_the_none_path_and_the_fix_keeps_every_path(orders: Path) -> None:
+    review = orders / PACKAGE / "orders" / "review.py"
+    # What the rule says: each guarded change is lost where a dict was stored,
+    # each has a fix; the guard whose `else` assigns a new dict loses nothing.
+    assert _arc407(orders) == sorted((line, True) for line in GUARDED.values())
+
+    before = _functions(review)
+    # the guard's path: nothing stored, a new dict assigned, the change written
+    stored = _stored(None, lambda o: before["record_review"](o, "ana"))
+    assert stored == {"review": {"status": "approved", "by": "ana"}}
+    assert _stored(None, before["mark_seen"]) == {"seen": True}
+    # the other path: a dict stored, changed in place, the change lost
+    assert _stored({"k": 1}, lambda o: before["record_review"](o, "ana")) == {"k": 1}
+    assert _stored({"k": 1}, before["mark_seen"]) == {"k": 1}
+    stored = _stored({"reviews": {"r1": 1}}, lambda o: before["add_review"](o, "r2", {"ok": 1}))
+    assert stored == {"reviews": {"r1": 1}}
+    # the look-alike really writes on both paths
+    for start in (None, {"k": 1}):
+        stored = _stored(start, lambda o: before["record_with_else"](o, "ana"))
+        assert stored == {**(start or {}), "reviewed_by": "ana"}
+
+    # The unsafe fix, through the fix engine, on the file's text.
+    findings = run(load_settings(None, orders), [orders], use_cache=False).findings
+    assert apply_fixes(orders, findings, unsafe=True, diff=False).fixed == len(GUARDED)
+    fixed_text = review.read_text()
+    assert "if order.processing_metadata is None:" in fixed_text  # the guard stays
+    assert _arc407(orders) == []
+
+    after = _functions(review)
+    for start in (None, {"k": 1}):
+        stored = _stored(start, lambda o: after["record_review"](o, "ana"))
+        assert stored == {**(start or {}), "review": {"status": "approved", "by": "ana"}}
+        assert _stored(start, after["mark_seen"]) == {**(start or {}), "seen": True}
+    stored = _stored({"reviews": {"r1": 1}}, lambda o: after["add_review"](o, "r2", {"ok": 1}))
+    assert stored == {"reviews": {"r1": 1, "r2": {"ok": 1}}}
+    stored = _stored({"k": 1}, lambda o: after["add_review"](o, "r2", {"ok": 1}))
+    assert stored == {"k": 1, "reviews": {"r2": {"ok": 1}}}

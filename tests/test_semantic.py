@@ -559,3 +559,65 @@ def test_instances_are_not_claimed_where_they_are_not_certain(
     use = site_at(model, "'use'")
     node = ast.Name("envelope")
     assert model.instance_of(node, use.scope, use.stmt.lineno, use.path) == expected
+
+
+def _marked(stmt: ast.stmt) -> bool:
+    """`x.done = ...`: the statement the flow questions below look for."""
+    return isinstance(stmt, ast.Assign) and any(
+        isinstance(t, ast.Attribute) and t.attr == "done" for t in stmt.targets
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("x.done = 1", True),
+        ("if c:\n    x.done = 1", False),  # the `if` may not run its body
+        ("if c:\n    x.done = 1\nelse:\n    x.done = 2", True),  # every branch runs one
+        ("if c:\n    x.done = 1\nelse:\n    return", True),  # the other branch leaves
+        ("if c:\n    x.done = 1\nelif d:\n    x.done = 2", False),  # no final `else`
+        ("with lock:\n    x.done = 1", True),
+        ("with suppress(E):\n    x.done = 1", False),  # an exception skips the rest
+        ("for i in y:\n    x.done = 1", False),  # a loop may not run its body
+        ("try:\n    x.done = 1\nexcept E:\n    pass", False),
+        ("try:\n    x.done = 1\nexcept E:\n    raise", True),
+        ("try:\n    pass\nfinally:\n    x.done = 1", True),
+        ("try:\n    x.done = 1\nexcept E:\n    x.done = 2", True),
+    ],
+)
+def test_preceded_by_asks_whether_every_path_runs_a_statement(body: str, expected: bool) -> None:
+    indented = textwrap.indent(body, "    ")
+    model = model_of(f"def f(x, y, c, d):\n{indented}\n    use('here')\n")
+    assert site_at(model, "'here'").preceded_by(_marked) is expected
+
+
+def test_preceded_by_reads_the_blocks_around_the_statement() -> None:
+    model = model_of(
+        """
+        def f(x, y, c):
+            x.done = 1
+            for i in y:
+                if c:
+                    use("in a branch, after the statement")
+
+        def g(x, y, c):
+            for i in y:
+                use("before")
+                x.done = 1
+                if c:
+                    use("after, in the loop")
+
+        def h(x):
+            try:
+                x.done = 2
+            except E:
+                use("in a handler")
+            else:
+                use("in the else of the try")
+        """
+    )
+    assert site_at(model, "in a branch, after the statement").preceded_by(_marked)
+    assert not site_at(model, "before").preceded_by(_marked)  # not the last iteration's
+    assert site_at(model, "after, in the loop").preceded_by(_marked)
+    assert site_at(model, "in the else of the try").preceded_by(_marked)  # the body ran
+    assert not site_at(model, "in a handler").preceded_by(_marked)

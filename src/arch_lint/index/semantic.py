@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import ast
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Literal
@@ -329,6 +329,54 @@ class Site:
                     continue
                 yield node
                 push_children(node, stack)
+
+    def preceded_by(self, done: Callable[[ast.stmt], bool]) -> bool:
+        """Whether every path from the start of the statement's function (or
+        module) to it runs a statement for which `done` holds: one before it in
+        its block or in a block around it, or a compound statement every way
+        through which runs one (an `if` whose branches each run one or leave, a
+        `with` body, a `try` whose body and handlers each run one or leave, or
+        its `finally`). A loop's body may not run; a class body is not judged."""
+        if self.scope.kind == "class":
+            return False
+        block: list[ast.stmt] = getattr(self.scope.node, "body", [])
+        for stmt, part in (*self.flow, (self.stmt, "")):
+            for earlier in block:
+                if earlier is stmt:
+                    break
+                if _runs(earlier, done):
+                    return True
+            if stmt is self.stmt:
+                return False
+            if isinstance(stmt, _TRY) and part == "orelse" and _runs_in(stmt.body, done):
+                return True  # a `try`'s `else` runs after its body ran to its end
+            found = getattr(part, "body", None) if isinstance(part, ast.AST) else None
+            block = found if found is not None else getattr(stmt, str(part), [])
+        return False
+
+
+def _runs(stmt: ast.stmt, done: Callable[[ast.stmt], bool]) -> bool:
+    """Whether every way through `stmt` that goes on after it runs a statement
+    for which `done` holds (see `Site.preceded_by`)."""
+    if done(stmt):
+        return True
+    if isinstance(stmt, ast.If):
+        return bool(stmt.orelse) and _runs_in(stmt.body, done) and _runs_in(stmt.orelse, done)
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return not any(_suppresses(i.context_expr) for i in stmt.items) and _runs_in(
+            stmt.body, done
+        )
+    if isinstance(stmt, _TRY):
+        return _runs_in(stmt.finalbody, done) or (
+            _runs_in(stmt.body, done) and all(_runs_in(h.body, done) for h in stmt.handlers)
+        )
+    return False
+
+
+def _runs_in(body: list[ast.stmt], done: Callable[[ast.stmt], bool]) -> bool:
+    """Whether a block runs such a statement on every way to its end (a block
+    that leaves before its end goes on nowhere)."""
+    return any(_runs(stmt, done) or _leaves([stmt]) for stmt in body)
 
 
 def _header_of(stmt: ast.stmt) -> list[ast.AST]:

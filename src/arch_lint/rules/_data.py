@@ -12,6 +12,17 @@ project has a field so named (SPEC, "How the rules meet"); unannotated
 parameters and other unknown objects are not judged. Objects created in the
 function (`Model(...)`, `self` in `__init__`) hold nothing stored yet, so
 nothing can be lost: they are never judged.
+
+An attribute assigned a new value earlier in the function holds an object the
+ORM writes, so a change of it in place is kept, where the assignment runs on
+every path to the change (the semantic model's `Site.preceded_by`: before it in
+its block or around it, in every branch of an `if`, ...). An initialisation
+guard (`if obj.x is None: obj.x = {}`, `obj.x = obj.x or {}`) renews the
+attribute only on the path where it held nothing, so a change after it is still
+lost whenever a dict was stored. A new dict built from the stored one
+(`{**obj.x, ...}`, `dict(obj.x)`) shares the values inside it: a change inside
+one of those (`obj.x[k][j] = v`) is still lost, since the ORM then finds the
+new dict equal to the stored one.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from fnmatch import fnmatchcase
 from arch_lint.findings import Fix
 from arch_lint.index.datalayer import JSON
 from arch_lint.index.models import dotted, unquote, unwrap_optional
-from arch_lint.index.semantic import Flow, Scope
+from arch_lint.index.semantic import Flow, Scope, Site
 from arch_lint.index.walk import MarkedLines, assignment, header_nodes, own_nodes, target_names
 from arch_lint.rules._base import FileContext
 
@@ -106,6 +117,8 @@ class _Alias:
     owner: str
     attr: str
     plain: bool
+    inner: bool = False
+    """A value inside the column (`h = obj.x["history"]`), not the column's dict."""
     mutated: bool = False
     reported: bool = False
 
@@ -116,8 +129,15 @@ class _Function:
     aliases: dict[str, _Alias] = field(default_factory=dict)
     derived: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     """Locals whose value was computed from `obj.x` (a copy, a parsed model)."""
-    fresh: set[tuple[str, str]] = field(default_factory=set)
-    """(object, attribute) assigned a new value unconditionally earlier."""
+    renewed: dict[int, dict[tuple[str, str], bool]] = field(default_factory=dict)
+    """`id(stmt)` -> the (object, attribute) pairs it assigns a new object to, each
+    with whether that object shares nothing with the stored value (False: a new
+    dict built from it, `{**obj.x, ...}`, whose values are the stored ones)."""
+    guarded: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(object, attribute) -> the line of its latest initialisation guard
+    (`if obj.x is None: obj.x = {}`, `obj.x = obj.x or {}`)."""
+    site: Site | None = None
+    """The statement being read."""
     looked: set[tuple[str, str]] = field(default_factory=set)
     """(object, attribute) tested by an `if`/`while` so far: an assignment after
     such a look (`if obj.x is None`, an early return) is initialisation."""
@@ -197,6 +217,7 @@ class DataAnalysis:
                     scope.flagged.add((args[0].id, args[1].value))
         for site in self.model.sites_of(function):
             if not isinstance(site.stmt, (*_FUNCTIONS, ast.ClassDef)):
+                scope.site = site
                 self._stmt(site.stmt, _guards(site.flow), scope)
 
     # objects ---------------------------------------------------------------------------
@@ -307,6 +328,8 @@ class DataAnalysis:
             assert isinstance(stmt, (ast.Assign, ast.AnnAssign))
             for target in assigned[0]:
                 self._assign(stmt, target, assigned[1], guards, scope)
+                if isinstance(target, ast.Subscript):  # `obj.x.setdefault(k, {})[j] = v`:
+                    skip |= _chain_calls(target)  # one change, reported once
         elif isinstance(stmt, ast.AugAssign):
             if isinstance(stmt.target, ast.Subscript):
                 self._mutation(stmt, stmt.target, "is changed in place (a key is updated)", scope)
@@ -377,6 +400,8 @@ class DataAnalysis:
             owner, attr = target.value.id, target.attr
             alias = scope.aliases.get(value.id) if isinstance(value, ast.Name) else None
             if alias is not None and (alias.owner, alias.attr) == (owner, attr):
+                if not alias.plain:  # `m = obj.x or {}`, `obj.x = m`
+                    scope.guarded[(owner, attr)] = stmt.lineno
                 if alias.mutated and not alias.reported:
                     self._lost(
                         stmt, target, "gets back the same object after an in-place change", scope
@@ -384,8 +409,14 @@ class DataAnalysis:
                 return
             if isinstance(stmt, ast.Assign) and self._is_metadata(attr):
                 self._overwrite(stmt, target, value, guards, scope)
-            if not guards:
-                scope.fresh.add((owner, attr))
+            if self._may_be_stored(value, owner, attr, scope):
+                scope.guarded[(owner, attr)] = stmt.lineno
+                return
+            shallow = _shallow_copy(value) and (owner, attr) in self._reads(value, scope)
+            scope.renewed.setdefault(id(stmt), {})[(owner, attr)] = not shallow
+            for test, in_body in guards:  # `if obj.x is None:` / `else` of `if obj.x:`
+                if _emptiness(test, owner, attr) == ("empty" if in_body else "set"):
+                    scope.guarded[(owner, attr)] = test.lineno
         elif isinstance(target, ast.Subscript):
             self._mutation(stmt, target, "is changed in place (a key is set)", scope)
         else:
@@ -401,13 +432,13 @@ class DataAnalysis:
         plain = True
         if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and value.values:
             source, plain = value.values[0], False
-        source = _column_root(source)  # `h = obj.x["history"]`: inside the column
+        root = _column_root(source)  # `h = obj.x["history"]`: inside the column
         if (
-            isinstance(source, ast.Attribute)
-            and isinstance(source.value, ast.Name)
-            and source.value.id in scope.state
+            isinstance(root, ast.Attribute)
+            and isinstance(root.value, ast.Name)
+            and root.value.id in scope.state
         ):
-            scope.aliases[name] = _Alias(source.value.id, source.attr, plain)
+            scope.aliases[name] = _Alias(root.value.id, root.attr, plain, root is not source)
             return
         if isinstance(value, ast.Name) and value.id in scope.state:
             scope.state[name] = scope.state[value.id]
@@ -437,6 +468,42 @@ class DataAnalysis:
                 if alias is not None:
                     out.add((alias.owner, alias.attr))
         return out
+
+    def _may_be_stored(self, value: ast.expr, owner: str, attr: str, scope: _Function) -> bool:
+        """Whether `obj.x = value` may give `obj.x` back the object it holds: the
+        initialisation guard `obj.x = obj.x or {}` (also `... if ... else ...`,
+        or a local that is the column's object)."""
+        if isinstance(value, ast.NamedExpr):
+            return self._may_be_stored(value.value, owner, attr, scope)
+        if isinstance(value, ast.BoolOp):
+            return any(self._may_be_stored(v, owner, attr, scope) for v in value.values)
+        if isinstance(value, ast.IfExp):
+            return any(
+                self._may_be_stored(v, owner, attr, scope) for v in (value.body, value.orelse)
+            )
+        if isinstance(value, ast.Name):
+            alias = scope.aliases.get(value.id)
+            return alias is not None and (alias.owner, alias.attr) == (owner, attr)
+        return (
+            isinstance(value, ast.Attribute)
+            and value.attr == attr
+            and isinstance(value.value, ast.Name)
+            and value.value.id == owner
+        )
+
+    def _renewed(self, scope: _Function, owner: str, attr: str, inner: bool) -> bool:
+        """Whether `obj.x` holds an object assigned in this function on every path
+        to the statement being read (for a change `inner`, inside the column's
+        dict: one that shares nothing with the stored value)."""
+        site = scope.site
+        if site is None or not scope.renewed:
+            return False
+
+        def renews(stmt: ast.stmt) -> bool:
+            deep = scope.renewed.get(id(stmt), {}).get((owner, attr))
+            return deep is not None and (deep or not inner)
+
+        return site.preceded_by(renews)
 
     def _is_metadata(self, attr: str) -> bool:
         return any(fnmatchcase(attr, pattern) for pattern in self.metadata)
@@ -479,6 +546,8 @@ class DataAnalysis:
     ) -> None:
         """`node` is what is changed: `obj.x[k]` (a key) or, `whole`, `obj.x` itself."""
         base = _column_root(node if whole else _container(node))
+        # direct: a change of the column's dict itself, not of a value inside it
+        direct = (whole and base is node) or (not whole and _container(node) is base)
         if isinstance(base, ast.Name):
             alias = scope.aliases.get(base.id)
             if alias is None:
@@ -486,17 +555,18 @@ class DataAnalysis:
             alias.mutated = True
             if alias.plain and not alias.reported:
                 target = ast.Attribute(ast.Name(alias.owner), alias.attr)
-                self._lost(stmt, target, how, scope)
+                self._lost(stmt, target, how, scope, inner=alias.inner or not direct)
                 alias.reported = True
             return
         if not (isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name)):
             return
         fix = None
-        direct = (whole and base is node) or (not whole and _container(node) is base)
         single = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
         if fixable and direct and (single or call is not None):
             fix = _fix_kind(stmt, call)
-        self._lost(stmt, base, how, scope, fix)
+        elif fixable and single and not whole and _defaulted(_container(node), base):
+            fix = _fix_kind(stmt, None, "json-setdefault-key")
+        self._lost(stmt, base, how, scope, fix, inner=not direct)
 
     def _lost(
         self,
@@ -505,17 +575,23 @@ class DataAnalysis:
         how: str,
         scope: _Function,
         fix: str | None = None,
+        *,
+        inner: bool = False,
     ) -> None:
         if not isinstance(target.value, ast.Name):
             return
         owner, attr = target.value.id, target.attr
-        if (owner, attr) in scope.fresh or (owner, attr) in scope.flagged:
+        if (owner, attr) in scope.flagged or self._renewed(scope, owner, attr, inner):
             return
         column = self.column(scope, owner, attr)
         if column is None or column.kind != JSON:
             return
         if column.container != "dict":
             fix = None  # a new dict is right only for a dict column
+        guard = scope.guarded.get((owner, attr))
+        if guard is not None and guard < stmt.lineno and not inner and how.endswith(")"):
+            note = f"the guard on line {guard} assigns a new dict only where none was stored"
+            how = f"{how[:-1]}; {note})"
         self.mutations.append(Mutation(stmt, f"{owner}.{attr}", how, column, fix))
 
 
@@ -639,6 +715,23 @@ def _column_root(node: ast.expr) -> ast.expr:
             return node
 
 
+def _chain_calls(node: ast.expr) -> set[int]:
+    """The ids of the calls `_column_root` goes through from `node`."""
+    out: set[int] = set()
+    while True:
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _THROUGH
+        ):
+            out.add(id(node))
+            node = node.func.value
+        else:
+            return out
+
+
 def _container(node: ast.expr) -> ast.expr:
     """`obj.x["a"]["b"]` -> `obj.x["a"]` (what holds the key that is set)."""
     return node.value if isinstance(node, ast.Subscript) else node
@@ -655,28 +748,67 @@ def _new_dict(value: ast.expr) -> bool:
     return False
 
 
-def _fix_kind(stmt: ast.stmt, call: ast.Call | None) -> str | None:
-    """A new dict can replace a key set with a plain key, or an `update` with a
-    dict literal or keywords, written on one line."""
-    if stmt.lineno != (stmt.end_lineno or stmt.lineno):
-        return None  # a new statement would lose the comments inside it
+def _fix_kind(stmt: ast.stmt, call: ast.Call | None, kind: str = "json-set-key") -> str | None:
+    """A new dict can replace a key set with a plain key (`obj.x[k] = v`, also
+    `obj.x.setdefault(k, {})[j] = v`: `kind`) whose target is written on one
+    line (the value is kept as written), or, written on one line, an `update`
+    with a dict literal or keywords, or a `setdefault` whose value is not used."""
     if call is None:
         target = stmt.targets[0] if isinstance(stmt, ast.Assign) else None
-        if isinstance(target, ast.Subscript) and isinstance(target.slice, _SIMPLE_KEYS):
-            return "json-set-key"
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.slice, _SIMPLE_KEYS)
+            and (target.end_lineno or target.lineno) == stmt.lineno
+        ):
+            return kind  # a comment inside the target would be lost
+        return None
+    if stmt.lineno != (stmt.end_lineno or stmt.lineno):
+        return None  # a new statement would lose the comments inside it
+    if not (
+        isinstance(call.func, ast.Attribute) and isinstance(stmt, ast.Expr) and stmt.value is call
+    ):
         return None
     if (
-        isinstance(call.func, ast.Attribute)
-        and call.func.attr == "update"
+        call.func.attr == "update"
         and len(call.args) <= 1
         and all(isinstance(a, ast.Dict) for a in call.args)
         and (call.args or call.keywords)
         and all(kw.arg is not None for kw in call.keywords)
-        and isinstance(stmt, ast.Expr)
-        and stmt.value is call
     ):
         return "json-update"
+    if call.func.attr == "setdefault" and 1 <= len(call.args) <= 2 and not call.keywords:
+        return "json-setdefault"
     return None
+
+
+def _defaulted(node: ast.expr, base: ast.expr) -> bool:
+    """`obj.x.setdefault(k, {...})` (`base` is `obj.x`): the key set on its value
+    has a certain fix."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "setdefault"
+        and node.func.value is base
+        and len(node.args) == 2
+        and not node.keywords
+        and isinstance(node.args[0], _SIMPLE_KEYS)  # read twice by the fix
+        and isinstance(node.args[1], ast.Dict)
+    )
+
+
+def _shallow_copy(value: ast.expr) -> bool:
+    """A new dict whose values are those of the dicts it is made from: a dict
+    literal (`{**obj.x, k: v}`), `dict(...)`, `x.copy()`, `copy.copy(...)`, `x | y`.
+    (A model's `model_dump()`, `copy.deepcopy(...)` or a call of another function
+    is taken for a new value all the way down.)"""
+    if isinstance(value, (ast.Dict, ast.BinOp)):
+        return True
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Attribute) and func.attr == "copy" and not value.args:
+        return True  # `obj.x.copy()`, `(obj.x or {}).copy()`
+    return dotted(func) in {"dict", "copy.copy", "copy"}
 
 
 def merge_fix(ctx: FileContext, stmt: ast.stmt, target: str, kind: str) -> Fix:

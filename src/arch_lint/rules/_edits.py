@@ -22,54 +22,67 @@ Whitespace = cst.BaseParenthesizableWhitespace
 
 def append(
     items: Sequence[Any], new: Any, lead: Whitespace, closing: Whitespace
-) -> tuple[list[Any], Whitespace | None]:
-    """Append to call arguments or dict elements in the layout they already have.
+) -> tuple[list[Any], Whitespace]:
+    """Append `new` to call arguments or dict elements in the layout they have.
 
-    `lead` is the whitespace after the opening bracket, `closing` the one before
-    the closing bracket. Items one per line with a trailing comma stay so: the
-    new item goes on its own line, indented as the first one, and a comment
-    after the last item stays on that item's line; the new closing whitespace
-    is returned (None: unchanged). Otherwise the new item follows inline."""
+    `lead` is the whitespace after the opening bracket and `closing` the one
+    before the closing bracket (after the last item and its comma, if any);
+    the last item's own `whitespace_after_arg` is the caller's to clear when it
+    was `closing`. Returns the items and the closing whitespace, which the
+    caller puts after the new item.
+
+    The new item follows the last one as the last follows what precedes it: on
+    a line of its own, indented as the last item, where that one stands on its
+    own line; else inline after `, `. It gets a trailing comma where the last
+    item had one. The text around is kept: the edit only inserts (a comma after
+    the last item where it had none, then the new item), so a comment after the
+    last item stays on its line, the closing bracket stays where it was (on its
+    own line or glued to the last item), and no line gains trailing whitespace.
+    """
     out = list(items)
     if not out:
-        return [new], None
+        return [new], closing
     last = out[-1]
-    if isinstance(lead, cst.ParenthesizedWhitespace):  # one item per line
-        if isinstance(last.comma, cst.Comma) and isinstance(
-            closing, cst.ParenthesizedWhitespace
-        ):  # ... and a trailing comma: the new item gets one too
-            kept = closing.with_changes(indent=lead.indent, last_line=lead.last_line)
-            out[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=kept))
-            bare = cst.ParenthesizedWhitespace(indent=closing.indent, last_line=closing.last_line)
-            return [*out, new.with_changes(comma=cst.Comma())], bare
-        if not isinstance(last.comma, cst.Comma):
-            # No trailing comma: the new item goes on a line of its own, and
-            # whatever stood before the closing bracket now follows it.
-            line = cst.ParenthesizedWhitespace(indent=lead.indent, last_line=lead.last_line)
-            # in a call, the whitespace before `)` sits on the last argument
-            is_arg = isinstance(last, cst.Arg)
-            after = last.whitespace_after_arg if is_arg else closing
-            if isinstance(after, cst.ParenthesizedWhitespace):
-                # a comment after the last item stays on that item's line
-                line = line.with_changes(first_line=after.first_line)
-                after = after.with_changes(first_line=cst.TrailingWhitespace())
-            out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=line))
-            if not is_arg:
-                return [*out, new], after
-            out[-1] = out[-1].with_changes(whitespace_after_arg=NO_SPACE)
-            return [*out, new.with_changes(whitespace_after_arg=after)], None
-    out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=SPACE))
-    return [*out, new], None
+    trailing = isinstance(last.comma, cst.Comma)
+    before = lead if len(out) == 1 else out[-2].comma.whitespace_after
+    if isinstance(before, cst.ParenthesizedWhitespace):  # the last item has its own line
+        separator: Whitespace = cst.ParenthesizedWhitespace(
+            indent=before.indent, last_line=before.last_line
+        )
+        if isinstance(closing, cst.ParenthesizedWhitespace):
+            # the new line goes right after the last item's line (its comment
+            # stays there); blank lines and the bracket's indentation follow it
+            separator = separator.with_changes(first_line=closing.first_line)
+            closing = closing.with_changes(first_line=cst.TrailingWhitespace())
+    elif len(out) > 1 and isinstance(before, cst.SimpleWhitespace) and "\\" not in before.value:
+        separator = before  # inline, spaced as the items before
+    else:
+        separator = SPACE
+    comma = last.comma if trailing else cst.Comma()
+    out[-1] = last.with_changes(comma=comma.with_changes(whitespace_after=separator))
+    if trailing:
+        new = new.with_changes(comma=cst.Comma())
+    return [*out, new], closing
 
 
 def append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
-    """In a call the whitespace before `)` follows the last argument's comma."""
+    """`append` for a call, whose whitespace before `)` sits on its last argument:
+    after its comma, or (without one) after its value."""
     args = list(call.args)
-    last_comma = args[-1].comma if args else None
-    closing = last_comma.whitespace_after if isinstance(last_comma, cst.Comma) else NO_SPACE
-    items, bare = append(args, arg, call.whitespace_before_args, closing)
-    if bare is not None:
-        items[-1] = items[-1].with_changes(comma=cst.Comma(whitespace_after=bare))
+    if not args:
+        return call.with_changes(args=[arg])
+    last = args[-1]
+    if isinstance(last.comma, cst.Comma):
+        closing = last.comma.whitespace_after
+    else:
+        closing = last.whitespace_after_arg
+        args[-1] = last.with_changes(whitespace_after_arg=NO_SPACE)
+    items, closing = append(args, arg, call.whitespace_before_args, closing)
+    new = items[-1]
+    if isinstance(new.comma, cst.Comma):
+        items[-1] = new.with_changes(comma=new.comma.with_changes(whitespace_after=closing))
+    else:
+        items[-1] = new.with_changes(whitespace_after_arg=closing)
     return call.with_changes(args=items)
 
 

@@ -34,6 +34,12 @@ class JsonColumnMutationLost(FileRule):
     `m = obj.x or {}`, `m.update(new)`, `obj.x = m` reassigns the same object, and
     `m = obj.x` followed by a change of `m` changes the column in place.
 
+    An initialisation guard (`if obj.x is None: obj.x = {}`, `if not obj.x:`,
+    `obj.x = obj.x or {}`) assigns a new dict only on the path where nothing was
+    stored: a change after it is flagged, as it is lost whenever the column
+    already held a dict. The same holds for `obj.x.setdefault(k, {})` and for a
+    key set on its value (`obj.x.setdefault(k, {})[j] = v`).
+
     The ORM instance is known as for ARC406 (an annotated parameter, `self`, a
     row from `session.get(Model, ...)` or `select(Model)`, or an attribute that is
     a JSON column of exactly one table class of the service and of no Pydantic
@@ -41,8 +47,13 @@ class JsonColumnMutationLost(FileRule):
     `MutableList.as_mutable(...)` columns (tracked), a `flag_modified(obj, "x")`
     in the same function, objects created in the function (pending rows insert
     their current value), attributes assigned a new value earlier in the
-    function, real copies (`dict(obj.x)`, `{**obj.x}`, `obj.x.copy()`), and
-    Pydantic objects or plain dicts.
+    function on every path to the change (before it, in a `with` block, in every
+    branch of an `if`: a guard whose `else` assigns a new dict loses nothing),
+    real copies (`dict(obj.x)`, `{**obj.x}`, `obj.x.copy()`), and Pydantic
+    objects or plain dicts. A new dict built from the stored one (`{**obj.x}`)
+    still holds the stored values: a change inside one of them
+    (`obj.x[k][j] = v`) after it is flagged, since the ORM then finds the two
+    dicts equal and writes nothing.
 
     ## Why is this bad?
     SQLAlchemy tracks a plain JSON column by assignment only. A change made
@@ -107,12 +118,21 @@ class JsonColumnMutationLost(FileRule):
     Assign a new dict (`obj.x = {**(obj.x or {}), k: v}`), or call
     `sqlalchemy.orm.attributes.flag_modified(obj, "x")` after the change, or map
     the column as `MutableDict.as_mutable(JSON)` so that changes are tracked.
+    After an initialisation guard, assign the new dict on every path: the guard
+    can stay.
 
     ## Fix safety
-    The autofix assigns a new dict where the change is a single key set or an
-    `update` (`obj.x = {**(obj.x or {}), k: v}`). It is unsafe and needs
-    `--unsafe-fixes`: the change is now written to the database, which it never
-    was, and that is a change in behaviour.
+    The autofix assigns a new dict built from the stored one where the change
+    is a single key set or an `update` with literal items
+    (`obj.x = {**(obj.x or {}), k: v}`), a `setdefault` whose value is not used
+    (`obj.x = {k: d, **(obj.x or {})}`: a stored value wins, as with
+    `setdefault`), or a key set on a `setdefault`'s value
+    (`obj.x = {**(obj.x or {}), k: {**(obj.x or {}).get(k, d), j: v}}`). An
+    initialisation guard before the change is left as it is, and the new dict
+    means what the guard and the change meant together, on both of its paths.
+    The fix is unsafe and needs `--unsafe-fixes`: the change is now written to
+    the database, which it never was where a dict was stored, and that is a
+    change in behaviour.
 
     ## Options
     none
@@ -134,9 +154,14 @@ class JsonColumnMutationLost(FileRule):
 
     @classmethod
     def edit(cls, node: Any, fix: Fix) -> Any:
-        """A key set becomes a new dict; so does an `update` with literal items."""
+        """A key set becomes a new dict; so do an `update` with literal items, a
+        `setdefault` and a key set on a `setdefault`'s value."""
         if fix.kind == "json-set-key":
             return _json_set_key(node, fix)
+        if fix.kind == "json-setdefault":
+            return _json_setdefault(node, fix)
+        if fix.kind == "json-setdefault-key":
+            return _json_setdefault_key(node, fix)
         return _json_update(node, fix)
 
     @classmethod
@@ -210,4 +235,70 @@ def _json_update(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStateme
         targets=[cst.AssignTarget(target)],
         value=new_dict(fix, elements),
         semicolon=stmt.semicolon,
+    )
+
+
+def _json_setdefault(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
+    """`obj.x.setdefault(k, d)` -> `obj.x = {k: d, **(obj.x or {})}`: a value
+    already stored under `k` wins, as with `setdefault`."""
+    import libcst as cst
+
+    from arch_lint.rules._edits import SPACE, existing
+
+    if not (isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call)):
+        return stmt
+    call = stmt.value
+    target = call.func.value if isinstance(call.func, cst.Attribute) else None
+    if not isinstance(target, cst.BaseAssignTargetExpression) or not 1 <= len(call.args) <= 2:
+        return stmt
+    default = call.args[1].value if len(call.args) == 2 else cst.Name("None")
+    key = cst.DictElement(call.args[0].value, default, comma=cst.Comma(whitespace_after=SPACE))
+    kept = existing(fix).with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return cst.Assign(
+        targets=[cst.AssignTarget(target)],
+        value=cst.Dict([key, kept]),
+        semicolon=stmt.semicolon,
+    )
+
+
+def _json_setdefault_key(stmt: cst.BaseSmallStatement, fix: Fix) -> cst.BaseSmallStatement:
+    """`obj.x.setdefault(k, d)[j] = v` ->
+    `obj.x = {**(obj.x or {}), k: {**(obj.x or {}).get(k, d), j: v}}`: the value
+    stored under `k` (else `d`) gets the key, in a new dict."""
+    import libcst as cst
+
+    from arch_lint.rules._edits import SPACE, new_dict
+
+    if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1):
+        return stmt
+    target = stmt.targets[0].target
+    if not (isinstance(target, cst.Subscript) and len(target.slice) == 1):
+        return stmt
+    index = target.slice[0].slice
+    call = target.value
+    if not (
+        isinstance(index, cst.Index)
+        and isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and len(call.args) == 2
+    ):
+        return stmt
+    column = call.func.value
+    key, default = call.args[0].value, call.args[1].value
+    stored = cst.parse_expression(f"({fix.data['target']} or {{}}).get()")
+    assert isinstance(stored, cst.Call)
+    stored = stored.with_changes(
+        args=[cst.Arg(key, comma=cst.Comma(whitespace_after=SPACE)), cst.Arg(default)]
+    )
+    inner = cst.Dict(
+        [
+            cst.StarredDictElement(stored, comma=cst.Comma(whitespace_after=SPACE)),
+            cst.DictElement(index.value, stmt.value),
+        ]
+    )
+    if not isinstance(column, cst.BaseAssignTargetExpression):
+        return stmt
+    new_target = stmt.targets[0].with_changes(target=column)
+    return stmt.with_changes(
+        targets=[new_target], value=new_dict(fix, [cst.DictElement(key.deep_clone(), inner)])
     )

@@ -94,7 +94,11 @@ class LogMissingCorrelationId(FileRule):
     that is not a carrier (`event.correlation_id` for an untyped `event`) is
     read by the fix only where something proves it exists: a test around the
     call that reads it or asks `hasattr` for it, or a plain statement before
-    the call, on every path to it, that reads it.
+    the call, on every path to it, that reads it. The fix only inserts: where
+    the call's last argument stands on a line of its own, the new one gets its
+    own line with the same indentation, else it follows after `, `; it takes
+    the call's trailing-comma style, and comments and the closing parenthesis
+    stay where they were.
 
     ## Options
     `logging.correlation-fields`, `logging.logger-factories`,
@@ -202,9 +206,9 @@ def _add_correlation_id(call: cst.Call, fix: Fix) -> cst.Call:
             extra = arg.value
             rbrace = extra.rbrace
             lead = extra.lbrace.whitespace_after
-            elements, bare = append(extra.elements, element, lead, rbrace.whitespace_before)
-            if bare is not None:  # in a dict the whitespace before `}` sits on the brace
-                rbrace = rbrace.with_changes(whitespace_before=bare)
+            elements, closing = append(extra.elements, element, lead, rbrace.whitespace_before)
+            # in a dict the whitespace before `}` sits on the brace
+            rbrace = rbrace.with_changes(whitespace_before=closing)
             new_extra = extra.with_changes(elements=elements, rbrace=rbrace)
             args[i] = arg.with_changes(value=new_extra)
             return call.with_changes(args=args)
