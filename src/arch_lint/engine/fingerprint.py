@@ -165,6 +165,7 @@ class _File:
         self.text = text
         self.starts = line_starts(text)
         self.tree = tree
+        self.ascii = text.isascii()
 
     @classmethod
     def load(
@@ -185,6 +186,8 @@ class _File:
         """The offset in the text of a 1-based line and a UTF-8 byte column."""
         start = self.starts[line - 1] if 1 <= line <= len(self.starts) else len(self.text)
         end = self.starts[line] if line < len(self.starts) else len(self.text)
+        if self.ascii:  # a byte is a character
+            return start + min(byte_col, end - start)
         encoded = self.text[start:end].encode("utf-8", "surrogatepass")
         return start + len(encoded[:byte_col].decode("utf-8", "replace"))
 

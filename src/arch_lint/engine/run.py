@@ -631,13 +631,14 @@ def _run(
         if result.notices:
             notices.extend(result.notices)
             continue  # not cached: the next run tries the rule again
-        raw = sorted(result.findings, key=Finding.sort_key)
-        cache.findings[path] = [
-            src.digest,
-            encode_findings(kept),
-            sorted(result.used_allow),
-            None if raw == kept else encode_findings(raw),
-        ]
+        if cache.enabled:  # else nothing reads them back (the fingerprints, below, are read)
+            raw = sorted(result.findings, key=Finding.sort_key)
+            cache.findings[path] = [
+                src.digest,
+                encode_findings(kept),
+                sorted(result.used_allow),
+                None if raw == kept else encode_findings(raw),
+            ]
         if fingerprints and kept:
             tree_of = {path: result.tree} if result.tree is not None else None
             known = ahead.keys if ahead is not None else None
