@@ -34,7 +34,7 @@ from arch_lint.index.models import (
 from arch_lint.index.semantic import bound_by_import, resolve
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 14
+FACTS_VERSION = 15
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -120,6 +120,9 @@ class FileFacts:
     type_aliases: dict[str, str] = field(default_factory=dict)
     """Module-level type aliases (`OrderId = Annotated[str, ...]`, `Count = int`):
     name -> the type as written."""
+    has_async: bool = False
+    """The module defines an `async def` (at any depth): its code runs on an event
+    loop, and so may what it imports (ARC104)."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -134,6 +137,7 @@ class FileFacts:
             [o.to_json() for o in self.orm],
             self.associations,
             sorted(self.type_aliases.items()),
+            self.has_async,
         ]
 
     def interface_hash(self) -> str:
@@ -154,6 +158,7 @@ class FileFacts:
             [o.to_json() for o in self.orm],
             self.associations,
             sorted([k, v] for k, v in self.type_aliases.items()),
+            self.has_async,
         ]
 
     def to_text(self) -> str:
@@ -163,7 +168,7 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations, type_aliases) = data  # fmt: skip
+         associations, type_aliases, has_async) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -177,6 +182,7 @@ class FileFacts:
             orm=[OrmClass.from_json(o) for o in orm],
             associations=list(associations),
             type_aliases={k: v for k, v in type_aliases},
+            has_async=bool(has_async),
         )
 
 
@@ -327,6 +333,8 @@ class _Extractor:
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if toplevel:
                 self._bind(stmt.name, Export(DEF))
+            if isinstance(stmt, ast.AsyncFunctionDef):
+                self.facts.has_async = True
             self.in_function += 1
             self._body(stmt.body, toplevel=False, type_checking=tc)
             self.in_function -= 1

@@ -61,6 +61,27 @@ class ModuleGraph:
                 out.add(".".join(parts[:depth]))
         return out
 
+    @cached_property
+    def imported_by_async(self) -> dict[str, str]:
+        """Files that a module with async code of the same service imports (its code
+        may run on that module's event loop): file -> the first such importer."""
+        out: dict[str, str] = {}
+        for importer in sorted(self.facts):
+            facts = self.facts[importer]
+            if not facts.has_async:
+                continue
+            service = self.layout.service_of(importer)
+            if service is None:
+                continue
+            for stmt in facts.imports:
+                if stmt.type_checking:
+                    continue
+                for target in self.targets(importer, stmt):
+                    for path in {target.spelled, target.defining}:
+                        if path != importer and self.layout.service_of(path) == service:
+                            out.setdefault(path, importer)
+        return out
+
     def module_of(self, path: str) -> str | None:
         return self.layout.module_of(path)
 

@@ -114,7 +114,9 @@ class SyncDbClient(FileRule):
     """A blocking database client in an async service.
 
     ## What it does
-    Flags, in a service, the import of a blocking database driver or client:
+    Flags, in a module of a service whose code may run on an event loop (it has
+    async code, or an async module of the same service imports it), the import
+    of a blocking database driver or client:
     `psycopg2`, `sqlite3`, `pymysql`, `MySQLdb`, psycopg 3's sync API
     (`psycopg.connect`, `Connection`), `psycopg_pool.ConnectionPool`,
     `pymongo.MongoClient`, sync `redis.Redis` / `StrictRedis` / `from_url`,
@@ -138,7 +140,11 @@ class SyncDbClient(FileRule):
     a driver package imported only for its exceptions or version
     (`sqlite3.OperationalError`, `sqlite3.sqlite_version`), migration scripts (any
     file under an `alembic/` folder or a folder whose name contains `migrations`,
-    where blocking is fine), and files outside services. A blocking client kept
+    where blocking is fine), files outside services, and modules with no async
+    code that no async module of their service imports (a cron script, a
+    one-off table creator: nothing of theirs runs on an event loop; when unsure,
+    arch-lint does not flag). The message names the evidence: the module's own
+    async code, or the async module that imports it. A blocking client kept
     but run off the event loop (`asyncio.to_thread`) is still flagged: the import
     cannot tell, so say so with a `# noqa: ARC104` where it is deliberate.
 
@@ -153,7 +159,7 @@ class SyncDbClient(FileRule):
     import psycopg2
 
 
-    def export(dsn: str) -> None:
+    async def export(dsn: str) -> None:
         with psycopg2.connect(dsn) as conn:
             conn.cursor().execute("SELECT 1")
     ```
@@ -182,12 +188,14 @@ class SyncDbClient(FileRule):
 
     code = "ARC104"
     name = "sync-db-client"
-    message = "`{module}` {how} `{client}`, a blocking database client; use {remedy}"
+    message = "`{module}` {how} `{client}`, a blocking database client {where}; use {remedy}"
     fix_title = "Use the async client of the same database"
     needs_tree = True
 
     _import_kinds: ClassVar[frozenset[str]] = frozenset({"import", "from"})
     _attribute_uses: dict[str, set[str]]
+    _where: str = ""
+    """The evidence that the module's code may run on an event loop."""
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
@@ -210,10 +218,26 @@ class SyncDbClient(FileRule):
             if s.kind in self._import_kinds and s.level == 0 and not s.type_checking
         ]
 
+    def _on_the_loop(self) -> str | None:
+        """Why the module's code may run on an event loop (None: no evidence): it
+        has async code, or an async module of its service imports it."""
+        ctx = self.ctx
+        if ctx.facts.has_async:
+            return "in a module with async code"
+        importer = ctx.index.modules.imported_by_async.get(ctx.path)
+        if importer is None:
+            return None
+        shown = ctx.index.modules.module_of(importer) or importer
+        return f"in a module that async `{shown}` imports"
+
     def check_tree(self, tree: ast.Module) -> None:
         ctx = self.ctx
         if not self._judged_here():
             return
+        where = self._on_the_loop()
+        if where is None:
+            return  # a cron script, a table creator: blocking is fine there
+        self._where = where
         imports = self._imports()
         calls, self._attribute_uses, references = _uses(ctx.semantic)
         modules: set[str] = set()
@@ -241,9 +265,7 @@ class SyncDbClient(FileRule):
                 written = written.rpartition(".")[0]
             if client is None or not _client_call(call, written, any_method):
                 continue
-            self.report_node(
-                call, module=ctx.module, how="calls", client=client.shown, remedy=client.remedy
-            )
+            self.report_node(call, **self._fields("calls", client.shown, client.remedy))
         for node, written, scope in references:  # `create_engine = db.create_engine` (a re-export)
             head = written.partition(".")[0]
             origin = scope.origin(written) if head in modules and "." in written else None
@@ -299,7 +321,13 @@ class SyncDbClient(FileRule):
         return bool(uses) and all(_harmless_name(u) for u in uses)
 
     def _fields(self, how: str, client: str, remedy: str) -> dict[str, str]:
-        return {"module": self.ctx.module, "how": how, "client": client, "remedy": remedy}
+        return {
+            "module": self.ctx.module,
+            "how": how,
+            "client": client,
+            "where": self._where,
+            "remedy": remedy,
+        }
 
 
 def _may_bring_client(stmt: ImportStmt) -> bool:
