@@ -14,15 +14,19 @@ from arch_lint.config import load_settings
 from arch_lint.engine import run as engine_run
 from arch_lint.engine.run import Early, Engine, run
 from arch_lint.index.facts import FileFacts
+from arch_lint.index.layout import Layout
 from arch_lint.index.partial import Incomplete, PartialFacts
 
 CASES_DIR = Path(__file__).parent / "fixtures" / "rules"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
 
 
-def _findings(case: Path) -> list[tuple[Any, ...]]:
+def _findings(case: Path, reverse: bool = False) -> list[tuple[Any, ...]]:
     settings = load_settings(None, case)
-    result = run(settings, [case], use_cache=False, fingerprints=True)
+    layout = Layout.scan(settings)
+    if reverse:  # the files read in the other order
+        layout.files.reverse()
+    result = run(settings, [case], use_cache=False, fingerprints=True, layout=layout)
     return sorted(
         (f.path, f.line, f.column, f.code, f.message, f.fix, fp)
         for f, fp in zip(result.findings, _prints(result, settings.root), strict=True)
@@ -82,6 +86,42 @@ def test_early_findings_are_the_whole_index_findings(
     with monkeypatch.context() as m:
         m.setattr(Engine, "check_early", _alone(Engine.check_early))
         assert _findings(case) == early
+    assert _findings(case, reverse=True) == early
+
+
+def test_a_cycle_of_reexports_answers_alike_in_any_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`x1` and `y2` each take `log` from the other, with a fallback: the cycle
+    defines nothing, whichever file is read (or asked about) first."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n', encoding="utf-8"
+    )
+    svc = tmp_path / "services" / "orders"
+    svc.mkdir(parents=True)
+    for name, other, fallback in [
+        ("x1", "y2", "logging.getLogger(__name__)"),
+        ("y2", "x1", "make_recorder()"),
+    ]:
+        (svc / f"{name}.py").write_text(
+            "import logging\n\n"
+            f"try:\n    from services.orders.{other} import log\n"
+            f"except ImportError:\n    log = {fallback}\n",
+            encoding="utf-8",
+        )
+    (svc / "z3.py").write_text(
+        "from services.orders.x1 import log\n\n\n"
+        "def handle(correlation_id: str) -> None:\n"
+        '    log.info("handling")\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    early = _findings(tmp_path)
+    assert _findings(tmp_path, reverse=True) == early
+    with monkeypatch.context() as m:
+        m.setattr(Engine, "check_early", _nothing_early)
+        assert _findings(tmp_path) == early
+        assert _findings(tmp_path, reverse=True) == early
 
 
 def test_a_rule_that_needs_a_later_file_is_left_to_the_check(
@@ -120,3 +160,40 @@ def test_a_rule_that_needs_a_later_file_is_left_to_the_check(
     assert [(f.path, f.line, f.code) for f in result.findings] == [
         ("services/orders/a_handlers.py", 5, "ARC301")
     ]
+
+
+def _nodes(value: Any) -> bool:
+    """Whether a gathered record holds a syntax node (it would keep its tree alive)."""
+    import ast
+
+    if isinstance(value, ast.AST):
+        return True
+    if isinstance(value, dict):
+        return any(_nodes(k) or _nodes(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_nodes(v) for v in value)
+    return False
+
+
+def test_gathering_rules_keep_no_syntax_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from arch_lint.engine.run import file_rules
+    from arch_lint.rules._base import FileRule
+
+    gathering = [r for r in file_rules() if r.gathers]
+    assert gathering, "no rule gathers: the split is not exercised"
+    for rule in gathering:  # `check_tree` gathers and judges for the other callers
+        assert rule.check_tree is FileRule.check_tree, rule.code
+    gathered: list[Any] = []
+    original = Engine.check_early
+
+    def spy(self: Engine, *args: Any) -> Early:
+        early = original(self, *args)
+        gathered.extend(early.gathered.values())
+        return early
+
+    monkeypatch.setattr(Engine, "check_early", spy)
+    for case in CASES:
+        monkeypatch.chdir(case)
+        _findings(case)
+    assert any(gathered), "no fixture gathered anything"
+    assert not any(_nodes(g) for g in gathered)

@@ -39,13 +39,13 @@ def parse(source: bytes, filename: str) -> tuple[ast.Module | None, object]:
 
 
 @dataclass(frozen=True)
-class _Key:
+class FindingKey:
+    """What a finding's fingerprint is made of, besides its code and path: the
+    scope and the text of the statement it stands in."""
+
     scope: str
     text: str
 
-
-FindingKey = _Key
-"""What a finding's fingerprint is made of, besides its code and path."""
 
 Where = tuple[str, int, int, int, int, str, str]
 
@@ -60,7 +60,7 @@ def finding_keys(
     findings: Sequence[Finding], source: bytes, tree: ast.Module
 ) -> dict[Where, FindingKey]:
     """The fingerprint keys of one file's findings, from its tree (for
-    `fingerprints(known=...)` once the tree is gone)."""
+    `fingerprints(early_keys=...)` once the tree is gone)."""
     file = _File(decode(source), tree)
     out = {}
     for finding in findings:
@@ -75,33 +75,33 @@ def fingerprints(
     root: Path,
     sources: Mapping[str, bytes] | None = None,
     trees: Mapping[str, ast.Module] | None = None,
-    known: Mapping[Where, FindingKey] | None = None,
+    early_keys: Mapping[Where, FindingKey] | None = None,
 ) -> list[str]:
     """One fingerprint per finding, in the order given (32 hex digits).
 
     `sources`: path -> content to use instead of the file on disk (an editor's
     unsaved buffer, as the flake8 plugin gets it on stdin); `trees`: path ->
     the syntax tree of that content, where the caller has it (no second parse);
-    `known`: the keys `finding_keys` gave for findings while their file's
+    `early_keys`: the keys `finding_keys` gave for findings while their file's
     tree was at hand (a file whose findings all have one is not parsed)."""
     by_path: dict[str, list[int]] = {}
     for i, finding in enumerate(findings):
         by_path.setdefault(finding.path, []).append(i)
     keys: list[tuple[str, str, str, str]] = [("", "", "", "")] * len(findings)
-    known = known or {}
+    early_keys = early_keys or {}
     for path, indices in by_path.items():  # one file (and its tree) alive at a time
         source: _File | None = None
-        if not all(where(findings[i]) in known for i in indices):
+        if not all(where(findings[i]) in early_keys for i in indices):
             given = None if sources is None else sources.get(path)
             tree = None if trees is None else trees.get(path)
             source = _File.load(root, path, given, tree)
         for i in indices:
             finding = findings[i]
-            key = known.get(where(finding))
+            key = early_keys.get(where(finding))
             if key is None:
                 key = source.key(finding) if source is not None else None
             if key is None:
-                key = _Key("", "message: " + _squeeze(finding.message))
+                key = FindingKey("", "message: " + _squeeze(finding.message))
             keys[i] = (finding.code, finding.path, key.scope, key.text)
     order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key())
     seen: dict[tuple[str, str, str, str], int] = {}
@@ -197,7 +197,7 @@ class _File:
             return len(self.text)
         return min(self.starts[line - 1] + column - 1, len(self.text))
 
-    def key(self, finding: Finding) -> _Key | None:
+    def key(self, finding: Finding) -> FindingKey | None:
         at = self.char_offset(finding.line, finding.column)
         found = self._statement(self.tree.body, at, ())
         if found is None:
@@ -209,7 +209,7 @@ class _File:
             start = self.offset(stmt.lineno, stmt.col_offset)
             end = self.offset(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
             text = _squeeze(self.text[start:end])
-        return _Key(".".join(scope), text)
+        return FindingKey(".".join(scope), text)
 
     def _statement(
         self, body: Sequence[ast.stmt], at: int, scope: tuple[str, ...]
@@ -251,14 +251,37 @@ def _canonical(node: object, skip: tuple[str, ...] = ()) -> str:
     laid out (parentheses, quotes, trailing commas, line breaks, comments are
     gone). Empty fields are left out, so a field a newer Python adds with an
     empty default (`type_params`) does not change it; `skip` drops the bodies
-    of a compound statement (its header is the statement)."""
-    if isinstance(node, ast.AST):
-        parts = [
-            f"{name}={_canonical(value)}"
-            for name, value in ast.iter_fields(node)
-            if name not in skip and name not in _NOISE and value is not None and value != []
-        ]
-        return f"{type(node).__name__}({','.join(parts)})"
-    if isinstance(node, list):
-        return "[" + ",".join(_canonical(item) for item in node) + "]"
-    return repr(node)
+    of a compound statement (its header is the statement).
+
+    Written out with a stack rather than recursion: the text of a deeply
+    nested statement must not depend on how deep the caller's stack already is
+    (a fingerprint is the same whenever and wherever it is computed)."""
+    out: list[str] = []
+    todo: list[str | tuple[object, tuple[str, ...]]] = [(node, skip)]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):  # text to emit as it is
+            out.append(item)
+            continue
+        value, skipping = item
+        parts: list[str | tuple[object, tuple[str, ...]]]
+        if isinstance(value, ast.AST):
+            parts = [f"{type(value).__name__}("]
+            fields = [
+                (name, field)
+                for name, field in ast.iter_fields(value)
+                if name not in skipping and name not in _NOISE and field is not None and field != []
+            ]
+            for i, (name, field) in enumerate(fields):
+                parts += [f",{name}=" if i else f"{name}=", (field, ())]
+            parts.append(")")
+        elif isinstance(value, list):
+            parts = ["["]
+            for i, element in enumerate(value):
+                parts += [",", (element, ())] if i else [(element, ())]
+            parts.append("]")
+        else:
+            out.append(repr(value))
+            continue
+        todo.extend(reversed(parts))
+    return "".join(out)

@@ -13,6 +13,7 @@ the code that needs them, not with this module).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -161,8 +162,8 @@ class Engine:
         source: bytes,
         facts: FileFacts,
         tree: ast.Module,
-        known: PartialFacts,
-        keys: bool,
+        read: PartialFacts,
+        with_keys: bool,
     ) -> Early:
         """Run the file's tree rules while the index is still being built, so
         that the check does not parse the file again (SPEC §6: a tree lives
@@ -170,46 +171,48 @@ class Engine:
         fingerprints of their findings. (Running the rules of the facts here
         too was measured slower: many need a file not read yet.)
 
-        The rules ask an index over the facts read so far (`known`); a rule that
+        The rules ask an index over the facts read so far (`read`); a rule that
         needs a file not read yet stops with `Incomplete` and is left to the
-        check (as is a rule that raises: the check reports it). What a rule
-        finished is final: a file's facts never change once read, and the set of
-        files is known. `keys`: also compute the findings' fingerprint keys."""
+        check, as is a rule that raises (the check reports it). What a rule
+        finished is final: a file's facts never change once read, the set of
+        files is known, and the index's recursive questions answer alike in any
+        order (`index.memo`). `with_keys`: also compute the findings'
+        fingerprint keys."""
         from arch_lint.index.partial import Incomplete
         from arch_lint.index.project import ProjectIndex
         from arch_lint.rules import FileContext
 
         codes = self.enabled_codes(path)
         skip_all, file_codes = file_noqa(source)
-        if skip_all and file_codes is not None:
+        if skip_all:
+            if file_codes is None:  # the check skips the whole file
+                return Early(frozenset(), {}, [], set(), {})
             codes = frozenset(c for c in codes if not c.startswith(file_codes))
         if self._partial is None:
-            self._partial = ProjectIndex(self.index.layout, known)
+            self._partial = ProjectIndex(self.index.layout, read)
         ctx = FileContext(path, self.settings, self._partial, facts, source, tree)
         done = set()
         gathered: dict[str, Any] = {}
         findings: list[Finding] = []
         used_allow: set[int] = set()
         for rule_class in file_rules():
-            if skip_all and file_codes is None:
-                break  # the check skips the whole file
             if not rule_class.needs_tree or rule_class.code not in codes:
                 continue  # a rule of the facts needs no tree: the check runs it
             try:
                 rule = rule_class(ctx)
                 rule.check()
-                if not (rule_class.applies(self.settings, source) and rule.relevant()):
-                    pass
-                elif rule_class.gathers:
-                    gathered[rule_class.code] = rule.gather(tree)
-                else:
-                    rule.check_tree(tree)
-            except (Incomplete, Exception):
-                # The rule is left to the check (which reports an exception).
-                # What it was working out may sit half-done in the rules'
-                # shared analyses: the rules after it start from new ones (the
-                # index's memos keep no half answer; the semantic model is the
-                # tree's alone).
+                if rule_class.applies(self.settings, source) and rule.relevant():
+                    if rule_class.gathers:
+                        gathered[rule_class.code] = rule.gather(tree)
+                    else:
+                        rule.check_tree(tree)
+            except (Incomplete, Exception) as exc:
+                # Left to the check: a question about a file not read yet
+                # (`Incomplete`), or a defect (the check meets it again and
+                # reports it). What the rule was working out may sit half-done
+                # in the rules' shared analyses: the rules after it start from
+                # new ones (the semantic model is the tree's alone).
+                del exc
                 fresh = FileContext(path, self.settings, self._partial, facts, source, tree)
                 if "semantic" in ctx.__dict__:
                     fresh.__dict__["semantic"] = ctx.semantic
@@ -222,12 +225,17 @@ class Engine:
             used_allow |= ctx.used_allow
             ctx.findings, ctx.used_allow = [], set()
         ctx.release()
-        found_keys: dict[Where, FindingKey] = {}
-        if keys and findings:
+        keys: dict[Where, FindingKey] = {}
+        if with_keys and findings:
             from arch_lint.engine.fingerprint import finding_keys
 
-            found_keys = finding_keys(findings, source, tree)
-        return Early(frozenset(done), gathered, findings, used_allow, found_keys)
+            keys = finding_keys(findings, source, tree)
+        return Early(frozenset(done), gathered, findings, used_allow, keys)
+
+    def use_index(self, index: ProjectIndex) -> None:
+        """The whole index, once built: `check_early`'s partial one is let go."""
+        self.index = index
+        self._partial = None
 
     def check_file(
         self,
@@ -562,17 +570,21 @@ def _run(
     from arch_lint.engine.fingerprint import fingerprints as fingerprints_of
     from arch_lint.index.build import build
     from arch_lint.index.facts import FileFacts, extract
+    from arch_lint.index.partial import Incomplete
     from arch_lint.index.project import ProjectIndex
 
-    engine = Engine(settings, ProjectIndex(layout, {}))
+    engine = Engine(settings, ProjectIndex(layout, {}))  # the whole index comes with the build
     wanted = {f for f in select_files(settings, layout.files, targets) if not engine.is_excluded(f)}
     early: dict[str, Early] = {}
 
     def visit(
-        path: str, source: bytes, tree: ast.Module, facts: FileFacts, known: PartialFacts
+        path: str, source: bytes, tree: ast.Module, facts: FileFacts, read: PartialFacts
     ) -> None:
-        if path in wanted:
-            early[path] = engine.check_early(path, source, facts, tree, known, fingerprints)
+        if path not in wanted:
+            return
+        # a defect costs only the head start: the check does the file
+        with contextlib.suppress(Incomplete, Exception):
+            early[path] = engine.check_early(path, source, facts, tree, read, fingerprints)
 
     built = build(
         settings,
@@ -584,8 +596,8 @@ def _run(
     )
     if not built.visited_whole:
         early.clear()
-    index = engine.index = built.index
-    engine._partial = None
+    index = built.index
+    engine.use_index(index)
     checked = [
         f
         for f in select_files(settings, sorted(built.sources), targets)
@@ -641,8 +653,8 @@ def _run(
             ]
         if fingerprints and kept:
             tree_of = {path: result.tree} if result.tree is not None else None
-            known = ahead.keys if ahead is not None else None
-            prints = fingerprints_of(kept, settings.root, {path: source}, tree_of, known)
+            keys = ahead.keys if ahead is not None else None
+            prints = fingerprints_of(kept, settings.root, {path: source}, tree_of, keys)
             cache.fingerprints[path] = [src.digest, prints]
         cache.dirty = True
     for stale in set(cache.findings) - set(built.sources):

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from arch_lint.index.datalayer import OrmClass
 from arch_lint.index.facts import DEF, IMPORT, FileFacts
 from arch_lint.index.layout import Layout
+from arch_lint.index.memo import CycleMemo
 from arch_lint.index.models import ClassFacts, FieldFacts
 from arch_lint.index.modgraph import MAX_REEXPORT_DEPTH, ModuleGraph
 
@@ -43,9 +44,10 @@ class ModelIndex:
         self.layout = layout
         self.facts = facts
         self.modules = modules
-        self._kinds: dict[tuple[str, str], str | None] = {}
+        self._kinds: CycleMemo[tuple[str, str], str | None] = CycleMemo(None)
         self._signatures: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
-        self._configs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._configs: CycleMemo[tuple[str, str], dict[str, Any]] = CycleMemo({})
+        """Bases that resolve in a circle configure nothing."""
 
     def class_facts(self, path: str, qualname: str) -> ClassFacts | None:
         facts = self.facts.get(path)
@@ -141,16 +143,7 @@ class ModelIndex:
         SQLModel classes with `table=True` are ORM tables, not data models.
         """
         key = (path, qualname)
-        if key in self._kinds:
-            return self._kinds[key]
-        self._kinds[key] = None  # cycle guard
-        try:
-            kind = self._model_kind(path, qualname)
-        except BaseException:  # `partial.Incomplete`: no answer, no guard left
-            del self._kinds[key]
-            raise
-        self._kinds[key] = kind
-        return kind
+        return self._kinds.get(key, lambda: self._model_kind(path, qualname))
 
     def _model_kind(self, path: str, qualname: str) -> str | None:
         kind = None
@@ -209,24 +202,17 @@ class ModelIndex:
         """The model's configuration as Pydantic builds it: each base's (in the
         order the bases are listed, a later one winning), then its own
         `model_config`, then its class keywords (`class M(Base, extra="forbid")`)."""
-        key = (path, qualname)
-        known = self._configs.get(key)
-        if known is not None:
-            return known
-        self._configs[key] = {}  # a cycle of bases resolves to nothing
+        return self._configs.get((path, qualname), lambda: self._model_config(path, qualname))
+
+    def _model_config(self, path: str, qualname: str) -> dict[str, Any]:
         merged: dict[str, Any] = {}
-        try:
-            for ref in self.bases(path, qualname):
-                if isinstance(ref, tuple):
-                    merged.update(self.model_config(*ref))
-        except BaseException:  # `partial.Incomplete`: no answer, no guard left
-            del self._configs[key]
-            raise
+        for ref in self.bases(path, qualname):
+            if isinstance(ref, tuple):
+                merged.update(self.model_config(*ref))
         cls = self.class_facts(path, qualname)
         if cls is not None:
             merged.update(cls.config)
             merged.update(cls.keywords)
-        self._configs[key] = merged
         return merged
 
     def inherited_field(self, path: str, qualname: str, name: str) -> FieldFacts | None:

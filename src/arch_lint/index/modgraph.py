@@ -15,6 +15,7 @@ from functools import cached_property
 
 from arch_lint.index.facts import DEF, FROM, IMPORT, FileFacts, ImportStmt
 from arch_lint.index.layout import Layout
+from arch_lint.index.memo import CycleMemo
 
 MAX_REEXPORT_DEPTH = 16
 
@@ -39,7 +40,9 @@ class ModuleGraph:
     def __init__(self, layout: Layout, facts: Mapping[str, FileFacts]) -> None:
         self.layout = layout
         self.facts = facts
-        self._follow_memo: dict[tuple[str, str], tuple[str, str | None] | None] = {}
+        self._follow_memo: CycleMemo[tuple[str, str], tuple[str, str | None] | None]
+        self._follow_memo = CycleMemo(None)
+        """A re-export cycle (`try: from b import x` both ways) defines nothing."""
 
     # modules ----------------------------------------------------------------------------
     @cached_property
@@ -215,14 +218,7 @@ class ModuleGraph:
         the name comes from outside the repository.
         """
         key = (path, name)
-        if key not in self._follow_memo:
-            self._follow_memo[key] = (path, name)  # cycle guard
-            try:
-                self._follow_memo[key] = self._follow(path, name, 0)
-            except BaseException:  # `partial.Incomplete`: no answer, no guard left
-                del self._follow_memo[key]
-                raise
-        return self._follow_memo[key]
+        return self._follow_memo.get(key, lambda: self._follow(path, name, 0))
 
     def _follow(self, path: str, name: str, depth: int) -> tuple[str, str | None] | None:
         facts = self.facts.get(path)

@@ -9,7 +9,7 @@ file never change once read, and the set of files is known from the start."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 
 from arch_lint.index.facts import FileFacts
 
@@ -43,3 +43,17 @@ class PartialFacts(Mapping[str, FileFacts]):
 
     def __contains__(self, path: object) -> bool:
         return path in self._expected
+
+    def values(self) -> ValuesView[FileFacts]:
+        """Every file's facts: only once every file is read (at once, rather than
+        after a scan up to the first file that is not)."""
+        self._whole()
+        return super().values()
+
+    def items(self) -> ItemsView[str, FileFacts]:
+        self._whole()
+        return super().items()
+
+    def _whole(self) -> None:
+        if len(self._facts) < len(self._expected):
+            raise Incomplete("the facts of every file")

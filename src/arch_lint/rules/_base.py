@@ -255,7 +255,20 @@ class FileRule(Rule):
         self.ctx = ctx
 
     needs_tree: ClassVar[bool] = False
-    """The rule reads the syntax tree (`check_tree`, asking `ctx.semantic`)."""
+    """The rule reads the syntax tree (`check_tree`, asking `ctx.semantic`).
+
+    A tree rule runs while the index is being built, with the tree at hand
+    (`Engine.check_early`): asked then about a file not read yet, the index
+    raises `partial.Incomplete` (a `BaseException`: never catch it) and the
+    rule runs again once the index is whole. What it keeps across files must
+    not depend on such answers."""
+    gathers: ClassVar[bool] = False
+    """The rule's tree work splits in two: `gather` reads the tree and asks the
+    index nothing that needs the whole project; `judge` answers the rest from
+    what was gathered, with no tree (no syntax node may be in it). The engine
+    gathers while the index is being built and judges once it is whole, so the
+    file is not parsed a second time (`check_tree` does both, for the other
+    callers)."""
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
@@ -274,13 +287,6 @@ class FileRule(Rule):
         """Work from the whole tree with a walk of the rule's own."""
         if type(self).gathers:
             self.judge(self.gather(tree))
-
-    gathers: ClassVar[bool] = False
-    """The rule's tree work splits in two: `gather` reads the tree and asks the
-    index nothing that needs the whole project; `judge` answers the rest from
-    what was gathered, with no tree. The engine gathers while the index is
-    being built (the tree at hand) and judges once it is whole, so the file is
-    not parsed a second time."""
 
     def gather(self, tree: ast.Module) -> Any:
         """What `judge` needs, free of syntax nodes (positions, names, text)."""
