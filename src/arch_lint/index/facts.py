@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
+from arch_lint.index.correlation import CorrelationFacts, extract_correlation
 from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDecl
 from arch_lint.index.models import (
     FIELD_NAMES,
@@ -34,7 +35,7 @@ from arch_lint.index.models import (
 from arch_lint.index.semantic import bound_by_import, resolve
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 14
+FACTS_VERSION = 15
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -120,6 +121,10 @@ class FileFacts:
     type_aliases: dict[str, str] = field(default_factory=dict)
     """Module-level type aliases (`OrderId = Annotated[str, ...]`, `Count = int`):
     name -> the type as written."""
+    correlation: CorrelationFacts | None = None
+    """What the file installs, configures and defines that bears on correlation
+    ids (middlewares, hooks, logging pipelines, ContextVars, logger factories);
+    None when nothing (see `index/correlation.py`)."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -134,6 +139,7 @@ class FileFacts:
             [o.to_json() for o in self.orm],
             self.associations,
             sorted(self.type_aliases.items()),
+            self.correlation.interface() if self.correlation else None,
         ]
 
     def interface_hash(self) -> str:
@@ -154,6 +160,7 @@ class FileFacts:
             [o.to_json() for o in self.orm],
             self.associations,
             sorted([k, v] for k, v in self.type_aliases.items()),
+            self.correlation.to_json() if self.correlation else None,
         ]
 
     def to_text(self) -> str:
@@ -163,7 +170,7 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations, type_aliases) = data  # fmt: skip
+         associations, type_aliases, correlation) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -177,6 +184,7 @@ class FileFacts:
             orm=[OrmClass.from_json(o) for o in orm],
             associations=list(associations),
             type_aliases={k: v for k, v in type_aliases},
+            correlation=CorrelationFacts.from_json(correlation) if correlation else None,
         )
 
 
@@ -287,6 +295,7 @@ class _Extractor:
             self.facts.associations = self.data.associations(tree)
         if self.envelope and self.envelope.encode() in source:
             self._payloads(source)
+        self.facts.correlation = extract_correlation(tree, source, self._origin)
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
         if self.db_imported and self.signal is None and any(b in source for b in _SIGNAL_BYTES):
