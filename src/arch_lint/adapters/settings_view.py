@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from arch_lint.config.resolve import Settings
+from arch_lint.index.evidence import logging_evidence
 from arch_lint.index.infer import Evidence
 from arch_lint.index.layout import Layout
 from arch_lint.index.project import ProjectIndex
@@ -37,20 +38,30 @@ def _shown(path: Path | None) -> str | None:
 
 
 def _auto_decisions(index: ProjectIndex, key: str) -> list[dict[str, Any]]:
-    """What an `"auto"` setting decided, per service, where the index can say.
-
-    The index answers through an optional `auto_decision(key, service)` method
-    returning `(decided: bool, evidence: list[str])`; without one (this
-    version), the decision is made by the rules as they run and is not listed.
-    """
-    ask = getattr(index, "auto_decision", None)
-    if ask is None:
+    """What an `"auto"` setting decided, per service, with the evidence
+    (`file:line: ...`): the project's logging evidence (`index/evidence.py`)
+    answers for the logging settings; other keys are decided as the rules run."""
+    if key not in _DECIDED_BY_EVIDENCE:
         return []
+    evidence = logging_evidence(index)
     out = []
     for service in index.layout.services.values():
-        decided, evidence = ask(key, service.name)
-        out.append({"service": service.name, "decided": bool(decided), "evidence": list(evidence)})
+        decided, why = evidence.decision(key, service.name)
+        out.append({"service": service.name, "decided": bool(decided), "evidence": list(why)})
     return out
+
+
+_DECIDED_BY_EVIDENCE = frozenset(
+    {"logging.request-handlers-have-correlation", "logging.middleware-binds-contextvars"}
+)
+
+
+def _logger_factories(index: ProjectIndex) -> list[dict[str, Any]]:
+    """The project functions found to make loggers, with the kind they make."""
+    return [
+        {"name": f.name, "path": f.path, "line": f.line, "kind": f.kind, "bound": f.carries}
+        for f in logging_evidence(index).found_factories()
+    ]
 
 
 def settings_document(
@@ -113,6 +124,7 @@ def settings_document(
         "models": dumped["models"],
         "schema": dumped["schema"],
         "auto": auto,
+        "logger_factories": _logger_factories(index),
         "allow": dumped["allow"],
         "per_path_ignores": dumped["per-path-ignores"],
         "selection": {
@@ -193,9 +205,14 @@ def _text(doc: dict[str, Any]) -> str:
             if not item["decisions"]:
                 out.append(f"  {item['key']}: decided per service as the rules run")
             for d in item["decisions"]:
-                verdict = "yes" if d["decided"] else "no"
-                why = "; ".join(d["evidence"]) or "no evidence"
-                out.append(f"  {item['key']} [{d['service']}]: {verdict} ({why})")
+                verdict = "yes" if d["decided"] else ("no" if d["evidence"] else "no (no evidence)")
+                out.append(f"  {item['key']} [{d['service']}]: {verdict}")
+                out += [f"    {why}" for why in d["evidence"]]
+    if doc["logger_factories"]:
+        out += ["", f"logger factories found ({len(doc['logger_factories'])}):"]
+        for f in doc["logger_factories"]:
+            bound = ", bound with the correlation id" if f["bound"] else ""
+            out.append(f"  {f['path']}:{f['line']}: `{f['name']}` ({f['kind']}{bound})")
     out += ["", f"allow ({len(doc['allow'])}):"]
     for entry in doc["allow"]:
         codes = f" codes={','.join(entry['codes'])}" if entry.get("codes") else ""

@@ -113,6 +113,7 @@ _SHAPES: dict[str, Callable[[object], bool]] = {
     "str": lambda v: type(v) is str,
     "NonEmpty": lambda v: type(v) is str and v != "",
     "bool": lambda v: type(v) is bool,
+    "bool | Literal['auto']": lambda v: type(v) is bool or v == "auto",
     "list[str]": _is_str_list,
     "list[Code]": _is_str_list,
     "dict[str, str]": lambda v: (
@@ -194,14 +195,22 @@ class AllowEntry(_Table):
 @dataclass(frozen=True)
 class LoggingConfig(_Table):
     correlation_fields: list[str] = field(default_factory=lambda: ["correlation_id"])
+    correlation_headers: list[str] = field(
+        default_factory=lambda: ["X-Correlation-ID", "X-Request-ID"]
+    )
     logger_factories: list[str] = field(
         default_factory=lambda: ["logging.getLogger", "structlog.get_logger", "structlog.getLogger"]
     )
     correlation_carriers: list[str] = field(
         default_factory=lambda: ["EventEnvelope", "CorrelationContext"]
     )
-    request_handlers_have_correlation: bool = True
-    middleware_binds_contextvars: bool = False
+    request_handlers_have_correlation: bool | Literal["auto"] = "auto"
+    """true: every route handler has an id in scope; false: none has; "auto":
+    those of a service that installs a middleware, dependency or hook that
+    provides one (SPEC §4 "Evidence before presumption")."""
+    middleware_binds_contextvars: bool | Literal["auto"] = "auto"
+    """true: a route handler's structlog calls carry the id; false: no logging
+    pipeline adds it; "auto": where the project shows a pipeline that does."""
     structlog_factories: list[str] = field(default_factory=list)
 
 

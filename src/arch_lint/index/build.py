@@ -31,6 +31,7 @@ from typing import Any
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.cache import Cache
+from arch_lint.index.correlation import INSTALLS, PIPELINES, cannot_hold
 from arch_lint.index.facts import FileFacts, extract
 from arch_lint.index.layout import Layout
 from arch_lint.index.partial import PartialFacts
@@ -303,7 +304,8 @@ def build(
                     built.record(*_analyse(path, source, envelope))
         else:
             expected = frozenset([*built.facts, *(path for path, _ in pending)])
-            partial = PartialFacts(built.facts, expected)
+            pending, lacking = _evidence_first(root, pending, overrides)
+            partial = PartialFacts(built.facts, expected, lacking)
             for path, stamp in pending:
                 source = built.read(path, stamp)
                 if source is None:
@@ -324,6 +326,35 @@ def build(
     built.notices.extend(cache.notices)
     index = ProjectIndex(layout, built.facts, built.hashes)
     return BuiltIndex(index, cache, built.sources, built.errors, built.notices, built.visited_whole)
+
+
+def _evidence_first(
+    root: Path, pending: list[tuple[str, list[int]]], overrides: Mapping[str, bytes]
+) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]]]:
+    """The files to analyse in the order that lets the early check answer most:
+    first those whose bytes may install a request hook or configure a logging
+    pipeline (whole-project questions of the logging rules wait for them), then
+    packages' `__init__` (re-exports), then the rest; and, for every file, the
+    parts of correlation facts its bytes cannot hold. Reading ahead costs one
+    more read of each file, no parse."""
+    lacking: dict[str, frozenset[str]] = {}
+    first, inits, rest = [], [], []
+    for item in pending:
+        path = item[0]
+        try:
+            source = overrides[path] if path in overrides else read_regular(root / path)
+        except OSError:
+            rest.append(item)  # said when it is read in turn
+            continue
+        lacks = cannot_hold(source)
+        lacking[path] = lacks
+        if lacks != {INSTALLS, PIPELINES}:
+            first.append(item)
+        elif path.endswith("__init__.py"):
+            inits.append(item)
+        else:
+            rest.append(item)
+    return [*first, *inits, *rest], lacking
 
 
 PARALLEL_FROM = 400

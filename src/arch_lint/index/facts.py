@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
+from arch_lint.index.correlation import CorrelationFacts, extract_correlation
 from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDecl
 from arch_lint.index.models import (
     FIELD_NAMES,
@@ -34,7 +35,7 @@ from arch_lint.index.models import (
 from arch_lint.index.semantic import bound_by_import, resolve
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 15
+FACTS_VERSION = 16
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -123,6 +124,10 @@ class FileFacts:
     has_async: bool = False
     """The module defines an `async def` (at any depth): its code runs on an event
     loop, and so may what it imports (ARC104)."""
+    correlation: CorrelationFacts | None = None
+    """What the file installs, configures and defines that bears on correlation
+    ids (middlewares, hooks, logging pipelines, ContextVars, logger factories);
+    None when nothing (see `index/correlation.py`)."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -138,6 +143,7 @@ class FileFacts:
             self.associations,
             sorted(self.type_aliases.items()),
             self.has_async,
+            self.correlation.interface() if self.correlation else None,
         ]
 
     def interface_hash(self) -> str:
@@ -159,6 +165,7 @@ class FileFacts:
             self.associations,
             sorted([k, v] for k, v in self.type_aliases.items()),
             self.has_async,
+            self.correlation.to_json() if self.correlation else None,
         ]
 
     def to_text(self) -> str:
@@ -168,7 +175,7 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations, type_aliases, has_async) = data  # fmt: skip
+         associations, type_aliases, has_async, correlation) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -183,6 +190,7 @@ class FileFacts:
             associations=list(associations),
             type_aliases={k: v for k, v in type_aliases},
             has_async=bool(has_async),
+            correlation=CorrelationFacts.from_json(correlation) if correlation else None,
         )
 
 
@@ -293,6 +301,7 @@ class _Extractor:
             self.facts.associations = self.data.associations(tree)
         if self.envelope and self.envelope.encode() in source:
             self._payloads(source)
+        self.facts.correlation = extract_correlation(tree, source, self._origin)
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
         if self.db_imported and self.signal is None and any(b in source for b in _SIGNAL_BYTES):

@@ -24,9 +24,22 @@ class PartialFacts(Mapping[str, FileFacts]):
     """A read-only view of the facts read so far, over the set of files that
     will have facts (`expected`): the keys are known, a value only once read."""
 
-    def __init__(self, facts: Mapping[str, FileFacts], expected: frozenset[str]) -> None:
+    def __init__(
+        self,
+        facts: Mapping[str, FileFacts],
+        expected: frozenset[str],
+        lacking: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         self._facts = facts
         self._expected = expected
+        self._lacking = lacking or {}
+        """Path -> parts of its correlation facts its bytes cannot hold (the
+        build read them ahead: `correlation.cannot_hold`)."""
+
+    def lacks(self, path: str, part: str) -> bool:
+        """Whether the file, read or not, surely has no such part of correlation
+        facts (a file read yet is judged by its facts, not this)."""
+        return path not in self._facts and part in self._lacking.get(path, ())
 
     def __getitem__(self, path: str) -> FileFacts:
         if path not in self._facts:

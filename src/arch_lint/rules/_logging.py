@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from arch_lint.index.evidence import LOGGER, STDLIB, STRUCTLOG, Proof, logging_evidence
 from arch_lint.index.facts import FROM
 from arch_lint.index.models import dotted, unquote, unwrap_optional
 from arch_lint.index.semantic import (
@@ -79,7 +80,6 @@ _COMPOUND = frozenset(
     {ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
      getattr(ast, "TryStar", ast.Try), ast.Match}
 )  # fmt: skip
-STDLIB, STRUCTLOG, LOGGER = "stdlib", "structlog", "logger"
 _SURE, _MAYBE, _ABSENT = 0, 1, 2
 """How sure an id expression is to exist where a call stands (see `_flow_verdict`)."""
 _VALUES = frozenset({PARAM, ASSIGN})
@@ -150,6 +150,9 @@ class Logger:
     """`stdlib`, `structlog`, or `logger` (a logger of unknown flavour)."""
     carries: bool = False
     """Bound with a correlation id (`.bind(correlation_id=...)`, an adapter's extra)."""
+    name: str | None = None
+    """A stdlib logger's name where it is known (`getLogger(__name__)`: the
+    module's; "" for the root logger): which configured pipelines serve it."""
 
 
 @dataclass
@@ -166,6 +169,9 @@ class LogCall:
     """The statement the call stands in (its scope, block path and flow)."""
     route: bool = False
     """The call stands in a route handler (`@router.get(...)`)."""
+    presumed: str | None = None
+    """Why a route handler has an id in scope although none is at hand (the
+    middleware, dependency or hook that provides it), or None."""
 
     @property
     def scope(self) -> Scope:
@@ -221,6 +227,12 @@ class LoggingAnalysis:
         self._carriers: dict[tuple[int, int], bool] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._routes: dict[int, bool] = {}
+        self._coverage: dict[int, list[Proof]] = {}
+        self._set_events: dict[int, list[tuple[int, frozenset[str]]]] = {}
+        self.evidence = logging_evidence(ctx.index)
+        self.request_mode = cfg.request_handlers_have_correlation
+        self.pipeline_mode = cfg.middleware_binds_contextvars
+        self.service = ctx.service.name if ctx.service is not None else None
         self._contextvars = _CONTEXT_BYTES in ctx.source
         self._bound_context = self._contexts() if self._contextvars else {}
         calls = _CALLS + self._fresh_calls()
@@ -436,26 +448,7 @@ class LoggingAnalysis:
 
     # loggers -----------------------------------------------------------------------------
     def _factory_kind(self, written: str, origin: str) -> str | None:
-        for name in (origin, written):
-            if not name:
-                continue
-            for factory in self.structlog_factories:
-                if name == factory or name.rsplit(".", 1)[-1] == factory.rsplit(".", 1)[-1] == name:
-                    return STRUCTLOG
-            for factory in self.factories:
-                if name == factory:
-                    return (
-                        STRUCTLOG
-                        if factory.startswith("structlog")
-                        else (STDLIB if factory.startswith("logging.") else LOGGER)
-                    )
-        if origin.startswith("structlog.") and origin.rsplit(".", 1)[-1] in {
-            "get_logger",
-            "getLogger",
-            "wrap_logger",
-        }:
-            return STRUCTLOG
-        return None
+        return self.evidence.configured_kind(written, origin)
 
     def _fresh_calls(self) -> Calls:
         """Patterns for the fresh-id sources this file imports under names `_CALLS`
@@ -487,7 +480,7 @@ class LoggingAnalysis:
             if found is not None and found.kind == UNKNOWN:
                 return None
             if node.id == "logging" and scope.origin("logging") == "logging":
-                return Logger(STDLIB)
+                return Logger(STDLIB, name="")
             return self._module_logger(node.id)
         if (
             isinstance(node, ast.Attribute)
@@ -511,7 +504,12 @@ class LoggingAnalysis:
         origin = (scope.origin(written) or "") if written else ""
         kind = self._factory_kind(written, origin) if written else None
         if kind is not None:
-            return Logger(kind)
+            return Logger(kind, name=self._logger_name(call, origin or written, scope))
+        named = self._project_name(written, scope) if written else None
+        if named is not None:  # a project factory (`get_logger = lambda n: structlog...`)
+            found = self.evidence.factory_kind(self.ctx.path, *named)
+            if found is not None:
+                return Logger(found[0], found[1])
         if written.rsplit(".", 1)[-1] == "LoggerAdapter" and call.args:
             base = self.logger_of(call.args[0], scope, line, path)
             extra = call.args[1] if len(call.args) > 1 else None
@@ -519,13 +517,29 @@ class LoggingAnalysis:
             if base is not None or origin.startswith("logging"):
                 # an adapter's own `extra` replaces the call's: a fix on the call
                 # would log nothing, so its flavour counts as unknown (no fix)
-                return Logger(LOGGER, has or (base.carries if base else False))
+                name = base.name if base is not None else None
+                return Logger(LOGGER, has or (base.carries if base else False), name)
         if isinstance(call.func, ast.Attribute) and call.func.attr in {"bind", "new"}:
             base = self.logger_of(call.func.value, scope, line, path)
             if base is not None:
                 carries = any(kw.arg in self.fields for kw in call.keywords)
                 keep = base.carries and call.func.attr == "bind"
-                return Logger(STRUCTLOG if base.kind != STDLIB else base.kind, carries or keep)
+                kind = STRUCTLOG if base.kind != STDLIB else base.kind
+                return Logger(kind, carries or keep, base.name)
+        return None
+
+    def _logger_name(self, call: ast.Call, callee: str, scope: Scope) -> str | None:
+        """The name of the stdlib logger `logging.getLogger(...)` makes: its literal
+        argument, the module's for `__name__`, "" (root) with none."""
+        if callee != "logging.getLogger":
+            return None
+        if not call.args:
+            return ""
+        first = call.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return "" if first.value == "root" else first.value
+        if isinstance(first, ast.Name) and first.id == "__name__":
+            return self.ctx.module
         return None
 
     def _module_logger(self, name: str, seen: frozenset[str] = frozenset()) -> Logger | None:
@@ -533,6 +547,7 @@ class LoggingAnalysis:
             return None  # `log = log.bind(...)` at module level: only the last call is known
         facts = self.ctx.facts
         entry = facts.calls.get(name)
+        where = self.ctx.path
         if entry is None:
             binding = facts.bindings.get(name)
             if binding is None or binding.kind != FROM:
@@ -540,13 +555,17 @@ class LoggingAnalysis:
             found = self.ctx.index.modules.resolve_name(self.ctx.path, name)
             if found is None or found[1] is None:
                 return None
-            entry = self.ctx.index.facts[found[0]].calls.get(found[1])
+            where = found[0]
+            entry = self.ctx.index.facts[where].calls.get(found[1])
             if entry is None:
                 return None
         written, origin = entry
         kind = self._factory_kind(written, origin)
         if kind is not None:
             return Logger(kind)
+        made = self.evidence.factory_kind(where, written, origin)
+        if made is not None:
+            return Logger(*made)
         head, _, method = written.rpartition(".")
         if method in {"bind", "new"} and head and self._module_logger(head, seen | {name}):
             return Logger(STRUCTLOG)
@@ -606,9 +625,10 @@ class LoggingAnalysis:
             carries = True
         if not carries and self._contextvars and self._in_bound_block(site):
             carries = True
-        route = self.is_route(scope.function())
-        middleware = self.ctx.settings.model.logging.middleware_binds_contextvars
-        if not carries and middleware and route and logger.kind != STDLIB:
+        function = scope.function()
+        route = self.is_route(function)
+        proofs = self.coverage(function) if route else []
+        if not carries and self._pipeline_carries(logger, site, call.lineno, route, proofs):
             carries = True
         if not carries:
             if any(kw.arg is None for kw in call.keywords):
@@ -620,7 +640,115 @@ class LoggingAnalysis:
         self._fresh_in_log(call, site)
         message_args = call.args[1:] if func.attr == "log" else call.args
         in_message = any(self._mentions_id(arg, site, call.lineno) for arg in message_args)
-        self.calls.append(LogCall(call, logger, carries, in_message, site, route))
+        presumed = self._presumed(route, proofs)
+        self.calls.append(LogCall(call, logger, carries, in_message, site, route, presumed))
+
+    # evidence --------------------------------------------------------------------------------
+    def _presumed(self, route: bool, proofs: list[Proof]) -> str | None:
+        """Why a route handler has an id in scope, under `request-handlers-have-correlation`."""
+        if not route or self.request_mode is False:
+            return None
+        if self.request_mode is True:
+            return "a route handler has one in scope"
+        if not proofs:
+            return None  # no evidence: no presumption
+        first = proofs[0]
+        return f"a route handler has one in scope (`{first.shown}`, installed in `{first.path}`)"
+
+    def coverage(self, function: Scope | None) -> list[Proof]:
+        """The installed middlewares, dependencies and hooks that put an id in
+        scope of a route handler (the app's, its router's, its own)."""
+        if function is None:
+            return []
+        known = self._coverage.get(id(function))
+        if known is None:
+            routers: list[tuple[str, str]] = []
+            assert isinstance(function.node, _FUNCTIONS)
+            for decorator in function.node.decorator_list:
+                func = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if not (isinstance(func, ast.Attribute) and func.attr in _ROUTE_METHODS):
+                    continue
+                written = dotted(func.value)
+                named = self._project_name(written, function.parent) if written else None
+                target = self.evidence.resolve(self.ctx.path, *named) if named else None
+                if isinstance(target, tuple):
+                    routers.append(target)
+            known = self.evidence.coverage(self.ctx.path, _qualname(function), tuple(routers))
+            self._coverage[id(function)] = known
+        return known
+
+    def _project_name(self, written: str, scope: Scope | None) -> tuple[str, str] | None:
+        """`(written, import origin)` for a dotted name whose head is a module-level
+        name of this file or an import (what the project index can follow), None
+        for a local or a parameter."""
+        if scope is None:
+            return None
+        head = written.partition(".")[0]
+        for current in scope.visible():
+            found = current.bindings.get(head)
+            if not found:
+                continue
+            if current.kind == "module" or all(b.kind == IMPORT for b in found):
+                return written, current.origin(written) or ""
+            return None
+        return written, ""  # a star import or a builtin: the index knows which
+
+    def _pipeline_carries(
+        self, logger: Logger, site: Site, line: int, route: bool, proofs: list[Proof]
+    ) -> bool:
+        """Whether the logging pipeline adds the id to this call: in a route handler
+        whose middleware binds it into structlog contextvars (structlog loggers) or
+        sets a ContextVar a pipeline configured for this logger reads; or after
+        that ContextVar is set earlier in the same function."""
+        if self.pipeline_mode is False:
+            return False
+        if route and logger.kind != STDLIB and self.pipeline_mode is True:
+            return True
+        if (
+            route
+            and any(p.binds for p in proofs)
+            and (
+                logger.kind != STDLIB or self.evidence.merges_contextvars(self.service, logger.name)
+            )
+        ):
+            return True  # bound into structlog contextvars, which reach this logger
+        wanted = self.evidence.pipeline_vars(self.service, logger.kind, logger.name)
+        if not wanted:
+            return False
+        if route and any(p.sets & wanted for p in proofs):
+            return True
+        function = site.scope.function()
+        if function is None:
+            return False
+        return any(at < line and sets & wanted for at, sets in self._sets_in(function))
+
+    def _sets_in(self, function: Scope) -> list[tuple[int, frozenset[str]]]:
+        """Where a function sets ContextVars: `var.set(...)`, or a call of a
+        project setter (`set_correlation_id(...)`), with the line of each."""
+        known = self._set_events.get(id(function))
+        if known is not None:
+            return known
+        known = []
+        for site in self.model.sites_of(function):
+            for node in site.nodes():
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr == "set":
+                    written = dotted(func.value)
+                    named = self._project_name(written, site.scope) if written else None
+                    var = self.evidence.var_of(self.ctx.path, *named) if named else None
+                    if var is not None:
+                        known.append((node.lineno, frozenset({var})))
+                    continue
+                written = dotted(func)
+                named = self._project_name(written, site.scope) if written else None
+                if named is not None:
+                    sets = self.evidence.sets_of_call(self.ctx.path, *named)
+                    if sets:
+                        known.append((node.lineno, sets))
+        self._set_events[id(function)] = known
+        return known
 
     def _mentions_id(self, node: ast.expr, site: Site, line: int) -> bool:
         """Whether a message argument reads an id (a flag named like one does not)."""
@@ -818,6 +946,16 @@ def _proves(test: ast.expr, expr: str) -> bool:
     return _text(test) == expr
 
 
+def _qualname(scope: Scope) -> str:
+    """`Cls.method`, `outer.inner`: a function's name with its enclosing classes and functions."""
+    names = []
+    current: Scope | None = scope
+    while current is not None and current.kind != "module":
+        names.append(getattr(current.node, "name", ""))
+        current = current.parent
+    return ".".join(reversed(names))
+
+
 def dotted_annotation(node: ast.expr | None) -> str | None:
     if node is None:
         return None
@@ -906,11 +1044,13 @@ def _catches(handler: ast.ExceptHandler, attempt: ast.stmt, expr: str) -> bool:
 
 __all__ = [
     "FRESH_SOURCES",
+    "LOGGER",
     "LOG_METHODS",
     "STDLIB",
     "STRUCTLOG",
     "FreshId",
     "LogCall",
+    "Logger",
     "analysis",
     "applies",
     "call_pattern",

@@ -25,9 +25,71 @@ class LogMissingCorrelationId(FileRule):
     parameter or local named like a `correlation-fields` entry (or a
     `*_correlation_id` variant), a parameter typed with a `correlation-carriers`
     class (`EventEnvelope[...]`), an attribute path ending in the id used in the
-    function (`event.correlation_id`), or — with
-    `request-handlers-have-correlation` — a route handler (FastAPI, Quart and
-    Flask route decorators), whose middleware provides one.
+    function (`event.correlation_id`), or a route handler (FastAPI, Starlette,
+    Quart, Flask and aiohttp route decorators) whose service provides one per
+    request (below).
+
+    **Route handlers: evidence before presumption.** With
+    `request-handlers-have-correlation = "auto"` (the default), a route handler
+    has an id in scope only where the project shows where it comes from; the
+    message names the middleware, dependency or hook, and
+    `arch-lint check --show-settings` lists each service's evidence (file:line).
+    What counts is something the service *installs*:
+    - a middleware: `app.add_middleware(X)` (also `dispatch=f`),
+      `@app.middleware("http")`, Starlette's `Middleware(X)` in a list (the one
+      given to the app), aiohttp's `web.Application(middlewares=[...])`;
+    - a dependency: `Depends(f)`/`Security(f)` on the route (a parameter's
+      default, `Annotated[..., Depends(f)]`, the decorator's `dependencies=`), on
+      its router (`APIRouter(dependencies=[...])`, `include_router(router,
+      dependencies=[...])`) or on the app (`FastAPI(dependencies=[...])`); it
+      covers those routes only;
+    - a before-request hook: Flask/Quart `@app.before_request` (a blueprint's
+      covers that blueprint's routes);
+
+    whose code (the class's methods, the function, and the project functions
+    they call, found through imports and re-exports in any module or shared
+    library) reads one of `correlation-headers` (`request.headers.get(...)`,
+    `request.headers[...]`, a `Header()` parameter, raw ASGI header bytes; the
+    name may be a constant or a default), sets a correlation ContextVar
+    (`var.set(...)` or a project setter that does; a ContextVar named after a
+    `correlation-fields` key, or one a logging pipeline puts under one), or
+    binds a `correlation-fields` key into structlog contextvars
+    (`bind_contextvars(correlation_id=...)`). asgi-correlation-id's
+    `CorrelationIdMiddleware` counts as it is. A class that is defined and never
+    installed is no evidence, nor is an install in a test, in a shared library's
+    helper (the service that calls it is not followed), or in another service.
+    Without evidence (and outside every service) a route handler has no id in
+    scope: its calls are ARC302's (off by default). `true` presumes an id in
+    every route handler (the old behaviour), `false` in none.
+
+    **Ids the logging pipeline adds.** With `middleware-binds-contextvars =
+    "auto"` (the default), a call carries the id (and is not flagged) where the
+    pipeline configured for its logger adds it: a structlog processor (a
+    function or class in `structlog.configure(processors=[...])`, also a list
+    built in the same function), a `logging.Filter` or `Formatter` of the
+    project (or asgi-correlation-id's `CorrelationIdFilter`) added to the logger
+    (`logger.addFilter(F())`: that logger's own calls) or to a handler of it
+    (`handler.addFilter`/`setFormatter`, then `logger.addHandler(handler)` or
+    `logging.basicConfig(handlers=[...])`: that logger and its children), that
+    puts a ContextVar's value (`var.get()`, or a project getter that returns it)
+    under a `correlation-fields` key. A pipeline configured in another service
+    is no evidence for this one (one in a shared library counts), nor is one
+    configured for another logger. It carries the id where that ContextVar is
+    set: after `var.set(...)` or a call of a project setter earlier in the same
+    function, and in the route handlers of a service whose installed
+    middleware, dependency or hook sets it. An installed one that binds the id
+    into structlog contextvars carries it for structlog loggers, and for stdlib
+    loggers whose formatter merges structlog contextvars
+    (`ProcessorFormatter(foreign_pre_chain=[merge_contextvars, ...])`).
+
+    **Loggers made by project factories** are found, not configured: a project
+    function, a lambda assigned to a name, or an alias whose result is a logger
+    made by a `logger-factories` / `structlog-factories` entry, followed to any
+    depth across modules (a factory returning another factory's result, through
+    `.bind(...)`); the factory's kind (stdlib or structlog) decides the fix.
+    Only factories whose chain is written with a name that speaks of logging
+    (`get_logger`, `make_log`) are read, and one that may return something else
+    (`return None` on a path) is not a factory.
 
     An id is not in scope where the path the call stands on proves it missing:
     in the branch of `if not hasattr(event, "correlation_id"):`, of
@@ -46,7 +108,13 @@ class LogMissingCorrelationId(FileRule):
     code with no id in scope, loggers that arrive as parameters (they may be
     bound already), an `extra` built elsewhere (`extra=log_extra` from a
     parameter), calls with `**kwargs`, and calls whose id sits only in the message
-    (that is ARC303).
+    (that is ARC303). Where the evidence is uncertain the call is not flagged:
+    a ContextVar set on any path earlier in the function counts as set; a stdlib
+    pipeline whose logger or handler cannot be told (a handler attached
+    elsewhere) serves every stdlib logger; so does every pipeline for a logger
+    whose name is unknown (made by a project factory, imported from another
+    module); a pipeline configured in a function of a shared library counts as
+    configured.
 
     ## Why is this bad?
     The correlation id is what ties one request's log lines together across
@@ -101,9 +169,10 @@ class LogMissingCorrelationId(FileRule):
     stay where they were.
 
     ## Options
-    `logging.correlation-fields`, `logging.logger-factories`,
-    `logging.structlog-factories`, `logging.correlation-carriers`,
-    `logging.request-handlers-have-correlation`, `logging.middleware-binds-contextvars`
+    `logging.correlation-fields`, `logging.correlation-headers`,
+    `logging.logger-factories`, `logging.structlog-factories`,
+    `logging.correlation-carriers`, `logging.request-handlers-have-correlation`,
+    `logging.middleware-binds-contextvars`
     """
 
     code = "ARC301"
@@ -124,17 +193,15 @@ class LogMissingCorrelationId(FileRule):
 
     def check_tree(self, tree: ast.Module) -> None:
         found = _logging.analysis(self.ctx, tree)
-        presume = self.ctx.settings.model.logging.request_handlers_have_correlation
         for item in found.calls:
             if item.carries is not False or item.in_message:
                 continue
             call = item.call
             at_hand = found.id_for(item)
             expr, sure = at_hand if at_hand is not None else (None, False)
-            route = presume and item.route
-            if expr is None and not route:
+            if expr is None and item.presumed is None:
                 continue
-            why = f"`{expr}` is in scope" if expr else "a route handler has one in scope"
+            why = f"`{expr}` is in scope" if expr else str(item.presumed)
             fix = None
             extra = next((k.value for k in call.keywords if k.arg == "extra"), None)
             fixable_extra = extra is None or isinstance(extra, ast.Dict)

@@ -17,7 +17,9 @@ class LogMissingCorrelationIdStrict(FileRule):
     The strict form of ARC301, off by default: flags a call of a known logger
     inside a function that does not carry the correlation id when none is in
     scope either. Never on the same call as ARC301 (which needs an id in scope),
-    never in module-level code.
+    never in module-level code. A route handler of a service that shows no
+    request-scoped correlation (no installed middleware, dependency or hook
+    provides an id, see ARC301) has none in scope: its calls are flagged here.
 
     ## Why is this bad?
     In a code base where every unit of work should know its correlation id, a
@@ -66,13 +68,12 @@ class LogMissingCorrelationIdStrict(FileRule):
 
     def check_tree(self, tree: ast.Module) -> None:
         found = _logging.analysis(self.ctx, tree)
-        presume = self.ctx.settings.model.logging.request_handlers_have_correlation
         for item in found.calls:
             function = item.scope.function()
             if item.carries is not False or item.in_message or function is None:
                 continue
             if found.id_for(item) is not None:  # an id is at hand: ARC301, not this
                 continue
-            if presume and item.route:
+            if item.presumed is not None:  # a route handler with an id in scope: ARC301's
                 continue
             self.report_node(item.call, call=call_text(item.call), key=found.key)
