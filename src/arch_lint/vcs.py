@@ -73,7 +73,8 @@ def run_git(
 
 
 def git_ls_files(root: Path) -> list[str] | None:
-    """Files git tracks or would track below `root` (relative posix paths), or None."""
+    """The `.py` and `.sql` files git tracks or would track below `root`
+    (relative posix paths), or None."""
     try:
         done = run_git(
             root,
@@ -84,6 +85,7 @@ def git_ls_files(root: Path) -> list[str] | None:
             "--exclude-standard",
             "--",
             "*.py",
+            "*.sql",
             timeout=20,  # a FIFO named `.gitignore` blocks git until then
         )
     except (OSError, subprocess.SubprocessError):

@@ -29,7 +29,7 @@ from arch_lint.config.resolve import RuleSelection, Settings, matcher
 from arch_lint.engine.noqa import file_noqa, parse_noqa
 from arch_lint.findings import Finding
 from arch_lint.index.cache import RACY_NS, Cache, content_hash, file_stamp, scan_layout
-from arch_lint.index.layout import Layout
+from arch_lint.index.layout import SQL_SUFFIX, Layout
 from arch_lint.source import read_regular
 
 if TYPE_CHECKING:
@@ -469,17 +469,19 @@ def run(
 
 
 def unchanged_digests(cache: Cache, layout: Layout) -> dict[str, str] | None:
-    """Path -> content hash of every listed file, when the listing is the one
+    """Path -> content hash of every listed file (the plain-SQL migrations too:
+    they decide table owners), when the listing is the one
     `cache.heads` records and no file changed since (by its stamp, or, for one
     whose stamp moved or that is too recent to trust it, by its content hash);
     else None. Stamps found moved on unchanged content are updated in `heads`."""
     heads = cache.heads
-    if not heads or len(heads) != len(layout.files):
+    files = layout.indexed_files
+    if not heads or len(heads) != len(files):
         return None
     racy_after = cache.written_ns - RACY_NS
     root = os.path.join(layout.settings.root, "")
     digests: dict[str, str] = {}
-    for path in layout.files:
+    for path in files:
         head = heads.get(path)
         if head is None:
             return None
@@ -598,10 +600,10 @@ def _run(
         early.clear()
     index = built.index
     engine.use_index(index)
-    checked = [
+    checked = [  # `.py` files only: a plain-SQL migration gives facts and is never checked
         f
         for f in select_files(settings, sorted(built.sources), targets)
-        if not engine.is_excluded(f)
+        if not engine.is_excluded(f) and not f.endswith(SQL_SUFFIX)
     ]
     cache = built.cache
     key = engine.selection_key

@@ -33,7 +33,7 @@ from arch_lint.config.resolve import Settings
 from arch_lint.index.cache import Cache
 from arch_lint.index.correlation import INSTALLS, PIPELINES, cannot_hold
 from arch_lint.index.facts import FileFacts, extract
-from arch_lint.index.layout import Layout
+from arch_lint.index.layout import SQL_SUFFIX, Layout
 from arch_lint.index.partial import PartialFacts
 from arch_lint.index.project import ProjectIndex
 from arch_lint.source import decode, read_regular, source_lines
@@ -150,6 +150,8 @@ class FactsTable(Mapping[str, FileFacts]):
             source = read_regular(self._root / path)
         except OSError:
             return FileFacts()
+        if path.endswith(SQL_SUFFIX):
+            return _extract_sql(source, path)[0]
         tree, _ = parse(source, path)
         return extract(tree, source, self._envelope) if tree is not None else FileFacts()
 
@@ -195,6 +197,18 @@ def _extract(tree: ast.Module, source: bytes, envelope: str, path: str) -> tuple
         return FileFacts(), f"{path}: internal error reading its facts ({why}); please report it"
 
 
+def _extract_sql(source: bytes, path: str) -> tuple[FileFacts, str]:
+    """A plain-SQL migration's facts (the tables it creates), and a notice as
+    `_extract` gives one. Never parsed as Python, and never checked."""
+    from arch_lint.index.sql import sql_facts
+
+    try:
+        return sql_facts(source), ""
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {exc}"
+        return FileFacts(), f"{path}: internal error reading its tables ({why}); please report it"
+
+
 Result = tuple[str, Any, Any, str, str]
 """(path, facts or their JSON text, syntax error, interface hash, notice)"""
 
@@ -206,7 +220,10 @@ def _analyse(path: str, source: bytes, envelope: str) -> Result:
 
 def _analysed(path: str, source: bytes, envelope: str) -> tuple[Result, ast.Module | None]:
     """`_analyse`, and the tree (None where the file does not parse or its
-    facts could not be read)."""
+    facts could not be read, and for a plain-SQL migration, which has none)."""
+    if path.endswith(SQL_SUFFIX):
+        facts, notice = _extract_sql(source, path)
+        return (path, facts, None, facts.interface_hash(), notice), None
     tree, error = parse(source, path)
     if tree is None:
         assert error is not None
@@ -264,7 +281,7 @@ def build(
     built = _Builder(root, envelope, cache, overrides, list(layout.notices))
     racy_after = cache.written_ns - RACY_NS
     pending: list[tuple[str, list[int]]] = []
-    for path in layout.files:
+    for path in layout.indexed_files:
         if path in overrides:
             pending.append((path, list(OVERRIDDEN)))
             continue
@@ -332,15 +349,19 @@ def _evidence_first(
     root: Path, pending: list[tuple[str, list[int]]], overrides: Mapping[str, bytes]
 ) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]]]:
     """The files to analyse in the order that lets the early check answer most:
-    first those whose bytes may install a request hook or configure a logging
-    pipeline (whole-project questions of the logging rules wait for them), then
-    packages' `__init__` (re-exports), then the rest; and, for every file, the
-    parts of correlation facts its bytes cannot hold. Reading ahead costs one
-    more read of each file, no parse."""
+    plain-SQL migrations, then the files whose bytes may install a request hook
+    or configure a logging pipeline (whole-project questions of the logging
+    rules wait for them), then packages' `__init__` (re-exports), then the rest;
+    and, for every file, the parts of correlation facts its bytes cannot hold.
+    Reading ahead costs one more read of each file, no parse."""
     lacking: dict[str, frozenset[str]] = {}
-    first, inits, rest = [], [], []
+    sql, first, inits, rest = [], [], [], []
     for item in pending:
         path = item[0]
+        if path.endswith(SQL_SUFFIX):  # tables only: cheap, and whole-project questions wait
+            sql.append(item)
+            lacking[path] = frozenset({INSTALLS, PIPELINES})
+            continue
         try:
             source = overrides[path] if path in overrides else read_regular(root / path)
         except OSError:
@@ -354,7 +375,7 @@ def _evidence_first(
             inits.append(item)
         else:
             rest.append(item)
-    return [*first, *inits, *rest], lacking
+    return [*sql, *first, *inits, *rest], lacking
 
 
 PARALLEL_FROM = 400

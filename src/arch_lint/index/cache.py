@@ -8,7 +8,7 @@ Three files, so that a warm run reads only what it needs:
   project index those findings were computed under;
 - `facts.json`, large: every file's facts, read only when a run builds the
   project index (a file changed, or a selection that has no findings cached);
-- `layout.json`: the services and ARC000 problems of one listing of the files.
+- `layout.json`: the services and ARC000 problems of one listing of the `.py` files.
 (The validated configuration has its own file, see `config.cached`.)
 
 Facts are keyed by each file's content hash and arch-lint's version; findings
@@ -30,7 +30,7 @@ from typing import Any
 from arch_lint import __version__
 from arch_lint.config.cached import CACHE_DIR, read_json, usable_dir, write_json
 from arch_lint.config.resolve import Settings
-from arch_lint.index.layout import Layout, Problem, Service, scan_python_files
+from arch_lint.index.layout import Layout, Problem, Service, scan_files
 
 __all__ = [
     "CACHE_DIR",
@@ -317,6 +317,8 @@ class Cache:
 
 
 def _layout_key(settings: Settings, layout: Layout) -> list[Any]:
+    # the `.py` files only: they alone decide the services and the ARC000
+    # problems (the plain-SQL migrations are listed on every run and decide neither)
     listing = hashlib.blake2b(digest_size=16)
     for path in layout.files:
         listing.update(path.encode("utf-8", "surrogatepass") + b"\0")
@@ -336,17 +338,17 @@ def scan_layout(settings: Settings, *, use_cache: bool = True) -> Layout:
     the ARC000 problems, which follow from the listing, the configuration and
     the folders it names, are taken from the cache when all of those are the
     same as when they were recorded."""
-    files, notices = scan_python_files(settings.root, settings.model.respect_gitignore)
+    files, migrations, notices = scan_files(settings.root, settings.model.respect_gitignore)
     folder = usable_dir(settings.root) if use_cache else None
     if folder is not None:
-        layout = Layout(settings=settings, files=files, notices=notices)
+        layout = Layout(settings=settings, files=files, notices=notices, migrations=migrations)
         key = _layout_key(settings, layout)
         found = read_json(folder, _LAYOUT, limit=1 << 26)
         restored = _restore(found[0], key) if found is not None else None
         if restored is not None:
             layout.services, layout.problems = restored
             return layout
-    scanned = Layout.scan(settings, files=files)
+    scanned = Layout.scan(settings, files=files, migrations=migrations)
     scanned.notices = notices
     if folder is not None:
         doc = {

@@ -10,6 +10,7 @@ folder named `order-service`, say) falls back to its service folder as a root.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -83,6 +84,21 @@ def listable(path: str) -> bool:
     return _valid_name(path) and not _skipped(PurePosixPath(path).parts)
 
 
+SQL_SUFFIX = ".sql"
+_FLYWAY = re.compile(r"V\d+(?:[._]\d+)*__.+\.sql")
+"""A Flyway versioned migration's name: `V1__init.sql`, `V2_1__add_audit.sql`."""
+
+
+def is_sql_migration(path: str) -> bool:
+    """Whether a relative posix path is a plain-SQL migration, read for the tables
+    it creates (ARC103): a `.sql` file in a folder named `migrations` (at any
+    depth), or one named as Flyway names versioned migrations, anywhere."""
+    if not path.endswith(SQL_SUFFIX):
+        return False
+    folder, _, name = path.rpartition("/")
+    return _FLYWAY.fullmatch(name) is not None or "migrations" in folder.split("/")
+
+
 def list_python_files(root: Path, respect_gitignore: bool) -> list[str]:
     """Relative posix paths of the `.py` files of the project (see `scan_python_files`)."""
     return scan_python_files(root, respect_gitignore)[0]
@@ -91,7 +107,19 @@ def list_python_files(root: Path, respect_gitignore: bool) -> list[str]:
 def scan_python_files(root: Path, respect_gitignore: bool) -> tuple[list[str], list[str]]:
     """(files, notices): the relative posix paths of the project's `.py` files,
     and one line for every file or folder left out for a reason the user should
-    hear of.
+    hear of (see `scan_files`)."""
+    files, _, notices = scan_files(root, respect_gitignore, sql=False)
+    return files, notices
+
+
+def scan_files(
+    root: Path, respect_gitignore: bool, *, sql: bool = True
+) -> tuple[list[str], list[str], list[str]]:
+    """(python, migrations, notices): the relative posix paths of the project's
+    `.py` files and (with `sql`) of its plain-SQL migrations (`is_sql_migration`),
+    and one line for every file or folder left out for a reason the user should
+    hear of. One listing serves both, and the same rules: git's ignores, the
+    skipped folders.
 
     Regular files only (after following symlinks): a FIFO would block the
     read, a link to `/dev/zero` would fill the memory. Files whose names are
@@ -107,9 +135,14 @@ def scan_python_files(root: Path, respect_gitignore: bool) -> tuple[list[str], l
             "out); every file is checked, .gitignore is not applied"
         )
     if listed is not None:
-        unsure = [p for p in listed if not _skipped(PurePosixPath(p).parts)]
+        unsure = [
+            p
+            for p in listed
+            if (p.endswith(".py") or (sql and is_sql_migration(p)))
+            and not _skipped(PurePosixPath(p).parts)
+        ]
     else:
-        known, unsure = _walk(root, notices)
+        known, unsure = _walk(root, notices, sql)
     files = [p for p in known if _valid_name(p)]
     for path in unsure:
         if not _valid_name(path):
@@ -119,14 +152,17 @@ def scan_python_files(root: Path, respect_gitignore: bool) -> tuple[list[str], l
             files.append(path)
         elif why:
             notices.append(f"{path}: skipped: {why}")
-    return sorted(files), sorted(notices)
+    python = sorted(p for p in files if not p.endswith(SQL_SUFFIX))
+    migrations = sorted(p for p in files if p.endswith(SQL_SUFFIX))
+    return python, migrations, sorted(notices)
 
 
-def _walk(root: Path, notices: list[str]) -> tuple[list[str], list[str]]:
-    """(regular, unsure): the `.py` files below `root` outside skipped folders,
-    those the directory entry shows to be regular files (no `stat` needed) and
-    the others (symlinks, FIFOs, ...). Symlinked folders are not entered: they
-    may lead out of the project."""
+def _walk(root: Path, notices: list[str], sql: bool) -> tuple[list[str], list[str]]:
+    """(regular, unsure): the `.py` files (and, with `sql`, the plain-SQL
+    migrations) below `root` outside skipped folders, those the directory entry
+    shows to be regular files (no `stat` needed) and the others (symlinks,
+    FIFOs, ...). Symlinked folders are not entered: they may lead out of the
+    project."""
     regular: list[str] = []
     unsure: list[str] = []
     folders = [""]
@@ -154,7 +190,9 @@ def _walk(root: Path, notices: list[str]) -> tuple[list[str], list[str]]:
                     and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
                 ):
                     folders.append(rel)
-            elif entry.name.endswith(".py"):
+            elif entry.name.endswith(".py") or (
+                sql and entry.name.endswith(SQL_SUFFIX) and is_sql_migration(rel)
+            ):
                 (regular if is_file else unsure).append(rel)
     return regular, unsure
 
@@ -182,6 +220,8 @@ class Layout:
 
     settings: Settings
     files: list[str]
+    """The `.py` files: the ones checked, and the only ones services, modules and
+    ARC000 are judged by."""
     _placements: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
     """Service folder (relative path) -> service."""
@@ -189,16 +229,35 @@ class Layout:
     notices: list[str] = field(default_factory=list)
     """One line for each file or folder the listing left out (a FIFO, a broken
     symlink, an unreadable folder), for the user to see."""
+    migrations: list[str] = field(default_factory=list)
+    """The plain-SQL migrations (`is_sql_migration`): read for the tables they
+    create, never checked, and no part of where services are."""
 
     @classmethod
-    def scan(cls, settings: Settings, files: list[str] | None = None) -> Layout:
+    def scan(
+        cls,
+        settings: Settings,
+        files: list[str] | None = None,
+        migrations: list[str] | None = None,
+    ) -> Layout:
+        """The layout of the listed files (`scan_files`), or of `files` (and the
+        `migrations`, none unless given)."""
         notices: list[str] = []
         if files is None:
-            files, notices = scan_python_files(settings.root, settings.model.respect_gitignore)
-        layout = cls(settings=settings, files=files, notices=notices)
+            files, listed, notices = scan_files(settings.root, settings.model.respect_gitignore)
+            migrations = listed if migrations is None else migrations
+        layout = cls(settings=settings, files=files, notices=notices, migrations=migrations or [])
         layout._find_services()
         layout._check_keys()
         return layout
+
+    @property
+    def indexed_files(self) -> list[str]:
+        """Every file the project index holds facts of, in the order it reads
+        them: the plain-SQL migrations (few and quick to read: while the index
+        is built, what they say about the tables is known before any `.py` file
+        is checked), then the `.py` files."""
+        return [*self.migrations, *self.files] if self.migrations else self.files
 
     # matchers ---------------------------------------------------------------------
     @cached_property

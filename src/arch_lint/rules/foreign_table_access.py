@@ -103,18 +103,25 @@ class ForeignTableAccess(FileRule):
     names are not tables. SQL that does not parse, a table name made by an
     f-string's `{...}` and strings built at run time are skipped, never guessed.
 
-    A table belongs to the service whose migrations create it
-    (`op.create_table("name")`); without migrations, to the one service whose
-    code declares it. A table declared by a shared library, or created by
-    migrations outside every service, belongs to no service and is never
-    flagged. A table a service creates itself (or, when no migration creates it,
-    declares itself) is never flagged, even when another service has a table of
-    the same name (each service has its own database). Migrations of a "service"
-    that is only a migrations folder (`migrations`, `db_migrations`, `alembic`)
-    own nothing: their tables are shared. Declarations in excluded files (tests)
-    own nothing either. When
-    several services declare a table and none creates it, each declaration is
-    flagged, naming the others: nothing says whose it is.
+    A table belongs to the service whose migrations create it: alembic's
+    `op.create_table("name")`, or `CREATE TABLE [IF NOT EXISTS] [schema.]name`
+    in a plain-SQL migration (a `.sql` file in a folder named `migrations`, at
+    any depth, or a Flyway `V<n>__<description>.sql` anywhere; `exclude` does not
+    keep a migration from being read, `.gitignore` does). Without migrations, a
+    table belongs to the one service whose code declares it. A table declared by
+    a shared library, or created by migrations outside every service (a
+    top-level `migrations/001_init.sql`), belongs to no service and is never
+    flagged. (A plain-SQL migration is read, never checked: its comments, string
+    literals and function bodies create nothing, and neither do `CREATE TEMP
+    TABLE` and `CREATE TABLE ... AS SELECT`; `ALTER TABLE ... RENAME TO` is not
+    followed, the table keeps the name it was created with.) A table a service
+    creates itself (or, when no migration creates it, declares itself) is never
+    flagged, even when another service has a table of the same name (each
+    service has its own database). Migrations of a "service" that is only a
+    migrations folder (`migrations`, `db_migrations`, `alembic`) own nothing:
+    their tables are shared. Declarations in excluded files (tests) own nothing
+    either. When several services declare a table and none creates it, each
+    declaration is flagged, naming the others: nothing says whose it is.
 
     ## Why is this bad?
     Each service owns its data store. A query or mapping of another service's
