@@ -32,9 +32,10 @@ from arch_lint.index.models import (
     position,
 )
 from arch_lint.index.semantic import bound_by_import, resolve
+from arch_lint.index.uses import ModelUse, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 14
+FACTS_VERSION = 15
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -120,6 +121,10 @@ class FileFacts:
     type_aliases: dict[str, str] = field(default_factory=dict)
     """Module-level type aliases (`OrderId = Annotated[str, ...]`, `Count = int`):
     name -> the type as written."""
+    # --- model uses (ARC202's evidence; read by `uses.py`) ---
+    model_uses: list[ModelUse] = field(default_factory=list)
+    """What the file does with classes: publishes, parses, stores, streams or
+    returns them from routes (`uses.ModelUse`, sorted)."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -134,6 +139,7 @@ class FileFacts:
             [o.to_json() for o in self.orm],
             self.associations,
             sorted(self.type_aliases.items()),
+            [list(u) for u in self.model_uses],
         ]
 
     def interface_hash(self) -> str:
@@ -154,6 +160,7 @@ class FileFacts:
             [o.to_json() for o in self.orm],
             self.associations,
             sorted([k, v] for k, v in self.type_aliases.items()),
+            [list(u) for u in self.model_uses],
         ]
 
     def to_text(self) -> str:
@@ -163,7 +170,7 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations, type_aliases) = data  # fmt: skip
+         associations, type_aliases, model_uses) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -177,6 +184,7 @@ class FileFacts:
             orm=[OrmClass.from_json(o) for o in orm],
             associations=list(associations),
             type_aliases={k: v for k, v in type_aliases},
+            model_uses=[ModelUse(*u) for u in model_uses],
         )
 
 
@@ -616,4 +624,6 @@ def _payload_re(envelope: str) -> re.Pattern[bytes]:
 
 def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -> FileFacts:
     """The facts of one parsed file (`envelope`: the envelope class's name)."""
-    return _Extractor(envelope).run(tree, source)
+    facts = _Extractor(envelope).run(tree, source)
+    facts.model_uses = read_uses(tree, source)
+    return facts
