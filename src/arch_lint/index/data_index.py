@@ -181,6 +181,10 @@ class DataIndex:
                             refs.append((path, decl.owner, kind))
         return out
 
+    def is_json_attribute_of_service(self, service: str, attr: str) -> bool:
+        """Whether some table class of the service maps `attr` to a JSON column."""
+        return bool(self._json_attributes.get((service, attr)))
+
     def json_attribute_of_service(self, service: str, attr: str) -> tuple[str, str, str] | None:
         """The one table class of the service with JSON column `attr` when no other
         table class of it and no Pydantic model of the project has an attribute so named."""

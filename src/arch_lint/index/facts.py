@@ -33,9 +33,10 @@ from arch_lint.index.models import (
     position,
 )
 from arch_lint.index.semantic import bound_by_import, resolve
+from arch_lint.index.uses import ModelUse, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 16
+FACTS_VERSION = 17
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -128,6 +129,10 @@ class FileFacts:
     """What the file installs, configures and defines that bears on correlation
     ids (middlewares, hooks, logging pipelines, ContextVars, logger factories);
     None when nothing (see `index/correlation.py`)."""
+    # --- model uses (ARC202's evidence; read by `uses.py`) ---
+    model_uses: list[ModelUse] = field(default_factory=list)
+    """What the file does with classes: publishes, parses, stores, streams or
+    returns them from routes (`uses.ModelUse`, sorted)."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -144,6 +149,7 @@ class FileFacts:
             sorted(self.type_aliases.items()),
             self.has_async,
             self.correlation.interface() if self.correlation else None,
+            [list(u) for u in self.model_uses],
         ]
 
     def interface_hash(self) -> str:
@@ -166,6 +172,7 @@ class FileFacts:
             sorted([k, v] for k, v in self.type_aliases.items()),
             self.has_async,
             self.correlation.to_json() if self.correlation else None,
+            [list(u) for u in self.model_uses],
         ]
 
     def to_text(self) -> str:
@@ -175,7 +182,7 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations, type_aliases, has_async, correlation) = data  # fmt: skip
+         associations, type_aliases, has_async, correlation, model_uses) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -191,6 +198,7 @@ class FileFacts:
             type_aliases={k: v for k, v in type_aliases},
             has_async=bool(has_async),
             correlation=CorrelationFacts.from_json(correlation) if correlation else None,
+            model_uses=[ModelUse(*u) for u in model_uses],
         )
 
 
@@ -633,4 +641,6 @@ def _payload_re(envelope: str) -> re.Pattern[bytes]:
 
 def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -> FileFacts:
     """The facts of one parsed file (`envelope`: the envelope class's name)."""
-    return _Extractor(envelope).run(tree, source)
+    facts = _Extractor(envelope).run(tree, source)
+    facts.model_uses = read_uses(tree, source)
+    return facts

@@ -1,9 +1,10 @@
-"""The project index: every file's facts and the three indexes built on them.
+"""The project index: every file's facts and the indexes built on them.
 
 Built once per run (once per flake8 worker process) from the cached facts. It
 holds the layout and the facts and builds, over them, the module graph
-(`modules`: import resolution), the model index (`models`: what a class is) and
-the data-layer index (`data`: data-layer files, tables, JSON columns); its own
+(`modules`: import resolution), the model index (`models`: what a class is),
+the data-layer index (`data`: data-layer files, tables, JSON columns) and the
+event evidence (`events`: what the project shows a model to be); its own
 answer is the digest the findings cache is keyed by. Rules ask their file's
 context where a file lies (service, public, shared models), and these indexes
 everything else.
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from functools import cached_property
 
 from arch_lint.index.data_index import DataIndex, TableOwners
+from arch_lint.index.event_evidence import EventEvidence
 from arch_lint.index.facts import FileFacts
 from arch_lint.index.layout import Layout
 from arch_lint.index.model_index import ClassRef, ClassTarget, ModelIndex, normalise_type
@@ -47,6 +49,7 @@ class ProjectIndex:
         self.modules = ModuleGraph(layout, facts)
         self.models = ModelIndex(layout, facts, self.modules)
         self.data = DataIndex(layout, facts, self.models)
+        self.events = EventEvidence(layout, facts, self.models, self.data)
 
     @cached_property
     def digest(self) -> str:

@@ -1,0 +1,519 @@
+"""What one file does with classes: the model uses that tell an event payload
+from a look-alike (ARC202's evidence).
+
+Read from the standard `ast` in one pass over the statements. Expressions are
+walked only in statements that span a line holding one of a few byte markers
+(`publish`, `model_validate`, `response_model`, `yield` in a streaming file,
+...), in the signatures of route handlers, subscribers and repositories, and in
+column declarations of class bodies; the cost stays near the statement pass.
+
+A use names a class as written (`TaskPayload`, `schemas.TaskPayload`): what it
+resolves to, and whether it is a Pydantic model, is the project index's
+question (`event_evidence.py`). A use is kept whatever the name: the facts do
+not depend on the configuration's name patterns.
+
+What counts, by kind:
+- `publish` (detail: the callee as written): a model value passed to a call
+  whose method name says it sends (`publish`, `produce`, `send`, `emit`,
+  `dispatch`, `xadd`, `put_record`): `X(...)`, `X.model_validate(...)`, a local
+  or parameter known to hold an `X`, or a dump of one (`x.model_dump_json()`);
+- `subscribe` (detail: the decorator): the annotation of a parameter of a
+  function decorated `@….subscriber(...)`, `@….subscribe`, `@….consumer`,
+  `@….listener` (FastStream and the like); and `publish` (detail: `@` and the
+  decorator) for the return annotation of one decorated `@….publisher(...)`;
+- `parse` (detail: the attribute read, or ""): `X.model_validate(a.attr)`,
+  `X.model_validate_json(...)`, `X.parse_obj(...)`, `X.parse_raw(...)`,
+  `X(**a.attr)`;
+- `row` (detail: the attribute or keyword written): `a.attr = x.model_dump()`,
+  `Row(attr=x.model_dump())`: a dump stored under a name (the index decides
+  whether the name is a JSON column of the service);
+- `column` (detail: the attribute or the `TypeDecorator` class): a class named
+  inside a column declaration (`Column(PydanticType(X))`,
+  `mapped_column(PydanticJSON(list[X]))`, `Field(sa_column=Column(...))`), or
+  validated or built in a `TypeDecorator` subclass;
+- `repository` (detail: the class): a class in the signature of a method of a
+  class named `*Repository`, `*Repo`, `*Store`, `*Storage`, `*Dao`/`*DAO`;
+- `stream` (detail: ""): a model value yielded by a generator in a file that
+  streams HTTP responses (`EventSourceResponse`, `ServerSentEvent`,
+  `StreamingResponse`, `text/event-stream`), or sent on a websocket
+  (`websocket.send_json(x.model_dump())`);
+- `response` (detail: ""): a class named in `response_model=...`, in the return
+  annotation of a route handler (`@router.get(...)`, `@app.route(...)`), or in
+  a value it returns;
+- `wrap` (detail: the class called): a model value passed to a class as a
+  payload-like keyword (`PayloadContainer(payload=p)`, `Journal(event_data=e)`,
+  `OutboxMessage(body=event.model_dump())`): the index decides what the outer
+  class is.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from bisect import bisect_left
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from arch_lint.index.models import dotted, unquote
+from arch_lint.index.walk import header_nodes, push_children
+from arch_lint.source import byte_line_starts, line_of
+
+PUBLISH = "publish"
+SUBSCRIBE = "subscribe"
+PARSE = "parse"
+ROW = "row"
+COLUMN = "column"
+REPOSITORY = "repository"
+STREAM = "stream"
+RESPONSE = "response"
+WRAP = "wrap"
+
+
+class ModelUse(NamedTuple):
+    """One use of a class in a file: its kind, the class as written, a detail."""
+
+    kind: str
+    name: str
+    detail: str = ""
+
+
+_SEND_WORDS = ("publish", "produce", "send", "emit", "dispatch", "xadd", "put_record")
+_VALIDATORS = frozenset(
+    {"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate_json",
+     "model_construct", "construct", "from_orm"}
+)  # fmt: skip
+_DUMPS = frozenset({"model_dump", "model_dump_json", "dict", "json"})
+_ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "api_route", "route"}
+)
+_SUBSCRIBERS = frozenset({"subscriber", "subscribe", "consumer", "listener"})
+_PUBLISHERS = frozenset({"publisher"})
+_COLUMN_CALLS = frozenset({"Column", "mapped_column"})
+_REPOSITORY = re.compile(r"(Repository|Repo|Store|Storage|Dao|DAO)$")
+_REPOSITORY_CLASS = re.compile(rb"class\s+\w*(?:Repository|Repo|Store|Storage|Dao|DAO)\b")
+_TYPING = frozenset(
+    {"Optional", "Union", "List", "Dict", "Set", "Tuple", "FrozenSet", "Sequence", "Iterable",
+     "Iterator", "AsyncIterator", "AsyncIterable", "AsyncGenerator", "Generator", "Mapping",
+     "Annotated", "Literal", "Any", "Type", "Callable", "Awaitable", "Coroutine", "ClassVar",
+     "Mapped", "None", "Self", "TypeVar", "Generic"}
+)  # fmt: skip
+_STREAM_BYTES = (
+    b"EventSourceResponse",
+    b"ServerSentEvent",
+    b"StreamingResponse",
+    b"text/event-stream",
+)
+_WRAP_WORDS = ("payload", "data", "event", "body", "message", "content", "record", "value")
+"""Keywords that hand a value to a class that wraps it (`payload=`, `event_data=`)."""
+_MARKERS = (
+    b"model_", b"parse_", b".dict(", b".json(", b"response_model", b"**", b"olumn",
+    b"TypeDecorator", b"publish", b"produce", b"send", b"emit", b"dispatch",
+    b"payload=", b"data=", b"event=", b"body=",
+)  # fmt: skip
+"""Bytes on a line worth a look (`model_validate`, `model_dump`, `Column(`,
+`mapped_column`, a sending method, a payload-like keyword, ...): a statement
+that spans none is not walked. Fewer, shorter markers cost less (each is one
+scan of the file); a line marked for nothing costs one look at a statement."""
+_STRUCTURE = (
+    re.compile(
+        rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|api_route|route|subscriber"
+        rb"|subscribe|consumer|listener|publisher)\b"
+    ),
+)
+"""Lines worth a look too: a route's or subscriber's decorator."""
+_MADE = frozenset({ast.Call, ast.Await})
+"""What an assignment's value must be for the local to hold a model made there."""
+_PARTS = frozenset({ast.Attribute, ast.Subscript, ast.Lambda})
+"""Not followed into for values: a part read from a value is not the value."""
+_IDENT = re.compile(r"[A-Za-z_][\w.]*")
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPOUND: frozenset[type[ast.stmt]] = frozenset({
+    ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match,
+    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),  # TryStar: 3.11+
+})  # fmt: skip
+
+
+def _class_like(name: str) -> bool:
+    """`TaskPayload`, `schemas.TaskPayload`: a capitalised last part that is not
+    a constant (`TOPIC`) nor a typing construct."""
+    last = name.rsplit(".", 1)[-1]
+    return last[:1].isupper() and not last.isupper() and last not in _TYPING
+
+
+def _annotation_names(node: ast.expr | None) -> Iterator[str]:
+    """The class-like names an annotation mentions (quoted ones too)."""
+    if node is None:
+        return
+    stack: list[ast.AST] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Constant) and isinstance(item.value, str):
+            for name in _IDENT.findall(item.value):
+                if _class_like(name):
+                    yield name
+            continue
+        if isinstance(item, (ast.Name, ast.Attribute)):
+            name = dotted(item)
+            if name is not None:
+                if _class_like(name):
+                    yield name
+                continue
+        push_children(item, stack)
+
+
+def _single_class(annotation: ast.expr | None) -> str | None:
+    """The one class an annotation names where a value of it is meant
+    (`X`, `X | None`, `Optional[X]`), else None."""
+    if annotation is None:
+        return None
+    annotation = unquote(annotation)
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        parts = [annotation.left, annotation.right]
+        rest = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
+        annotation = rest[0] if len(rest) == 1 else annotation
+    elif isinstance(annotation, ast.Subscript) and dotted(annotation.value) in {
+        "Optional",
+        "typing.Optional",
+    }:
+        annotation = annotation.slice
+    name = dotted(annotation)
+    return name if name is not None and _class_like(name) else None
+
+
+def _created(value: ast.expr) -> str | None:
+    """The class of `X(...)`, `X.model_validate(...)` (a value made right there)."""
+    if isinstance(value, ast.Await):
+        value = value.value
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    name = dotted(func)
+    if name is None:
+        return None
+    if _class_like(name):
+        return name
+    if isinstance(func, ast.Attribute) and func.attr in _VALIDATORS:
+        receiver = dotted(func.value)
+        if receiver is not None and _class_like(receiver):
+            return receiver
+    return None
+
+
+def _nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes under `node` (itself included), lambdas not entered."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        if not isinstance(item, ast.Lambda):
+            push_children(item, stack)
+
+
+class _Marks:
+    """The lines that hold a marker (`_MARKERS`, `_STRUCTURE`)."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
+        found: list[int] = []
+        for marker in markers:
+            start = source.find(marker)
+            while start != -1:
+                found.append(start)
+                start = source.find(marker, start + 1)
+        for pattern in _STRUCTURE:
+            found.extend(match.start() for match in pattern.finditer(source))
+        lines: list[int] = []
+        if found:
+            found.sort()
+            if b"\r" in source:  # line breaks other than "\n" may stand in it
+                starts = byte_line_starts(source)
+                lines = sorted({line_of(starts, at) for at in found})
+            else:
+                line, last = 1, 0
+                for at in found:
+                    line += source.count(b"\n", last, at)
+                    last = at
+                    if not lines or lines[-1] != line:
+                        lines.append(line)
+        self.lines = lines
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+    def spans(self, first: int, last: int) -> bool:
+        """Whether a marked line lies in [first, last]."""
+        at = bisect_left(self.lines, first)
+        return at < len(self.lines) and self.lines[at] <= last
+
+    def marks(self, node: ast.expr) -> bool:
+        first = node.lineno
+        return self.spans(first, node.end_lineno or first)
+
+
+class _UseReader:
+    def __init__(self, marks: _Marks, streaming: bool) -> None:
+        self.marks = marks
+        self.streaming = streaming
+        self.found: set[ModelUse] = set()
+
+    def add(self, kind: str, name: str, detail: str = "") -> None:
+        self.found.add(ModelUse(kind, name, detail))
+
+    # values ------------------------------------------------------------------------
+    def values(self, expr: ast.AST, held: dict[str, str]) -> set[str]:
+        """Classes of the model values an expression passes on: made there
+        (`X(...)`, `X.model_validate(...)`), held by a local or parameter, or
+        dumped (`x.model_dump_json().encode()`); not a part read from one
+        (`order.id`, `event["key"]`)."""
+        out: set[str] = set()
+        stack: list[ast.AST] = [expr]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is ast.Name:
+                name = held.get(node.id)  # type: ignore[attr-defined]
+                if name is not None:
+                    out.add(name)
+            elif kind is ast.Call:
+                call: ast.Call = node  # type: ignore[assignment]
+                made = _created(call)
+                if made is not None:
+                    out.add(made)
+                if isinstance(call.func, ast.Attribute):
+                    stack.append(call.func.value)  # `x.model_dump()`, `dump.encode()`
+                stack.extend(call.args)
+                stack.extend(k.value for k in call.keywords)
+            elif kind not in _PARTS:
+                push_children(node, stack)
+        return out
+
+    def dumped(self, expr: ast.AST, held: dict[str, str]) -> set[str]:
+        """Classes of the values an expression dumps (`x.model_dump()`)."""
+        out: set[str] = set()
+        for node in _nodes(expr):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _DUMPS
+            ):
+                receiver = node.func.value
+                made = _created(receiver)
+                if made is not None:
+                    out.add(made)
+                elif isinstance(receiver, ast.Name) and receiver.id in held:
+                    out.add(held[receiver.id])
+        return out
+
+    # statements --------------------------------------------------------------------
+    def body(self, body: list[ast.stmt], held: dict[str, str], route: bool, active: bool) -> None:
+        """`active`: the scope spans a marked line (else only the functions and
+        classes in it, and a route's returns, are looked at)."""
+        for stmt in body:
+            kind = type(stmt)
+            if kind in _FUNCTIONS:
+                self.function(stmt, held, None)  # type: ignore[arg-type]
+                continue
+            if kind is ast.ClassDef:
+                self.class_def(stmt)  # type: ignore[arg-type]
+                continue
+            if active:
+                if kind is ast.AnnAssign or (
+                    kind is ast.Assign and type(stmt.value) in _MADE  # type: ignore[attr-defined]
+                ):
+                    self.note_local(stmt, held)
+                first = stmt.lineno
+                if self.marks.spans(first, stmt.end_lineno or first):
+                    self.expressions(stmt, held)
+            if kind in _COMPOUND:
+                for name in ("body", "orelse", "finalbody"):
+                    inner = getattr(stmt, name, None)
+                    if inner:
+                        self.body(inner, held, route, active)
+                for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+                    self.body(part.body, held, route, active)
+            elif route and isinstance(stmt, ast.Return) and stmt.value is not None:
+                for name in self.values(stmt.value, held):
+                    self.add(RESPONSE, name)
+
+    def note_local(self, stmt: ast.stmt, held: dict[str, str]) -> None:
+        """`x = X(...)`, `x: X = ...`: the local holds an `X` from here on (the
+        last such statement wins; enough to follow a value to the call that
+        sends it)."""
+        if isinstance(stmt, ast.Assign):
+            made = _created(stmt.value)
+            if made is not None:
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        held[target.id] = made
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            name = _single_class(stmt.annotation)
+            if name is None and stmt.value is not None:
+                name = _created(stmt.value)
+            if name is not None:
+                held[stmt.target.id] = name
+
+    def expressions(self, stmt: ast.stmt, held: dict[str, str]) -> None:
+        for node in header_nodes(stmt, prune=(ast.Lambda,)):
+            if isinstance(node, ast.Call):
+                self.call(node, held)
+            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+                if self.streaming and node.value is not None:
+                    for name in self.values(node.value, held):
+                        self.add(STREAM, name)
+            elif isinstance(node, ast.keyword) and node.arg == "response_model":
+                for name in _annotation_names(node.value):
+                    self.add(RESPONSE, name)
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if stmt.value is not None:
+                for target in targets:
+                    if isinstance(target, ast.Attribute):
+                        for name in self.dumped(stmt.value, held):
+                            self.add(ROW, name, target.attr)
+
+    def call(self, call: ast.Call, held: dict[str, str]) -> None:
+        func = call.func
+        callee = dotted(func)
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            receiver = (dotted(func.value) or "").rsplit(".", 1)[-1].lower()
+            if method.startswith("send") and ("websocket" in receiver or receiver == "ws"):
+                for arg in (*call.args, *(k.value for k in call.keywords)):
+                    for name in self.values(arg, held):
+                        self.add(STREAM, name)
+                return
+            if callee is not None and any(word in method.lower() for word in _SEND_WORDS):
+                for arg in (*call.args, *(k.value for k in call.keywords)):
+                    for name in self.values(arg, held):
+                        self.add(PUBLISH, name, callee)
+            if method in _VALIDATORS:
+                receiver_name = dotted(func.value)
+                if receiver_name is not None and _class_like(receiver_name):
+                    first = call.args[0] if call.args else None
+                    attr = first.attr if isinstance(first, ast.Attribute) else ""
+                    self.add(PARSE, receiver_name, attr)
+        if callee is not None and _class_like(callee):
+            for kw in call.keywords:
+                if kw.arg is None:
+                    if isinstance(kw.value, ast.Attribute):
+                        self.add(PARSE, callee, kw.value.attr)  # X(**row.payload)
+                elif any(word in kw.arg for word in _WRAP_WORDS):
+                    for name in self.values(kw.value, held):
+                        if name != callee:
+                            self.add(WRAP, name, callee)
+        for kw in call.keywords:
+            if kw.arg is not None:
+                for name in self.dumped(kw.value, held):
+                    self.add(ROW, name, kw.arg)
+
+    # definitions ---------------------------------------------------------------------
+    def function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: dict[str, str], owner: str | None
+    ) -> None:
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        marked = self.marks.spans(first, node.end_lineno or first)
+        if not marked and owner is None:
+            return  # nothing worth a look in it, nor in what is nested in it
+        args = node.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        if args.vararg is not None:
+            every.append(args.vararg)
+        if args.kwarg is not None:
+            every.append(args.kwarg)
+        route = False
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            last = target.attr if isinstance(target, ast.Attribute) else ""
+            if isinstance(decorator, ast.Call) and last in _ROUTE_METHODS:
+                route = True
+            elif last in _SUBSCRIBERS:
+                where = dotted(target) or last
+                for arg in every:
+                    for name in _annotation_names(arg.annotation):
+                        self.add(SUBSCRIBE, name, where)
+            elif last in _PUBLISHERS:  # FastStream: what the function returns is published
+                where = dotted(target) or last
+                for name in _annotation_names(node.returns):
+                    self.add(PUBLISH, name, f"@{where}")
+            if self.marks.marks(decorator):
+                for item in _nodes(decorator):
+                    if isinstance(item, ast.keyword) and item.arg == "response_model":
+                        for name in _annotation_names(item.value):
+                            self.add(RESPONSE, name)
+        if route:
+            for name in _annotation_names(node.returns):
+                self.add(RESPONSE, name)
+        active = route or marked
+        held = dict(outer)
+        if active:
+            for arg in every:
+                made = _single_class(arg.annotation)
+                if made is not None:
+                    held[arg.arg] = made
+        if owner is not None:
+            for arg in every:
+                for name in _annotation_names(arg.annotation):
+                    self.add(REPOSITORY, name, owner)
+            for name in _annotation_names(node.returns):
+                self.add(REPOSITORY, name, owner)
+        if active:
+            self.body(node.body, held, route, active)
+
+    def class_def(self, node: ast.ClassDef) -> None:
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        owner = node.name if _REPOSITORY.search(node.name) else None
+        if owner is None and not self.marks.spans(first, node.end_lineno or first):
+            return  # nothing worth a look in it
+        bases = [dotted(b) or "" for b in node.bases]
+        if any(b.rsplit(".", 1)[-1] == "TypeDecorator" for b in bases):
+            for item in _nodes(node):
+                if isinstance(item, ast.Call):
+                    made = _created(item)
+                    if made is not None:
+                        self.add(COLUMN, made, node.name)
+            return
+        for stmt in node.body:
+            if isinstance(stmt, _FUNCTIONS):
+                self.function(stmt, {}, owner)
+            elif isinstance(stmt, ast.ClassDef):
+                self.class_def(stmt)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                self.column(stmt, stmt.value)
+            else:
+                self.body([stmt], {}, False, True)
+
+    def column(self, stmt: ast.Assign | ast.AnnAssign, value: ast.expr) -> None:
+        """`x = Column(PydanticType(X))`, `x: Mapped[...] = mapped_column(JSONType(X))`,
+        `x: X = Field(sa_column=Column(...))`: the classes the column's type is
+        built from (the arguments of the calls inside the column call)."""
+        if not isinstance(value, ast.Call):
+            return
+        columns: list[ast.Call] = []
+        if (dotted(value.func) or "").rsplit(".", 1)[-1] in _COLUMN_CALLS:
+            columns.append(value)
+        columns.extend(
+            kw.value
+            for kw in value.keywords
+            if kw.arg == "sa_column" and isinstance(kw.value, ast.Call)
+        )
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+        attr = target.id if isinstance(target, ast.Name) else ""
+        for column in columns:
+            for inner in _nodes(column):
+                if inner is column or not isinstance(inner, ast.Call):
+                    continue
+                for arg in (*inner.args, *(k.value for k in inner.keywords)):
+                    for name in _annotation_names(arg):
+                        self.add(COLUMN, name, attr)
+
+
+def read_uses(tree: ast.Module, source: bytes) -> list[ModelUse]:
+    """The model uses of one parsed file, sorted."""
+    streaming = any(b in source for b in _STREAM_BYTES)
+    marks = _Marks(source, (*_MARKERS, b"yield") if streaming else _MARKERS)
+    if not marks and _REPOSITORY_CLASS.search(source) is None:
+        return []
+    reader = _UseReader(marks, streaming)
+    reader.body(tree.body, {}, False, True)
+    return sorted(reader.found)
