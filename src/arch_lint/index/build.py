@@ -32,7 +32,8 @@ from typing import Any
 from arch_lint.config.resolve import Settings
 from arch_lint.index.cache import Cache
 from arch_lint.index.correlation import INSTALLS, PIPELINES, cannot_hold
-from arch_lint.index.facts import FileFacts, extract
+from arch_lint.index.facts import ASSOCIATIONS, ORM, TABLES, FileFacts, extract
+from arch_lint.index.facts import cannot_hold as cannot_hold_data
 from arch_lint.index.layout import SQL_SUFFIX, Layout
 from arch_lint.index.partial import PartialFacts
 from arch_lint.index.project import ProjectIndex
@@ -349,27 +350,28 @@ def _evidence_first(
     root: Path, pending: list[tuple[str, list[int]]], overrides: Mapping[str, bytes]
 ) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]]]:
     """The files to analyse in the order that lets the early check answer most:
-    plain-SQL migrations, then the files whose bytes may install a request hook
-    or configure a logging pipeline (whole-project questions of the logging
-    rules wait for them), then packages' `__init__` (re-exports), then the rest;
-    and, for every file, the parts of correlation facts its bytes cannot hold.
-    Reading ahead costs one more read of each file, no parse."""
+    plain-SQL migrations, then the files whose bytes may install a request hook,
+    configure a logging pipeline, or declare tables, ORM classes or tracked JSON
+    (the whole-project questions of the logging and data rules wait for them),
+    then packages' `__init__` (re-exports), then the rest; and, for every file,
+    the parts of the facts its bytes cannot hold. Reading ahead costs one more
+    read of each file, no parse."""
     lacking: dict[str, frozenset[str]] = {}
     sql, first, inits, rest = [], [], [], []
     for item in pending:
         path = item[0]
         if path.endswith(SQL_SUFFIX):  # tables only: cheap, and whole-project questions wait
             sql.append(item)
-            lacking[path] = frozenset({INSTALLS, PIPELINES})
+            lacking[path] = _EVERY_PART - {TABLES}
             continue
         try:
             source = overrides[path] if path in overrides else read_regular(root / path)
         except OSError:
             rest.append(item)  # said when it is read in turn
             continue
-        lacks = cannot_hold(source)
+        lacks = cannot_hold(source) | cannot_hold_data(source)
         lacking[path] = lacks
-        if lacks != {INSTALLS, PIPELINES}:
+        if lacks != _EVERY_PART:
             first.append(item)
         elif path.endswith("__init__.py"):
             inits.append(item)
@@ -377,6 +379,9 @@ def _evidence_first(
             rest.append(item)
     return [*sql, *first, *inits, *rest], lacking
 
+
+_EVERY_PART = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
+"""The parts of the facts whose absence `_evidence_first` tells from the bytes."""
 
 PARALLEL_FROM = 400
 """Files to analyse from which `jobs=0` (automatic) uses worker processes."""

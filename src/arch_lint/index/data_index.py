@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from arch_lint.index.datalayer import CREATE, JSON, MUTABLE, OrmClass, TableDecl
-from arch_lint.index.facts import FileFacts
+from arch_lint.index.facts import ASSOCIATIONS, TABLES, FileFacts
 from arch_lint.index.layout import Layout
 from arch_lint.index.model_index import ModelIndex
+from arch_lint.index.partial import holding
 
 _MIGRATIONS_ONLY = re.compile(r"migrations|^alembic$")
 
@@ -65,7 +66,7 @@ class DataIndex:
     def tables(self) -> dict[str, TableOwners]:
         """Every declared or created table (by lower-case name) and its services."""
         out: dict[str, TableOwners] = {}
-        for path, facts in self.facts.items():
+        for path, facts in holding(self.facts, TABLES):
             if not facts.tables:
                 continue
             service = self.layout.service_of(path)
@@ -129,7 +130,7 @@ class DataIndex:
     @cached_property
     def json_tracked_everywhere(self) -> bool:
         """`MutableDict.associate_with(...)` somewhere: every JSON column may be tracked."""
-        return any(facts.associations for facts in self.facts.values())
+        return any(facts.associations for _, facts in holding(self.facts, ASSOCIATIONS))
 
     def has_json_columns(self, path: str, qualname: str) -> bool:
         return any(orm.columns or orm.pending for orm in self._orm_chain(path, qualname))
@@ -166,7 +167,7 @@ class DataIndex:
     def _json_attributes(self) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
         """(service, attribute) -> (file, class, kind) of every table class with it."""
         out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-        for path, facts in self.facts.items():
+        for path, facts in holding(self.facts, TABLES):
             service = self.layout.service_of(path)
             if service is None:
                 continue

@@ -253,6 +253,25 @@ _SIGNAL_BYTES = (
 _DYNAMIC_BYTES = (b"import_module", b"__import__")
 _DATA_BYTES = (b"Table(", b"__tablename__", b"__table__", b"table=True", b"JSON", b"Column(",
                b"mapped_column(", b"Mapped[", b"type_annotation_map")  # fmt: skip
+ORM = "orm"
+TABLES = "tables"
+ASSOCIATIONS = "associations"
+
+
+def cannot_hold(source: bytes) -> frozenset[str]:
+    """The parts of a file's facts (`ORM`, `TABLES`, `ASSOCIATIONS`) its bytes
+    cannot hold: the tests `extract` makes before it reads them (the build
+    reads such files later, see `partial.PartialFacts`)."""
+    out = set()
+    if not any(b in source for b in _DATA_BYTES):
+        out.add(ORM)
+        if b"create_table" not in source:
+            out.add(TABLES)
+    if b"associate_with" not in source:
+        out.add(ASSOCIATIONS)
+    return frozenset(out)
+
+
 _TRY_NODES: tuple[type[ast.stmt], ...] = (
     (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)  # TryStar: 3.11+
 )

@@ -16,11 +16,12 @@ from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 from arch_lint.index.datalayer import OrmClass
-from arch_lint.index.facts import DEF, IMPORT, FileFacts
+from arch_lint.index.facts import DEF, IMPORT, ORM, FileFacts
 from arch_lint.index.layout import Layout
 from arch_lint.index.memo import CycleMemo
 from arch_lint.index.models import ClassFacts, FieldFacts
 from arch_lint.index.modgraph import MAX_REEXPORT_DEPTH, ModuleGraph
+from arch_lint.index.partial import holding
 
 
 class ClassRef(NamedTuple):
@@ -59,7 +60,7 @@ class ModelIndex:
     def orm_classes(self) -> dict[tuple[str, str], OrmClass]:
         """The ORM classes of the project by (file, qualname): a class name may
         resolve to one (the data-layer index reads their columns)."""
-        return {(path, o.name): o for path, facts in self.facts.items() for o in facts.orm}
+        return {(path, o.name): o for path, facts in holding(self.facts, ORM) for o in facts.orm}
 
     def resolve_class(self, path: str, name: str) -> ClassTarget:
         """What a class name used at module level of file `path` refers to:

@@ -33,12 +33,12 @@ class PartialFacts(Mapping[str, FileFacts]):
         self._facts = facts
         self._expected = expected
         self._lacking = lacking or {}
-        """Path -> parts of its correlation facts its bytes cannot hold (the
-        build read them ahead: `correlation.cannot_hold`)."""
+        """Path -> parts of its facts its bytes cannot hold (the build read them
+        ahead: `correlation.cannot_hold`, `facts.cannot_hold`)."""
 
     def lacks(self, path: str, part: str) -> bool:
-        """Whether the file, read or not, surely has no such part of correlation
-        facts (a file read yet is judged by its facts, not this)."""
+        """Whether a file not read yet surely has no such part of its facts (a
+        file read is judged by its facts, not this)."""
         return path not in self._facts and part in self._lacking.get(path, ())
 
     def __getitem__(self, path: str) -> FileFacts:
@@ -70,3 +70,14 @@ class PartialFacts(Mapping[str, FileFacts]):
     def _whole(self) -> None:
         if len(self._facts) < len(self._expected):
             raise Incomplete("the facts of every file")
+
+
+def holding(facts: Mapping[str, FileFacts], part: str) -> Iterator[tuple[str, FileFacts]]:
+    """(path, facts) of every file that may hold `part` of the facts, by path:
+    in partial facts, a file not read yet whose bytes cannot hold it is
+    skipped (the build read it ahead), so a whole-project question about that
+    part is answered once the files that can hold it are read."""
+    lacks = facts.lacks if isinstance(facts, PartialFacts) else None
+    for path in sorted(facts):
+        if lacks is None or not lacks(path, part):
+            yield path, facts[path]
