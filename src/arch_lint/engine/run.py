@@ -206,13 +206,12 @@ class Engine:
                         gathered[rule_class.code] = rule.gather(tree)
                     else:
                         rule.check_tree(tree)
-            except (Incomplete, Exception) as exc:
+            except (Incomplete, Exception):
                 # Left to the check: a question about a file not read yet
                 # (`Incomplete`), or a defect (the check meets it again and
                 # reports it). What the rule was working out may sit half-done
                 # in the rules' shared analyses: the rules after it start from
                 # new ones (the semantic model is the tree's alone).
-                del exc
                 fresh = FileContext(path, self.settings, self._partial, facts, source, tree)
                 if "semantic" in ctx.__dict__:
                     fresh.__dict__["semantic"] = ctx.semantic

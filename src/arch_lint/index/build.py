@@ -322,7 +322,7 @@ def build(
                     built.record(*_analyse(path, source, envelope))
         else:
             expected = frozenset([*built.facts, *(path for path, _ in pending)])
-            pending, lacking = _evidence_first(root, pending, overrides)
+            pending, lacking = _read_ahead(root, pending, overrides)
             partial = PartialFacts(built.facts, expected, lacking)
             for path, stamp in pending:
                 source = built.read(path, stamp)
@@ -346,7 +346,7 @@ def build(
     return BuiltIndex(index, cache, built.sources, built.errors, built.notices, built.visited_whole)
 
 
-def _evidence_first(
+def _read_ahead(
     root: Path, pending: list[tuple[str, list[int]]], overrides: Mapping[str, bytes]
 ) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]]]:
     """The files to analyse in the order that lets the early check answer most:
@@ -381,7 +381,7 @@ def _evidence_first(
 
 
 _EVERY_PART = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
-"""The parts of the facts whose absence `_evidence_first` tells from the bytes."""
+"""The parts of the facts whose absence `_read_ahead` tells from the bytes."""
 
 PARALLEL_FROM = 400
 """Files to analyse from which `jobs=0` (automatic) uses worker processes."""

@@ -315,25 +315,15 @@ class EventEvidence:
         return any(self._broker_library(there) is not None for there in self._imported(path))
 
     def _imported(self, path: str) -> Iterator[str]:
-        """The project files a file's module-level imports name."""
+        """The project files a file's imports reach (the module as written and the
+        one that defines the name)."""
         facts = self.facts.get(path)
         if facts is None:
             return
         modules = self.models.modules
-        for binding in facts.bindings.values():
-            if binding.kind == IMPORT:
-                found = modules.file_of(binding.module, path)
-            elif binding.kind == FROM:
-                base = modules.absolute(path, binding.level, binding.module or None)
-                if base is None:
-                    continue
-                found = modules.file_of(f"{base}.{binding.name}", path) or modules.file_of(
-                    base, path
-                )
-            else:
-                continue
-            if found is not None and found != path:
-                yield found
+        for stmt in facts.imports:
+            for target in modules.targets(path, stmt):
+                yield from sorted({target.spelled, target.defining} - {path})
 
     # look-alikes -----------------------------------------------------------------------
     def _look_alike(self, ref: ClassRef, guard: frozenset[ClassRef]) -> Use | None:

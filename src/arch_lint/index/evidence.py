@@ -53,7 +53,7 @@ from arch_lint.index.correlation import (
 )
 from arch_lint.index.facts import DEF, IMPORT
 from arch_lint.index.memo import CycleMemo
-from arch_lint.index.partial import PartialFacts
+from arch_lint.index.partial import holding
 from arch_lint.index.project import ProjectIndex
 
 REQUEST_KEY = "logging.request-handlers-have-correlation"
@@ -221,13 +221,8 @@ class LoggingEvidence:
     def is_id_key(self, key: str) -> bool:
         return any(key == f or key.endswith(f"_{f}") for f in self.fields)
 
-    def _correlation(self, path: str, part: str = "") -> CorrelationFacts | None:
-        """The file's correlation facts; with `part` (`INSTALLS`, `PIPELINES`), None
-        also for a file not read yet whose bytes cannot hold that part."""
-        known = self.index.facts
-        if part and isinstance(known, PartialFacts) and known.lacks(path, part):
-            return None
-        facts = known.get(path)
+    def _correlation(self, path: str) -> CorrelationFacts | None:
+        facts = self.index.facts.get(path)
         return facts.correlation if facts is not None else None
 
     def resolve(self, path: str, written: str, origin: str = "", depth: int = 0) -> Target:
@@ -403,8 +398,8 @@ class LoggingEvidence:
             return self._proofs
         out = _Services()
         layout = self.index.layout
-        for path in sorted(self.index.facts):
-            facts = self._correlation(path, INSTALLS)
+        for path, held in holding(self.index.facts, INSTALLS):
+            facts = held.correlation
             if facts is None or not facts.installs:
                 continue
             service = layout.service_of(path)
@@ -468,8 +463,8 @@ class LoggingEvidence:
             return self._pipelines
         found: list[PipelineProof] = []  # kept only once whole (`partial.Incomplete`)
         layout = self.index.layout
-        for path in sorted(self.index.facts):
-            facts = self._correlation(path, PIPELINES)
+        for path, held in holding(self.index.facts, PIPELINES):
+            facts = held.correlation
             if facts is None or not facts.pipelines or layout.is_excluded(path):
                 continue
             service = layout.service_of(path)
