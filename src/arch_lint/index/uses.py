@@ -454,7 +454,10 @@ class _UseReader:
 
     def note_text(self, stmt: ast.Assign) -> None:
         """`routing_key = "mails"`: the name holds the string from here on (any
-        other assignment to it forgets it)."""
+        other assignment to it forgets it). The module's own names are read
+        once, before the walk (`_module_texts`)."""
+        if len(self.texts) == 1:
+            return
         value = stmt.value
         text = value.value if isinstance(value, ast.Constant) else None
         for target in stmt.targets:

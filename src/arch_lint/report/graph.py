@@ -173,7 +173,8 @@ class _Places:
         """File -> its library node, for every file outside services and shared models."""
         layout = self.layout
         outside: dict[str, tuple[str, ...]] = {}
-        children: dict[tuple[str, ...], set[str]] = {}
+        contents: dict[tuple[str, ...], set[str]] = {}
+        packages: set[tuple[str, ...]] = set()
         for path in index.facts:
             if not path.endswith(".py") or layout.service_of(path) is not None:
                 continue
@@ -184,19 +185,25 @@ class _Places:
                 continue
             parts = tuple(module.split("."))
             outside[path] = parts
-            if not path.endswith("__init__.py"):
-                for depth in range(1, len(parts)):
-                    children.setdefault(parts[:depth], set()).add(parts[depth])
+            package = path.endswith("/__init__.py")
+            for depth in range(1, len(parts)):
+                contents.setdefault(parts[:depth], set()).add(parts[depth])
+                if depth < len(parts) - 1 or package:
+                    packages.add(parts[: depth + 1])
         out: dict[str, Node] = {}
         for path, parts in outside.items():
-            depth = 1
-            while depth < len(parts) and len(children.get(parts[:depth], ())) == 1:
-                depth += 1  # a folder that only holds one package stands for it
-            name = ".".join(parts[:depth])
-            folders = path.split("/")
-            below = len(parts) - depth + (1 if path.endswith("/__init__.py") else 0)
-            folder = "/".join(folders[: len(folders) - below]) if below else path
-            out[path] = Node(self._free(name, folder), LIBRARY, folder)
+            name = parts[:1]
+            while len(contents.get(name, ())) == 1:
+                only = (*name, next(iter(contents[name])))
+                if only not in packages:
+                    break
+                name = only  # a folder that holds nothing but one package stands for it
+            root = layout.root_of(path)
+            folder = "/".join([*([root] if root else []), *name])
+            if f"{folder}.py" in index.facts:
+                folder += ".py"
+            dotted = ".".join(name)
+            out[path] = Node(self._free(dotted, folder), LIBRARY, folder)
         return out
 
     def node_of(self, path: str) -> Node | None:
