@@ -32,7 +32,7 @@ from arch_lint.report.graph import (
     event_links,
     import_links,
 )
-from arch_lint.report.graph_formats import render_graph, to_dot, to_json, to_mermaid
+from arch_lint.report.graph_formats import render_graph, to_dot, to_mermaid
 
 ROOT = Path(__file__).parent.parent
 SHOP = ROOT / "examples" / "shop"
@@ -283,7 +283,7 @@ def test_a_library_folder_with_several_packages_is_one_node(tmp_path: Path) -> N
 
 def test_http_edges_come_from_an_edge_source_of_their_own(repo: Path) -> None:
     """The seam the HTTP map plugs into: one more source in the list."""
-    assert EDGE_SOURCES == (import_links, event_links)
+    assert (import_links, event_links) == EDGE_SOURCES
 
     def http_links(index: object) -> list[Link]:
         return [
@@ -328,7 +328,8 @@ def _topics(source: str) -> list[TopicUse]:
             "    await ch.default_exchange.publish(msg, routing_key=key)",
             [("publish", "mails", "ch.default_exchange.publish")],
         ),
-        ('broker.publish(order, "orders.created")', [("publish", "orders.created", "broker.publish")]),
+        ('broker.publish(order, "orders.created")',
+         [("publish", "orders.created", "broker.publish")]),
         ('consumer.subscribe(["a", "b"])', [("subscribe", "a", "consumer.subscribe"),
                                             ("subscribe", "b", "consumer.subscribe")]),
         ('c = AIOKafkaConsumer("orders", group_id="g")',
@@ -368,7 +369,9 @@ _MERMAID_NODE = re.compile(r'^  ([A-Za-z][A-Za-z0-9_]*)(\["|\[\("|\[\[")([^"]*)(
 _MERMAID_EDGE = re.compile(
     r'^  ([A-Za-z][A-Za-z0-9_]*) (-->|==>|-\.->)\|"([^"]*)"\| ([A-Za-z][A-Za-z0-9_]*)$'
 )
-_MERMAID_LINKSTYLE = re.compile(r"^  linkStyle (\d+(?:,\d+)*) stroke:#[0-9a-f]{6},color:#[0-9a-f]{6}$")
+_MERMAID_LINKSTYLE = re.compile(
+    r"^  linkStyle (\d+(?:,\d+)*) stroke:#[0-9a-f]{6},color:#[0-9a-f]{6}$"
+)
 _SHAPES = {'["': "service", '[("': "shared-models", '[["': "library"}
 
 
@@ -385,12 +388,15 @@ def parse_mermaid(text: str) -> tuple[dict[str, tuple[str, str]], list[tuple[str
         if m := _MERMAID_NODE.match(line):
             mid, opening, label, closing = m.groups()
             assert (opening, closing) in {('["', '"]'), ('[("', '")]'), ('[["', '"]]')}
-            assert mid not in nodes and mid.lower() not in {"end", "graph", "subgraph"}
+            assert mid not in nodes
+            assert mid.lower() not in {"end", "graph", "subgraph"}
             nodes[mid] = (_unescape(label), _SHAPES[opening])
         elif m := _MERMAID_EDGE.match(line):
             source, arrow, label, target = m.groups()
-            assert source in nodes and target in nodes, line
-            assert "<" not in label.replace("<br/>", "") and ">" not in label.replace("<br/>", "")
+            assert source in nodes, line
+            assert target in nodes, line
+            assert "<" not in label.replace("<br/>", "")
+            assert ">" not in label.replace("<br/>", "")
             edges.append((source, arrow, _unescape(label), target))
         elif m := _MERMAID_LINKSTYLE.match(line):
             styled = [int(i) for i in m.group(1).split(",")]
@@ -456,12 +462,15 @@ def test_mermaid_ids_and_labels_survive_odd_names() -> None:
 
 
 def _dot_unquote(text: str) -> str:
-    assert text.startswith('"') and text.endswith('"')
+    assert text.startswith('"')
+    assert text.endswith('"')
     return text[1:-1].replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
 
 
 @pytest.mark.parametrize("which", ["fixture", "odd"])
-def test_dot_is_read_back_by_pydot(which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dot_is_read_back_by_pydot(
+    which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if which == "fixture":
         make_repo(tmp_path, graph_files())
         monkeypatch.chdir(tmp_path)
@@ -470,12 +479,19 @@ def test_dot_is_read_back_by_pydot(which: str, tmp_path: Path, monkeypatch: pyte
         graph = _odd_graph()
     with warnings.catch_warnings():
         # pydot 4 builds its grammar with pyparsing names that pyparsing 3.3 deprecates
-        warnings.filterwarnings("ignore", message=r".* deprecated - use ", category=DeprecationWarning)
+        warnings.filterwarnings(
+            "ignore", message=r".* deprecated - use ", category=DeprecationWarning
+        )
         parsed = pydot.graph_from_dot_data(to_dot(graph))
-    assert parsed is not None and len(parsed) == 1
+    assert parsed is not None
+    assert len(parsed) == 1
     dot = parsed[0]
     assert dot.get_type() == "digraph"
-    nodes = {_dot_unquote(n.get_name()): n for n in dot.get_nodes() if n.get_name() not in {"node", "edge"}}
+    nodes = {
+        _dot_unquote(n.get_name()): n
+        for n in dot.get_nodes()
+        if n.get_name() not in {"node", "edge"}
+    }
     assert set(nodes) == {n.id for n in graph.nodes}
     edges = {
         (_dot_unquote(e.get_source()), _dot_unquote(e.get_destination())): e
@@ -502,7 +518,8 @@ def test_the_real_dot_draws_it(repo: Path) -> None:
 
 def test_json_is_the_documented_shape(repo: Path) -> None:
     data = json.loads(render_graph(graph_of(repo), "json"))
-    assert set(data) == {"version", "nodes", "edges"} and data["version"] == 1
+    assert set(data) == {"version", "nodes", "edges"}
+    assert data["version"] == 1
     assert data["nodes"][0] == {"id": "billing", "kind": "service", "path": "services/billing"}
     edge = next(e for e in data["edges"] if (e["from"], e["to"]) == ("orders", "payments"))
     assert edge == {
@@ -557,10 +574,12 @@ def test_a_configuration_error_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
     make_repo(tmp_path, {"pyproject.toml": '[tool.arch_lint]\nservices = ["apps/*"]\n', "a.py": ""})
     result = run_cli(capsys, "graph", str(tmp_path))
     assert result.code == 2
-    assert "ARC000" in result.err and result.out == ""
+    assert "ARC000" in result.err
+    assert result.out == ""
     make_repo(tmp_path, {"pyproject.toml": "[tool.arch_lint]\nservices = 3\n"})
     result = run_cli(capsys, "graph", str(tmp_path))
-    assert result.code == 2 and "services" in result.err
+    assert result.code == 2
+    assert "services" in result.err
 
 
 def test_the_executable_prints_the_graph(repo: Path) -> None:

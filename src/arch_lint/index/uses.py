@@ -344,7 +344,11 @@ class _UseReader:
         first = self.text(call.args[0])
         if first is not None:
             return [first]
-        if method == "publish" and len(call.args) > 1 and not isinstance(call.args[0], ast.Constant):
+        if (
+            method == "publish"
+            and len(call.args) > 1
+            and not isinstance(call.args[0], ast.Constant)
+        ):
             second = self.text(call.args[1])
             return [] if second is None else [second]
         return []

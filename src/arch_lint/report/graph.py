@@ -260,9 +260,7 @@ def build_graph(
                 counts[(own, peer, finding.code)] += 1
                 names[finding.code] = finding.name
     for (one_id, other_id, code), count in sorted(counts.items()):
-        edge = edges.get((one_id, other_id))
-        if edge is None:
-            edge = edges[(one_id, other_id)] = Edge(one_id, other_id)
+        edge = edges.setdefault((one_id, other_id), Edge(one_id, other_id))
         edge.violations[code] = count
         edge.names[code] = names[code]
     order = {kind: i for i, kind in enumerate(NODE_KINDS)}

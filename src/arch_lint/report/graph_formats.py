@@ -149,7 +149,9 @@ def to_mermaid(graph: Graph) -> str:
         if edge.violations:
             red.append(str(i))
     if red:
-        lines.append(f"  linkStyle {','.join(red)} stroke:{VIOLATION_COLOUR},color:{VIOLATION_COLOUR}")
+        lines.append(
+            f"  linkStyle {','.join(red)} stroke:{VIOLATION_COLOUR},color:{VIOLATION_COLOUR}"
+        )
     return "\n".join(lines) + "\n"
 
 
