@@ -113,6 +113,10 @@ class Finding:
     service: str | None = None
     fixable: bool = False
     fix: Fix | None = None
+    peers: tuple[str, ...] = ()
+    """The other services the finding couples its own to (ARC101: the service
+    whose data layer is imported; ARC103: the owners of the tables): the far
+    ends of its edges in `arch-lint graph`. Not part of the reports' JSON."""
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
@@ -130,6 +134,7 @@ class Finding:
             "service": self.service,
             "fixable": self.fixable,
             "fix": None if self.fix is None else self.fix.to_json(),
+            **({"peers": list(self.peers)} if self.peers else {}),
         }
 
     @classmethod
@@ -143,6 +148,9 @@ class Finding:
             if service is not None and type(service) is not str:
                 raise ValueError("`service` is not a string")
             fix = data.get("fix")
+            peers = data.get("peers", [])
+            if not isinstance(peers, list) or not all(type(p) is str for p in peers):
+                raise ValueError("`peers` is not a list of strings")
             return cls(
                 code=_str(data, "code"),
                 name=_str(data, "name"),
@@ -155,6 +163,7 @@ class Finding:
                 service=service,
                 fixable=_bool(data, "fixable", False),
                 fix=None if fix is None else Fix.from_json(fix),
+                peers=tuple(peers),
             )
         except KeyError as exc:
             raise ValueError(f"a finding without `{exc.args[0]}`") from None

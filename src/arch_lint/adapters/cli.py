@@ -154,6 +154,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     schema_diff.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
 
+    from arch_lint.adapters import graph as graph_command
+
+    graph_command.add_parser(sub)
+
     init = sub.add_parser(
         "init", help="infer a [tool.arch_lint] table from the repository, with its evidence"
     )
@@ -211,6 +215,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "baseline":
             return _baseline(args)
+        if args.command == "graph":
+            from arch_lint.adapters import graph as graph_command
+
+            return graph_command.graph_main(args)
         if args.command == "init":
             from arch_lint.adapters import init as init_command
 

@@ -42,7 +42,7 @@ __all__ = [
     "scan_layout",
 ]
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 _INDEX = "index.json"
 _FACTS = "facts.json"
 _LAYOUT = "layout.json"

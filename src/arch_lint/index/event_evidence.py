@@ -292,6 +292,23 @@ class EventEvidence:
         return service is not None and self.data.is_json_attribute_of_service(service.name, attr)
 
     # brokers ---------------------------------------------------------------------------
+    def sends(self, path: str, callee: str) -> bool:
+        """Whether a call (the callee as written) in the file publishes on a
+        message broker: a broker client's sending method or a `publish-calls`
+        call, where the file reaches a broker client library."""
+        use = self._judge(path, PUBLISH, callee)
+        return use is not None and use.kind == PUBLISHED
+
+    def reaches_broker(self, path: str) -> bool:
+        """Whether the file imports a broker client library, or a module of the
+        project that does (a wrapper: one step)."""
+        return self._broker_reached(path)
+
+    def consumes_by_parsing(self, path: str) -> bool:
+        """Whether a model validated in the file is read from a broker: the file
+        imports a broker client library (not one as often a cache or a bucket)."""
+        return self._broker_library(path, consuming=True) is not None
+
     def _broker_library(self, path: str, consuming: bool = False) -> str | None:
         """The broker client library the file imports at module level, if any."""
         facts = self.facts.get(path)

@@ -33,10 +33,10 @@ from arch_lint.index.models import (
     position,
 )
 from arch_lint.index.semantic import bound_by_import, resolve
-from arch_lint.index.uses import ModelUse, read_uses
+from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 17
+FACTS_VERSION = 18
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -133,6 +133,9 @@ class FileFacts:
     model_uses: list[ModelUse] = field(default_factory=list)
     """What the file does with classes: publishes, parses, stores, streams or
     returns them from routes (`uses.ModelUse`, sorted)."""
+    topics: list[TopicUse] = field(default_factory=list)
+    """The topics (queues, channels, subjects) the file publishes to, subscribes
+    to or declares, by literal name (`uses.TopicUse`, sorted)."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -150,6 +153,7 @@ class FileFacts:
             self.has_async,
             self.correlation.interface() if self.correlation else None,
             [list(u) for u in self.model_uses],
+            [list(t) for t in self.topics],
         ]
 
     def interface_hash(self) -> str:
@@ -173,6 +177,7 @@ class FileFacts:
             self.has_async,
             self.correlation.to_json() if self.correlation else None,
             [list(u) for u in self.model_uses],
+            [list(t) for t in self.topics],
         ]
 
     def to_text(self) -> str:
@@ -182,7 +187,7 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations, type_aliases, has_async, correlation, model_uses) = data  # fmt: skip
+         associations, type_aliases, has_async, correlation, model_uses, topics) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -199,6 +204,7 @@ class FileFacts:
             has_async=bool(has_async),
             correlation=CorrelationFacts.from_json(correlation) if correlation else None,
             model_uses=[ModelUse(*u) for u in model_uses],
+            topics=[TopicUse(*t) for t in topics],
         )
 
 
@@ -302,6 +308,9 @@ class _Extractor:
         """Every name bound by an import at any depth -> its dotted origin
         (only to tell where a called name comes from)."""
         self.data = DataLayerReader(self._origin)
+        self.received: list[ModelUse] = []
+        """`receive` uses: the data of the envelope a parameter is annotated with."""
+        self.envelope_named = False
 
     def _bind(self, name: str, binding: Export) -> None:
         if self.fallback and name in self.facts.bindings:
@@ -319,6 +328,7 @@ class _Extractor:
         # the data-layer reader looks at class bodies and module-level calls only
         # in files that can declare tables or JSON columns
         self.data_hints = any(b in source for b in _DATA_BYTES)
+        self.envelope_named = bool(self.envelope) and self.envelope.encode() in source
         self._body(tree.body, toplevel=True, type_checking=False)
         if any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
@@ -371,6 +381,8 @@ class _Extractor:
                 self._bind(stmt.name, Export(DEF))
             if isinstance(stmt, ast.AsyncFunctionDef):
                 self.facts.has_async = True
+            if self.envelope_named:
+                self._received(stmt)
             self.in_function += 1
             self._body(stmt.body, toplevel=False, type_checking=tc)
             self.in_function -= 1
@@ -570,6 +582,23 @@ class _Extractor:
             name = (match.group(1) or match.group(2)).decode("utf-8", "replace")
             self.facts.payloads.append(name)
 
+    def _received(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """`def on_placed(envelope: EventEnvelope[OrderPlacedV1])`: the function
+        receives `OrderPlacedV1` events (a `receive` use)."""
+        args = node.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            annotation = arg.annotation
+            if annotation is None:
+                continue
+            for item in ast.walk(annotation):
+                if not isinstance(item, ast.Subscript):
+                    continue
+                head = dotted(item.value)
+                if head is None or head.rsplit(".", 1)[-1] != self.envelope:
+                    continue
+                for name in annotation_names(item.slice):
+                    self.received.append(ModelUse(RECEIVE, name, node.name))
+
     # dynamic imports ----------------------------------------------------------------
     def _dynamic_imports(self, tree: ast.Module) -> None:
         """`importlib.import_module("name"[, package])` (however imported) and
@@ -660,6 +689,10 @@ def _payload_re(envelope: str) -> re.Pattern[bytes]:
 
 def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -> FileFacts:
     """The facts of one parsed file (`envelope`: the envelope class's name)."""
-    facts = _Extractor(envelope).run(tree, source)
-    facts.model_uses = read_uses(tree, source)
+    extractor = _Extractor(envelope)
+    facts = extractor.run(tree, source)
+    uses = read_uses(tree, source)
+    received = extractor.received
+    facts.model_uses = sorted({*uses.models, *received}) if received else uses.models
+    facts.topics = uses.topics
     return facts

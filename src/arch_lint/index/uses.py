@@ -43,7 +43,25 @@ What counts, by kind:
 - `wrap` (detail: the class called): a model value passed to a class as a
   payload-like keyword (`PayloadContainer(payload=p)`, `Journal(event_data=e)`,
   `OutboxMessage(body=event.model_dump())`): the index decides what the outer
-  class is.
+  class is;
+- `receive` (detail: the function): the data of the envelope a function's
+  parameter is annotated with (`envelope: EventEnvelope[X]`), read by
+  `facts.py`, which knows the envelope's name.
+
+The same pass reads the topics a file names (`TopicUse`), each a literal string
+(or a name bound to one in the module or the function):
+- `publish` (detail: the callee as written): the first argument of a sending
+  call (`producer.send("orders", ...)`, `redis.publish("chan", ...)`), or its
+  `topic=`, `routing_key=`, `subject=`, ... keyword; the second argument of
+  `.publish(message, "topic")` when the first is no string; the argument of a
+  `@….publisher("topic")` decorator;
+- `subscribe` (detail: the callee): `consumer.subscribe(["orders"])`,
+  `.psubscribe(...)`, `.basic_consume(queue=...)`, a consumer's constructor
+  (`AIOKafkaConsumer("orders", ...)`), a `@….subscriber("orders")` decorator;
+- `declare` (detail: the callee): `channel.declare_queue("mails")`,
+  `queue_declare(queue=...)`, which consumers do and so do some producers.
+Whether the call reaches a message broker is the index's question
+(`event_evidence.py`), as for the model uses.
 """
 
 from __future__ import annotations
@@ -67,6 +85,8 @@ REPOSITORY = "repository"
 STREAM = "stream"
 RESPONSE = "response"
 WRAP = "wrap"
+RECEIVE = "receive"
+DECLARE = "declare"
 
 
 class ModelUse(NamedTuple):
@@ -77,6 +97,30 @@ class ModelUse(NamedTuple):
     detail: str = ""
 
 
+class TopicUse(NamedTuple):
+    """A topic (queue, channel, subject, stream) a file publishes to or reads:
+    `publish`, `subscribe` or `declare`, the topic, and the callee as written."""
+
+    kind: str
+    topic: str
+    detail: str = ""
+
+
+class Uses(NamedTuple):
+    """What `read_uses` finds in a file."""
+
+    models: list[ModelUse]
+    topics: list[TopicUse]
+
+
+_TOPIC_KEYWORDS = (
+    "topic", "topic_name", "routing_key", "subject", "channel", "queue", "queue_name",
+    "stream", "stream_name", "TopicArn", "QueueUrl",
+)  # fmt: skip
+"""Keywords that name where a message goes or comes from, in order of preference."""
+_SUBSCRIBE_KEYWORDS = ("topics", "channels", *_TOPIC_KEYWORDS)
+_SUBSCRIBE_METHODS = frozenset({"subscribe", "psubscribe", "basic_consume"})
+_DECLARE_METHODS = frozenset({"declare_queue", "queue_declare"})
 _SEND_WORDS = ("publish", "produce", "send", "emit", "dispatch", "xadd", "put_record")
 _VALIDATORS = frozenset(
     {"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate_json",
@@ -108,7 +152,7 @@ _WRAP_WORDS = ("payload", "data", "event", "body", "message", "content", "record
 _MARKERS = (
     b"model_", b"parse_", b".dict(", b".json(", b"response_model", b"**", b"olumn",
     b"TypeDecorator", b"publish", b"produce", b"send", b"emit", b"dispatch",
-    b"payload=", b"data=", b"event=", b"body=",
+    b"payload=", b"data=", b"event=", b"body=", b"subscribe", b"onsume", b"declare",
 )  # fmt: skip
 """Bytes on a line worth a look (`model_validate`, `model_dump`, `Column(`,
 `mapped_column`, a sending method, a payload-like keyword, ...): a statement
@@ -140,7 +184,7 @@ def _class_like(name: str) -> bool:
     return last[:1].isupper() and not last.isupper() and last not in _TYPING
 
 
-def _annotation_names(node: ast.expr | None) -> Iterator[str]:
+def annotation_names(node: ast.expr | None) -> Iterator[str]:
     """The class-like names an annotation mentions (quoted ones too)."""
     if node is None:
         return
@@ -252,13 +296,70 @@ class _Marks:
 
 
 class _UseReader:
-    def __init__(self, marks: _Marks, streaming: bool) -> None:
+    def __init__(self, marks: _Marks, streaming: bool, constants: dict[str, str]) -> None:
         self.marks = marks
         self.streaming = streaming
         self.found: set[ModelUse] = set()
+        self.topics: set[TopicUse] = set()
+        self.texts: list[dict[str, str]] = [constants]
+        """Names bound to a literal string: the module's, then each function's
+        (the last assignment before the call wins, as for `held`)."""
 
     def add(self, kind: str, name: str, detail: str = "") -> None:
         self.found.add(ModelUse(kind, name, detail))
+
+    # topics ------------------------------------------------------------------------
+    def text(self, node: ast.expr | None) -> str | None:
+        """The string an expression surely is: a literal, or a name bound to one."""
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) and node.value else None
+        if isinstance(node, ast.Name):
+            return self.texts[-1].get(node.id)
+        return None
+
+    def texts_of(self, node: ast.expr | None) -> list[str]:
+        """A string, or the strings of a list, tuple or set literal."""
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return [t for t in (self.text(e) for e in node.elts) if t is not None]
+        found = self.text(node)
+        return [] if found is None else [found]
+
+    def keyword_texts(self, call: ast.Call, names: tuple[str, ...]) -> list[str]:
+        given = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        for name in names:
+            if name in given:
+                return self.texts_of(given[name])
+        return []
+
+    def topic(self, kind: str, texts: list[str], detail: str) -> None:
+        for text in texts:
+            self.topics.add(TopicUse(kind, text, detail))
+
+    def sent_to(self, call: ast.Call, method: str) -> list[str]:
+        """Where a sending call sends: a topic keyword, else its first argument
+        when that is a string; `.publish(message, "topic")` too."""
+        found = self.keyword_texts(call, _TOPIC_KEYWORDS)
+        if found or not call.args:
+            return found
+        first = self.text(call.args[0])
+        if first is not None:
+            return [first]
+        if (
+            method == "publish"
+            and len(call.args) > 1
+            and not isinstance(call.args[0], ast.Constant)
+        ):
+            second = self.text(call.args[1])
+            return [] if second is None else [second]
+        return []
+
+    def read_from(self, call: ast.Call) -> list[str]:
+        """The topics a subscribing call names: its first argument (a string or
+        a list of them) or a topic keyword."""
+        found = self.keyword_texts(call, _SUBSCRIBE_KEYWORDS)
+        if found or not call.args:
+            return found
+        return self.texts_of(call.args[0])
 
     # values ------------------------------------------------------------------------
     def values(self, expr: ast.AST, held: dict[str, str]) -> set[str]:
@@ -322,6 +423,8 @@ class _UseReader:
                     kind is ast.Assign and type(stmt.value) in _MADE  # type: ignore[attr-defined]
                 ):
                     self.note_local(stmt, held)
+                elif kind is ast.Assign:
+                    self.note_text(stmt)  # type: ignore[arg-type]
                 first = stmt.lineno
                 if self.marks.spans(first, stmt.end_lineno or first):
                     self.expressions(stmt, held)
@@ -353,6 +456,21 @@ class _UseReader:
             if name is not None:
                 held[stmt.target.id] = name
 
+    def note_text(self, stmt: ast.Assign) -> None:
+        """`routing_key = "mails"`: the name holds the string from here on (any
+        other assignment to it forgets it). The module's own names are read
+        once, before the walk (`_module_texts`)."""
+        if len(self.texts) == 1:
+            return
+        value = stmt.value
+        text = value.value if isinstance(value, ast.Constant) else None
+        for target in stmt.targets:
+            if isinstance(target, ast.Name):
+                if isinstance(text, str) and text:
+                    self.texts[-1][target.id] = text
+                else:
+                    self.texts[-1].pop(target.id, None)
+
     def expressions(self, stmt: ast.stmt, held: dict[str, str]) -> None:
         for node in header_nodes(stmt, prune=(ast.Lambda,)):
             if isinstance(node, ast.Call):
@@ -362,7 +480,7 @@ class _UseReader:
                     for name in self.values(node.value, held):
                         self.add(STREAM, name)
             elif isinstance(node, ast.keyword) and node.arg == "response_model":
-                for name in _annotation_names(node.value):
+                for name in annotation_names(node.value):
                     self.add(RESPONSE, name)
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -387,6 +505,11 @@ class _UseReader:
                 for arg in (*call.args, *(k.value for k in call.keywords)):
                     for name in self.values(arg, held):
                         self.add(PUBLISH, name, callee)
+                self.topic(PUBLISH, self.sent_to(call, method), callee)
+            elif callee is not None and method in _SUBSCRIBE_METHODS:
+                self.topic(SUBSCRIBE, self.read_from(call), callee)
+            elif callee is not None and method in _DECLARE_METHODS:
+                self.topic(DECLARE, self.read_from(call), callee)
             if method in _VALIDATORS:
                 receiver_name = dotted(func.value)
                 if receiver_name is not None and _class_like(receiver_name):
@@ -394,6 +517,9 @@ class _UseReader:
                     attr = first.attr if isinstance(first, ast.Attribute) else ""
                     self.add(PARSE, receiver_name, attr)
         if callee is not None and _class_like(callee):
+            if callee.rsplit(".", 1)[-1].endswith("Consumer"):  # AIOKafkaConsumer("orders")
+                topics = [t for a in call.args for t in self.texts_of(a)]
+                self.topic(SUBSCRIBE, topics or self.keyword_texts(call, ("topics",)), callee)
             for kw in call.keywords:
                 if kw.arg is None:
                     if isinstance(kw.value, ast.Attribute):
@@ -430,19 +556,23 @@ class _UseReader:
             elif last in _SUBSCRIBERS:
                 where = dotted(target) or last
                 for arg in every:
-                    for name in _annotation_names(arg.annotation):
+                    for name in annotation_names(arg.annotation):
                         self.add(SUBSCRIBE, name, where)
+                if isinstance(decorator, ast.Call):
+                    self.topic(SUBSCRIBE, self.read_from(decorator), where)
             elif last in _PUBLISHERS:  # FastStream: what the function returns is published
                 where = dotted(target) or last
-                for name in _annotation_names(node.returns):
+                for name in annotation_names(node.returns):
                     self.add(PUBLISH, name, f"@{where}")
+                if isinstance(decorator, ast.Call):
+                    self.topic(PUBLISH, self.read_from(decorator), f"@{where}")
             if self.marks.marks(decorator):
                 for item in _nodes(decorator):
                     if isinstance(item, ast.keyword) and item.arg == "response_model":
-                        for name in _annotation_names(item.value):
+                        for name in annotation_names(item.value):
                             self.add(RESPONSE, name)
         if route:
-            for name in _annotation_names(node.returns):
+            for name in annotation_names(node.returns):
                 self.add(RESPONSE, name)
         active = route or marked
         held = dict(outer)
@@ -453,12 +583,16 @@ class _UseReader:
                     held[arg.arg] = made
         if owner is not None:
             for arg in every:
-                for name in _annotation_names(arg.annotation):
+                for name in annotation_names(arg.annotation):
                     self.add(REPOSITORY, name, owner)
-            for name in _annotation_names(node.returns):
+            for name in annotation_names(node.returns):
                 self.add(REPOSITORY, name, owner)
         if active:
-            self.body(node.body, held, route, active)
+            self.texts.append(dict(self.texts[-1]))
+            try:
+                self.body(node.body, held, route, active)
+            finally:
+                self.texts.pop()
 
     def class_def(self, node: ast.ClassDef) -> None:
         first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
@@ -504,16 +638,40 @@ class _UseReader:
                 if inner is column or not isinstance(inner, ast.Call):
                     continue
                 for arg in (*inner.args, *(k.value for k in inner.keywords)):
-                    for name in _annotation_names(arg):
+                    for name in annotation_names(arg):
                         self.add(COLUMN, name, attr)
 
 
-def read_uses(tree: ast.Module, source: bytes) -> list[ModelUse]:
-    """The model uses of one parsed file, sorted."""
+def read_uses(tree: ast.Module, source: bytes) -> Uses:
+    """The model uses and the topics of one parsed file, sorted."""
     streaming = any(b in source for b in _STREAM_BYTES)
     marks = _Marks(source, (*_MARKERS, b"yield") if streaming else _MARKERS)
     if not marks and _REPOSITORY_CLASS.search(source) is None:
-        return []
-    reader = _UseReader(marks, streaming)
+        return Uses([], [])
+    reader = _UseReader(marks, streaming, _module_texts(tree))
     reader.body(tree.body, {}, False, True)
-    return sorted(reader.found)
+    return Uses(sorted(reader.found), sorted(reader.topics))
+
+
+def _module_texts(tree: ast.Module) -> dict[str, str]:
+    """Module-level names bound once, to a literal string (`TOPIC = "orders"`):
+    a function defined above the assignment runs after it."""
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            targets, value = [stmt.target], stmt.value
+        else:
+            continue
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            if target.id in seen:
+                out.pop(target.id, None)  # bound twice: not one string
+                continue
+            seen.add(target.id)
+            if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value:
+                out[target.id] = value.value
+    return out

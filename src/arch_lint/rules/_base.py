@@ -12,7 +12,7 @@ import ast
 import re
 import string
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar, Literal
@@ -75,6 +75,8 @@ def template_problems(message: str) -> list[str]:
         if not name.isidentifier():
             what = "a positional field" if name == "" or name.isdigit() else "not an identifier"
             problems.append(f"`message` field `{{{name}}}` is {what}: name it (`{{target}}`)")
+        elif name == "peers":
+            problems.append("`message` field `{peers}` is reserved: `report` takes the peers")
         elif spec and "{" in spec:
             problems.append(f"`message` field `{{{name}}}` has a nested field in its format")
     return problems
@@ -305,8 +307,12 @@ class FileRule(Rule):
         *,
         byte_cols: bool = True,
         fixable: bool = False,
+        peers: Sequence[str] = (),
     ) -> None:
-        """Report a finding; `col`/`end_col` are 0-based (bytes unless `byte_cols=False`)."""
+        """Report a finding; `col`/`end_col` are 0-based (bytes unless `byte_cols=False`).
+        `peers`: the other services the finding couples this one to (the far
+        ends of its edges in `arch-lint graph`), known from the index, never
+        read back from the message."""
         ctx = self.ctx
         if byte_cols:
             col, end_col = ctx.char_col(line, col), ctx.char_col(end_line, end_col)
@@ -322,6 +328,7 @@ class FileRule(Rule):
                 end_column=end_col + 1,
                 service=ctx.service.name if ctx.service else None,
                 fixable=fixable,
+                peers=tuple(sorted(set(peers))),
             )
         )
 
@@ -331,10 +338,12 @@ class FileRule(Rule):
         if fix is not None:
             self.ctx.findings[-1] = replace(self.ctx.findings[-1], fix=fix, fixable=True)
 
-    def report_node(self, node: ast.stmt | ast.expr, **fields: str) -> None:
+    def report_node(
+        self, node: ast.stmt | ast.expr, *, peers: Sequence[str] = (), **fields: str
+    ) -> None:
         end_line = node.end_lineno or node.lineno
         end_col = node.end_col_offset or node.col_offset
-        self.report(node.lineno, node.col_offset, end_line, end_col, fields)
+        self.report(node.lineno, node.col_offset, end_line, end_col, fields, peers=peers)
 
 
 class MetaRule(Rule):

@@ -84,4 +84,5 @@ class CrossServiceDataAccess(FileRule):
                     owner=verdict.owner,
                     why="" if reason.startswith("matches") else f" (it {reason})",
                 ),
+                peers=[verdict.owner],
             )

@@ -68,4 +68,5 @@ class CrossServiceImport(FileRule):
                     via=via(verdict, self.ctx.index.modules.module_of(verdict.target.spelled)),
                     owner=verdict.owner,
                 ),
+                peers=[verdict.owner],
             )

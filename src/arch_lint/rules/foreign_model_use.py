@@ -71,4 +71,5 @@ class ForeignModelUse(FileRule):
                     "via": via(verdict, self.ctx.index.modules.module_of(target.spelled)),
                     "owner": verdict.owner,
                 },
+                peers=[verdict.owner],
             )

@@ -233,7 +233,7 @@ class ForeignTableAccess(FileRule):
                 )
             line, col, end_line, end_col = decl.pos
             fields = {"module": self.ctx.module, "action": "maps", "tables": tables}
-            self.report(line, col, end_line, end_col, fields)
+            self.report(line, col, end_line, end_col, fields, peers=others)
         for use in gathered:
             self._tables(use, service.name)
 
@@ -251,7 +251,8 @@ class ForeignTableAccess(FileRule):
                 f"`{name}` ({_services(owners)})" for name, owners in foreign
             )
         fields = {"module": self.ctx.module, "action": use.action, "tables": tables}
-        self.report(*use.span, fields)
+        peers = [owner for _, owners in foreign for owner in owners]
+        self.report(*use.span, fields, peers=peers)
 
 
 class _Use(NamedTuple):

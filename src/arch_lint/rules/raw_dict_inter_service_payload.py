@@ -141,7 +141,7 @@ class RawDictInterServicePayload(FileRule):
                 for kw in call.keywords:
                     if kw.arg in {"json", "data"} and self._dict(kw.value, site, line):
                         how = f"sent to service `{service}` as the request body"
-                        self.report_node(kw.value, how=how)
+                        self.report_node(kw.value, how=how, peers=[service])
                         return
         if name is not None and any(fnmatchcase(name, p) for p in cfg.publish_calls):
             candidates = [

@@ -91,8 +91,13 @@ class ShadowModel(FileRule):
                     whose = f"a model of service `{owner.name}`" if owner else "a shared model"
                     label = f"{ctx.index.modules.module_of(path)}.{other}"
                     if best is None or common / union > best[0]:
-                        best = (common / union, label, whose, common, union)
+                        peer = () if owner is None else (owner.name,)
+                        best = (common / union, label, whose, common, union, peer)
             if best is not None:
-                _, label, whose, common, union = best
+                _, label, whose, common, union, peer = best
                 fields = {"model": cls.name, "other": label, "whose": whose}
-                self.report(*cls.pos, {**fields, "shared": str(common), "total": str(union)})
+                self.report(
+                    *cls.pos,
+                    {**fields, "shared": str(common), "total": str(union)},
+                    peers=peer,
+                )
