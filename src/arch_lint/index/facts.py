@@ -33,10 +33,11 @@ from arch_lint.index.models import (
     position,
 )
 from arch_lint.index.semantic import bound_by_import, resolve
+from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import ModelUse, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 17
+FACTS_VERSION = 18
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -133,6 +134,10 @@ class FileFacts:
     model_uses: list[ModelUse] = field(default_factory=list)
     """What the file does with classes: publishes, parses, stores, streams or
     returns them from routes (`uses.ModelUse`, sorted)."""
+    # --- service names (ARC211's evidence; read by `stamps.py`) ---
+    stamping: StampFacts | None = None
+    """The `source_service` the file stamps, the service names it declares and
+    its module constants (`stamps.StampFacts`); None when none."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -150,6 +155,7 @@ class FileFacts:
             self.has_async,
             self.correlation.interface() if self.correlation else None,
             [list(u) for u in self.model_uses],
+            self.stamping.interface() if self.stamping else None,
         ]
 
     def interface_hash(self) -> str:
@@ -173,6 +179,7 @@ class FileFacts:
             self.has_async,
             self.correlation.to_json() if self.correlation else None,
             [list(u) for u in self.model_uses],
+            self.stamping.to_json() if self.stamping else None,
         ]
 
     def to_text(self) -> str:
@@ -182,7 +189,8 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations, type_aliases, has_async, correlation, model_uses) = data  # fmt: skip
+         associations, type_aliases, has_async, correlation, model_uses,
+         stamping) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -199,6 +207,7 @@ class FileFacts:
             has_async=bool(has_async),
             correlation=CorrelationFacts.from_json(correlation) if correlation else None,
             model_uses=[ModelUse(*u) for u in model_uses],
+            stamping=StampFacts.from_json(stamping) if stamping else None,
         )
 
 
@@ -302,6 +311,7 @@ class _Extractor:
         """Every name bound by an import at any depth -> its dotted origin
         (only to tell where a called name comes from)."""
         self.data = DataLayerReader(self._origin)
+        self.stamping = StampFacts()
 
     def _bind(self, name: str, binding: Export) -> None:
         if self.fallback and name in self.facts.bindings:
@@ -329,6 +339,8 @@ class _Extractor:
         if self.envelope and self.envelope.encode() in source:
             self._payloads(source)
         self.facts.correlation = extract_correlation(tree, source, self._origin)
+        read_stamps(tree, source, self.stamping)
+        self.facts.stamping = self.stamping or None
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
         if self.db_imported and self.signal is None and any(b in source for b in _SIGNAL_BYTES):
@@ -402,6 +414,7 @@ class _Extractor:
             self._note_call(stmt.targets, stmt.value)
             self._note_data(stmt.targets, stmt.value)
             self._note_alias(stmt.targets, stmt.value, declared=False)
+            note_constant(self.stamping, stmt.targets, stmt.value, self.imported)
         elif toplevel and type(stmt).__name__ == "TypeAlias":  # `type X = ...` (3.12+)
             name = getattr(stmt, "name", None)
             value = getattr(stmt, "value", None)
@@ -415,6 +428,7 @@ class _Extractor:
                 self._note_data([stmt.target], stmt.value)
                 if (dotted(stmt.annotation) or "").endswith("TypeAlias"):
                     self._note_alias([stmt.target], stmt.value, declared=True)
+                note_constant(self.stamping, [stmt.target], stmt.value, self.imported)
         elif toplevel and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._note_data([], stmt.value)
 

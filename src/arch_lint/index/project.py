@@ -3,8 +3,10 @@
 Built once per run (once per flake8 worker process) from the cached facts. It
 holds the layout and the facts and builds, over them, the module graph
 (`modules`: import resolution), the model index (`models`: what a class is),
-the data-layer index (`data`: data-layer files, tables, JSON columns) and the
-event evidence (`events`: what the project shows a model to be); its own
+the data-layer index (`data`: data-layer files, tables, JSON columns), the
+event evidence (`events`: what the project shows a model to be) and the
+`source_service` stamps (`source_services`: what each service stamps, and the
+name it should); its own
 answer is the digest the findings cache is keyed by. Rules ask their file's
 context where a file lies (service, public, shared models), and these indexes
 everything else.
@@ -22,6 +24,7 @@ from arch_lint.index.facts import FileFacts
 from arch_lint.index.layout import Layout
 from arch_lint.index.model_index import ClassRef, ClassTarget, ModelIndex, normalise_type
 from arch_lint.index.modgraph import MAX_REEXPORT_DEPTH, ModuleGraph, Target
+from arch_lint.index.source_service import SourceServices
 
 __all__ = [
     "MAX_REEXPORT_DEPTH",
@@ -50,6 +53,7 @@ class ProjectIndex:
         self.models = ModelIndex(layout, facts, self.modules)
         self.data = DataIndex(layout, facts, self.models)
         self.events = EventEvidence(layout, facts, self.models, self.data)
+        self.source_services = SourceServices(layout, facts, self.models)
 
     @cached_property
     def digest(self) -> str:
