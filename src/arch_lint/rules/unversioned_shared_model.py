@@ -152,10 +152,10 @@ class UnversionedSharedModel(FileRule):
                 continue
             if index.source_services.is_envelope(ctx.path, cls.name):
                 continue
-            why = self._contract(cls.name)
-            if why is None or self._held_by_versioned(ClassRef(ctx.path, cls.name), 0):
+            contract = self._contract(cls.name)
+            if contract is None or self._held_by_versioned(ClassRef(ctx.path, cls.name), 0):
                 continue
-            what = "event payload" if not why.startswith("a route") else "inter-service contract"
+            what, why = contract
             fields = {
                 "what": what,
                 "model": cls.name,
@@ -165,17 +165,18 @@ class UnversionedSharedModel(FileRule):
             }
             self.report(*cls.pos, fields)
 
-    def _contract(self, qualname: str) -> str | None:
-        """Why the model is a contract between services (the evidence), or None."""
+    def _contract(self, qualname: str) -> tuple[str, str] | None:
+        """What contract between services the model is, and the evidence; None
+        where it is none."""
         index = self.ctx.index
         path = self.ctx.path
         if index.models.is_base(path, qualname):
             return None  # a base of other models: they are the contracts
         verdict = index.events.use_verdict(path, qualname)
         if verdict is not None:
-            return _why(verdict)
+            return "event payload", _why(verdict)
         if is_inter_service_contract(index, path, qualname):
-            return "a route model that another service calls"
+            return "inter-service contract", "a route model that another service calls"
         return None
 
     def _held_by_versioned(self, ref: ClassRef, depth: int) -> bool:
