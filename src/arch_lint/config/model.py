@@ -300,7 +300,7 @@ class ArchLintConfig(_Table):
     select: list[Code] = field(default_factory=list)
     """Codes or prefixes to enable (replaces the default set). Each must name a
     rule of this version (`arch-lint rules`), or be a code that SPEC §4 reserves
-    for a rule not implemented yet (ARC208-ARC211): those are accepted silently
+    for a rule not implemented yet (ARC208, ARC210): those are accepted silently
     and check nothing until a version implements them, so that a configuration
     written for a newer arch-lint keeps working. The same holds for
     `extend-select`, `ignore`, `per-path-ignores` and the command line."""

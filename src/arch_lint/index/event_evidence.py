@@ -192,33 +192,62 @@ class EventEvidence:
         class asked about alone, never on the order of questions)."""
         if ref in guard or len(guard) > _MAX_DEPTH:
             return None
-        short = ref.qualname.rsplit(".", 1)[-1]
-        pattern = next((p for p in self._patterns if fnmatchcase(short, p)), None)
+        pattern = self._pattern(ref)
         payload = self._payload_files.get(ref)
         if payload is not None:
             return Verdict(PAYLOAD, payload, self._envelope, pattern)
         base = self.models.shared_event_base(ref.path, ref.qualname, self._patterns)
         if base is not None:
             return Verdict(BASE, "", base, pattern)
-        direct = self._uses.get(ref, {})
-        for kind in (PUBLISHED, CONSUMED):
-            use = direct.get(kind)
-            if use is not None:
-                return Verdict(kind, use.path, use.detail, pattern)
-        if pattern is None:
-            return None
-        use = direct.get(CONSUMED_BY_NAME)
-        if use is not None:
-            return Verdict(CONSUMED_BY_NAME, use.path, use.detail, pattern)
+        used = self._used(ref, pattern)
+        if used is not None or pattern is None:
+            return used
         if self._look_alike(ref, guard | {ref}) is not None:
             return None
         return Verdict(NAMED, "", "", pattern)
+
+    def use_verdict(self, path: str, qualname: str) -> Verdict | None:
+        """Why the model is an event payload by its uses alone: the data of the
+        envelope, published, consumed (`payload`, `published`, `consumed`,
+        `consumed_by_name`), without the presumptions of a shared event base or
+        a name, and shown by a file that is checked: what a test (an excluded
+        file) does with a model shows what the test does, not what services
+        exchange."""
+        ref = ClassRef(path, qualname)
+        pattern = self._pattern(ref)
+        payload = self._payload_files.get(ref)
+        if payload is not None and not self.layout.is_excluded(payload):
+            return Verdict(PAYLOAD, payload, self._envelope, pattern)
+        return self._used(ref, pattern, skip_excluded=True)
+
+    def _pattern(self, ref: ClassRef) -> str | None:
+        short = ref.qualname.rsplit(".", 1)[-1]
+        return next((p for p in self._patterns if fnmatchcase(short, p)), None)
+
+    def _used(
+        self, ref: ClassRef, pattern: str | None, skip_excluded: bool = False
+    ) -> Verdict | None:
+        """Published or consumed (consumed by name: only a model named like an
+        event); `skip_excluded`: not by the evidence of an excluded file."""
+        direct = self._uses.get(ref, {})
+        kinds = (PUBLISHED, CONSUMED, CONSUMED_BY_NAME) if pattern else (PUBLISHED, CONSUMED)
+        for kind in kinds:
+            use = direct.get(kind)
+            if use is not None and not (skip_excluded and self.layout.is_excluded(use.path)):
+                return Verdict(kind, use.path, use.detail, pattern)
+        return None
+
+    def _in_order(self) -> list[str]:
+        """The files whose evidence is named first: the checked ones, then the
+        excluded ones (tests), each by path."""
+        excluded = self.layout.is_excluded
+        return sorted(self.facts, key=lambda path: (excluded(path), path))
 
     # the envelope's data ---------------------------------------------------------------
     @cached_property
     def _payload_files(self) -> dict[ClassRef, str]:
         out: dict[ClassRef, str] = {}
-        for path in sorted(self.facts):
+        for path in self._in_order():
             for name in self.facts[path].payloads:
                 ref = self.models.resolve_class(path, name)
                 if isinstance(ref, ClassRef):
@@ -228,11 +257,12 @@ class EventEvidence:
     # uses ------------------------------------------------------------------------------
     @cached_property
     def _table(self) -> tuple[dict[ClassRef, dict[str, Use]], dict[ClassRef, list[Use]]]:
-        """Model -> evidence kind -> the first use (by path) of that kind; and
+        """Model -> evidence kind -> the first use of that kind (the checked files
+        first, then the excluded ones, each by path); and
         model -> the classes it is handed to (`wrap` uses, `detail`: the class)."""
         uses: dict[ClassRef, dict[str, Use]] = {}
         wraps: dict[ClassRef, list[Use]] = {}
-        for path in sorted(self.facts):
+        for path in self._in_order():
             facts = self.facts[path]
             for use in facts.model_uses:
                 if use.kind == WRAP:
@@ -406,6 +436,26 @@ class EventEvidence:
                         if short[:1].isupper() and short not in seen:
                             seen.add(short)
                             out.setdefault(short, []).append((path, cls))
+        return out
+
+    def holders(self, path: str, qualname: str) -> list[ClassRef]:
+        """The classes of the project with a field whose type names the class
+        (`items: list[OrderLine]` holds `OrderLine`), by path."""
+        ref = ClassRef(path, qualname)
+        short = qualname.rsplit(".", 1)[-1]
+        out: list[ClassRef] = []
+        for where, cls in self._mentions.get(short, ()):
+            outer = ClassRef(where, cls.name)
+            if outer == ref or outer in out:
+                continue
+            names = {
+                n
+                for f in cls.fields
+                for n in _IDENT.findall(f.annotation)
+                if n.rsplit(".", 1)[-1] == short
+            }
+            if any(self.models.resolve_class(where, n) == ref for n in sorted(names)):
+                out.append(outer)
         return out
 
     def _contained(self, ref: ClassRef, guard: frozenset[ClassRef]) -> Use | None:

@@ -33,10 +33,11 @@ from arch_lint.index.models import (
     position,
 )
 from arch_lint.index.semantic import bound_by_import, resolve
+from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 18
+FACTS_VERSION = 19
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -136,6 +137,10 @@ class FileFacts:
     topics: list[TopicUse] = field(default_factory=list)
     """The topics (queues, channels, subjects) the file publishes to, subscribes
     to or declares, by literal name (`uses.TopicUse`, sorted)."""
+    # --- service names (ARC211's evidence; read by `stamps.py`) ---
+    stamping: StampFacts | None = None
+    """The `source_service` the file stamps, the service names it declares and
+    its module constants (`stamps.StampFacts`); None when none."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -154,6 +159,7 @@ class FileFacts:
             self.correlation.interface() if self.correlation else None,
             [list(u) for u in self.model_uses],
             [list(t) for t in self.topics],
+            self.stamping.interface() if self.stamping else None,
         ]
 
     def interface_hash(self) -> str:
@@ -178,6 +184,7 @@ class FileFacts:
             self.correlation.to_json() if self.correlation else None,
             [list(u) for u in self.model_uses],
             [list(t) for t in self.topics],
+            self.stamping.to_json() if self.stamping else None,
         ]
 
     def to_text(self) -> str:
@@ -187,7 +194,8 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations, type_aliases, has_async, correlation, model_uses, topics) = data  # fmt: skip
+         associations, type_aliases, has_async, correlation, model_uses, topics,
+         stamping) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -205,6 +213,7 @@ class FileFacts:
             correlation=CorrelationFacts.from_json(correlation) if correlation else None,
             model_uses=[ModelUse(*u) for u in model_uses],
             topics=[TopicUse(*t) for t in topics],
+            stamping=StampFacts.from_json(stamping) if stamping else None,
         )
 
 
@@ -311,6 +320,7 @@ class _Extractor:
         self.received: list[ModelUse] = []
         """`receive` uses: the data of the envelope a parameter is annotated with."""
         self.envelope_named = False
+        self.stamping = StampFacts()
 
     def _bind(self, name: str, binding: Export) -> None:
         if self.fallback and name in self.facts.bindings:
@@ -339,6 +349,8 @@ class _Extractor:
         if self.envelope and self.envelope.encode() in source:
             self._payloads(source)
         self.facts.correlation = extract_correlation(tree, source, self._origin)
+        read_stamps(tree, source, self.stamping)
+        self.facts.stamping = self.stamping or None
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
         if self.db_imported and self.signal is None and any(b in source for b in _SIGNAL_BYTES):
@@ -414,6 +426,7 @@ class _Extractor:
             self._note_call(stmt.targets, stmt.value)
             self._note_data(stmt.targets, stmt.value)
             self._note_alias(stmt.targets, stmt.value, declared=False)
+            note_constant(self.stamping, stmt.targets, stmt.value, self.imported)
         elif toplevel and type(stmt).__name__ == "TypeAlias":  # `type X = ...` (3.12+)
             name = getattr(stmt, "name", None)
             value = getattr(stmt, "value", None)
@@ -427,6 +440,7 @@ class _Extractor:
                 self._note_data([stmt.target], stmt.value)
                 if (dotted(stmt.annotation) or "").endswith("TypeAlias"):
                     self._note_alias([stmt.target], stmt.value, declared=True)
+                note_constant(self.stamping, [stmt.target], stmt.value, self.imported)
         elif toplevel and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._note_data([], stmt.value)
 

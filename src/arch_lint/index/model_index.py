@@ -199,6 +199,21 @@ class ModelIndex:
             stack.extend(reversed(self.bases(*ref)))
         return out
 
+    @cached_property
+    def _based_on(self) -> frozenset[ClassRef]:
+        """Every class of the project that another class of it derives from."""
+        out: set[ClassRef] = set()
+        for path in sorted(self.facts):
+            for cls in self.facts[path].classes:
+                for ref in self.bases(path, cls.name):
+                    if isinstance(ref, ClassRef):
+                        out.add(ref)
+        return frozenset(out)
+
+    def is_base(self, path: str, qualname: str) -> bool:
+        """Whether another class of the project derives from the class."""
+        return ClassRef(path, qualname) in self._based_on
+
     def model_config(self, path: str, qualname: str) -> dict[str, Any]:
         """The model's configuration as Pydantic builds it: each base's (in the
         order the bases are listed, a later one winning), then its own

@@ -6,9 +6,11 @@ holds the layout and the facts and builds, over them, the module graph
 the data-layer index (`data`: data-layer files, tables, JSON columns), the
 event evidence (`events`: what the project shows a model to be) and the
 message flow (`messages`: who publishes and who reads each topic and event
-model); its own answer is the digest the findings cache is keyed by. Rules ask
-their file's context where a file lies (service, public, shared models), and
-these indexes everything else.
+model) and the `source_service` stamps (`source_services`: what each service
+stamps, and the name it should); its own
+answer is the digest the findings cache is keyed by. Rules ask their file's
+context where a file lies (service, public, shared models), and these indexes
+everything else.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from arch_lint.index.layout import Layout
 from arch_lint.index.messages import MessageFlow
 from arch_lint.index.model_index import ClassRef, ClassTarget, ModelIndex, normalise_type
 from arch_lint.index.modgraph import MAX_REEXPORT_DEPTH, ModuleGraph, Target
+from arch_lint.index.source_service import SourceServices
 
 __all__ = [
     "MAX_REEXPORT_DEPTH",
@@ -53,6 +56,7 @@ class ProjectIndex:
         self.data = DataIndex(layout, facts, self.models)
         self.events = EventEvidence(layout, facts, self.models, self.data)
         self.messages = MessageFlow(layout, facts, self.models, self.events)
+        self.source_services = SourceServices(layout, facts, self.models)
 
     @cached_property
     def digest(self) -> str:
