@@ -4,7 +4,8 @@ Built once per run (once per flake8 worker process) from the cached facts. It
 holds the layout and the facts and builds, over them, the module graph
 (`modules`: import resolution), the model index (`models`: what a class is),
 the data-layer index (`data`: data-layer files, tables, JSON columns) and the
-event evidence (`events`: what the project shows a model to be); its own
+event evidence (`events`: what the project shows a model to be) and the
+broker evidence (`brokers`: which calls reach a message broker); its own
 answer is the digest the findings cache is keyed by. Rules ask their file's
 context where a file lies (service, public, shared models), and these indexes
 everything else.
@@ -16,6 +17,7 @@ import hashlib
 from collections.abc import Mapping
 from functools import cached_property
 
+from arch_lint.index.broker_evidence import BrokerEvidence
 from arch_lint.index.data_index import DataIndex, TableOwners
 from arch_lint.index.event_evidence import EventEvidence
 from arch_lint.index.facts import FileFacts
@@ -50,6 +52,7 @@ class ProjectIndex:
         self.models = ModelIndex(layout, facts, self.modules)
         self.data = DataIndex(layout, facts, self.models)
         self.events = EventEvidence(layout, facts, self.models, self.data)
+        self.brokers = BrokerEvidence(facts, self.models)
 
     @cached_property
     def digest(self) -> str:

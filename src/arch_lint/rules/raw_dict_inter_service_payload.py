@@ -8,6 +8,15 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from arch_lint.config.resolve import Settings
+from arch_lint.index.brokers import (
+    CLIENT,
+    MESSAGE_KEYWORDS,
+    SENDING_METHODS,
+    BrokerReader,
+    Client,
+    holds_dump,
+    message_dict,
+)
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import ASSIGN, Scope, Site, is_dict
 from arch_lint.rules._base import FileRule
@@ -15,7 +24,7 @@ from arch_lint.rules._logging import Calls, call_pattern, has_call, marked_lines
 
 _HTTP_BODY_METHODS = frozenset({"post", "put", "patch", "request"})
 _DICT_CALL = call_pattern("dict")
-_PAYLOAD_KEYWORDS = frozenset({"value", "payload", "data", "message", "event", "body", "json"})
+SENDING_NAMES = frozenset(m for methods in SENDING_METHODS.values() for m in methods)
 
 
 @lru_cache(maxsize=8)
@@ -25,11 +34,14 @@ def _calls(publish_calls: tuple[str, ...], http: bool) -> Calls:
     `.post`/`.put`/`.patch`/`.request` with `service-urls`. A glob whose tail is
     not literal makes every call a candidate."""
     tails = [f".{method}" for method in sorted(_HTTP_BODY_METHODS)] if http else []
+    tails += [f".{method}" for method in sorted(SENDING_NAMES)]
     for glob in publish_calls:
         tail = glob.rsplit("*", 1)[-1]
         if not tail or any(ch in tail for ch in "?["):
             return (re.compile(rb"\("),)
         tails.append(tail)
+        if tail.startswith(".") and "." not in tail[1:]:
+            tails.append(tail[1:])  # `publish_event(...)`, a function imported
     return call_pattern(*tails)
 
 
@@ -106,6 +118,7 @@ class RawDictInterServicePayload(FileRule):
     example_config = '[tool.arch_lint.models]\nservice-urls = {"PAYMENTS_*URL" = "payments"}\n'
 
     needs_tree = True
+    _brokers: BrokerReader | None = None
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
@@ -131,7 +144,6 @@ class RawDictInterServicePayload(FileRule):
         cfg = self.ctx.settings.model.models
         scope = site.scope
         func = call.func
-        name = dotted(func)
         line = call.lineno
         if isinstance(func, ast.Attribute) and func.attr in _HTTP_BODY_METHODS and cfg.service_urls:
             url = _positional(call, 1 if func.attr == "request" else 0)
@@ -143,15 +155,67 @@ class RawDictInterServicePayload(FileRule):
                         how = f"sent to service `{service}` as the request body"
                         self.report_node(kw.value, how=how)
                         return
-        if name is not None and any(fnmatchcase(name, p) for p in cfg.publish_calls):
-            candidates = [
-                *call.args,
-                *(k.value for k in call.keywords if k.arg in _PAYLOAD_KEYWORDS),
-            ]
-            for arg in candidates:
-                if self._dict(arg, site, line):
-                    self.report_node(arg, how=f"published as the payload of `{name}`")
-                    return
+        self._published(call, site)
+
+    def _published(self, call: ast.Call, site: Site) -> None:
+        """A raw dict as the message of a call that sends on a message broker:
+        a broker client's own sending method, or a `publish-calls` call on a
+        project object whose method reaches one (the index's evidence)."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            receiver = dotted(func.value)
+            if receiver is None and isinstance(func.value, ast.Call):
+                made_by = dotted(func.value.func)  # `get_producer().send(...)`
+                receiver = f"{made_by}()" if made_by is not None else None
+            if receiver is None:
+                return
+            name = f"{receiver}.{method}"
+        elif isinstance(func, ast.Name):
+            name = receiver = method = func.id
+        else:
+            return
+        globs = self.ctx.settings.model.models.publish_calls
+        spelled = [name]
+        if isinstance(func, ast.Name):  # a bare function: also as its module names it
+            spelled.append(site.scope.origin(name) or f"{self.ctx.module}.{name}")
+        named = any(fnmatchcase(n, p) for n in spelled for p in globs)
+        if not named and method not in SENDING_NAMES:
+            return
+        model = self.ctx.semantic
+        line = call.lineno
+        message = next(
+            (
+                arg
+                for arg in [
+                    *call.args,
+                    *(k.value for k in call.keywords if k.arg in MESSAGE_KEYWORDS),
+                ]
+                if not isinstance(arg, ast.Starred)
+                and message_dict(model, arg, site.scope, line, site.path)
+                and not (method == "xadd" and holds_dump(model, arg, site.scope, line))
+            ),
+            None,
+        )  # Redis stream fields that carry a model's dump are that model
+        if message is None:
+            return
+        if self._brokers is None:
+            self._brokers = BrokerReader(model)
+        found = self._brokers.receiver(call, site.scope, line, site.path)
+        if found is None:
+            return
+        ref, called = found
+        if ref[0] == CLIENT:
+            client = Client.parse(ref[1])
+            if not client.sends_with(called):
+                return
+            evidence = f"on {client.describe(receiver)}"
+        else:
+            reach = self.ctx.index.brokers.reach(self.ctx.path, ref, called)
+            if reach is None or (reach.chain and not named):
+                return  # a wrapper's method is a candidate only where `publish-calls` names it
+            evidence = reach.describe(name, receiver, self.ctx.path)
+        self.report_node(message, how=f"published {evidence}")
 
     def _dict(self, node: ast.expr, site: Site, line: int) -> bool:
         """A dict literal, or a name that may hold one here (bound to one in
