@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,8 @@ from arch_lint.index.semantic import (
     SemanticModel,
     is_dict,
 )
-from arch_lint.index.walk import header_nodes
+from arch_lint.index.walk import header_nodes, push_children
+from arch_lint.source import byte_line_starts, line_of
 
 BROKER_LIBRARIES: dict[str, str] = {
     "aiokafka": "Kafka", "kafka": "Kafka", "confluent_kafka": "Kafka",
@@ -123,9 +125,9 @@ _DUMPS = frozenset({"model_dump", "model_dump_json", "json", "dict"})
 
 SEND_WORDS = ("publish", "produce", "send", "emit", "dispatch", "xadd", "put_record")
 """A method whose name holds one of these may send a message (facts record it)."""
-_SEND_CALL = re.compile(
-    rb"(?:publish|produce|send|emit|dispatch|xadd|put_record)\w*[\s\\]*\(", re.IGNORECASE
-)
+_SEND_DEF = re.compile(rb"def\s+\w*(?:publish|produce|send|emit|dispatch|xadd|put_record)")
+_SEND_CALL = re.compile(rb"(?:publish|produce|send|emit|dispatch|xadd|put_record)\w*[\s\\]*\(")
+"""Both read the source in lower case."""
 
 # `Ref` kinds
 CLIENT = "client"
@@ -327,6 +329,11 @@ class BrokerReader:
                 binding.kind == IMPORT and func.id[:1].isupper() and not func.id.isupper()
             ):
                 return (INSTANCE, func.id)
+            if binding.kind == DEF and binding.node is not None and depth < _MAX_DEPTH:
+                defined = self.model.scope_of(binding.node)
+                returned = _returned(self, self.model, defined, depth + 1) if defined else None
+                if returned is not None:
+                    return returned  # a function of this file: what it returns
             if binding.kind in (DEF, IMPORT):
                 return (RETURNS, func.id)
         return None
@@ -645,13 +652,24 @@ class BrokerFacts:
         )
 
 
-def read_brokers(tree: ast.Module, source: bytes) -> BrokerFacts | None:
-    """The broker facts of one parsed file (None when it holds no call whose
-    name says it sends, nor a module-level name made by a broker library)."""
-    sends_here = _SEND_CALL.search(source) is not None
-    if not sends_here and not any(lib.split(".")[0].encode() in source for lib in BROKER_LIBRARIES):
+def read_brokers(
+    tree: ast.Module, source: bytes, imported: Iterable[str] = ()
+) -> BrokerFacts | None:
+    """The broker facts of one parsed file (`imported`: the modules its import
+    statements name): None when it neither imports a broker library nor
+    defines a function whose name says it sends (`def publish...`).
+
+    Only what a wrapper needs is modelled (the rest of a big module costs
+    nothing): in a file that imports no broker library, the module-level
+    statements other than definitions, the functions whose names say they
+    send, the classes with such a method, and the module's functions these
+    call (at any depth)."""
+    names_library = any(library_of(module) is not None for module in imported)
+    lowered = source.lower()
+    if not names_library and _SEND_DEF.search(lowered) is None:
         return None
-    model = SemanticModel(tree, source)
+    body = tree.body if names_library else _relevant(tree.body)
+    model = SemanticModel(ast.Module(body=body, type_ignores=[]), source)
     reader = BrokerReader(model)
     facts = BrokerFacts()
     module = model.module
@@ -661,17 +679,80 @@ def read_brokers(tree: ast.Module, source: bytes) -> BrokerFacts | None:
         found = reader.module_name(name)
         if found is not None and found[0] != NAME:
             facts.names[name] = found
-    for function, qualname in _functions(model):
+    functions = list(_functions(model))
+    marks = _marks(functions, source, lowered)
+    for function, qualname in functions:
         if "." not in qualname:
             returned = _returned(reader, model, function)
             if returned is not None:
                 facts.returns[qualname] = returned
-        if sends_here:
-            entries = _sends(reader, model, function)
-            if entries:
-                facts.sends[qualname] = entries
+        entries = _sends(reader, model, function, marks)
+        if entries:
+            facts.sends[qualname] = entries
     _keep_reaching(facts)
     return facts if (facts.sends or facts.returns or facts.names) else None
+
+
+def _relevant(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The module-level statements a wrapper may need (see `read_brokers`)."""
+    functions: dict[str, ast.stmt] = {}
+    kept: list[ast.stmt] = []
+    wanted: list[ast.stmt] = []
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions[stmt.name] = stmt
+            if has_send_word(stmt.name):
+                wanted.append(stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            if any(
+                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and has_send_word(item.name)
+                for item in stmt.body
+            ):
+                wanted.append(stmt)
+        else:
+            kept.append(stmt)
+    chosen = {id(stmt) for stmt in wanted} | {id(stmt) for stmt in kept}
+    if len(chosen) - len(kept) < len(functions):  # a function left out may be called
+        stack: list[ast.AST] = list(wanted)
+        while stack:
+            node = stack.pop()
+            if type(node) is ast.Call and isinstance(node.func, ast.Name):
+                called = functions.get(node.func.id)
+                if called is not None and id(called) not in chosen:
+                    chosen.add(id(called))
+                    stack.append(called)
+            push_children(node, stack)
+    return [stmt for stmt in body if id(stmt) in chosen]
+
+
+def _marks(functions: list[tuple[Scope, str]], source: bytes, lowered: bytes) -> list[int]:
+    """The lines that may hold a call that sends: one whose name says it sends,
+    or a call of a function or method of this file that spans such a line (at
+    any depth); the other statements are not walked."""
+    starts = byte_line_starts(source)
+    lines = {line_of(starts, m.start()) for m in _SEND_CALL.finditer(lowered)}
+    known: set[str] = set()
+    while True:
+        ordered = sorted(lines)
+        sending = {
+            getattr(scope.node, "name", "") for scope, _ in functions if _spans(ordered, scope.node)
+        }
+        new = sending - known
+        if not new:
+            return ordered
+        known |= new
+        called = re.compile(
+            rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(new)) + rb")[\s\\]*\("
+        )
+        lines |= {line_of(starts, m.start()) for m in called.finditer(source)}
+
+
+def _spans(lines: list[int], node: ast.AST) -> bool:
+    first = getattr(node, "lineno", 0)
+    last = getattr(node, "end_lineno", None) or first
+    at = bisect_left(lines, first)
+    return at < len(lines) and lines[at] <= last
 
 
 def _functions(model: SemanticModel) -> Iterator[tuple[Scope, str]]:
@@ -690,7 +771,9 @@ def _functions(model: SemanticModel) -> Iterator[tuple[Scope, str]]:
                 yield scope, f"{owner}.{name}"
 
 
-def _returned(reader: BrokerReader, model: SemanticModel, function: Scope) -> Ref | None:
+def _returned(
+    reader: BrokerReader, model: SemanticModel, function: Scope, depth: int = 0
+) -> Ref | None:
     """What a function returns: a client shown by its return annotation or by
     a value it returns, else the class its annotation names, else the first
     value it returns that tells."""
@@ -703,7 +786,7 @@ def _returned(reader: BrokerReader, model: SemanticModel, function: Scope) -> Re
     for site in model.sites_of(function):
         stmt = site.stmt
         if isinstance(stmt, ast.Return) and stmt.value is not None:
-            found = reader.ref(stmt.value, function, stmt.lineno, site.path)
+            found = reader.ref(stmt.value, function, stmt.lineno, site.path, depth)
             if found is not None and found[0] == CLIENT:
                 return found
             if found is not None and found[0] != SELF and value is None:
@@ -711,9 +794,13 @@ def _returned(reader: BrokerReader, model: SemanticModel, function: Scope) -> Re
     return annotated or value
 
 
-def _sends(reader: BrokerReader, model: SemanticModel, function: Scope) -> list[Entry]:
+def _sends(
+    reader: BrokerReader, model: SemanticModel, function: Scope, marks: list[int]
+) -> list[Entry]:
     out: list[Entry] = []
     for site in model.sites_of(function):
+        if not _spans(marks, site.stmt):
+            continue
         for node in header_nodes(site.stmt, prune=(ast.Lambda,)):
             if not isinstance(node, ast.Call):
                 continue

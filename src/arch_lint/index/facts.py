@@ -670,5 +670,11 @@ def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -
     """The facts of one parsed file (`envelope`: the envelope class's name)."""
     facts = _Extractor(envelope).run(tree, source)
     facts.model_uses = read_uses(tree, source)
-    facts.brokers = read_brokers(tree, source)
+    imported = (
+        module
+        for stmt in facts.imports
+        if not stmt.level
+        for module in ([stmt.module or ""] if stmt.kind == "from" else [n for n, _ in stmt.names])
+    )
+    facts.brokers = read_brokers(tree, source, imported)
     return facts
