@@ -30,9 +30,10 @@ SENDING_NAMES = frozenset(m for methods in SENDING_METHODS.values() for m in met
 @lru_cache(maxsize=8)
 def _calls(publish_calls: tuple[str, ...], http: bool) -> Calls:
     """The calls worth a look, however spaced (`producer.send (`): the literal
-    tails of the publish-call globs (`*producer.send` -> `producer.send`), and
-    `.post`/`.put`/`.patch`/`.request` with `service-urls`. A glob whose tail is
-    not literal makes every call a candidate."""
+    tails of the publish-call globs (`*producer.send` -> `producer.send`,
+    `*.publish_event` -> also a bare `publish_event`), the broker clients' own
+    sending methods, and `.post`/`.put`/`.patch`/`.request` with `service-urls`.
+    A glob whose tail is not literal makes every call a candidate."""
     tails = [f".{method}" for method in sorted(_HTTP_BODY_METHODS)] if http else []
     tails += [f".{method}" for method in sorted(SENDING_NAMES)]
     for glob in publish_calls:
@@ -64,10 +65,49 @@ class RawDictInterServicePayload(FileRule):
     requests: `.post`, `.put`, `.patch`, `.request`) whose URL comes from a
     settings attribute or environment variable that `service-urls` maps to a
     service (`settings.PAYMENTS_URL`, `os.environ["PAYMENTS_URL"]`, also inside an
-    f-string or a name bound to one), and a dict passed as the payload of an event
-    publishing call (`publish-calls`: `*.publish`, `*producer.send`, …).
+    f-string or a name bound to one), and a dict published as the message of an
+    event on a message broker (below).
     Not flagged: `json=model.model_dump(mode="json")`, external URLs, a dict built
     in another function (unknown).
+
+    A call publishes on a message broker only where the project shows its
+    receiver to be one; the message names the evidence:
+    - a broker client's own sending method (Kafka `send`, `send_and_wait`,
+      `produce`; RabbitMQ `publish`, `basic_publish`; Redis pub/sub `publish` and
+      streams `xadd`; NATS and JetStream `publish`; SQS `send_message`, SNS
+      `publish`; Google Pub/Sub `publish`; FastStream `publish`; ...) called on a
+      client that a broker library made (`AIOKafkaProducer(...)`,
+      `confluent_kafka.Producer(...)`, `aio_pika.connect_robust(...)` and the
+      channels and exchanges got from it, `redis.asyncio.from_url(...)`,
+      `nats.connect(...)`, `boto3.client("sqs")`, `pubsub_v1.PublisherClient()`,
+      `KafkaBroker(...)`), or that is annotated with a broker library's class
+      (`producer: AIOKafkaProducer`, `exchange: aio_pika.abc.AbstractExchange`):
+      a local, a parameter, `async with ... as producer`, a module-level name,
+      `self._producer` set in any method (`None` first is fine), or what a
+      function returns (`get_producer().send(...)`);
+    - a call that `publish-calls` names (`*.publish`, `*.publish_event`,
+      `*producer.send`, ...) on an instance of a project class, a module or a
+      function of the project (in any file) whose method reaches a broker
+      client's sending method: directly, through the class's other methods or
+      the module's functions, or through another such wrapper.
+
+    The message is a dict literal, `dict(...)` or a local bound to one (maybe
+    grown in place), also serialised on the way: `json.dumps(...)`,
+    `orjson.dumps(...)`, `.encode()` of that, a broker library's message around
+    it (`aio_pika.Message(body=...)`), passed or bound to a local first. Only the
+    arguments that carry the message count: positional ones and `value=`,
+    `body=`, `data=`, `message=`, `payload=`, `MessageBody=`, `Message=`, ...,
+    never `headers=`, `key=` or `MessageAttributes=`. A Redis stream entry is a
+    dict by the API: it is flagged only when no field holds a model's dump
+    (`{"payload": event.model_dump_json()}` is the model).
+
+    Where the receiver's kind is unknown nothing is flagged: an in-process event
+    bus (a class whose `publish` calls handlers of its own), a stub producer with
+    no broker behind it, a `Protocol` or abstract base whose method the project
+    does not implement in sight, an object from `request.app.state`, a function
+    imported under another name, a wrapper method that `publish-calls` does not
+    name, or a value that reaches the call through a helper the index cannot
+    follow. A cache write (`redis.set`) or a work list (`rpush`) is no event.
 
     ## Why is this bad?
     A dict has no schema: the receiving service validates nothing the sender
@@ -87,6 +127,17 @@ class RawDictInterServicePayload(FileRule):
             await client.post(f"{settings.PAYMENTS_URL}/charges", json={"order_id": order_id})
     ```
 
+    ```python
+    # services/orders/events.py
+    import json
+
+    from aiokafka import AIOKafkaProducer
+
+
+    async def placed(producer: AIOKafkaProducer, order_id: str) -> None:
+        await producer.send_and_wait("orders.placed", json.dumps({"order_id": order_id}).encode())
+    ```
+
     ## Use instead
     ```python
     # services/orders/payments_gateway.py
@@ -102,6 +153,18 @@ class RawDictInterServicePayload(FileRule):
             await client.post(f"{settings.PAYMENTS_URL}/charges", json=body.model_dump(mode="json"))
     ```
 
+    ```python
+    # services/orders/events.py
+    from aiokafka import AIOKafkaProducer
+
+    from common.models.orders import OrderPlacedV1
+
+
+    async def placed(producer: AIOKafkaProducer, order_id: str) -> None:
+        event = OrderPlacedV1(order_id=order_id)
+        await producer.send_and_wait("orders.placed", event.model_dump_json().encode())
+    ```
+
     ## How to fix
     Build the shared model for the request or event and send
     `model.model_dump(mode="json")` (or the model itself where the client
@@ -109,6 +172,7 @@ class RawDictInterServicePayload(FileRule):
 
     ## Options
     `models.service-urls` (e.g. `{"PAYMENTS_*URL" = "payments"}`), `models.publish-calls`
+    (which project calls are candidates: the broker evidence decides)
     """
 
     code = "ARC206"
