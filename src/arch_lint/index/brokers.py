@@ -110,11 +110,14 @@ NOT_ONLY_BROKERS = frozenset({"redis", "aioredis", "boto3", "aioboto3", "aioboto
 
 MESSAGE_KEYWORDS = frozenset(
     {"value", "payload", "data", "message", "event", "body", "json", "msg", "fields",
-     "MessageBody", "Message"}
+     "MessageBody", "Message", "Data", "Detail"}
 )  # fmt: skip
 """Keywords that hold the message of a sending call (Kafka `value=`, pika
-`body=`, SQS `MessageBody=`, SNS `Message=`, Pub/Sub `data=`); never `headers=`,
-`key=`, `MessageAttributes=`."""
+`body=`, SQS `MessageBody=`, SNS `Message=`, Kinesis `Data=`, Pub/Sub `data=`);
+never `headers=`, `key=`, `MessageAttributes=`."""
+_BATCH_KEYWORDS = frozenset({"Entries", "Records", "PublishBatchRequestEntries"})
+"""AWS batch calls: a list of entries, each a dict whose `MessageBody`, `Message`,
+`Data` or `Detail` is a message (`put_events(Entries=[{"Detail": ...}])`)."""
 
 SERIALISERS = frozenset(
     {"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "rapidjson.dumps"}
@@ -596,6 +599,24 @@ def message_dict(
     if inner is None or isinstance(inner, ast.Starred):
         return False
     return message_dict(model, inner, scope, line, path, depth + 1)
+
+
+def message_arguments(call: ast.Call) -> list[ast.expr]:
+    """The arguments of a sending call that may carry its message (see
+    `MESSAGE_KEYWORDS`, `_BATCH_KEYWORDS`), in order."""
+    out = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+    for keyword in call.keywords:
+        if keyword.arg in MESSAGE_KEYWORDS:
+            out.append(keyword.value)
+        elif keyword.arg in _BATCH_KEYWORDS and isinstance(keyword.value, (ast.List, ast.Tuple)):
+            for entry in keyword.value.elts:
+                if isinstance(entry, ast.Dict):
+                    out += [
+                        value
+                        for key, value in zip(entry.keys, entry.values, strict=True)
+                        if isinstance(key, ast.Constant) and key.value in MESSAGE_KEYWORDS
+                    ]
+    return out
 
 
 def holds_dump(model: SemanticModel, node: ast.expr, scope: Scope, line: int) -> bool:

@@ -10,11 +10,11 @@ from functools import lru_cache
 from arch_lint.config.resolve import Settings
 from arch_lint.index.brokers import (
     CLIENT,
-    MESSAGE_KEYWORDS,
     SENDING_METHODS,
     BrokerReader,
     Client,
     holds_dump,
+    message_arguments,
     message_dict,
 )
 from arch_lint.index.models import dotted
@@ -251,12 +251,8 @@ class RawDictInterServicePayload(FileRule):
         message = next(
             (
                 arg
-                for arg in [
-                    *call.args,
-                    *(k.value for k in call.keywords if k.arg in MESSAGE_KEYWORDS),
-                ]
-                if not isinstance(arg, ast.Starred)
-                and message_dict(model, arg, site.scope, line, site.path)
+                for arg in message_arguments(call)
+                if message_dict(model, arg, site.scope, line, site.path)
                 and not (method == "xadd" and holds_dump(model, arg, site.scope, line))
             ),
             None,
