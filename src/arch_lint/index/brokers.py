@@ -267,6 +267,7 @@ class BrokerReader:
     def __init__(self, model: SemanticModel) -> None:
         self.model = model
         self._attributes: dict[tuple[int, str], Ref | None] = {}
+        self._module_names: dict[str, Ref | None] = {}
 
     # values ---------------------------------------------------------------------------
     def ref(
@@ -364,7 +365,16 @@ class BrokerReader:
     def module_name(self, name: str, depth: int = 0) -> Ref | None:
         """What a module-level name holds: the first of its bindings that tells
         (`_producer = None`, then `_producer = Producer(...)`: the producer); an
-        import is for the index to follow."""
+        import is for the index to follow. Asked again while deciding (names
+        bound to each other), a name tells nothing."""
+        if name in self._module_names:
+            return self._module_names[name]
+        self._module_names[name] = None
+        found = self._module_name(name, depth)
+        self._module_names[name] = found
+        return found
+
+    def _module_name(self, name: str, depth: int) -> Ref | None:
         module = self.model.module
         bindings = module.bindings.get(name, [])
         if any(b.kind == IMPORT and not b.type_checking for b in bindings):
