@@ -189,8 +189,8 @@ class Client:
         return method in SENDING_METHODS.get(self.broker, frozenset())
 
     def describe(self, receiver: str) -> str:
-        what = self.noun if self.noun != "client" else "client"
-        return f"the {self.broker} {what} `{receiver}` ({self.origin})"
+        """ "the Kafka producer `self._producer` (aiokafka.AIOKafkaProducer)"."""
+        return f"the {self.broker} {self.noun} `{receiver}` ({self.origin})"
 
 
 _NOUNS = (
@@ -391,7 +391,7 @@ class BrokerReader:
             if found is not None:
                 return found
         if binding.kind == ASSIGN and binding.value is not None:
-            site_scope = self._value_scope(binding, owner)
+            site_scope = self._value_scope(name, binding, owner)
             return self.ref(binding.value, site_scope, binding.line, binding.path, depth + 1)
         if binding.kind == UNKNOWN:
             value = self._with_item(name, binding, owner)
@@ -399,15 +399,13 @@ class BrokerReader:
                 return self.ref(value, owner, binding.line + 1, binding.path, depth + 1)
         return None
 
-    def _value_scope(self, binding: Binding, owner: Scope) -> Scope:
-        """The scope a binding's value is read in (a module name assigned under
-        `global` in a function: that function's)."""
+    def _value_scope(self, name: str, binding: Binding, owner: Scope) -> Scope:
+        """The scope a binding's value is read in: a module name assigned under
+        `global` in a function is read in that function."""
         if owner.kind != "module":
             return owner
         for function in self.model.functions():
-            if owner in function.declared.values() and any(
-                b is binding for found in owner.bindings.values() for b in found
-            ):
+            if function.declared.get(name) is owner:
                 node = function.node
                 first = getattr(node, "lineno", 0)
                 if first <= binding.line <= (getattr(node, "end_lineno", None) or first):
@@ -459,13 +457,11 @@ class BrokerReader:
         return found
 
     def _attribute(self, cls: Scope, attr: str, depth: int) -> Ref | None:
-        for name, bindings in cls.bindings.items():
-            if name == attr:
-                for binding in bindings:
-                    if binding.annotation is not None:
-                        found = self.annotation(binding.annotation, cls)
-                        if found is not None:
-                            return found
+        for binding in cls.bindings.get(attr, ()):  # `_producer: AIOKafkaProducer` in the body
+            if binding.annotation is not None:
+                found = self.annotation(binding.annotation, cls)
+                if found is not None:
+                    return found
         methods = [
             b.node
             for found in cls.bindings.values()

@@ -103,11 +103,16 @@ class RawDictInterServicePayload(FileRule):
 
     Where the receiver's kind is unknown nothing is flagged: an in-process event
     bus (a class whose `publish` calls handlers of its own), a stub producer with
-    no broker behind it, a `Protocol` or abstract base whose method the project
-    does not implement in sight, an object from `request.app.state`, a function
-    imported under another name, a wrapper method that `publish-calls` does not
-    name, or a value that reaches the call through a helper the index cannot
-    follow. A cache write (`redis.set`) or a work list (`rpush`) is no event.
+    no broker behind it, a receiver typed with a `Protocol` or an abstract base
+    (its method sends nothing itself; the implementations are not followed), an
+    object from `request.app.state`, a function imported under another name, a
+    wrapper method that `publish-calls` does not name, or a value that reaches
+    the call through a helper the index cannot follow. A wrapper is followed
+    through functions whose names say they send (`publish`, `produce`, `send`,
+    `emit`, `dispatch`, ...) and the helpers of their own module and class they
+    call. A cache write (`redis.set`) or a work list (`rpush`) is no event, and
+    a dict that is not built in sight (`row.to_dict()`, `json.loads(...)`, a
+    parameter) is unknown.
 
     ## Why is this bad?
     A dict has no schema: the receiving service validates nothing the sender
