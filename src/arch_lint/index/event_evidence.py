@@ -13,7 +13,8 @@ An event payload, by evidence (the verdict names the first that holds):
   `send_message`, `xadd`, ...), in a file that imports a broker client library
   (Kafka, RabbitMQ, NATS, Redis, SQS/SNS, Google Pub/Sub, ...) or imports a
   module of the project that does (a wrapper of one); or returned by a function
-  decorated `@broker.publisher(...)`;
+  decorated `@broker.publisher(...)` (the libraries and methods: `brokers.py`,
+  shared with ARC206);
 - consumed: the annotation of a parameter of a subscriber (`@broker.subscriber(...)`);
 - for a model named like an event only: validated in a file that imports a
   broker client library (Redis and the AWS SDK excepted: there it is as often
@@ -59,6 +60,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cached_property
 
+from arch_lint.index.brokers import BROKER_LIBRARIES, BROKER_METHODS, NOT_ONLY_BROKERS
 from arch_lint.index.data_index import DataIndex
 from arch_lint.index.facts import FROM, IMPORT, FileFacts
 from arch_lint.index.layout import Layout
@@ -75,23 +77,6 @@ from arch_lint.index.uses import (
     SUBSCRIBE,
     WRAP,
 )
-
-BROKER_LIBRARIES = frozenset(
-    {"aiokafka", "kafka", "confluent_kafka", "aio_pika", "pika", "aiormq", "kombu", "nats",
-     "faststream", "redis", "aioredis", "boto3", "aioboto3", "aiobotocore", "pulsar",
-     "google.cloud.pubsub", "google.cloud.pubsub_v1", "azure.servicebus", "azure.eventhub",
-     "paho.mqtt", "aiomqtt", "gmqtt"}
-)  # fmt: skip
-"""Message-broker client libraries (a dotted prefix of the imported module)."""
-_NOT_ONLY_BROKERS = frozenset({"redis", "aioredis", "boto3", "aioboto3", "aiobotocore"})
-"""Libraries as often used for something else (a cache, a bucket): a model
-validated where they are imported is not thereby consumed from a broker."""
-BROKER_METHODS = frozenset(
-    {"publish", "publish_event", "produce", "send_and_wait", "basic_publish", "send_message",
-     "send_messages", "send_message_batch", "xadd", "put_record", "put_records", "publish_batch",
-     "publisher"}
-)  # fmt: skip
-"""A broker client's own sending methods, evidence beside `publish-calls`."""
 
 _PAYLOAD_FIELDS = frozenset(
     {"payload", "data", "event", "event_data", "event_payload", "body", "message", "content",
@@ -350,7 +335,7 @@ class EventEvidence:
             module = binding.module
             for library in sorted(BROKER_LIBRARIES):
                 named = module == library or module.startswith(f"{library}.")
-                if named and not (consuming and library in _NOT_ONLY_BROKERS):
+                if named and not (consuming and library in NOT_ONLY_BROKERS):
                     return library
         return None
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
+from arch_lint.index.brokers import BrokerFacts, read_brokers
 from arch_lint.index.correlation import CorrelationFacts, extract_correlation
 from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDecl
 from arch_lint.index.models import (
@@ -37,7 +38,7 @@ from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 19
+FACTS_VERSION = 20
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -141,6 +142,9 @@ class FileFacts:
     stamping: StampFacts | None = None
     """The `source_service` the file stamps, the service names it declares and
     its module constants (`stamps.StampFacts`); None when none."""
+    brokers: BrokerFacts | None = None
+    """What the file's names hold and which of its functions' calls may send on
+    a message broker (`brokers.BrokerFacts`); None when nothing."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -160,6 +164,7 @@ class FileFacts:
             [list(u) for u in self.model_uses],
             [list(t) for t in self.topics],
             self.stamping.interface() if self.stamping else None,
+            self.brokers.to_json() if self.brokers else None,
         ]
 
     def interface_hash(self) -> str:
@@ -185,6 +190,7 @@ class FileFacts:
             [list(u) for u in self.model_uses],
             [list(t) for t in self.topics],
             self.stamping.to_json() if self.stamping else None,
+            self.brokers.to_json() if self.brokers else None,
         ]
 
     def to_text(self) -> str:
@@ -195,7 +201,7 @@ class FileFacts:
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
          associations, type_aliases, has_async, correlation, model_uses, topics,
-         stamping) = data  # fmt: skip
+         stamping, brokers) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -214,6 +220,7 @@ class FileFacts:
             model_uses=[ModelUse(*u) for u in model_uses],
             topics=[TopicUse(*t) for t in topics],
             stamping=StampFacts.from_json(stamping) if stamping else None,
+            brokers=BrokerFacts.from_json(brokers) if brokers else None,
         )
 
 
@@ -709,4 +716,11 @@ def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -
     received = extractor.received
     facts.model_uses = sorted({*uses.models, *received}) if received else uses.models
     facts.topics = uses.topics
+    imported = (
+        module
+        for stmt in facts.imports
+        if not stmt.level
+        for module in ([stmt.module or ""] if stmt.kind == "from" else [n for n, _ in stmt.names])
+    )
+    facts.brokers = read_brokers(tree, source, imported)
     return facts

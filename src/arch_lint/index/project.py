@@ -6,8 +6,9 @@ holds the layout and the facts and builds, over them, the module graph
 the data-layer index (`data`: data-layer files, tables, JSON columns), the
 event evidence (`events`: what the project shows a model to be) and the
 message flow (`messages`: who publishes and who reads each topic and event
-model) and the `source_service` stamps (`source_services`: what each service
-stamps, and the name it should); its own
+model), the broker evidence (`brokers`: which calls reach a message broker)
+and the `source_service` stamps (`source_services`: what each service stamps,
+and the name it should); its own
 answer is the digest the findings cache is keyed by. Rules ask their file's
 context where a file lies (service, public, shared models), and these indexes
 everything else.
@@ -19,6 +20,7 @@ import hashlib
 from collections.abc import Mapping
 from functools import cached_property
 
+from arch_lint.index.broker_evidence import BrokerEvidence
 from arch_lint.index.data_index import DataIndex, TableOwners
 from arch_lint.index.event_evidence import EventEvidence
 from arch_lint.index.facts import FileFacts
@@ -57,6 +59,7 @@ class ProjectIndex:
         self.events = EventEvidence(layout, facts, self.models, self.data)
         self.messages = MessageFlow(layout, facts, self.models, self.events)
         self.source_services = SourceServices(layout, facts, self.models)
+        self.brokers = BrokerEvidence(facts, self.models)
 
     @cached_property
     def digest(self) -> str:

@@ -8,6 +8,15 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from arch_lint.config.resolve import Settings
+from arch_lint.index.brokers import (
+    CLIENT,
+    SENDING_METHODS,
+    BrokerReader,
+    Client,
+    holds_dump,
+    message_arguments,
+    message_dict,
+)
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import ASSIGN, Scope, Site, is_dict
 from arch_lint.rules._base import FileRule
@@ -15,21 +24,25 @@ from arch_lint.rules._logging import Calls, call_pattern, has_call, marked_lines
 
 _HTTP_BODY_METHODS = frozenset({"post", "put", "patch", "request"})
 _DICT_CALL = call_pattern("dict")
-_PAYLOAD_KEYWORDS = frozenset({"value", "payload", "data", "message", "event", "body", "json"})
+SENDING_NAMES = frozenset(m for methods in SENDING_METHODS.values() for m in methods)
 
 
 @lru_cache(maxsize=8)
 def _calls(publish_calls: tuple[str, ...], http: bool) -> Calls:
     """The calls worth a look, however spaced (`producer.send (`): the literal
-    tails of the publish-call globs (`*producer.send` -> `producer.send`), and
-    `.post`/`.put`/`.patch`/`.request` with `service-urls`. A glob whose tail is
-    not literal makes every call a candidate."""
+    tails of the publish-call globs (`*producer.send` -> `producer.send`,
+    `*.publish_event` -> also a bare `publish_event`), the broker clients' own
+    sending methods, and `.post`/`.put`/`.patch`/`.request` with `service-urls`.
+    A glob whose tail is not literal makes every call a candidate."""
     tails = [f".{method}" for method in sorted(_HTTP_BODY_METHODS)] if http else []
+    tails += [f".{method}" for method in sorted(SENDING_NAMES)]
     for glob in publish_calls:
         tail = glob.rsplit("*", 1)[-1]
         if not tail or any(ch in tail for ch in "?["):
             return (re.compile(rb"\("),)
         tails.append(tail)
+        if tail.startswith(".") and "." not in tail[1:]:
+            tails.append(tail[1:])  # `publish_event(...)`, a function imported
     return call_pattern(*tails)
 
 
@@ -52,10 +65,54 @@ class RawDictInterServicePayload(FileRule):
     requests: `.post`, `.put`, `.patch`, `.request`) whose URL comes from a
     settings attribute or environment variable that `service-urls` maps to a
     service (`settings.PAYMENTS_URL`, `os.environ["PAYMENTS_URL"]`, also inside an
-    f-string or a name bound to one), and a dict passed as the payload of an event
-    publishing call (`publish-calls`: `*.publish`, `*producer.send`, …).
+    f-string or a name bound to one), and a dict published as the message of an
+    event on a message broker (below).
     Not flagged: `json=model.model_dump(mode="json")`, external URLs, a dict built
     in another function (unknown).
+
+    A call publishes on a message broker only where the project shows its
+    receiver to be one; the message names the evidence:
+    - a broker client's own sending method (Kafka `send`, `send_and_wait`,
+      `produce`; RabbitMQ `publish`, `basic_publish`; Redis pub/sub `publish` and
+      streams `xadd`; NATS and JetStream `publish`; SQS `send_message`, SNS
+      `publish`; Google Pub/Sub `publish`; FastStream `publish`; ...) called on a
+      client that a broker library made (`AIOKafkaProducer(...)`,
+      `confluent_kafka.Producer(...)`, `aio_pika.connect_robust(...)` and the
+      channels and exchanges got from it, `redis.asyncio.from_url(...)`,
+      `nats.connect(...)`, `boto3.client("sqs")`, `pubsub_v1.PublisherClient()`,
+      `KafkaBroker(...)`), or that is annotated with a broker library's class
+      (`producer: AIOKafkaProducer`, `exchange: aio_pika.abc.AbstractExchange`):
+      a local, a parameter, `async with ... as producer`, a module-level name,
+      `self._producer` set in any method (`None` first is fine), or what a
+      function returns (`get_producer().send(...)`);
+    - a call that `publish-calls` names (`*.publish`, `*.publish_event`,
+      `*producer.send`, ...) on an instance of a project class, a module or a
+      function of the project (in any file) whose method reaches a broker
+      client's sending method: directly, through the class's other methods or
+      the module's functions, or through another such wrapper.
+
+    The message is a dict literal, `dict(...)` or a local bound to one (maybe
+    grown in place), also serialised on the way: `json.dumps(...)`,
+    `orjson.dumps(...)`, `.encode()` of that, a broker library's message around
+    it (`aio_pika.Message(body=...)`), passed or bound to a local first. Only the
+    arguments that carry the message count: positional ones and `value=`,
+    `body=`, `data=`, `message=`, `payload=`, `MessageBody=`, `Message=`, ...,
+    never `headers=`, `key=` or `MessageAttributes=`. A Redis stream entry is a
+    dict by the API: it is flagged only when no field holds a model's dump
+    (`{"payload": event.model_dump_json()}` is the model).
+
+    Where the receiver's kind is unknown nothing is flagged: an in-process event
+    bus (a class whose `publish` calls handlers of its own), a stub producer with
+    no broker behind it, a receiver typed with a `Protocol` or an abstract base
+    (its method sends nothing itself; the implementations are not followed), an
+    object from `request.app.state`, a function imported under another name, a
+    wrapper method that `publish-calls` does not name, or a value that reaches
+    the call through a helper the index cannot follow. A wrapper is followed
+    through functions whose names say they send (`publish`, `produce`, `send`,
+    `emit`, `dispatch`, ...) and the helpers of their own module and class they
+    call. A cache write (`redis.set`) or a work list (`rpush`) is no event, and
+    a dict that is not built in sight (`row.to_dict()`, `json.loads(...)`, a
+    parameter) is unknown.
 
     ## Why is this bad?
     A dict has no schema: the receiving service validates nothing the sender
@@ -75,6 +132,17 @@ class RawDictInterServicePayload(FileRule):
             await client.post(f"{settings.PAYMENTS_URL}/charges", json={"order_id": order_id})
     ```
 
+    ```python
+    # services/orders/events.py
+    import json
+
+    from aiokafka import AIOKafkaProducer
+
+
+    async def placed(producer: AIOKafkaProducer, order_id: str) -> None:
+        await producer.send_and_wait("orders.placed", json.dumps({"order_id": order_id}).encode())
+    ```
+
     ## Use instead
     ```python
     # services/orders/payments_gateway.py
@@ -90,6 +158,18 @@ class RawDictInterServicePayload(FileRule):
             await client.post(f"{settings.PAYMENTS_URL}/charges", json=body.model_dump(mode="json"))
     ```
 
+    ```python
+    # services/orders/events.py
+    from aiokafka import AIOKafkaProducer
+
+    from common.models.orders import OrderPlacedV1
+
+
+    async def placed(producer: AIOKafkaProducer, order_id: str) -> None:
+        event = OrderPlacedV1(order_id=order_id)
+        await producer.send_and_wait("orders.placed", event.model_dump_json().encode())
+    ```
+
     ## How to fix
     Build the shared model for the request or event and send
     `model.model_dump(mode="json")` (or the model itself where the client
@@ -97,6 +177,7 @@ class RawDictInterServicePayload(FileRule):
 
     ## Options
     `models.service-urls` (e.g. `{"PAYMENTS_*URL" = "payments"}`), `models.publish-calls`
+    (which project calls are candidates: the broker evidence decides)
     """
 
     code = "ARC206"
@@ -106,6 +187,7 @@ class RawDictInterServicePayload(FileRule):
     example_config = '[tool.arch_lint.models]\nservice-urls = {"PAYMENTS_*URL" = "payments"}\n'
 
     needs_tree = True
+    _brokers: BrokerReader | None = None
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
@@ -131,7 +213,6 @@ class RawDictInterServicePayload(FileRule):
         cfg = self.ctx.settings.model.models
         scope = site.scope
         func = call.func
-        name = dotted(func)
         line = call.lineno
         if isinstance(func, ast.Attribute) and func.attr in _HTTP_BODY_METHODS and cfg.service_urls:
             url = _positional(call, 1 if func.attr == "request" else 0)
@@ -143,15 +224,63 @@ class RawDictInterServicePayload(FileRule):
                         how = f"sent to service `{service}` as the request body"
                         self.report_node(kw.value, how=how, peers=[service])
                         return
-        if name is not None and any(fnmatchcase(name, p) for p in cfg.publish_calls):
-            candidates = [
-                *call.args,
-                *(k.value for k in call.keywords if k.arg in _PAYLOAD_KEYWORDS),
-            ]
-            for arg in candidates:
-                if self._dict(arg, site, line):
-                    self.report_node(arg, how=f"published as the payload of `{name}`")
-                    return
+        self._published(call, site)
+
+    def _published(self, call: ast.Call, site: Site) -> None:
+        """A raw dict as the message of a call that sends on a message broker:
+        a broker client's own sending method, or a `publish-calls` call on a
+        project object whose method reaches one (the index's evidence)."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            receiver = dotted(func.value)
+            if receiver is None and isinstance(func.value, ast.Call):
+                made_by = dotted(func.value.func)  # `get_producer().send(...)`
+                receiver = f"{made_by}()" if made_by is not None else None
+            if receiver is None:
+                return
+            name = f"{receiver}.{method}"
+        elif isinstance(func, ast.Name):
+            name = receiver = method = func.id
+        else:
+            return
+        globs = self.ctx.settings.model.models.publish_calls
+        spelled = [name]
+        if isinstance(func, ast.Name):  # a bare function: also as its module names it
+            spelled.append(site.scope.origin(name) or f"{self.ctx.module}.{name}")
+        named = any(fnmatchcase(n, p) for n in spelled for p in globs)
+        if not named and method not in SENDING_NAMES:
+            return
+        model = self.ctx.semantic
+        line = call.lineno
+        message = next(
+            (
+                arg
+                for arg in message_arguments(call)
+                if message_dict(model, arg, site.scope, line, site.path)
+                and not (method == "xadd" and holds_dump(model, arg, site.scope, line))
+            ),
+            None,
+        )  # Redis stream fields that carry a model's dump are that model
+        if message is None:
+            return
+        if self._brokers is None:
+            self._brokers = BrokerReader(model)
+        found = self._brokers.receiver(call, site.scope, line, site.path)
+        if found is None:
+            return
+        ref, called = found
+        if ref[0] == CLIENT:
+            client = Client.parse(ref[1])
+            if not client.sends_with(called):
+                return
+            evidence = f"on {client.describe(receiver)}"
+        else:
+            reach = self.ctx.index.brokers.reach(self.ctx.path, ref, called)
+            if reach is None or (reach.chain and not named):
+                return  # a wrapper's method is a candidate only where `publish-calls` names it
+            evidence = reach.describe(name, receiver, self.ctx.path)
+        self.report_node(message, how=f"published {evidence}")
 
     def _dict(self, node: ast.expr, site: Site, line: int) -> bool:
         """A dict literal, or a name that may hold one here (bound to one in

@@ -1,0 +1,235 @@
+"""Whether a call reaches a message broker, across files (ARC206's evidence).
+
+A file's broker facts (`brokers.BrokerFacts`) say what its module-level names
+hold, what its functions return and which calls its functions and methods
+make that may send; here a `Ref` is followed through imports and re-exports
+(the module graph) to the file that defines what it names, and a method
+through the calls it makes, to a broker client's own sending method
+(`brokers.SENDING_METHODS`). A class that only calls handlers of its own (an
+in-process event bus), or whose method is not defined anywhere the project
+shows, reaches nothing. A name bound at module level by a call and not read
+by the broker facts (a file without a sending call) is followed through the
+module-level calls of the file's facts (`publisher = EventPublisher()`).
+
+Each answer depends only on the files on the path it follows, never on the
+order of the questions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from arch_lint.index.brokers import (
+    CLIENT,
+    INSTANCE,
+    NAME,
+    RETURNS,
+    SELF,
+    BrokerFacts,
+    Client,
+    Entry,
+    Ref,
+    client_of,
+)
+from arch_lint.index.facts import DEF, FileFacts
+from arch_lint.index.model_index import ClassRef, ModelIndex
+
+_MAX_DEPTH = 8
+_EMPTY = BrokerFacts()
+
+# what a `Ref` is, followed
+_CLASS = "class"
+_FUNCTION = "function"
+_MODULE = "module"
+Thing = tuple[str, str, str]
+"""(`client`, text, "") | (`class`, file, qualname) | (`function`, file, name) |
+(`module`, file, "")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How a call reaches a broker: the client, the receiver as written where
+    it sends, the file it sends in, and the project functions or methods on
+    the way (the first is the one called)."""
+
+    client: Client
+    receiver: str
+    path: str
+    chain: tuple[str, ...] = ()
+
+    def describe(self, call: str, receiver: str, here: str = "") -> str:
+        """The evidence in words, for a call (as written) made on `receiver`:
+        "on the Kafka producer `p` (aiokafka.AIOKafkaProducer)", or "through
+        `pub.publish` (`EventPublisher.publish`), which reaches ... in `file`"
+        (the file left out when it is `here`, the caller's)."""
+        sent = self.client.describe(self.receiver or receiver)
+        if not self.chain:
+            return f"on {sent}"
+        first = self.chain[0]
+        named = "" if first == call or call.endswith(f".{first}") else f" (`{first}`)"
+        where = f" in `{self.path}`" if self.path != here else ""
+        return f"through `{call}`{named}, which reaches {sent}{where}"
+
+
+class BrokerEvidence:
+    """The project's evidence about calls that send on a message broker."""
+
+    def __init__(self, facts: Mapping[str, FileFacts], models: ModelIndex) -> None:
+        self.facts = facts
+        self.models = models
+        self.modules = models.modules
+        self._memo: dict[tuple[str, Ref, str], Reach | None] = {}
+
+    def _brokers(self, path: str) -> BrokerFacts:
+        facts = self.facts.get(path)
+        found = facts.brokers if facts is not None else None
+        return found if found is not None else _EMPTY
+
+    # the answer ------------------------------------------------------------------------
+    def reach(self, path: str, ref: Ref, method: str) -> Reach | None:
+        """How calling `method` on what `ref` names in file `path` (`""`: calling
+        it) reaches a broker client's sending method, or None where the project
+        does not show it to."""
+        key = (path, ref, method)
+        if key not in self._memo:
+            self._memo[key] = self._reach(path, ref, method, frozenset())
+        return self._memo[key]
+
+    def _reach(
+        self, path: str, ref: Ref, method: str, guard: frozenset[tuple[str, str, str]]
+    ) -> Reach | None:
+        if len(guard) > _MAX_DEPTH:
+            return None
+        thing = self.thing(path, ref)
+        if thing is None:
+            return None
+        kind, where, name = thing
+        if kind == CLIENT:
+            client = Client.parse(where)
+            return Reach(client, "", path) if client.sends_with(method) else None
+        if kind == _MODULE:
+            if not method:
+                return None
+            return self._reach(where, (NAME, method), "", guard)
+        if kind == _FUNCTION:
+            if method:
+                return None
+            return self._through(where, name, guard)
+        # a class: its method, or an inherited one
+        for owner, qualname in self._lineage(where, name):
+            entries = self._brokers(owner).sends.get(f"{qualname}.{method}")
+            if entries is not None:
+                return self._through(owner, f"{qualname}.{method}", guard)
+        return None
+
+    def _through(
+        self, path: str, qualname: str, guard: frozenset[tuple[str, str, str]]
+    ) -> Reach | None:
+        """The first call of a function or method (`qualname` in `path`) that
+        reaches a broker."""
+        step = (path, qualname, "")
+        if step in guard:
+            return None
+        guard = guard | {step}
+        for entry in self._brokers(path).sends.get(qualname, ()):
+            found = self._entry(path, entry, guard)
+            if found is not None:
+                receiver = found.receiver or entry[3]
+                return Reach(found.client, receiver, found.path, (qualname, *found.chain))
+        return None
+
+    def _entry(
+        self, path: str, entry: Entry, guard: frozenset[tuple[str, str, str]]
+    ) -> Reach | None:
+        kind, text, method, written = entry
+        found = self._reach(path, (kind, text), method, guard)
+        if found is None:
+            return None
+        if found.receiver:
+            return found
+        return Reach(found.client, written, path, found.chain)
+
+    def _lineage(self, path: str, qualname: str) -> list[tuple[str, str]]:
+        """The class and its project bases, nearest first (a few steps)."""
+        out = [(path, qualname)]
+        index = 0
+        while index < len(out) and len(out) < 6:
+            where, name = out[index]
+            index += 1
+            for base in self.models.bases(where, name):
+                if isinstance(base, ClassRef) and tuple(base) not in out:
+                    out.append((base.path, base.qualname))
+        return out
+
+    # what a reference names ------------------------------------------------------------
+    def thing(self, path: str, ref: Ref, depth: int = 0) -> Thing | None:
+        """What `ref`, read in file `path`, names: a client, a class (its
+        instance), a function or a module of the project; None when unknown."""
+        if depth > _MAX_DEPTH:
+            return None
+        kind, text = ref
+        if kind == CLIENT:
+            return (CLIENT, text, "")
+        if kind == SELF:
+            return (_CLASS, path, text)
+        if kind == INSTANCE:
+            found = self._named(path, text, depth)
+            if found is None:
+                return None
+            if found[0] in (_CLASS, CLIENT):
+                return found
+            if found[0] == _FUNCTION:  # a class defined here has no broker facts
+                return (_CLASS, found[1], found[2])
+            return None
+        if kind == RETURNS:
+            found = self._named(path, text, depth)
+            if found is None or found[0] not in (_FUNCTION, _CLASS):
+                return None
+            returned = self._brokers(found[1]).returns.get(found[2])
+            return self.thing(found[1], returned, depth + 1) if returned is not None else None
+        if kind == NAME:
+            return self._named(path, text, depth)
+        return None
+
+    def _named(self, path: str, written: str, depth: int) -> Thing | None:
+        """What a dotted name written at module level of file `path` names."""
+        facts = self.facts.get(path)
+        if facts is None or depth > _MAX_DEPTH:
+            return None
+        head, _, rest = written.partition(".")
+        binding = facts.bindings.get(head)
+        if binding is None or binding.kind == DEF:
+            if rest:
+                return None  # an attribute of a value made here: unknown
+            brokers = self._brokers(path)
+            held = brokers.names.get(head)
+            if held is not None:
+                return self.thing(path, held, depth + 1)
+            call = facts.calls.get(head)
+            if call is not None:
+                callee, origin = call
+                if origin:
+                    made = client_of(origin)
+                    if made is not None:
+                        return (CLIENT, made.text, "")
+                last = callee.rsplit(".", 1)[-1]
+                kind = INSTANCE if last[:1].isupper() and not last.isupper() else RETURNS
+                return self.thing(path, (kind, callee), depth + 1)
+            return (_FUNCTION, path, head) if binding is not None else None
+        found = self.modules.resolve_name(path, head)
+        if found is None:
+            external = self.modules.external_origin(path, head)
+            if external is not None:
+                made = client_of(f"{external}.{rest}" if rest else external)
+                if made is not None:
+                    return (CLIENT, made.text, "")
+            return None
+        where, there = found
+        if there is None:
+            if not rest:
+                return (_MODULE, where, "")
+            return self._named(where, rest, depth + 1)
+        if (where, there) == (path, head):
+            return None
+        return self._named(where, f"{there}.{rest}" if rest else there, depth + 1)
