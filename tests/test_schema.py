@@ -471,7 +471,7 @@ def test_snapshot_is_deterministic_and_round_trips(tmp_path: Path) -> None:
     assert first == second
     data = json.loads(first)
     assert data["format"] == "arch-lint-schema"
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert list(data["models"]) == sorted(data["models"])
     again = Schema.loads(first, "snapshot")
     assert again.dumps() == first
