@@ -287,14 +287,22 @@ class _Diff:
                          f"{_OLD_READER} look for {_keys(old_read)}"), new_f.path, new_f.line,
                          key=now)  # fmt: skip
                 return
-        if not self.back or not new_f.read or (old_f.read and not round_trip):
+        if not self.back or (old_f.read and not round_trip):
+            return
+        strict = new.extra == "forbid" and _carried(old, old_f)
+        if not new_f.read:
+            if strict:
+                self.add(
+                    "ARC501",
+                    f"`{name}.{now}` is no longer read (it is a computed field now), and the "
+                    f"new model forbids extra keys: it rejects {_OLD_DATA}, which has "
+                    f"`{old_write}` (backward); {_way_out(name)}",
+                    new_f.path,
+                    new_f.line,
+                    key=now,
+                )
             return
         lost = not old_f.written or old_write not in new_read
-        strict = (
-            new.extra == "forbid"
-            and old_f.written
-            and not (old_f.computed and old.extra == "forbid")  # it never read back
-        )
         if not lost or not (new_f.required or strict):
             return
         if old_f.written:
