@@ -1241,3 +1241,29 @@ def test_new_facts_survive_the_cache(tmp_path: Path) -> None:
     assert [f.name for f in order.computed] == ["total_cents"]
     camel = next(c for c in again.classes if c.name == "CamelModel")
     assert camel.config["alias_generator"] == "pydantic.alias_generators.to_camel"
+
+
+def test_a_generic_models_type_parameter_validates_as_any(tmp_path: Path) -> None:
+    """Found on real code (an envelope's `data: T` became `data: Any`): a
+    `TypeVar`, here or imported, is `Any` where the model is not parametrised."""
+    generic = (
+        "from typing import Generic, TypeVar\n\nT = TypeVar('T')\n\n\n"
+        "class Envelope(BaseModel, Generic[T]):\n    data: T\n    items: list[T] = []\n"
+    )
+    assert _codes(tmp_path, generic, generic.replace("data: T", "data: Any"), "full") == []
+    _project(tmp_path, "from common.models.types import T\n\n\n" + generic.split("\n\n\n", 1)[1])
+    (tmp_path / "common" / "models" / "types.py").write_text(
+        "from typing import TypeVar\nT = TypeVar('T')\n"
+    )
+    fields = _schema(tmp_path).models["Envelope"].fields
+    assert (fields["data"].type, fields["items"].type) == ("Any", "list[Any]")
+    assert _codes(tmp_path, generic, generic.replace("data: T", "data: int"), "full") == ["ARC502"]
+
+
+def test_a_rename_names_the_alias_that_keeps_the_old_name(tmp_path: Path) -> None:
+    _project(tmp_path, SHIPMENT)
+    base = _schema(tmp_path)
+    _project(tmp_path, SHIPMENT_V1)
+    (change,) = diff(base, _schema(tmp_path), "full")
+    assert "(renamed to `ShipmentEventV1`?)" in change.message
+    assert "(`ShipmentEvent = ShipmentEventV1`)" in change.message

@@ -139,12 +139,13 @@ class _Diff:
         twin = next(
             (a for a in added if signature and _signature(self.head.models[a]) == signature), None
         )
+        short = _bare(name)
         renamed = f" (renamed to `{twin}`?)" if twin else ""
+        alias = f" (`{short} = {_bare(twin)}`)" if twin else ""
         self.add(
             "ARC504",
             f"model `{name}` was removed{renamed}; producers and consumers on the old schema "
-            f"still use it: keep `{_bare(name)}` beside its successor (a module-level alias "
-            f"`{_bare(name)} = {_bare(twin) if twin else 'NewName'}` keeps the name)",
+            f"still use it: keep the old name beside its successor{alias}",
             old.path,
             old.line,
         )

@@ -345,7 +345,7 @@ def _model(
         if computed:
             write = f.serialization_alias or _generated(generator, fname)[1]
             model.fields[fname] = FieldSchema(
-                type=render(parse(_expand(index, home, f.annotation))),
+                type=render(parse(_expand(index, home, f.annotation, version))),
                 required=False,
                 read_keys=(),
                 write_key=write if write != fname else None,
@@ -354,7 +354,7 @@ def _model(
                 computed=True,
             )
             continue
-        annotation = constrain(parse(_expand(index, home, f.annotation)), f.constraints)
+        annotation = constrain(parse(_expand(index, home, f.annotation, version)), f.constraints)
         read_key, write_key = _generated(generator, fname)
         keys = set(f.read_keys) or ({read_key} if read_key is not None else set())
         if not by_alias:
@@ -376,7 +376,7 @@ def _model(
     root = _root_type(index, path, name)
     if root is not None and "root" not in model.fields:  # `RootModel[list[int]]`
         model.fields["root"] = FieldSchema(
-            type=render(parse(_expand(index, root[0], root[1]))),
+            type=render(parse(_expand(index, root[0], root[1], version))),
             required=True,
             read_keys=(),
             write_key=None,
@@ -555,7 +555,7 @@ def _root_type(index: ProjectIndex, path: str, qualname: str) -> tuple[str, str]
     return None
 
 
-def _expand(index: ProjectIndex, path: str, annotation: str, depth: int = 0) -> str:
+def _expand(index: ProjectIndex, path: str, annotation: str, version: int, depth: int = 0) -> str:
     """The annotation with the project's type aliases written out (`OrderId` ->
     `Annotated[str, Field(min_length=1)]`), so that changing an alias changes the
     fields that use it and spelling a field with or without the alias does not."""
@@ -570,10 +570,13 @@ def _expand(index: ProjectIndex, path: str, annotation: str, depth: int = 0) -> 
     class _Inline(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
             nonlocal changed
+            if version >= 2 and _is_typevar(index, path, node.id):  # a generic's parameter
+                changed = True
+                return ast.Name("Any", ast.Load())
             text = _alias(index, path, node.id)
             if text is None:
                 return node
-            expanded = _expand(index, text[0], text[1], depth + 1)
+            expanded = _expand(index, text[0], text[1], version, depth + 1)
             try:
                 changed = True
                 return ast.parse(expanded, mode="eval").body
@@ -582,7 +585,7 @@ def _expand(index: ProjectIndex, path: str, annotation: str, depth: int = 0) -> 
 
         def visit_Constant(self, node: ast.Constant) -> ast.AST:
             if isinstance(node.value, str):  # a quoted forward reference
-                inner = _expand(index, path, node.value, depth + 1)
+                inner = _expand(index, path, node.value, version, depth + 1)
                 if inner != node.value:
                     nonlocal changed
                     changed = True
@@ -591,6 +594,26 @@ def _expand(index: ProjectIndex, path: str, annotation: str, depth: int = 0) -> 
 
     body = _Inline().visit(tree)
     return ast.unparse(body) if changed else annotation
+
+
+def _is_typevar(index: ProjectIndex, path: str, name: str) -> bool:
+    """Whether the name is a module-level `TypeVar(...)` (here or imported): a
+    generic model's field typed with it validates as `Any` where the model is not
+    parametrised (its bound is not followed)."""
+    facts = index.facts.get(path)
+    if facts is None:
+        return False
+    where, there = path, name
+    if facts.bindings.get(name, Export(DEF)).kind != DEF:
+        found = index.modules.resolve_name(path, name)
+        if found is None or found[1] is None:
+            return False
+        where, there = found[0], found[1]
+        facts = index.facts.get(where)
+        if facts is None:
+            return False
+    call = facts.calls.get(there)
+    return call is not None and call[0].rsplit(".", 1)[-1] in {"TypeVar", "ParamSpec"}
 
 
 def _alias(index: ProjectIndex, path: str, name: str) -> tuple[str, str] | None:
