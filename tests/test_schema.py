@@ -764,6 +764,18 @@ EVOLUTION: dict[str, tuple[str, str, dict[str, list[str]]]] = {
         + "class ManifestV1(BaseModel):\n    event: ShipmentEvent\n",
         NONE,
     ),
+    "a nested model renamed with its shape, no alias": (
+        SHIPMENT + "\n\nclass ManifestV1(BaseModel):\n    event: ShipmentEvent | None = None\n",
+        SHIPMENT_V1
+        + "\n\nclass ManifestV1(BaseModel):\n    event: ShipmentEventV1 | None = None\n",
+        _every("ARC504"),  # the rename; the field that carries it reads the same JSON
+    ),
+    "a nested model renamed with another shape": (
+        SHIPMENT + "\n\nclass ManifestV1(BaseModel):\n    event: ShipmentEvent | None = None\n",
+        SHIPMENT_V1.replace("carrier: str | None = None", "carrier: str")
+        + "\n\nclass ManifestV1(BaseModel):\n    event: ShipmentEventV1 | None = None\n",
+        _every("ARC504", "ARC502"),
+    ),
     "an enum renamed, the old name kept by an alias": (
         "\nclass Color(str, Enum):\n    RED = 'red'\n",
         "\nclass ColorV1(str, Enum):\n    RED = 'red'\n\n\nColor = ColorV1\n",

@@ -73,6 +73,12 @@ class _Diff:
         kept = self._kept(removed, self.head.models) + self._kept(enums_removed, self.head.enums)
         for old_name, new_name in kept:
             self.renames[_bare(old_name)] = _bare(new_name)
+        for name in removed:  # renamed with the same shape: a field typed with it is unchanged
+            twin = self._twin(name, added)
+            if twin is not None and _shape(self.base.models[name]) == _shape(
+                self.head.models[twin]
+            ):
+                self.renames.setdefault(_bare(name), _bare(twin))
         for old_name, new_name in pairs:
             self._model(_bare(new_name), self.base.models[old_name], self.head.models[new_name])
         for old_name, new_name in kept:
@@ -134,14 +140,21 @@ class _Diff:
                 elif alias.target in self.base.enums and now in self.head.enums:
                     self._enum(name, self.base.enums[alias.target], self.head.enums[now])
 
-    def _model_removed(self, name: str, old: ModelSchema, added: list[str]) -> None:
-        signature = _signature(old)
-        twin = next(
+    def _twin(self, name: str, added: list[str]) -> str | None:
+        """The added model with exactly the removed one's fields, if one is."""
+        signature = _signature(self.base.models[name])
+        return next(
             (a for a in added if signature and _signature(self.head.models[a]) == signature), None
         )
+
+    def _model_removed(self, name: str, old: ModelSchema, added: list[str]) -> None:
+        twin = self._twin(name, added)
         short = _bare(name)
-        renamed = f" (renamed to `{twin}`?)" if twin else ""
-        alias = f" (`{short} = {_bare(twin)}`)" if twin else ""
+        if twin is not None and _bare(twin) == short:  # a namesake elsewhere: it moved
+            renamed, alias = f" (moved to `{twin}`?)", ""
+        else:
+            renamed = f" (renamed to `{twin}`?)" if twin else ""
+            alias = f" (`{short} = {_bare(twin)}`)" if twin else ""
         self.add(
             "ARC504",
             f"model `{name}` was removed{renamed}; producers and consumers on the old schema "
@@ -500,6 +513,15 @@ def _match(
 
 def _shown(value: str) -> str:
     return "auto()" if value.startswith("auto:") else f"value {value}"
+
+
+def _shape(model: ModelSchema) -> tuple[str, frozenset[tuple[object, ...]]]:
+    """What JSON a model reads and writes: its extra policy and every field's type,
+    keys and kind (not where they are written)."""
+    return model.extra, frozenset(
+        (n, f.type, f.required, f.read_keys, f.write_key, f.computed, f.exclude)
+        for n, f in model.fields.items()
+    )
 
 
 def _signature(model: ModelSchema) -> frozenset[tuple[str, str]]:
