@@ -83,8 +83,8 @@ class _Diff:
             self._model(_bare(new_name), self.base.models[old_name], self.head.models[new_name])
         for old_name, new_name in kept:
             if old_name in self.base.models:
-                self._model(_bare(old_name), self.base.models[old_name],
-                            self.head.models[new_name])  # fmt: skip
+                old_model, new_model = self.base.models[old_name], self.head.models[new_name]
+                self._model(_bare(old_name), old_model, new_model)
             else:
                 self._enum(old_name, self.base.enums[old_name], self.head.enums[new_name])
         for name in removed:
@@ -278,34 +278,37 @@ class _Diff:
         self, name: str, old: ModelSchema, new: ModelSchema, was: str, now: str
     ) -> None:
         """A field whose keys changed (its alias, the model's `alias_generator`) or
-        that stopped or started being read or written (`@computed_field`,
-        `exclude=True`). Only a loss that the old model did not already have with
-        its own data is a change (a field whose written key is not among its read
-        keys never reads back, before or after)."""
+        that stopped being written (`exclude=True`) or read (`@computed_field`).
+        A field that only starts or stops being read is judged by whether it is
+        required (ARC503); an unchanged field whose written key is not among its
+        read keys is no change."""
         old_f, new_f = old.fields[was], new.fields[now]
         if not (old_f.keys_known(was) and new_f.keys_known(now)):
             return  # an `AliasPath`, a computed alias or an unknown generator
         old_read, old_write = old_f.reads(was), old_f.writes(was)
         new_read, new_write = new_f.reads(now), new_f.writes(now)
-        round_trip = old_f.written and old_write in old_read
-        if self.fwd and old_f.computed:
-            if not new_f.written or new_write != old_write:
-                self.add("ARC501", self._not_written(name, now, new_f, old_write, new_write,
-                         f"{_OLD_OUTPUT} look for `{old_write}`"), new_f.path, new_f.line,
-                         key=now)  # fmt: skip
-                return
-        elif self.fwd and round_trip:
-            lost = not new_f.written or new_write not in old_read
-            if lost and (old_f.required or (new_f.written and old.extra == "forbid")):
-                self.add("ARC501", self._not_written(name, now, new_f, old_write, new_write,
-                         f"{_OLD_READER} look for {_keys(old_read)}"), new_f.path, new_f.line,
-                         key=now)  # fmt: skip
-                return
-        if not self.back or (old_f.read and not round_trip):
+        gone = not new_f.written or (new_write != old_write and new_write not in old_read)
+        if self.fwd and old_f.computed and (not new_f.written or new_write != old_write):
+            readers = f"{_OLD_OUTPUT} look for `{old_write}`"
+            message = _not_written(name, now, new_f, old_write, new_write, readers)
+            self.add("ARC501", message, new_f.path, new_f.line, key=now)
+            return
+        if (
+            self.fwd
+            and old_f.read
+            and old_f.written
+            and gone
+            and (old_f.required or (new_f.written and old.extra == "forbid"))
+        ):
+            readers = f"{_OLD_READER} look for {_keys(old_read)}"
+            message = _not_written(name, now, new_f, old_write, new_write, readers)
+            self.add("ARC501", message, new_f.path, new_f.line, key=now)
+            return
+        if not self.back or not old_f.written:
             return
         strict = new.extra == "forbid" and _carried(old, old_f)
         if not new_f.read:
-            if strict:
+            if strict and not old_f.computed:
                 self.add(
                     "ARC501",
                     f"`{name}.{now}` is no longer read (it is a computed field now), and the "
@@ -316,35 +319,17 @@ class _Diff:
                     key=now,
                 )
             return
-        lost = not old_f.written or old_write not in new_read
-        if not lost or not (new_f.required or strict):
-            return
-        if old_f.written:
-            message = (
+        changed = new_read != old_read or old_f.computed
+        if changed and old_write not in new_read and (new_f.required or strict):
+            self.add(
+                "ARC501",
                 f"`{name}.{now}` is read from {_keys(new_read)} instead of {_keys(old_read)}; "
                 f"{_OLD_DATA} has `{old_write}` (backward); keep `{old_write}` in an "
-                f"`AliasChoices`, or {_way_out(name)}"
+                f"`AliasChoices`, or {_way_out(name)}",
+                new_f.path,
+                new_f.line,
+                key=now,
             )
-        else:
-            message = (
-                f"`{name}.{now}` is now written and read, but it was `exclude=True`: "
-                f"{_OLD_DATA} lacks it (backward); give it a default, or {_way_out(name)}"
-            )
-        self.add("ARC501", message, new_f.path, new_f.line, key=now)
-
-    @staticmethod
-    def _not_written(
-        name: str, now: str, new_f: FieldSchema, old_write: str, new_write: str, readers: str
-    ) -> str:
-        if new_f.written:
-            return (
-                f"`{name}.{now}` is written as `{new_write}` instead of `{old_write}`; "
-                f"{readers} (forward); {_way_out(name)}"
-            )
-        return (
-            f"`{name}.{now}` is no longer written (`exclude=True`); {readers} (forward); "
-            f"{_way_out(name)}"
-        )
 
     def _type_changed(self, name: str, fname: str, old_f: FieldSchema, new_f: FieldSchema) -> None:
         old_t, new_t = _renamed_type(parse(old_f.type), self.renames), parse(new_f.type)
@@ -437,6 +422,20 @@ def _is_literal(value: str) -> bool:
     except (ValueError, SyntaxError):
         return False
     return True
+
+
+def _not_written(
+    name: str, now: str, new_f: FieldSchema, old_write: str, new_write: str, readers: str
+) -> str:
+    if new_f.written:
+        return (
+            f"`{name}.{now}` is written as `{new_write}` instead of `{old_write}`; "
+            f"{readers} (forward); {_way_out(name)}"
+        )
+    return (
+        f"`{name}.{now}` is no longer written (`exclude=True`); {readers} (forward); "
+        f"{_way_out(name)}"
+    )
 
 
 def _bare(name: str) -> str:
