@@ -24,10 +24,14 @@ from arch_lint.schema.types import accepts, parse, render
 SCHEMA_RULES = [r for r in RULES if issubclass(r, SchemaRule)]
 CONFIG = '[tool.arch_lint]\nservices = []\nshared-models = ["common/models"]\n'
 HEADER = (
-    "from enum import Enum, auto\n"
+    "from enum import Enum, IntEnum, IntFlag, auto\n"
     "from datetime import datetime\n"
-    "from typing import Annotated, Any, List, Literal, Optional, Union\n\n"
-    "from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, RootModel\n\n\n"
+    "from typing import Annotated, Any, List, Literal, Optional, TypeAlias, Union\n\n"
+    "from pydantic import (\n"
+    "    AliasChoices, AliasGenerator, AliasPath, BaseModel, ConfigDict, Field, RootModel,\n"
+    "    computed_field,\n"
+    ")\n"
+    "from pydantic.alias_generators import to_camel, to_pascal, to_snake\n\n\n"
 )
 
 
@@ -471,7 +475,7 @@ def test_snapshot_is_deterministic_and_round_trips(tmp_path: Path) -> None:
     assert first == second
     data = json.loads(first)
     assert data["format"] == "arch-lint-schema"
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert list(data["models"]) == sorted(data["models"])
     again = Schema.loads(first, "snapshot")
     assert again.dumps() == first
@@ -495,6 +499,22 @@ def test_snapshot_is_deterministic_and_round_trips(tmp_path: Path) -> None:
             '{"type": "int", "required": "false", "read_keys": [], "write_key": null, '
             '"path": "p", "line": 2}}}}}',
             "model A, field x: `required` must be bool",
+        ),
+        (
+            '{"format": "arch-lint-schema", "version": 2, "enums": {}, "aliases": {}, "models": '
+            '{"A": {"module": "m", "path": "p", "line": 1, "extra": "ignore", "fields": {"x": '
+            '{"type": "int", "required": false, "read_keys": [], "write_key": null, '
+            '"path": "p", "line": 2}}}}}',
+            "model A, field x: `computed` is missing",
+        ),
+        (
+            '{"format": "arch-lint-schema", "version": 2, "enums": {}, "models": {}, '
+            '"aliases": {"Old": {"target": "New", "module": "m", "path": "p", "line": 3}}}',
+            "alias Old: `target` 'New' is no model or enum",
+        ),
+        (
+            '{"format": "arch-lint-schema", "version": 2, "enums": {}, "models": {}}',
+            "the snapshot: `aliases` is missing",
         ),
     ],
 )
@@ -624,3 +644,638 @@ def test_documented_examples_behave_as_documented(
             assert rule.code in codes, f"{rule.code}'s Example is not flagged in {mode}"
         else:
             assert not codes, f"{rule.code}'s 'Use instead' is flagged in {mode}: {codes}"
+
+
+# --- issue 13 item 5: aliases, computed fields, exclude=True, alias generators, enum values --
+SHIPMENT = """
+class ShipmentEvent(BaseModel):
+    shipment_id: str
+    carrier: str | None = None
+"""
+SHIPMENT_V1 = SHIPMENT.replace("ShipmentEvent(", "ShipmentEventV1(")
+STRICT = "    model_config = ConfigDict(extra='forbid')\n"
+TOTAL = """
+    @computed_field
+    @property
+    def total_cents(self) -> int:
+        return 100
+"""
+ORDER = """
+class OrderV1(BaseModel):
+    order_id: str
+    line_count: int
+    note: str | None = None
+"""
+CAMEL = "    model_config = ConfigDict(alias_generator=to_camel)\n"
+STATUS = """
+PREFIX = "ord"
+
+
+class Status(str, Enum):
+    PLACED = "ord.placed"
+    PAID = "ord.paid"
+
+
+class Access(IntFlag):
+    READ = 1
+    WRITE = 2
+    ALL = 3
+"""
+NOT_CONSTANT = (
+    "\n\ndef make(x: str) -> str:\n    return x\n\n\nclass Made(str, Enum):\n    A = make('a')\n"
+)
+
+
+def _strict(models: str, cls: str) -> str:
+    return models.replace(f"class {cls}(BaseModel):\n", f"class {cls}(BaseModel):\n{STRICT}")
+
+
+def _camel(models: str, cls: str = "OrderV1", config: str = CAMEL) -> str:
+    return models.replace(f"class {cls}(BaseModel):\n", f"class {cls}(BaseModel):\n{config}")
+
+
+NONE: dict[str, list[str]] = {"backward": [], "forward": [], "full": []}
+
+
+def _every(*codes: str) -> dict[str, list[str]]:
+    return {"backward": list(codes), "forward": list(codes), "full": list(codes)}
+
+
+def _fwd(*codes: str) -> dict[str, list[str]]:
+    return {"backward": [], "forward": list(codes), "full": list(codes)}
+
+
+def _back(*codes: str) -> dict[str, list[str]]:
+    return {"backward": list(codes), "forward": [], "full": list(codes)}
+
+
+EVOLUTION: dict[str, tuple[str, str, dict[str, list[str]]]] = {
+    # 1. a module-level alias of the shared packages keeps a name alive
+    "renamed, the old name kept by an alias": (
+        SHIPMENT,
+        SHIPMENT_V1 + "\n\nShipmentEvent = ShipmentEventV1\n",
+        NONE,
+    ),
+    "renamed, the old name kept by a TypeAlias": (
+        SHIPMENT,
+        SHIPMENT_V1 + "\n\nShipmentEvent: TypeAlias = ShipmentEventV1\n",
+        NONE,
+    ),
+    "renamed, no alias": (SHIPMENT, SHIPMENT_V1, _every("ARC504")),
+    "the alias's target has another shape": (
+        SHIPMENT,
+        SHIPMENT_V1.replace("shipment_id: str", "shipment_id: int")
+        + "\n\nShipmentEvent = ShipmentEventV1\n",
+        _every("ARC502"),
+    ),
+    "an alias of a model that is removed too": (
+        SHIPMENT + SHIPMENT_V1,
+        "\nShipmentEvent = ShipmentEventV1\n",
+        _every("ARC504", "ARC504"),
+    ),
+    "an alias of something that is no model": (
+        SHIPMENT,
+        "\nShipmentEvent = dict\n",
+        _every("ARC504"),
+    ),
+    "an alias removed": (
+        SHIPMENT_V1 + "\n\nShipmentEvent = ShipmentEventV1\n",
+        SHIPMENT_V1,
+        _every("ARC504"),
+    ),
+    "an alias kept, the old target kept beside its successor": (
+        SHIPMENT_V1 + "\n\nShipmentEvent = ShipmentEventV1\n",
+        SHIPMENT_V1
+        + SHIPMENT_V1.replace("V1(", "V2(").replace("carrier: str | None", "carrier: int | None")
+        + "\n\nShipmentEvent = ShipmentEventV1\n",
+        NONE,
+    ),
+    "an alias moved to the successor": (
+        SHIPMENT_V1 + "\n\nShipmentEvent = ShipmentEventV1\n",
+        SHIPMENT_V1
+        + SHIPMENT_V1.replace("V1(", "V2(").replace("shipment_id: str", "shipment_id: int")
+        + "\n\nShipmentEvent = ShipmentEventV2\n",
+        _every("ARC502"),
+    ),
+    "a field typed with the old name, kept by an alias": (
+        SHIPMENT + "\n\nclass ManifestV1(BaseModel):\n    event: ShipmentEvent\n",
+        SHIPMENT_V1
+        + "\n\nShipmentEvent = ShipmentEventV1\n\n\n"
+        + "class ManifestV1(BaseModel):\n    event: ShipmentEvent\n",
+        NONE,
+    ),
+    "a nested model renamed with its shape, no alias": (
+        SHIPMENT + "\n\nclass ManifestV1(BaseModel):\n    event: ShipmentEvent | None = None\n",
+        SHIPMENT_V1
+        + "\n\nclass ManifestV1(BaseModel):\n    event: ShipmentEventV1 | None = None\n",
+        _every("ARC504"),  # the rename; the field that carries it reads the same JSON
+    ),
+    "a nested model renamed with another shape": (
+        SHIPMENT + "\n\nclass ManifestV1(BaseModel):\n    event: ShipmentEvent | None = None\n",
+        SHIPMENT_V1.replace("carrier: str | None = None", "carrier: str")
+        + "\n\nclass ManifestV1(BaseModel):\n    event: ShipmentEventV1 | None = None\n",
+        _every("ARC504", "ARC502"),
+    ),
+    "an enum renamed, the old name kept by an alias": (
+        "\nclass Color(str, Enum):\n    RED = 'red'\n",
+        "\nclass ColorV1(str, Enum):\n    RED = 'red'\n\n\nColor = ColorV1\n",
+        NONE,
+    ),
+    # 2. a computed field is written output
+    "computed field added, the old reader forbids extra keys": (
+        _strict(ORDER, "OrderV1"),
+        _strict(ORDER, "OrderV1") + TOTAL,
+        _fwd("ARC507"),
+    ),
+    "computed field added, the old reader ignores extra keys": (ORDER, ORDER + TOTAL, NONE),
+    "computed field removed": (ORDER + TOTAL, ORDER, _fwd("ARC501")),
+    "computed field's type widened": (
+        ORDER + TOTAL,
+        ORDER + TOTAL.replace("-> int", "-> float"),
+        _fwd("ARC502"),
+    ),
+    "computed field's type narrowed": (
+        ORDER + TOTAL.replace("-> int", "-> float"),
+        ORDER + TOTAL,
+        NONE,
+    ),
+    "computed field renamed, its key kept by an alias": (
+        ORDER + TOTAL,
+        ORDER
+        + TOTAL.replace("@computed_field\n", "@computed_field(alias='total_cents')\n").replace(
+            "def total_cents", "def total"
+        ),
+        NONE,
+    ),
+    "computed field's key changed": (
+        ORDER + TOTAL,
+        ORDER + TOTAL.replace("@computed_field\n", "@computed_field(alias='totalCents')\n"),
+        _fwd("ARC501"),
+    ),
+    "a required field becomes a computed field with its key": (
+        ORDER + "    total_cents: int\n",
+        ORDER + TOTAL,
+        NONE,
+    ),
+    "a field becomes computed, the new reader forbids extra keys": (
+        _strict(ORDER, "OrderV1") + "    total_cents: int\n",
+        _strict(ORDER, "OrderV1") + TOTAL,
+        _back("ARC501"),
+    ),
+    "a computed field becomes an optional field": (
+        ORDER + TOTAL,
+        ORDER + "    total_cents: int = 0\n",
+        NONE,
+    ),
+    # 3a. exclude=True: read, never written
+    "excluded field removed": (
+        ORDER + "    secret: str = Field(exclude=True)\n",
+        ORDER,
+        NONE,
+    ),
+    "excluded field removed from a strict model": (
+        _strict(ORDER, "OrderV1") + "    secret: str = Field(exclude=True)\n",
+        _strict(ORDER, "OrderV1"),
+        NONE,
+    ),
+    "excluded optional field added to a strict model": (
+        _strict(ORDER, "OrderV1"),
+        _strict(ORDER, "OrderV1") + "    secret: str = Field('', exclude=True)\n",
+        NONE,
+    ),
+    "excluded required field added": (
+        ORDER,
+        ORDER + "    secret: Annotated[str, Field(exclude=True)]\n",
+        _back("ARC503"),
+    ),
+    "required field excluded from the output": (
+        ORDER,
+        ORDER.replace("line_count: int", "line_count: int = Field(exclude=True)"),
+        _fwd("ARC501"),
+    ),
+    "excluded field's type changed": (
+        ORDER + "    secret: str = Field(exclude=True)\n",
+        ORDER + "    secret: int = Field(exclude=True)\n",
+        NONE,
+    ),
+    "excluded optional field now written and required": (
+        ORDER + "    secret: str = Field('', exclude=True)\n",
+        ORDER + "    secret: str\n",
+        _back("ARC503"),
+    ),
+    # 3b. alias generators: the JSON key is what is compared
+    "alias generator unchanged": (_camel(ORDER), _camel(ORDER), NONE),
+    "alias generator added": (
+        ORDER,
+        _camel(ORDER),
+        _every("ARC501", "ARC501"),  # order_id, line_count; `note` is optional
+    ),
+    "alias generator changed": (
+        _camel(ORDER),
+        _camel(ORDER, config="    model_config = ConfigDict(alias_generator=to_pascal)\n"),
+        _every("ARC501", "ARC501"),
+    ),
+    "alias generator dropped, names still read": (
+        _camel(
+            ORDER,
+            config="    model_config = ConfigDict("
+            "alias_generator=to_camel, populate_by_name=True)\n",
+        ),
+        _camel(ORDER, config="    model_config = ConfigDict(populate_by_name=True)\n"),
+        _back("ARC501", "ARC501"),
+    ),
+    "alias generator replaced by the same aliases": (
+        _camel(ORDER),
+        ORDER.replace("order_id: str", "order_id: str = Field(alias='orderId')").replace(
+            "line_count: int", "line_count: int = Field(alias='lineCount')"
+        ),
+        NONE,
+    ),
+    "alias generator inherited from a base, then declared by the model": (
+        "\nclass CamelModel(BaseModel):\n" + CAMEL + ORDER.replace("(BaseModel)", "(CamelModel)"),
+        "\nclass CamelModel(BaseModel):\n" + CAMEL + _camel(ORDER),
+        NONE,
+    ),
+    "inherited alias generator changed": (
+        "\nclass CamelModel(BaseModel):\n" + CAMEL + ORDER.replace("(BaseModel)", "(CamelModel)"),
+        "\nclass CamelModel(BaseModel):\n    model_config = ConfigDict(alias_generator=to_snake)\n"
+        + ORDER.replace("(BaseModel)", "(CamelModel)"),
+        _every("ARC501", "ARC501"),
+    ),
+    "an unknown alias generator changed": (
+        "\ndef camel(name: str) -> str:\n    return name\n\n"
+        + _camel(ORDER, config="    model_config = ConfigDict(alias_generator=camel)\n"),
+        "\ndef camel(name: str) -> str:\n    return name\n\n"
+        + _camel(ORDER, config="    model_config = ConfigDict(alias_generator=str.upper)\n"),
+        NONE,  # the keys cannot be known: not judged
+    ),
+    "serialization-only alias generator added": (
+        ORDER,
+        _camel(
+            ORDER,
+            config="    model_config = ConfigDict(\n"
+            "        alias_generator=AliasGenerator(serialization_alias=to_camel)\n    )\n",
+        ),
+        _fwd("ARC501", "ARC501"),
+    ),
+    "computed field's key from the alias generator": (
+        ORDER + TOTAL,
+        _camel(ORDER) + TOTAL,
+        # order_id and line_count (required) both ways, total_cents (output) forward
+        {"backward": ["ARC501"] * 2, "forward": ["ARC501"] * 3, "full": ["ARC501"] * 3},
+    ),
+    # 4. enum members compared by value where the value is a constant expression
+    "enum values computed, the same values": (
+        STATUS,
+        STATUS.replace('"ord.placed"', 'PREFIX + ".placed"')
+        .replace('"ord.paid"', 'f"{PREFIX}.paid"')
+        .replace("ALL = 3", "ALL = READ | WRITE")
+        .replace("WRITE = 2", "WRITE = 1 << 1"),
+        NONE,
+    ),
+    "a module constant behind enum values changed": (
+        STATUS.replace('"ord.placed"', 'PREFIX + ".placed"').replace(
+            '"ord.paid"', 'f"{PREFIX}.paid"'
+        ),
+        STATUS.replace('"ord.placed"', 'PREFIX + ".placed"')
+        .replace('"ord.paid"', 'f"{PREFIX}.paid"')
+        .replace('PREFIX = "ord"', 'PREFIX = "order"'),
+        _every("ARC505", "ARC505"),
+    ),
+    "an earlier member's value changed": (
+        STATUS.replace("ALL = 3", "ALL = READ | WRITE"),
+        STATUS.replace("ALL = 3", "ALL = READ | WRITE").replace("WRITE = 2", "WRITE = 4"),
+        _every("ARC505", "ARC505"),  # WRITE and ALL
+    ),
+    "a computed enum value added": (
+        STATUS,
+        STATUS.replace("    ALL = 3\n", "    ALL = 3\n    ADMIN = 1 << 3\n"),
+        _fwd("ARC506"),
+    ),
+    "a computed enum value removed": (
+        STATUS.replace("    ALL = 3\n", "    ALL = 3\n    ADMIN = 1 << 3\n"),
+        STATUS,
+        _back("ARC505"),
+    ),
+    "an enum value that is no constant expression": (
+        NOT_CONSTANT,
+        NOT_CONSTANT.replace("make('a')", "make('b')"),
+        NONE,  # not known: not compared (as before)
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", ["backward", "forward", "full"])
+@pytest.mark.parametrize("case", sorted(EVOLUTION))
+def test_evolution_per_mode(case: str, mode: str, tmp_path: Path) -> None:
+    before, after, expected = EVOLUTION[case]
+    assert sorted(_codes(tmp_path, before, after, mode)) == sorted(expected[mode])
+
+
+def _diff_codes(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
+    capsys.readouterr()
+    status = main(["schema-diff", "--format", "json", *args])
+    found = json.loads(capsys.readouterr().out)
+    assert status == (1 if found else 0)
+    return sorted(f["code"] for f in found)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.parametrize("case", sorted(EVOLUTION))
+def test_evolution_end_to_end_against_git_and_a_snapshot(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`schema-diff --base REF` and `--against SNAPSHOT` (written by
+    `schema-snapshot` and read back) find the same changes in every mode."""
+    before, after, expected = EVOLUTION[case]
+    _project(tmp_path, before)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "before")
+    monkeypatch.chdir(tmp_path)
+    assert main(["schema-snapshot", "-o", "before.json"]) == 0
+    _project(tmp_path, after)
+    for mode, codes in expected.items():
+        mode_arg = ["--compatibility", mode]
+        assert _diff_codes(capsys, "--base", "HEAD", *mode_arg) == sorted(codes), mode
+        assert _diff_codes(capsys, "--against", "before.json", *mode_arg) == sorted(codes), mode
+
+
+COMPAT_MODELS = """
+PREFIX = "ord"
+
+
+class Status(str, Enum):
+    PLACED = PREFIX + ".placed"
+    PAID = f"{PREFIX}.paid"
+    HELD = PREFIX
+
+
+class Access(IntFlag):
+    READ = 1
+    WRITE = 1 << 1
+    ALL = READ | WRITE
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid")
+
+
+class OrderV1(CamelModel):
+    order_id: str
+    line_count: int
+    secret: str = Field("", exclude=True)
+    status: Status = Status.PLACED
+
+    @computed_field
+    @property
+    def total_cents(self) -> int:
+        return 100
+
+
+ShipmentEvent = OrderV1
+"""
+V1_SNAPSHOT = Path(__file__).parent / "schemas" / "arch-lint-schema-v1.json"
+"""Written by arch-lint before snapshot format 2, for `COMPAT_MODELS`."""
+
+
+def test_the_new_schema_of_models_that_use_every_new_feature(tmp_path: Path) -> None:
+    _project(tmp_path, COMPAT_MODELS)
+    schema = _schema(tmp_path)
+    order = schema.models["OrderV1"]
+    assert order.fields["order_id"].read_keys == ("orderId",)
+    assert order.fields["order_id"].write_key == "orderId"
+    assert order.fields["line_count"].write_key == "lineCount"
+    assert order.fields["secret"].exclude
+    assert order.fields["secret"].read
+    assert not order.fields["secret"].written
+    total = order.fields["total_cents"]
+    assert total.computed
+    assert not total.read
+    assert not total.required
+    assert (total.type, total.write_key) == ("int", "totalCents")
+    assert schema.enums["Status"].members == {
+        "PLACED": "'ord.placed'",
+        "PAID": "'ord.paid'",
+        "HELD": "'ord'",
+    }
+    assert schema.enums["Access"].members == {"READ": "1", "WRITE": "2", "ALL": "3"}
+    alias = schema.aliases["ShipmentEvent"]
+    line = (HEADER + COMPAT_MODELS).splitlines().index("ShipmentEvent = OrderV1") + 1
+    assert (alias.target, alias.path, alias.line) == ("OrderV1", "common/models/events.py", line)
+    assert Schema.loads(schema.dumps(), "snapshot").dumps() == schema.dumps()
+
+
+def test_a_version_1_snapshot_is_read_as_version_1_saw_the_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A snapshot written before alias generators, computed and excluded fields
+    and computed enum values were known: comparing the unchanged models with it
+    finds nothing (read with today's eyes, every key would look changed), and a
+    real change is still found."""
+    _project(tmp_path, COMPAT_MODELS)
+    shutil.copy(V1_SNAPSHOT, tmp_path / "v1.json")
+    old = Schema.loads(V1_SNAPSHOT.read_text(), "v1.json")
+    assert old.version == 1
+    assert diff(old, _schema(tmp_path), "full") != []  # what the notice is about
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["schema-diff", "--against", "v1.json"]) == 0
+    assert "v1.json has snapshot format version 1" in capsys.readouterr().err
+    _project(tmp_path, COMPAT_MODELS.replace("    line_count: int\n", ""))
+    assert _diff_codes(capsys, "--against", "v1.json") == ["ARC501"]
+    _project(tmp_path, COMPAT_MODELS.replace("    HELD = PREFIX\n", ""))
+    assert _diff_codes(capsys, "--against", "v1.json", "--compatibility", "backward") == ["ARC505"]
+
+
+def test_an_alias_outside_the_shared_packages_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, SHIPMENT)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = ["common/models"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["schema-snapshot"]) == 0
+    _project(tmp_path, SHIPMENT_V1)
+    service = tmp_path / "services" / "shipping"
+    service.mkdir(parents=True)
+    (service / "__init__.py").write_text("")
+    (service / "events.py").write_text(
+        "from common.models.events import ShipmentEventV1\n\nShipmentEvent = ShipmentEventV1\n"
+    )
+    assert _diff_codes(capsys) == ["ARC504"]
+
+
+def test_an_import_under_another_name_keeps_a_name(tmp_path: Path) -> None:
+    _project(tmp_path, SHIPMENT)
+    base = _schema(tmp_path)
+    _project(tmp_path, "from common.models.v1 import ShipmentEventV1 as ShipmentEvent\n")
+    (tmp_path / "common" / "models" / "v1.py").write_text(HEADER + SHIPMENT_V1)
+    head = _schema(tmp_path)
+    assert head.aliases["ShipmentEvent"].target == "ShipmentEventV1"
+    assert head.aliases["ShipmentEvent"].line == 12
+    assert diff(base, head, "full") == []
+    # a plain re-export under the same name is no alias
+    (tmp_path / "common" / "models" / "__init__.py").write_text(
+        "from common.models.v1 import ShipmentEventV1\n"
+    )
+    assert list(_schema(tmp_path).aliases) == ["ShipmentEvent"]
+
+
+def test_a_removed_alias_is_reported_where_it_was(tmp_path: Path) -> None:
+    kept = SHIPMENT_V1 + "\n\nShipmentEvent = ShipmentEventV1\n"
+    _project(tmp_path, kept)
+    base = _schema(tmp_path)
+    _project(tmp_path, SHIPMENT_V1)
+    (change,) = diff(base, _schema(tmp_path), "backward")
+    assert change.code == "ARC504"
+    assert change.line == HEADER.count("\n") + kept.count("\n")
+    assert "`ShipmentEvent` (an alias of `ShipmentEventV1`) was removed" in change.message
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "read_keys", "write_key"),
+    [
+        ("ConfigDict(alias_generator=to_camel)", "a_b: int", ("aB",), "aB"),
+        ("ConfigDict(alias_generator=to_pascal)", "a_b: int", ("AB",), "AB"),
+        (
+            "ConfigDict(alias_generator=to_camel, populate_by_name=True)",
+            "a_b: int",
+            ("aB", "a_b"),
+            "aB",
+        ),
+        (
+            "ConfigDict(alias_generator=to_camel, validate_by_name=True, validate_by_alias=False)",
+            "a_b: int",
+            (),
+            "aB",
+        ),
+        ("ConfigDict(alias_generator=to_camel)", "a_b: int = Field(alias='x')", ("x",), "x"),
+        (
+            "ConfigDict(alias_generator=to_camel)",
+            "a_b: int = Field(validation_alias='v')",
+            ("v",),
+            "aB",
+        ),
+        (
+            "ConfigDict(alias_generator=to_camel)",
+            "a_b: int = Field(serialization_alias='s')",
+            ("aB",),
+            "s",
+        ),
+        (
+            "ConfigDict(alias_generator=AliasGenerator(validation_alias=to_camel))",
+            "a_b: int",
+            ("aB",),
+            None,
+        ),
+        (
+            "ConfigDict(alias_generator=AliasGenerator(to_pascal, serialization_alias=to_camel))",
+            "a_b: int",
+            ("AB",),
+            "aB",
+        ),
+        ("dict(alias_generator=lambda n: n.upper())", "a_b: int", ("?",), "?"),
+        ("ConfigDict(alias_generator=to_camel)", "a_b: int = Field(alias=KEY)", ("?",), "?"),
+        ("ConfigDict(alias_generator=None)", "a_b: int", (), None),
+    ],
+)
+def test_keys_as_pydantic_makes_them(
+    config: str, field: str, read_keys: tuple[str, ...], write_key: str | None, tmp_path: Path
+) -> None:
+    """Checked against Pydantic 2.14: an explicit `alias` wins over the generator,
+    an explicit `validation_alias` or `serialization_alias` only on its side."""
+    _project(tmp_path, f"KEY = 'k'\n\n\nclass M(BaseModel):\n    model_config = {config}\n"
+                       f"    {field}\n")  # fmt: skip
+    (got,) = _schema(tmp_path).models["M"].fields.values()
+    assert (got.read_keys, got.write_key) == (read_keys, write_key)
+
+
+def test_a_pydantic_v1_config_class_gives_the_generator_too(tmp_path: Path) -> None:
+    _project(tmp_path, "class M(BaseModel):\n    a_b: int\n\n    class Config:\n"
+                       "        alias_generator = to_camel\n")  # fmt: skip
+    assert _schema(tmp_path).models["M"].fields["a_b"].write_key == "aB"
+
+
+def test_computed_fields_are_inherited_and_overridden(tmp_path: Path) -> None:
+    models = (
+        "class Base(BaseModel):\n    x: int = 0\n" + TOTAL + "\n\nclass Child(Base):\n"
+        "    @computed_field(alias='sum', return_type=float)\n"
+        "    def total_cents(self) -> int:\n        return 1\n"
+    )
+    _project(tmp_path, models)
+    child = _schema(tmp_path).models["Child"]
+    assert set(child.fields) == {"x", "total_cents"}
+    total = child.fields["total_cents"]
+    assert (total.computed, total.type, total.write_key) == (True, "float", "sum")
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("'c' + 'd'", "'cd'"),
+        ("1 << 2", "4"),
+        ("f'{PREFIX}-{2:03d}'", "'p-002'"),
+        ("PREFIX", "'p'"),
+        ("PREFIX * 3", "'ppp'"),
+        ("-(2 ** 3)", "-8"),
+        ("Other.A", "Other.A"),  # another enum's member: compared as written
+        ("LATER", "LATER"),  # bound after the class: not known
+        ("MAYBE", "MAYBE"),  # bound in an `if`: not surely a constant
+        ("'x' * 10**6", "'x' * 10 ** 6"),  # too long a value: compared as written
+        ("1 << 10**6", "1 << 10 ** 6"),
+        ("1 / 0", "1 / 0"),
+        ("'%s' % PREFIX", "'%s' % PREFIX"),
+    ],
+)
+def test_enum_member_values_from_constant_expressions(
+    member: str, value: str, tmp_path: Path
+) -> None:
+    _project(
+        tmp_path,
+        "PREFIX = 'p'\nif PREFIX:\n    MAYBE = 'm'\n\n\nclass Other(str, Enum):\n    A = 'a'\n\n\n"
+        f"class E(str, Enum):\n    X = {member}\n\n\nLATER = 'l'\n",
+    )
+    assert _schema(tmp_path).enums["E"].members == {"X": value}
+
+
+def test_new_facts_survive_the_cache(tmp_path: Path) -> None:
+    import ast as ast_module
+
+    from arch_lint.index.facts import FileFacts, extract
+
+    source = (HEADER + COMPAT_MODELS).encode()
+    facts = extract(ast_module.parse(source), source)
+    again = FileFacts.from_json(json.loads(facts.to_text()))
+    assert again == facts
+    order = next(c for c in again.classes if c.name == "OrderV1")
+    assert [f.name for f in order.computed] == ["total_cents"]
+    camel = next(c for c in again.classes if c.name == "CamelModel")
+    assert camel.config["alias_generator"] == "pydantic.alias_generators.to_camel"
+
+
+def test_a_generic_models_type_parameter_validates_as_any(tmp_path: Path) -> None:
+    """Found on real code (an envelope's `data: T` became `data: Any`): a
+    `TypeVar`, here or imported, is `Any` where the model is not parametrised."""
+    generic = (
+        "from typing import Generic, TypeVar\n\nT = TypeVar('T')\n\n\n"
+        "class Envelope(BaseModel, Generic[T]):\n    data: T\n    items: list[T] = []\n"
+    )
+    assert _codes(tmp_path, generic, generic.replace("data: T", "data: Any"), "full") == []
+    _project(tmp_path, "from common.models.types import T\n\n\n" + generic.split("\n\n\n", 1)[1])
+    (tmp_path / "common" / "models" / "types.py").write_text(
+        "from typing import TypeVar\nT = TypeVar('T')\n"
+    )
+    fields = _schema(tmp_path).models["Envelope"].fields
+    assert (fields["data"].type, fields["items"].type) == ("Any", "list[Any]")
+    assert _codes(tmp_path, generic, generic.replace("data: T", "data: int"), "full") == ["ARC502"]
+
+
+def test_a_rename_names_the_alias_that_keeps_the_old_name(tmp_path: Path) -> None:
+    _project(tmp_path, SHIPMENT)
+    base = _schema(tmp_path)
+    _project(tmp_path, SHIPMENT_V1)
+    (change,) = diff(base, _schema(tmp_path), "full")
+    assert "(renamed to `ShipmentEventV1`?)" in change.message
+    assert "(`ShipmentEvent = ShipmentEventV1`)" in change.message

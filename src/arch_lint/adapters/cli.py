@@ -532,9 +532,17 @@ def _schema_command(args: argparse.Namespace) -> int:
     else:
         snapshot = args.against or configured
         base = schema_command.base_schema_from_file(snapshot)
+        if base.version < head.schema.version:
+            shown = os.path.relpath(snapshot.resolve(), Path.cwd())
+            print(
+                f"arch-lint: {shown} has snapshot format version {base.version}: alias "
+                "generators, computed and excluded fields and computed enum values are not "
+                "compared (write a new one with `arch-lint schema-snapshot`)",
+                file=sys.stderr,
+            )
     mode = args.compatibility or settings.model.schema_.compatibility
     engine = _engine(settings, layout)  # selection and per-path-ignores
-    found = schema_command.findings(settings, base, head.schema, mode, engine.enabled_codes)
+    found = schema_command.findings(settings, base, head.seen_by(base), mode, engine.enabled_codes)
     _emit(render(args.format, found, settings.root, checked=head.shared), None)
     return EXIT_VIOLATIONS if found and not args.exit_zero else EXIT_OK
 

@@ -28,6 +28,7 @@ from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDec
 from arch_lint.index.models import (
     FIELD_NAMES,
     ClassFacts,
+    const_value,
     describe_class,
     dotted,
     is_described_alias,
@@ -38,7 +39,7 @@ from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 20
+FACTS_VERSION = 21
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -323,6 +324,12 @@ class _Extractor:
         self.imported: dict[str, str] = {}
         """Every name bound by an import at any depth -> its dotted origin
         (only to tell where a called name comes from)."""
+        self.constants: dict[str, Any] = {}
+        """Module-level names bound to a constant (`PREFIX = "orders."`) by a
+        statement of the module's own body, so far (enum members may use them)."""
+        self.nested = 0
+        """Inside a module-level `if`/`try`/loop/`with`/`match`: a name bound there
+        is not surely a constant."""
         self.data = DataLayerReader(self._origin)
         self.received: list[ModelUse] = []
         """`receive` uses: the data of the envelope a parameter is annotated with."""
@@ -330,9 +337,17 @@ class _Extractor:
         self.stamping = StampFacts()
 
     def _bind(self, name: str, binding: Export) -> None:
+        self.constants.pop(name, None)
         if self.fallback and name in self.facts.bindings:
             return
         self.facts.bindings[name] = binding
+
+    def _note_constant(self, target: ast.expr, value: ast.expr) -> None:
+        if self.nested or not isinstance(target, ast.Name):
+            return
+        is_const, computed = const_value(value, self.constants)
+        if is_const:
+            self.constants[target.id] = computed
 
     def _origin(self, node: ast.expr) -> str | None:
         """`sa.Table` -> `sqlalchemy.Table` when `sa` is an imported name; else None."""
@@ -383,7 +398,11 @@ class _Extractor:
                 qualname = ".".join([*self.scope, stmt.name])
                 if stmt.bases or any(isinstance(b, ast.AnnAssign) for b in stmt.body):
                     # a base-less class with annotations may be a mixin of fields
-                    self.facts.classes.append(describe_class(stmt, qualname, self.field_names))
+                    self.facts.classes.append(
+                        describe_class(
+                            stmt, qualname, self.field_names, self._origin, self.constants
+                        )
+                    )
             if not self.in_function and self.data_hints:
                 real_base = any(
                     (name := dotted(b)) and name.split(".")[-1] not in _NOT_ORM_BASES
@@ -407,10 +426,13 @@ class _Extractor:
             self.in_function -= 1
         elif isinstance(stmt, ast.If):
             inner_tc = tc or _is_type_checking(stmt.test)
+            self.nested += 1
             self._body(stmt.body, toplevel, inner_tc)
             self._body(stmt.orelse, toplevel, tc)
+            self.nested -= 1
         elif isinstance(stmt, _TRY_NODES):
             stmt = cast(ast.Try, stmt)  # TryStar has the same fields
+            self.nested += 1
             self._body(stmt.body, toplevel, tc)
             self.fallback += 1
             for handler in stmt.handlers:
@@ -418,18 +440,25 @@ class _Extractor:
             self.fallback -= 1
             self._body(stmt.orelse, toplevel, tc)
             self._body(stmt.finalbody, toplevel, tc)
+            self.nested -= 1
         elif isinstance(stmt, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+            self.nested += 1
             if toplevel and isinstance(stmt, (ast.For, ast.AsyncFor)):
                 self._bind_targets(stmt.target)
             self._body(stmt.body, toplevel, tc)
             if not isinstance(stmt, (ast.With, ast.AsyncWith)):
                 self._body(stmt.orelse, toplevel, tc)
+            self.nested -= 1
         elif isinstance(stmt, ast.Match):
+            self.nested += 1
             for case in stmt.cases:
                 self._body(case.body, toplevel, tc)
+            self.nested -= 1
         elif toplevel and isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 self._bind_targets(target)
+            if len(stmt.targets) == 1:
+                self._note_constant(stmt.targets[0], stmt.value)
             self._note_call(stmt.targets, stmt.value)
             self._note_data(stmt.targets, stmt.value)
             self._note_alias(stmt.targets, stmt.value, declared=False)
@@ -443,6 +472,7 @@ class _Extractor:
         elif toplevel and isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
             self._bind_targets(stmt.target)
             if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                self._note_constant(stmt.target, stmt.value)
                 self._note_call([stmt.target], stmt.value)
                 self._note_data([stmt.target], stmt.value)
                 if (dotted(stmt.annotation) or "").endswith("TypeAlias"):

@@ -14,7 +14,8 @@ class SchemaEnumMemberAdded(SchemaRule):
     Flags a new value in an enum of the shared models under forward and full
     compatibility: a reader on the old schema validates the enum strictly and
     rejects the new value. Under backward compatibility adding a member is
-    safe and not flagged.
+    safe and not flagged. Values are compared as ARC505 compares them (a
+    constant expression by the value it computes to).
 
     ## Why is this bad?
     A producer that starts writing the new value breaks every consumer that has

@@ -15,7 +15,13 @@ class SchemaEnumMemberRemoved(SchemaRule):
     data written on the old schema may hold it) or whose member changed its
     value (every mode: each side rejects the other's value). Values are
     compared, not names: renaming a member that keeps its value is no change;
-    `auto()` members are compared by name.
+    `auto()` members are compared by name. A value written as a constant
+    expression is compared by what it computes to: `"c" + "d"`, `1 << 2`,
+    `READ | WRITE` (earlier members), f-strings of constants, and constants of
+    the same module bound before the class (`PREFIX + ".placed"`; changing
+    `PREFIX` changes every member built from it). Any other value is compared
+    as written (`Other.A`, a constant imported from another module), and a
+    member made by a call is not compared.
 
     ## Why is this bad?
     The value is in data already written: the database, a topic, another

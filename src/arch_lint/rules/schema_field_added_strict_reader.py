@@ -16,6 +16,10 @@ class SchemaFieldAddedStrictReader(SchemaRule):
     included), under forward and full compatibility: readers on the old model
     reject data that carries the new key.
 
+    What counts is what the new model writes: a new `@computed_field` is written
+    output like any field (the old strict reader rejects its key), while a new
+    `Field(exclude=True)` field is never written and is not flagged.
+
     ## Why is this bad?
     Adding an optional field is normally the safe change; `extra="forbid"` turns
     it into a breaking one for every reader that has not been redeployed.

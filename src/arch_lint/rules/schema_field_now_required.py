@@ -15,7 +15,9 @@ class SchemaFieldNowRequired(SchemaRule):
     default, under backward and full compatibility: data written on the old
     schema may lack the key, and the new model rejects it. As in Pydantic v2, a
     field is required when it has no default and no `default_factory`, whatever
-    its type (`x: int | None` without a default is required).
+    its type (`x: int | None` without a default is required). A required field
+    added with `Field(exclude=True)` still breaks: it is read, and old data lacks
+    it. A `@computed_field` is never read, so it is never required.
 
     ## Why is this bad?
     Messages already written (in a topic, an outbox, a cache) are read again by

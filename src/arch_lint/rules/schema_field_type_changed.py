@@ -19,7 +19,14 @@ class SchemaFieldTypeChanged(SchemaRule):
     value) breaks forward compatibility (old readers, new data); an unrelated
     type (`str` to `int`, one model for another) breaks both. Spellings that
     mean the same (`Optional[X]`, `X | None`, `Union[X, None]`, `typing.List`
-    and `list`, quoted forward references) are no change.
+    and `list`, quoted forward references) are no change. A generic model's
+    field typed with a `TypeVar` validates as `Any`.
+
+    Only values that travel are judged: a `@computed_field`'s type (its return
+    type) matters to readers of the old output (forward), never to new readers
+    (they do not read it); a `Field(exclude=True)` field is never in the data,
+    so its type changes nothing. A nested model renamed with exactly its fields
+    (or kept under its old name by an alias) is the same type.
 
     ## Why is this bad?
     A reader validates the values a writer produced. When the types disagree,

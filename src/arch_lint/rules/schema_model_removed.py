@@ -18,6 +18,17 @@ class SchemaModelRemoved(SchemaRule):
     to another module is no change. Adding a versioned model (`FooV2`) beside
     the old one is not flagged; removing the old one is.
 
+    A module-level alias in the shared packages keeps the old name alive
+    (`ShipmentEvent = ShipmentEventV1`, `ShipmentEvent: TypeAlias =
+    ShipmentEventV1`, `type ShipmentEvent = ShipmentEventV1`, or `from .v1 import
+    ShipmentEventV1 as ShipmentEvent`): code that imports the old name still
+    finds it, so nothing is removed; the old model is compared with the alias's
+    target instead (its field changes are reported under the old name). An alias
+    helps only where it is in the shared packages and names a model or enum of
+    them: one in a service module, one naming a class that is gone, or one naming
+    something that is no model keeps nothing. Removing an alias that the base had
+    is reported like removing the model (on the alias's line).
+
     ## Why is this bad?
     Other services import the model and receive data shaped by it. Removing it
     breaks their next build, and data already written in its shape has no model
@@ -63,7 +74,9 @@ class SchemaModelRemoved(SchemaRule):
 
     ## How to fix
     Keep the old model (mark it deprecated in its docstring) until no producer
-    writes and no consumer reads it, then remove it in its own change.
+    writes and no consumer reads it, then remove it in its own change. For a
+    rename that keeps the shape, a module-level alias (`OrderPlacedV1 =
+    OrderCreatedV1`) keeps the old name for the code that imports it.
 
     ## Options
     `schema.compatibility`, `schema.snapshot`, `shared-models`

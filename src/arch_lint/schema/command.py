@@ -19,7 +19,7 @@ from arch_lint.index.modgraph import ModuleGraph
 from arch_lint.index.project import ProjectIndex
 from arch_lint.rules import BY_CODE
 from arch_lint.schema.diff import diff
-from arch_lint.schema.extract import Schema, SchemaError
+from arch_lint.schema.extract import SNAPSHOT_VERSION, Schema, SchemaError, binding_lines
 from arch_lint.schema.extract import extract as extract_schema
 from arch_lint.schema.git import GitError, GitTree
 from arch_lint.source import read_regular
@@ -33,6 +33,20 @@ class SchemaCommandError(Exception):
 class Head:
     schema: Schema
     shared: list[str]
+    index: ProjectIndex | None = None
+    lines: dict[str, dict[str, int]] | None = None
+
+    def seen_by(self, base: Schema) -> Schema:
+        """The head as the base's snapshot format sees it: a version 1 snapshot
+        knows no alias generators, computed or excluded fields or computed enum
+        values, so the head is read without them (else each would look changed)."""
+        if base.version == self.schema.version or self.index is None:
+            return self.schema
+        return extract_schema(self.index, self.schema_paths(), base.version, self.lines)
+
+    def schema_paths(self) -> list[str]:
+        assert self.index is not None
+        return [p for p in self.shared if p in self.index.facts]
 
 
 Reader = Callable[[list[str]], dict[str, bytes]]
@@ -43,10 +57,15 @@ def _shared(layout: Layout, path: str) -> bool:
 
 
 def _facts(
-    settings: Settings, sources: dict[str, bytes], where: str, strict: bool = False
+    settings: Settings,
+    sources: dict[str, bytes],
+    where: str,
+    strict: bool = False,
+    lines: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, FileFacts]:
     """Facts of the sources; a shared-model file that does not parse is an error
-    in the working tree (its models would look removed) and left out at a base."""
+    in the working tree (its models would look removed) and left out at a base.
+    `lines` receives the line of each module-level name of every file."""
     envelope = settings.model.models.envelope_class
     out: dict[str, FileFacts] = {}
     for path, source in sources.items():
@@ -62,6 +81,8 @@ def _facts(
                   "its models are left out")  # fmt: skip
             continue
         out[path] = extract(tree, source, envelope)
+        if lines is not None:
+            lines[path] = binding_lines(tree)
     return out
 
 
@@ -77,7 +98,8 @@ def _schema_of(settings: Settings, files: list[str], read: Reader, where: str) -
         if module is not None:
             modules.setdefault(module, path)
     resolver = ModuleGraph(layout, {})
-    facts = _facts(settings, read(shared), where, strict=not where)
+    lines: dict[str, dict[str, int]] = {}
+    facts = _facts(settings, read(shared), where, strict=not where, lines=lines)
     todo = list(facts)
     while todo:
         wanted: set[str] = set()
@@ -93,7 +115,8 @@ def _schema_of(settings: Settings, files: list[str], read: Reader, where: str) -
         facts.update(found)
         todo = sorted(found)
     index = ProjectIndex(Layout.scan(settings, files=sorted(facts)), facts)
-    return Head(extract_schema(index, [p for p in shared if p in facts]), shared)
+    paths = [p for p in shared if p in facts]
+    return Head(extract_schema(index, paths, SNAPSHOT_VERSION, lines), shared, index, lines)
 
 
 def _modules_named(resolver: ModuleGraph, path: str, stmt: ImportStmt) -> list[str]:
