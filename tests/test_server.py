@@ -22,11 +22,13 @@ import pytest
 import pytest_lsp
 from helpers import base_files, make_repo
 from lsprotocol import types
+from lsprotocol import types as lsp
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-from arch_lint.adapters.server import Lines
+from arch_lint.adapters.live import Checked, LiveProject
+from arch_lint.adapters.server import ClientCaps, Lines, Outcome, Session
 from arch_lint.findings import Finding
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -530,3 +532,118 @@ def test_without_pygls_the_server_says_which_extra_to_install() -> None:
         "arch-lint: `arch-lint server` needs pygls, which is not installed: "
         "pip install 'flake8-arch-lint[server]'"
     ]
+
+
+# --- the session, in process ----------------------------------------------------------------
+
+
+CHECKOUT = "services/orders/checkout.py"
+GATEWAY = "services/payments/gateway.py"
+
+
+def session_with(repo: Path, *paths: str) -> tuple[Session, dict[str, str]]:
+    """A session with `paths` of `repo` open, and their uris."""
+    session = Session(ClientCaps())
+    uris = {}
+    for rel in paths:
+        path = repo / rel
+        uris[rel] = uri(path)
+        session.run(lambda s, p=path: s.open(uri(p), p.read_text(encoding="utf-8"), 1))
+    return session, uris
+
+
+def published(out: Outcome, target: str) -> list[tuple[str, int]]:
+    """(code, 0-based line) of the last diagnostics `out` publishes for `target`."""
+    found = [d for u, _, d in out.publish if u == target]
+    assert found, f"nothing published for {target}"
+    return sorted((str(d.code), d.range.start.line) for d in found[-1])
+
+
+def test_the_live_project_reports_what_check_reports_on_the_shop(tmp_path: Path) -> None:
+    from arch_lint.config import load_settings
+    from arch_lint.engine.run import run
+
+    shop = copy_shop(tmp_path)
+    settings = load_settings(None, shop)
+    expected = [f for f in run(settings, [shop]).findings if f.path.endswith(".py")]
+    project = LiveProject(settings)
+    found = []
+    for rel in project.facts:
+        if project.checked(rel):
+            project.set_buffer(rel, (shop / rel).read_text(encoding="utf-8"))
+            checked = project.check(rel)
+            assert checked is not None
+            found += checked.findings
+    assert len(expected) == 14
+    assert sorted(found, key=Finding.sort_key) == expected
+
+
+def test_a_buffer_that_does_not_parse_gets_arc001_and_moves_nothing_else(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, base_files())
+    session, uris = session_with(
+        repo, "services/orders/checkout.py", "services/payments/gateway.py"
+    )
+    gateway = uris[GATEWAY]
+    out = session.run(lambda s: s.change(gateway, "def charge(:\n    pass\n", 2))
+    assert published(out, gateway) == [("ARC001", 0)]
+    (d,) = out.publish[-1][2]
+    assert d.severity == lsp.DiagnosticSeverity.Error
+    # checkout.py is not judged again against a half-typed file
+    assert all(u == gateway for u, _, _ in out.publish)
+
+
+def test_a_save_reads_the_file_again_without_a_file_watcher(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, base_files())
+    session, uris = session_with(
+        repo, "services/orders/checkout.py", "services/payments/gateway.py"
+    )
+    new = "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n"
+    (repo / "services/payments/gateway.py").write_text(new, encoding="utf-8")
+    gateway, checkout = uris[GATEWAY], uris[CHECKOUT]
+    out = session.run(lambda s: s.save(gateway, new, 2))
+    assert published(out, checkout) == [("ARC101", 0)]
+    out = session.run(lambda s: s.close(gateway))  # the disk says the same: nothing moves
+    assert out.publish == [(gateway, None, [])]
+
+
+def test_a_file_created_on_disk_is_listed_and_checked(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, base_files())
+    session, _ = session_with(repo, "services/orders/checkout.py")
+    created = repo / "services/orders/refunds.py"
+    created.write_text("from services.payments import models_db\n", encoding="utf-8")
+    session.run(lambda s: s.watched([(uri(created), lsp.FileChangeType.Created)]))
+    out = session.run(lambda s: s.open(uri(created), created.read_text(encoding="utf-8"), 1))
+    assert published(out, uri(created)) == [("ARC101", 0)]
+
+
+def test_an_internal_error_on_one_file_is_logged_and_the_others_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo(tmp_path, base_files())
+    session, uris = session_with(repo, "services/orders/checkout.py")
+    real_check = LiveProject.check
+
+    def broken(self: LiveProject, rel: str) -> Checked | None:
+        if rel == "services/orders/api.py":
+            raise RuntimeError("a bug")
+        return real_check(self, rel)
+
+    monkeypatch.setattr(LiveProject, "check", broken)
+    api = repo / "services/orders/api.py"
+    out = session.run(lambda s: s.open(uri(api), api.read_text(encoding="utf-8"), 1))
+    assert not [u for u, _, _ in out.publish if u == uri(api)]
+    assert any("RuntimeError: a bug" in message for _, message in out.log)
+    assert any("internal error" in message for _, message in out.show)
+    checkout = uris["services/orders/checkout.py"]
+    out = session.run(lambda s: s.change(checkout, "from services.payments import gateway\n\n", 2))
+    assert published(out, checkout) == [("ARC102", 0)]
+
+
+def test_a_file_without_a_table_above_it_is_left_alone(tmp_path: Path) -> None:
+    lone = tmp_path / "lone.py"
+    lone.write_text("import os\n", encoding="utf-8")
+    session = Session(ClientCaps())
+    out = session.run(lambda s: s.open(uri(lone), "import os\n", 1))
+    assert out.publish == [(uri(lone), 1, [])]
+    assert any("no [tool.arch_lint] table" in message for _, message in out.log)
+    assert out.show == []

@@ -14,10 +14,11 @@ project index over them. It is built once from the on-disk cache the CLI uses
   again, its facts put in the cache; a file created or deleted lists the
   project again.
 
-Every change makes a new `ProjectIndex` over the same facts (its parts are
-computed again as rules ask them, in milliseconds); whoever shows diagnostics
-asks `digest` before and after a change: when it moved, the findings of every
-other open file may have moved too.
+A change that changes a fact makes a new `ProjectIndex` over the facts (its
+parts are computed again as rules ask them); an edit that changes none (most
+edits inside a function) keeps the index. Whoever shows diagnostics asks
+`digest` before and after a change: when it moved, the findings of every other
+open file may have moved too.
 
 A file's findings are those `arch-lint check` reports for the same content:
 the same engine (`Engine.check_file`, then `# noqa` and ARC002), the baseline
@@ -129,6 +130,8 @@ class LiveProject:
         self.hashes = dict(self._disk_hashes)
         """Path -> interface hash of what the index holds (a buffer's, or the disk's)."""
         self.buffers: dict[str, _Buffer] = {}
+        self._stale = False
+        """Facts changed since the index was made."""
         self.index = built.index
         self.engine = Engine(settings, built.index)
         self._reindex()
@@ -180,17 +183,21 @@ class LiveProject:
             indexed, indexed_hash = known.indexed, known.indexed_hash
         self.buffers[rel] = _Buffer(text, source, analysis, indexed, indexed_hash)
         if rel in self.facts:
+            same = self.facts[rel] == indexed  # an edit that changes no fact (most do not)
             self.facts.buffers[rel] = indexed
             self.hashes[rel] = indexed_hash
-            self._reindex()
+            if not same:
+                self._reindex()
 
     def drop_buffer(self, rel: str) -> None:
         """An open document closed: its file on disk counts again."""
         if self.buffers.pop(rel, None) is None:
             return
-        if self.facts.buffers.pop(rel, None) is not None:
+        indexed = self.facts.buffers.pop(rel, None)
+        if indexed is not None:
             self.hashes[rel] = self._disk_hashes[rel]
-            self._reindex()
+            if self.facts[rel] != indexed:
+                self._reindex()
 
     def _disk_facts(self, rel: str) -> tuple[FileFacts, str]:
         facts = self.facts.disk.get(rel)
@@ -235,7 +242,7 @@ class LiveProject:
                 self._read_from_disk(rel, source)
         if listing:
             self.relist()
-        else:
+        elif self._stale:
             self._reindex()
 
     def relist(self) -> None:
@@ -279,11 +286,14 @@ class LiveProject:
             self.errors[rel] = analysis.error
         else:
             self.errors.pop(rel, None)
+        known = self.facts.get(rel) if rel not in self.facts.buffers else None
         self.facts.disk[rel] = analysis.facts
         self._disk_hashes[rel] = analysis.interface_hash
         self.facts.paths.setdefault(rel)
         if rel not in self.facts.buffers:  # else the open buffer stands in for it
             self.hashes[rel] = analysis.interface_hash
+            if known != analysis.facts:
+                self._stale = True
         record_analysis(self.cache, self.root, rel, analysis)
 
     def store(self) -> None:
@@ -291,8 +301,12 @@ class LiveProject:
         self.cache.store()
 
     def _reindex(self) -> None:
+        """A new index over the facts as they are now (its parts are computed
+        again as rules ask them): after any change of a fact, whether or not
+        it moves the digest."""
         self.index = ProjectIndex(self.layout, self.facts, self.hashes)
         self.engine.use_index(self.index)
+        self._stale = False
 
     # --- findings -----------------------------------------------------------------------
 
