@@ -31,7 +31,7 @@ import ast
 import io
 import os
 import tokenize
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,34 +79,6 @@ class _Buffer:
     buffer does not parse, those of its last version that did (or of the disk)."""
 
 
-class _Facts(Mapping[str, FileFacts]):
-    """The index's facts: a build's table, the files changed on disk since it,
-    and over both the open buffers."""
-
-    def __init__(self, built: Mapping[str, FileFacts], order: Iterable[str]) -> None:
-        self.built = built
-        self.disk: dict[str, FileFacts] = {}
-        self.buffers: dict[str, FileFacts] = {}
-        self.paths = dict.fromkeys(p for p in order if p in built)
-
-    def __getitem__(self, path: str) -> FileFacts:
-        if path not in self.paths:
-            raise KeyError(path)
-        found = self.buffers.get(path)
-        if found is None:
-            found = self.disk.get(path)
-        return found if found is not None else self.built[path]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.paths)
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __contains__(self, path: object) -> bool:
-        return path in self.paths
-
-
 class LiveProject:
     """One project (one `[tool.arch_lint]` table) and its open documents."""
 
@@ -121,7 +93,15 @@ class LiveProject:
         self.cache.store()
         self.notices.extend(built.notices)
         self._envelope = settings.model.models.envelope_class
-        self.facts = _Facts(built.index.facts, self.layout.indexed_files)
+        found = built.index.facts
+        # Every file's facts decoded now (the first whole-project question would
+        # decode them anyway): the index asks a plain table millions of times.
+        self.disk: dict[str, FileFacts] = {
+            p: found[p] for p in self.layout.indexed_files if p in found
+        }
+        """Path -> facts of the file on disk, as last read."""
+        self.facts: dict[str, FileFacts] = dict(self.disk)
+        """Path -> what the index holds: an open buffer's facts, else the disk's."""
         self.digests = {path: src.digest for path, src in built.sources.items()}
         """Path -> content hash of the file on disk, as last read."""
         self.errors = dict(built.errors)
@@ -177,31 +157,27 @@ class LiveProject:
             self.notices.append(analysis.notice)
         if analysis.error is None or known is None:
             indexed, indexed_hash = analysis.facts, analysis.interface_hash
-            if analysis.error is not None and rel in self.facts:
-                indexed, indexed_hash = self._disk_facts(rel)
+            if analysis.error is not None and rel in self.disk:
+                indexed, indexed_hash = self.disk[rel], self._disk_hashes[rel]
         else:
             indexed, indexed_hash = known.indexed, known.indexed_hash
         self.buffers[rel] = _Buffer(text, source, analysis, indexed, indexed_hash)
         if rel in self.facts:
             same = self.facts[rel] == indexed  # an edit that changes no fact (most do not)
-            self.facts.buffers[rel] = indexed
+            self.facts[rel] = indexed
             self.hashes[rel] = indexed_hash
             if not same:
                 self._reindex()
 
     def drop_buffer(self, rel: str) -> None:
         """An open document closed: its file on disk counts again."""
-        if self.buffers.pop(rel, None) is None:
+        if self.buffers.pop(rel, None) is None or rel not in self.facts:
             return
-        indexed = self.facts.buffers.pop(rel, None)
-        if indexed is not None:
-            self.hashes[rel] = self._disk_hashes[rel]
-            if self.facts[rel] != indexed:
-                self._reindex()
-
-    def _disk_facts(self, rel: str) -> tuple[FileFacts, str]:
-        facts = self.facts.disk.get(rel)
-        return (facts if facts is not None else self.facts.built[rel]), self._disk_hashes[rel]
+        indexed = self.facts[rel]
+        self.facts[rel] = self.disk[rel]
+        self.hashes[rel] = self._disk_hashes[rel]
+        if self.disk[rel] != indexed:
+            self._reindex()
 
     def _source_of(self, rel: str, text: str) -> bytes:
         """The bytes `check` would read for this text: the file's own when the
@@ -249,7 +225,7 @@ class LiveProject:
         """List the project's files again (some were created or deleted)."""
         self.layout = scan_layout(self.settings, use_cache=self.cache.enabled)
         listed = self.layout.indexed_files
-        known = set(self.facts.paths)
+        known = set(self.facts)
         for rel in listed:
             if rel in known:
                 continue
@@ -261,19 +237,20 @@ class LiveProject:
             self._read_from_disk(rel, source)
         gone = known - set(listed)
         for rel in gone:
-            self.facts.disk.pop(rel, None)
-            self.facts.buffers.pop(rel, None)
             self.digests.pop(rel, None)
             self.errors.pop(rel, None)
             self._disk_hashes.pop(rel, None)
             self.hashes.pop(rel, None)
             if self.cache.files.pop(rel, None) is not None:
                 self.cache.dirty = True
-        self.facts.paths = dict.fromkeys(p for p in listed if p in self._disk_hashes)
-        for rel, buffer in self.buffers.items():  # an open file that was not listed before
-            if rel in self.facts.paths and rel not in self.facts.buffers:
-                self.facts.buffers[rel] = buffer.indexed
+        self.disk = {p: self.disk[p] for p in listed if p in self.disk}  # in listing order
+        facts = {p: self.facts.get(p, self.disk[p]) for p in self.disk}
+        for rel in facts.keys() - known:  # newly listed: an open buffer stands in for it
+            buffer = self.buffers.get(rel)
+            if buffer is not None:
+                facts[rel] = buffer.indexed
                 self.hashes[rel] = buffer.indexed_hash
+        self.facts = facts
         self._reindex()
 
     def _read_from_disk(self, rel: str, source: bytes) -> None:
@@ -286,14 +263,13 @@ class LiveProject:
             self.errors[rel] = analysis.error
         else:
             self.errors.pop(rel, None)
-        known = self.facts.get(rel) if rel not in self.facts.buffers else None
-        self.facts.disk[rel] = analysis.facts
+        self.disk[rel] = analysis.facts
         self._disk_hashes[rel] = analysis.interface_hash
-        self.facts.paths.setdefault(rel)
-        if rel not in self.facts.buffers:  # else the open buffer stands in for it
-            self.hashes[rel] = analysis.interface_hash
-            if known != analysis.facts:
+        if rel not in self.buffers:  # else the open buffer stands in for it
+            if self.facts.get(rel) != analysis.facts:
                 self._stale = True
+            self.facts[rel] = analysis.facts
+            self.hashes[rel] = analysis.interface_hash
         record_analysis(self.cache, self.root, rel, analysis)
 
     def store(self) -> None:

@@ -40,12 +40,12 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -853,7 +853,7 @@ class ArchLintServer(LanguageServer):
         self.session: Session | None = None
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.store_timer: asyncio.TimerHandle | None = None
-        self.tasks: set[asyncio.Future[None]] = set()
+        self.tasks: set[asyncio.Future[object]] = set()
         """Checks started by a timer (kept referenced until they finish)."""
         self.debounce = DEBOUNCE_S
 
@@ -895,8 +895,14 @@ class ArchLintServer(LanguageServer):
             self.store_timer.cancel()
         loop = asyncio.get_running_loop()
         self.store_timer = loop.call_later(
-            STORE_AFTER_S, lambda: asyncio.ensure_future(self.work(Session.store))
+            STORE_AFTER_S, lambda: self.spawn(self.work(Session.store))
         )
+
+    def spawn(self, work: Coroutine[Any, Any, object]) -> None:
+        """Start `work` from a timer, keeping it referenced until it is done."""
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def document(self, uri: str) -> tuple[str, int | None]:
         doc = self.workspace.get_text_document(uri)
@@ -951,9 +957,7 @@ def make_server() -> ArchLintServer:
         def fire() -> None:
             ls.timers.pop(uri, None)
             text, version = ls.document(uri)
-            task = asyncio.ensure_future(ls.work_and_send(lambda s: s.change(uri, text, version)))
-            ls.tasks.add(task)
-            task.add_done_callback(ls.tasks.discard)
+            ls.spawn(ls.work_and_send(lambda s: s.change(uri, text, version)))
 
         ls.timers[uri] = asyncio.get_running_loop().call_later(ls.debounce, fire)
 
