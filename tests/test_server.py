@@ -86,6 +86,16 @@ async def client(lsp_client: Client) -> AsyncIterator[None]:
     await lsp_client.shutdown_session()
 
 
+@pytest_lsp.fixture(config=SERVER)
+async def neovim(lsp_client: Client) -> AsyncIterator[None]:
+    """A client with Neovim's capabilities."""
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=client_capabilities("neovim"))
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 
@@ -434,6 +444,28 @@ async def test_fix_all_applies_every_safe_fix_of_the_file(client: Client, tmp_pa
     since = mark(client)
     replace_text(client, target, fixed, version=2)
     assert await diagnostics(client, target, since) == []
+
+
+@pytest.mark.asyncio
+async def test_a_client_gets_only_what_it_can_take(neovim: Client, tmp_path: Path) -> None:
+    """Neovim's capabilities: no `codeDescription`, no `documentChanges`, no
+    file watching (pytest-lsp fails a test on what the client did not declare)."""
+    shop = copy_shop(tmp_path)
+    path = shop / "services/notifications/mailer.py"
+    since = mark(neovim)
+    target = open_file(neovim, path)
+    found = await diagnostics(neovim, target, since)
+    (d,) = [d for d in found if d.code == "ARC301"]
+    assert d.code_description is None
+    actions = await code_actions(neovim, target, d.range)
+    titles = [a.title for a in actions]
+    assert "Suppress ARC301 with `# noqa: ARC301`" in titles
+    (fix,) = [a for a in actions if "noqa" not in a.title]
+    assert fix.is_preferred
+    assert fix.edit is not None
+    assert fix.edit.changes is not None  # no `documentChanges` support declared
+    assert "correlation_id" in apply(path.read_text(encoding="utf-8"), edits_of(fix, target))
+    assert neovim.registrations == []  # it does not watch files for servers
 
 
 # --- configuration errors ----------------------------------------------------------------------
