@@ -167,6 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--lsp", action="store_true", help="also time the round trip through a server process"
     )
+    parser.add_argument(
+        "--file", help="the file to edit, relative to the corpus (default: one of --lines)"
+    )
     args = parser.parse_args(argv)
     if args.edits < 20:
         parser.error("--edits must be at least 20")
@@ -179,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             root = Path(tmp) / "corpus"
             generate_monorepo.main([str(root)])
         root = root.resolve()
-        path = pick_file(root, args.lines)
+        path = root / args.file if args.file else pick_file(root, args.lines)
         text = path.read_text(encoding="utf-8")
         uri = path.as_uri()
         print(f"corpus: {root} ({sum(1 for _ in root.rglob('*.py'))} .py files)")

@@ -679,3 +679,18 @@ def test_a_file_without_a_table_above_it_is_left_alone(tmp_path: Path) -> None:
     assert out.publish == [(uri(lone), 1, [])]
     assert any("no [tool.arch_lint] table" in message for _, message in out.log)
     assert out.show == []
+
+
+def test_a_malformed_message_is_one_line_on_stderr_not_a_traceback() -> None:
+    message = b'{"jsonrpc": "2.0", "id": 1, "method"'
+    proc = subprocess.run(
+        [sys.executable, "-m", "arch_lint", "server"],
+        input=b"Content-Length: %d\r\n\r\n" % len(message) + message,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0
+    err = proc.stderr.decode()
+    assert "Traceback" not in err
+    assert "arch-lint server: pygls.server: Unable to handle message (JSONDecodeError" in err

@@ -1023,12 +1023,36 @@ def make_server() -> ArchLintServer:
     return server
 
 
+class _OneLine(logging.Formatter):
+    """Log records without their tracebacks (pygls logs one for a malformed
+    message): no traceback reaches a user; `ARCH_LINT_DEBUG=1` shows them."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        shown = logging.LogRecord(
+            record.name,
+            record.levelno,
+            record.pathname,
+            record.lineno,
+            record.getMessage(),
+            None,
+            None,
+        )
+        text = super().format(shown)
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text += f" ({type(exc).__name__}: {exc})"
+        return text
+
+
 def serve() -> int:
     """Run the server on stdin/stdout until the client says exit."""
     # A long-lived process: the collector runs again (the CLI switches it off
     # for its short runs); what the build allocated is moved out of its way.
     gc.enable()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    if not os.environ.get("ARCH_LINT_DEBUG"):
+        handler.setFormatter(_OneLine("arch-lint server: %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must never corrupt the protocol
     server = make_server()
