@@ -58,6 +58,7 @@ from arch_lint.config.load import find_config, key_line
 from arch_lint.config.model import register_code_check_loader
 from arch_lint.findings import Finding
 from arch_lint.index.cache import CACHE_DIR, content_hash
+from arch_lint.report.rules import rule_url
 from arch_lint.source import line_starts, source_lines
 
 T = TypeVar("T")
@@ -307,9 +308,8 @@ class Session:
             return out
         doc = Doc(uri, path, text, version)
         self.docs[uri] = doc
-        if path.name == "pyproject.toml":
-            return out  # its diagnostics come with its project
-        self._update(doc, out)
+        if _checkable(path):  # `pyproject.toml`'s diagnostics come with its project
+            self._update(doc, out)
         return out
 
     def change(self, uri: str, text: str, version: int | None) -> Outcome:
@@ -318,7 +318,7 @@ class Session:
         if doc is None:
             return self.open(uri, text, version)
         doc.text, doc.version = text, version
-        if doc.path.name != "pyproject.toml":
+        if _checkable(doc.path):
             self._update(doc, out)
         return out
 
@@ -407,7 +407,7 @@ class Session:
             elif entry.stamp != _stamp(config):
                 self._reload(config, out)
         for doc in list(self.docs.values()):
-            if doc.path.name != "pyproject.toml" and self._config_for(doc.path) != doc.config:
+            if _checkable(doc.path) and self._config_for(doc.path) != doc.config:
                 self._update(doc, out)
 
     # --- projects ---
@@ -479,12 +479,13 @@ class Session:
             )
             for doc in self.docs.values():
                 if doc.config == config:
+                    self.results.pop(doc.uri, None)
                     out.publish.append((doc.uri, doc.version, []))
             return entry
         self._drain(entry.project, out)
         self._publish_config(entry, out)
         for doc in self.docs.values():
-            if doc.config == config and doc.path.name != "pyproject.toml":
+            if doc.config == config and _checkable(doc.path):
                 rel = entry.project.relative(doc.path)
                 if rel is not None:
                     self._guard(out, rel, partial(entry.project.set_buffer, rel, doc.text))
@@ -527,7 +528,7 @@ class Session:
     def _recheck(self, loaded: Loaded, out: Outcome, skip: str | None) -> None:
         for doc in list(self.docs.values()):
             same = doc.uri != skip and doc.config == loaded.config
-            if same and doc.path.name != "pyproject.toml":
+            if same and _checkable(doc.path):
                 self._publish_doc(loaded, doc, out)
 
     def _publish_doc(self, loaded: Loaded, doc: Doc, out: Outcome) -> None:
@@ -554,8 +555,6 @@ class Session:
         )
 
     def diagnostic(self, f: Finding, lines: Lines) -> lsp.Diagnostic:
-        from arch_lint.report.rules import rule_url
-
         unnecessary = f.code == "ARC002" and self.caps.tags
         return lsp.Diagnostic(
             range=lines.range(f),
@@ -580,33 +579,32 @@ class Session:
         that matches nothing), on `pyproject.toml`."""
         config = entry.config
         diagnostics: list[lsp.Diagnostic] = []
+        code: str | None = None
         if isinstance(entry, Broken):
             problems = entry.problems
-            code: str | None = None
-        else:
-            project = entry.project
-            text = project.settings.config_text
-            problems = [
-                (key_line(text, _key_path(p.key)) if text else 0, f"`{p.key}` {p.message}")
-                for p in project.problems
-            ]
-            code = "ARC000"
-            if problems:
-                from arch_lint.rules.configuration_matches_nothing import (
-                    ConfigurationMatchesNothing as Rule,
-                )
+        elif entry.project.problems:
+            from arch_lint.rules.configuration_matches_nothing import (
+                ConfigurationMatchesNothing as Rule,
+            )
 
-                problems = [
-                    (line, Rule.message.format(key=p.key, problem=p.message))
-                    for (line, _), p in zip(problems, project.problems, strict=True)
-                ]
-                self._say_once(
-                    out,
-                    f"arc000:{config}:{problems}",
-                    lsp.MessageType.Error,
-                    f"{_shown(config)}: a configuration key matches nothing (ARC000); "
-                    "nothing is checked until it is fixed (see its diagnostics)",
+            text = entry.project.settings.config_text
+            code = Rule.code
+            problems = [
+                (
+                    key_line(text, _key_path(p.key)) if text else 0,
+                    Rule.message.format(key=p.key, problem=p.message),
                 )
+                for p in entry.project.problems
+            ]
+            self._say_once(
+                out,
+                f"arc000:{config}:{problems}",
+                lsp.MessageType.Error,
+                f"{_shown(config)}: a configuration key matches nothing ({code}); "
+                "nothing is checked until it is fixed (see its diagnostics)",
+            )
+        else:
+            problems = []
         try:
             config_text = config.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -622,6 +620,11 @@ class Session:
                     message=message,
                     severity=lsp.DiagnosticSeverity.Error,
                     code=code,
+                    code_description=(
+                        lsp.CodeDescription(href=rule_url(code))
+                        if code and self.caps.code_description
+                        else None
+                    ),
                     source=SOURCE,
                 )
             )
@@ -795,6 +798,11 @@ def _wanted(kind: str, only: Sequence[str] | None) -> bool:
     if not only:
         return True
     return any(kind == o or kind.startswith(f"{o}.") for o in only)
+
+
+def _checkable(path: Path) -> bool:
+    """A file whose buffer counts: Python, or a plain-SQL migration (its tables)."""
+    return path.suffix in {".py", ".sql"}
 
 
 def _path_of(uri: str) -> Path | None:
