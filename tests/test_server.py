@@ -28,7 +28,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 from arch_lint.adapters.live import Checked, LiveProject
-from arch_lint.adapters.server import ClientCaps, Lines, Outcome, Session
+from arch_lint.adapters.server import ClientCaps, Lines, Loaded, Outcome, Session
 from arch_lint.findings import Finding
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -694,3 +694,34 @@ def test_a_malformed_message_is_one_line_on_stderr_not_a_traceback() -> None:
     err = proc.stderr.decode()
     assert "Traceback" not in err
     assert "arch-lint server: pygls.server: Unable to handle message (JSONDecodeError" in err
+
+
+def test_an_open_file_follows_an_import_the_digest_does_not_see(tmp_path: Path) -> None:
+    """`import services.orders.legacy` -> `import services.orders.other` in an
+    async module leaves the index digest as it was (a file's imports are not in
+    it), but ARC104 on `legacy.py` comes from that import: the open `legacy.py`
+    is checked again, as a fresh `check` would."""
+    files = {
+        "pyproject.toml": '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n',
+        "services/__init__.py": "",
+        "services/orders/__init__.py": "",
+        "services/orders/api.py": (
+            "import services.orders.legacy\n\n\n"
+            "async def handler() -> None:\n    services.orders.legacy.run()\n"
+        ),
+        "services/orders/legacy.py": (
+            'import psycopg2\n\n\ndef run() -> None:\n    psycopg2.connect("")\n'
+        ),
+        "services/orders/other.py": "def run() -> None:\n    pass\n",
+    }
+    repo = make_repo(tmp_path, files)
+    api, legacy = "services/orders/api.py", "services/orders/legacy.py"
+    session, uris = session_with(repo, legacy, api)
+    assert session.results[uris[legacy]].findings[0].code == "ARC104"
+    loaded = session.projects[(repo / "pyproject.toml").resolve()]
+    assert isinstance(loaded, Loaded)
+    digest = loaded.project.digest
+    edited = files[api].replace("legacy", "other")
+    out = session.run(lambda s: s.change(uris[api], edited, 2))
+    assert published(out, uris[legacy]) == []
+    assert loaded.project.digest == digest

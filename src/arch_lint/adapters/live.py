@@ -17,8 +17,10 @@ project index over them. It is built once from the on-disk cache the CLI uses
 A change that changes a fact makes a new `ProjectIndex` over the facts (its
 parts are computed again as rules ask them); an edit that changes none (most
 edits inside a function) keeps the index. Whoever shows diagnostics asks
-`digest` before and after a change: when it moved, the findings of every other
-open file may have moved too.
+`generation` before and after a change: when it moved, the findings of every
+other open file may have moved too. (Not only when `digest` moves: the digest
+leaves out the modules a file imports, which ARC104 and ARC202 read from the
+importers' facts; an open file is checked again as a fresh `check` would.)
 
 A file's findings are those `arch-lint check` reports for the same content:
 the same engine (`Engine.check_file`, then `# noqa` and ARC002), the baseline
@@ -112,6 +114,7 @@ class LiveProject:
         self.buffers: dict[str, _Buffer] = {}
         self._stale = False
         """Facts changed since the index was made."""
+        self._generation = 0
         self.index = built.index
         self.engine = Engine(settings, built.index)
         self._reindex()
@@ -124,6 +127,11 @@ class LiveProject:
     def problems(self) -> list[Problem]:
         """ARC000: configuration keys that match nothing (then `check` checks nothing)."""
         return self.layout.problems
+
+    @property
+    def generation(self) -> int:
+        """How many times the index was made: moves whenever a fact changed."""
+        return self._generation
 
     @property
     def digest(self) -> str:
@@ -283,6 +291,7 @@ class LiveProject:
         self.index = ProjectIndex(self.layout, self.facts, self.hashes)
         self.engine.use_index(self.index)
         self._stale = False
+        self._generation += 1
 
     # --- findings -----------------------------------------------------------------------
 

@@ -3,9 +3,9 @@
 What an editor gets:
 - diagnostics for open files on open, on change (debounced; the unsaved
   buffer is what is checked) and on save, the findings `arch-lint check`
-  reports for the same content (`live.LiveProject`); when a change moves the
-  project index's digest (a file became data layer, say), every open file of
-  the project is checked again;
+  reports for the same content (`live.LiveProject`); when a change makes the
+  project index anew (a fact changed: a file became data layer, say), every
+  open file of the project is checked again;
 - per diagnostic, code actions: the rule's fix (a safe one is the preferred
   quick fix, an unsafe one says "(unsafe)" in its title), "suppress with
   `# noqa: ARCxxx`" (merged into an existing `# noqa`, as `--add-noqa` does),
@@ -342,9 +342,9 @@ class Session:
         if loaded is not None:
             rel = loaded.project.relative(doc.path)
             if rel is not None:
-                before = loaded.project.digest
+                before = loaded.project.generation
                 self._guard(out, f"closing {rel}", partial(loaded.project.drop_buffer, rel))
-                if loaded.project.digest != before:
+                if loaded.project.generation != before:
                     self._recheck(loaded, out, skip=None)
         return out
 
@@ -380,14 +380,14 @@ class Session:
 
     def _files_changed(self, loaded: Loaded, rels: list[str], out: Outcome) -> None:
         project = loaded.project
-        before = project.digest
+        before = project.generation
         had_problems = bool(project.problems)
         self._guard(out, "reading changed files", partial(project.files_changed, rels))
         self._drain(project, out)
         out.store_soon = True
         if project.problems or had_problems:
             self._publish_config(loaded, out)
-        if project.digest != before or bool(project.problems) != had_problems:
+        if project.generation != before or bool(project.problems) != had_problems:
             self._recheck(loaded, out, skip=None)
 
     def _configs_changed(self, configs: set[Path], out: Outcome) -> None:
@@ -496,16 +496,16 @@ class Session:
 
     def _update(self, doc: Doc, out: Outcome) -> None:
         """The document's buffer changed (or it was opened): check it, and the
-        project's other open documents when the index's digest moved."""
+        project's other open documents when the index was made anew."""
         old_config = doc.config
         loaded, fresh = self._project_for(doc, out)
         if old_config is not None and old_config != doc.config:
             old = self._loaded(old_config)
             rel_old = old.project.relative(doc.path) if old is not None else None
             if old is not None and rel_old is not None:
-                before = old.project.digest
+                before = old.project.generation
                 self._guard(out, rel_old, partial(old.project.drop_buffer, rel_old))
-                if old.project.digest != before:
+                if old.project.generation != before:
                     self._recheck(old, out, skip=doc.uri)
         if fresh:
             return  # loaded with its project
@@ -518,11 +518,11 @@ class Session:
         if rel is None:
             out.publish.append((doc.uri, doc.version, []))
             return
-        before = project.digest
+        before = project.generation
         if self._guard(out, rel, partial(project.set_buffer, rel, doc.text)) is _FAILED:
             return
         self._publish_doc(loaded, doc, out)
-        if project.digest != before:
+        if project.generation != before:
             self._recheck(loaded, out, skip=doc.uri)
 
     def _recheck(self, loaded: Loaded, out: Outcome, skip: str | None) -> None:
