@@ -222,8 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for kind in KINDS:
             trips = round_trips[kind]
             print(summary(f"lsp {kind}", trips, trips).split(" | ")[0] + " (round trip)")
-    verdict = "met" if statistics.median(walls) <= TARGET_MS else "NOT met"
-    print(f"target: median <= {TARGET_MS:.0f} ms of server time per changed file: {verdict}")
+    wall, cpu = statistics.median(walls), statistics.median(cpus)
+    verdict = "met" if wall <= TARGET_MS else "NOT met"
+    print(
+        f"target: median <= {TARGET_MS:.0f} ms of server time per changed file: {verdict} "
+        f"(wall {wall:.1f} ms, CPU {cpu:.1f} ms; on a busy machine wall time waits for "
+        "the CPU, CPU time does not)"
+    )
     return 0
 
 
