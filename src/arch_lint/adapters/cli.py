@@ -166,6 +166,10 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="append it to pyproject.toml (never overwrites an existing table)",
     )
+    sub.add_parser(
+        "server",
+        help="run the language server (LSP over stdio) for editors; needs the `server` extra",
+    )
     return parser
 
 
@@ -223,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from arch_lint.adapters import init as init_command
 
             return init_command.init_main(Path("."), write=args.write)
+        if args.command == "server":
+            return _server()
         parser.print_help()
         return EXIT_ERROR
     except ConfigError as exc:
@@ -262,6 +268,26 @@ def entry_point() -> None:
     except BrokenPipeError:
         code = code if code else EXIT_OK
     os._exit(code)
+
+
+# --- server --------------------------------------------------------------------------
+
+
+SERVER_EXTRA_MISSING = (
+    "`arch-lint server` needs pygls, which is not installed: pip install 'flake8-arch-lint[server]'"
+)
+
+
+def _server() -> int:
+    """`arch-lint server`: pygls and lsprotocol come with the `server` extra."""
+    try:
+        from arch_lint.adapters.server import serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in {"pygls", "lsprotocol", "cattrs", "attrs"}:
+            raise
+        print(f"arch-lint: {SERVER_EXTRA_MISSING}", file=sys.stderr)
+        return EXIT_ERROR
+    return serve()
 
 
 # --- check ---------------------------------------------------------------------------

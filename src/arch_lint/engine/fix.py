@@ -211,6 +211,29 @@ def _fix_file(
     target, source = read
     if digest is not None and content_hash(source) != digest:
         return "the file changed since it was checked; run arch-lint again"
+    fixed = _fix_source(source, fixes)
+    if isinstance(fixed, str):
+        return fixed
+    return target, source, fixed, len(fixes)
+
+
+def fixed_source(source: bytes, findings: list[Finding], *, unsafe: bool) -> bytes | str:
+    """`source` (one file's content, an editor's buffer, say) with the fixes of
+    `findings` applied (the safe ones, or all with `unsafe`), nothing written;
+    or why the engine refuses them, as `apply_fixes` would."""
+    fixes = {_span(f.fix): (BY_CODE[f.code], f.fix) for f in fixable(findings, unsafe) if f.fix}
+    if not fixes:
+        return "nothing to fix"
+    try:
+        return _fix_source(source, fixes)
+    except (RecursionError, MemoryError):
+        return "too deeply nested for libcst; fix it by hand"
+    except Exception as exc:  # as in apply_fixes: a refusal, never a crash
+        return f"internal error ({type(exc).__name__}: {exc})"
+
+
+def _fix_source(source: bytes, fixes: dict[_Span, _Planned]) -> bytes | str:
+    """The fixed source, or why not (see `apply_fixes`)."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -234,7 +257,7 @@ def _fix_file(
     problem = parse_problem(new_source)
     if problem is not None:  # never leave a file that does not parse
         return f"the fixed file would not parse: {problem}"
-    return target, source, new_source, len(fixes)
+    return new_source
 
 
 def parse_problem(source: bytes) -> str | None:

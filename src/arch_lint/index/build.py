@@ -233,6 +233,51 @@ def _analysed(path: str, source: bytes, envelope: str) -> tuple[Result, ast.Modu
     return (path, facts, None, facts.interface_hash(), notice), None if notice else tree
 
 
+@dataclass
+class Analysis:
+    """One file read afresh, outside a build: an editor's buffer, or a file
+    that changed on disk while the index was kept (`arch-lint server`)."""
+
+    digest: str
+    facts: FileFacts
+    error: SyntaxProblem | None
+    interface_hash: str
+    notice: str
+    """Why its facts could not be read ("" when they were)."""
+    tree: ast.Module | None
+    """Its syntax tree (None where it does not parse, its facts could not be
+    read, or it is a plain-SQL migration)."""
+
+
+def analyse(path: str, source: bytes, envelope: str) -> Analysis:
+    """Parse one file and read its facts, as the build does."""
+    (_, facts, err, iface, notice), tree = _analysed(path, source, envelope)
+    return Analysis(
+        content_hash(source),
+        facts if isinstance(facts, FileFacts) else FileFacts(),
+        SyntaxProblem(*err) if err is not None else None,
+        iface,
+        notice,
+        tree,
+    )
+
+
+def record_analysis(cache: Cache, root: Path, path: str, analysis: Analysis) -> None:
+    """Put a file analysed outside a build in the cache, as the build records
+    one (nothing when its facts could not be read: the next run tries again)."""
+    if analysis.notice or not cache.enabled:
+        return
+    try:
+        stamp = file_stamp(os.stat(root / path))
+    except OSError:
+        return  # gone since it was read: not cached
+    error = analysis.error
+    err = None if error is None else [error.line, error.col, error.message]
+    text = None if error is not None else analysis.facts.to_text()
+    cache.files[path] = [analysis.digest, text, err, stamp, analysis.interface_hash]
+    cache.dirty = True
+
+
 Visitor = Callable[[str, bytes, ast.Module, FileFacts, PartialFacts], None]
 """Called with each file parsed in this process while its tree is at hand:
 path, bytes, tree, facts, and the facts of the project as far as they are

@@ -61,13 +61,17 @@ class ProjectIndex:
         self.source_services = SourceServices(layout, facts, self.models)
         self.brokers = BrokerEvidence(facts, self.models)
 
+    def interface_hash(self, path: str) -> str:
+        """The hash of the part of `path`'s facts other files' findings may depend on."""
+        known = self._interface_hashes.get(path)
+        return known or self.facts[path].interface_hash()
+
     @cached_property
     def digest(self) -> str:
         """Changes whenever anything another file's findings may depend on changes."""
         h = hashlib.blake2b(digest_size=16)
         h.update(self.layout.settings.fingerprint.encode())
         for path in sorted(self.facts):
-            known = self._interface_hashes.get(path)
             h.update(path.encode())
-            h.update((known or self.facts[path].interface_hash()).encode())
+            h.update(self.interface_hash(path).encode())
         return h.hexdigest()

@@ -69,6 +69,26 @@ def _add_to_file(
         text = source.decode(encoding)
     except (SyntaxError, LookupError, UnicodeDecodeError):
         return "cannot decode the file; no comment added"
+    changed = noqa_text(text, findings, reason)
+    if isinstance(changed, str):
+        return changed
+    new_text, added = changed
+    if not added:
+        return None
+    new_source = new_text.encode(encoding)
+    problem = _write_if_unchanged(target, source, new_source)
+    if problem is not None:
+        return problem
+    report.added += added
+    report.files.append(path)
+    return None
+
+
+def noqa_text(text: str, findings: Sequence[Finding], reason: str | None) -> tuple[str, int] | str:
+    """`text` with a `# noqa` for each of `findings` (all of one file) where
+    flake8 and arch-lint read it, and how many codes were added; or why no
+    comment can be added (the text does not tokenize). The editor's quick fix
+    ("suppress with `# noqa: ARCxxx`") and `--add-noqa` both come here."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError):
@@ -93,15 +113,7 @@ def _add_to_file(
         new_line, n = _with_noqa(lines[line - 1], comments.get(line), sorted(codes), reason)
         lines[line - 1] = new_line
         added += n
-    if not added:
-        return None
-    new_source = "".join(lines).encode(encoding)
-    problem = _write_if_unchanged(target, source, new_source)
-    if problem is not None:
-        return problem
-    report.added += added
-    report.files.append(path)
-    return None
+    return "".join(lines), added
 
 
 def _with_noqa(
