@@ -333,9 +333,7 @@ def test_a_posix_class_glob_warns_nothing(tmp_path: Path) -> None:
     assert not matcher(["services/[[:alpha:]]*"]).match_dir("services/x/y")
 
 
-def test_a_git_listing_that_fails_is_said(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_git_listing_that_fails_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from arch_lint.index import layout
 
     (tmp_path / ".git").mkdir()

@@ -34,7 +34,7 @@ from arch_lint.index.cache import Cache
 from arch_lint.index.correlation import INSTALLS, PIPELINES, cannot_hold
 from arch_lint.index.facts import ASSOCIATIONS, ORM, TABLES, FileFacts, extract
 from arch_lint.index.facts import cannot_hold as cannot_hold_data
-from arch_lint.index.layout import SQL_SUFFIX, Layout
+from arch_lint.index.layout import SQL_SUFFIX, Layout, is_compose_file
 from arch_lint.index.partial import PartialFacts
 from arch_lint.index.project import ProjectIndex
 from arch_lint.source import decode, read_regular, source_lines
@@ -153,6 +153,8 @@ class FactsTable(Mapping[str, FileFacts]):
             return FileFacts()
         if path.endswith(SQL_SUFFIX):
             return _extract_sql(source, path)[0]
+        if is_compose_file(path):
+            return _extract_compose(source, path)[0]
         tree, _ = parse(source, path)
         return extract(tree, source, self._envelope) if tree is not None else FileFacts()
 
@@ -210,6 +212,18 @@ def _extract_sql(source: bytes, path: str) -> tuple[FileFacts, str]:
         return FileFacts(), f"{path}: internal error reading its tables ({why}); please report it"
 
 
+def _extract_compose(source: bytes, path: str) -> tuple[FileFacts, str]:
+    """A docker-compose file's facts (the services it runs), and a notice as
+    `_extract` gives one. Never parsed as Python, and never checked."""
+    from arch_lint.index.compose import compose_facts
+
+    try:
+        return FileFacts(http=compose_facts(source, path) or None), ""
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {exc}"
+        return FileFacts(), f"{path}: internal error reading its services ({why}); please report it"
+
+
 Result = tuple[str, Any, Any, str, str]
 """(path, facts or their JSON text, syntax error, interface hash, notice)"""
 
@@ -222,8 +236,9 @@ def _analyse(path: str, source: bytes, envelope: str) -> Result:
 def _analysed(path: str, source: bytes, envelope: str) -> tuple[Result, ast.Module | None]:
     """`_analyse`, and the tree (None where the file does not parse or its
     facts could not be read, and for a plain-SQL migration, which has none)."""
-    if path.endswith(SQL_SUFFIX):
-        facts, notice = _extract_sql(source, path)
+    if path.endswith(SQL_SUFFIX) or is_compose_file(path):
+        read = _extract_sql if path.endswith(SQL_SUFFIX) else _extract_compose
+        facts, notice = read(source, path)
         return (path, facts, None, facts.interface_hash(), notice), None
     tree, error = parse(source, path)
     if tree is None:
@@ -363,6 +378,10 @@ def _read_ahead(
         if path.endswith(SQL_SUFFIX):  # tables only: cheap, and whole-project questions wait
             sql.append(item)
             lacking[path] = _EVERY_PART - {TABLES}
+            continue
+        if is_compose_file(path):  # services only: cheap
+            sql.append(item)
+            lacking[path] = _EVERY_PART
             continue
         try:
             source = overrides[path] if path in overrides else read_regular(root / path)

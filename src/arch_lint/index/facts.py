@@ -24,6 +24,7 @@ from typing import Any, NamedTuple, cast
 
 from arch_lint.index.correlation import CorrelationFacts, extract_correlation
 from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDecl
+from arch_lint.index.http import HttpFacts, read_http
 from arch_lint.index.models import (
     FIELD_NAMES,
     ClassFacts,
@@ -36,7 +37,7 @@ from arch_lint.index.semantic import bound_by_import, resolve
 from arch_lint.index.uses import ModelUse, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 17
+FACTS_VERSION = 18
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -133,6 +134,9 @@ class FileFacts:
     model_uses: list[ModelUse] = field(default_factory=list)
     """What the file does with classes: publishes, parses, stores, streams or
     returns them from routes (`uses.ModelUse`, sorted)."""
+    http: HttpFacts | None = None
+    """Routes, calls to URLs, URL defaults (and a compose file's services): what
+    the HTTP map is built from (`index/http.py`); None when nothing."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -150,6 +154,7 @@ class FileFacts:
             self.has_async,
             self.correlation.interface() if self.correlation else None,
             [list(u) for u in self.model_uses],
+            self.http.interface() if self.http else None,
         ]
 
     def interface_hash(self) -> str:
@@ -173,6 +178,7 @@ class FileFacts:
             self.has_async,
             self.correlation.to_json() if self.correlation else None,
             [list(u) for u in self.model_uses],
+            self.http.to_json() if self.http else None,
         ]
 
     def to_text(self) -> str:
@@ -182,7 +188,7 @@ class FileFacts:
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
-         associations, type_aliases, has_async, correlation, model_uses) = data  # fmt: skip
+         associations, type_aliases, has_async, correlation, model_uses, http) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -199,6 +205,7 @@ class FileFacts:
             has_async=bool(has_async),
             correlation=CorrelationFacts.from_json(correlation) if correlation else None,
             model_uses=[ModelUse(*u) for u in model_uses],
+            http=HttpFacts.from_json(http) if http else None,
         )
 
 
@@ -662,4 +669,5 @@ def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -
     """The facts of one parsed file (`envelope`: the envelope class's name)."""
     facts = _Extractor(envelope).run(tree, source)
     facts.model_uses = read_uses(tree, source)
+    facts.http = read_http(tree, source)
     return facts

@@ -3,8 +3,9 @@
 Built once per run (once per flake8 worker process) from the cached facts. It
 holds the layout and the facts and builds, over them, the module graph
 (`modules`: import resolution), the model index (`models`: what a class is),
-the data-layer index (`data`: data-layer files, tables, JSON columns) and the
-event evidence (`events`: what the project shows a model to be); its own
+the data-layer index (`data`: data-layer files, tables, JSON columns), the
+event evidence (`events`: what the project shows a model to be) and the HTTP
+map (`http`: service URLs, routes, calls between services); its own
 answer is the digest the findings cache is keyed by. Rules ask their file's
 context where a file lies (service, public, shared models), and these indexes
 everything else.
@@ -19,6 +20,7 @@ from functools import cached_property
 from arch_lint.index.data_index import DataIndex, TableOwners
 from arch_lint.index.event_evidence import EventEvidence
 from arch_lint.index.facts import FileFacts
+from arch_lint.index.http_map import HttpMap
 from arch_lint.index.layout import Layout
 from arch_lint.index.model_index import ClassRef, ClassTarget, ModelIndex, normalise_type
 from arch_lint.index.modgraph import MAX_REEXPORT_DEPTH, ModuleGraph, Target
@@ -50,6 +52,7 @@ class ProjectIndex:
         self.models = ModelIndex(layout, facts, self.modules)
         self.data = DataIndex(layout, facts, self.models)
         self.events = EventEvidence(layout, facts, self.models, self.data)
+        self.http = HttpMap(layout, facts, self.modules, self.models)
 
     @cached_property
     def digest(self) -> str:

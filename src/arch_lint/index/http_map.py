@@ -1,0 +1,460 @@
+"""The HTTP map of the monorepo: which service a URL names, the routes each
+service serves, and the calls each makes, resolved to (service, method, path
+template) and matched to a route (issue 13; SPEC §4, "An inter-service URL").
+
+Built on first use from the files' HTTP facts (`http.py`), once per run:
+
+- **service URLs**: `models.service-urls` (a glob over a settings attribute or
+  an environment variable's name), and, with `models.infer-service-urls`, the
+  hosts that name a service (its directory's name, `-`/`_` alike, an optional
+  `-service`/`_service` suffix; a docker-compose service that builds from its
+  directory, or is named like it, with its `container_name`/`hostname`), the
+  settings fields and constants whose default URL has such a host, and the
+  environment variables a compose file sets to one; each with its evidence
+  (`--show-settings` lists them). A name that maps to several services is
+  used only where one of them is defined in the caller's own service.
+- **routes**: per service, each route's method and full path template (the
+  prefixes of its router, of the `include_router`/`register_blueprint` calls
+  that include it, followed across files through the module graph), and its
+  request and response models (the first candidate that is a Pydantic model).
+- **calls**: per file, each call's target service and path template, and the
+  route it matches (same method, same template, path parameters as wildcards),
+  or why it resolved to nothing.
+
+Files under `exclude` give no evidence of URLs (a test's fake host is no service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import cached_property
+from typing import NamedTuple
+
+from arch_lint.index.facts import FileFacts
+from arch_lint.index.http import HttpFacts, normalise_path, split_url
+from arch_lint.index.layout import Layout, Service
+from arch_lint.index.model_index import ClassRef, ModelIndex
+from arch_lint.index.modgraph import ModuleGraph
+
+_INTERNAL_DOMAINS = frozenset({"internal", "local", "svc", "cluster", "lan", "localdomain"})
+
+RouterRef = tuple[str, str]
+"""(file, name) of a router or application object."""
+
+
+def normal_host(name: str) -> str:
+    """A service or host name in one spelling: lower case, `_` as `-`, no
+    `-service` suffix (`Pricing_Service` -> `pricing`)."""
+    name = name.lower().replace("_", "-")
+    return name.removesuffix("-service") or name
+
+
+@dataclass(frozen=True, order=True)
+class UrlEvidence:
+    """Why a name or host is a service's URL."""
+
+    key: str
+    """A settings or environment name (`PRICING_BASE_URL`), or `host:<name>`."""
+    service: str
+    why: str
+    """`services/orders/settings.py:12: default `http://pricing:8000``."""
+    origin: str = ""
+    """The service whose file says so ("" for none)."""
+    prefix: str = ""
+    """The path the default URL carries (`/api/v1`), "" for none."""
+
+
+class ServiceUrls:
+    """What a URL's key names: a service (and the path its default carries)."""
+
+    def __init__(self, layout: Layout, facts: Mapping[str, FileFacts]) -> None:
+        self.layout = layout
+        cfg = layout.settings.model.models
+        self.configured = dict(cfg.service_urls)
+        self.infer = cfg.infer_service_urls
+        self.hosts: dict[str, str] = {}
+        """Normalised host -> service name."""
+        self.host_evidence: list[UrlEvidence] = []
+        self.names: dict[str, list[UrlEvidence]] = {}
+        """Upper-cased name -> what maps it."""
+        if self.infer:
+            self._read(facts)
+
+    def _read(self, facts: Mapping[str, FileFacts]) -> None:
+        layout = self.layout
+        taken: dict[str, set[str]] = {}
+        for service in layout.services.values():
+            taken.setdefault(normal_host(service.path.rsplit("/", 1)[-1]), set()).add(service.name)
+        read: list[tuple[str, HttpFacts]] = []
+        for path in sorted(facts):
+            http = facts[path].http
+            if http is not None and not layout.is_excluded(path):
+                read.append((path, http))
+        for path, http in read:
+            for entry in http.compose:
+                owner = self._built(entry.build) or self._named(entry.name, taken)
+                if owner is None:
+                    continue
+                why = f"{path}:{entry.line}: compose service `{entry.name}`"
+                why += f" builds `{entry.build}`" if entry.build else " is named like it"
+                for host in (entry.name, *entry.aliases):
+                    if normal_host(host) not in taken:
+                        taken.setdefault(normal_host(host), set()).add(owner.name)
+                        self.host_evidence.append(
+                            UrlEvidence(f"host:{host}", owner.name, why, owner.name)
+                        )
+        self.hosts = {host: next(iter(s)) for host, s in taken.items() if len(s) == 1}
+        for path, http in read:
+            origin = self.layout.service_of(path)
+            for url in http.urls:
+                target = self.host_service(url.url)
+                if target is None:
+                    continue
+                split = split_url(url.url)
+                prefix = normalise_path(split[1]) if split is not None else ""
+                why = f"{path}:{url.line}: default `{url.url}`"
+                for key in {url.name, url.env} - {""}:
+                    self._note(key, target, why, origin, prefix)
+            for entry in http.compose:
+                owner = self._built(entry.build)
+                for key, value, line in entry.environment:
+                    target = self.host_service(value)
+                    if target is not None:
+                        split = split_url(value)
+                        prefix = normalise_path(split[1]) if split else ""
+                        why = f"{path}:{line}: `{key}={value}`"
+                        self._note(key, target, why, owner, prefix)
+
+    def _note(self, key: str, target: str, why: str, origin: Service | None, prefix: str) -> None:
+        entry = UrlEvidence(key, target, why, origin.name if origin else "", prefix.rstrip("/"))
+        self.names.setdefault(key.upper(), []).append(entry)
+
+    def _built(self, folder: str) -> Service | None:
+        if not folder:
+            return None
+        for service in self.layout.services.values():
+            if folder == service.path or folder.startswith(service.path + "/"):
+                return service
+        return None
+
+    def _named(self, name: str, taken: dict[str, set[str]]) -> Service | None:
+        found = taken.get(normal_host(name))
+        if found is None or len(found) != 1:
+            return None
+        wanted = next(iter(found))
+        return next((s for s in self.layout.services.values() if s.name == wanted), None)
+
+    def host_service(self, url: str) -> str | None:
+        """The service a URL's host names, or None (a public domain, a database)."""
+        split = split_url(url)
+        if split is None:
+            return None
+        host = split[0].split("://", 1)[1].rsplit("@", 1)[-1]
+        host = host.split(":", 1)[0] if not host.startswith("[") else host
+        labels = host.lower().split(".")
+        if len(labels) > 1 and not (set(labels[1:]) & _INTERNAL_DOMAINS):
+            return None  # a public domain name
+        return self.hosts.get(normal_host(labels[0]))
+
+    def resolve(self, base: str, caller: str | None) -> tuple[str, str] | str:
+        """(service, path prefix) a call's base key names, or why none."""
+        kind, _, name = base.partition(":")
+        if kind == "u":
+            if not self.infer:
+                return "a literal URL (`infer-service-urls` is off)"
+            target = self.host_service(name)
+            return (target, "") if target is not None else f"`{name}` is no service's host"
+        if kind not in {"a", "e"}:
+            return {
+                "?param": "the URL comes from a parameter",
+                "?relative": "a relative path on a client whose base URL is unknown",
+            }.get(base, "the URL cannot be followed")
+        for pattern, service in self.configured.items():
+            if fnmatchcase(name, pattern):
+                return service, ""
+        entries = self.names.get(name.upper(), [])
+        services = {e.service for e in entries}
+        if len(services) > 1:
+            mine = {e.service for e in entries if e.origin and e.origin == caller}
+            if len(mine) != 1:
+                return f"`{name}` names several services ({', '.join(sorted(services))})"
+            services = mine
+        if not services:
+            return f"`{name}` names no service"
+        target = next(iter(services))
+        prefix = next((e.prefix for e in sorted(entries) if e.service == target), "")
+        return target, prefix
+
+    def evidence(self) -> list[UrlEvidence]:
+        """Every inferred mapping, hosts first, then names, each with its evidence."""
+        out = sorted(self.host_evidence)
+        for key in sorted(self.names):
+            out += sorted(self.names[key])
+        return out
+
+
+class RouteRef(NamedTuple):
+    """A route of a service, with its full path template."""
+
+    service: str
+    method: str
+    template: str
+    path: str
+    """The file of its handler."""
+    line: int
+    handler: str
+    request: ClassRef | None
+    response: ClassRef | None
+
+
+class ResolvedCall(NamedTuple):
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    method: str
+    service: str | None
+    """The service called, or None (see `why`)."""
+    template: str
+    route: RouteRef | None
+    why: str
+    """Why the call resolved to no service ("" when it did)."""
+
+
+@dataclass
+class _Prefixes:
+    routers: dict[RouterRef, tuple[bool, str]] = field(default_factory=dict)
+    parents: dict[RouterRef, list[tuple[RouterRef, str, bool]]] = field(default_factory=dict)
+
+
+class HttpMap:
+    """The routes and the calls of the whole project (see the module's docstring)."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        facts: Mapping[str, FileFacts],
+        modules: ModuleGraph,
+        models: ModelIndex,
+    ) -> None:
+        self.layout = layout
+        self.facts = facts
+        self.modules = modules
+        self.models = models
+
+    @cached_property
+    def urls(self) -> ServiceUrls:
+        return ServiceUrls(self.layout, self.facts)
+
+    def _http(self) -> Iterator[tuple[str, HttpFacts]]:
+        for path, facts in self.facts.items():
+            if facts.http is not None:
+                yield path, facts.http
+
+    # routes ---------------------------------------------------------------------------
+    @cached_property
+    def _prefixes(self) -> _Prefixes:
+        out = _Prefixes()
+        every = sorted(self._http())
+        for path, http in every:
+            for router in http.routers:
+                out.routers[(path, router.name)] = (router.app, router.prefix)
+        for path, http in every:
+            for include in http.includes:
+                parent = self._router(path, include.parent)
+                child = self._router(path, include.child)
+                if parent is not None and child is not None:
+                    entry = (parent, include.prefix, include.replaces)
+                    out.parents.setdefault(child, []).append(entry)
+        return out
+
+    def _router(self, path: str, written: str) -> RouterRef | None:
+        """The router object a name written in `path` refers to."""
+        known = self._prefixes_routers(path)
+        if written in known:
+            return (path, written)
+        head, _, rest = written.partition(".")
+        found = self.modules.resolve_name(path, head)
+        if found is None:
+            return None
+        where, there = found
+        if there is None:
+            if not rest:
+                return None
+            found = self.modules.resolve_name(where, rest)
+            return found if found is not None and found[1] is not None else None  # type: ignore[return-value]
+        return (where, there) if not rest else None
+
+    def _prefixes_routers(self, path: str) -> set[str]:
+        facts = self.facts.get(path)
+        http = facts.http if facts is not None else None
+        return {r.name for r in http.routers} if http is not None else set()
+
+    def _full_prefixes(self, ref: RouterRef, seen: frozenset[RouterRef] = frozenset()) -> set[str]:
+        table = self._prefixes
+        own = table.routers.get(ref, (False, ""))[1]
+        parents = table.parents.get(ref, [])
+        if not parents or ref in seen or len(seen) > 8:
+            return {own}
+        out: set[str] = set()
+        for parent, prefix, replaces in parents:
+            for above in self._full_prefixes(parent, seen | {ref}):
+                out.add(above + prefix if replaces else above + prefix + own)
+        return out
+
+    @cached_property
+    def routes(self) -> list[RouteRef]:
+        """Every route of every service."""
+        out: list[RouteRef] = []
+        for path, http in sorted(self._http()):
+            service = self.layout.service_of(path)
+            if service is None or not http.routes:
+                continue
+            for route in http.routes:
+                ref = self._router(path, route.router)
+                prefixes = self._full_prefixes(ref) if ref is not None else {""}
+                request = self._model(path, route.request)
+                response = self._model(path, route.response)
+                for prefix in sorted(prefixes):
+                    template = normalise_path(prefix + "/" + route.path)
+                    out.append(
+                        RouteRef(
+                            service.name,
+                            route.method,
+                            template,
+                            path,
+                            route.line,
+                            route.handler,
+                            request,
+                            response,
+                        )
+                    )
+        return out
+
+    def _model(self, path: str, names: tuple[str, ...]) -> ClassRef | None:
+        for name in names:
+            found = self.models.resolve_class(path, name)
+            if isinstance(found, ClassRef) and self.models.is_model(*found):
+                return found
+        return None
+
+    @cached_property
+    def _routes_by_service(self) -> dict[str, list[RouteRef]]:
+        out: dict[str, list[RouteRef]] = {}
+        for route in self.routes:
+            out.setdefault(route.service, []).append(route)
+        return out
+
+    # calls ----------------------------------------------------------------------------
+    def calls_in(self, path: str) -> list[ResolvedCall]:
+        """The calls of one file, resolved."""
+        return self._calls.get(path, [])
+
+    @cached_property
+    def _calls(self) -> dict[str, list[ResolvedCall]]:
+        out: dict[str, list[ResolvedCall]] = {}
+        for path, http in sorted(self._http()):
+            if not http.calls:
+                continue
+            caller = self.layout.service_of(path)
+            resolved = []
+            for call in http.calls:
+                found = self.urls.resolve(call.base, caller.name if caller else None)
+                if isinstance(found, str):
+                    resolved.append(
+                        ResolvedCall(
+                            call.line,
+                            call.col,
+                            call.end_line,
+                            call.end_col,
+                            call.method,
+                            None,
+                            "",
+                            None,
+                            found,
+                        )
+                    )
+                    continue
+                service, prefix = found
+                template = normalise_path(prefix + "/" + call.path)
+                route = self._match(service, call.method, template)
+                resolved.append(
+                    ResolvedCall(
+                        call.line,
+                        call.col,
+                        call.end_line,
+                        call.end_col,
+                        call.method,
+                        service,
+                        template,
+                        route,
+                        "",
+                    )
+                )
+            out[path] = resolved
+        return out
+
+    def _match(self, service: str, method: str, template: str) -> RouteRef | None:
+        best: tuple[int, RouteRef] | None = None
+        for route in self._routes_by_service.get(service, []):
+            if method and route.method != method:
+                continue
+            score = match_templates(template, route.template)
+            if score is not None and (best is None or score < best[0]):
+                best = (score, route)
+        return best[1] if best is not None else None
+
+    def all_calls(self) -> Iterator[tuple[str, ResolvedCall]]:
+        for path, calls in sorted(self._calls.items()):
+            for call in calls:
+                yield path, call
+
+    # contracts ------------------------------------------------------------------------
+    @cached_property
+    def callers(self) -> dict[RouteRef, set[str]]:
+        """Route -> the other services of the repository that call it."""
+        out: dict[RouteRef, set[str]] = {}
+        for path, call in self.all_calls():
+            caller = self.layout.service_of(path)
+            route = call.route
+            if route is None or caller is None or caller.name == route.service:
+                continue
+            out.setdefault(route, set()).add(caller.name)
+        return out
+
+    @cached_property
+    def contracts(self) -> dict[ClassRef, list[tuple[RouteRef, str]]]:
+        """A model -> the called routes it is the request or response model of,
+        each with "request" or "response"."""
+        out: dict[ClassRef, list[tuple[RouteRef, str]]] = {}
+        for route in sorted(self.callers):
+            for ref, role in ((route.request, "request"), (route.response, "response")):
+                if ref is not None:
+                    out.setdefault(ref, []).append((route, role))
+        return out
+
+
+def match_templates(call: str, route: str) -> int | None:
+    """How loosely a call's path template matches a route's (the number of
+    wildcard segments; 0 is exact), or None when they do not match."""
+    mine = call.strip("/").split("/")
+    theirs = route.strip("/").split("/")
+    if len(mine) != len(theirs):
+        return None
+    loose = 0
+    for a, b in zip(mine, theirs, strict=True):
+        if a == b:
+            continue
+        if a == "{}" or b == "{}":
+            loose += 1
+            continue
+        if "{}" in a and fnmatchcase(b, a.replace("{}", "*")):
+            loose += 1
+            continue
+        if "{}" in b and fnmatchcase(a, b.replace("{}", "*")):
+            loose += 1
+            continue
+        return None
+    return loose
