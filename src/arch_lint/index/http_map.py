@@ -207,6 +207,8 @@ class RouteRef(NamedTuple):
     handler: str
     request: ClassRef | None
     response: ClassRef | None
+    shown: str
+    """The full path as written (`/internal/v1/quotes/{quote_id}`), for messages."""
 
 
 class ResolvedCall(NamedTuple):
@@ -318,19 +320,12 @@ class HttpMap:
                 request = self._model(path, route.request)
                 response = self._model(path, route.response)
                 for prefix in sorted(prefixes):
-                    template = normalise_path(prefix + "/" + route.path)
-                    out.append(
-                        RouteRef(
-                            service.name,
-                            route.method,
-                            template,
-                            path,
-                            route.line,
-                            route.handler,
-                            request,
-                            response,
-                        )
-                    )
+                    full = prefix + "/" + route.path
+                    shown = "/" + "/".join(part for part in full.split("/") if part)
+                    template = normalise_path(full)
+                    found = RouteRef(service.name, route.method, template, path, route.line,
+                                     route.handler, request, response, shown)  # fmt: skip
+                    out.append(found)
         return out
 
     def _model(self, path: str, names: tuple[str, ...]) -> ClassRef | None:

@@ -83,7 +83,7 @@ class HttpFindings:
                 remedy = "send a shared model"
                 if route is not None:
                     how = f"sent to service `{call.service}` as the body of "
-                    how += f"`{route.method} {route.template}`"
+                    how += f"`{route.method} {route.shown}`"
                     if route.request is not None:
                         remedy = f"send `{self._label(route.request)}`"
                         remedy += self._moved(route.request.path)
@@ -107,8 +107,7 @@ class HttpFindings:
         if read is None:
             return
         how = (
-            f"read from the response of `{route.method} {route.template}` "
-            f"of service `{call.service}`"
+            f"read from the response of `{route.method} {route.shown}` of service `{call.service}`"
         )
         remedy = f"validate it into `{self._label(route.response)}`" + self._moved(
             route.response.path
