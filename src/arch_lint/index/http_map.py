@@ -430,6 +430,16 @@ class HttpMap:
                     out.setdefault(ref, []).append((route, role))
         return out
 
+    def called_by(self, service: str) -> list[tuple[ClassRef, RouteRef, str]]:
+        """(model, route, role) of the contracts of other services' routes that
+        `service` calls."""
+        return [
+            (ref, route, role)
+            for ref, uses in sorted(self.contracts.items())
+            for route, role in uses
+            if service in self.callers.get(route, ()) and route.service != service
+        ]
+
 
 def match_templates(call: str, route: str) -> int | None:
     """How loosely a call's path template matches a route's (the number of
