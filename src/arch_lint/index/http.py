@@ -77,6 +77,9 @@ _WRAPPERS = frozenset({"list", "List", "Sequence", "Optional", "Iterable", "tupl
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>")
 _CALL_BYTES = re.compile(rb"\.(?:get|post|put|patch|delete|head|options|request|stream)\s*\(")
 _URLISH = re.compile(rb"(?i)url|http|endpoint|host")
+_URL_NAME = re.compile(r"(?i)ur[li]|endpoint|host|addr|api|base|server|service")
+"""A name that may hold a URL, where the call's receiver is not known to be an
+HTTP client and no path follows it (`session.delete(models.Row)` is no request)."""
 _ROUTE_BYTES = re.compile(
     rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|route|api_route)\s*\("
     rb"|\badd_(?:get|post|put|patch|delete|head|options|route)\s*\(|\badd_routes\s*\("
@@ -342,7 +345,7 @@ class _Reader:
                 self._router(stmt, facts)
             for node in site.nodes():
                 if isinstance(node, ast.Call):
-                    self._registration(node, functions, facts)
+                    self._registration(node, site, functions, facts)
 
     def _router(self, stmt: ast.Assign | ast.AnnAssign, facts: HttpFacts) -> None:
         value = stmt.value
@@ -395,6 +398,7 @@ class _Reader:
     def _registration(
         self,
         call: ast.Call,
+        site: Site,
         functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
         facts: HttpFacts,
     ) -> None:
@@ -406,7 +410,7 @@ class _Reader:
         if receiver is None:
             return
         if verb in {"include_router", "register_blueprint"} and call.args:
-            child = dotted(call.args[0])
+            child = self._imported_here(dotted(call.args[0]), site)
             if child is not None:
                 key = "prefix" if verb == "include_router" else "url_prefix"
                 prefix = _keyword_str(call, key) or ""
@@ -430,6 +434,25 @@ class _Reader:
         elif verb.startswith("add_"):
             owner = receiver.removesuffix(".router")
             self._added(owner, verb[4:], call, functions, facts)
+
+    def _imported_here(self, written: str | None, site: Site) -> str | None:
+        """A name as written, or, where a function imports it (`def create_app():
+        from .routes import bp`), the import spelled `.routes|bp` (dots for its
+        level, the module, `|`, the name): the module's own bindings do not hold it."""
+        if written is None or site.scope.kind == "module":
+            return written
+        head, dot, rest = written.partition(".")
+        binding = site.scope.lookup(head, site.stmt.lineno + 1, site.path)
+        if binding is None or binding.kind != IMPORT:
+            return written
+        for other in self.model.sites:
+            stmt = other.stmt
+            if stmt.lineno == binding.line and isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if (alias.asname or alias.name) == head:
+                        where = "." * stmt.level + (stmt.module or "")
+                        return f"{where}|{alias.name}{dot}{rest}"
+        return written
 
     def _added(
         self,
@@ -495,7 +518,7 @@ class _Reader:
         )
         defaults += [*args.defaults, *args.kw_defaults]
         for arg, default in zip(every, defaults, strict=False):
-            if arg.arg in {"self", "cls", "request"} or arg.annotation is None:
+            if arg.arg in {"self", "cls"} or arg.annotation is None:
                 continue
             if _injected(default) or _injected_annotation(arg.annotation):
                 continue
@@ -610,10 +633,9 @@ class _Reader:
             parts[0].startswith("a:")
             and not parts[1]
             and not client
-            and verb == "get"
-            and not call.keywords
+            and (_URL_NAME.search(parts[0]) is None or (verb == "get" and not call.keywords))
         ):
-            return None  # `cache.get(self.key)`: a mapping's `get`, not a request
+            return None  # `cache.get(self.key)`, `session.delete(models.Row)`: no request
         base, path = parts
         path = normalise_path(path) if path and not base.startswith("?") else ""
         end_line = call.end_lineno or call.lineno

@@ -21,7 +21,8 @@ Built on first use from the files' HTTP facts (`http.py`), once per run:
   route it matches (same method, same template, path parameters as wildcards),
   or why it resolved to nothing.
 
-Files under `exclude` give no evidence of URLs (a test's fake host is no service).
+Files under `exclude` give no evidence of URLs (a test's fake host is no
+service), and their calls are not mapped (a test calling a route is no service).
 """
 
 from __future__ import annotations
@@ -273,10 +274,19 @@ class HttpMap:
         return out
 
     def _router(self, path: str, written: str) -> RouterRef | None:
-        """The router object a name written in `path` refers to."""
+        """The router object a name written in `path` refers to (`.routes|bp`:
+        imported in a function, see `http._Reader._imported_here`)."""
         known = self._prefixes_routers(path)
         if written in known:
             return (path, written)
+        if "|" in written:
+            module, _, name = written.partition("|")
+            level = len(module) - len(module.lstrip("."))
+            base = self.modules.absolute(path, level, module[level:] or None)
+            where = self.modules.file_of(base, path) if base is not None else None
+            if where is None:
+                return None
+            return self._router(where, name)
         head, _, rest = written.partition(".")
         found = self.modules.resolve_name(path, head)
         if found is None:
@@ -351,8 +361,8 @@ class HttpMap:
     def _calls(self) -> dict[str, list[ResolvedCall]]:
         out: dict[str, list[ResolvedCall]] = {}
         for path, http in sorted(self._http()):
-            if not http.calls:
-                continue
+            if not http.calls or self.layout.is_excluded(path):
+                continue  # a test's call is no service's
             caller = self.layout.service_of(path)
             resolved = []
             for call in http.calls:

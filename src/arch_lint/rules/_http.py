@@ -150,7 +150,10 @@ class HttpFindings:
                     return False
                 if not found and _reads_key(node, name):
                     binding = scope.latest(name, stmt.lineno + 1)
-                    found = binding is not None and binding.kind == ASSIGN and binding.line == bound
+                    value = getattr(at.stmt, "value", None)  # an `except` that leaves
+                    found = (  # moves the binding after the `try`: same value, later line
+                        binding is not None and binding.kind == ASSIGN and binding.value is value
+                    )
         return found
 
     def _label(self, ref: tuple[str, str]) -> str:
