@@ -74,14 +74,16 @@ def test_fastapi_prefixes_across_files_and_models(tmp_path: Path) -> None:
     assert set(routes) == {("POST", "/internal/v1/quotes"), ("GET", "/internal/v1/quotes/{}")}
     create = routes[("POST", "/internal/v1/quotes")]
     assert create.service == "pricing"
-    assert create.request is not None
-    assert create.request.qualname == "QuoteIn"
-    assert create.response is not None
-    assert create.response.qualname == "QuoteOut"
+    request, response = http.request_model(create), http.response_model(create)
+    assert request is not None
+    assert request.qualname == "QuoteIn"
+    assert response is not None
+    assert response.qualname == "QuoteOut"
     read = routes[("GET", "/internal/v1/quotes/{}")]
-    assert read.request is None  # a path parameter is no body
-    assert read.response is not None
-    assert read.response.qualname == "QuoteOut"
+    assert http.request_model(read) is None  # a path parameter is no body
+    response = http.response_model(read)
+    assert response is not None
+    assert response.qualname == "QuoteOut"
 
 
 def test_flask_blueprints_and_aiohttp_tables(tmp_path: Path) -> None:

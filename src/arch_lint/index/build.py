@@ -34,6 +34,8 @@ from arch_lint.index.cache import Cache
 from arch_lint.index.correlation import INSTALLS, PIPELINES, cannot_hold
 from arch_lint.index.facts import ASSOCIATIONS, ORM, TABLES, FileFacts, extract
 from arch_lint.index.facts import cannot_hold as cannot_hold_data
+from arch_lint.index.http import ROUTES, URLS
+from arch_lint.index.http import cannot_hold as cannot_hold_http
 from arch_lint.index.layout import SQL_SUFFIX, Layout, is_compose_file
 from arch_lint.index.partial import PartialFacts
 from arch_lint.index.project import ProjectIndex
@@ -365,8 +367,9 @@ def _read_ahead(
     root: Path, pending: list[tuple[str, list[int]]], overrides: Mapping[str, bytes]
 ) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]]]:
     """The files to analyse in the order that lets the early check answer most:
-    plain-SQL migrations, then the files whose bytes may install a request hook,
-    configure a logging pipeline, or declare tables, ORM classes or tracked JSON
+    plain-SQL migrations and compose files, then the files whose bytes may install
+    a request hook, configure a logging pipeline, declare tables, ORM classes or
+    tracked JSON, or say a URL or a route
     (the whole-project questions of the logging and data rules wait for them),
     then packages' `__init__` (re-exports), then the rest; and, for every file,
     the parts of the facts its bytes cannot hold. Reading ahead costs one more
@@ -379,16 +382,16 @@ def _read_ahead(
             sql.append(item)
             lacking[path] = _EVERY_PART - {TABLES}
             continue
-        if is_compose_file(path):  # services only: cheap
+        if is_compose_file(path):  # services and their URLs only: cheap
             sql.append(item)
-            lacking[path] = _EVERY_PART
+            lacking[path] = _EVERY_PART - {URLS}
             continue
         try:
             source = overrides[path] if path in overrides else read_regular(root / path)
         except OSError:
             rest.append(item)  # said when it is read in turn
             continue
-        lacks = cannot_hold(source) | cannot_hold_data(source)
+        lacks = cannot_hold(source) | cannot_hold_data(source) | cannot_hold_http(source)
         lacking[path] = lacks
         if lacks != _EVERY_PART:
             first.append(item)
@@ -399,7 +402,7 @@ def _read_ahead(
     return [*sql, *first, *inits, *rest], lacking
 
 
-_EVERY_PART = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
+_EVERY_PART = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS, URLS, ROUTES})
 """The parts of the facts whose absence `_read_ahead` tells from the bytes."""
 
 PARALLEL_FROM = 400

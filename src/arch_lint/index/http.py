@@ -76,17 +76,36 @@ _DUMPS = frozenset({"model_dump", "model_dump_json", "dict", "json"})
 _WRAPPERS = frozenset({"list", "List", "Sequence", "Optional", "Iterable", "tuple", "Tuple"})
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>")
 _CALL_BYTES = re.compile(rb"\.(?:get|post|put|patch|delete|head|options|request|stream)\s*\(")
-_URLISH = re.compile(rb"(?i)url|http|endpoint|host")
+_URLISH = (b"url", b"URL", b"Url", b"http", b"endpoint", b"host", b"HOST")
+_DECORATOR = re.compile(
+    rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|route|api_route)\s*\("
+)
+_ROUTE_WORDS = (
+    b"add_route", b"router.add_", b"add_subapp", b"include_router", b"register_blueprint",
+    b"APIRouter", b"Blueprint", b"RouteTableDef",
+)  # fmt: skip
+_CALL_MARKS = tuple(f".{m}(".encode() for m in sorted(_CLIENT_METHODS))
 _URL_NAME = re.compile(r"(?i)ur[li]|endpoint|host|addr|api|base|server|service")
 """A name that may hold a URL, where the call's receiver is not known to be an
 HTTP client and no path follows it (`session.delete(models.Row)` is no request)."""
-_ROUTE_BYTES = re.compile(
-    rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|route|api_route)\s*\("
-    rb"|\badd_(?:get|post|put|patch|delete|head|options|route)\s*\(|\badd_routes\s*\("
-    rb"|include_router|register_blueprint|add_subapp|APIRouter|Blueprint|RouteTableDef"
-)
-_CALL_MARKS = tuple(f".{m}".encode() for m in sorted(_CLIENT_METHODS))
 _MAX_DEPTH = 6
+
+
+URLS = "http-urls"
+"""The part of a file's facts that may say a URL (a default, a compose service)."""
+ROUTES = "http-routes"
+"""The part of a file's facts that may say a route, a router or an include."""
+
+
+def cannot_hold(source: bytes) -> frozenset[str]:
+    """The HTTP parts (`URLS`, `ROUTES`) a `.py` file's bytes cannot hold: the
+    tests `read_http` makes before it reads them (see `partial.holding`)."""
+    out = set()
+    if b"://" not in source:
+        out.add(URLS)
+    if not _may_route(source):
+        out.add(ROUTES)
+    return frozenset(out)
 
 
 class UrlDefault(NamedTuple):
@@ -310,15 +329,22 @@ def _url_defaults(body: list[ast.stmt], out: list[UrlDefault]) -> None:
                 out.append(UrlDefault(target.id, found[1], found[0], stmt.lineno))
 
 
+def _may_route(source: bytes) -> bool:
+    """Whether the bytes may declare a route, a router or an include."""
+    if any(word in source for word in _ROUTE_WORDS):
+        return True
+    return b"@" in source and _DECORATOR.search(source) is not None
+
+
 def read_http(tree: ast.Module, source: bytes) -> HttpFacts | None:
     """The HTTP facts of one parsed file, or None when it has none."""
     facts = HttpFacts()
     if b"://" in source:
         _url_defaults(tree.body, facts.urls)
-    routes = _ROUTE_BYTES.search(source) is not None
-    calls = _CALL_BYTES.search(source) is not None and _URLISH.search(source) is not None
+    routes = _may_route(source)
+    calls = any(b in source for b in _URLISH) and _CALL_BYTES.search(source) is not None
     if routes or calls:
-        reader = _Reader(SemanticModel(tree, source), source)
+        reader = _Reader(SemanticModel.of(tree, source), source)
         if routes:
             reader.routes(facts)
         if calls:

@@ -28,16 +28,17 @@ service), and their calls are not mapped (a test calling a route is no service).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import NamedTuple
 
 from arch_lint.index.facts import FileFacts
-from arch_lint.index.http import HttpFacts, normalise_path, split_url
+from arch_lint.index.http import ROUTES, URLS, HttpFacts, Include, normalise_path, split_url
 from arch_lint.index.layout import Layout, Service
 from arch_lint.index.model_index import ClassRef, ModelIndex
 from arch_lint.index.modgraph import ModuleGraph
+from arch_lint.index.partial import holding, may_hold
 
 _INTERNAL_DOMAINS = frozenset({"internal", "local", "svc", "cluster", "lan", "localdomain"})
 
@@ -89,8 +90,8 @@ class ServiceUrls:
         for service in layout.services.values():
             taken.setdefault(normal_host(service.path.rsplit("/", 1)[-1]), set()).add(service.name)
         read: list[tuple[str, HttpFacts]] = []
-        for path in sorted(facts):
-            http = facts[path].http
+        for path, found in holding(facts, URLS):
+            http = found.http
             if http is not None and not layout.is_excluded(path):
                 read.append((path, http))
         for path, http in read:
@@ -206,8 +207,11 @@ class RouteRef(NamedTuple):
     """The file of its handler."""
     line: int
     handler: str
-    request: ClassRef | None
-    response: ClassRef | None
+    request: tuple[str, ...]
+    """The classes (as written in `path`) that may be its request model
+    (`HttpMap.request_model` says which one is)."""
+    response: tuple[str, ...]
+    """Likewise for its response model (`HttpMap.response_model`)."""
     shown: str
     """The full path as written (`/internal/v1/quotes/{quote_id}`), for messages."""
 
@@ -224,12 +228,6 @@ class ResolvedCall(NamedTuple):
     route: RouteRef | None
     why: str
     """Why the call resolved to no service ("" when it did)."""
-
-
-@dataclass
-class _Prefixes:
-    routers: dict[RouterRef, tuple[bool, str]] = field(default_factory=dict)
-    parents: dict[RouterRef, list[tuple[RouterRef, str, bool]]] = field(default_factory=dict)
 
 
 class HttpMap:
@@ -251,33 +249,69 @@ class HttpMap:
     def urls(self) -> ServiceUrls:
         return ServiceUrls(self.layout, self.facts)
 
-    def _http(self) -> Iterator[tuple[str, HttpFacts]]:
-        for path, facts in self.facts.items():
-            if facts.http is not None:
-                yield path, facts.http
+    def _http(self, part: str | None = None) -> Iterator[tuple[str, HttpFacts]]:
+        """(path, HTTP facts) of every file, by path (`part`: of the files that may
+        hold that part, so that a question is answered while the index is built
+        once those files are read, see `partial.may_hold`)."""
+        paths = self._may_hold(part) if part is not None else sorted(self.facts)
+        for path in paths:
+            found = self.facts[path].http
+            if found is not None:
+                yield path, found
+
+    def _may_hold(self, part: str) -> list[str]:
+        known = self._holders.get(part)
+        if known is None:
+            known = self._holders[part] = may_hold(self.facts, part)
+        return known
+
+    @cached_property
+    def _holders(self) -> dict[str, list[str]]:
+        return {}
 
     # routes ---------------------------------------------------------------------------
+    # Answers are kept as they are found (a file's facts never change once read),
+    # so that a question asked while the index is built, and broken off because a
+    # file is not read yet, does not start over when it is asked again.
     @cached_property
-    def _prefixes(self) -> _Prefixes:
-        out = _Prefixes()
-        every = sorted(self._http())
-        for path, http in every:
-            for router in http.routers:
-                out.routers[(path, router.name)] = (router.app, router.prefix)
-        for path, http in every:
-            for include in http.includes:
+    def _routers(self) -> dict[RouterRef, str]:
+        """Every router or application object with its own prefix."""
+        return {
+            (path, router.name): router.prefix
+            for path, http in self._http(ROUTES)
+            for router in http.routers
+        }
+
+    @cached_property
+    def _includes(self) -> list[tuple[str, int, Include]]:
+        return [
+            (path, i, include)
+            for path, http in self._http(ROUTES)
+            for i, include in enumerate(http.includes)
+        ]
+
+    @cached_property
+    def _resolved_includes(self) -> dict[tuple[str, int], tuple[RouterRef, RouterRef] | None]:
+        return {}
+
+    def _parents(self, ref: RouterRef) -> list[tuple[RouterRef, str, bool]]:
+        out = []
+        memo = self._resolved_includes
+        for path, i, include in self._includes:
+            key = (path, i)
+            if key not in memo:
                 parent = self._router(path, include.parent)
                 child = self._router(path, include.child)
-                if parent is not None and child is not None:
-                    entry = (parent, include.prefix, include.replaces)
-                    out.parents.setdefault(child, []).append(entry)
+                memo[key] = (parent, child) if parent is not None and child is not None else None
+            found = memo[key]
+            if found is not None and found[1] == ref:
+                out.append((found[0], include.prefix, include.replaces))
         return out
 
     def _router(self, path: str, written: str) -> RouterRef | None:
         """The router object a name written in `path` refers to (`.routes|bp`:
         imported in a function, see `http._Reader._imported_here`)."""
-        known = self._prefixes_routers(path)
-        if written in known:
+        if (path, written) in self._routers:
             return (path, written)
         if "|" in written:
             module, _, name = written.partition("|")
@@ -295,19 +329,13 @@ class HttpMap:
         if there is None:
             if not rest:
                 return None
-            found = self.modules.resolve_name(where, rest)
-            return found if found is not None and found[1] is not None else None  # type: ignore[return-value]
+            inner = self.modules.resolve_name(where, rest)
+            return (inner[0], inner[1]) if inner is not None and inner[1] is not None else None
         return (where, there) if not rest else None
 
-    def _prefixes_routers(self, path: str) -> set[str]:
-        facts = self.facts.get(path)
-        http = facts.http if facts is not None else None
-        return {r.name for r in http.routers} if http is not None else set()
-
     def _full_prefixes(self, ref: RouterRef, seen: frozenset[RouterRef] = frozenset()) -> set[str]:
-        table = self._prefixes
-        own = table.routers.get(ref, (False, ""))[1]
-        parents = table.parents.get(ref, [])
+        own = self._routers.get(ref, "")
+        parents = self._parents(ref)
         if not parents or ref in seen or len(seen) > 8:
             return {own}
         out: set[str] = set()
@@ -317,26 +345,41 @@ class HttpMap:
         return out
 
     @cached_property
-    def routes(self) -> list[RouteRef]:
-        """Every route of every service."""
+    def _file_routes(self) -> dict[str, list[RouteRef]]:
+        return {}
+
+    def _routes_in(self, path: str, http: HttpFacts) -> list[RouteRef]:
+        known = self._file_routes.get(path)
+        if known is not None:
+            return known
         out: list[RouteRef] = []
-        for path, http in sorted(self._http()):
-            service = self.layout.service_of(path)
-            if service is None or not http.routes:
-                continue
+        service = self.layout.service_of(path)
+        if service is not None:
             for route in http.routes:
                 ref = self._router(path, route.router)
                 prefixes = self._full_prefixes(ref) if ref is not None else {""}
-                request = self._model(path, route.request)
-                response = self._model(path, route.response)
                 for prefix in sorted(prefixes):
                     full = prefix + "/" + route.path
                     shown = "/" + "/".join(part for part in full.split("/") if part)
-                    template = normalise_path(full)
-                    found = RouteRef(service.name, route.method, template, path, route.line,
-                                     route.handler, request, response, shown)  # fmt: skip
+                    found = RouteRef(service.name, route.method, normalise_path(full), path,
+                                     route.line, route.handler, route.request, route.response,
+                                     shown)  # fmt: skip
                     out.append(found)
+        self._file_routes[path] = out
         return out
+
+    @property
+    def routes(self) -> list[RouteRef]:
+        """Every route of every service."""
+        return [r for path, http in self._http(ROUTES) for r in self._routes_in(path, http)]
+
+    def request_model(self, route: RouteRef) -> ClassRef | None:
+        """The route's request model: the first candidate that is a Pydantic model."""
+        return self._model(route.path, route.request)
+
+    def response_model(self, route: RouteRef) -> ClassRef | None:
+        """The route's response model: the first candidate that is a Pydantic model."""
+        return self._model(route.path, route.response)
 
     def _model(self, path: str, names: tuple[str, ...]) -> ClassRef | None:
         for name in names:
@@ -345,46 +388,39 @@ class HttpMap:
                 return found
         return None
 
-    @cached_property
-    def _routes_by_service(self) -> dict[str, list[RouteRef]]:
-        out: dict[str, list[RouteRef]] = {}
-        for route in self.routes:
-            out.setdefault(route.service, []).append(route)
-        return out
+    def _routes_of(self, service: str) -> list[RouteRef]:
+        return [
+            route
+            for path, http in self._http(ROUTES)
+            if http.routes
+            for route in self._routes_in(path, http)
+            if route.service == service
+        ]
 
     # calls ----------------------------------------------------------------------------
     def calls_in(self, path: str) -> list[ResolvedCall]:
-        """The calls of one file, resolved."""
-        return self._calls.get(path, [])
+        """The calls of one file, resolved (the URLs and routes of the project are
+        asked, not the other files' calls)."""
+        known = self._calls_in.get(path)
+        if known is None:
+            facts = self.facts.get(path)
+            http = facts.http if facts is not None else None
+            known = self._resolve(path, http) if http is not None else []
+            self._calls_in[path] = known
+        return known
 
     @cached_property
-    def _calls(self) -> dict[str, list[ResolvedCall]]:
-        out: dict[str, list[ResolvedCall]] = {}
-        for path, http in sorted(self._http()):
-            if not http.calls or self.layout.is_excluded(path):
-                continue  # a test's call is no service's
-            caller = self.layout.service_of(path)
-            resolved = []
-            for call in http.calls:
-                found = self.urls.resolve(call.base, caller.name if caller else None)
-                if isinstance(found, str):
-                    resolved.append(
-                        ResolvedCall(
-                            call.line,
-                            call.col,
-                            call.end_line,
-                            call.end_col,
-                            call.method,
-                            None,
-                            "",
-                            None,
-                            found,
-                        )
-                    )
-                    continue
-                service, prefix = found
-                template = normalise_path(prefix + "/" + call.path)
-                route = self._match(service, call.method, template)
+    def _calls_in(self) -> dict[str, list[ResolvedCall]]:
+        return {}
+
+    def _resolve(self, path: str, http: HttpFacts) -> list[ResolvedCall]:
+        if not http.calls or self.layout.is_excluded(path):
+            return []  # a test's call is no service's
+        caller = self.layout.service_of(path)
+        resolved = []
+        for call in http.calls:
+            found = self.urls.resolve(call.base, caller.name if caller else None)
+            if isinstance(found, str):
                 resolved.append(
                     ResolvedCall(
                         call.line,
@@ -392,18 +428,34 @@ class HttpMap:
                         call.end_line,
                         call.end_col,
                         call.method,
-                        service,
-                        template,
-                        route,
+                        None,
                         "",
+                        None,
+                        found,
                     )
                 )
-            out[path] = resolved
-        return out
+                continue
+            service, prefix = found
+            template = normalise_path(prefix + "/" + call.path)
+            route = self._match(service, call.method, template)
+            resolved.append(
+                ResolvedCall(
+                    call.line,
+                    call.col,
+                    call.end_line,
+                    call.end_col,
+                    call.method,
+                    service,
+                    template,
+                    route,
+                    "",
+                )
+            )
+        return resolved
 
     def _match(self, service: str, method: str, template: str) -> RouteRef | None:
         best: tuple[int, RouteRef] | None = None
-        for route in self._routes_by_service.get(service, []):
+        for route in self._routes_of(service):
             if method and route.method != method:
                 continue
             score = match_templates(template, route.template)
@@ -412,8 +464,9 @@ class HttpMap:
         return best[1] if best is not None else None
 
     def all_calls(self) -> Iterator[tuple[str, ResolvedCall]]:
-        for path, calls in sorted(self._calls.items()):
-            for call in calls:
+        """Every call of the project, resolved, by path."""
+        for path, _ in self._http():
+            for call in self.calls_in(path):
                 yield path, call
 
     # contracts ------------------------------------------------------------------------
@@ -435,7 +488,8 @@ class HttpMap:
         each with "request" or "response"."""
         out: dict[ClassRef, list[tuple[RouteRef, str]]] = {}
         for route in sorted(self.callers):
-            for ref, role in ((route.request, "request"), (route.response, "response")):
+            request, response = self.request_model(route), self.response_model(route)
+            for ref, role in ((request, "request"), (response, "response")):
                 if ref is not None:
                     out.setdefault(ref, []).append((route, role))
         return out

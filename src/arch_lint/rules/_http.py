@@ -84,9 +84,9 @@ class HttpFindings:
                 if route is not None:
                     how = f"sent to service `{call.service}` as the body of "
                     how += f"`{route.method} {route.shown}`"
-                    if route.request is not None:
-                        remedy = f"send `{self._label(route.request)}`"
-                        remedy += self._moved(route.request.path)
+                    model = self.ctx.index.http.request_model(route)
+                    if model is not None:
+                        remedy = f"send `{self._label(model)}`" + self._moved(model.path)
                 yield kw.value, how, remedy
                 return
 
@@ -101,18 +101,18 @@ class HttpFindings:
         self, node: ast.Call, call: ResolvedCall, site: Site
     ) -> Iterator[tuple[ast.expr, str, str]]:
         route = call.route
-        if route is None or route.response is None:
+        if route is None or not route.response:
             return
         read = self._raw_read(node, site)
         if read is None:
             return
+        model = self.ctx.index.http.response_model(route)
+        if model is None:
+            return
         how = (
             f"read from the response of `{route.method} {route.shown}` of service `{call.service}`"
         )
-        remedy = f"validate it into `{self._label(route.response)}`" + self._moved(
-            route.response.path
-        )
-        yield read, how, remedy
+        yield read, how, f"validate it into `{self._label(model)}`" + self._moved(model.path)
 
     def _raw_read(self, call: ast.Call, site: Site) -> ast.expr | None:
         """The `.json()` read of the call's response whose result is used as a
