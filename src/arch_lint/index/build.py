@@ -375,7 +375,7 @@ def _read_ahead(
     the parts of the facts its bytes cannot hold. Reading ahead costs one more
     read of each file, no parse."""
     lacking: dict[str, frozenset[str]] = {}
-    sql, first, inits, rest = [], [], [], []
+    sql, first, http, inits, rest = [], [], [], [], []
     for item in pending:
         path = item[0]
         if path.endswith(SQL_SUFFIX):  # tables only: cheap, and whole-project questions wait
@@ -393,16 +393,19 @@ def _read_ahead(
             continue
         lacks = cannot_hold(source) | cannot_hold_data(source) | cannot_hold_http(source)
         lacking[path] = lacks
-        if lacks != _EVERY_PART:
+        if not lacks >= _DATA_AND_LOGGING:
             first.append(item)
+        elif lacks != _EVERY_PART:
+            http.append(item)  # after the others: their questions are asked more often
         elif path.endswith("__init__.py"):
             inits.append(item)
         else:
             rest.append(item)
-    return [*sql, *first, *inits, *rest], lacking
+    return [*sql, *first, *http, *inits, *rest], lacking
 
 
-_EVERY_PART = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS, URLS, ROUTES})
+_DATA_AND_LOGGING = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
+_EVERY_PART = _DATA_AND_LOGGING | {URLS, ROUTES}
 """The parts of the facts whose absence `_read_ahead` tells from the bytes."""
 
 PARALLEL_FROM = 400
