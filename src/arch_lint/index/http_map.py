@@ -278,7 +278,7 @@ class HttpMap:
         """Every router or application object with its own prefix."""
         return {
             (path, router.name): router.prefix
-            for path, http in self._http(ROUTES)
+            for path, http in self._route_files
             for router in http.routers
         }
 
@@ -286,7 +286,7 @@ class HttpMap:
     def _includes(self) -> list[tuple[str, int, Include]]:
         return [
             (path, i, include)
-            for path, http in self._http(ROUTES)
+            for path, http in self._route_files
             for i, include in enumerate(http.includes)
         ]
 
@@ -371,7 +371,7 @@ class HttpMap:
     @property
     def routes(self) -> list[RouteRef]:
         """Every route of every service."""
-        return [r for path, http in self._http(ROUTES) for r in self._routes_in(path, http)]
+        return [r for path, http in self._route_files for r in self._routes_in(path, http)]
 
     def request_model(self, route: RouteRef) -> ClassRef | None:
         """The route's request model: the first candidate that is a Pydantic model."""
@@ -388,14 +388,27 @@ class HttpMap:
                 return found
         return None
 
+    @cached_property
+    def _route_files(self) -> list[tuple[str, HttpFacts]]:
+        """The files that declare routes, routers or includes."""
+        return [(p, h) for p, h in self._http(ROUTES) if h.routes or h.routers or h.includes]
+
     def _routes_of(self, service: str) -> list[RouteRef]:
-        return [
-            route
-            for path, http in self._http(ROUTES)
-            if http.routes
-            for route in self._routes_in(path, http)
-            if route.service == service
-        ]
+        known = self._service_routes.get(service)
+        if known is None:
+            known = [
+                route
+                for path, http in self._route_files
+                if http.routes and self.layout.service_of(path) is not None
+                for route in self._routes_in(path, http)
+                if route.service == service
+            ]
+            self._service_routes[service] = known
+        return known
+
+    @cached_property
+    def _service_routes(self) -> dict[str, list[RouteRef]]:
+        return {}
 
     # calls ----------------------------------------------------------------------------
     def calls_in(self, path: str) -> list[ResolvedCall]:

@@ -39,14 +39,20 @@ class HttpFindings:
         self.handled: set[tuple[int, int]] = set()
         """(line, col) of every call judged here (the rest of ARC206 skips them)."""
 
+    @staticmethod
+    def has_calls(ctx: FileContext) -> bool:
+        """Whether the file's facts hold a call whose URL a key may name (the
+        whole map is asked only then)."""
+        http = ctx.facts.http
+        if http is None or ctx.service is None:
+            return False
+        return any(not c.base.startswith("?") for c in http.calls)
+
     def calls(self) -> dict[tuple[int, int], ResolvedCall]:
         """The file's calls that reach another service, by position."""
         ctx = self.ctx
-        http = ctx.facts.http
-        if http is None or ctx.service is None:
+        if not self.has_calls(ctx) or ctx.service is None:
             return {}
-        if not any(not c.base.startswith("?") for c in http.calls):
-            return {}  # nothing here that a URL key can name: no need of the whole map
         mine = ctx.service.name
         return {
             (c.line, c.col): c

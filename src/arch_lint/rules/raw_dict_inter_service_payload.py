@@ -37,6 +37,15 @@ def _calls(publish_calls: tuple[str, ...], http: bool) -> Calls:
     return call_pattern(*tails)
 
 
+def _builds_and_sends(settings: Settings, source: bytes) -> bool:
+    """A dict built and a publishing call (or, with `service-urls`, an HTTP body
+    call) in the bytes: the rest of the rule has something to look at."""
+    cfg = settings.model.models
+    if b"{" not in source and not has_call(source, _DICT_CALL):
+        return False  # no dict is built here at all
+    return has_call(source, _calls(tuple(cfg.publish_calls), bool(cfg.service_urls)))
+
+
 def _positional(call: ast.Call, index: int) -> ast.expr | None:
     """The positional argument at `index`, if no `*args` stands before or at it."""
     for position, arg in enumerate(call.args):
@@ -133,9 +142,14 @@ class RawDictInterServicePayload(FileRule):
         cfg = settings.model.models
         if (cfg.infer_service_urls or cfg.service_urls) and _HTTP_CALL.search(source):
             return True  # a call the HTTP map may resolve (a response needs no `{`)
-        if b"{" not in source and not has_call(source, _DICT_CALL):
-            return False  # no dict is built here at all
-        return has_call(source, _calls(tuple(cfg.publish_calls), bool(cfg.service_urls)))
+        return _builds_and_sends(settings, source)
+
+    def relevant(self) -> bool:
+        """A file whose facts hold no call the HTTP map can resolve is looked at
+        only for what the rest of the rule looks for (no tree walked otherwise)."""
+        if HttpFindings.has_calls(self.ctx):
+            return True
+        return _builds_and_sends(self.ctx.settings, self.ctx.source)
 
     def report_node(self, node: ast.stmt | ast.expr, **fields: str) -> None:
         fields.setdefault("remedy", "send a shared model")
