@@ -96,11 +96,12 @@ class ServiceUrls:
                 read.append((path, http))
         for path, http in read:
             for entry in http.compose:
-                owner = self._built(entry.build) or self._named(entry.name, taken)
+                built = self._built(entry.build)
+                owner = built or self._named(entry.name, taken)
                 if owner is None:
                     continue
                 why = f"{path}:{entry.line}: compose service `{entry.name}`"
-                why += f" builds `{entry.build}`" if entry.build else " is named like it"
+                why += f" builds `{entry.build}`" if built else f" is named like `{owner.name}`"
                 for host in (entry.name, *entry.aliases):
                     if normal_host(host) not in taken:
                         taken.setdefault(normal_host(host), set()).add(owner.name)
