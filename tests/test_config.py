@@ -77,6 +77,27 @@ def test_wrong_type_exits_2_naming_the_key(
     assert result.out == ""
 
 
+def test_infer_service_urls_is_a_known_boolean_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`models.infer-service-urls` (SPEC §3): a bool, true by default; any other
+    type exits 2 naming the key."""
+    from arch_lint.config.validate import validate
+
+    assert validate({}).models.infer_service_urls is True
+    assert validate({"models": {"infer-service-urls": False}}).models.infer_service_urls is False
+    config = (
+        '[tool.arch_lint]\nservices = ["services/*"]\n\n'
+        '[tool.arch_lint.models]\ninfer-service-urls = "yes"\n'  # line 5
+    )
+    make_repo(tmp_path, base_files(config))
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(capsys, "check")
+    assert result.code == 2
+    assert "tool.arch_lint.models.infer-service-urls" in result.err
+    assert "pyproject.toml:5:" in result.err
+
+
 def test_wrong_type_in_sub_table_names_the_nested_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -265,8 +286,8 @@ def test_codes_reserved_for_rules_to_come_are_accepted_silently(
     from arch_lint.rules import BY_CODE, RESERVED_CODES
 
     assert "ARC210" in RESERVED_CODES
-    assert not RESERVED_CODES & {"ARC209", "ARC211"}  # implemented: registered, not reserved
-    assert {"ARC209", "ARC211"} <= set(BY_CODE)
+    assert not RESERVED_CODES & {"ARC208", "ARC209", "ARC211"}  # implemented: registered
+    assert {"ARC208", "ARC209", "ARC211"} <= set(BY_CODE)
     unimplemented = sorted(RESERVED_CODES - set(BY_CODE))
     config = (
         "[tool.arch_lint]\n"

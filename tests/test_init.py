@@ -310,12 +310,12 @@ def test_service_urls_from_settings_and_compose(tmp_path: Path) -> None:
         "LEDGER": "billing",
     }
     assert found.why("models.service-urls", "BILLING_API") == [
-        "docker-compose.yml:8: `http://invoicing:80`"
+        "docker-compose.yml:8: `BILLING_API=http://invoicing:80`"
     ]
     text = render(found)
     parsed = tomllib.loads(text)["tool"]["arch_lint"]
     assert parsed["models"]["service-urls"] == found.table["models"]["service-urls"]
-    assert "compose service `invoicing` builds the directory of `billing`" in text
+    assert "compose service `invoicing` builds `services/billing`" in text
 
 
 # --- rendering and --write -------------------------------------------------------------------

@@ -22,7 +22,8 @@ SHOP = Path(__file__).resolve().parent.parent / "examples" / "shop"
 KEYS = {
     "version", "root", "configuration", "inferred", "source_roots", "python_files",
     "services", "shared_models", "data_layer", "public", "exclude", "respect_gitignore",
-    "logging", "models", "schema", "auto", "logger_factories", "allow", "per_path_ignores",
+    "logging", "models", "schema", "auto", "logger_factories", "service_urls", "http_map",
+    "allow", "per_path_ignores",
     "selection",
     "enabled_rules", "problems", "evidence",
 }  # fmt: skip

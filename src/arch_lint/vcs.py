@@ -73,8 +73,8 @@ def run_git(
 
 
 def git_ls_files(root: Path) -> list[str] | None:
-    """The `.py` and `.sql` files git tracks or would track below `root`
-    (relative posix paths), or None."""
+    """The `.py`, `.sql` and docker-compose (`*compose*.yml`/`.yaml`) files git
+    tracks or would track below `root` (relative posix paths), or None."""
     try:
         done = run_git(
             root,
@@ -86,6 +86,8 @@ def git_ls_files(root: Path) -> list[str] | None:
             "--",
             "*.py",
             "*.sql",
+            "*compose*.yml",
+            "*compose*.yaml",
             timeout=20,  # a FIFO named `.gitignore` blocks git until then
         )
     except (OSError, subprocess.SubprocessError):

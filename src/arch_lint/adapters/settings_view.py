@@ -64,6 +64,23 @@ def _logger_factories(index: ProjectIndex) -> list[dict[str, Any]]:
     ]
 
 
+def _service_urls(index: ProjectIndex) -> list[dict[str, Any]]:
+    """Every service URL the HTTP map inferred (hosts, then names), with its evidence."""
+    return [{"key": e.key, "service": e.service, "why": e.why} for e in index.http.urls.evidence()]
+
+
+def _http_map(index: ProjectIndex) -> dict[str, Any]:
+    """How much of the HTTP map was found: routes, and calls by what they resolved to."""
+    calls = [call for _, call in index.http.all_calls()]
+    resolved = [c for c in calls if c.service is not None]
+    return {
+        "routes": len(index.http.routes),
+        "calls": len(calls),
+        "calls_resolved": len(resolved),
+        "calls_matched": sum(1 for c in resolved if c.route is not None),
+    }
+
+
 def settings_document(
     settings: Settings,
     layout: Layout,
@@ -125,6 +142,8 @@ def settings_document(
         "schema": dumped["schema"],
         "auto": auto,
         "logger_factories": _logger_factories(index),
+        "service_urls": _service_urls(index),
+        "http_map": _http_map(index),
         "allow": dumped["allow"],
         "per_path_ignores": dumped["per-path-ignores"],
         "selection": {
@@ -213,6 +232,17 @@ def _text(doc: dict[str, Any]) -> str:
         for f in doc["logger_factories"]:
             bound = ", bound with the correlation id" if f["bound"] else ""
             out.append(f"  {f['path']}:{f['line']}: `{f['name']}` ({f['kind']}{bound})")
+    if doc["service_urls"]:
+        out += ["", f"service URLs inferred ({len(doc['service_urls'])}):"]
+        for u in doc["service_urls"]:
+            out.append(f"  {u['key']} -> {u['service']}  ({u['why']})")
+    http = doc["http_map"]
+    if http["routes"] or http["calls"]:
+        out += [
+            "",
+            f"HTTP map: {http['routes']} routes; {http['calls']} calls, "
+            f"{http['calls_resolved']} to a service, {http['calls_matched']} matched to a route",
+        ]
     out += ["", f"allow ({len(doc['allow'])}):"]
     for entry in doc["allow"]:
         codes = f" codes={','.join(entry['codes'])}" if entry.get("codes") else ""

@@ -231,6 +231,10 @@ class ModelsConfig(_Table):
     field_rules_scope: Literal["shared", "all"] = "shared"
     allow_any: list[str] = field(default_factory=list)
     service_urls: dict[str, str] = field(default_factory=dict)
+    infer_service_urls: bool = True
+    """Also map a URL setting to the service its default names (its host is a
+    service's directory name), and docker-compose services to the services
+    they build (SPEC §4, "An inter-service URL")."""
     publish_calls: list[str] = field(
         default_factory=lambda: [
             "*.publish",

@@ -29,7 +29,7 @@ from arch_lint.config.resolve import RuleSelection, Settings, matcher
 from arch_lint.engine.noqa import file_noqa, parse_noqa
 from arch_lint.findings import Finding
 from arch_lint.index.cache import RACY_NS, Cache, content_hash, file_stamp, scan_layout
-from arch_lint.index.layout import SQL_SUFFIX, Layout
+from arch_lint.index.layout import Layout
 from arch_lint.source import read_regular
 
 if TYPE_CHECKING:
@@ -599,10 +599,10 @@ def _run(
         early.clear()
     index = built.index
     engine.use_index(index)
-    checked = [  # `.py` files only: a plain-SQL migration gives facts and is never checked
-        f
+    checked = [  # `.py` files only: a plain-SQL migration or a compose file gives facts
+        f  # and is never checked
         for f in select_files(settings, sorted(built.sources), targets)
-        if not engine.is_excluded(f) and not f.endswith(SQL_SUFFIX)
+        if not engine.is_excluded(f) and f.endswith(".py")
     ]
     cache = built.cache
     key = engine.selection_key

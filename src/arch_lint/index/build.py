@@ -34,7 +34,9 @@ from arch_lint.index.cache import Cache
 from arch_lint.index.correlation import INSTALLS, PIPELINES, cannot_hold
 from arch_lint.index.facts import ASSOCIATIONS, ORM, TABLES, FileFacts, extract
 from arch_lint.index.facts import cannot_hold as cannot_hold_data
-from arch_lint.index.layout import SQL_SUFFIX, Layout
+from arch_lint.index.http import ROUTES, URLS
+from arch_lint.index.http import cannot_hold as cannot_hold_http
+from arch_lint.index.layout import SQL_SUFFIX, Layout, is_compose_file
 from arch_lint.index.partial import PartialFacts
 from arch_lint.index.project import ProjectIndex
 from arch_lint.source import decode, read_regular, source_lines
@@ -153,6 +155,8 @@ class FactsTable(Mapping[str, FileFacts]):
             return FileFacts()
         if path.endswith(SQL_SUFFIX):
             return _extract_sql(source, path)[0]
+        if is_compose_file(path):
+            return _extract_compose(source, path)[0]
         tree, _ = parse(source, path)
         return extract(tree, source, self._envelope) if tree is not None else FileFacts()
 
@@ -210,6 +214,18 @@ def _extract_sql(source: bytes, path: str) -> tuple[FileFacts, str]:
         return FileFacts(), f"{path}: internal error reading its tables ({why}); please report it"
 
 
+def _extract_compose(source: bytes, path: str) -> tuple[FileFacts, str]:
+    """A docker-compose file's facts (the services it runs), and a notice as
+    `_extract` gives one. Never parsed as Python, and never checked."""
+    from arch_lint.index.compose import compose_facts
+
+    try:
+        return FileFacts(http=compose_facts(source, path) or None), ""
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {exc}"
+        return FileFacts(), f"{path}: internal error reading its services ({why}); please report it"
+
+
 Result = tuple[str, Any, Any, str, str]
 """(path, facts or their JSON text, syntax error, interface hash, notice)"""
 
@@ -222,8 +238,9 @@ def _analyse(path: str, source: bytes, envelope: str) -> Result:
 def _analysed(path: str, source: bytes, envelope: str) -> tuple[Result, ast.Module | None]:
     """`_analyse`, and the tree (None where the file does not parse or its
     facts could not be read, and for a plain-SQL migration, which has none)."""
-    if path.endswith(SQL_SUFFIX):
-        facts, notice = _extract_sql(source, path)
+    if path.endswith(SQL_SUFFIX) or is_compose_file(path):
+        read = _extract_sql if path.endswith(SQL_SUFFIX) else _extract_compose
+        facts, notice = read(source, path)
         return (path, facts, None, facts.interface_hash(), notice), None
     tree, error = parse(source, path)
     if tree is None:
@@ -395,37 +412,45 @@ def _read_ahead(
     root: Path, pending: list[tuple[str, list[int]]], overrides: Mapping[str, bytes]
 ) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]]]:
     """The files to analyse in the order that lets the early check answer most:
-    plain-SQL migrations, then the files whose bytes may install a request hook,
-    configure a logging pipeline, or declare tables, ORM classes or tracked JSON
+    plain-SQL migrations and compose files, then the files whose bytes may install
+    a request hook, configure a logging pipeline, declare tables, ORM classes or
+    tracked JSON, or say a URL or a route
     (the whole-project questions of the logging and data rules wait for them),
     then packages' `__init__` (re-exports), then the rest; and, for every file,
     the parts of the facts its bytes cannot hold. Reading ahead costs one more
     read of each file, no parse."""
     lacking: dict[str, frozenset[str]] = {}
-    sql, first, inits, rest = [], [], [], []
+    sql, first, http, inits, rest = [], [], [], [], []
     for item in pending:
         path = item[0]
         if path.endswith(SQL_SUFFIX):  # tables only: cheap, and whole-project questions wait
             sql.append(item)
             lacking[path] = _EVERY_PART - {TABLES}
             continue
+        if is_compose_file(path):  # services and their URLs only: cheap
+            sql.append(item)
+            lacking[path] = _EVERY_PART - {URLS}
+            continue
         try:
             source = overrides[path] if path in overrides else read_regular(root / path)
         except OSError:
             rest.append(item)  # said when it is read in turn
             continue
-        lacks = cannot_hold(source) | cannot_hold_data(source)
+        lacks = cannot_hold(source) | cannot_hold_data(source) | cannot_hold_http(source)
         lacking[path] = lacks
-        if lacks != _EVERY_PART:
+        if not lacks >= _DATA_AND_LOGGING:
             first.append(item)
+        elif lacks != _EVERY_PART:
+            http.append(item)  # after the others: their questions are asked more often
         elif path.endswith("__init__.py"):
             inits.append(item)
         else:
             rest.append(item)
-    return [*sql, *first, *inits, *rest], lacking
+    return [*sql, *first, *http, *inits, *rest], lacking
 
 
-_EVERY_PART = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
+_DATA_AND_LOGGING = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
+_EVERY_PART = _DATA_AND_LOGGING | {URLS, ROUTES}
 """The parts of the facts whose absence `_read_ahead` tells from the bytes."""
 
 PARALLEL_FROM = 400

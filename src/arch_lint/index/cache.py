@@ -30,7 +30,7 @@ from typing import Any
 from arch_lint import __version__
 from arch_lint.config.cached import CACHE_DIR, read_json, usable_dir, write_json
 from arch_lint.config.resolve import Settings
-from arch_lint.index.layout import Layout, Problem, Service, scan_files
+from arch_lint.index.layout import Layout, Problem, Service, scan_files, split_listed
 
 __all__ = [
     "CACHE_DIR",
@@ -338,17 +338,24 @@ def scan_layout(settings: Settings, *, use_cache: bool = True) -> Layout:
     the ARC000 problems, which follow from the listing, the configuration and
     the folders it names, are taken from the cache when all of those are the
     same as when they were recorded."""
-    files, migrations, notices = scan_files(settings.root, settings.model.respect_gitignore)
+    files, listed, notices = scan_files(settings.root, settings.model.respect_gitignore)
+    migrations, compose = split_listed(listed)
     folder = usable_dir(settings.root) if use_cache else None
     if folder is not None:
-        layout = Layout(settings=settings, files=files, notices=notices, migrations=migrations)
+        layout = Layout(
+            settings=settings,
+            files=files,
+            notices=notices,
+            migrations=migrations,
+            compose=compose,
+        )
         key = _layout_key(settings, layout)
         found = read_json(folder, _LAYOUT, limit=1 << 26)
         restored = _restore(found[0], key) if found is not None else None
         if restored is not None:
             layout.services, layout.problems = restored
             return layout
-    scanned = Layout.scan(settings, files=files, migrations=migrations)
+    scanned = Layout.scan(settings, files=files, migrations=listed)
     scanned.notices = notices
     if folder is not None:
         doc = {

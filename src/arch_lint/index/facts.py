@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, cast
 from arch_lint.index.brokers import BrokerFacts, read_brokers
 from arch_lint.index.correlation import CorrelationFacts, extract_correlation
 from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDecl
+from arch_lint.index.http import HttpFacts, read_http
 from arch_lint.index.models import (
     FIELD_NAMES,
     ClassFacts,
@@ -39,7 +40,7 @@ from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 21
+FACTS_VERSION = 22
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -146,6 +147,9 @@ class FileFacts:
     brokers: BrokerFacts | None = None
     """What the file's names hold and which of its functions' calls may send on
     a message broker (`brokers.BrokerFacts`); None when nothing."""
+    http: HttpFacts | None = None
+    """Routes, calls to URLs, URL defaults (and a compose file's services): what
+    the HTTP map is built from (`index/http.py`); None when nothing."""
 
     def interface_json(self) -> list[Any]:
         return [
@@ -166,6 +170,7 @@ class FileFacts:
             [list(t) for t in self.topics],
             self.stamping.interface() if self.stamping else None,
             self.brokers.to_json() if self.brokers else None,
+            self.http.interface() if self.http else None,
         ]
 
     def interface_hash(self) -> str:
@@ -192,6 +197,7 @@ class FileFacts:
             [list(t) for t in self.topics],
             self.stamping.to_json() if self.stamping else None,
             self.brokers.to_json() if self.brokers else None,
+            self.http.to_json() if self.http else None,
         ]
 
     def to_text(self) -> str:
@@ -202,7 +208,7 @@ class FileFacts:
     def from_json(cls, data: list[Any]) -> FileFacts:
         (imports, bindings, stars, data_store, classes, payloads, calls, aliases, tables, orm,
          associations, type_aliases, has_async, correlation, model_uses, topics,
-         stamping, brokers) = data  # fmt: skip
+         stamping, brokers, http) = data  # fmt: skip
         return cls(
             imports=[ImportStmt.from_json(i) for i in imports],
             bindings={k: Export(*v) for k, v in bindings},
@@ -222,6 +228,7 @@ class FileFacts:
             topics=[TopicUse(*t) for t in topics],
             stamping=StampFacts.from_json(stamping) if stamping else None,
             brokers=BrokerFacts.from_json(brokers) if brokers else None,
+            http=HttpFacts.from_json(http) if http else None,
         )
 
 
@@ -753,4 +760,5 @@ def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -
         for module in ([stmt.module or ""] if stmt.kind == "from" else [n for n, _ in stmt.names])
     )
     facts.brokers = read_brokers(tree, source, imported)
+    facts.http = read_http(tree, source)
     return facts

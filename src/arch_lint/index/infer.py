@@ -33,14 +33,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
 from arch_lint.config.load import RawConfig
 from arch_lint.config.model import DEFAULT_DATA_LAYER, DEFAULT_EXCLUDE, LoggingConfig
 from arch_lint.config.resolve import Settings, matcher, resolve
 from arch_lint.index.build import build, parse
 from arch_lint.index.facts import FROM, IMPORT, FileFacts
-from arch_lint.index.layout import SKIP_DIRS, Layout, Service, scan_python_files
+from arch_lint.index.http_map import ServiceUrls
+from arch_lint.index.layout import SKIP_DIRS, Layout, Service, scan_files
 from arch_lint.index.models import dotted
 from arch_lint.index.project import ProjectIndex
 from arch_lint.source import read_regular
@@ -71,10 +71,6 @@ _ENTRY_FILES = frozenset(
      "__main__.py", "asgi.py", "wsgi.py", "routes.py", "views.py", "tasks.py", "service.py"}
 )  # fmt: skip
 _MARKER_FILES = ("Dockerfile", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
-_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
-_URL_SCHEMES = frozenset({"http", "https", "ws", "wss", "grpc", "grpcs"})
-_INTERNAL_DOMAINS = frozenset({"internal", "local", "svc", "cluster", "lan", "localdomain"})
-_ENV_READERS = frozenset({"os.environ.get", "os.getenv", "getenv", "environ.get"})
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
@@ -118,23 +114,23 @@ def settings_for(root: Path, table: Mapping[str, Any]) -> Settings:
 def infer(root: Path) -> Inference:
     """Inspect the repository at `root` (read-only) and infer its configuration."""
     root = root.resolve()
-    files, _ = scan_python_files(root, respect_gitignore=True)
+    files, listed, _ = scan_files(root, respect_gitignore=True)
     tree = _Tree(root, files)
     out = Inference(root=root, table={})
     services = _infer_services(tree, out)
     table: dict[str, Any] = {"services": services, "shared-models": []}
-    layout = Layout.scan(settings_for(root, table), files)
+    layout = Layout.scan(settings_for(root, table), files, listed)
     built = build(layout.settings, use_cache=True, layout=layout)  # reads the cache, writes none
     facts = built.index.facts
 
     roots = _infer_source_roots(tree, layout, built.index, out)
     if roots != ["."]:
         table["source-roots"] = roots
-        layout = Layout.scan(settings_for(root, table), files)
+        layout = Layout.scan(settings_for(root, table), files, listed)
     index = ProjectIndex(layout, facts)
 
     table["shared-models"] = _infer_shared_models(tree, index, out)
-    layout = Layout.scan(settings_for(root, table), files)
+    layout = Layout.scan(settings_for(root, table), files, listed)
     index = ProjectIndex(layout, facts)
 
     public = _infer_public(tree, index, out)
@@ -754,200 +750,25 @@ def _returns_logger(
 # --- service URLs -------------------------------------------------------------------------
 
 
-def _normal(name: str) -> str:
-    name = name.lower().replace("_", "-")
-    return name.removesuffix("-service") or name
-
-
-def _host_service(url: str, hosts: Mapping[str, str]) -> str | None:
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in _URL_SCHEMES or not host:
-        return None
-    labels = host.split(".")
-    if len(labels) > 1 and not (set(labels[1:]) & _INTERNAL_DOMAINS):
-        return None  # a public domain name
-    return hosts.get(_normal(labels[0]))
-
-
-def _url_default(value: ast.expr) -> tuple[str, str | None] | None:
-    """(URL, environment variable) of a setting's default value."""
-    if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        return value.value, None
-    if not isinstance(value, ast.Call):
-        return None
-    name = dotted(value.func) or ""
-    if name in _ENV_READERS and len(value.args) >= 2:
-        env, default = value.args[0], value.args[1]
-        if isinstance(default, ast.Constant) and isinstance(default.value, str):
-            key = (
-                env.value if isinstance(env, ast.Constant) and isinstance(env.value, str) else None
-            )
-            return default.value, key
-    if name.rsplit(".", 1)[-1] == "Field":
-        given = [kw.value for kw in value.keywords if kw.arg == "default"] or value.args[:1]
-        if given and isinstance(given[0], ast.Constant) and isinstance(given[0].value, str):
-            return given[0].value, None
-    return None
-
-
-def _assignments(body: list[ast.stmt]) -> Iterable[tuple[str, ast.expr, int]]:
-    for stmt in body:
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    yield target.id, stmt.value, stmt.lineno
-        elif (
-            isinstance(stmt, ast.AnnAssign)
-            and isinstance(stmt.target, ast.Name)
-            and stmt.value is not None
-        ):
-            yield stmt.target.id, stmt.value, stmt.lineno
-        elif isinstance(stmt, ast.ClassDef):
-            yield from _assignments(stmt.body)
-
-
 def _infer_service_urls(tree: _Tree, index: ProjectIndex, out: Inference) -> dict[str, str]:
-    layout = index.layout
-    hosts: dict[str, str] = {}
-    for svc in layout.services.values():
-        hosts[_normal(_name(svc.path))] = svc.name
-    compose = _compose(tree.root, layout)
-    for name, (owner, where) in sorted(compose.services.items()):
-        hosts.setdefault(_normal(name), owner)
-        if _normal(name) != _normal(owner):
-            why = f"{where}: compose service `{name}` builds the directory of `{owner}`"
-            out.evidence.append(Evidence("models.service-urls", "", why))
-    if not hosts:
-        return {}
-    seen: dict[str, dict[str, list[str]]] = {}
-    for path, module in _parsed(tree, (b"://",)):
-        for name, value, line in _assignments(module.body):
-            default = _url_default(value)
-            if default is None:
-                continue
-            url, env = default
-            target = _host_service(url, hosts)
-            if target is None:
-                continue
-            for key in sorted({name, env or name}):
-                seen.setdefault(key, {}).setdefault(target, []).append(
-                    f"{path}:{line}: default `{url}`"
-                )
-    for key, url, where in compose.environment:
-        target = _host_service(url, hosts)
-        if target is not None:
-            seen.setdefault(key, {}).setdefault(target, []).append(f"{where}: `{url}`")
-    urls: dict[str, str] = {}
-    for key in sorted(seen):
-        services = seen[key]
+    """The names the HTTP map's service URLs infer (`http_map.ServiceUrls`, the
+    same that `infer-service-urls` uses in a check), as `service-urls` entries."""
+    urls = ServiceUrls(index.layout, index.facts)
+    for entry in urls.host_evidence:
+        out.evidence.append(Evidence("models.service-urls", "", entry.why))
+    found: dict[str, dict[str, list[str]]] = {}
+    for entries in urls.names.values():
+        for entry in entries:
+            found.setdefault(entry.key, {}).setdefault(entry.service, []).append(entry.why)
+    table: dict[str, str] = {}
+    for key in sorted(found):
+        services = found[key]
         if len(services) > 1:
             out.notes.append(
                 f"service URL `{key}` names several services ({_listed(services)}): left out"
             )
             continue
         owner, wheres = next(iter(services.items()))
-        urls[key] = owner
+        table[key] = owner
         out.evidence.append(Evidence("models.service-urls", key, sorted(wheres)[0]))
-    return urls
-
-
-@dataclass
-class _Compose:
-    services: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """compose service name -> (arch-lint service, where it is said)."""
-    environment: list[tuple[str, str, str]] = field(default_factory=list)
-    """(variable, value, where) of every `environment` entry."""
-
-
-_YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([\w.-]+|\"[^\"]+\"|'[^']+')\s*:\s*(.*?)\s*$")
-
-
-def _unquote(text: str) -> str:
-    text = text.split(" #", 1)[0].strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    return text
-
-
-def _compose(root: Path, layout: Layout) -> _Compose:
-    """What the docker-compose files at the root say (a small reader for the
-    common shapes: `build: dir`, `build: {context: dir}` on the next lines,
-    `environment:` as a list of `K=V` or a mapping)."""
-    out = _Compose()
-    for name in _COMPOSE_FILES:
-        path = root / name
-        if not path.is_file():
-            continue
-        try:
-            text = read_regular(path).decode("utf-8", "replace")
-        except OSError:
-            continue
-        _read_compose(text, name, layout, out)
-    return out
-
-
-def _read_compose(text: str, filename: str, layout: Layout, out: _Compose) -> None:
-    in_services = False
-    service_indent: int | None = None
-    current: str | None = None
-    section: str | None = None
-    section_indent = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        indent = len(raw) - len(raw.lstrip(" "))
-        stripped = raw.strip()
-        if indent == 0:
-            in_services = stripped.startswith("services:")
-            service_indent, current, section = None, None, None
-            continue
-        if not in_services:
-            continue
-        if service_indent is None or indent <= service_indent:
-            match = _YAML_KEY.match(raw)
-            if match is not None and indent == (service_indent or indent):
-                service_indent = indent
-                current, section = _unquote(match.group(2)), None
-            continue
-        if current is None:
-            continue
-        where = f"{filename}:{number}"
-        if section is not None and indent > section_indent:
-            if section == "environment":
-                item = stripped[1:].strip() if stripped.startswith("-") else stripped
-                item = _unquote(item)
-                key, sep, value = (
-                    item.partition("=") if "=" in item.split(":")[0] else (item.partition(":"))
-                )
-                if sep:
-                    out.environment.append((key.strip(), _unquote(value.strip()), where))
-            elif section == "build":
-                match = _YAML_KEY.match(raw)
-                if match is not None and match.group(2) in {"context", "dockerfile"}:
-                    _note_build(
-                        current, _unquote(match.group(3)), match.group(2), where, layout, out
-                    )
-            continue
-        match = _YAML_KEY.match(raw)
-        if match is None:
-            continue
-        key, value = match.group(2), match.group(3)
-        section, section_indent = key, indent
-        if key == "build" and value:
-            _note_build(current, _unquote(value), "context", where, layout, out)
-
-
-def _note_build(
-    name: str, value: str, kind: str, where: str, layout: Layout, out: _Compose
-) -> None:
-    folder = value.strip().removeprefix("./").rstrip("/")
-    if kind == "dockerfile":
-        folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
-    for service in layout.services.values():
-        if folder == service.path or folder.startswith(service.path + "/"):
-            out.services[name] = (service.name, where)
-            return
+    return table

@@ -99,6 +99,29 @@ def is_sql_migration(path: str) -> bool:
     return _FLYWAY.fullmatch(name) is not None or "migrations" in folder.split("/")
 
 
+_COMPOSE = re.compile(r"(?:docker-)?compose(?:[.-][\w.-]*)?\.ya?ml")
+
+
+def is_compose_file(path: str) -> bool:
+    """Whether a relative posix path is a docker-compose file, read for the
+    services it runs (the HTTP map's URLs): `docker-compose.yml`,
+    `docker-compose.prod.yaml`, `compose.yaml`, … at any depth."""
+    return _COMPOSE.fullmatch(path.rsplit("/", 1)[-1]) is not None
+
+
+def _data_file(path: str) -> bool:
+    """A file read for facts though it is not Python: a plain-SQL migration or a
+    docker-compose file."""
+    return is_sql_migration(path) or is_compose_file(path)
+
+
+def split_listed(listed: list[str]) -> tuple[list[str], list[str]]:
+    """(plain-SQL migrations, compose files) of what `scan_files` lists beside
+    the `.py` files."""
+    sql = [p for p in listed if p.endswith(SQL_SUFFIX)]
+    return sql, [p for p in listed if not p.endswith(SQL_SUFFIX)]
+
+
 def list_python_files(root: Path, respect_gitignore: bool) -> list[str]:
     """Relative posix paths of the `.py` files of the project (see `scan_python_files`)."""
     return scan_python_files(root, respect_gitignore)[0]
@@ -115,8 +138,9 @@ def scan_python_files(root: Path, respect_gitignore: bool) -> tuple[list[str], l
 def scan_files(
     root: Path, respect_gitignore: bool, *, sql: bool = True
 ) -> tuple[list[str], list[str], list[str]]:
-    """(python, migrations, notices): the relative posix paths of the project's
-    `.py` files and (with `sql`) of its plain-SQL migrations (`is_sql_migration`),
+    """(python, data files, notices): the relative posix paths of the project's
+    `.py` files and (with `sql`) of its plain-SQL migrations (`is_sql_migration`)
+    and docker-compose files (`is_compose_file`; `split_listed` tells them apart),
     and one line for every file or folder left out for a reason the user should
     hear of. One listing serves both, and the same rules: git's ignores, the
     skipped folders.
@@ -138,7 +162,7 @@ def scan_files(
         unsure = [
             p
             for p in listed
-            if (p.endswith(".py") or (sql and is_sql_migration(p)))
+            if (p.endswith(".py") or (sql and _data_file(p)))
             and not _skipped(PurePosixPath(p).parts)
         ]
     else:
@@ -152,8 +176,8 @@ def scan_files(
             files.append(path)
         elif why:
             notices.append(f"{path}: skipped: {why}")
-    python = sorted(p for p in files if not p.endswith(SQL_SUFFIX))
-    migrations = sorted(p for p in files if p.endswith(SQL_SUFFIX))
+    python = sorted(p for p in files if p.endswith(".py"))
+    migrations = sorted(p for p in files if not p.endswith(".py"))
     return python, migrations, sorted(notices)
 
 
@@ -190,9 +214,7 @@ def _walk(root: Path, notices: list[str], sql: bool) -> tuple[list[str], list[st
                     and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
                 ):
                     folders.append(rel)
-            elif entry.name.endswith(".py") or (
-                sql and entry.name.endswith(SQL_SUFFIX) and is_sql_migration(rel)
-            ):
+            elif entry.name.endswith(".py") or (sql and _data_file(rel)):
                 (regular if is_file else unsure).append(rel)
     return regular, unsure
 
@@ -232,6 +254,9 @@ class Layout:
     migrations: list[str] = field(default_factory=list)
     """The plain-SQL migrations (`is_sql_migration`): read for the tables they
     create, never checked, and no part of where services are."""
+    compose: list[str] = field(default_factory=list)
+    """The docker-compose files (`is_compose_file`): read for the services they
+    run (the HTTP map's URLs), never checked."""
 
     @classmethod
     def scan(
@@ -243,10 +268,20 @@ class Layout:
         """The layout of the listed files (`scan_files`), or of `files` (and the
         `migrations`, none unless given)."""
         notices: list[str] = []
+        compose: list[str] = []
         if files is None:
             files, listed, notices = scan_files(settings.root, settings.model.respect_gitignore)
-            migrations = listed if migrations is None else migrations
-        layout = cls(settings=settings, files=files, notices=notices, migrations=migrations or [])
+            sql, compose = split_listed(listed)
+            migrations = sql if migrations is None else migrations
+        else:
+            migrations, compose = split_listed(migrations or [])
+        layout = cls(
+            settings=settings,
+            files=files,
+            notices=notices,
+            migrations=migrations or [],
+            compose=compose,
+        )
         layout._find_services()
         layout._check_keys()
         return layout
@@ -256,8 +291,10 @@ class Layout:
         """Every file the project index holds facts of, in the order it reads
         them: the plain-SQL migrations (few and quick to read: while the index
         is built, what they say about the tables is known before any `.py` file
-        is checked), then the `.py` files."""
-        return [*self.migrations, *self.files] if self.migrations else self.files
+        is checked), the docker-compose files, then the `.py` files."""
+        if not self.migrations and not self.compose:
+            return self.files
+        return [*self.migrations, *self.compose, *self.files]
 
     # matchers ---------------------------------------------------------------------
     @cached_property

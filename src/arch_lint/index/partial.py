@@ -81,3 +81,14 @@ def holding(facts: Mapping[str, FileFacts], part: str) -> Iterator[tuple[str, Fi
     for path in sorted(facts):
         if lacks is None or not lacks(path, part):
             yield path, facts[path]
+
+
+def may_hold(facts: Mapping[str, FileFacts], part: str) -> list[str]:
+    """The paths of the files that may hold `part` of the facts, by path: in
+    partial facts, all but those whose bytes the build read ahead cannot hold
+    it (a list that does not change as files are read; `holding` gives their
+    facts)."""
+    if isinstance(facts, PartialFacts):
+        lacking = facts._lacking
+        return [path for path in sorted(facts) if part not in lacking.get(path, ())]
+    return sorted(facts)

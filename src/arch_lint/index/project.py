@@ -8,7 +8,8 @@ event evidence (`events`: what the project shows a model to be) and the
 message flow (`messages`: who publishes and who reads each topic and event
 model), the broker evidence (`brokers`: which calls reach a message broker)
 and the `source_service` stamps (`source_services`: what each service stamps,
-and the name it should); its own
+and the name it should), and the HTTP map (`http`: service URLs, routes,
+calls between services); its own
 answer is the digest the findings cache is keyed by. Rules ask their file's
 context where a file lies (service, public, shared models), and these indexes
 everything else.
@@ -24,6 +25,7 @@ from arch_lint.index.broker_evidence import BrokerEvidence
 from arch_lint.index.data_index import DataIndex, TableOwners
 from arch_lint.index.event_evidence import EventEvidence
 from arch_lint.index.facts import FileFacts
+from arch_lint.index.http_map import HttpMap
 from arch_lint.index.layout import Layout
 from arch_lint.index.messages import MessageFlow
 from arch_lint.index.model_index import ClassRef, ClassTarget, ModelIndex, normalise_type
@@ -60,6 +62,7 @@ class ProjectIndex:
         self.messages = MessageFlow(layout, facts, self.models, self.events)
         self.source_services = SourceServices(layout, facts, self.models)
         self.brokers = BrokerEvidence(facts, self.models)
+        self.http = HttpMap(layout, facts, self.modules, self.models)
 
     def interface_hash(self, path: str) -> str:
         """The hash of the part of `path`'s facts other files' findings may depend on."""

@@ -44,7 +44,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from arch_lint.index.models import dotted, unquote
 from arch_lint.index.walk import (
@@ -409,6 +409,10 @@ def _header_of(stmt: ast.stmt) -> list[ast.AST]:
     return out
 
 
+_LAST: list[Any] = []
+"""[tree, model]: the last model `SemanticModel.of` built."""
+
+
 class SemanticModel:
     """Scopes, bindings and the ordered statements of one parsed file."""
 
@@ -430,6 +434,24 @@ class SemanticModel:
         self._lines: list[int] | None = None
         self._attributes: dict[int, dict[str, tuple[ast.expr, Site]]] = {}
         self._body(tree.body, self.module, (0,), (), False, False)
+
+    @classmethod
+    def of(cls, tree: ast.Module, source: bytes | None = None) -> SemanticModel:
+        """The model of `tree`, built once for the fact extraction and the rules
+        of one file (the last one built is kept until another tree asks)."""
+        last = _LAST
+        if last and last[0] is tree:
+            known: SemanticModel = last[1]
+            return known
+        model = cls(tree, source)
+        last[:] = [tree, model]
+        return model
+
+    @staticmethod
+    def forget(tree: ast.Module | None) -> None:
+        """Let go of the model `of` keeps for `tree` (its file is checked)."""
+        if _LAST and _LAST[0] is tree:
+            _LAST.clear()
 
     def scope_of(self, node: ast.AST) -> Scope | None:
         """The scope a module, class or function node opens."""

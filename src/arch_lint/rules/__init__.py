@@ -20,6 +20,7 @@ from arch_lint.rules.event_model_outside_common import EventModelOutsideCommon
 from arch_lint.rules.foreign_model_use import ForeignModelUse
 from arch_lint.rules.foreign_table_access import ForeignTableAccess
 from arch_lint.rules.fresh_correlation_id import FreshCorrelationId
+from arch_lint.rules.http_contract_outside_common import HttpContractOutsideCommon
 from arch_lint.rules.inconsistent_source_service import InconsistentSourceService
 from arch_lint.rules.json_column_mutation_lost import JsonColumnMutationLost
 from arch_lint.rules.log_missing_correlation_id import LogMissingCorrelationId
@@ -60,6 +61,7 @@ RULES: tuple[type[Rule], ...] = (
     RawStorageReference,
     RawDictInterServicePayload,
     ShadowModel,
+    HttpContractOutsideCommon,
     UnversionedSharedModel,
     InconsistentSourceService,
     LogMissingCorrelationId,
@@ -88,7 +90,7 @@ BY_NAME: dict[str, type[Rule]] = {rule.name: rule for rule in RULES}
 assert len(BY_CODE) == len(RULES), "rule codes must be unique"
 assert list(BY_CODE) == sorted(BY_CODE), "RULES must be in code order"
 
-RESERVED_CODES = frozenset({"ARC208", "ARC210"})
+RESERVED_CODES = frozenset({"ARC210"})
 """Codes SPEC §4 reserves for rules this version does not implement yet. A
 configuration may name them (it may be written for a newer arch-lint): they are
 accepted silently and select nothing. Implementing one needs no edit here, as

@@ -213,7 +213,7 @@ class FileContext:
         every rule; only asked where the tree is parsed)."""
         if self.tree is None:
             raise ValueError(f"{self.path}: no syntax tree to model")
-        return SemanticModel(self.tree, self.source)
+        return SemanticModel.of(self.tree, self.source)
 
     def release(self) -> None:
         """Drop what the rules built for this file (analyses refer back to the
@@ -221,6 +221,7 @@ class FileContext:
         runs with the garbage collector off)."""
         self.memo.clear()
         self.__dict__.pop("semantic", None)
+        SemanticModel.forget(self.tree)
 
     @cached_property
     def module(self) -> str:

@@ -6,6 +6,7 @@ from fnmatch import fnmatchcase
 
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._models import models
+from arch_lint.rules.http_contract_outside_common import http_contract
 
 
 class DtoOutsideCommon(FileRule):
@@ -58,4 +59,6 @@ class DtoOutsideCommon(FileRule):
         patterns = ctx.settings.model.models.dto_name_patterns
         for cls in models(ctx):
             if any(fnmatchcase(cls.name.rsplit(".", 1)[-1], p) for p in patterns):
+                if http_contract(ctx, cls) is not None:
+                    continue  # ARC208's
                 self.report(*cls.pos, {"model": cls.name, "service": ctx.service.name})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
@@ -20,11 +22,14 @@ from arch_lint.index.brokers import (
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import ASSIGN, Scope, Site, is_dict
 from arch_lint.rules._base import FileRule
+from arch_lint.rules._http import HttpFindings
 from arch_lint.rules._logging import Calls, call_pattern, has_call, marked_lines
 
 _HTTP_BODY_METHODS = frozenset({"post", "put", "patch", "request"})
 _DICT_CALL = call_pattern("dict")
 SENDING_NAMES = frozenset(m for methods in SENDING_METHODS.values() for m in methods)
+_HTTP_CALL = re.compile(rb"\.(?:get|post|put|patch|delete|request|stream)\s*\(")
+"""A client call the HTTP map may have resolved (its URL known to name a service)."""
 
 
 @lru_cache(maxsize=8)
@@ -46,6 +51,15 @@ def _calls(publish_calls: tuple[str, ...], http: bool) -> Calls:
     return call_pattern(*tails)
 
 
+def _builds_and_sends(settings: Settings, source: bytes) -> bool:
+    """A dict built and a publishing call (or, with `service-urls`, an HTTP body
+    call) in the bytes: the rest of the rule has something to look at."""
+    cfg = settings.model.models
+    if b"{" not in source and not has_call(source, _DICT_CALL):
+        return False  # no dict is built here at all
+    return has_call(source, _calls(tuple(cfg.publish_calls), bool(cfg.service_urls)))
+
+
 def _positional(call: ast.Call, index: int) -> ast.expr | None:
     """The positional argument at `index`, if no `*args` stands before or at it."""
     for position, arg in enumerate(call.args):
@@ -60,15 +74,30 @@ class RawDictInterServicePayload(FileRule):
     """A raw dict sent to another service or published as an event.
 
     ## What it does
-    Flags a dict literal (or `dict(...)`, or a local name bound to one in the
-    same function) passed as `json=` / `data=` of an HTTP call (httpx, aiohttp,
-    requests: `.post`, `.put`, `.patch`, `.request`) whose URL comes from a
-    settings attribute or environment variable that `service-urls` maps to a
-    service (`settings.PAYMENTS_URL`, `os.environ["PAYMENTS_URL"]`, also inside an
-    f-string or a name bound to one), and a dict published as the message of an
-    event on a message broker (below).
-    Not flagged: `json=model.model_dump(mode="json")`, external URLs, a dict built
-    in another function (unknown).
+    Flags, on a call to another service of the repository:
+    - a dict (a literal, `dict(...)`, or a local bound to one and maybe grown in
+      place: `body["k"] = v`, `body.update(...)`) sent as `json=` / `data=` /
+      `content=`;
+    - the response read as a raw dict (`resp.json()["k"]`, `data = await
+      resp.json()` then `data.get("k")`) where the route it reaches has a
+      response model: the message names the model to validate into.
+
+    A call reaches another service when the HTTP map resolves its URL
+    (`ctx.index.http`): a settings attribute, constant or environment variable
+    that `service-urls` maps to a service, or (with `infer-service-urls`) whose
+    default URL's host is a service's directory name or a docker-compose
+    service that builds from it; directly, in an f-string or a concatenation,
+    through a local, a `self.` attribute set in `__init__`, or a client made
+    with `base_url=` such a URL. Where the map matches the call to a route
+    (same method, same path template), the message names the route and its
+    request model. Also flags a dict published as the message of an event on a
+    message broker (below).
+
+    Not flagged: `json=model.model_dump(mode="json")`, external URLs (a host
+    that is no service: a vendor API), a call inside the service it reaches,
+    a call from a file outside every service (a script), a dict built in
+    another function (unknown), a response validated into a model
+    (`X.model_validate(data)`, `X(**data)`) or read only as a whole.
 
     A call publishes on a message broker only where the project shows its
     receiver to be one; the message names the evidence:
@@ -182,23 +211,45 @@ class RawDictInterServicePayload(FileRule):
 
     code = "ARC206"
     name = "raw-dict-inter-service-payload"
-    message = "a raw dict is {how}; send a shared model"
+    message = "a raw dict is {how}; {remedy}"
     fix_title = 'Send a shared model (`model.model_dump(mode="json")`)'
     example_config = '[tool.arch_lint.models]\nservice-urls = {"PAYMENTS_*URL" = "payments"}\n'
 
     needs_tree = True
     _brokers: BrokerReader | None = None
+    _http_done: AbstractSet[tuple[int, int]] = frozenset()
+    """The calls the HTTP map resolved, judged by `HttpFindings` (not again here)."""
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
         cfg = settings.model.models
-        if b"{" not in source and not has_call(source, _DICT_CALL):
-            return False  # no dict is built here at all
-        return has_call(source, _calls(tuple(cfg.publish_calls), bool(cfg.service_urls)))
+        if (cfg.infer_service_urls or cfg.service_urls) and _HTTP_CALL.search(source):
+            return True  # a call the HTTP map may resolve (a response needs no `{`)
+        return _builds_and_sends(settings, source)
+
+    def relevant(self) -> bool:
+        """A file whose facts hold no call the HTTP map can resolve is looked at
+        only for what the rest of the rule looks for (no tree walked otherwise)."""
+        if HttpFindings.has_calls(self.ctx):
+            return True
+        return _builds_and_sends(self.ctx.settings, self.ctx.source)
+
+    def report_node(
+        self, node: ast.stmt | ast.expr, *, peers: Sequence[str] = (), **fields: str
+    ) -> None:
+        fields.setdefault("remedy", "send a shared model")
+        super().report_node(node, peers=peers, **fields)
 
     def check_tree(self, tree: ast.Module) -> None:
-        """Only the statements on a line where a call worth a look starts
+        """The calls the HTTP map resolved to another service first (`rules/_http.py`);
+        then only the statements on a line where a call worth a look starts
         (`.post(`, `.publish (`, …) have their expressions walked."""
+        http = HttpFindings(self.ctx)
+        for found, how, remedy, service in http.findings():
+            self.report_node(
+                found, how=how, remedy=remedy, peers=() if service is None else (service,)
+            )
+        self._http_done = http.handled
         cfg = self.ctx.settings.model.models
         calls = _calls(tuple(cfg.publish_calls), bool(cfg.service_urls))
         if not calls:
@@ -214,7 +265,12 @@ class RawDictInterServicePayload(FileRule):
         scope = site.scope
         func = call.func
         line = call.lineno
-        if isinstance(func, ast.Attribute) and func.attr in _HTTP_BODY_METHODS and cfg.service_urls:
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _HTTP_BODY_METHODS
+            and cfg.service_urls
+            and (call.lineno, call.col_offset) not in self._http_done
+        ):
             url = _positional(call, 1 if func.attr == "request" else 0)
             url = next((k.value for k in call.keywords if k.arg == "url"), url)
             service = self._service(url, line, scope) if url is not None else None

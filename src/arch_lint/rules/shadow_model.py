@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from arch_lint.rules._base import FileRule
-from arch_lint.rules._models import models
-
-MIN_SHARED = 3
-MIN_JACCARD = 0.8
+from arch_lint.rules._models import MIN_SHARED, field_overlap, models
+from arch_lint.rules.http_contract_outside_common import http_contract
 
 
 class ShadowModel(FileRule):
@@ -84,16 +82,15 @@ class ShadowModel(FileRule):
                 shared = ctx.is_shared_model(path)
                 if owner == ctx.service or (owner is None and not shared):
                     continue
-                theirs = ctx.index.models.field_signature(path, other)
-                common = len(mine & theirs)
-                union = len(mine | theirs)
-                if common >= MIN_SHARED and common / union >= MIN_JACCARD:
+                overlap = field_overlap(ctx.index, mine, path, other)
+                if overlap is not None:
+                    common, union = overlap
                     whose = f"a model of service `{owner.name}`" if owner else "a shared model"
                     label = f"{ctx.index.modules.module_of(path)}.{other}"
                     if best is None or common / union > best[0]:
                         peer = () if owner is None else (owner.name,)
                         best = (common / union, label, whose, common, union, peer)
-            if best is not None:
+            if best is not None and http_contract(ctx, cls) is None:  # else ARC208's
                 _, label, whose, common, union, peer = best
                 fields = {"model": cls.name, "other": label, "whose": whose}
                 self.report(

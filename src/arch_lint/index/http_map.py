@@ -1,0 +1,543 @@
+"""The HTTP map of the monorepo: which service a URL names, the routes each
+service serves, and the calls each makes, resolved to (service, method, path
+template) and matched to a route (issue 13; SPEC §4, "An inter-service URL").
+
+Built on first use from the files' HTTP facts (`http.py`), once per run:
+
+- **service URLs**: `models.service-urls` (a glob over a settings attribute or
+  an environment variable's name), and, with `models.infer-service-urls`, the
+  hosts that name a service (its directory's name, `-`/`_` alike, an optional
+  `-service`/`_service` suffix; a docker-compose service that builds from its
+  directory, or is named like it, with its `container_name`/`hostname`), the
+  settings fields and constants whose default URL has such a host, and the
+  environment variables a compose file sets to one; each with its evidence
+  (`--show-settings` lists them). A name that maps to several services is
+  used only where one of them is defined in the caller's own service.
+- **routes**: per service, each route's method and full path template (the
+  prefixes of its router, of the `include_router`/`register_blueprint` calls
+  that include it, followed across files through the module graph), and its
+  request and response models (the first candidate that is a Pydantic model).
+- **calls**: per file, each call's target service and path template, and the
+  route it matches (same method, same template, path parameters as wildcards),
+  or why it resolved to nothing.
+
+Files under `exclude` give no evidence of URLs (a test's fake host is no
+service), and their calls are not mapped (a test calling a route is no service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import cached_property
+from typing import NamedTuple
+
+from arch_lint.index.facts import FileFacts
+from arch_lint.index.http import ROUTES, URLS, HttpFacts, Include, normalise_path, split_url
+from arch_lint.index.layout import Layout, Service
+from arch_lint.index.model_index import ClassRef, ModelIndex
+from arch_lint.index.modgraph import ModuleGraph
+from arch_lint.index.partial import holding, may_hold
+
+_INTERNAL_DOMAINS = frozenset({"internal", "local", "svc", "cluster", "lan", "localdomain"})
+
+RouterRef = tuple[str, str]
+"""(file, name) of a router or application object."""
+
+
+def normal_host(name: str) -> str:
+    """A service or host name in one spelling: lower case, `_` as `-`, no
+    `-service` suffix (`Pricing_Service` -> `pricing`)."""
+    name = name.lower().replace("_", "-")
+    return name.removesuffix("-service") or name
+
+
+@dataclass(frozen=True, order=True)
+class UrlEvidence:
+    """Why a name or host is a service's URL."""
+
+    key: str
+    """A settings or environment name (`PRICING_BASE_URL`), or `host:<name>`."""
+    service: str
+    why: str
+    """`services/orders/settings.py:12: default `http://pricing:8000``."""
+    origin: str = ""
+    """The service whose file says so ("" for none)."""
+    prefix: str = ""
+    """The path the default URL carries (`/api/v1`), "" for none."""
+
+
+class ServiceUrls:
+    """What a URL's key names: a service (and the path its default carries)."""
+
+    def __init__(self, layout: Layout, facts: Mapping[str, FileFacts]) -> None:
+        self.layout = layout
+        cfg = layout.settings.model.models
+        self.configured = dict(cfg.service_urls)
+        self.infer = cfg.infer_service_urls
+        self.hosts: dict[str, str] = {}
+        """Normalised host -> service name."""
+        self.host_evidence: list[UrlEvidence] = []
+        self.names: dict[str, list[UrlEvidence]] = {}
+        """Upper-cased name -> what maps it."""
+        if self.infer:
+            self._read(facts)
+
+    def _read(self, facts: Mapping[str, FileFacts]) -> None:
+        layout = self.layout
+        taken: dict[str, set[str]] = {}
+        for service in layout.services.values():
+            taken.setdefault(normal_host(service.path.rsplit("/", 1)[-1]), set()).add(service.name)
+        read: list[tuple[str, HttpFacts]] = []
+        for path, found in holding(facts, URLS):
+            http = found.http
+            if http is not None and not layout.is_excluded(path):
+                read.append((path, http))
+        for path, http in read:
+            for entry in http.compose:
+                built = self._built(entry.build)
+                owner = built or self._named(entry.name, taken)
+                if owner is None:
+                    continue
+                why = f"{path}:{entry.line}: compose service `{entry.name}`"
+                why += f" builds `{entry.build}`" if built else f" is named like `{owner.name}`"
+                for host in (entry.name, *entry.aliases):
+                    if normal_host(host) not in taken:
+                        taken.setdefault(normal_host(host), set()).add(owner.name)
+                        self.host_evidence.append(
+                            UrlEvidence(f"host:{host}", owner.name, why, owner.name)
+                        )
+        self.hosts = {host: next(iter(s)) for host, s in taken.items() if len(s) == 1}
+        for path, http in read:
+            origin = self.layout.service_of(path)
+            for url in http.urls:
+                target = self.host_service(url.url)
+                if target is None:
+                    continue
+                split = split_url(url.url)
+                prefix = normalise_path(split[1]) if split is not None else ""
+                why = f"{path}:{url.line}: default `{url.url}`"
+                for key in {url.name, url.env} - {""}:
+                    self._note(key, target, why, origin, prefix)
+            for entry in http.compose:
+                owner = self._built(entry.build)
+                for key, value, line in entry.environment:
+                    target = self.host_service(value)
+                    if target is not None:
+                        split = split_url(value)
+                        prefix = normalise_path(split[1]) if split else ""
+                        why = f"{path}:{line}: `{key}={value}`"
+                        self._note(key, target, why, owner, prefix)
+
+    def _note(self, key: str, target: str, why: str, origin: Service | None, prefix: str) -> None:
+        entry = UrlEvidence(key, target, why, origin.name if origin else "", prefix.rstrip("/"))
+        self.names.setdefault(key.upper(), []).append(entry)
+
+    def _built(self, folder: str) -> Service | None:
+        if not folder:
+            return None
+        for service in self.layout.services.values():
+            if folder == service.path or folder.startswith(service.path + "/"):
+                return service
+        return None
+
+    def _named(self, name: str, taken: dict[str, set[str]]) -> Service | None:
+        found = taken.get(normal_host(name))
+        if found is None or len(found) != 1:
+            return None
+        wanted = next(iter(found))
+        return next((s for s in self.layout.services.values() if s.name == wanted), None)
+
+    def host_service(self, url: str) -> str | None:
+        """The service a URL's host names, or None (a public domain, a database)."""
+        split = split_url(url)
+        if split is None:
+            return None
+        host = split[0].split("://", 1)[1].rsplit("@", 1)[-1]
+        host = host.split(":", 1)[0] if not host.startswith("[") else host
+        labels = host.lower().split(".")
+        if len(labels) > 1 and not (set(labels[1:]) & _INTERNAL_DOMAINS):
+            return None  # a public domain name
+        return self.hosts.get(normal_host(labels[0]))
+
+    def resolve(self, base: str, caller: str | None) -> tuple[str, str] | str:
+        """(service, path prefix) a call's base key names, or why none."""
+        kind, _, name = base.partition(":")
+        if kind == "u":
+            if not self.infer:
+                return "a literal URL (`infer-service-urls` is off)"
+            target = self.host_service(name)
+            return (target, "") if target is not None else f"`{name}` is no service's host"
+        if kind not in {"a", "e"}:
+            return {
+                "?param": "the URL comes from a parameter",
+                "?relative": "a relative path on a client whose base URL is unknown",
+            }.get(base, "the URL cannot be followed")
+        for pattern, service in self.configured.items():
+            if fnmatchcase(name, pattern):
+                return service, ""
+        entries = self.names.get(name.upper(), [])
+        services = {e.service for e in entries}
+        if len(services) > 1:
+            mine = {e.service for e in entries if e.origin and e.origin == caller}
+            if len(mine) != 1:
+                return f"`{name}` names several services ({', '.join(sorted(services))})"
+            services = mine
+        if not services:
+            return f"`{name}` names no service"
+        target = next(iter(services))
+        prefix = next((e.prefix for e in sorted(entries) if e.service == target), "")
+        return target, prefix
+
+    def evidence(self) -> list[UrlEvidence]:
+        """Every inferred mapping, hosts first, then names, each with its evidence."""
+        out = sorted(self.host_evidence)
+        for key in sorted(self.names):
+            out += sorted(self.names[key])
+        return out
+
+
+class RouteRef(NamedTuple):
+    """A route of a service, with its full path template."""
+
+    service: str
+    method: str
+    template: str
+    path: str
+    """The file of its handler."""
+    line: int
+    handler: str
+    request: tuple[str, ...]
+    """The classes (as written in `path`) that may be its request model
+    (`HttpMap.request_model` says which one is)."""
+    response: tuple[str, ...]
+    """Likewise for its response model (`HttpMap.response_model`)."""
+    shown: str
+    """The full path as written (`/internal/v1/quotes/{quote_id}`), for messages."""
+
+
+class ResolvedCall(NamedTuple):
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    method: str
+    service: str | None
+    """The service called, or None (see `why`)."""
+    template: str
+    route: RouteRef | None
+    why: str
+    """Why the call resolved to no service ("" when it did)."""
+
+
+class HttpMap:
+    """The routes and the calls of the whole project (see the module's docstring)."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        facts: Mapping[str, FileFacts],
+        modules: ModuleGraph,
+        models: ModelIndex,
+    ) -> None:
+        self.layout = layout
+        self.facts = facts
+        self.modules = modules
+        self.models = models
+
+    @cached_property
+    def urls(self) -> ServiceUrls:
+        return ServiceUrls(self.layout, self.facts)
+
+    def _http(self, part: str | None = None) -> Iterator[tuple[str, HttpFacts]]:
+        """(path, HTTP facts) of every file, by path (`part`: of the files that may
+        hold that part, so that a question is answered while the index is built
+        once those files are read, see `partial.may_hold`)."""
+        paths = self._may_hold(part) if part is not None else sorted(self.facts)
+        for path in paths:
+            found = self.facts[path].http
+            if found is not None:
+                yield path, found
+
+    def _may_hold(self, part: str) -> list[str]:
+        known = self._holders.get(part)
+        if known is None:
+            known = self._holders[part] = may_hold(self.facts, part)
+        return known
+
+    @cached_property
+    def _holders(self) -> dict[str, list[str]]:
+        return {}
+
+    # routes ---------------------------------------------------------------------------
+    # Answers are kept as they are found (a file's facts never change once read),
+    # so that a question asked while the index is built, and broken off because a
+    # file is not read yet, does not start over when it is asked again.
+    @cached_property
+    def _routers(self) -> dict[RouterRef, str]:
+        """Every router or application object with its own prefix."""
+        return {
+            (path, router.name): router.prefix
+            for path, http in self._route_files
+            for router in http.routers
+        }
+
+    @cached_property
+    def _includes(self) -> list[tuple[str, int, Include]]:
+        return [
+            (path, i, include)
+            for path, http in self._route_files
+            for i, include in enumerate(http.includes)
+        ]
+
+    @cached_property
+    def _resolved_includes(self) -> dict[tuple[str, int], tuple[RouterRef, RouterRef] | None]:
+        return {}
+
+    def _parents(self, ref: RouterRef) -> list[tuple[RouterRef, str, bool]]:
+        out = []
+        memo = self._resolved_includes
+        for path, i, include in self._includes:
+            key = (path, i)
+            if key not in memo:
+                parent = self._router(path, include.parent)
+                child = self._router(path, include.child)
+                memo[key] = (parent, child) if parent is not None and child is not None else None
+            found = memo[key]
+            if found is not None and found[1] == ref:
+                out.append((found[0], include.prefix, include.replaces))
+        return out
+
+    def _router(self, path: str, written: str) -> RouterRef | None:
+        """The router object a name written in `path` refers to (`.routes|bp`:
+        imported in a function, see `http._Reader._imported_here`)."""
+        if (path, written) in self._routers:
+            return (path, written)
+        if "|" in written:
+            module, _, name = written.partition("|")
+            level = len(module) - len(module.lstrip("."))
+            base = self.modules.absolute(path, level, module[level:] or None)
+            where = self.modules.file_of(base, path) if base is not None else None
+            if where is None:
+                return None
+            return self._router(where, name)
+        head, _, rest = written.partition(".")
+        found = self.modules.resolve_name(path, head)
+        if found is None:
+            return None
+        where, there = found
+        if there is None:
+            if not rest:
+                return None
+            inner = self.modules.resolve_name(where, rest)
+            return (inner[0], inner[1]) if inner is not None and inner[1] is not None else None
+        return (where, there) if not rest else None
+
+    def _full_prefixes(self, ref: RouterRef, seen: frozenset[RouterRef] = frozenset()) -> set[str]:
+        own = self._routers.get(ref, "")
+        parents = self._parents(ref)
+        if not parents or ref in seen or len(seen) > 8:
+            return {own}
+        out: set[str] = set()
+        for parent, prefix, replaces in parents:
+            for above in self._full_prefixes(parent, seen | {ref}):
+                out.add(above + prefix if replaces else above + prefix + own)
+        return out
+
+    @cached_property
+    def _file_routes(self) -> dict[str, list[RouteRef]]:
+        return {}
+
+    def _routes_in(self, path: str, http: HttpFacts) -> list[RouteRef]:
+        known = self._file_routes.get(path)
+        if known is not None:
+            return known
+        out: list[RouteRef] = []
+        service = self.layout.service_of(path)
+        if service is not None:
+            for route in http.routes:
+                ref = self._router(path, route.router)
+                prefixes = self._full_prefixes(ref) if ref is not None else {""}
+                for prefix in sorted(prefixes):
+                    full = prefix + "/" + route.path
+                    shown = "/" + "/".join(part for part in full.split("/") if part)
+                    found = RouteRef(service.name, route.method, normalise_path(full), path,
+                                     route.line, route.handler, route.request, route.response,
+                                     shown)  # fmt: skip
+                    out.append(found)
+        self._file_routes[path] = out
+        return out
+
+    @property
+    def routes(self) -> list[RouteRef]:
+        """Every route of every service."""
+        return [r for path, http in self._route_files for r in self._routes_in(path, http)]
+
+    def request_model(self, route: RouteRef) -> ClassRef | None:
+        """The route's request model: the first candidate that is a Pydantic model."""
+        return self._model(route.path, route.request)
+
+    def response_model(self, route: RouteRef) -> ClassRef | None:
+        """The route's response model: the first candidate that is a Pydantic model."""
+        return self._model(route.path, route.response)
+
+    def _model(self, path: str, names: tuple[str, ...]) -> ClassRef | None:
+        for name in names:
+            found = self.models.resolve_class(path, name)
+            if isinstance(found, ClassRef) and self.models.is_model(*found):
+                return found
+        return None
+
+    @cached_property
+    def _route_files(self) -> list[tuple[str, HttpFacts]]:
+        """The files that declare routes, routers or includes."""
+        return [(p, h) for p, h in self._http(ROUTES) if h.routes or h.routers or h.includes]
+
+    def _routes_of(self, service: str) -> list[RouteRef]:
+        known = self._service_routes.get(service)
+        if known is None:
+            known = [
+                route
+                for path, http in self._route_files
+                if http.routes and self.layout.service_of(path) is not None
+                for route in self._routes_in(path, http)
+                if route.service == service
+            ]
+            self._service_routes[service] = known
+        return known
+
+    @cached_property
+    def _service_routes(self) -> dict[str, list[RouteRef]]:
+        return {}
+
+    # calls ----------------------------------------------------------------------------
+    def calls_in(self, path: str) -> list[ResolvedCall]:
+        """The calls of one file, resolved (the URLs and routes of the project are
+        asked, not the other files' calls)."""
+        known = self._calls_in.get(path)
+        if known is None:
+            facts = self.facts.get(path)
+            http = facts.http if facts is not None else None
+            known = self._resolve(path, http) if http is not None else []
+            self._calls_in[path] = known
+        return known
+
+    @cached_property
+    def _calls_in(self) -> dict[str, list[ResolvedCall]]:
+        return {}
+
+    def _resolve(self, path: str, http: HttpFacts) -> list[ResolvedCall]:
+        if not http.calls or self.layout.is_excluded(path):
+            return []  # a test's call is no service's
+        caller = self.layout.service_of(path)
+        resolved = []
+        for call in http.calls:
+            found = self.urls.resolve(call.base, caller.name if caller else None)
+            if isinstance(found, str):
+                resolved.append(
+                    ResolvedCall(
+                        call.line,
+                        call.col,
+                        call.end_line,
+                        call.end_col,
+                        call.method,
+                        None,
+                        "",
+                        None,
+                        found,
+                    )
+                )
+                continue
+            service, prefix = found
+            template = normalise_path(prefix + "/" + call.path)
+            route = self._match(service, call.method, template)
+            resolved.append(
+                ResolvedCall(
+                    call.line,
+                    call.col,
+                    call.end_line,
+                    call.end_col,
+                    call.method,
+                    service,
+                    template,
+                    route,
+                    "",
+                )
+            )
+        return resolved
+
+    def _match(self, service: str, method: str, template: str) -> RouteRef | None:
+        best: tuple[int, RouteRef] | None = None
+        for route in self._routes_of(service):
+            if method and route.method != method:
+                continue
+            score = match_templates(template, route.template)
+            if score is not None and (best is None or score < best[0]):
+                best = (score, route)
+        return best[1] if best is not None else None
+
+    def all_calls(self) -> Iterator[tuple[str, ResolvedCall]]:
+        """Every call of the project, resolved, by path."""
+        for path, _ in self._http():
+            for call in self.calls_in(path):
+                yield path, call
+
+    # contracts ------------------------------------------------------------------------
+    @cached_property
+    def callers(self) -> dict[RouteRef, set[str]]:
+        """Route -> the other services of the repository that call it."""
+        out: dict[RouteRef, set[str]] = {}
+        for path, call in self.all_calls():
+            caller = self.layout.service_of(path)
+            route = call.route
+            if route is None or caller is None or caller.name == route.service:
+                continue
+            out.setdefault(route, set()).add(caller.name)
+        return out
+
+    @cached_property
+    def contracts(self) -> dict[ClassRef, list[tuple[RouteRef, str]]]:
+        """A model -> the called routes it is the request or response model of,
+        each with "request" or "response"."""
+        out: dict[ClassRef, list[tuple[RouteRef, str]]] = {}
+        for route in sorted(self.callers):
+            request, response = self.request_model(route), self.response_model(route)
+            for ref, role in ((request, "request"), (response, "response")):
+                if ref is not None:
+                    out.setdefault(ref, []).append((route, role))
+        return out
+
+    def called_by(self, service: str) -> list[tuple[ClassRef, RouteRef, str]]:
+        """(model, route, role) of the contracts of other services' routes that
+        `service` calls."""
+        return [
+            (ref, route, role)
+            for ref, uses in sorted(self.contracts.items())
+            for route, role in uses
+            if service in self.callers.get(route, ()) and route.service != service
+        ]
+
+
+def match_templates(call: str, route: str) -> int | None:
+    """How loosely a call's path template matches a route's (the number of
+    wildcard segments; 0 is exact), or None when they do not match."""
+    mine = call.strip("/").split("/")
+    theirs = route.strip("/").split("/")
+    if len(mine) != len(theirs):
+        return None
+    loose = 0
+    for a, b in zip(mine, theirs, strict=True):
+        if a == b:
+            continue
+        if a == "{}" or b == "{}":
+            loose += 1
+            continue
+        if "{}" in a and fnmatchcase(b, a.replace("{}", "*")):
+            loose += 1
+            continue
+        if "{}" in b and fnmatchcase(a, b.replace("{}", "*")):
+            loose += 1
+            continue
+        return None
+    return loose

@@ -1,0 +1,276 @@
+"""ARC206's HTTP half: raw dicts sent to another service, and another service's
+response read as a raw dict, on the calls the HTTP map resolved (`ctx.index.http`).
+
+The calls come from the file's facts (`index/http.py`), resolved by the map to
+the service they reach and, where one matches, its route; only those are
+looked at here, by their position, so a file with no call to a service URL
+costs nothing more. What a value holds is the semantic model's answer
+(`dict_value`, bindings, `with … as`)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from arch_lint.index.http_map import ResolvedCall
+from arch_lint.index.semantic import ASSIGN, Scope, Site, is_dict
+from arch_lint.index.walk import MarkedLines
+
+if TYPE_CHECKING:
+    from arch_lint.rules._base import FileContext
+
+BODY_KEYWORDS = ("json", "data", "content")
+_VALIDATORS = frozenset({"model_validate", "model_validate_json", "parse_obj", "validate_python"})
+
+
+class _Lines(MarkedLines):
+    """The lines of the calls the map resolved."""
+
+    def __init__(self, lines: list[int]) -> None:
+        self._lines = sorted(set(lines))
+
+
+class HttpFindings:
+    """What ARC206 reports on the calls of one file to other services."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.handled: set[tuple[int, int]] = set()
+        """(line, col) of every call judged here (the rest of ARC206 skips them)."""
+
+    @staticmethod
+    def has_calls(ctx: FileContext) -> bool:
+        """Whether the file's facts hold a call whose URL a key may name (the
+        whole map is asked only then)."""
+        http = ctx.facts.http
+        if http is None or ctx.service is None:
+            return False
+        return any(not c.base.startswith("?") for c in http.calls)
+
+    def calls(self) -> dict[tuple[int, int], ResolvedCall]:
+        """The file's calls that reach another service, by position."""
+        ctx = self.ctx
+        if not self.has_calls(ctx) or ctx.service is None:
+            return {}
+        mine = ctx.service.name
+        return {
+            (c.line, c.col): c
+            for c in ctx.index.http.calls_in(ctx.path)
+            if c.service is not None and c.service != mine
+        }
+
+    def findings(self) -> Iterator[tuple[ast.expr, str, str, str | None]]:
+        """(node, how, remedy, the service called) of each finding."""
+        calls = self.calls()
+        if not calls:
+            return
+        model = self.ctx.semantic
+        marks = _Lines([line for line, _ in calls])
+        for site in model.marked(marks):
+            for node in site.nodes(marks):
+                if not isinstance(node, ast.Call):
+                    continue
+                call = calls.get((node.lineno, node.col_offset))
+                if call is None:
+                    continue
+                self.handled.add((node.lineno, node.col_offset))
+                yield from self._body(node, call, site)
+                yield from self._response(node, call, site)
+
+    # the body ------------------------------------------------------------------------
+    def _body(
+        self, node: ast.Call, call: ResolvedCall, site: Site
+    ) -> Iterator[tuple[ast.expr, str, str, str | None]]:
+        for kw in node.keywords:
+            if kw.arg in BODY_KEYWORDS and self._dict(kw.value, site, node.lineno):
+                route = call.route
+                how = f"sent to service `{call.service}` as the request body"
+                remedy = "send a shared model"
+                if route is not None:
+                    how = f"sent to service `{call.service}` as the body of "
+                    how += f"`{route.method} {route.shown}`"
+                    model = self.ctx.index.http.request_model(route)
+                    if model is not None:
+                        remedy = f"send `{self._label(model)}`" + self._moved(model.path)
+                yield kw.value, how, remedy, call.service
+                return
+
+    def _dict(self, node: ast.expr, site: Site, line: int) -> bool:
+        if isinstance(node, ast.Name):
+            held = self.ctx.semantic.dict_value(node.id, site.scope, line, site.path, sure=False)
+            return held is not None
+        return is_dict(node)
+
+    # the response ----------------------------------------------------------------------
+    def _response(
+        self, node: ast.Call, call: ResolvedCall, site: Site
+    ) -> Iterator[tuple[ast.expr, str, str, str | None]]:
+        route = call.route
+        if route is None or not route.response:
+            return
+        read = self._raw_read(node, site)
+        if read is None:
+            return
+        model = self.ctx.index.http.response_model(route)
+        if model is None:
+            return
+        how = (
+            f"read from the response of `{route.method} {route.shown}` of service `{call.service}`"
+        )
+        remedy = f"validate it into `{self._label(model)}`" + self._moved(model.path)
+        yield read, how, remedy, call.service
+
+    def _raw_read(self, call: ast.Call, site: Site) -> ast.expr | None:
+        """The `.json()` read of the call's response whose result is used as a
+        dict (subscripted, `.get(...)`), directly or through a local, and never
+        validated into a model; None when there is none."""
+        scope = site.scope
+        stmt = site.stmt
+        for json_call in _json_calls_on(site, call):  # `(await c.get(u)).json()["k"]`
+            if _used_as_dict(site, json_call):
+                return json_call
+        holder = _holder(stmt, call)
+        if holder is None:
+            return None
+        later = [s for s in self.ctx.semantic.sites_of(scope) if s.stmt.lineno >= stmt.lineno]
+        for other in later:
+            for json_call in _json_reads(other, holder):
+                if _used_as_dict(other, json_call):
+                    return json_call
+                local = _assigned_to(other.stmt, json_call)
+                if local is not None and self._local_read(local, other, scope, later):
+                    return json_call
+        return None
+
+    def _local_read(self, name: str, at: Site, scope: Scope, later: list[Site]) -> bool:
+        """Whether `name` (bound to a response's `.json()` at `at`) is read as a
+        dict after it and never validated."""
+        bound = at.stmt.lineno
+        found = False
+        for site in later:
+            stmt = site.stmt
+            if stmt.lineno <= bound and stmt is not at.stmt:
+                continue
+            for node in site.nodes():
+                if _validates(node, name):
+                    return False
+                if not found and _reads_key(node, name):
+                    binding = scope.latest(name, stmt.lineno + 1)
+                    value = getattr(at.stmt, "value", None)  # an `except` that leaves
+                    found = (  # moves the binding after the `try`: same value, later line
+                        binding is not None and binding.kind == ASSIGN and binding.value is value
+                    )
+        return found
+
+    def _label(self, ref: tuple[str, str]) -> str:
+        path, qualname = ref
+        module = self.ctx.index.modules.module_of(path)
+        return f"{module}.{qualname}" if module else qualname
+
+    def _moved(self, path: str) -> str:
+        return "" if self.ctx.is_shared_model(path) else ", moved to the shared models"
+
+
+def _unawait(node: ast.expr) -> ast.expr:
+    return node.value if isinstance(node, ast.Await) else node
+
+
+def _json_receiver(node: ast.AST) -> ast.expr | None:
+    """What `.json()` is called on, when `node` is such a call."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "json"
+        and not node.args
+    ):
+        return node.func.value
+    return None
+
+
+def _json_calls_on(site: Site, call: ast.Call) -> Iterator[ast.Call]:
+    """`.json()` called on the call's result right there."""
+    for node in site.nodes():
+        receiver = _json_receiver(node)
+        if receiver is not None and _unawait(receiver) is call:
+            assert isinstance(node, ast.Call)
+            yield node
+
+
+def _json_reads(site: Site, holder: str) -> Iterator[ast.Call]:
+    """`holder.json()` in a statement."""
+    for node in site.nodes():
+        receiver = _json_receiver(node)
+        if isinstance(receiver, ast.Name) and receiver.id == holder:
+            assert isinstance(node, ast.Call)
+            yield node
+
+
+def _holder(stmt: ast.stmt, call: ast.Call) -> str | None:
+    """The local the call's response is bound to (`resp = await c.post(...)`,
+    `async with session.post(...) as resp:`)."""
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if stmt.value is not None and _unawait(stmt.value) is call and len(targets) == 1:
+            target = targets[0]
+            return target.id if isinstance(target, ast.Name) else None
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        for item in stmt.items:
+            if _unawait(item.context_expr) is call and isinstance(item.optional_vars, ast.Name):
+                return item.optional_vars.id
+    return None
+
+
+def _assigned_to(stmt: ast.stmt, value: ast.Call) -> str | None:
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if stmt.value is not None and _unawait(stmt.value) is value and len(targets) == 1:
+            target = targets[0]
+            return target.id if isinstance(target, ast.Name) else None
+    return None
+
+
+def _used_as_dict(site: Site, value: ast.Call) -> bool:
+    """`value["k"]` or `value.get("k")` in the statement (`value` maybe awaited)."""
+    for node in site.nodes():
+        if isinstance(node, ast.Subscript) and _unawait(node.value) is value:
+            return isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and _unawait(node.func.value) is value
+        ):
+            return True
+    return False
+
+
+def _reads_key(node: ast.AST, name: str) -> bool:
+    """`name["k"]` (a string key: a list's `[0]` is no dict read) or `name.get(...)`."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        value = node.value
+        return (
+            isinstance(value, ast.Name)
+            and value.id == name
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        )
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        receiver = node.func.value
+        return node.func.attr == "get" and isinstance(receiver, ast.Name) and receiver.id == name
+    return False
+
+
+def _validates(node: ast.AST, name: str) -> bool:
+    """`X.model_validate(name)`, `X(**name)`, `adapter.validate_python(name)`."""
+    if not isinstance(node, ast.Call):
+        return False
+    mentions = any(isinstance(a, ast.Name) and a.id == name for a in node.args) or any(
+        isinstance(k.value, ast.Name) and k.value.id == name for k in node.keywords
+    )
+    if not mentions:
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in _VALIDATORS:
+        return True
+    return any(k.arg is None and isinstance(k.value, ast.Name) for k in node.keywords)

@@ -1,0 +1,272 @@
+"""The HTTP map (issue 13): service URLs inferred, routes with their prefixes and
+models, calls resolved to (service, method, path template) and matched."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from helpers import make_repo
+
+from arch_lint.config import load_settings
+from arch_lint.index.build import build
+from arch_lint.index.compose import compose_facts
+from arch_lint.index.http import normalise_path, read_http
+from arch_lint.index.http_map import HttpMap, match_templates
+
+CONFIG = '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n'
+
+
+def _map(tmp_path: Path, files: dict[str, str], config: str = CONFIG) -> HttpMap:
+    make_repo(tmp_path, {"pyproject.toml": config, **files})
+    settings = load_settings(None, tmp_path)
+    return build(settings, use_cache=False).index.http
+
+
+def _calls(http: HttpMap) -> list[tuple[str, str, str | None, str, str]]:
+    """(file, method, service, template, route handler or why)."""
+    return [
+        (path, c.method, c.service, c.template, c.route.handler if c.route else c.why)
+        for path, c in http.all_calls()
+    ]
+
+
+def test_paths_are_normalised() -> None:
+    assert normalise_path("/quotes/{quote_id}/") == "/quotes/{}"
+    assert normalise_path("items/<int:item_id>?x=1") == "/items/{}"
+    assert normalise_path("") == "/"
+    assert match_templates("/quotes/{}", "/quotes/{}") == 0
+    assert match_templates("/quotes/abc", "/quotes/{}") == 1
+    assert match_templates("/quotes", "/quotes") == 0
+    assert match_templates("/quotes/v{}", "/quotes/v1") == 1
+    assert match_templates("/quotes", "/quotes/{}") is None
+    assert match_templates("/orders", "/quotes") is None
+
+
+def test_fastapi_prefixes_across_files_and_models(tmp_path: Path) -> None:
+    http = _map(
+        tmp_path,
+        {
+            "services/pricing/__init__.py": "",
+            "services/pricing/api/__init__.py": "",
+            "services/pricing/api/quotes.py": (
+                "from fastapi import APIRouter, Depends\n"
+                "from pydantic import BaseModel\n\n"
+                'router = APIRouter(prefix="/quotes")\n\n\n'
+                "class QuoteIn(BaseModel):\n    sku: str\n\n\n"
+                "class QuoteOut(BaseModel):\n    price: int\n\n\n"
+                '@router.post("", response_model=QuoteOut)\n'
+                "async def create(body: QuoteIn, db=Depends(lambda: 1)) -> dict:\n"
+                "    return {}\n\n\n"
+                '@router.get("/{quote_id}")\n'
+                "async def read(quote_id: str) -> QuoteOut:\n"
+                "    return QuoteOut(price=1)\n"
+            ),
+            "services/pricing/main.py": (
+                "from fastapi import FastAPI\n\n"
+                "from services.pricing.api import quotes\n\n"
+                "app = FastAPI()\n"
+                'app.include_router(quotes.router, prefix="/internal/v1")\n'
+            ),
+        },
+    )
+    routes = {(r.method, r.template): r for r in http.routes}
+    assert set(routes) == {("POST", "/internal/v1/quotes"), ("GET", "/internal/v1/quotes/{}")}
+    create = routes[("POST", "/internal/v1/quotes")]
+    assert create.service == "pricing"
+    request, response = http.request_model(create), http.response_model(create)
+    assert request is not None
+    assert request.qualname == "QuoteIn"
+    assert response is not None
+    assert response.qualname == "QuoteOut"
+    read = routes[("GET", "/internal/v1/quotes/{}")]
+    assert http.request_model(read) is None  # a path parameter is no body
+    response = http.response_model(read)
+    assert response is not None
+    assert response.qualname == "QuoteOut"
+
+
+def test_flask_blueprints_and_aiohttp_tables(tmp_path: Path) -> None:
+    http = _map(
+        tmp_path,
+        {
+            "services/stock/app.py": (
+                "from flask import Blueprint, Flask\n\n"
+                'bp = Blueprint("stock", __name__, url_prefix="/ignored")\n\n\n'
+                '@bp.route("/levels/<sku>", methods=["GET", "PUT"])\n'
+                "def levels(sku):\n    return {}\n\n\n"
+                "app = Flask(__name__)\n"
+                'app.register_blueprint(bp, url_prefix="/api")\n'
+            ),
+            "services/mail/server.py": (
+                "from aiohttp import web\n\n"
+                "routes = web.RouteTableDef()\n\n\n"
+                '@routes.post("/send")\n'
+                "async def send(request):\n    return web.json_response({})\n\n\n"
+                "async def health(request):\n    return web.Response()\n\n\n"
+                "app = web.Application()\n"
+                "app.add_routes(routes)\n"
+                'app.router.add_get("/health", health)\n'
+            ),
+        },
+    )
+    found = sorted((r.service, r.method, r.template) for r in http.routes)
+    assert found == [
+        ("mail", "GET", "/health"),
+        ("mail", "POST", "/send"),
+        ("stock", "GET", "/api/levels/{}"),
+        ("stock", "PUT", "/api/levels/{}"),
+    ]
+
+
+_SERVING = {
+    "services/pricing/main.py": (
+        "from fastapi import FastAPI\nfrom pydantic import BaseModel\n\n"
+        "app = FastAPI()\n\n\n"
+        "class Quote(BaseModel):\n    price: int\n\n\n"
+        '@app.post("/internal/v1/quotes")\n'
+        "async def create() -> Quote:\n    return Quote(price=1)\n\n\n"
+        '@app.get("/items/{sku}")\n'
+        "async def item(sku: str) -> Quote:\n    return Quote(price=1)\n"
+    ),
+}
+
+
+def test_calls_resolve_through_settings_init_attributes_and_base_url(tmp_path: Path) -> None:
+    http = _map(
+        tmp_path,
+        {
+            **_SERVING,
+            "services/orders/settings.py": (
+                "from pydantic_settings import BaseSettings\n\n\n"
+                "class Settings(BaseSettings):\n"
+                '    PRICING_BASE_URL: str = "http://pricing_service:8000"\n'
+                '    STRIPE_URL: str = "https://api.stripe.com"\n\n\n'
+                "settings = Settings()\n"
+            ),
+            "services/orders/clients.py": (
+                "import httpx\n\n"
+                "from services.orders.settings import settings\n\n\n"
+                "class PricingClient:\n"
+                "    def __init__(self, http: httpx.AsyncClient) -> None:\n"
+                "        self._http = http\n"
+                "        self._url = settings.PRICING_BASE_URL\n\n"
+                "    async def quote(self) -> None:\n"
+                '        await self._http.post(f"{self._url}/internal/v1/quotes", json={})\n\n\n'
+                "async def item(sku: str) -> None:\n"
+                "    async with httpx.AsyncClient(base_url=settings.PRICING_BASE_URL) as c:\n"
+                '        await c.get(f"/items/{sku}")\n\n\n'
+                "async def charge(url: str) -> None:\n"
+                '    await httpx.AsyncClient().post(f"{settings.STRIPE_URL}/v1/charges")\n'
+                "    await httpx.AsyncClient().post(url)\n"
+                "    cache = {}\n"
+                '    cache.get("key")\n'
+            ),
+        },
+    )
+    assert _calls(http) == [
+        ("services/orders/clients.py", "POST", "pricing", "/internal/v1/quotes", "create"),
+        ("services/orders/clients.py", "GET", "pricing", "/items/{}", "item"),
+        ("services/orders/clients.py", "POST", None, "", "`STRIPE_URL` names no service"),
+        ("services/orders/clients.py", "POST", None, "", "the URL comes from a parameter"),
+    ]
+    assert [(e.key, e.service) for e in http.urls.evidence()] == [("PRICING_BASE_URL", "pricing")]
+
+
+def test_compose_hosts_and_environment(tmp_path: Path) -> None:
+    compose = (
+        "services:\n"
+        "  quotes-api:\n"
+        "    build:\n"
+        "      context: ./services/pricing\n"
+        "    container_name: quotes\n"
+        "  orders:\n"
+        "    build: ./services/orders\n"
+        "    environment:\n"
+        "      - QUOTES_ENDPOINT=http://quotes-api:8000/internal\n"
+        "  redis:\n"
+        "    image: redis\n"
+    )
+    http = _map(
+        tmp_path,
+        {
+            **_SERVING,
+            "deploy/docker-compose.yml": compose.replace("./services", "../services"),
+            "services/orders/client.py": (
+                "import os\n\nimport requests\n\n\n"
+                "def quote() -> None:\n"
+                '    requests.post(os.environ["QUOTES_ENDPOINT"] + "/v1/quotes")\n'
+                '    requests.post("http://quotes:8000/internal/v1/quotes")\n'
+            ),
+        },
+    )
+    keys = [(e.key, e.service) for e in http.urls.evidence()]
+    assert keys == [
+        ("host:quotes", "pricing"),
+        ("host:quotes-api", "pricing"),
+        ("QUOTES_ENDPOINT", "pricing"),
+    ]
+    assert [c[2:] for c in _calls(http)] == [
+        ("pricing", "/internal/v1/quotes", "create"),  # the default's path is its prefix
+        ("pricing", "/internal/v1/quotes", "create"),
+    ]
+
+
+def test_inference_off_and_configured_names_win(tmp_path: Path) -> None:
+    client = {
+        "services/orders/client.py": (
+            "import httpx\n\nfrom services.orders.settings import settings\n\n\n"
+            "async def go() -> None:\n"
+            '    await httpx.post(f"{settings.PRICING_URL}/internal/v1/quotes")\n'
+        ),
+        "services/orders/settings.py": 'PRICING_URL = "http://orders:8000"\n',
+    }
+    off = CONFIG + "\n[tool.arch_lint.models]\ninfer-service-urls = false\n"
+    assert [c[2] for c in _calls(_map(tmp_path / "off", {**_SERVING, **client}, off))] == [None]
+    inferred = _map(tmp_path / "on", {**_SERVING, **client})
+    assert [c[2] for c in _calls(inferred)] == ["orders"]  # the default's host says so
+    configured = CONFIG + '\n[tool.arch_lint.models]\nservice-urls = {"PRICING_*" = "pricing"}\n'
+    assert [c[2:] for c in _calls(_map(tmp_path / "cfg", {**_SERVING, **client}, configured))] == [
+        ("pricing", "/internal/v1/quotes", "create")
+    ]
+
+
+def test_compose_reader_shapes() -> None:
+    text = (
+        "version: '3'\n"
+        "x-common: &common\n"
+        "  restart: always\n"
+        "services:\n"
+        '  "pricing":\n'
+        "    build:\n"
+        "      context: .\n"
+        "      dockerfile: services/pricing/Dockerfile\n"
+        "    environment:\n"
+        "      CATALOG_URL: 'http://catalog:80'  # the catalog\n"
+        "  catalog:\n"
+        "    hostname: cat\n"
+        "    image: catalog:latest\n"
+    )
+    facts = compose_facts(text.encode(), "ops/compose.yaml")
+    assert [(s.name, s.aliases, s.build, s.environment) for s in facts.compose] == [
+        ("pricing", (), "ops/services/pricing", (("CATALOG_URL", "http://catalog:80", 10),)),
+        ("catalog", ("cat",), "", ()),
+    ]
+
+
+def test_url_defaults_are_read_from_settings_dataclasses_and_constants() -> None:
+    source = (
+        b"import os\nfrom dataclasses import dataclass\nfrom pydantic import Field\n\n"
+        b'PRICING = os.getenv("PRICING_URL", "http://pricing:8000")\n\n\n'
+        b"@dataclass\nclass Config:\n"
+        b'    catalog_url: str = "http://catalog-service/api"\n'
+        b'    db_url: str = Field(default="postgresql://db:5432/x")\n'
+        b'    name: str = "catalog"\n'
+    )
+    facts = read_http(ast.parse(source), source)
+    assert facts is not None
+    assert [(u.name, u.env, u.url) for u in facts.urls] == [
+        ("PRICING", "PRICING_URL", "http://pricing:8000"),
+        ("catalog_url", "", "http://catalog-service/api"),
+        ("db_url", "", "postgresql://db:5432/x"),
+    ]
