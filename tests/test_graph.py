@@ -405,7 +405,10 @@ def test_a_call_that_matches_no_route_is_an_edge_to_the_service(tmp_path: Path) 
     )
     graph = graph_of(tmp_path)
     assert table(graph) == {
-        ("a", "b"): {HTTP: 5, "via:http": ["DELETE /three", "GET /one", "GET /status/{}", "POST /two"]}
+        ("a", "b"): {
+            HTTP: 5,
+            "via:http": ["DELETE /three", "GET /one", "GET /status/{}", "POST /two"],
+        }
     }
     (edge,) = graph.edges
     from arch_lint.report.graph_formats import label_lines

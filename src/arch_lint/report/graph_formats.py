@@ -3,8 +3,9 @@
 - `mermaid`: a `flowchart LR` that GitHub renders in a ```mermaid block.
   Services are boxes, shared-models packages cylinders, libraries
   subroutine boxes; an edge is labelled with its counts per kind (with the
-  routes and the messages, at most `MAX_NAMES` of each) and its violations by code, drawn dotted when it carries only events, thick when
-  only HTTP calls, and red when it carries violations. Node ids are made of
+  routes and the messages, at most `MAX_NAMES` of each) and its violations
+  by code, drawn dotted when it carries only events, thick when only HTTP
+  calls, and red when it carries violations. Node ids are made of
   letters, digits and `_` (a kind prefix keeps them off Mermaid's keywords);
   labels are quoted, with `"`, `#`, `<` and `>` written as entities.
 - `dot`: a Graphviz digraph (`dot -Tsvg` draws it), with the same shapes,
