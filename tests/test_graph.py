@@ -30,6 +30,7 @@ from arch_lint.report.graph import (
     Link,
     build_graph,
     event_links,
+    http_links,
     import_links,
 )
 from arch_lint.report.graph_formats import render_graph, to_dot, to_mermaid
@@ -282,10 +283,11 @@ def test_a_library_folder_with_several_packages_is_one_node(tmp_path: Path) -> N
 
 
 def test_http_edges_come_from_an_edge_source_of_their_own(repo: Path) -> None:
-    """The seam the HTTP map plugs into: one more source in the list."""
-    assert (import_links, event_links) == EDGE_SOURCES
+    """The seam the HTTP map plugs into: one more source in the list (here a
+    fake one, the fixture having no HTTP calls)."""
+    assert (import_links, http_links, event_links) == EDGE_SOURCES
 
-    def http_links(index: object) -> list[Link]:
+    def fake_http_links(index: object) -> list[Link]:
         return [
             Link("services/orders/api.py", "services/payments/gateway.py", HTTP, "POST /charge",
                  "services/orders/api.py:20"),
@@ -297,15 +299,121 @@ def test_http_edges_come_from_an_edge_source_of_their_own(repo: Path) -> None:
 
     settings = load_settings(None, repo, use_cache=False)
     result = run(settings, [repo], use_cache=False)
-    graph = build_graph(result.built.index, result.findings, (*EDGE_SOURCES, http_links))
+    graph = build_graph(result.built.index, result.findings, (*EDGE_SOURCES, fake_http_links))
     rows = table(graph)
     assert rows[("orders", "payments")][HTTP] == 2
     assert rows[("orders", "payments")]["via:http"] == ["POST /charge"]
     assert rows[("shipping", "billing")] == {HTTP: 1, "via:http": ["GET /total"]}
     edge = next(e for e in graph.edges if (e.source, e.target) == ("orders", "payments"))
     assert [d.kind for d in edge.ordered()] == [IMPORTS, HTTP, EVENTS]
-    assert '  s_shipping ==>|"http: 1"| s_billing' in to_mermaid(graph).splitlines()
-    assert '"shipping" -> "billing" [label="http: 1", style=bold];' in to_dot(graph)
+    assert '  s_shipping ==>|"http: 1 (GET /total)"| s_billing' in to_mermaid(graph).splitlines()
+    assert '"shipping" -> "billing" [label="http: 1 (GET /total)", style=bold];' in to_dot(graph)
+
+
+# --- HTTP edges, from the HTTP map ------------------------------------------------
+
+HTTP_FIXTURE = ROOT / "tests" / "fixtures" / "rules" / "ARC208_http_contracts"
+
+
+def test_http_edges_count_the_calls_the_map_resolves_to_another_service() -> None:
+    """ARC208_http_contracts: orders calls catalog twice (GET and POST
+    `/items/search`) and pricing five times (three routes); shipping calls
+    pricing twice. Not edges: orders' call to Stripe (no service of the
+    repository), to a URL from a parameter (unknown), to its own service."""
+    rows = table(graph_of(HTTP_FIXTURE))
+    http = {k: (v[HTTP], v["via:http"]) for k, v in rows.items() if HTTP in v}
+    assert http == {
+        ("orders", "catalog"): (2, ["GET /items/search", "POST /items/search"]),
+        ("orders", "pricing"): (
+            5,
+            ["GET /internal/v1/health", "GET /internal/v1/quotes/{quote_id}",
+             "POST /internal/v1/quotes"],
+        ),
+        ("shipping", "pricing"): (2, ["POST /internal/v1/quotes", "POST /internal/v1/quotes/bulk"]),
+    }  # fmt: skip
+
+
+def test_http_violations_land_on_the_edge_from_the_caller_to_the_server() -> None:
+    """ARC206 (in the caller, the called service its peer) and ARC208 on both
+    sides: orders' copy of pricing's `QuoteSummaryV1` (the copier's finding,
+    pricing its peer), and pricing's own `QuoteRequest`, `QuoteSummaryV1`
+    (called by orders and shipping), `BulkQuoteRequest`, `BulkQuoteResponse`
+    (called by shipping): findings of pricing whose callers are their
+    dependents, so they count on orders -> pricing and shipping -> pricing,
+    never on an edge from pricing."""
+    rows = table(graph_of(HTTP_FIXTURE))
+    violations = {k: v["violations"] for k, v in rows.items() if "violations" in v}
+    assert violations == {
+        ("orders", "catalog"): {"ARC206": 2},
+        ("orders", "pricing"): {"ARC206": 5, "ARC208": 3},
+        ("shipping", "pricing"): {"ARC206": 4, "ARC208": 4},
+    }
+    assert not [k for k in rows if k[0] == "pricing"]
+
+
+def test_http_edges_in_mermaid_dot_and_json() -> None:
+    graph = graph_of(HTTP_FIXTURE)
+    nodes, edges = parse_mermaid(to_mermaid(graph))
+    names = {mid: label for mid, (label, _) in nodes.items()}
+    drawn = {(names[s], names[t]): (arrow, label) for s, arrow, label, t in edges}
+    assert drawn[("orders", "pricing")] == (
+        "==>",
+        "http: 5 (GET /internal/v1/health, GET /internal/v1/quotes/{quote_id}, "
+        "POST /internal/v1/quotes)\nARC206 ×5, ARC208 ×3",
+    )
+    assert drawn[("orders", "common.models")] == ("-->", "imports: 1")
+    assert (
+        '  "shipping" -> "pricing" [label="http: 2 (POST /internal/v1/quotes, '
+        'POST /internal/v1/quotes/bulk)\\nARC206 ×4, ARC208 ×4", style=bold, '
+        'color="#d73a49", fontcolor="#d73a49"];'
+    ) in to_dot(graph).splitlines()
+    data = json.loads(render_graph(graph, "json"))
+    edge = next(e for e in data["edges"] if (e["from"], e["to"]) == ("orders", "catalog"))
+    assert edge["kinds"] == [
+        {"kind": "http", "count": 2, "via": ["GET /items/search", "POST /items/search"]}
+    ]
+
+
+def test_a_call_that_matches_no_route_is_an_edge_to_the_service(tmp_path: Path) -> None:
+    """A URL that names a service, on a path none of its routes has: an edge
+    all the same, about the method and the path template; past three routes
+    a label says how many more. A test's call is no edge."""
+    make_repo(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n',
+            "services/a/__init__.py": "",
+            "services/a/calls.py": (
+                "import httpx\n\nURL = 'http://b:8000'\n\n\n"
+                "def go(i: int) -> None:\n"
+                "    httpx.get(f'{URL}/status/{i}')\n"
+                "    httpx.get(f'{URL}/one')\n"
+                "    httpx.get(f'{URL}/one')\n"
+                "    httpx.post(f'{URL}/two')\n"
+                "    httpx.delete(f'{URL}/three')\n"
+            ),
+            "services/a/tests/test_calls.py": (
+                "import httpx\n\n\ndef test_it() -> None:\n    httpx.get('http://b:8000/one')\n"
+            ),
+            "services/b/__init__.py": "",
+            "services/b/app.py": (
+                "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+                "@app.get('/one')\ndef one() -> None: ...\n\n\n"
+                "@app.post('/two')\ndef two() -> None: ...\n"
+            ),
+        },
+    )
+    graph = graph_of(tmp_path)
+    assert table(graph) == {
+        ("a", "b"): {
+            HTTP: 5,
+            "via:http": ["DELETE /three", "GET /one", "GET /status/{}", "POST /two"],
+        }
+    }
+    (edge,) = graph.edges
+    from arch_lint.report.graph_formats import label_lines
+
+    assert label_lines(edge) == ["http: 5 (DELETE /three, GET /one, GET /status/{}, +1 more)"]
 
 
 # --- the facts the event edges come from ------------------------------------------
@@ -467,7 +575,7 @@ def _dot_unquote(text: str) -> str:
     return text[1:-1].replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
 
 
-@pytest.mark.parametrize("which", ["fixture", "odd"])
+@pytest.mark.parametrize("which", ["fixture", "http", "odd"])
 def test_dot_is_read_back_by_pydot(
     which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -475,6 +583,8 @@ def test_dot_is_read_back_by_pydot(
         make_repo(tmp_path, graph_files())
         monkeypatch.chdir(tmp_path)
         graph = graph_of(tmp_path)
+    elif which == "http":
+        graph = graph_of(HTTP_FIXTURE)
     else:
         graph = _odd_graph()
     with warnings.catch_warnings():

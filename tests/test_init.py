@@ -318,6 +318,215 @@ def test_service_urls_from_settings_and_compose(tmp_path: Path) -> None:
     assert "compose service `invoicing` builds `services/billing`" in text
 
 
+# --- libraries and data are no services --------------------------------------------------------
+
+
+def _deployed(folder: str, package: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A top-level service folder as a repository of many small projects has
+    them: its own Dockerfile and pyproject, a package with an application."""
+    files = {
+        f"{folder}/Dockerfile": "FROM python:3.12-slim\n",
+        f"{folder}/pyproject.toml": f'[project]\nname = "{folder}"\n',
+        f"{folder}/{package}/__init__.py": "",
+        f"{folder}/{package}/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+    }
+    files.update(extra or {})
+    return files
+
+
+def _library(folder: str, package: str, modules: dict[str, str]) -> dict[str, str]:
+    """A top-level library folder: a pyproject and one package, tests, nothing that runs."""
+    files = {
+        f"{folder}/pyproject.toml": f'[project]\nname = "{folder}"\n',
+        f"{folder}/{package}/__init__.py": "",
+        f"{folder}/tests/test_it.py": f"import {package}\n",
+    }
+    files.update({f"{folder}/{package}/{name}": text for name, text in modules.items()})
+    return files
+
+
+CONTRACTS = (
+    "from pydantic import BaseModel\n\n\n"
+    "class StockLevel(BaseModel):\n    sku: str\n    count: int\n\n\n"
+    "class ShipmentRequest(BaseModel):\n    order_id: str\n"
+)
+
+
+def _many_small_projects() -> dict[str, str]:
+    """Top-level `svc-*` and `bot-*` folders that run (a Dockerfile, an app),
+    `lib-contracts/` (Pydantic models that two services import), `lib-llm/`
+    (helpers that the bot imports), `toolkit/` (not named like a library, but
+    imported by both services and running nothing), and look-alikes that do
+    run: `core-worker/` (a `main.py`) and `common-api/` (a Dockerfile)."""
+    return {
+        **_deployed("svc-stock", "stock", {
+            "svc-stock/stock/levels.py": (
+                "from lib_contracts.models import StockLevel\nfrom toolkit_pkg import retry\n"
+            ),
+        }),
+        **_deployed("svc-shipping", "shipping", {
+            "svc-shipping/shipping/ship.py": (
+                "from lib_contracts.models import ShipmentRequest, StockLevel\n"
+                "from toolkit_pkg.retry import again\n"
+            ),
+        }),
+        **_deployed("bot-helpdesk", "helpdesk", {
+            "bot-helpdesk/helpdesk/chat.py": "from lib_llm.prompts import SYSTEM\n",
+        }),
+        **_library("lib-contracts", "lib_contracts", {"models.py": CONTRACTS}),
+        **_library("lib-llm", "lib_llm", {"prompts.py": 'SYSTEM = "be brief"\n'}),
+        **_library("toolkit", "toolkit_pkg", {"retry.py": "def again() -> None: ...\n"}),
+        "core-worker/pyproject.toml": '[project]\nname = "core-worker"\n',
+        "core-worker/worker_pkg/__init__.py": "",
+        "core-worker/worker_pkg/main.py": "print('consume')\n",
+        "common-api/Dockerfile": "FROM python:3.12-slim\n",
+        "common-api/api_pkg/__init__.py": "",
+        "common-api/api_pkg/views.py": "X = 1\n",
+    }  # fmt: skip
+
+
+def test_a_library_that_services_import_is_no_service(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, _many_small_projects())
+    found = infer(repo)
+    assert found.table["services"] == [
+        "bot-helpdesk", "common-api", "core-worker", "svc-shipping", "svc-stock",
+    ]  # fmt: skip
+    # the library of models is the shared models; every library is a source root
+    assert found.table["shared-models"] == ["lib-contracts/lib_contracts"]
+    assert found.table["source-roots"] == [".", "lib-contracts", "lib-llm", "toolkit"]
+    nothing = "nothing in it runs (no Dockerfile, docker-compose service, routes or entry point)"
+    assert found.why("services", "") == [
+        f"lib-contracts/ is no service: a library that svc-shipping, svc-stock import "
+        f"(named like one); {nothing}",
+        f"lib-llm/ is no service: a library that bot-helpdesk imports (named like one); {nothing}",
+        f"toolkit/ is no service: a library that svc-shipping, svc-stock import; {nothing}",
+    ]
+    text = render(found)
+    assert (
+        f"\n# toolkit/ is no service: a library that svc-shipping, svc-stock import; {nothing}\n"
+        in text
+    )
+    assert tomllib.loads(text)["tool"]["arch_lint"] == found.table
+    # what check runs on without a table: the libraries' imports are no cross-service imports
+    got = settings_without_config(RawConfig(path=None, root=repo))
+    assert got is not None
+    assert Layout.scan(got[0]).problems == []
+    assert _layout_findings(repo, found.table) == []
+
+
+def test_what_shows_a_folder_runs(tmp_path: Path) -> None:
+    """A Dockerfile (any spelling), a docker-compose service that builds from it,
+    routes, an entry point: each keeps a library-named folder a service."""
+    files = {
+        **_deployed("svc-a", "a_pkg"),
+        **_deployed("svc-b", "b_pkg"),
+        **_library("shared-x", "x_pkg", {"x.py": "X = 1\n"}),
+        "shared-x/worker.Dockerfile": "FROM python:3.12-slim\n",
+        **_library("shared-y", "y_pkg", {"y.py": "Y = 1\n"}),
+        "docker-compose.yml": "services:\n  y:\n    build: ./shared-y\n",
+        **_library("shared-z", "z_pkg", {
+            "routes.py": (
+                "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+                "@router.get('/z')\ndef z() -> None: ...\n"
+            )
+        }),
+        **_library("lib-cli", "cli_pkg", {"__main__.py": "print('hi')\n"}),
+        **_library("lib-quiet", "quiet_pkg", {"q.py": "Q = 1\n"}),
+    }  # fmt: skip
+    found = infer(make_repo(tmp_path, files))
+    assert found.table["services"] == [
+        "lib-cli",
+        "shared-x",
+        "shared-y",
+        "shared-z",
+        "svc-a",
+        "svc-b",
+    ]
+    assert [w.split(":")[0] for w in found.why("services", "")] == ["lib-quiet/ is no service"]
+
+
+def test_a_folder_of_scripts_and_notebooks_is_no_service(tmp_path: Path) -> None:
+    """A top-level folder with a requirements.txt, loose scripts and notebooks,
+    no package, nothing that runs: no service. With a Dockerfile it is one."""
+    files = {
+        **_deployed("svc-a", "a_pkg"),
+        **_deployed("svc-b", "b_pkg"),
+        "crawler/requirements.txt": "httpx\n",
+        "crawler/crawl_pages.py": "import httpx\n",
+        "crawler/explore.ipynb": "{}\n",
+        "reporter/requirements.txt": "httpx\n",
+        "reporter/weekly.py": "print('report')\n",
+        "reporter/Dockerfile": "FROM python:3.12-slim\n",
+    }
+    found = infer(make_repo(tmp_path, files))
+    assert found.table["services"] == ["reporter", "svc-a", "svc-b"]
+    assert found.why("services", "") == [
+        "crawler/ is no service: it holds no Python package, and nothing in it runs "
+        "(no Dockerfile, docker-compose service, routes or entry point)"
+    ]
+
+
+def test_a_data_folder_holds_no_services(tmp_path: Path) -> None:
+    """`data/datasets/*` hold preparation scripts, some with a requirements.txt
+    or a `main.py`: more folders that look like projects than `backend/` has,
+    but a data folder is no container of services."""
+    files: dict[str, str] = {**_service("backend/orders"), **_service("backend/billing")}
+    for name in ("wiki_qa", "recipes", "jokes"):
+        files[f"data/datasets/{name}/requirements.txt"] = "datasets\n"
+        files[f"data/datasets/{name}/prepare.py"] = "import datasets\n"
+    files["data/datasets/jokes/main.py"] = "print('upload')\n"
+    files["data/datasets/jokes/__init__.py"] = ""
+    files["data/__init__.py"] = ""
+    files["data/datasets/__init__.py"] = ""
+    files["model/train.py"] = "import datasets\n"
+    found = infer(make_repo(tmp_path, files))
+    assert found.table["services"] == ["backend/*"]
+    # `import datasets` is the installed library: `data/` is a package, not a source root
+    assert "source-roots" not in found.table
+
+
+def test_a_library_name_in_a_services_folder(tmp_path: Path) -> None:
+    """In `services/`, a folder named like a library that runs nothing is left
+    out; one that another service imports is still a service (ARC102's case)."""
+    files = {
+        **_service("services/orders", {"services/orders/a.py": "from services.ledger import x\n"}),
+        "services/ledger/__init__.py": "",
+        "services/ledger/x.py": "X = 1\n",
+        "services/lib-common/__init__.py": "",
+        "services/lib-common/util.py": "X = 1\n",
+    }
+    found = infer(make_repo(tmp_path, files))
+    assert found.table["services"] == ["services/ledger", "services/orders"]
+    assert found.why("services", "")[0].startswith(
+        "services/lib-common/ is no service: a library (its name); nothing in it runs"
+    )
+    assert "(left out" not in found.why("services", "services/orders")[0]
+
+
+def test_source_roots_of_libraries(tmp_path: Path) -> None:
+    """A library's src layout (`shared/src/shared/`) is a source root when code
+    imports its package; a package's module named like an installed library
+    (`auth/jwt.py`) and a scripts folder are not."""
+    files = {
+        **_service("services/orders", {
+            "services/orders/a.py": "from shared.auth.tokens import check\nimport jwt\n",
+        }),
+        **_service("services/billing", {"services/billing/a.py": "from shared import auth\n"}),
+        "shared/pyproject.toml": '[project]\nname = "shared"\n',
+        "shared/src/shared/__init__.py": "",
+        "shared/src/shared/auth/__init__.py": "",
+        "shared/src/shared/auth/jwt.py": "import jwt\n",
+        "shared/src/shared/auth/tokens.py": "def check() -> None: ...\n",
+        "scripts/release/bump.py": "from versions import NEXT\n",
+        "scripts/release/versions.py": "NEXT = 2\n",
+    }  # fmt: skip
+    found = infer(make_repo(tmp_path, files))
+    assert found.table["source-roots"] == [".", "shared/src"]
+    assert found.why("source-roots", "shared/src") == [
+        "a src layout: shared/src/ holds `shared`, which 2 files outside it import"
+    ]
+
+
 # --- rendering and --write -------------------------------------------------------------------
 
 

@@ -412,6 +412,8 @@ def test_a_finding_survives_its_json() -> None:
     assert Finding.from_json(json.loads(json.dumps(finding.to_json()))) == finding
     plain = Finding("ARC102", "n", "m", "p.py", 3, 1, 3, 2)
     assert Finding.from_json(plain.to_json()) == plain
+    coupled = Finding("ARC208", "n", "m", "p.py", 3, 1, 3, 2, peers=("a",), dependents=("b", "c"))
+    assert Finding.from_json(json.loads(json.dumps(coupled.to_json()))) == coupled
 
 
 @pytest.mark.parametrize(
@@ -421,6 +423,8 @@ def test_a_finding_survives_its_json() -> None:
         {"line": True},
         {"service": 3},
         {"fixable": 1},
+        {"peers": "a"},
+        {"dependents": ["a", 1]},
         {"fix": {"title": "t"}},
         {
             "fix": {

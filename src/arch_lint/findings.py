@@ -36,6 +36,14 @@ def _bool(data: Mapping[str, Any], key: str, default: bool | None = None) -> boo
     return value
 
 
+def _strings(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """An optional list of strings."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(type(v) is str for v in value):
+        raise ValueError(f"`{key}` is not a list of strings")
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class Fix:
     """How to repair a finding: a named tree transformation at a node.
@@ -117,6 +125,11 @@ class Finding:
     """The other services the finding couples its own to (ARC101: the service
     whose data layer is imported; ARC103: the owners of the tables): the far
     ends of its edges in `arch-lint graph`. Not part of the reports' JSON."""
+    dependents: tuple[str, ...] = ()
+    """The other services that depend on the finding's own through what it
+    flags (ARC208 on a route's model: the services that call the route): the
+    near ends of its edges in `arch-lint graph`, which run from them to its
+    service. Not part of the reports' JSON."""
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
@@ -135,6 +148,7 @@ class Finding:
             "fixable": self.fixable,
             "fix": None if self.fix is None else self.fix.to_json(),
             **({"peers": list(self.peers)} if self.peers else {}),
+            **({"dependents": list(self.dependents)} if self.dependents else {}),
         }
 
     @classmethod
@@ -148,9 +162,8 @@ class Finding:
             if service is not None and type(service) is not str:
                 raise ValueError("`service` is not a string")
             fix = data.get("fix")
-            peers = data.get("peers", [])
-            if not isinstance(peers, list) or not all(type(p) is str for p in peers):
-                raise ValueError("`peers` is not a list of strings")
+            peers = _strings(data, "peers")
+            dependents = _strings(data, "dependents")
             return cls(
                 code=_str(data, "code"),
                 name=_str(data, "name"),
@@ -163,7 +176,8 @@ class Finding:
                 service=service,
                 fixable=_bool(data, "fixable", False),
                 fix=None if fix is None else Fix.from_json(fix),
-                peers=tuple(peers),
+                peers=peers,
+                dependents=dependents,
             )
         except KeyError as exc:
             raise ValueError(f"a finding without `{exc.args[0]}`") from None

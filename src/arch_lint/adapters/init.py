@@ -97,6 +97,7 @@ def _array(
             why = "the repository's root (the default)"
         out.append(f"  {_toml_str(value)},  # {why}" if why else f"  {_toml_str(value)},")
     out.append("]")
+    out += [f"# {_comment(w)}" for w in inference.why(key, "")]  # what was left out, and why
     return out
 
 

@@ -42,7 +42,7 @@ __all__ = [
     "scan_layout",
 ]
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 _INDEX = "index.json"
 _FACTS = "facts.json"
 _LAYOUT = "layout.json"

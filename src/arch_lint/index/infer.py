@@ -9,9 +9,17 @@ evidence that produced it, so that `init` can print it as a comment and
 What is inferred, in this order (each step sees the steps before it):
 - `services`: a folder whose sub-folders hold Python packages that look like
   services (`services/*`, `apps/*`, ...), `*-service` folders at the top, or
-  top-level folders that each carry their own `Dockerfile`/`pyproject.toml`;
+  top-level folders that each carry their own `Dockerfile`/`pyproject.toml`.
+  A folder that shows nothing that runs (no `Dockerfile`, no docker-compose
+  service built from it, no routes, no entry point such as `main.py`) is no
+  service when it is named like shared code (`lib-models`, `shared`, `core`)
+  or, among top-level folders, when the others import it: it is a library,
+  which the steps below make a source root or the shared models. A folder of
+  data (`data/`, `datasets/`) holds no services, nor does a folder that holds
+  no Python package and nothing that runs (scripts, notebooks);
 - `source-roots`: `src` layouts, and folders that hold a top-level package the
-  code imports but that is not importable from the root;
+  code imports but that is not importable from the root (not a folder that is
+  a package itself, nor one of scripts, tools, docs or examples);
 - `shared-models`: the package of Pydantic models outside the services that
   several services import (or one named so: `common/models`, `libs/x/models`);
 - `public`: client packages of a service (`client/`, `sdk/`);
@@ -26,6 +34,7 @@ What is inferred, in this order (each step sees the steps before it):
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import re
 import sys
@@ -54,9 +63,11 @@ _NOT_CONTAINERS = frozenset(
     {
         "tests", "test", "testing", "docs", "doc", "examples", "example", "samples",
         "scripts", "tools", "benchmarks", "fixtures", "migrations", "alembic", "vendor",
-        "third_party", "deploy", "infra", "ops", "notebooks", *SKIP_DIRS,
+        "third_party", "deploy", "infra", "ops", "notebooks", "benchmark", *SKIP_DIRS,
     }
 )  # fmt: skip
+# Folder names that hold data, not code to run: never a service container.
+_DATA_NAMES = frozenset({"data", "datasets", "dataset", "assets", "static", "resources"})
 # Names of shared code: never a service, and a hint for the shared models.
 SHARED_NAMES = frozenset(
     {"common", "commons", "shared", "libs", "lib", "core", "utils", "contracts", "protos",
@@ -71,6 +82,15 @@ _ENTRY_FILES = frozenset(
      "__main__.py", "asgi.py", "wsgi.py", "routes.py", "views.py", "tasks.py", "service.py"}
 )  # fmt: skip
 _MARKER_FILES = ("Dockerfile", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
+# Files that start a program: a folder holding one runs (a library does not).
+_RUN_FILES = frozenset(
+    {"__main__.py", "main.py", "app.py", "server.py", "asgi.py", "wsgi.py", "worker.py",
+     "manage.py"}
+)  # fmt: skip
+# Name parts (split at `-`/`_`) of a library's folder (`lib-models`, `shared_utils`)...
+_LIBRARY_PARTS = SHARED_NAMES | {"libraries", "library", "dto", "dtos"}
+# ...unless a part says it runs (`core-api`, `common-worker`).
+_RUNNING_PARTS = frozenset({"service", "svc", "api", "app", "server", "worker", "gateway"})
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
@@ -117,13 +137,15 @@ def infer(root: Path) -> Inference:
     files, listed, _ = scan_files(root, respect_gitignore=True)
     tree = _Tree(root, files)
     out = Inference(root=root, table={})
-    services = _infer_services(tree, out)
-    table: dict[str, Any] = {"services": services, "shared-models": []}
+    table: dict[str, Any] = {"services": [], "shared-models": []}
     layout = Layout.scan(settings_for(root, table), files, listed)
+    # a file's facts do not depend on where the services are
     built = build(layout.settings, use_cache=True, layout=layout)  # reads the cache, writes none
     facts = built.index.facts
+    table["services"] = _infer_services(tree, _Roles(tree, facts), out)
+    layout = Layout.scan(settings_for(root, table), files, listed)
 
-    roots = _infer_source_roots(tree, layout, built.index, out)
+    roots = _infer_source_roots(tree, layout, ProjectIndex(layout, facts), out)
     if roots != ["."]:
         table["source-roots"] = roots
         layout = Layout.scan(settings_for(root, table), files, listed)
@@ -231,21 +253,145 @@ def _plural(n: int, word: str) -> str:
 # --- services ----------------------------------------------------------------------------
 
 
-def _infer_services(tree: _Tree, out: Inference) -> list[str]:
+class _Roles:
+    """What a folder's files show it to be: a program that runs, a library
+    that other code imports, or neither (data, scripts, notebooks)."""
+
+    def __init__(self, tree: _Tree, facts: Mapping[str, FileFacts]) -> None:
+        self.tree = tree
+        self.facts = facts
+        self.built: dict[str, str] = {}
+        """Folder -> the docker-compose service that builds from it (`file:line: name`)."""
+        self.served: list[str] = []
+        """The files that declare routes or an application object (`FastAPI()`)."""
+        for path in sorted(facts):
+            http = facts[path].http
+            if http is None:
+                continue
+            for service in http.compose:
+                if service.build:
+                    self.built.setdefault(service.build, f"{path}:{service.line}: `{service.name}`")
+            if http.routes or any(r.app for r in http.routers):
+                self.served.append(path)
+
+    def runs(self, folder: str) -> str | None:
+        """What shows that `folder` runs, or None."""
+        root = self.tree.root
+        with contextlib.suppress(OSError):
+            for entry in sorted(os.listdir(root / folder)):
+                low = entry.lower()
+                if (
+                    low == "dockerfile"
+                    or low.startswith("dockerfile.")
+                    or low.endswith(".dockerfile")
+                ) and os.path.isfile(root / folder / entry):
+                    return f"{folder}/{entry}"
+        for context, where in sorted(self.built.items()):
+            if _inside(context, folder):
+                return f"the docker-compose service {where}"
+        kept = self.tree.below.get(folder, [])
+        mine = set(kept)
+        served = [p for p in self.served if p in mine]
+        if served:
+            return f"routes in {served[0]}"
+        entry_points = [p for p in kept if _name(p) in _RUN_FILES]
+        if entry_points:
+            return f"an entry point, {entry_points[0]}"
+        return None
+
+    def holds_package(self, folder: str) -> bool:
+        return any(_name(p) == "__init__.py" for p in self.tree.below.get(folder, ()))
+
+    def _own_names(self, folder: str) -> set[str]:
+        """The top-level packages and modules that live in `folder` (or its
+        `src/`) and nowhere else."""
+        where = {folder, f"{folder}/src"}
+        return {
+            name
+            for name, homes in self.tree.homes.items()
+            if homes & where and all(h == folder or h.startswith(folder + "/") for h in homes)
+        }
+
+    def importers(self, folder: str, others: Iterable[str]) -> list[str]:
+        """The folders of `others` whose files import a package of `folder`."""
+        names = self._own_names(folder)
+        found = []
+        for other in others:
+            if other == folder or not names:
+                continue
+            for path in self.tree.below.get(other, ()):
+                facts = self.facts.get(path)
+                if facts is not None and _imported_tops(facts) & names:
+                    found.append(other)
+                    break
+        return found
+
+    def not_a_service(
+        self, folder: str, peers: list[str], *, by_use: bool, by_package: bool
+    ) -> str | None:
+        """Why `folder`, one of `peers`, is no service, or None when it may be one:
+        nothing in it runs, and it is named like a library, or (`by_use`) the
+        others import it, or (`by_package`) it holds no Python package (data,
+        scripts, notebooks)."""
+        if self.runs(folder) is not None:
+            return None
+        nothing = (
+            "nothing in it runs (no Dockerfile, docker-compose service, routes or entry point)"
+        )
+        users = self.importers(folder, peers) if by_use else []
+        parts = set(re.split(r"[-_.]", _name(folder).lower()))
+        named = bool(parts & _LIBRARY_PARTS) and not parts & _RUNNING_PARTS
+        if users or named:
+            what = "a library"
+            if users:
+                what += f" that {_listed(_name(u) for u in users)} "
+                what += "imports" if len(users) == 1 else "import"
+            if named:
+                what += " (named like one)" if users else " (its name)"
+            return f"{folder}/ is no service: {what}; {nothing}"
+        if by_package and not self.holds_package(folder):
+            return f"{folder}/ is no service: it holds no Python package, and {nothing}"
+        return None
+
+
+def _imported_tops(facts: FileFacts) -> set[str]:
+    """The top-level names a file imports absolutely."""
+    out: set[str] = set()
+    for stmt in facts.imports:
+        if stmt.level:
+            continue
+        if stmt.kind == "from":
+            if stmt.module:
+                out.add(stmt.module.split(".", 1)[0])
+        else:
+            out.update(name.split(".", 1)[0] for name, _ in stmt.names)
+    return out
+
+
+def _infer_services(tree: _Tree, roles: _Roles, out: Inference) -> list[str]:
     candidates: list[tuple[bool, int, str, list[str], list[str]]] = []
+    dropped: dict[str, str] = {}
     for folder in sorted(tree.below):
         if not folder or folder.count("/") > 1:
             continue
         parts = folder.split("/")
-        if any(p in _NOT_CONTAINERS or p.startswith(".") for p in parts):
+        if any(p in _NOT_CONTAINERS or p in _DATA_NAMES or p.startswith(".") for p in parts):
             continue
         if tree.excluded.match_dir(folder):
             continue
         kids = tree.kids(folder)
-        shared = [k for k in kids if _name(k) in SHARED_NAMES]
-        members = [k for k in kids if k not in shared]
-        looks = [k for k in members if tree.looks_like_service(k)]
         known = _name(folder) in CONTAINER_NAMES
+        shared = [k for k in kids if _name(k) in SHARED_NAMES]
+        others = [k for k in kids if k not in shared]
+        for kid in others:
+            # a folder named for services: only a name says "library" (a service
+            # that another imports is what ARC102 reports, not a library)
+            why = roles.not_a_service(kid, others, by_use=False, by_package=not known)
+            if why is not None:
+                dropped[kid] = why
+                shared.append(kid)
+        members = [k for k in others if k not in shared]
+        looks = [k for k in members if tree.looks_like_service(k)]
         if (known and members) or (
             not known and len(looks) >= 2 and _name(folder) not in SHARED_NAMES
         ):
@@ -265,11 +411,15 @@ def _infer_services(tree: _Tree, out: Inference) -> list[str]:
         if len(members) == 1:
             why = f"1 directory with Python packages: {names[0]}"
         if shared:
-            left = ", ".join(_name(s) for s in shared)
-            why += f" (left out: {left}, shared code)"
+            left = ", ".join(_name(s) for s in sorted(shared) if s not in dropped)
+            if left:
+                why += f" (left out: {left}, shared code)"
             for member in members:
                 patterns.append(member)
                 out.evidence.append(Evidence("services", member, f"in {folder}/; {why}"))
+            for kid in sorted(shared):
+                if kid in dropped:
+                    out.evidence.append(Evidence("services", "", dropped[kid]))
         else:
             patterns.append(f"{folder}/*")
             out.evidence.append(Evidence("services", f"{folder}/*", why))
@@ -289,12 +439,17 @@ def _infer_services(tree: _Tree, out: Inference) -> list[str]:
         if patterns:
             return patterns
     marked = [k for k in top if tree.has_marker(k) and k not in suffixed]
-    if len(marked) >= 2:
-        for k in marked:
+    libraries = {k: roles.not_a_service(k, marked, by_use=True, by_package=True) for k in marked}
+    kept = [k for k in marked if libraries[k] is None]
+    if len(kept) >= 2:
+        for k in kept:
             patterns.append(k)
             out.evidence.append(
                 Evidence("services", k, "a top-level directory with its own Dockerfile/pyproject")
             )
+        for why in libraries.values():
+            if why is not None:
+                out.evidence.append(Evidence("services", "", why))
         return patterns
     out.evidence.append(
         Evidence("services", "", "no folder holds two or more directories that look like services")
@@ -327,19 +482,35 @@ def _infer_source_roots(
     found: dict[str, set[str]] = {}
     service_dirs = set(layout.services)
     containers = {s.rsplit("/", 1)[0] if "/" in s else "" for s in service_dirs}
-    # src layouts: a `src` folder (no package itself) that holds packages
+    # src layouts: a `src` folder (no package itself) that holds packages, at
+    # the root or in a service; elsewhere (a library's `shared/src/shared/`),
+    # one whose packages files outside it import by their own name
+    imported: dict[str, set[str]] = {}
+    for path, facts in index.facts.items():
+        for top in _imported_tops(facts):
+            imported.setdefault(top, set()).add(path)
     for folder in sorted(tree.below):
         if _name(folder) != "src" or tree.is_package_dir(folder):
             continue
         parent = folder.rsplit("/", 1)[0] if "/" in folder else ""
-        if parent and parent not in service_dirs:
-            continue
         packages = [k for k in tree.kids(folder) if tree.is_package_dir(k)]
-        if packages:
+        if not packages:
+            continue
+        if not parent or parent in service_dirs:
             glob = _service_glob(layout, folder)
             found.setdefault(glob, set()).add(
                 f"a src layout: {folder}/ holds {_listed(_name(p) for p in packages)}"
             )
+            continue
+        if any(p in _NOT_CONTAINERS or p in _DATA_NAMES for p in folder.split("/")):
+            continue
+        for package in packages:
+            users = {u for u in imported.get(_name(package), ()) if not _inside(u, folder)}
+            if users:
+                found.setdefault(folder, set()).add(
+                    f"a src layout: {folder}/ holds `{_name(package)}`, which "
+                    f"{_plural(len(users), 'file')} outside it import"
+                )
     # imports of top-level packages that only a deeper folder holds
     unresolved: dict[str, set[str]] = {}
     for path, facts in index.facts.items():
@@ -363,7 +534,12 @@ def _infer_source_roots(
             and f"{h}/{top}" not in service_dirs
             and h not in containers
             and not tree.excluded.match_dir(h)
-            and not any(p in SKIP_DIRS for p in h.split("/"))
+            and not any(
+                p in SKIP_DIRS or p in _NOT_CONTAINERS or p in _DATA_NAMES for p in h.split("/")
+            )
+            # inside a package (`auth/__init__.py`), `auth/jwt.py` is `auth.jwt`:
+            # an import of `jwt` reaches an installed library (PyJWT), not it
+            and not tree.is_package_dir(h)
         }
         if len(homes) != 1:
             continue

@@ -15,8 +15,11 @@ dependency:
   of the other (a statement that reaches several modules of it counts once);
   `TYPE_CHECKING` imports and `importlib.import_module("…")` literals count
   too, as they do for ARC101;
-- `http`: the calls of the one service to routes of the other, from the HTTP
-  map of the index (an edge source of its own, added with the map);
+- `http`: the calls of the one node's files that the HTTP map of the index
+  resolves to the other service (a call whose URL names no service of the
+  repository, or the caller's own, is no edge), each once; a call that
+  matches a route is about that route (`POST /internal/v1/quotes`), one that
+  matches none about its method and path template (`GET /status/{}`);
 - `events`: the messages (topics, event models) the one node publishes on a
   message broker and the other reads (`index/messages.py`), each once.
 Files that `exclude` matches (tests, migrations' versions) are left out, as the
@@ -26,11 +29,14 @@ The violations on an edge: the check's findings (after `--select`/`--ignore`,
 `per-path-ignores`, `# noqa` and `allow`; the baseline is not applied: the
 picture shows every violation) whose service is the edge's first node and
 whose peers (`Finding.peers`, the other services the rule found the finding
-couples its own to) include the second, counted by code.
+couples its own to) include the second, counted by code; and those whose
+service is the second node and whose dependents (`Finding.dependents`, the
+services that depend on its own through what it flags: the callers of a route
+whose contract ARC208 finds outside the shared models) include the first.
 
 Each kind of dependency comes from an edge source: a function from the project
 index to `Link`s between files (`EDGE_SOURCES`); the graph maps the files to
-nodes. The HTTP map adds its source to that list.
+nodes.
 """
 
 from __future__ import annotations
@@ -61,7 +67,8 @@ class Link(NamedTuple):
     source: str
     """The file that depends (relative path)."""
     target: str
-    """The file it depends on."""
+    """The file it depends on, or a service's folder when no one file of it is
+    (an HTTP call that resolves to the service but matches none of its routes)."""
     kind: str
     """`imports`, `http` or `events`."""
     what: str
@@ -145,8 +152,25 @@ def event_links(index: ProjectIndex) -> Iterator[Link]:
                 yield Link(sender, reader, EVENTS, message.label, f"{message.kind}:{message.name}")
 
 
-EDGE_SOURCES: tuple[EdgeSource, ...] = (import_links, event_links)
-"""The edge sources of `arch-lint graph` (the HTTP map's joins them)."""
+def http_links(index: ProjectIndex) -> Iterator[Link]:
+    """Every call the HTTP map resolves to a service, from the calling file to
+    the handler of the route it matches, or to the service's folder when it
+    matches none. A call whose URL the map resolves to no service is no link."""
+    folders = {s.name: s.path for s in index.layout.services.values()}
+    for path, call in index.http.all_calls():
+        if call.service is None or call.service not in folders:
+            continue
+        unit = f"{path}:{call.line}:{call.col}"
+        route = call.route
+        if route is not None:
+            yield Link(path, route.path, HTTP, f"{route.method} {route.shown}", unit)
+        else:
+            what = f"{call.method} {call.template}".lstrip()  # a method unknown: ""
+            yield Link(path, folders[call.service], HTTP, what, unit)
+
+
+EDGE_SOURCES: tuple[EdgeSource, ...] = (import_links, http_links, event_links)
+"""The edge sources of `arch-lint graph`."""
 
 
 # --- nodes -----------------------------------------------------------------------
@@ -207,7 +231,8 @@ class _Places:
         return out
 
     def node_of(self, path: str) -> Node | None:
-        service = self.layout.service_of(path)
+        """The node of a file (or of a service's folder)."""
+        service = self.layout.services.get(path) or self.layout.service_of(path)
         if service is not None:
             return Node(service.name, SERVICE, service.path)
         for folder, node in self.shared:
@@ -255,9 +280,11 @@ def build_graph(
         own = finding.service
         if own is None or own not in nodes:
             continue
-        for peer in finding.peers:
-            if peer != own and peer in nodes:
-                counts[(own, peer, finding.code)] += 1
+        ends = [(own, peer) for peer in finding.peers]
+        ends += [(dependent, own) for dependent in finding.dependents]
+        for one_id, other_id in ends:
+            if one_id != other_id and one_id in nodes and other_id in nodes:
+                counts[(one_id, other_id, finding.code)] += 1
                 names[finding.code] = finding.name
     for (one_id, other_id, code), count in sorted(counts.items()):
         edge = edges.setdefault((one_id, other_id), Edge(one_id, other_id))

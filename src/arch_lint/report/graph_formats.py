@@ -2,9 +2,10 @@
 
 - `mermaid`: a `flowchart LR` that GitHub renders in a ```mermaid block.
   Services are boxes, shared-models packages cylinders, libraries
-  subroutine boxes; an edge is labelled with its counts per kind and its
-  violations by code, drawn dotted when it carries only events, thick when
-  only HTTP calls, and red when it carries violations. Node ids are made of
+  subroutine boxes; an edge is labelled with its counts per kind (with the
+  routes and the messages, at most `MAX_NAMES` of each) and its violations
+  by code, drawn dotted when it carries only events, thick when only HTTP
+  calls, and red when it carries violations. Node ids are made of
   letters, digits and `_` (a kind prefix keeps them off Mermaid's keywords);
   labels are quoted, with `"`, `#`, `<` and `>` written as entities.
 - `dot`: a Graphviz digraph (`dot -Tsvg` draws it), with the same shapes,
@@ -50,7 +51,7 @@ from arch_lint.report.graph import (
 GRAPH_FORMATS = ("mermaid", "dot", "json")
 VIOLATION_COLOUR = "#d73a49"
 MAX_NAMES = 3
-"""How many topics or models a label lists before `+N more`."""
+"""How many routes, topics or models a label lists before `+N more`."""
 
 
 def render_graph(graph: Graph, fmt: str) -> str:
@@ -85,11 +86,12 @@ def to_json(graph: Graph) -> dict[str, Any]:
 
 
 def label_lines(edge: Edge) -> list[str]:
-    """`imports: 4`, `events: 2 (orders.events, OrderPlacedV1)`, `ARC101 ×2, ARC201 ×1`."""
+    """`imports: 4`, `http: 3 (POST /internal/v1/quotes)`, `events: 2 (orders.events,
+    OrderPlacedV1)`, `ARC101 ×2, ARC201 ×1`."""
     lines = []
     for dep in edge.ordered():
         text = f"{dep.kind}: {dep.count}"
-        if dep.kind == EVENTS and dep.via:
+        if dep.kind in (HTTP, EVENTS) and dep.via:
             shown = ", ".join(dep.via[:MAX_NAMES])
             more = len(dep.via) - MAX_NAMES
             text += f" ({shown}{f', +{more} more' if more > 0 else ''})"

@@ -75,8 +75,8 @@ def template_problems(message: str) -> list[str]:
         if not name.isidentifier():
             what = "a positional field" if name == "" or name.isdigit() else "not an identifier"
             problems.append(f"`message` field `{{{name}}}` is {what}: name it (`{{target}}`)")
-        elif name == "peers":
-            problems.append("`message` field `{peers}` is reserved: `report` takes the peers")
+        elif name in ("peers", "dependents"):
+            problems.append(f"`message` field `{{{name}}}` is reserved: `report` takes the {name}")
         elif spec and "{" in spec:
             problems.append(f"`message` field `{{{name}}}` has a nested field in its format")
     return problems
@@ -309,11 +309,14 @@ class FileRule(Rule):
         byte_cols: bool = True,
         fixable: bool = False,
         peers: Sequence[str] = (),
+        dependents: Sequence[str] = (),
     ) -> None:
         """Report a finding; `col`/`end_col` are 0-based (bytes unless `byte_cols=False`).
         `peers`: the other services the finding couples this one to (the far
-        ends of its edges in `arch-lint graph`), known from the index, never
-        read back from the message."""
+        ends of its edges in `arch-lint graph`); `dependents`: the other
+        services that depend on this one through what it flags (the near ends
+        of its edges, which run to this service); both known from the index,
+        never read back from the message."""
         ctx = self.ctx
         if byte_cols:
             col, end_col = ctx.char_col(line, col), ctx.char_col(end_line, end_col)
@@ -330,6 +333,7 @@ class FileRule(Rule):
                 service=ctx.service.name if ctx.service else None,
                 fixable=fixable,
                 peers=tuple(sorted(set(peers))),
+                dependents=tuple(sorted(set(dependents))),
             )
         )
 

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from arch_lint.index.models import ClassFacts
 from arch_lint.index.project import ClassRef
 from arch_lint.rules._base import FileContext, FileRule
 from arch_lint.rules._models import MIN_SHARED, field_overlap, models
 
 
-def http_contract(ctx: FileContext, cls: ClassFacts) -> dict[str, str] | None:
-    """The fields of an ARC208 finding on a model of this file, or None: the
-    request or response model of a route that another service calls (serving
-    side), or a copy of such a model of a route this service calls (calling
-    side). ARC203 and ARC207 leave such a model to ARC208."""
+class Contract(NamedTuple):
+    """What an ARC208 finding on a model says, and the services it couples."""
+
+    fields: dict[str, str]
+    peers: tuple[str, ...]
+    """Calling side: the service whose model is copied."""
+    dependents: tuple[str, ...]
+    """Serving side: the services that call the routes (their edges in
+    `arch-lint graph` run to the serving service, and carry the finding)."""
+
+
+def http_contract(ctx: FileContext, cls: ClassFacts) -> Contract | None:
+    """The ARC208 finding on a model of this file, or None: the request or
+    response model of a route that another service calls (serving side), or a
+    copy of such a model of a route this service calls (calling side). ARC203
+    and ARC207 leave such a model to ARC208."""
     service = ctx.service
     if service is None or ctx.in_shared_models:
         return None
@@ -27,14 +40,15 @@ def http_contract(ctx: FileContext, cls: ClassFacts) -> dict[str, str] | None:
             f"`{route.service}`, which {'service' if len(callers) == 1 else 'services'} "
             f"{who} {'calls' if len(callers) == 1 else 'call'}, outside the shared models"
         )
-        return {"model": cls.name, "what": what}
+        everyone = {c for used, _ in uses for c in http.callers.get(used, ())}
+        return Contract({"model": cls.name, "what": what}, (), tuple(sorted(everyone)))
     called = http.called_by(service.name)
     if not called:
         return None
     mine = ctx.index.models.field_signature(ctx.path, cls.name)
     if len(mine) < MIN_SHARED:
         return None
-    best: tuple[float, str] | None = None
+    best: tuple[float, str, str] | None = None
     for ref, route, role in called:
         if ctx.is_shared_model(ref.path):
             continue  # a copy of a shared model is ARC207's
@@ -48,8 +62,10 @@ def http_contract(ctx: FileContext, cls: ClassFacts) -> dict[str, str] | None:
             f"`{route.service}` ({common} of {union} fields alike)"
         )
         if best is None or common / union > best[0]:
-            best = (common / union, what)
-    return {"model": cls.name, "what": best[1]} if best is not None else None
+            best = (common / union, what, route.service)
+    if best is None:
+        return None
+    return Contract({"model": cls.name, "what": best[1]}, (best[2],), ())
 
 
 class HttpContractOutsideCommon(FileRule):
@@ -147,4 +163,4 @@ class HttpContractOutsideCommon(FileRule):
         for cls in models(ctx):
             found = http_contract(ctx, cls)
             if found is not None:
-                self.report(*cls.pos, found)
+                self.report(*cls.pos, found.fields, peers=found.peers, dependents=found.dependents)
