@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase
 
+from arch_lint.index.evidence import logging_evidence
 from arch_lint.index.http_map import RouteRef
 from arch_lint.index.model_index import MODEL_BASES, ClassRef, ModelIndex
 from arch_lint.rules._base import FileRule
@@ -56,6 +57,13 @@ def _missing(names: set[str], groups: list[list[str]]) -> list[list[str]]:
     return [g for g in groups if not any(fnmatchcase(n, p) for n in names for p in g)]
 
 
+def _header_names(header: str) -> set[str]:
+    """The names a response header counts as: `X-Request-ID` -> `x-request-id`,
+    `request-id`, `request_id`."""
+    bare = header.lower().removeprefix("x-")
+    return {header.lower(), bare, bare.replace("-", "_")}
+
+
 def _either(group: list[str]) -> str:
     quoted = [f"`{name}`" for name in group]
     if len(quoted) == 1:
@@ -96,6 +104,14 @@ class ApiResponseMissingMetadata(FileRule):
     name counts as its snake_case spelling (`requestId` is `request_id`). A
     field with `exclude=True` is never written, so it does not count.
 
+    A response header counts as well where every answer carries it: one that a
+    middleware installed for the service's whole app sets
+    (`response.headers["X-Request-ID"] = request_id` in its code or the
+    project functions it calls, asgi-correlation-id's
+    `CorrelationIdMiddleware`), by its name without `X-` (`X-Request-ID`
+    counts as `request-id` and `request_id`). A middleware that is defined but
+    never installed, or installed on one router only, is no evidence.
+
     The finding sits on the model's class line, once per model, and names the
     routes that answer with it and the groups it lacks.
 
@@ -110,8 +126,9 @@ class ApiResponseMissingMetadata(FileRule):
       `include_in_schema=False`;
     - routes outside the services (a script's app) and in excluded files;
     - a model defined outside the checked files (a library's), a root model
-      (its JSON is its root value), and a model with a base from a library
-      (`CamelModel` of a package): its fields are not all known.
+      (its JSON is its root value), a model with a base from a library
+      (`CamelModel` of a package) or with `extra="allow"`: its keys are not
+      all known.
 
     ## Why is this bad?
     The standard says API responses SHOULD carry relevant metadata: a request
@@ -194,15 +211,26 @@ class ApiResponseMissingMetadata(FileRule):
             return
         groups = ctx.settings.model.models.api_response_fields
         index = ctx.index.models
+        evidence = logging_evidence(ctx.index)
         for cls in models(ctx):
             ref = ClassRef(ctx.path, cls.name)
             uses = [(r, wrapped) for r, wrapped in replies.get(ref, ()) if not _probe(r)]
             if not uses or index.is_root_model(*ref):
                 continue
+            if index.model_config(*ref).get("extra") == "allow":
+                continue  # it may carry keys it does not declare
             names = _names(index, ref)
             if names is None:
                 continue
             missing = _missing(names, groups)
+            if missing:
+                # a header every answer carries: set by a middleware of each service
+                services = {r.service for r, _ in uses}
+                headers = set.intersection(
+                    *(set(evidence.response_headers(s)) for s in sorted(services))
+                )
+                sent = {n for h in headers for n in _header_names(h)}
+                missing = _missing(names | sent, missing)
             if not missing:
                 continue
             wrapper = all(wrapped for _, wrapped in uses)
