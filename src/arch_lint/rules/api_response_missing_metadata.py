@@ -193,7 +193,7 @@ class ApiResponseMissingMetadata(FileRule):
 
     ## Options
     `models.api-response-fields` (a list of groups; one name of each group,
-    a glob, must be a field), `models.service-urls`
+    a glob, must be a field, an alias or a header every answer carries)
     """
 
     code = "ARC210"
