@@ -358,3 +358,34 @@ def test_show_settings_names_the_evidence(tmp_path: Path) -> None:
     evidence = logging_evidence(index)
     assert evidence is logging_evidence(index)  # one per index
     assert evidence.factory_kind("services/orders/api.py", "logging.getLogger") == ("stdlib", False)
+
+
+def test_response_headers_a_middleware_sets() -> None:
+    """What ARC210 counts as a header every answer carries: written on the
+    middleware's response (a literal, a constant, a parameter default), not a
+    request's headers nor a client's outgoing ones."""
+    found = _facts(
+        """
+        HEADER = "X-Request-ID"
+
+        class Stamp:
+            def __init__(self, app, trace_header: str = "X-Trace-Id") -> None:
+                self.app = app
+                self.trace_header = trace_header
+
+            async def dispatch(self, request, call_next):
+                response = await call_next(request)
+                response.headers[HEADER] = "r"
+                response.headers.setdefault(self.trace_header, "t")
+                resp = response
+                resp.headers.update({"X-Served-At": "now"})
+                request_headers = {}
+                request_headers["X-Forwarded"] = "no"
+                return response
+        """
+    )
+    assert sorted(found.behaviours["Stamp.dispatch"].writes) == [
+        "x-request-id",
+        "x-served-at",
+        "x-trace-id",
+    ]

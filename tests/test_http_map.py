@@ -270,3 +270,92 @@ def test_url_defaults_are_read_from_settings_dataclasses_and_constants() -> None
         ("catalog_url", "", "http://catalog-service/api"),
         ("db_url", "", "postgresql://db:5432/x"),
     ]
+
+
+def test_what_a_route_answers() -> None:
+    """`Route.reply` (ARC210): the framework's precedence, wrappers, and what
+    answers no single model."""
+    source = (
+        "from typing import Optional, Union\n"
+        "from aiohttp import web\n"
+        "from fastapi import APIRouter\n"
+        "from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse\n"
+        "from flask import jsonify\n"
+        "from common.models import ApiResponse, Item, Other\n\n"
+        "router = APIRouter()\n\n\n"
+        '@router.get("/a", response_model=Item)\n'
+        "async def a() -> dict:\n    return {}\n\n\n"
+        '@router.get("/b", response_model=None)\n'
+        "async def b() -> Item:\n    return Item()\n\n\n"
+        '@router.get("/c")\n'
+        "async def c() -> 'ApiResponse[list[Item]]':\n    ...\n\n\n"
+        '@router.get("/d")\n'
+        "async def d() -> Optional[Item]:\n    ...\n\n\n"
+        '@router.get("/e")\n'
+        "async def e() -> list[Item]:\n    ...\n\n\n"
+        '@router.get("/f")\n'
+        "async def f() -> Union[Item, Other]:\n    ...\n\n\n"
+        '@router.get("/g", response_class=HTMLResponse)\n'
+        "async def g() -> Item:\n    ...\n\n\n"
+        '@router.get("/h", include_in_schema=False)\n'
+        "async def h() -> StreamingResponse:\n    ...\n\n\n"
+        '@router.get("/i")\n'
+        "async def i(x: int):\n"
+        "    if x:\n        return jsonify({'error': 'no'}), 404\n"
+        "    if x > 1:\n        return JSONResponse({'e': 1}, status_code=409)\n"
+        "    found = Item()\n    return jsonify(found.model_dump()), 200\n\n\n"
+        '@router.get("/j")\n'
+        "async def j(x: int):\n"
+        "    if x:\n        return {'ok': 1}\n    return Item()\n\n\n"
+        '@router.get("/k")\n'
+        "async def k(request: web.Request) -> web.Response:\n"
+        "    return web.json_response(Other().model_dump())\n\n\n"
+        '@router.get("/l")\n'
+        "async def l():\n    yield b''\n"
+    )
+    tree = ast.parse(source)
+    http = read_http(tree, source.encode())
+    assert http is not None
+    found = {r.path: (r.reply, r.hidden) for r in http.routes}
+    assert found == {
+        "/a": ("Item", False),  # `response_model=` wins over the annotation
+        "/b": ("-", False),  # `response_model=None` turns it off
+        "/c": ("ApiResponse[", False),  # a generic wrapper
+        "/d": ("Item", False),
+        "/e": ("-", False),  # a list has no place for metadata
+        "/f": ("", False),  # a union: unknown
+        "/g": ("-", False),  # an HTML answer
+        "/h": ("-", True),
+        "/i": ("Item", False),  # error answers aside, every return gives `Item`
+        "/j": ("", False),  # a dict on one path
+        "/k": ("Other", False),  # `-> web.Response`: what the body puts in it
+        "/l": ("-", False),  # a generator: a stream
+    }
+
+
+def test_replies_resolve_models_and_leave_out_tests_and_scripts(tmp_path: Path) -> None:
+    http = _map(
+        tmp_path,
+        {
+            "services/shop/__init__.py": "",
+            "services/shop/api.py": (
+                "from fastapi import FastAPI\nfrom pydantic import BaseModel\n\n"
+                "from services.shop.lib import Plain\n\n"
+                "app = FastAPI()\n\n\n"
+                "class Out(BaseModel):\n    x: int\n\n\n"
+                '@app.get("/out")\nasync def out() -> Out:\n    return Out(x=1)\n\n\n'
+                '@app.get("/plain")\nasync def plain() -> Plain:\n    return Plain()\n'
+            ),
+            "services/shop/lib.py": "class Plain:\n    pass\n",
+            "services/shop/tests/test_api.py": (
+                "from fastapi import FastAPI\n\nfrom services.shop.api import Out\n\n"
+                'app = FastAPI()\n\n\n@app.get("/t")\nasync def t() -> Out:\n    ...\n'
+            ),
+            "scripts/stub.py": (
+                "from fastapi import FastAPI\n\nfrom services.shop.api import Out\n\n"
+                'app = FastAPI()\n\n\n@app.get("/s")\nasync def s() -> Out:\n    ...\n'
+            ),
+        },
+    )
+    replies = {ref.qualname: [r.template for r, _ in uses] for ref, uses in http.replies.items()}
+    assert replies == {"Out": ["/out"]}  # not a plain class, a test's app, a script's

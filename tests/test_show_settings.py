@@ -22,7 +22,8 @@ SHOP = Path(__file__).resolve().parent.parent / "examples" / "shop"
 KEYS = {
     "version", "root", "configuration", "inferred", "source_roots", "python_files",
     "services", "shared_models", "data_layer", "public", "exclude", "respect_gitignore",
-    "logging", "models", "schema", "auto", "logger_factories", "service_urls", "http_map",
+    "logging", "models", "schema", "auto", "logger_factories", "service_urls",
+    "response_headers", "http_map",
     "allow", "per_path_ignores",
     "selection",
     "enabled_rules", "problems", "evidence",
@@ -141,3 +142,18 @@ def test_auto_settings_are_listed(tmp_path: Path) -> None:
     doc = settings_document(settings, layout, index)
     autos = [k for k, v in doc["logging"].items() if v == "auto"]
     assert [a["key"] for a in doc["auto"]] == [f"logging.{k}" for k in autos]
+
+
+def test_response_headers_set_by_middlewares_are_listed(tmp_path: Path) -> None:
+    """ARC210 counts a header an app-wide middleware sets; the evidence is shown."""
+    fixture = SHOP.parent.parent / "tests" / "fixtures" / "rules" / "ARC210_api_response_metadata"
+    repo = tmp_path / "repo"
+    shutil.copytree(fixture, repo)
+    settings = load_settings(None, repo)
+    text = _show(settings, "text")
+    assert (
+        "response headers set by middlewares (1):\n"
+        "  [orders] x-request-id  (services/orders/main.py:9: middleware `RequestIdMiddleware`)"
+    ) in text
+    doc = json.loads(_show(settings, "json"))
+    assert [h["service"] for h in doc["response_headers"]] == ["orders"]  # not catalog's

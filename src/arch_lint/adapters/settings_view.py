@@ -69,6 +69,17 @@ def _service_urls(index: ProjectIndex) -> list[dict[str, Any]]:
     return [{"key": e.key, "service": e.service, "why": e.why} for e in index.http.urls.evidence()]
 
 
+def _response_headers(index: ProjectIndex) -> list[dict[str, Any]]:
+    """The response headers each service's app-wide middlewares set (ARC210
+    counts them as metadata every answer carries), with the evidence."""
+    evidence = logging_evidence(index)
+    return [
+        {"service": service, "header": header, "why": why}
+        for service in sorted(s.name for s in index.layout.services.values())
+        for header, why in sorted(evidence.response_headers(service).items())
+    ]
+
+
 def _http_map(index: ProjectIndex) -> dict[str, Any]:
     """How much of the HTTP map was found: routes, and calls by what they resolved to."""
     calls = [call for _, call in index.http.all_calls()]
@@ -143,6 +154,7 @@ def settings_document(
         "auto": auto,
         "logger_factories": _logger_factories(index),
         "service_urls": _service_urls(index),
+        "response_headers": _response_headers(index),
         "http_map": _http_map(index),
         "allow": dumped["allow"],
         "per_path_ignores": dumped["per-path-ignores"],
@@ -236,6 +248,10 @@ def _text(doc: dict[str, Any]) -> str:
         out += ["", f"service URLs inferred ({len(doc['service_urls'])}):"]
         for u in doc["service_urls"]:
             out.append(f"  {u['key']} -> {u['service']}  ({u['why']})")
+    if doc["response_headers"]:
+        out += ["", f"response headers set by middlewares ({len(doc['response_headers'])}):"]
+        for h in doc["response_headers"]:
+            out.append(f"  [{h['service']}] {h['header']}  ({h['why']})")
     http = doc["http_map"]
     if http["routes"] or http["calls"]:
         out += [

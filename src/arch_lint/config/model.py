@@ -101,6 +101,8 @@ class _MinLength:
 
 Code = Annotated[str, _After(check_code)]
 NonEmpty = Annotated[str, _MinLength(1)]
+NameGroup = Annotated[list[NonEmpty], _MinLength(1)]
+"""Names (globs) of which one must be present: an empty group could never be met."""
 
 T = TypeVar("T", bound="_Table")
 
@@ -116,6 +118,9 @@ _SHAPES: dict[str, Callable[[object], bool]] = {
     "bool | Literal['auto']": lambda v: type(v) is bool or v == "auto",
     "list[str]": _is_str_list,
     "list[Code]": _is_str_list,
+    "list[NameGroup]": lambda v: (
+        isinstance(v, list) and all(_is_str_list(g) and g and "" not in g for g in v)
+    ),
     "dict[str, str]": lambda v: (
         isinstance(v, dict) and all(type(k) is str and type(x) is str for k, x in v.items())
     ),
@@ -228,6 +233,11 @@ class ModelsConfig(_Table):
         default_factory=lambda: ["event_id", "event_timestamp", "source_service", "correlation_id"]
     )
     storage_reference_class: str = "StorageReferenceMetadata"
+    api_response_fields: list[NameGroup] = field(
+        default_factory=lambda: [["request_id", "request-id"], ["timestamp", "*_at", "*_timestamp"]]
+    )
+    """ARC210: one name (a glob) of each group must be a field (or an alias) of
+    a route's response model."""
     field_rules_scope: Literal["shared", "all"] = "shared"
     allow_any: list[str] = field(default_factory=list)
     service_urls: dict[str, str] = field(default_factory=dict)
@@ -304,7 +314,7 @@ class ArchLintConfig(_Table):
     select: list[Code] = field(default_factory=list)
     """Codes or prefixes to enable (replaces the default set). Each must name a
     rule of this version (`arch-lint rules`), or be a code that SPEC §4 reserves
-    for a rule not implemented yet (ARC208, ARC210): those are accepted silently
+    for a rule not implemented yet (none in this version): those are accepted silently
     and check nothing until a version implements them, so that a configuration
     written for a newer arch-lint keeps working. The same holds for
     `extend-select`, `ignore`, `per-path-ignores` and the command line."""

@@ -168,19 +168,25 @@ class Behaviour:
     (`k`, `var:R`); `record.k = get_id()` -> (`k`, `call:get_id`)."""
     calls: list[str] = field(default_factory=list)
     """Project functions a request hook calls (and its `Depends(...)`), as written."""
+    writes: list[str] = field(default_factory=list)
+    """Response headers it sets (lower-case): `response.headers["X-Request-ID"] = rid`,
+    `response.headers.setdefault(...)`, `.append(...)`, `.update({...})` (ARC210)."""
 
     def __bool__(self) -> bool:
-        return bool(self.reads or self.sets or self.binds or self.gets or self.puts or self.calls)
+        return bool(
+            self.reads or self.sets or self.binds or self.gets or self.puts or self.calls
+            or self.writes
+        )  # fmt: skip
 
     def to_json(self) -> list[Any]:
         return [self.reads, self.sets, self.binds, self.gets, [list(p) for p in self.puts],
-                self.calls]  # fmt: skip
+                self.calls, self.writes]  # fmt: skip
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Behaviour:
-        reads, sets, binds, gets, puts, calls = data
+        reads, sets, binds, gets, puts, calls, writes = data
         return cls(list(reads), list(sets), list(binds), list(gets),
-                   [(k, s) for k, s in puts], list(calls))  # fmt: skip
+                   [(k, s) for k, s in puts], list(calls), list(writes))  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -329,6 +335,16 @@ def _is_headers(node: ast.expr) -> bool:
     return (dotted(node) or "").rsplit(".", 1)[-1].lower().endswith("headers")
 
 
+def _is_response_headers(node: ast.expr) -> bool:
+    """`response.headers`, `resp.headers` (a middleware's answer), not a request's
+    headers nor a client's outgoing `request_headers`."""
+    written = dotted(node) or ""
+    head = written.split(".", 1)[0].lower()
+    return written.endswith(".headers") and not head.startswith(
+        ("request", "req", "scope", "environ", "client")
+    )
+
+
 def _depends_target(node: ast.expr) -> ast.expr | None:
     """`f` of `Depends(f)` / `Security(f)` (however imported: `fastapi.Depends`)."""
     if isinstance(node, ast.Call) and _last(node.func) in _DEPENDS and node.args:
@@ -364,6 +380,7 @@ class _Reader:
         of the file: what a header read through a name (`HEADER`,
         `self.header_name`) may be."""
         self.pending_reads: list[tuple[Behaviour, str]] = []
+        self.pending_writes: list[tuple[Behaviour, str]] = []
         self.pipeline_member = False
         """The function being read can be a pipeline's member (what it puts counts)."""
         self.module_bound: set[str] = set()
@@ -480,6 +497,10 @@ class _Reader:
             for value in sorted(self.constants.get(name, ())):
                 if value.lower() not in behaviour.reads:
                     behaviour.reads.append(value.lower())
+        for behaviour, name in self.pending_writes:
+            for value in sorted(self.constants.get(name, ())):
+                if value.lower() not in behaviour.writes:
+                    behaviour.writes.append(value.lower())
         for qualname in [q for q, b in self.facts.behaviours.items() if not b]:
             del self.facts.behaviours[qualname]
 
@@ -834,6 +855,8 @@ class _Reader:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
                     key = None
+                    if isinstance(target, ast.Subscript) and _is_response_headers(target.value):
+                        self._write(target.slice, found)
                     if isinstance(target, ast.Subscript):
                         key = _strings(target.slice)
                     elif isinstance(target, ast.Attribute) and dotted(target.value) not in {
@@ -851,7 +874,8 @@ class _Reader:
                     key = _strings(key_node) if key_node is not None else None
                     if key is not None:
                         self._put(key, value, found, locals_)
-        if found or any(b is found for b, _ in self.pending_reads):
+        pending = (*self.pending_reads, *self.pending_writes)
+        if found or any(b is found for b, _ in pending):
             _dedupe(found)
             self.facts.behaviours[qualname] = found
 
@@ -860,6 +884,17 @@ class _Reader:
     ) -> None:
         func = node.func
         last = _last(func)
+        if (
+            isinstance(func, ast.Attribute)
+            and last in {"setdefault", "append", "update"}
+            and _is_response_headers(func.value)
+            and node.args
+        ):
+            given = node.args[0]
+            keys = given.keys if isinstance(given, ast.Dict) else [given]
+            for key_node in keys:
+                if key_node is not None:
+                    self._write(key_node, found)
         if isinstance(func, ast.Attribute) and last == "set" and node.args:
             receiver = dotted(func.value)
             if receiver and receiver.split(".", 1)[0] not in {"self", "cls"}:
@@ -924,6 +959,17 @@ class _Reader:
             self.pending_reads.append((found, node.attr))
         return None
 
+    def _write(self, node: ast.expr, found: Behaviour) -> None:
+        """A response header set by name (a literal, or a name whose string
+        values the file knows, as `_read`)."""
+        text = _strings(node)
+        if text is not None:
+            found.writes.append(text.lower())
+        elif isinstance(node, ast.Name):
+            self.pending_writes.append((found, node.id))
+        elif isinstance(node, ast.Attribute):
+            self.pending_writes.append((found, node.attr))
+
     def _put(
         self, key: str, value: ast.expr, found: Behaviour, locals_: dict[str, ast.expr]
     ) -> None:
@@ -977,6 +1023,7 @@ def _dedupe(found: Behaviour) -> None:
     found.gets = list(dict.fromkeys(found.gets))
     found.puts = list(dict.fromkeys(found.puts))
     found.calls = list(dict.fromkeys(found.calls))
+    found.writes = list(dict.fromkeys(found.writes))
 
 
 def _pipeline_shaped(function: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> bool:

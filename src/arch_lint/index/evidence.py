@@ -38,6 +38,7 @@ from arch_lint.index.correlation import (
     FILTER,
     INCLUDE,
     INSTALLS,
+    MIDDLEWARE,
     OWN,
     PIPELINES,
     ROOT,
@@ -94,6 +95,8 @@ class Effect:
     binds: frozenset[str] = frozenset()
     library: str = ""
     """A third-party middleware that counts as it is (asgi-correlation-id)."""
+    writes: frozenset[str] = frozenset()
+    """Response headers it sets (lower-case)."""
 
     def __or__(self, other: Effect) -> Effect:
         return Effect(
@@ -101,6 +104,7 @@ class Effect:
             self.sets | other.sets,
             self.binds | other.binds,
             self.library or other.library,
+            self.writes | other.writes,
         )
 
 
@@ -212,6 +216,7 @@ class LoggingEvidence:
         self._factories: CycleMemo[tuple[str, str, str], tuple[str, bool] | None]
         self._factories = CycleMemo(None)
         self._proofs: _Services | None = None
+        self._headers: dict[str, dict[str, str]] | None = None
         self._pipelines: list[PipelineProof] | None = None
         self._pipeline_vars: dict[tuple[str | None, str, str | None], frozenset[str]] = {}
         self._var_names: dict[str, str] = {}
@@ -340,7 +345,8 @@ class LoggingEvidence:
             return Effect()
         if isinstance(target, str):
             if target in _ASGI_MIDDLEWARES:
-                return Effect(frozenset({_ASGI_HEADER}), frozenset({ASGI_VAR}), library=target)
+                header = frozenset({_ASGI_HEADER})  # read, and set on the response
+                return Effect(header, frozenset({ASGI_VAR}), library=target, writes=header)
             return Effect()
         found = target
         return self._effects.get(found, lambda: self._effect(found))
@@ -350,7 +356,10 @@ class LoggingEvidence:
         for path, qualname, behaviour in self._behaviours(target):
             sets = {v for r in behaviour.sets if (v := self.var_of(path, r)) is not None}
             out = out | Effect(
-                frozenset(behaviour.reads), frozenset(sets), frozenset(behaviour.binds)
+                frozenset(behaviour.reads),
+                frozenset(sets),
+                frozenset(behaviour.binds),
+                writes=frozenset(behaviour.writes),
             )
             owner = qualname.rpartition(".")[0]
             for callee in behaviour.calls:
@@ -434,6 +443,29 @@ class LoggingEvidence:
             return None
         return Proof(install.kind, install.target, path, install.line, install.via, covers,
                      why, sets, binds)  # fmt: skip
+
+    def response_headers(self, service: str) -> dict[str, str]:
+        """The response headers (lower-case) that middlewares a service installs
+        for its whole app set on every answer, each with its evidence
+        (`services/orders/main.py:12: middleware `RequestIdMiddleware``)."""
+        if self._headers is None:
+            found: dict[str, dict[str, str]] = {}  # kept only once whole
+            layout = self.index.layout
+            for path, held in holding(self.index.facts, INSTALLS):
+                facts = held.correlation
+                owner = layout.service_of(path)
+                if facts is None or owner is None or layout.is_excluded(path):
+                    continue
+                for install in facts.installs:
+                    if install.kind != MIDDLEWARE or install.scope != APP:
+                        continue
+                    target = self.resolve(path, install.target, install.origin)
+                    shown = install.target.removeprefix(OWN).rsplit(".", 1)[-1]
+                    why = f"{path}:{install.line}: middleware `{shown}`"
+                    for header in sorted(self.effect(target).writes):
+                        found.setdefault(owner.name, {}).setdefault(header, why)
+            self._headers = found
+        return dict(self._headers.get(service, {}))
 
     def proofs(self, service: str) -> list[Proof]:
         """Every installed proof of request-scoped correlation in a service."""

@@ -38,6 +38,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -74,6 +75,24 @@ _NOT_BODY = frozenset(
 _VALIDATORS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw"})
 _DUMPS = frozenset({"model_dump", "model_dump_json", "dict", "json"})
 _WRAPPERS = frozenset({"list", "List", "Sequence", "Optional", "Iterable", "tuple", "Tuple"})
+_JSON_RESPONSES = frozenset({"JSONResponse", "ORJSONResponse", "UJSONResponse"})
+_PLAIN_RESPONSES = _JSON_RESPONSES | {"Response"}
+_NO_MODEL = frozenset(
+    {"list", "List", "Sequence", "MutableSequence", "Iterable", "Iterator", "AsyncIterator",
+     "AsyncIterable", "Generator", "AsyncGenerator", "tuple", "Tuple", "set", "Set",
+     "frozenset", "FrozenSet", "dict", "Dict", "Mapping", "MutableMapping", "Collection",
+     "Literal", "Type", "Any", "object", "Response", "JSONResponse", "ORJSONResponse",
+     "UJSONResponse", "StreamingResponse", "FileResponse", "HTMLResponse", "PlainTextResponse",
+     "RedirectResponse", "EventSourceResponse", "StreamResponse", "WebSocket"}
+)  # fmt: skip
+"""What answers no single model: containers (a list of models has no place for
+metadata), the frameworks' responses and streams."""
+_FRAMEWORKS = frozenset(
+    {"fastapi", "starlette", "flask", "werkzeug", "quart", "aiohttp", "sanic", "litestar",
+     "django", "sse_starlette", "typing", "collections"}
+)  # fmt: skip
+_ERROR_STATUSES = frozenset(s.name for s in HTTPStatus if s.value >= 400)
+_ERROR_CONSTANT = re.compile(r"HTTP_[45]\d\d")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>")
 _CALL_BYTES = re.compile(rb"\.(?:get|post|put|patch|delete|head|options|request|stream)\s*\(")
 _URLISH = (b"url", b"URL", b"Url", b"http", b"endpoint", b"host", b"HOST")
@@ -142,6 +161,14 @@ class Route(NamedTuple):
     """Classes (as written) that may be its response model, in order."""
     line: int
     handler: str
+    reply: str = ""
+    """What the route answers, as ARC210 judges it: a class as written (`Item`:
+    the value returned is one), a generic wrapper (`ApiResponse[`: the value is
+    returned in one, `ApiResponse[Item]`), `-` when the answer is no single
+    model (a list, a dict, a `Response`, a stream, `None`), "" when unknown (see
+    `_Reader._reply`)."""
+    hidden: bool = False
+    """`include_in_schema=False`: not part of the API (a probe, an internal hook)."""
 
 
 class Include(NamedTuple):
@@ -222,7 +249,16 @@ class HttpFacts:
             sorted([u.name, u.env, u.url] for u in self.urls),
             sorted(list(r) for r in self.routers),
             sorted(
-                [r.router, r.method, r.path, list(r.request), list(r.response), r.handler]
+                [
+                    r.router,
+                    r.method,
+                    r.path,
+                    list(r.request),
+                    list(r.response),
+                    r.handler,
+                    r.reply,
+                    r.hidden,
+                ]
                 for r in self.routes
             ),
             sorted(list(i) for i in self.includes),
@@ -249,7 +285,7 @@ class HttpFacts:
         return cls(
             urls=[UrlDefault(*u) for u in urls],
             routers=[Router(*r) for r in routers],
-            routes=[Route(r[0], r[1], r[2], tuple(r[3]), tuple(r[4]), r[5], r[6]) for r in routes],
+            routes=[Route(r[0], r[1], r[2], tuple(r[3]), tuple(r[4]), *r[5:]) for r in routes],
             includes=[Include(*i) for i in includes],
             calls=[HttpCall(*c) for c in calls],
             compose=[ComposeService.from_json(c) for c in compose],
@@ -417,8 +453,11 @@ class _Reader:
             if path is None:
                 continue
             request, response = self._models(func, decorator)
+            reply = self._reply(func, decorator)
+            hidden = _is_false(_keyword(decorator, "include_in_schema"))
             for method in methods:
-                route = Route(router, method, path, request, response, func.lineno, func.name)
+                route = Route(router, method, path, request, response, func.lineno, func.name,
+                              reply, hidden)  # fmt: skip
                 facts.routes.append(route)
 
     def _registration(
@@ -505,8 +544,9 @@ class _Reader:
             return
         found = functions.get(handler)
         request, response = self._models(found, None) if found is not None else ((), ())
+        reply = self._reply(found, None) if found is not None else ""
         line = found.lineno if found is not None else call.lineno
-        facts.routes.append(Route(router, method, path, request, response, line, handler))
+        facts.routes.append(Route(router, method, path, request, response, line, handler, reply))
 
     def _string(
         self, node: ast.expr, func: ast.FunctionDef | ast.AsyncFunctionDef | None
@@ -607,6 +647,109 @@ class _Reader:
             break
         stmt = site.stmt
         return self.model.instance_of(value, site.scope, stmt.lineno + 1, site.path)
+
+    def _reply(
+        self, func: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.Call | None
+    ) -> str:
+        """What a route answers (`Route.reply`), as the framework decides it:
+        `response_model=` where given (`None` turns it off), else
+        `@validate_response(X)`, else the return annotation (unless it names
+        just a response, `-> web.Response`), else the class that every `return`
+        of the handler gives (an error answer, with a 4xx or 5xx status,
+        aside). A `response_class=` that is no JSON response answers no model."""
+        if decorator is not None:
+            kind = _keyword(decorator, "response_class")
+            if kind is not None and (dotted(kind) or "").rsplit(".", 1)[-1] not in _JSON_RESPONSES:
+                return "-"
+            given = _keyword(decorator, "response_model")
+            if given is not None:
+                return self._answer(given)
+        for other in func.decorator_list:
+            if (
+                isinstance(other, ast.Call)
+                and other.args
+                and (dotted(other.func) or "").rsplit(".", 1)[-1] == "validate_response"
+            ):
+                return self._answer(other.args[0])
+        if func.returns is not None:
+            answer = self._answer(func.returns)
+            written = dotted(unquote(func.returns)) or ""
+            if answer != "-" or written.rsplit(".", 1)[-1] not in _PLAIN_RESPONSES:
+                return answer
+            # `-> web.Response`, `-> JSONResponse`: what the body puts in it decides
+        scope = self.model.scope_of(func)
+        if scope is None:
+            return ""
+        found: set[str] = set()
+        for site in self.model.sites_of(scope):
+            stmt = site.stmt
+            if isinstance(stmt, (ast.Yield, ast.YieldFrom)) or (
+                isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Yield, ast.YieldFrom))
+            ):
+                return "-"  # a generator: a stream
+            if not isinstance(stmt, ast.Return):
+                continue
+            value = stmt.value
+            if value is None:
+                return "-"
+            if isinstance(value, ast.Tuple) and len(value.elts) >= 2:
+                if _error_status(value.elts[1]):
+                    continue  # `return {"error": ...}, 404`
+                value = value.elts[0]
+            if isinstance(value, ast.Call) and _error_status(
+                _keyword(value, "status_code", "status")
+            ):
+                continue  # `return JSONResponse({...}, status_code=404)`
+            made = self._returned(value, site)
+            if made is None:
+                return ""
+            found.add(made)
+        return next(iter(found)) if len(found) == 1 else ""
+
+    def _answer(self, node: ast.expr) -> str:
+        """`Route.reply` of a `response_model=` or return annotation."""
+        node = unquote(node)
+        for _ in range(4):
+            if isinstance(node, ast.Constant) and node.value is None:
+                return "-"
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+                sides = [s for s in _union_members(node) if not _is_none(s)]
+                if len(sides) != 1:
+                    return ""
+                node = sides[0]
+                continue
+            if not isinstance(node, ast.Subscript):
+                break
+            written = dotted(node.value) or ""
+            head = written.rsplit(".", 1)[-1]
+            inner = node.slice
+            if head == "Annotated" and isinstance(inner, ast.Tuple) and inner.elts:
+                node = inner.elts[0]
+            elif head == "Optional":
+                node = inner
+            elif head == "Union":
+                members = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+                sides = [s for s in members if not _is_none(s)]
+                if len(sides) != 1:
+                    return ""
+                node = sides[0]
+            elif head in _NO_MODEL or not head[:1].isupper() or self._framework(written):
+                return "-"  # `list[Item]`, `dict[str, Item]`, `AsyncIterator[bytes]`
+            else:
+                return written + "["  # a generic wrapper: `ApiResponse[Item]`
+        name = dotted(node)
+        if name is None:
+            return ""
+        last = name.rsplit(".", 1)[-1]
+        if last in _NO_MODEL or last.islower() or self._framework(name):
+            return "-"
+        return name if last[:1].isupper() and not last.isupper() else ""
+
+    def _framework(self, written: str) -> bool:
+        """Whether a name is imported from a web framework (its responses, its
+        streams: no model of the project)."""
+        origin = self.model.module.origin(written)
+        return origin is not None and origin.split(".", 1)[0] in _FRAMEWORKS
 
     # calls -----------------------------------------------------------------------------
     def calls(self, facts: HttpFacts) -> None:
@@ -910,6 +1053,30 @@ def _classes(annotation: ast.expr) -> list[str]:
         return []
     last = name.rsplit(".", 1)[-1]
     return [name] if last[:1].isupper() and not last.isupper() else []
+
+
+def _is_false(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _union_members(node: ast.expr) -> list[ast.expr]:
+    """The members of `A | B | C`."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return [*_union_members(node.left), *_union_members(node.right)]
+    return [node]
+
+
+def _error_status(node: ast.expr | None) -> bool:
+    """A 4xx or 5xx status: `404`, `HTTPStatus.NOT_FOUND`, `status.HTTP_404_NOT_FOUND`."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) is int and node.value >= 400
+    if isinstance(node, ast.Attribute):
+        return node.attr in _ERROR_STATUSES or _ERROR_CONSTANT.match(node.attr) is not None
+    return False
 
 
 def _injected(default: ast.expr | None) -> bool:

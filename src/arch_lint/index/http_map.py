@@ -215,6 +215,10 @@ class RouteRef(NamedTuple):
     """Likewise for its response model (`HttpMap.response_model`)."""
     shown: str
     """The full path as written (`/internal/v1/quotes/{quote_id}`), for messages."""
+    reply: str = ""
+    """What it answers (`http.Route.reply`; `HttpMap.reply_model` resolves it)."""
+    hidden: bool = False
+    """`include_in_schema=False`."""
 
 
 class ResolvedCall(NamedTuple):
@@ -364,7 +368,7 @@ class HttpMap:
                     shown = "/" + "/".join(part for part in full.split("/") if part)
                     found = RouteRef(service.name, route.method, normalise_path(full), path,
                                      route.line, route.handler, route.request, route.response,
-                                     shown)  # fmt: skip
+                                     shown, route.reply, route.hidden)  # fmt: skip
                     out.append(found)
         self._file_routes[path] = out
         return out
@@ -381,6 +385,33 @@ class HttpMap:
     def response_model(self, route: RouteRef) -> ClassRef | None:
         """The route's response model: the first candidate that is a Pydantic model."""
         return self._model(route.path, route.response)
+
+    def reply_model(self, route: RouteRef) -> tuple[ClassRef, bool] | None:
+        """The model a route answers with, and whether the value is returned in
+        it as a generic wrapper (`ApiResponse[Item]`: the wrapper is the
+        answer); None where the answer is no model of the project (a list, a
+        dict, a response, a library's class, unknown)."""
+        reply = route.reply
+        if reply in {"", "-"}:
+            return None
+        found = self.models.resolve_class(route.path, reply.removesuffix("["))
+        if isinstance(found, ClassRef) and self.models.is_model(*found):
+            return found, reply.endswith("[")
+        return None
+
+    @cached_property
+    def replies(self) -> dict[ClassRef, list[tuple[RouteRef, bool]]]:
+        """A model -> the routes that answer with it, each with whether it wraps
+        their value (`reply_model`). Routes of files under `exclude` are left
+        out (a test's app serves no one)."""
+        out: dict[ClassRef, list[tuple[RouteRef, bool]]] = {}
+        for route in self.routes:
+            if self.layout.is_excluded(route.path):
+                continue
+            found = self.reply_model(route)
+            if found is not None:
+                out.setdefault(found[0], []).append((route, found[1]))
+        return out
 
     def _model(self, path: str, names: tuple[str, ...]) -> ClassRef | None:
         for name in names:

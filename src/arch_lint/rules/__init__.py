@@ -10,6 +10,7 @@ from __future__ import annotations
 from arch_lint import __version__
 from arch_lint.config.model import register_code_check
 from arch_lint.rules._base import FileContext, FileRule, MetaRule, Rule, SchemaRule
+from arch_lint.rules.api_response_missing_metadata import ApiResponseMissingMetadata
 from arch_lint.rules.configuration_matches_nothing import ConfigurationMatchesNothing
 from arch_lint.rules.correlation_id_in_message import CorrelationIdInMessage
 from arch_lint.rules.cross_service_data_access import CrossServiceDataAccess
@@ -63,6 +64,7 @@ RULES: tuple[type[Rule], ...] = (
     ShadowModel,
     HttpContractOutsideCommon,
     UnversionedSharedModel,
+    ApiResponseMissingMetadata,
     InconsistentSourceService,
     LogMissingCorrelationId,
     LogMissingCorrelationIdStrict,
@@ -90,7 +92,7 @@ BY_NAME: dict[str, type[Rule]] = {rule.name: rule for rule in RULES}
 assert len(BY_CODE) == len(RULES), "rule codes must be unique"
 assert list(BY_CODE) == sorted(BY_CODE), "RULES must be in code order"
 
-RESERVED_CODES = frozenset({"ARC210"})
+RESERVED_CODES: frozenset[str] = frozenset()
 """Codes SPEC §4 reserves for rules this version does not implement yet. A
 configuration may name them (it may be written for a newer arch-lint): they are
 accepted silently and select nothing. Implementing one needs no edit here, as

@@ -33,17 +33,28 @@ def versioned_path(path: str) -> bool:
 
 def is_inter_service_contract(index: ProjectIndex, path: str, qualname: str) -> bool:
     """Whether the model is the request or response model of a route that
-    another service of the repository calls.
+    another service of the repository calls (the HTTP map's `contracts`, as
+    ARC208 reads them)."""
+    return inter_service_contract(index, path, qualname) is not None
 
-    That takes the HTTP map (which routes each service serves, and which
-    services call them), which arch-lint does not build yet: until it does, no
-    model is one, and ARC209 judges event payloads only. Extend here when the
-    map lands; the rule needs no other change."""
-    return False
+
+def inter_service_contract(index: ProjectIndex, path: str, qualname: str) -> str | None:
+    """The evidence that the model is an inter-service contract (the route, its
+    service and who calls it), or None."""
+    http = index.http
+    uses = http.contracts.get(ClassRef(path, qualname))
+    if not uses:
+        return None
+    route, role = uses[0]
+    callers = ", ".join(f"`{c}`" for c in sorted(http.callers.get(route, ())))
+    return (
+        f"the {role} model of `{route.method} {route.shown}` of service `{route.service}`, "
+        f"called by {callers}"
+    )
 
 
 class UnversionedSharedModel(FileRule):
-    """A shared event payload whose name and module path carry no version.
+    """A shared event payload or HTTP contract whose name and module path carry no version.
 
     ## What it does
     Flags a Pydantic model in the shared-model packages that is a contract
@@ -70,9 +81,11 @@ class UnversionedSharedModel(FileRule):
       in `OrderPlacedV1`, also a few levels down): it is part of that
       contract, versioned with it.
 
-    Request and response models of routes that other services call are
-    contracts too; arch-lint does not map those calls yet, so they are not
-    judged.
+    A model is an inter-service contract where it is the request or response
+    model of a route that another service of the repository calls, by the
+    HTTP map ARC208 reads (a call whose URL resolves to the serving service and
+    whose path matches the route); a route only the outside world calls is no
+    evidence, nor a call the map cannot resolve.
 
     ## Why is this bad?
     The standard says shared models SHOULD be versioned, by location or by
@@ -175,8 +188,9 @@ class UnversionedSharedModel(FileRule):
         verdict = index.events.use_verdict(path, qualname)
         if verdict is not None:
             return "event payload", _why(verdict)
-        if is_inter_service_contract(index, path, qualname):
-            return "inter-service contract", "a route model that another service calls"
+        found = inter_service_contract(index, path, qualname)
+        if found is not None:
+            return "inter-service contract", found
         return None
 
     def _held_by_versioned(self, ref: ClassRef, depth: int) -> bool:
