@@ -12,7 +12,8 @@ EventEnvelope[OrderPlaced]`), wherever imported from; or where the function
 called is a factory that passes its `source_service` parameter on to one
 (`create_event(source_service="orders", ...)`, `self._metadata(...)`). Its value is:
 - a string literal, or a module constant bound to one (in the module, or
-  imported from another module of the project, through re-exports);
+  imported from another module of the project, through re-exports, where its
+  name says it may name something: the constants the facts keep, `stamps.py`);
 - read from the settings: a service-name field (`SERVICE_NAME`,
   `service_name`) read from an object spelled as settings
   (`settings.SERVICE_NAME`, `self.settings.service_name`,

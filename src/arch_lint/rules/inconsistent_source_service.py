@@ -30,7 +30,9 @@ class InconsistentSourceService(FileRule):
     `"source_service"` key of a dict literal validated into one
     (`EventEnvelope.model_validate({...})`). Its value is a string literal or a
     module constant bound to one, also one imported from another module of the
-    project.
+    project where the constant's name says it may name something (`SERVICE`,
+    `SOURCE`, `APP_NAME`, `ORIGIN`, ...; a constant of the stamp's own module
+    whatever its name).
 
     The service's name is the one its settings declare: a `SERVICE_NAME` /
     `service_name` field with a literal default in a settings class (a
