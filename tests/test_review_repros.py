@@ -76,7 +76,6 @@ def placed() -> EventEnvelope:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="REVIEW: ARC211 takes any *Settings/*Config/SERVICE_NAME")
 @pytest.mark.parametrize(
     ("where", "text"),
     [
