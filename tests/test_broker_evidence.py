@@ -160,3 +160,86 @@ def test_a_module_level_client_made_in_a_function_under_global_is_known() -> Non
     client: Any = ("client", "Kafka|kafka.KafkaProducer|producer")
     assert facts.names == {"_producer": client}
     assert facts.returns == {"get_producer": client}
+
+
+# --- whether a call sends: True, False (shown to send nothing), None (not known) ---------
+
+_SENDS_FILES = {
+    "services/orders/kafka.py": KAFKA_WRAPPER,
+    "services/orders/bus.py": (
+        "class EventBus:\n"
+        "    def __init__(self):\n"
+        "        self.handlers = []\n\n"
+        "    def publish(self, event):\n"
+        "        for handler in self.handlers:\n"
+        "            handler(event)\n\n\n"
+        "bus = EventBus()\n"
+    ),
+    "services/orders/proto.py": (
+        "from typing import Protocol\n\n\n"
+        "class Notifier(Protocol):\n"
+        "    def publish(self, event) -> None: ...\n"
+    ),
+    "services/orders/base.py": (
+        "from aiokafka import AIOKafkaProducer\n\n\n"
+        "class BasePublisher:\n"
+        "    def publish(self, event):\n"
+        "        raise NotImplementedError\n\n\n"
+        "class KafkaPublisher(BasePublisher):\n"
+        "    def __init__(self):\n"
+        "        self.p = AIOKafkaProducer()\n\n"
+        "    async def publish(self, event):\n"
+        '        await self.p.send_and_wait("t", event)\n'
+    ),
+    "services/orders/di.py": (
+        "class Publisher:\n"
+        "    def __init__(self, producer):\n"
+        "        self.producer = producer\n\n"
+        "    def publish(self, event):\n"
+        '        self.producer.send("t", event)\n\n\n'
+        "di = Publisher(None)\n"
+    ),
+    "services/orders/cache.py": "import redis\n\ncache = redis.Redis()\n",
+    "services/orders/api.py": (
+        "from services.orders.bus import bus\n"
+        "from services.orders.cache import cache\n"
+        "from services.orders.di import di\n"
+        "from services.orders.kafka import events\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "ref", "method", "expected"),
+    [
+        ("services/orders/api.py", ("name", "events"), "publish", True),
+        ("services/orders/api.py", ("name", "cache"), "publish", True),  # Redis pub/sub
+        ("services/orders/api.py", ("name", "cache"), "set", False),  # a cache's method
+        ("services/orders/api.py", ("name", "bus"), "publish", False),  # in-process
+        ("services/orders/api.py", ("name", "di"), "publish", None),  # an unseen producer
+        ("services/orders/proto.py", ("instance", "Notifier"), "publish", None),
+        ("services/orders/base.py", ("instance", "BasePublisher"), "publish", None),
+        ("services/orders/base.py", ("instance", "KafkaPublisher"), "publish", True),
+        ("services/orders/api.py", ("name", "unknown"), "publish", None),
+    ],
+)
+def test_whether_a_call_sends_is_known_where_the_project_shows_it(
+    tmp_path: Path, path: str, ref: tuple[str, str], method: str, expected: bool | None
+) -> None:
+    from arch_lint.config import load_project
+    from arch_lint.config.resolve import Settings
+    from arch_lint.index.build import build
+
+    make_repo(
+        tmp_path,
+        {
+            "pyproject.toml": CONFIG,
+            "services/__init__.py": "",
+            "services/orders/__init__.py": "",
+            **_SENDS_FILES,
+        },
+    )
+    settings = load_project(None, tmp_path, use_cache=False)
+    assert isinstance(settings, Settings)
+    index = build(settings, use_cache=False).index
+    assert index.brokers.sends(path, ref, method) is expected

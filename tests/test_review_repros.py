@@ -139,7 +139,6 @@ bus = EventBus()
 """
 
 
-@pytest.mark.xfail(strict=True, reason="REVIEW: event_evidence._judge(PUBLISH) is name-based")
 def test_arc209_an_in_process_bus_publishes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -166,7 +165,6 @@ def test_arc209_an_in_process_bus_publishes_nothing(
     assert _found(_check(capsys, "--no-cache")) == []
 
 
-@pytest.mark.xfail(strict=True, reason="REVIEW: MessageFlow uses EventEvidence.sends (by name)")
 def test_graph_draws_no_event_edge_for_an_in_process_bus(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

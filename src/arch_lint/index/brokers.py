@@ -20,7 +20,9 @@ file (`broker_evidence.py`):
 - `returns`: what a function named at module level returns (`get_redis()`);
 - `name`: a module-level name bound by an import (or a dotted name under
   one: `events.publisher`), for the index to follow;
-- `self`: the instance of the enclosing class (text: its qualified name).
+- `self`: the instance of the enclosing class (text: its qualified name);
+- `unseen`: in a `sends` entry only, a receiver this file does not show (an
+  unannotated parameter): the call may send, on what is not known.
 
 A local name is what its last binding before the use holds; `self.x` is what
 any method of the class assigns to it (`__init__` or a `start()`; an
@@ -138,6 +140,10 @@ INSTANCE = "instance"
 RETURNS = "returns"
 NAME = "name"
 SELF = "self"
+UNSEEN = "unseen"
+"""A receiver the file does not show (a parameter without an annotation, an
+attribute set from one): the call's method says it sends, what it sends on is
+not known (text: "")."""
 CALL = ""
 """The method of a `sends` entry that calls the receiver itself (a function)."""
 
@@ -844,10 +850,12 @@ def _sends(
             if isinstance(func, ast.Name) and name[:1].isupper():
                 continue  # a class made, not a function called
             found = reader.receiver(node, function, node.lineno, site.path)
-            if found is None:
-                continue
-            (kind, text), method = found
             written = _written(func.value) if isinstance(func, ast.Attribute) else name
+            if found is None:
+                if not sending or not isinstance(func, ast.Attribute):
+                    continue
+                found = (UNSEEN, ""), name  # may send, on what is not known
+            (kind, text), method = found
             entry = (kind, text, method, written or "")
             if entry not in out:
                 out.append(entry)
