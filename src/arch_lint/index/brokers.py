@@ -25,7 +25,9 @@ file (`broker_evidence.py`):
   unannotated parameter): the call may send, on what is not known.
 
 A local name is what its last binding before the use holds; `self.x` is what
-any method of the class assigns to it (`__init__` or a `start()`; an
+the method's own last assignment of it before the use holds, where it has one
+(`self.producer = FakeOutbox()` then `self.producer.send(...)`: the stub), else
+what any method of the class assigns to it (`__init__` or a `start()`; an
 annotation `self.x: AIOKafkaProducer | None = None` counts, `None` says
 nothing); `async with AIOKafkaProducer(...) as producer` binds the client.
 
@@ -291,6 +293,9 @@ class BrokerReader:
             if isinstance(base, ast.Name) and base.id == "self":
                 cls = _class_scope(scope.function() or scope)
                 if cls is not None and scope.kind == "function":
+                    here = self._assigned_before(scope, node.attr, line, depth)
+                    if here is not None:
+                        return here[0]  # this method set it before the use
                     return self.attribute(cls, node.attr, depth + 1)
                 return None
             written = dotted(node)
@@ -449,6 +454,37 @@ class BrokerReader:
         if binding is not None and binding.kind in (CLASS, IMPORT) and last[:1].isupper():
             return (INSTANCE, written)
         return None
+
+    def _assigned_before(
+        self, function: Scope, attr: str, line: int, depth: int
+    ) -> tuple[Ref | None] | None:
+        """What the method's last assignment of `self.<attr>` before `line`
+        holds (in a 1-tuple: None inside when it tells nothing), or None where
+        the method assigns none before it."""
+        last: tuple[ast.stmt, tuple[int, ...]] | None = None
+        for site in self.model.sites_of(function):
+            stmt = site.stmt
+            if stmt.lineno >= line:
+                break
+            if isinstance(stmt, ast.AnnAssign):
+                targets = [stmt.target]
+            elif isinstance(stmt, ast.Assign):
+                targets = stmt.targets
+            else:
+                continue
+            if any(_is_self_attribute(t, attr) for t in targets):
+                last = (stmt, site.path)
+        if last is None:
+            return None
+        stmt, path = last
+        found: Ref | None = None
+        if isinstance(stmt, ast.AnnAssign):
+            found = self.annotation(stmt.annotation, function)
+            if found is None and stmt.value is not None:
+                found = self.ref(stmt.value, function, stmt.lineno, path, depth + 1)
+        elif isinstance(stmt, ast.Assign):
+            found = self.ref(stmt.value, function, stmt.lineno, path, depth + 1)
+        return (found,)
 
     def attribute(self, cls: Scope, attr: str, depth: int = 0) -> Ref | None:
         """What `self.<attr>` holds in the methods of a class: the first
