@@ -466,6 +466,7 @@ class BrokerReader:
             stmt = site.stmt
             if stmt.lineno >= line:
                 break
+            targets: list[ast.expr]
             if isinstance(stmt, ast.AnnAssign):
                 targets = [stmt.target]
             elif isinstance(stmt, ast.Assign):
