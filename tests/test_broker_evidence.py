@@ -124,8 +124,15 @@ def test_broker_facts_survive_the_cache_as_json() -> None:
     facts = extract(ast.parse(source), source)
     assert facts.brokers is not None
     assert facts.brokers.sends["Events.publish"] == [
-        ("client", "Kafka|aiokafka.AIOKafkaProducer|producer", "send_and_wait", "self._producer")
+        (
+            "client",
+            "Kafka|aiokafka.AIOKafkaProducer|producer",
+            "send_and_wait",
+            "self._producer",
+            (("0", "topic"), ("1", "payload")),  # the parameters each argument holds
+        )
     ]
+    assert facts.brokers.signatures == {"Events.publish": ("topic", "payload")}
     text = facts.to_text()
     again = FileFacts.from_json(json.loads(text))
     assert again.brokers == facts.brokers

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from arch_lint.index.broker_messages import MessageSlot, client_slot, passed, wrapper_slot
 from arch_lint.index.brokers import (
     CLIENT,
     INSTANCE,
@@ -71,6 +72,11 @@ class Reach:
     receiver: str
     path: str
     chain: tuple[str, ...] = ()
+    message: MessageSlot | None = None
+    """Where the callable called takes its message: a client's method's slot,
+    or the parameters of the first function or method of `chain` that flow
+    into the message of the calls it makes that reach a broker (None: not
+    known, any argument may be)."""
 
     def describe(self, call: str, receiver: str, here: str = "") -> str:
         """The evidence in words, for a call (as written) made on `receiver`:
@@ -122,7 +128,9 @@ class BrokerEvidence:
         kind, where, name = thing
         if kind == CLIENT:
             client = Client.parse(where)
-            return Reach(client, "", path) if client.sends_with(method) else None
+            if not client.sends_with(method):
+                return None
+            return Reach(client, "", path, message=client_slot(client.broker, method))
         if kind == _MODULE:
             if not method:
                 return None
@@ -182,7 +190,7 @@ class BrokerEvidence:
         if step in guard:
             return True
         guard = guard | {step}
-        for kind, text, method, _ in self._brokers(path).sends.get(qualname, ()):
+        for kind, text, method, *_ in self._brokers(path).sends.get(qualname, ()):
             if kind == UNSEEN or not self._silent(path, (kind, text), method, guard):
                 return False
         return True
@@ -229,23 +237,38 @@ class BrokerEvidence:
         if step in guard:
             return None
         guard = guard | {step}
-        for entry in self._brokers(path).sends.get(qualname, ()):
+        brokers = self._brokers(path)
+        first: Reach | None = None
+        flow: set[str] | None = set()
+        for entry in brokers.sends.get(qualname, ()):
             found = self._entry(path, entry, guard)
-            if found is not None:
-                receiver = found.receiver or entry[3]
-                return Reach(found.client, receiver, found.path, (qualname, *found.chain))
-        return None
+            if found is None:
+                continue
+            if first is None:
+                first = found
+            if found.message is None or flow is None:
+                flow = None  # where one call's message is not known, neither is this one's
+            else:
+                flow |= passed(entry[4], found.message)
+        if first is None:
+            return None
+        known = brokers.signatures.get(qualname)
+        message = None
+        if flow is not None and known is not None:
+            message = wrapper_slot(known, frozenset(flow))
+        receiver = first.receiver
+        return Reach(first.client, receiver, first.path, (qualname, *first.chain), message)
 
     def _entry(
         self, path: str, entry: Entry, guard: frozenset[tuple[str, str, str]]
     ) -> Reach | None:
-        kind, text, method, written = entry
+        kind, text, method, written, _ = entry
         found = self._reach(path, (kind, text), method, guard)
         if found is None:
             return None
         if found.receiver:
             return found
-        return Reach(found.client, written, path, found.chain)
+        return Reach(found.client, written, path, found.chain, found.message)
 
     def _lineage(self, path: str, qualname: str) -> list[tuple[str, str]]:
         """The class and its project bases, nearest first (a few steps)."""

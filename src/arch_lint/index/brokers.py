@@ -48,6 +48,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from arch_lint.index.broker_messages import SERIALISERS, Passes, passes, signature
+from arch_lint.index.broker_messages import message_arguments as message_arguments
 from arch_lint.index.models import dotted, unquote
 from arch_lint.index.semantic import (
     ASSIGN,
@@ -112,22 +114,6 @@ are known (ARC202's evidence beside `publish-calls`)."""
 NOT_ONLY_BROKERS = frozenset({"redis", "aioredis", "boto3", "aioboto3", "aiobotocore"})
 """Libraries as often used for something else (a cache, a bucket)."""
 
-MESSAGE_KEYWORDS = frozenset(
-    {"value", "payload", "data", "message", "event", "body", "json", "msg", "fields",
-     "MessageBody", "Message", "Data", "Detail"}
-)  # fmt: skip
-"""Keywords that hold the message of a sending call (Kafka `value=`, pika
-`body=`, SQS `MessageBody=`, SNS `Message=`, Kinesis `Data=`, Pub/Sub `data=`);
-never `headers=`, `key=`, `MessageAttributes=`."""
-_BATCH_KEYWORDS = frozenset({"Entries", "Records", "PublishBatchRequestEntries"})
-"""AWS batch calls: a list of entries, each a dict whose `MessageBody`, `Message`,
-`Data` or `Detail` is a message (`put_events(Entries=[{"Detail": ...}])`)."""
-
-SERIALISERS = frozenset(
-    {"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "rapidjson.dumps"}
-)
-"""Calls that turn a dict into the text a message carries."""
-
 _DUMPS = frozenset({"model_dump", "model_dump_json", "json", "dict"})
 
 SEND_WORDS = ("publish", "produce", "send", "emit", "dispatch", "xadd", "put_record")
@@ -150,9 +136,10 @@ CALL = ""
 """The method of a `sends` entry that calls the receiver itself (a function)."""
 
 Ref = tuple[str, str]
-Entry = tuple[str, str, str, str]
+Entry = tuple[str, str, str, str, Passes]
 """A call that may send: the receiver's `Ref` (kind, text), the method called
-(`""`: the receiver itself is called) and the receiver as written."""
+(`""`: the receiver itself is called), the receiver as written, and which
+parameters of the calling function its arguments hold (`broker_messages.passes`)."""
 _MAX_DEPTH = 6
 _NOT_CLASSES = frozenset({"Optional", "Union", "Annotated"})
 _NOT_PROJECT = ("typing.", "typing_extensions.", "collections.", "builtins.")
@@ -650,24 +637,6 @@ def message_dict(
     return message_dict(model, inner, scope, line, path, depth + 1)
 
 
-def message_arguments(call: ast.Call) -> list[ast.expr]:
-    """The arguments of a sending call that may carry its message (see
-    `MESSAGE_KEYWORDS`, `_BATCH_KEYWORDS`), in order."""
-    out = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
-    for keyword in call.keywords:
-        if keyword.arg in MESSAGE_KEYWORDS:
-            out.append(keyword.value)
-        elif keyword.arg in _BATCH_KEYWORDS and isinstance(keyword.value, (ast.List, ast.Tuple)):
-            for entry in keyword.value.elts:
-                if isinstance(entry, ast.Dict):
-                    out += [
-                        value
-                        for key, value in zip(entry.keys, entry.values, strict=True)
-                        if isinstance(key, ast.Constant) and key.value in MESSAGE_KEYWORDS
-                    ]
-    return out
-
-
 def holds_dump(model: SemanticModel, node: ast.expr, scope: Scope, line: int) -> bool:
     """Whether a dict (a literal, or a local bound to one) holds a model's dump
     among its values (Redis stream fields: `{"payload": event.model_dump_json()}`)."""
@@ -704,21 +673,32 @@ class BrokerFacts:
     """Module-level function -> what it returns."""
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Module-level name -> what it holds."""
+    signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Function or `Class.method` of `sends` -> its parameters as a call binds
+    them (`broker_messages.signature`)."""
 
     def to_json(self) -> list[Any]:
         return [
-            sorted([k, [list(e) for e in v]] for k, v in self.sends.items()),
+            sorted(
+                [k, [[a, b, c, d, [list(p) for p in e]] for a, b, c, d, e in v]]
+                for k, v in self.sends.items()
+            ),
             sorted([k, list(v)] for k, v in self.returns.items()),
             sorted([k, list(v)] for k, v in self.names.items()),
+            sorted([k, list(v)] for k, v in self.signatures.items()),
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> BrokerFacts:
-        sends, returns, names = data
+        sends, returns, names, signatures = data
         return cls(
-            sends={k: [(a, b, c, d) for a, b, c, d in v] for k, v in sends},
+            sends={
+                k: [(a, b, c, d, tuple((x, y) for x, y in e)) for a, b, c, d, e in v]
+                for k, v in sends
+            },
             returns={k: (v[0], v[1]) for k, v in returns},
             names={k: (v[0], v[1]) for k, v in names},
+            signatures={k: tuple(v) for k, v in signatures},
         )
 
 
@@ -759,7 +739,11 @@ def read_brokers(
         entries = _sends(reader, model, function, marks)
         if entries:
             facts.sends[qualname] = entries
+            node = function.node
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                facts.signatures[qualname] = signature(node, "." in qualname)
     _keep_reaching(facts)
+    facts.signatures = {k: v for k, v in facts.signatures.items() if k in facts.sends}
     return facts if (facts.sends or facts.returns or facts.names) else None
 
 
@@ -893,7 +877,7 @@ def _sends(
                     continue
                 found = (UNSEEN, ""), name  # may send, on what is not known
             (kind, text), method = found
-            entry = (kind, text, method, written or "")
+            entry = (kind, text, method, written or "", passes(node, function))
             if entry not in out:
                 out.append(entry)
     return out
@@ -916,7 +900,7 @@ def _keep_reaching(facts: BrokerFacts) -> None:
 
 
 def _leads(entry: Entry, qualname: str, keep: dict[str, list[Entry]]) -> bool:
-    kind, text, method, _ = entry
+    kind, text, method = entry[:3]
     if kind == SELF:
         return has_send_word(method) or f"{text}.{method}" in keep
     if kind == NAME and method == "":

@@ -339,7 +339,7 @@ class EventEvidence:
         answers: set[bool | None] = set()
         if facts.brokers is not None:
             for entries in facts.brokers.sends.values():
-                for kind, text, called, written in entries:
+                for kind, text, called, written, _ in entries:
                     if called == method and written == receiver:
                         answers.add(self.brokers.sends(path, (kind, text), method))
         if answers:
