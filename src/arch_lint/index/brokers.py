@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arch_lint.index.broker_messages import SERIALISERS, Passes, passes, signature
+from arch_lint.index.broker_messages import client_slot as client_slot
 from arch_lint.index.broker_messages import message_arguments as message_arguments
 from arch_lint.index.models import dotted, unquote
 from arch_lint.index.semantic import (
