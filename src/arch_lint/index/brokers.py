@@ -118,9 +118,11 @@ NOT_ONLY_BROKERS = frozenset({"redis", "aioredis", "boto3", "aioboto3", "aioboto
 _DUMPS = frozenset({"model_dump", "model_dump_json", "json", "dict"})
 
 SEND_WORDS = ("publish", "produce", "send", "emit", "dispatch", "xadd", "put_record")
-"""A method whose name holds one of these may send a message (facts record it)."""
-_SEND_DEF = re.compile(rb"def\s+\w*(?:publish|produce|send|emit|dispatch|xadd|put_record)")
-_SEND_CALL = re.compile(rb"(?:publish|produce|send|emit|dispatch|xadd|put_record)\w*[\s\\]*\(")
+"""A method whose name holds one of these may send a message (facts record it;
+`uses.py` records the models and topics passed to it)."""
+_WORDS = b"|".join(word.encode() for word in SEND_WORDS)
+_SEND_DEF = re.compile(rb"def\s+\w*(?:" + _WORDS + rb")")
+_SEND_CALL = re.compile(rb"(?:" + _WORDS + rb")\w*[\s\\]*\(")
 """Both read the source in lower case."""
 
 # `Ref` kinds

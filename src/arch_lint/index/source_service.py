@@ -55,6 +55,7 @@ from arch_lint.index.facts import FileFacts
 from arch_lint.index.layout import Layout, Service
 from arch_lint.index.model_index import ClassRef, ModelIndex
 from arch_lint.index.models import Pos
+from arch_lint.index.names import normal_service_name as normalise
 from arch_lint.index.stamps import (
     CONST_LITERAL,
     CONST_SETTINGS,
@@ -102,14 +103,6 @@ class ServiceStamps:
 
     def counts(self) -> Counter[str]:
         return Counter(s.value for s in self.stamps if s.value is not None)
-
-
-def normalise(name: str) -> str:
-    """A service's name as people spell it in many ways: `Orders_Service`,
-    `orders-service` and `orders` are alike (`-`/`_` alike, an optional
-    `-service` suffix)."""
-    text = name.strip().lower().replace("_", "-")
-    return re.sub(r"-service$", "", text) or text
 
 
 class SourceServices:

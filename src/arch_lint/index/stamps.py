@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from arch_lint.index.models import Pos, dotted, position
+from arch_lint.index.names import env_default
 from arch_lint.index.walk import MarkedLines
 
 FIELD = "source_service"
@@ -68,7 +69,6 @@ _NAMING_CONSTANT = re.compile(
 `SOURCE`, `APP_NAME`): kept for the stamps of other modules."""
 _SETTINGS_CLASS = ("Settings", "Config", "Configuration", "Conf")
 _VALIDATORS = frozenset({"model_validate", "parse_obj", "model_construct", "construct"})
-_ENV_READS = frozenset({"os.getenv", "os.environ.get", "getenv", "environ.get"})
 
 
 def is_service_name_field(name: str) -> bool:
@@ -183,21 +183,11 @@ def note_constant(
 
 
 def _env_default(value: ast.expr, origin: dict[str, str]) -> str | None:
-    """The literal default of `os.getenv("X", "d")` / `os.environ.get("X", "d")`."""
-    if not isinstance(value, ast.Call) or len(value.args) != 2:
-        return None
-    written = dotted(value.func) or ""
-    head, _, rest = written.partition(".")
-    full = f"{origin[head]}.{rest}" if head in origin and rest else origin.get(head, written)
-    if full not in _ENV_READS and written not in _ENV_READS:
-        return None
-    default = value.args[1]
-    if (
-        isinstance(default, ast.Constant)
-        and isinstance(default.value, str)
-        and _CONSTANT_VALUE.fullmatch(default.value)
-    ):
-        return default.value
+    """The literal default of `os.getenv("X", "d")` / `os.environ.get("X", "d")`,
+    where it looks like a name."""
+    found = env_default(value, origin)
+    if found is not None and _CONSTANT_VALUE.fullmatch(found[1]):
+        return found[1]
     return None
 
 
