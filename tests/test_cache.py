@@ -569,3 +569,173 @@ def test_the_warm_path_stamps_files_as_the_index_build_does(tmp_path: Path) -> N
     assert index_cache.file_stamp(info) == index_build.file_stamp(info)
     assert index_cache.content_hash(b"X = 1\n") == index_build.content_hash(b"X = 1\n")
     assert index_cache.RACY_NS == index_build.RACY_NS
+
+
+# --- what other files' findings read from a file ----------------------------------------------
+
+_SERVICES = {
+    "services/__init__.py": "",
+    "services/orders/__init__.py": "",
+    "services/payments/__init__.py": "",
+    "services/payments/app.py": "x = 1\n",
+}
+_SHARED = {
+    "common/__init__.py": "",
+    "common/models/__init__.py": "",
+    "common/models/envelope.py": (
+        "from typing import Any\n\nfrom pydantic import BaseModel, Field\n\n\n"
+        "class EventEnvelope(BaseModel):\n"
+        '    source_service: str = Field(description="who")\n'
+        '    data: dict[str, Any] = Field(description="the event")\n'
+    ),
+}
+
+
+def _config(select: str, shared: str = '["common/models"]') -> str:
+    return (
+        "[tool.arch_lint]\n"
+        'services = ["services/*"]\n'
+        f"shared-models = {shared}\n"
+        f"select = [{select}]\n"
+    )
+
+
+def _found(findings: list[dict[str, Any]]) -> list[tuple[str, int, str]]:
+    return [(f["path"], f["line"], f["code"]) for f in findings]
+
+
+_PUBLISHER = """\
+from common.models.orders import OrderCancelled
+
+
+async def cancel(producer, event: OrderCancelled) -> None:
+    {first}
+    await producer.send_and_wait("orders", event.model_dump_json().encode())
+"""
+
+
+def test_arc209_warm_equals_cold_after_a_function_level_import_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`publish.py` reaches a broker only through a function-level import of a
+    wrapper module (`bus.py` imports aiokafka): its import statements are part
+    of its interface, so removing that import moves the index digest and the
+    warm run drops ARC209 on `common/models/orders.py` as the cold one does."""
+    files = {"pyproject.toml": _config('"ARC209"'), **_SERVICES, **_SHARED}
+    files["common/models/orders.py"] = (
+        "from pydantic import BaseModel\n\n\nclass OrderCancelled(BaseModel):\n    order_id: str\n"
+    )
+    files["services/orders/bus.py"] = "import aiokafka\n\nproducer = aiokafka.AIOKafkaProducer()\n"
+    files["services/orders/publish.py"] = _PUBLISHER.format(
+        first="from services.orders import bus  # noqa: F401"
+    )
+    make_repo(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    assert _found(check_json(capsys)) == [("common/models/orders.py", 4, "ARC209")]
+    (tmp_path / "services/orders/publish.py").write_text(_PUBLISHER.format(first="pass"))
+    cold = cold_json(capsys)
+    assert cold == []
+    assert check_json(capsys) == cold
+
+
+_DB_USER = """\
+async def handler():
+    {first}
+    return db.get()
+"""
+
+
+def test_arc104_warm_equals_cold_after_a_function_level_import_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same for ARC104: an async module's function-level import of `db.py`
+    makes `db.py` run on the loop; importing another module instead moves the
+    digest, and `db.py`'s cached finding goes."""
+    files = {"pyproject.toml": _config('"ARC104"', "[]"), **_SERVICES}
+    files["services/orders/db.py"] = (
+        'import psycopg2\n\n\ndef get():\n    return psycopg2.connect("x")\n'
+    )
+    files["services/orders/api.py"] = _DB_USER.format(first="from services.orders import db")
+    make_repo(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    assert _found(check_json(capsys)) == [("services/orders/db.py", 1, "ARC104")]
+    (tmp_path / "services/orders/api.py").write_text(_DB_USER.format(first="import json as db"))
+    cold = cold_json(capsys)
+    assert cold == []
+    assert check_json(capsys) == cold
+
+
+def test_moving_an_import_keeps_the_interface() -> None:
+    """An import's position is no part of the interface: a line added above
+    it keeps every other file's cached findings."""
+    import ast
+
+    from arch_lint.index.facts import extract
+
+    data = b"import os\n\n\ndef f():\n    from services.orders import db\n    return db, os\n"
+    moved = b"# a comment\n" + data
+    facts, again = extract(ast.parse(data), data), extract(ast.parse(moved), moved)
+    assert facts.imports != again.imports
+    assert facts.interface_hash() == again.interface_hash()
+    other = data.replace(b"import db", b"import api")
+    assert extract(ast.parse(other), other).interface_hash() != facts.interface_hash()
+
+
+_CONSTANTS = 'LOG_LEVEL = "{level}"\nTOPIC = "orders"\nSOURCE = "{source}"\nOTHER = "{other}"\n'
+_STAMPER = """\
+from common.models.envelope import EventEnvelope
+from services.orders.constants import OTHER, SOURCE
+
+
+def placed() -> list[EventEnvelope]:
+    return [
+        EventEnvelope(source_service="orders", data={{}}),
+        EventEnvelope(source_service="orders", data={{}}),
+        EventEnvelope(source_service=SOURCE, data={{}}),
+        EventEnvelope(source_service={other}, data={{}}),
+    ]
+"""
+
+
+def test_a_constant_no_stamp_can_read_is_no_part_of_the_interface() -> None:
+    """`LOG_LEVEL`, `TOPIC`: no name a stamp would use; an edit of one keeps
+    every other file's cached findings. `SOURCE` may be read by a stamp of
+    another module: an edit of it does not."""
+    import ast
+
+    from arch_lint.index.facts import extract
+
+    def interface(**values: str) -> str:
+        data = _CONSTANTS.format(**{"level": "INFO", "source": "a", "other": "b", **values})
+        return extract(ast.parse(data), data.encode()).interface_hash()
+
+    assert interface(level="DEBUG") == interface()
+    assert interface(other="c") == interface()
+    assert interface(source="orders-svc") != interface()
+
+
+@pytest.mark.parametrize("edit", ["source", "level"])
+def test_arc211_warm_equals_cold_after_an_imported_constant_changes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    edit: str,
+) -> None:
+    """A stamp reads `SOURCE` from `constants.py`: the finding follows its
+    value on a warm run; `OTHER` (a name no stamp would use elsewhere) is not
+    known to the stamp that reads it, so its value changes nothing."""
+    files = {"pyproject.toml": _config('"ARC211"'), **_SERVICES, **_SHARED}
+    files["services/orders/constants.py"] = _CONSTANTS.format(
+        level="INFO", source="orders-svc", other="orders-svc"
+    )
+    files["services/orders/publish.py"] = _STAMPER.format(other="OTHER")
+    make_repo(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    assert _found(check_json(capsys)) == [("services/orders/publish.py", 9, "ARC211")]
+    values = {"level": "INFO", "source": "orders-svc", "other": "orders-svc"}
+    values["source" if edit == "source" else "level"] = "orders" if edit == "source" else "DEBUG"
+    (tmp_path / "services/orders/constants.py").write_text(_CONSTANTS.format(**values))
+    cold = cold_json(capsys)
+    stays = [("services/orders/publish.py", 9, "ARC211")]
+    assert _found(cold) == ([] if edit == "source" else stays)
+    assert check_json(capsys) == cold

@@ -754,3 +754,54 @@ def test_the_readme_picture_is_the_tools_current_output(
     assert result.code == 0, result.err
     assert readme_picture() == result.out, "regenerate: cd examples/shop && arch-lint graph"
     parse_mermaid(result.out)
+
+
+# --- an in-process bus is no broker ---------------------------------------------------------
+
+_BUS_CONFIG = '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n'
+_BUS = """\
+from collections import defaultdict
+
+
+class EventBus:
+    def __init__(self):
+        self._handlers = defaultdict(list)
+
+    def publish(self, *args):
+        for handler in self._handlers[args[0]]:
+            handler(*args)
+
+
+bus = EventBus()
+"""
+
+
+def test_graph_draws_no_event_edge_for_an_in_process_bus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same in-process bus: no event edge to the service that consumes the
+    topic from Kafka."""
+    files = {
+        "pyproject.toml": _BUS_CONFIG,
+        "services/__init__.py": "",
+        "services/orders/__init__.py": "",
+        "services/payments/__init__.py": "",
+        "services/payments/app.py": "x = 1\n",
+    }
+    files["services/billing/__init__.py"] = ""
+    files["services/orders/bus.py"] = _BUS
+    files["services/orders/place.py"] = (
+        "import redis\n\nfrom services.orders.bus import bus\n\ncache = redis.Redis()\n\n\n"
+        "def place(order_id: str) -> None:\n"
+        '    cache.set(order_id, "placed")\n'
+        '    bus.publish("orders.placed", {"order_id": order_id})\n'
+    )
+    files["services/billing/consume.py"] = (
+        'from aiokafka import AIOKafkaConsumer\n\nconsumer = AIOKafkaConsumer("orders.placed")\n'
+    )
+    make_repo(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(capsys, "graph", "--format", "json", "--no-cache")
+    assert result.code == 0, result.err
+    edges = json.loads(result.out)["edges"]
+    assert [(e["from"], e["to"]) for e in edges] == []

@@ -18,9 +18,9 @@ A change that changes a fact makes a new `ProjectIndex` over the facts (its
 parts are computed again as rules ask them); an edit that changes none (most
 edits inside a function) keeps the index. Whoever shows diagnostics asks
 `generation` before and after a change: when it moved, the findings of every
-other open file may have moved too. (Not only when `digest` moves: the digest
-leaves out the modules a file imports, which ARC104 and ARC202 read from the
-importers' facts; an open file is checked again as a fresh `check` would.)
+other open file may have moved too. (Whenever the index is made anew, not
+only when `digest` moves: an open file is checked again as a fresh `check`
+would, whatever the digest leaves out.)
 
 A file's findings are those `arch-lint check` reports for the same content:
 the same engine (`Engine.check_file`, then `# noqa` and ARC002), the baseline

@@ -11,6 +11,16 @@ shows, reaches nothing. A name bound at module level by a call and not read
 by the broker facts (a file without a sending call) is followed through the
 module-level calls of the file's facts (`publisher = EventPublisher()`).
 
+Whether a call sends nothing is asked too (`sends`: the one answer ARC202's
+evidence, ARC209 and the graph's event edges share with ARC206): the project
+shows it where the receiver is a broker client whose method does not send
+(`redis.set`), or a class of the project (no base outside it, no subclass in
+it) whose method makes no call that may send but on what the project shows to
+send nothing (an in-process event bus that calls its handlers). A call on a
+receiver that no file shows (an unannotated parameter), on a class with a
+base outside the project or a subclass in it (a `Protocol`, an abstract
+base), or on a value of an unknown library is not known either way.
+
 Each answer depends only on the files on the path it follows, never on the
 order of the questions.
 """
@@ -19,13 +29,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
+from arch_lint.index.broker_messages import MessageSlot, client_slot, passed, wrapper_slot
 from arch_lint.index.brokers import (
     CLIENT,
     INSTANCE,
     NAME,
     RETURNS,
     SELF,
+    UNSEEN,
     BrokerFacts,
     Client,
     Entry,
@@ -37,6 +50,8 @@ from arch_lint.index.model_index import ClassRef, ModelIndex
 
 _MAX_DEPTH = 8
 _EMPTY = BrokerFacts()
+_NO_BASES = frozenset({"object", "Generic"})
+"""Bases that bring no methods (`class Bus(Generic[T])`)."""
 
 # what a `Ref` is, followed
 _CLASS = "class"
@@ -57,6 +72,11 @@ class Reach:
     receiver: str
     path: str
     chain: tuple[str, ...] = ()
+    message: MessageSlot | None = None
+    """Where the callable called takes its message: a client's method's slot,
+    or the parameters of the first function or method of `chain` that flow
+    into the message of the calls it makes that reach a broker (None: not
+    known, any argument may be)."""
 
     def describe(self, call: str, receiver: str, here: str = "") -> str:
         """The evidence in words, for a call (as written) made on `receiver`:
@@ -80,6 +100,7 @@ class BrokerEvidence:
         self.models = models
         self.modules = models.modules
         self._memo: dict[tuple[str, Ref, str], Reach | None] = {}
+        self._silent_memo: dict[tuple[str, Ref, str], bool] = {}
 
     def _brokers(self, path: str) -> BrokerFacts:
         facts = self.facts.get(path)
@@ -107,7 +128,9 @@ class BrokerEvidence:
         kind, where, name = thing
         if kind == CLIENT:
             client = Client.parse(where)
-            return Reach(client, "", path) if client.sends_with(method) else None
+            if not client.sends_with(method):
+                return None
+            return Reach(client, "", path, message=client_slot(client.broker, method))
         if kind == _MODULE:
             if not method:
                 return None
@@ -123,6 +146,88 @@ class BrokerEvidence:
                 return self._through(owner, f"{qualname}.{method}", guard)
         return None
 
+    def sends(self, path: str, ref: Ref, method: str) -> bool | None:
+        """Whether calling `method` on what `ref` names in file `path` sends on
+        a message broker: True where it reaches one (`reach`), False where the
+        project shows it sends nothing (a broker client's other method, an
+        in-process event bus), None where that is not known."""
+        if self.reach(path, ref, method) is not None:
+            return True
+        key = (path, ref, method)
+        if key not in self._silent_memo:
+            self._silent_memo[key] = self._silent(path, ref, method, frozenset())
+        return False if self._silent_memo[key] else None
+
+    def _silent(
+        self, path: str, ref: Ref, method: str, guard: frozenset[tuple[str, str, str]]
+    ) -> bool:
+        """Whether the project shows that calling `method` on what `ref` names
+        sends nothing (see the module's documentation)."""
+        if len(guard) > _MAX_DEPTH:
+            return False
+        thing = self.thing(path, ref)
+        if thing is None:
+            return False
+        kind, where, name = thing
+        if kind == CLIENT:
+            return not Client.parse(where).sends_with(method)
+        if kind == _MODULE:
+            return bool(method) and self._silent(where, (NAME, method), "", guard)
+        if kind == _FUNCTION:
+            return not method and self._quiet(where, name, guard)
+        if (where, name) in self._subclassed:
+            return False  # the value may be of a subclass that sends
+        lineage = self._lineage(where, name)
+        for owner, qualname in lineage:
+            if f"{qualname}.{method}" in self._brokers(owner).sends:
+                return self._quiet(owner, f"{qualname}.{method}", guard)
+        return all(self._closed(owner, qualname) for owner, qualname in lineage)
+
+    def _quiet(self, path: str, qualname: str, guard: frozenset[tuple[str, str, str]]) -> bool:
+        """Whether every call of a function or method that may send is shown
+        to send nothing (a function met again adds nothing)."""
+        step = (path, qualname, "")
+        if step in guard:
+            return True
+        guard = guard | {step}
+        for kind, text, method, *_ in self._brokers(path).sends.get(qualname, ()):
+            if kind == UNSEEN or not self._silent(path, (kind, text), method, guard):
+                return False
+        return True
+
+    @cached_property
+    def _subclassed(self) -> frozenset[tuple[str, str]]:
+        """(file, name) of every class of the project another class derives
+        from (a base class of its own included: it has no class facts)."""
+        out: set[tuple[str, str]] = set()
+        modules = self.modules
+        for path in sorted(self.facts):
+            for cls in self.facts[path].classes:
+                for base in cls.bases:
+                    head, _, rest = base.partition(".")
+                    found = modules.resolve_name(path, head) if head else None
+                    if found is not None and rest and found[1] is None and "." not in rest:
+                        found = modules.resolve_name(found[0], rest)
+                    elif rest:
+                        found = None
+                    if found is not None and found[1] is not None:
+                        out.add((found[0], found[1]))
+        return frozenset(out)
+
+    def _closed(self, path: str, qualname: str) -> bool:
+        """A class whose methods the project knows: no base outside the project
+        (`Protocol`, `ABC`, a library's class; not a name bound to one)."""
+        cls = self.models.class_facts(path, qualname)
+        if cls is None:
+            facts = self.facts.get(path)
+            return facts is not None and qualname not in facts.type_aliases  # no base
+        for base in cls.bases:
+            if base in _NO_BASES or base.rsplit(".", 1)[-1] in _NO_BASES:
+                continue
+            if not isinstance(self.models.resolve_class(path, base), ClassRef):
+                return False
+        return True
+
     def _through(
         self, path: str, qualname: str, guard: frozenset[tuple[str, str, str]]
     ) -> Reach | None:
@@ -132,23 +237,38 @@ class BrokerEvidence:
         if step in guard:
             return None
         guard = guard | {step}
-        for entry in self._brokers(path).sends.get(qualname, ()):
+        brokers = self._brokers(path)
+        first: Reach | None = None
+        flow: set[str] | None = set()
+        for entry in brokers.sends.get(qualname, ()):
             found = self._entry(path, entry, guard)
-            if found is not None:
-                receiver = found.receiver or entry[3]
-                return Reach(found.client, receiver, found.path, (qualname, *found.chain))
-        return None
+            if found is None:
+                continue
+            if first is None:
+                first = found
+            if found.message is None or flow is None:
+                flow = None  # where one call's message is not known, neither is this one's
+            else:
+                flow |= passed(entry[4], found.message)
+        if first is None:
+            return None
+        known = brokers.signatures.get(qualname)
+        message = None
+        if flow is not None and known is not None:
+            message = wrapper_slot(known, frozenset(flow))
+        receiver = first.receiver
+        return Reach(first.client, receiver, first.path, (qualname, *first.chain), message)
 
     def _entry(
         self, path: str, entry: Entry, guard: frozenset[tuple[str, str, str]]
     ) -> Reach | None:
-        kind, text, method, written = entry
+        kind, text, method, written, _ = entry
         found = self._reach(path, (kind, text), method, guard)
         if found is None:
             return None
         if found.receiver:
             return found
-        return Reach(found.client, written, path, found.chain)
+        return Reach(found.client, written, path, found.chain, found.message)
 
     def _lineage(self, path: str, qualname: str) -> list[tuple[str, str]]:
         """The class and its project bases, nearest first (a few steps)."""

@@ -20,10 +20,14 @@ file (`broker_evidence.py`):
 - `returns`: what a function named at module level returns (`get_redis()`);
 - `name`: a module-level name bound by an import (or a dotted name under
   one: `events.publisher`), for the index to follow;
-- `self`: the instance of the enclosing class (text: its qualified name).
+- `self`: the instance of the enclosing class (text: its qualified name);
+- `unseen`: in a `sends` entry only, a receiver this file does not show (an
+  unannotated parameter): the call may send, on what is not known.
 
 A local name is what its last binding before the use holds; `self.x` is what
-any method of the class assigns to it (`__init__` or a `start()`; an
+the method's own last assignment of it before the use holds, where it has one
+(`self.producer = FakeOutbox()` then `self.producer.send(...)`: the stub), else
+what any method of the class assigns to it (`__init__` or a `start()`; an
 annotation `self.x: AIOKafkaProducer | None = None` counts, `None` says
 nothing); `async with AIOKafkaProducer(...) as producer` binds the client.
 
@@ -44,6 +48,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from arch_lint.index.broker_messages import SERIALISERS, Passes, passes, signature
+from arch_lint.index.broker_messages import client_slot as client_slot
+from arch_lint.index.broker_messages import message_arguments as message_arguments
 from arch_lint.index.models import dotted, unquote
 from arch_lint.index.semantic import (
     ASSIGN,
@@ -108,28 +115,14 @@ are known (ARC202's evidence beside `publish-calls`)."""
 NOT_ONLY_BROKERS = frozenset({"redis", "aioredis", "boto3", "aioboto3", "aiobotocore"})
 """Libraries as often used for something else (a cache, a bucket)."""
 
-MESSAGE_KEYWORDS = frozenset(
-    {"value", "payload", "data", "message", "event", "body", "json", "msg", "fields",
-     "MessageBody", "Message", "Data", "Detail"}
-)  # fmt: skip
-"""Keywords that hold the message of a sending call (Kafka `value=`, pika
-`body=`, SQS `MessageBody=`, SNS `Message=`, Kinesis `Data=`, Pub/Sub `data=`);
-never `headers=`, `key=`, `MessageAttributes=`."""
-_BATCH_KEYWORDS = frozenset({"Entries", "Records", "PublishBatchRequestEntries"})
-"""AWS batch calls: a list of entries, each a dict whose `MessageBody`, `Message`,
-`Data` or `Detail` is a message (`put_events(Entries=[{"Detail": ...}])`)."""
-
-SERIALISERS = frozenset(
-    {"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "rapidjson.dumps"}
-)
-"""Calls that turn a dict into the text a message carries."""
-
 _DUMPS = frozenset({"model_dump", "model_dump_json", "json", "dict"})
 
 SEND_WORDS = ("publish", "produce", "send", "emit", "dispatch", "xadd", "put_record")
-"""A method whose name holds one of these may send a message (facts record it)."""
-_SEND_DEF = re.compile(rb"def\s+\w*(?:publish|produce|send|emit|dispatch|xadd|put_record)")
-_SEND_CALL = re.compile(rb"(?:publish|produce|send|emit|dispatch|xadd|put_record)\w*[\s\\]*\(")
+"""A method whose name holds one of these may send a message (facts record it;
+`uses.py` records the models and topics passed to it)."""
+_WORDS = b"|".join(word.encode() for word in SEND_WORDS)
+_SEND_DEF = re.compile(rb"def\s+\w*(?:" + _WORDS + rb")")
+_SEND_CALL = re.compile(rb"(?:" + _WORDS + rb")\w*[\s\\]*\(")
 """Both read the source in lower case."""
 
 # `Ref` kinds
@@ -138,13 +131,18 @@ INSTANCE = "instance"
 RETURNS = "returns"
 NAME = "name"
 SELF = "self"
+UNSEEN = "unseen"
+"""A receiver the file does not show (a parameter without an annotation, an
+attribute set from one): the call's method says it sends, what it sends on is
+not known (text: "")."""
 CALL = ""
 """The method of a `sends` entry that calls the receiver itself (a function)."""
 
 Ref = tuple[str, str]
-Entry = tuple[str, str, str, str]
+Entry = tuple[str, str, str, str, Passes]
 """A call that may send: the receiver's `Ref` (kind, text), the method called
-(`""`: the receiver itself is called) and the receiver as written."""
+(`""`: the receiver itself is called), the receiver as written, and which
+parameters of the calling function its arguments hold (`broker_messages.passes`)."""
 _MAX_DEPTH = 6
 _NOT_CLASSES = frozenset({"Optional", "Union", "Annotated"})
 _NOT_PROJECT = ("typing.", "typing_extensions.", "collections.", "builtins.")
@@ -285,6 +283,9 @@ class BrokerReader:
             if isinstance(base, ast.Name) and base.id == "self":
                 cls = _class_scope(scope.function() or scope)
                 if cls is not None and scope.kind == "function":
+                    here = self._assigned_before(scope, node.attr, line, depth)
+                    if here is not None:
+                        return here[0]  # this method set it before the use
                     return self.attribute(cls, node.attr, depth + 1)
                 return None
             written = dotted(node)
@@ -443,6 +444,38 @@ class BrokerReader:
         if binding is not None and binding.kind in (CLASS, IMPORT) and last[:1].isupper():
             return (INSTANCE, written)
         return None
+
+    def _assigned_before(
+        self, function: Scope, attr: str, line: int, depth: int
+    ) -> tuple[Ref | None] | None:
+        """What the method's last assignment of `self.<attr>` before `line`
+        holds (in a 1-tuple: None inside when it tells nothing), or None where
+        the method assigns none before it."""
+        last: tuple[ast.stmt, tuple[int, ...]] | None = None
+        for site in self.model.sites_of(function):
+            stmt = site.stmt
+            if stmt.lineno >= line:
+                break
+            targets: list[ast.expr]
+            if isinstance(stmt, ast.AnnAssign):
+                targets = [stmt.target]
+            elif isinstance(stmt, ast.Assign):
+                targets = stmt.targets
+            else:
+                continue
+            if any(_is_self_attribute(t, attr) for t in targets):
+                last = (stmt, site.path)
+        if last is None:
+            return None
+        stmt, path = last
+        found: Ref | None = None
+        if isinstance(stmt, ast.AnnAssign):
+            found = self.annotation(stmt.annotation, function)
+            if found is None and stmt.value is not None:
+                found = self.ref(stmt.value, function, stmt.lineno, path, depth + 1)
+        elif isinstance(stmt, ast.Assign):
+            found = self.ref(stmt.value, function, stmt.lineno, path, depth + 1)
+        return (found,)
 
     def attribute(self, cls: Scope, attr: str, depth: int = 0) -> Ref | None:
         """What `self.<attr>` holds in the methods of a class: the first
@@ -607,24 +640,6 @@ def message_dict(
     return message_dict(model, inner, scope, line, path, depth + 1)
 
 
-def message_arguments(call: ast.Call) -> list[ast.expr]:
-    """The arguments of a sending call that may carry its message (see
-    `MESSAGE_KEYWORDS`, `_BATCH_KEYWORDS`), in order."""
-    out = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
-    for keyword in call.keywords:
-        if keyword.arg in MESSAGE_KEYWORDS:
-            out.append(keyword.value)
-        elif keyword.arg in _BATCH_KEYWORDS and isinstance(keyword.value, (ast.List, ast.Tuple)):
-            for entry in keyword.value.elts:
-                if isinstance(entry, ast.Dict):
-                    out += [
-                        value
-                        for key, value in zip(entry.keys, entry.values, strict=True)
-                        if isinstance(key, ast.Constant) and key.value in MESSAGE_KEYWORDS
-                    ]
-    return out
-
-
 def holds_dump(model: SemanticModel, node: ast.expr, scope: Scope, line: int) -> bool:
     """Whether a dict (a literal, or a local bound to one) holds a model's dump
     among its values (Redis stream fields: `{"payload": event.model_dump_json()}`)."""
@@ -661,21 +676,32 @@ class BrokerFacts:
     """Module-level function -> what it returns."""
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Module-level name -> what it holds."""
+    signatures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Function or `Class.method` of `sends` -> its parameters as a call binds
+    them (`broker_messages.signature`)."""
 
     def to_json(self) -> list[Any]:
         return [
-            sorted([k, [list(e) for e in v]] for k, v in self.sends.items()),
+            sorted(
+                [k, [[a, b, c, d, [list(p) for p in e]] for a, b, c, d, e in v]]
+                for k, v in self.sends.items()
+            ),
             sorted([k, list(v)] for k, v in self.returns.items()),
             sorted([k, list(v)] for k, v in self.names.items()),
+            sorted([k, list(v)] for k, v in self.signatures.items()),
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> BrokerFacts:
-        sends, returns, names = data
+        sends, returns, names, signatures = data
         return cls(
-            sends={k: [(a, b, c, d) for a, b, c, d in v] for k, v in sends},
+            sends={
+                k: [(a, b, c, d, tuple((x, y) for x, y in e)) for a, b, c, d, e in v]
+                for k, v in sends
+            },
             returns={k: (v[0], v[1]) for k, v in returns},
             names={k: (v[0], v[1]) for k, v in names},
+            signatures={k: tuple(v) for k, v in signatures},
         )
 
 
@@ -716,7 +742,11 @@ def read_brokers(
         entries = _sends(reader, model, function, marks)
         if entries:
             facts.sends[qualname] = entries
+            node = function.node
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                facts.signatures[qualname] = signature(node, "." in qualname)
     _keep_reaching(facts)
+    facts.signatures = {k: v for k, v in facts.signatures.items() if k in facts.sends}
     return facts if (facts.sends or facts.returns or facts.names) else None
 
 
@@ -844,11 +874,13 @@ def _sends(
             if isinstance(func, ast.Name) and name[:1].isupper():
                 continue  # a class made, not a function called
             found = reader.receiver(node, function, node.lineno, site.path)
-            if found is None:
-                continue
-            (kind, text), method = found
             written = _written(func.value) if isinstance(func, ast.Attribute) else name
-            entry = (kind, text, method, written or "")
+            if found is None:
+                if not sending or not isinstance(func, ast.Attribute):
+                    continue
+                found = (UNSEEN, ""), name  # may send, on what is not known
+            (kind, text), method = found
+            entry = (kind, text, method, written or "", passes(node, function))
             if entry not in out:
                 out.append(entry)
     return out
@@ -871,7 +903,7 @@ def _keep_reaching(facts: BrokerFacts) -> None:
 
 
 def _leads(entry: Entry, qualname: str, keep: dict[str, list[Entry]]) -> bool:
-    kind, text, method, _ = entry
+    kind, text, method = entry[:3]
     if kind == SELF:
         return has_send_word(method) or f"{text}.{method}" in keep
     if kind == NAME and method == "":

@@ -8,13 +8,18 @@ refers to) and the data-layer index (which attributes are JSON columns).
 An event payload, by evidence (the verdict names the first that holds):
 - the data of the envelope anywhere (`EventEnvelope[X]`, `EventEnvelope(data=X(...))`);
 - a subclass of an event base of the shared models;
-- published on a message broker: passed to a call that `publish-calls` names, or
-  to a broker client's own sending method (`produce`, `basic_publish`,
-  `send_message`, `xadd`, ...), in a file that imports a broker client library
-  (Kafka, RabbitMQ, NATS, Redis, SQS/SNS, Google Pub/Sub, ...) or imports a
-  module of the project that does (a wrapper of one); or returned by a function
-  decorated `@broker.publisher(...)` (the libraries and methods: `brokers.py`,
-  shared with ARC206);
+- published on a message broker: passed to a call whose receiver the project
+  shows to reach a broker (a broker client's own sending method, a project
+  wrapper whose method reaches one: the broker evidence ARC206 uses,
+  `broker_evidence.py`); where the project shows the receiver to send nothing
+  (an in-process event bus, a cache's method) it is no evidence; where the
+  receiver is not known (an unannotated parameter), a call that
+  `publish-calls` names or a broker client's own sending method (`produce`,
+  `basic_publish`, `send_message`, `xadd`, ...) in a file that imports a
+  broker client library (Kafka, RabbitMQ, NATS, Redis, SQS/SNS, Google
+  Pub/Sub, ...) or a module of the project that does (a wrapper of one); or
+  returned by a function decorated `@broker.publisher(...)` (the libraries and
+  methods: `brokers.py`, shared with ARC206);
 - consumed: the annotation of a parameter of a subscriber (`@broker.subscriber(...)`);
 - for a model named like an event only: validated in a file that imports a
   broker client library (Redis and the AWS SDK excepted: there it is as often
@@ -60,7 +65,13 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cached_property
 
-from arch_lint.index.brokers import BROKER_LIBRARIES, BROKER_METHODS, NOT_ONLY_BROKERS
+from arch_lint.index.broker_evidence import BrokerEvidence
+from arch_lint.index.brokers import (
+    BROKER_METHODS,
+    NAME,
+    NOT_ONLY_BROKERS,
+    library_of,
+)
 from arch_lint.index.data_index import DataIndex
 from arch_lint.index.facts import FROM, IMPORT, FileFacts
 from arch_lint.index.layout import Layout
@@ -151,11 +162,13 @@ class EventEvidence:
         facts: Mapping[str, FileFacts],
         models: ModelIndex,
         data: DataIndex,
+        brokers: BrokerEvidence,
     ) -> None:
         self.layout = layout
         self.facts = facts
         self.models = models
         self.data = data
+        self.brokers = brokers
         cfg = layout.settings.model.models
         self._envelope = cfg.envelope_class
         self._patterns = list(cfg.event_name_patterns)
@@ -275,13 +288,7 @@ class EventEvidence:
     def _judge(self, path: str, kind: str, detail: str) -> Use | None:
         """What one recorded use shows, or None when it shows nothing."""
         if kind == PUBLISH:
-            method = detail.rsplit(".", 1)[-1]
-            sends = method in BROKER_METHODS or any(
-                fnmatchcase(detail, p) for p in self._publish_calls
-            )
-            if sends and self._broker_reached(path):
-                return Use(PUBLISHED, path, detail)
-            return None
+            return Use(PUBLISHED, path, detail) if self.sends(path, detail) else None
         if kind == SUBSCRIBE:
             return Use(CONSUMED, path, f"@{detail}")
         if kind in (PARSE, ROW):
@@ -309,10 +316,40 @@ class EventEvidence:
     # brokers ---------------------------------------------------------------------------
     def sends(self, path: str, callee: str) -> bool:
         """Whether a call (the callee as written) in the file publishes on a
-        message broker: a broker client's sending method or a `publish-calls`
-        call, where the file reaches a broker client library."""
-        use = self._judge(path, PUBLISH, callee)
-        return use is not None and use.kind == PUBLISHED
+        message broker: what the broker evidence says of its receiver where
+        the project shows it; else a broker client's sending method or a
+        `publish-calls` call, where the file reaches a broker client library."""
+        shown = self._receiver_sends(path, callee)
+        if shown is not None:
+            return shown
+        method = callee.rsplit(".", 1)[-1]
+        named = method in BROKER_METHODS or any(fnmatchcase(callee, p) for p in self._publish_calls)
+        return named and self._broker_reached(path)
+
+    def _receiver_sends(self, path: str, callee: str) -> bool | None:
+        """What the broker evidence says of a call `receiver.method` written in
+        the file: the receivers the file's broker facts read for calls spelled
+        so (any one that reaches a broker: sends; all shown to send nothing:
+        does not), else a module-level name of the file; None where unknown
+        (a parameter, a `@….publisher` decorator)."""
+        receiver, _, method = callee.rpartition(".")
+        facts = self.facts.get(path)
+        if not receiver or facts is None or callee.startswith("@"):
+            return None
+        answers: set[bool | None] = set()
+        if facts.brokers is not None:
+            for entries in facts.brokers.sends.values():
+                for kind, text, called, written, _ in entries:
+                    if called == method and written == receiver:
+                        answers.add(self.brokers.sends(path, (kind, text), method))
+        if answers:
+            if True in answers:
+                return True
+            return False if answers == {False} else None
+        head = receiver.partition(".")[0]
+        if head in ("self", "cls") or head not in facts.bindings:
+            return None
+        return self.brokers.sends(path, (NAME, receiver), method)
 
     def reaches_broker(self, path: str) -> bool:
         """Whether the file imports a broker client library, or a module of the
@@ -332,11 +369,9 @@ class EventEvidence:
         for binding in facts.bindings.values():
             if binding.kind not in (IMPORT, FROM) or (binding.kind == FROM and binding.level):
                 continue
-            module = binding.module
-            for library in sorted(BROKER_LIBRARIES):
-                named = module == library or module.startswith(f"{library}.")
-                if named and not (consuming and library in NOT_ONLY_BROKERS):
-                    return library
+            library = library_of(binding.module)
+            if library is not None and not (consuming and library in NOT_ONLY_BROKERS):
+                return library
         return None
 
     def _broker_reached(self, path: str) -> bool:

@@ -6,9 +6,13 @@ signal may be present). Facts are plain data so the cache can store them as
 JSON; they never hold AST nodes.
 
 Facts have two parts:
-- the *interface* (module-level bindings, star imports, data-store signals):
-  what other files' findings may depend on; its hash keys their cache;
-- the *local* part (every import statement with its position): what only this
+- the *interface* (module-level bindings, star imports, data-store signals,
+  every import statement without its position, ...): what other files'
+  findings may depend on; its hash keys their cache. Import statements at any
+  depth belong to it: other files' findings follow them (ARC104: what an async
+  module imports; ARC202/ARC209 and the graph: a wrapper module that reaches a
+  broker);
+- the *local* part (the positions of the import statements): what only this
   file's own findings use.
 """
 
@@ -40,7 +44,7 @@ from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 23
+FACTS_VERSION = 25
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -78,6 +82,11 @@ class ImportStmt:
             [list(n) for n in self.names],
             self.type_checking,
         ]
+
+    def interface(self) -> list[Any]:
+        """The statement without its position (what other files may depend on)."""
+        names = [list(n) for n in self.names]
+        return [self.kind, self.level, self.module, names, self.type_checking]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> ImportStmt:
@@ -152,7 +161,9 @@ class FileFacts:
     the HTTP map is built from (`index/http.py`); None when nothing."""
 
     def interface_json(self) -> list[Any]:
+        imports = {json.dumps(i.interface(), separators=(",", ":")) for i in self.imports}
         return [
+            sorted(imports),
             sorted([k, list(v)] for k, v in self.bindings.items()),
             [list(s) for s in self.star_imports],
             self.data_store,

@@ -9,7 +9,9 @@ bound to one), or a Pydantic model of the project.
 
 Sent, by evidence:
 - a topic: where a sending call that reaches a broker sends
-  (`EventEvidence.sends`: a broker client's own sending method or a
+  (`EventEvidence.sends`: a receiver the broker evidence shows to reach one,
+  never one it shows to send nothing, an in-process event bus; where the
+  receiver is not known, a broker client's own sending method or a
   `publish-calls` call, in a file that imports a broker client library or a
   wrapper of one), or named by a `@….publisher("topic")` decorator;
 - a model: a value of it passed to such a call, or returned by a

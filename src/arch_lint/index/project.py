@@ -58,10 +58,10 @@ class ProjectIndex:
         self.modules = ModuleGraph(layout, facts)
         self.models = ModelIndex(layout, facts, self.modules)
         self.data = DataIndex(layout, facts, self.models)
-        self.events = EventEvidence(layout, facts, self.models, self.data)
+        self.brokers = BrokerEvidence(facts, self.models)
+        self.events = EventEvidence(layout, facts, self.models, self.data, self.brokers)
         self.messages = MessageFlow(layout, facts, self.models, self.events)
         self.source_services = SourceServices(layout, facts, self.models)
-        self.brokers = BrokerEvidence(facts, self.models)
         self.http = HttpMap(layout, facts, self.modules, self.models)
 
     def interface_hash(self, path: str) -> str:

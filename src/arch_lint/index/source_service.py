@@ -12,7 +12,8 @@ EventEnvelope[OrderPlaced]`), wherever imported from; or where the function
 called is a factory that passes its `source_service` parameter on to one
 (`create_event(source_service="orders", ...)`, `self._metadata(...)`). Its value is:
 - a string literal, or a module constant bound to one (in the module, or
-  imported from another module of the project, through re-exports);
+  imported from another module of the project, through re-exports, where its
+  name says it may name something: the constants the facts keep, `stamps.py`);
 - read from the settings: a service-name field (`SERVICE_NAME`,
   `service_name`) read from an object spelled as settings
   (`settings.SERVICE_NAME`, `self.settings.service_name`,
@@ -22,13 +23,22 @@ called is a factory that passes its `source_service` parameter on to one
 - anything else (a parameter, an instance attribute, a call): not known, not
   judged, and no vote.
 
-The canonical name of a service is the one its settings declare: a
+The canonical name of a service is the one its own settings declare: a
 service-name field with a literal default (`SERVICE_NAME: str = "orders"`,
 `Field(default="orders")`) in a settings class (`BaseSettings`, a dataclass, a
-class named `*Settings` / `*Config`), or a module constant `SERVICE_NAME`
-(a literal, or an environment read's default). Where the declarations of a
-service disagree, or there are none, the name most of its known stamps use; on
-a tie there is no canonical name.
+class named `*Settings` / `*Config`) named as the service's own settings are
+(`Settings`, `AppConfig`, `ServiceSettings`, `OrdersSettings` in service
+`orders`: nothing before the suffix but a generic word or the service's own
+name), or a module constant `SERVICE_NAME` (a literal, or an environment
+read's default) in a module named as settings or an entry point are
+(`config.py`, `settings.py`, `constants.py`, `main.py`, `app.py`, the
+package's `__init__.py`, anything under a `config/` folder). Not the service's
+own name, and never canonical: the settings of a client of another service
+(`PaymentsClientSettings`), of a library (`TracingConfig`, `KafkaSettings`),
+a constant in any other module (`SERVICE_NAME = "payments"` in
+`payments_client.py`), and any value that names another service of the
+repository. Where the declarations of a service disagree, or there are none,
+the name most of its known stamps use; on a tie there is no canonical name.
 
 Each answer depends only on the facts, never on the order of questions.
 """
@@ -45,6 +55,7 @@ from arch_lint.index.facts import FileFacts
 from arch_lint.index.layout import Layout, Service
 from arch_lint.index.model_index import ClassRef, ModelIndex
 from arch_lint.index.models import Pos
+from arch_lint.index.names import normal_service_name as normalise
 from arch_lint.index.stamps import (
     CONST_LITERAL,
     CONST_SETTINGS,
@@ -92,14 +103,6 @@ class ServiceStamps:
 
     def counts(self) -> Counter[str]:
         return Counter(s.value for s in self.stamps if s.value is not None)
-
-
-def normalise(name: str) -> str:
-    """A service's name as people spell it in many ways: `Orders_Service`,
-    `orders-service` and `orders` are alike (`-`/`_` alike, an optional
-    `-service` suffix)."""
-    text = name.strip().lower().replace("_", "-")
-    return re.sub(r"-service$", "", text) or text
 
 
 class SourceServices:
@@ -287,14 +290,15 @@ class SourceServices:
             if entry is None:
                 entry = out[service.name] = ServiceStamps(service)
             entry.stamps.extend(self.stamps_of(path))
-            for value, where in self._declarations(path):
+            for value, where in self._declarations(path, service):
                 entry.declared.setdefault(value, []).append(where)
         for entry in out.values():
             _decide(entry)
         return out
 
-    def _declarations(self, path: str) -> list[tuple[str, str]]:
-        """(name, where) of each service name the file's settings declare."""
+    def _declarations(self, path: str, service: Service) -> list[tuple[str, str]]:
+        """(name, where) of each service name the service's own settings
+        declare in the file (see the module's documentation)."""
         facts = self.facts[path]
         stamping = facts.stamping
         if stamping is None:
@@ -307,12 +311,13 @@ class SourceServices:
                 or settings_like_class(decl.owner)
                 or self.models.model_kind(path, decl.owner) == "settings"
             )
-            if settings:
+            if settings and _own_settings_class(decl.owner, service):
                 out.append((decl.value, f"`{decl.owner}.{decl.name}` in {rel}"))
-        for name, (value, how) in sorted(stamping.constants.items()):
-            if is_service_name_field(name) and how != CONST_SETTINGS and value:
-                out.append((value, f"`{name}` in {rel}"))
-        return out
+        if _settings_module(rel):
+            for name, (value, how) in sorted(stamping.constants.items()):
+                if is_service_name_field(name) and how != CONST_SETTINGS and value:
+                    out.append((value, f"`{name}` in {rel}"))
+        return [(v, w) for v, w in out if self.names_other_service(service, v) is None]
 
     def _relative(self, path: str) -> str:
         service = self.layout.service_of(path)
@@ -323,6 +328,57 @@ class SourceServices:
     def relative(self, path: str) -> str:
         """A file's path within its service (as messages name it)."""
         return self._relative(path)
+
+
+_SETTINGS_SUFFIX = re.compile(r"(?:Settings|Config|Configuration|Conf|Cfg)$")
+_GENERIC_PREFIXES = frozenset(
+    {"", "app", "application", "service", "base", "main", "core", "global", "project",
+     "common", "default", "env", "environment", "runtime", "server", "api", "web"}
+)  # fmt: skip
+"""What may stand before `Settings`/`Config` in the name of a service's own
+settings class (`AppSettings`, `BaseConfig`), besides the service's name."""
+_SETTINGS_MODULES = frozenset(
+    {"config", "configs", "configuration", "settings", "conf", "constants", "consts", "const",
+     "main", "app", "application", "server", "__init__", "__main__"}
+)  # fmt: skip
+"""Modules where a constant `SERVICE_NAME` is the service's own name."""
+_SETTINGS_FOLDERS = frozenset({"config", "configs", "configuration", "settings", "conf"})
+
+
+def _own_settings_class(qualname: str, service: Service) -> bool:
+    """A class named as the service's own settings: a settings suffix, and
+    before it nothing but a generic word or the service's own name, maybe with
+    `Service` (`Settings`, `AppConfig`, `ServiceSettings`, `OrdersSettings`,
+    `OrderServiceConfig`); not `PaymentsClientSettings` nor `TracingConfig`."""
+    own = {_singular(normalise(service.name)), _singular(normalise(service.path.rsplit("/")[-1]))}
+    for part in qualname.split("."):
+        match = _SETTINGS_SUFFIX.search(part)
+        if match is None:
+            continue
+        prefix = part[: match.start()]
+        if prefix.endswith("Service"):
+            prefix = prefix[: -len("Service")]
+        if prefix.lower() in _GENERIC_PREFIXES or _singular(normalise(_snake(prefix))) in own:
+            return True
+    return False
+
+
+def _settings_module(rel: str) -> bool:
+    """A module of the service named as settings or an entry point are (see
+    `_SETTINGS_MODULES`), or one under a `config/` folder."""
+    parts = rel.split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    return stem in _SETTINGS_MODULES or any(p in _SETTINGS_FOLDERS for p in parts[:-1])
+
+
+def _snake(name: str) -> str:
+    """`OrderProcessing` -> `order_processing`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+
+
+def _singular(name: str) -> str:
+    """`orders` -> `order` (a service's name is spelled either way in class names)."""
+    return name[:-1] if name.endswith("s") and len(name) > 3 else name
 
 
 def _decide(entry: ServiceStamps) -> None:

@@ -8,6 +8,14 @@ Read from the standard `ast` while the file's facts are extracted:
   statements that span such a line are walked) or `service_name` /
   `SERVICE_NAME` (declarations: module and class level only).
 
+A module constant is kept only where some stamp may read it: its name says it
+may name something (`SERVICE`, `SOURCE`, `APP_NAME`, `ORIGIN`, ...), or a stamp
+of its own module reads it. Constants are part of the file's interface (a
+stamp of another file reads them by name), so keeping every capitalised
+string (`LOG_LEVEL = "INFO"`) would make an edit of any of them invalidate
+every cached finding; a stamp that reads a constant the facts leave out is
+not known, not judged, and no vote (as a value read from anything else).
+
 A stamp is kept whatever its callee: whether the callee is the envelope (the
 configured `envelope-class`, a subclass or an alias of it, or a factory that
 passes its `source_service` parameter on to one) is the project index's
@@ -24,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from arch_lint.index.models import Pos, dotted, position
+from arch_lint.index.names import env_default
 from arch_lint.index.walk import MarkedLines
 
 FIELD = "source_service"
@@ -53,9 +62,13 @@ more than the rest of this reading on a file without either)."""
 _CONSTANT_VALUE = re.compile(r"[A-Za-z0-9][\w.\-]{0,63}")
 """What a constant's value must look like to be kept (a name, not a sentence)."""
 _SETTINGS_PART = re.compile(r"(?i)settings|config|conf|cfg")
+_NAMING_CONSTANT = re.compile(
+    r"(?i)service|source|name|app|origin|sender|producer|emitter|publisher|component|system"
+)
+"""A module constant whose name says it may name a service (`SERVICE`,
+`SOURCE`, `APP_NAME`): kept for the stamps of other modules."""
 _SETTINGS_CLASS = ("Settings", "Config", "Configuration", "Conf")
 _VALIDATORS = frozenset({"model_validate", "parse_obj", "model_construct", "construct"})
-_ENV_READS = frozenset({"os.getenv", "os.environ.get", "getenv", "environ.get"})
 
 
 def is_service_name_field(name: str) -> bool:
@@ -170,21 +183,11 @@ def note_constant(
 
 
 def _env_default(value: ast.expr, origin: dict[str, str]) -> str | None:
-    """The literal default of `os.getenv("X", "d")` / `os.environ.get("X", "d")`."""
-    if not isinstance(value, ast.Call) or len(value.args) != 2:
-        return None
-    written = dotted(value.func) or ""
-    head, _, rest = written.partition(".")
-    full = f"{origin[head]}.{rest}" if head in origin and rest else origin.get(head, written)
-    if full not in _ENV_READS and written not in _ENV_READS:
-        return None
-    default = value.args[1]
-    if (
-        isinstance(default, ast.Constant)
-        and isinstance(default.value, str)
-        and _CONSTANT_VALUE.fullmatch(default.value)
-    ):
-        return default.value
+    """The literal default of `os.getenv("X", "d")` / `os.environ.get("X", "d")`,
+    where it looks like a name."""
+    found = env_default(value, origin)
+    if found is not None and _CONSTANT_VALUE.fullmatch(found[1]):
+        return found[1]
     return None
 
 
@@ -209,14 +212,22 @@ def _settings_read(node: ast.expr) -> bool:
 
 
 def read_stamps(tree: ast.Module, source: bytes, facts: StampFacts) -> None:
-    """The file's stamps and service-name declarations, into `facts`."""
+    """The file's stamps and service-name declarations, into `facts`; then
+    only the module constants some stamp may read are kept (see the module's
+    documentation)."""
     stamps = FIELD.encode() in source
     names = any(spelling in source for spelling in _SERVICE_NAME_SPELLINGS)
-    if not stamps and not names:
-        return
-    marks = MarkedLines(source, (FIELD.encode(),)) if stamps else None
-    reader = _Reader(facts, marks, names)
-    reader.body(tree.body, [], [])
+    if stamps or names:
+        marks = MarkedLines(source, (FIELD.encode(),)) if stamps else None
+        reader = _Reader(facts, marks, names)
+        reader.body(tree.body, [], [])
+    if facts.constants:
+        read = {s.value.split(".", 1)[0] for s in facts.stamps if s.kind == NAME}
+        facts.constants = {
+            name: bound
+            for name, bound in facts.constants.items()
+            if name in read or _NAMING_CONSTANT.search(name)
+        }
 
 
 class _Reader:

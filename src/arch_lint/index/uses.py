@@ -72,6 +72,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from arch_lint.index.brokers import has_send_word
 from arch_lint.index.models import dotted, unquote
 from arch_lint.index.walk import header_nodes, push_children
 from arch_lint.source import byte_line_starts, line_of
@@ -121,7 +122,6 @@ _TOPIC_KEYWORDS = (
 _SUBSCRIBE_KEYWORDS = ("topics", "channels", *_TOPIC_KEYWORDS)
 _SUBSCRIBE_METHODS = frozenset({"subscribe", "psubscribe", "basic_consume"})
 _DECLARE_METHODS = frozenset({"declare_queue", "queue_declare"})
-_SEND_WORDS = ("publish", "produce", "send", "emit", "dispatch", "xadd", "put_record")
 _VALIDATORS = frozenset(
     {"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate_json",
      "model_construct", "construct", "from_orm"}
@@ -501,7 +501,7 @@ class _UseReader:
                     for name in self.values(arg, held):
                         self.add(STREAM, name)
                 return
-            if callee is not None and any(word in method.lower() for word in _SEND_WORDS):
+            if callee is not None and has_send_word(method):
                 for arg in (*call.args, *(k.value for k in call.keywords)):
                     for name in self.values(arg, held):
                         self.add(PUBLISH, name, callee)

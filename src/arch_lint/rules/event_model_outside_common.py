@@ -19,7 +19,11 @@ class EventModelOutsideCommon(FileRule):
     - it inherits from an event base class of the shared models;
     - it is published on a message broker: passed (made there, held by a local
       or parameter, or dumped: `producer.send(topic, event.model_dump_json())`)
-      to a call that `publish-calls` names or to a broker client's own sending
+      to a call whose receiver the project shows to reach a broker, as ARC206
+      judges it (a broker client's own sending method, a project wrapper whose
+      method reaches one; never an in-process event bus, whatever the file
+      imports); where the receiver is not known (an unannotated parameter), to
+      a call that `publish-calls` names or to a broker client's own sending
       method (`produce`, `basic_publish`, `send_message`, `xadd`, ...), in a file
       that imports a broker client library (Kafka, RabbitMQ, NATS, Redis,
       SQS/SNS, Google Pub/Sub, ...) or a module of the project that does; or

@@ -30,15 +30,25 @@ class InconsistentSourceService(FileRule):
     `"source_service"` key of a dict literal validated into one
     (`EventEnvelope.model_validate({...})`). Its value is a string literal or a
     module constant bound to one, also one imported from another module of the
-    project.
+    project where the constant's name says it may name something (`SERVICE`,
+    `SOURCE`, `APP_NAME`, `ORIGIN`, ...; a constant of the stamp's own module
+    whatever its name).
 
-    The service's name is the one its settings declare: a `SERVICE_NAME` /
+    The service's name is the one its own settings declare: a `SERVICE_NAME` /
     `service_name` field with a literal default in a settings class (a
-    `BaseSettings`, a dataclass, a class named `*Settings` or `*Config`), or a
-    module constant `SERVICE_NAME` (a literal, or the default of
-    `os.getenv("SERVICE_NAME", ...)`). Where the settings declare none (or
-    disagree), it is the value most of the service's stamps use; where two
-    values are used equally often, every stamp is reported.
+    `BaseSettings`, a dataclass, a class named `*Settings` or `*Config`) named
+    as the service's own settings are (`Settings`, `AppConfig`,
+    `ServiceSettings`, `OrdersSettings` in service `orders`), or a module
+    constant `SERVICE_NAME` (a literal, or the default of
+    `os.getenv("SERVICE_NAME", ...)`) in a module named as settings or an
+    entry point are (`config.py`, `settings.py`, `constants.py`, `main.py`,
+    `app.py`, `__init__.py`, a module under `config/`). The settings of a
+    client of another service (`PaymentsClientSettings`) or of a library
+    (`TracingConfig`), a `SERVICE_NAME` of any other module (a client's
+    `payments_client.py`), and a value that names another service of the
+    repository never give the service's name. Where the settings declare
+    none (or disagree), it is the value most of the service's stamps use;
+    where two values are used equally often, every stamp is reported.
 
     A stamp is flagged when its value:
     - names another service of the repository (`-` and `_` alike, an optional

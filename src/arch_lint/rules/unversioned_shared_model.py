@@ -62,11 +62,12 @@ class UnversionedSharedModel(FileRule):
     `…V2Data`, `…_v2`) nor in its module path (a `v1/` package, `orders_v2.py`,
     `api-v1/`). A model is a contract where the code of the services shows it
     to be an event payload, by the evidence ARC202 uses: the data of the
-    envelope (`EventEnvelope[OrderPlaced]`), published on a message broker,
-    consumed by a subscriber, or (for a model named like an event) validated
-    where a broker client is imported. The message names the evidence and
-    suggests the versioned name (`OrderPlaced` -> `OrderPlacedV1`;
-    `OrderPlacedV3` where `OrderPlacedV2` stands beside it).
+    envelope (`EventEnvelope[OrderPlaced]`), published on a message broker
+    (not on an in-process event bus), consumed by a subscriber, or (for a
+    model named like an event) validated where a broker client is imported.
+    The message names the evidence and suggests the versioned name
+    (`OrderPlaced` -> `OrderPlacedV1`; `OrderPlacedV3` where `OrderPlacedV2`
+    stands beside it).
 
     Not flagged, where the evidence is unsure or the model is no contract of
     its own:
