@@ -348,11 +348,6 @@ def test_arc209_an_in_process_bus_publishes_nothing(
     assert _found(_check(capsys, "--no-cache")) == []
 
 
-_POSITIONAL = pytest.mark.xfail(
-    strict=True, reason="needs the rule wiring (`message_arguments(call, slot)`): see the report"
-)
-
-
 @pytest.mark.parametrize(
     "files",
     [
@@ -379,7 +374,6 @@ _POSITIONAL = pytest.mark.xfail(
                 '    p.produce("orders", event.model_dump_json(), json.dumps({"id": event.id}))\n'
             },
             id="kafka-positional-key",
-            marks=_POSITIONAL,
         ),
         pytest.param(
             {
@@ -396,7 +390,6 @@ _POSITIONAL = pytest.mark.xfail(
                 '    await publisher.publish(event, {"correlation_id": cid})\n',
             },
             id="wrapper-positional-headers",
-            marks=_POSITIONAL,
         ),
         pytest.param(
             {

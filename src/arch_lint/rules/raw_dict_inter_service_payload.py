@@ -15,6 +15,7 @@ from arch_lint.index.brokers import (
     SENDING_METHODS,
     BrokerReader,
     Client,
+    client_slot,
     holds_dump,
     message_arguments,
     message_dict,
@@ -112,8 +113,9 @@ class RawDictInterServicePayload(FileRule):
       `KafkaBroker(...)`), or that is annotated with a broker library's class
       (`producer: AIOKafkaProducer`, `exchange: aio_pika.abc.AbstractExchange`):
       a local, a parameter, `async with ... as producer`, a module-level name,
-      `self._producer` set in any method (`None` first is fine), or what a
-      function returns (`get_producer().send(...)`);
+      `self._producer` set by the method itself before the call, else in any
+      method (`None` first is fine), or what a function returns
+      (`get_producer().send(...)`);
     - a call that `publish-calls` names (`*.publish`, `*.publish_event`,
       `*producer.send`, ...) on an instance of a project class, a module or a
       function of the project (in any file) whose method reaches a broker
@@ -124,9 +126,14 @@ class RawDictInterServicePayload(FileRule):
     grown in place), also serialised on the way: `json.dumps(...)`,
     `orjson.dumps(...)`, `.encode()` of that, a broker library's message around
     it (`aio_pika.Message(body=...)`), passed or bound to a local first. Only the
-    arguments that carry the message count: positional ones and `value=`,
-    `body=`, `data=`, `message=`, `payload=`, `MessageBody=`, `Message=`, ...,
-    never `headers=`, `key=` or `MessageAttributes=`. A Redis stream entry is a
+    argument that carries the message counts, at the position or keyword the
+    client's method takes it (Kafka `send(topic, value, key)` and confluent
+    `produce`: the second or `value=`, never the key; pika `basic_publish`:
+    `body`; Redis `publish(channel, message)`; SQS `MessageBody=`; SNS
+    `Message=`, with `MessageStructure="json"` each protocol's string in it;
+    ...), never `headers=`, `key=` or `MessageAttributes=`; on a wrapper, the
+    arguments bound to the parameters that flow into the message of the calls
+    it makes (`publish(event, headers)`: `event`). A Redis stream entry is a
     dict by the API: it is flagged only when no field holds a model's dump
     (`{"payload": event.model_dump_json()}` is the model).
 
@@ -309,20 +316,12 @@ class RawDictInterServicePayload(FileRule):
             return
         model = self.ctx.semantic
         line = call.lineno
-        message = next(
-            (
-                arg
-                for arg in message_arguments(call)
-                if message_dict(model, arg, site.scope, line, site.path)
-                and not (method == "xadd" and holds_dump(model, arg, site.scope, line))
-            ),
-            None,
-        )  # Redis stream fields that carry a model's dump are that model
-        if message is None:
-            return
+        scope = site.scope
+        if not any(message_dict(model, a, scope, line, site.path) for a in message_arguments(call)):
+            return  # no argument that may carry the message is a dict
         if self._brokers is None:
             self._brokers = BrokerReader(model)
-        found = self._brokers.receiver(call, site.scope, line, site.path)
+        found = self._brokers.receiver(call, scope, line, site.path)
         if found is None:
             return
         ref, called = found
@@ -330,13 +329,25 @@ class RawDictInterServicePayload(FileRule):
             client = Client.parse(ref[1])
             if not client.sends_with(called):
                 return
+            slot = client_slot(client.broker, called)
             evidence = f"on {client.describe(receiver)}"
         else:
             reach = self.ctx.index.brokers.reach(self.ctx.path, ref, called)
             if reach is None or (reach.chain and not named):
                 return  # a wrapper's method is a candidate only where `publish-calls` names it
+            slot = reach.message
             evidence = reach.describe(name, receiver, self.ctx.path)
-        self.report_node(message, how=f"published {evidence}")
+        message = next(
+            (
+                arg
+                for arg in message_arguments(call, slot)  # only what carries the message
+                if message_dict(model, arg, scope, line, site.path)
+                and not (method == "xadd" and holds_dump(model, arg, scope, line))
+            ),
+            None,
+        )  # Redis stream fields that carry a model's dump are that model
+        if message is not None:
+            self.report_node(message, how=f"published {evidence}")
 
     def _dict(self, node: ast.expr, site: Site, line: int) -> bool:
         """A dict literal, or a name that may hold one here (bound to one in
