@@ -163,3 +163,33 @@ def test_server_follows_a_saved_compose_file(tmp_path: Path) -> None:
     published = [d for u, _, d in out.publish if u == client.as_uri()]
     assert published
     assert published[-1] == []
+
+
+@pytest.mark.xfail(strict=True, reason="ARC206's second URL reader flags a call to its own service")
+def test_arc206_a_self_call_through_a_configured_service_url_is_not_flagged(
+    tmp_path: Path,
+) -> None:
+    """With `service-urls` configured (as `arch-lint init` writes them), the map
+    resolves `settings.ORDERS_URL` to `orders` itself, `HttpFindings.calls` drops
+    it (same service) without marking it handled, and
+    `RawDictInterServicePayload._call` resolves the URL again through its own
+    reader (`_service`, rules/raw_dict_inter_service_payload.py:276/349), which
+    knows no caller: the self-call is reported as sent to service `orders`."""
+    config = CONFIG + '\n[tool.arch_lint.models]\nservice-urls = {"ORDERS_*" = "orders"}\n'
+    files = {
+        "pyproject.toml": config,
+        "services/__init__.py": "",
+        "services/orders/__init__.py": "",
+        "services/orders/settings.py": (
+            "from pydantic_settings import BaseSettings\n\n\n"
+            'class Settings(BaseSettings):\n    ORDERS_URL: str = "http://orders:8000"\n\n\n'
+            "settings = Settings()\n"
+        ),
+        "services/orders/retry.py": (
+            "import httpx\n\nfrom services.orders.settings import settings\n\n\n"
+            "def retry(order_id: str) -> None:\n"
+            '    httpx.post(f"{settings.ORDERS_URL}/orders/{order_id}/retry", json={"force": 1})\n'
+        ),
+    }
+    repo = make_repo(tmp_path, files)
+    assert _codes(repo) == []
