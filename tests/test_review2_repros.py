@@ -193,3 +193,33 @@ def test_arc206_a_self_call_through_a_configured_service_url_is_not_flagged(
     }
     repo = make_repo(tmp_path, files)
     assert _codes(repo) == []
+
+
+@pytest.mark.xfail(strict=True, reason="a settings name is resolved by another service's default")
+def test_a_callers_own_setting_wins_over_another_services_namesake(tmp_path: Path) -> None:
+    """orders' `API_URL` defaults to a vendor; shipping's `API_URL` defaults to
+    `http://pricing:8000`. `ServiceUrls._read` records only defaults whose host is
+    a service, so `resolve("a:API_URL", "orders")` finds one service (pricing)
+    and orders' vendor call is reported as a call to pricing (index/http_map.py
+    `resolve`: the caller's own entries are preferred only among several services)."""
+    settings = (
+        "from pydantic_settings import BaseSettings\n\n\n"
+        'class Settings(BaseSettings):\n    API_URL: str = "{url}"\n\n\n'
+        "settings = Settings()\n"
+    )
+    files = {
+        "pyproject.toml": CONFIG,
+        "services/__init__.py": "",
+        "services/orders/__init__.py": "",
+        "services/shipping/__init__.py": "",
+        "services/pricing/__init__.py": "",
+        "services/orders/settings.py": settings.replace("{url}", "https://api.vendor.com"),
+        "services/shipping/settings.py": settings.replace("{url}", "http://pricing:8000"),
+        "services/orders/pay.py": (
+            "import httpx\n\nfrom services.orders.settings import settings\n\n\n"
+            "def charge(amount: int) -> None:\n"
+            '    httpx.post(f"{settings.API_URL}/charges", json={"amount": amount})\n'
+        ),
+    }
+    repo = make_repo(tmp_path, files)
+    assert _codes(repo) == []
