@@ -359,3 +359,39 @@ def test_replies_resolve_models_and_leave_out_tests_and_scripts(tmp_path: Path) 
     )
     replies = {ref.qualname: [r.template for r, _ in uses] for ref, uses in http.replies.items()}
     assert replies == {"Out": ["/out"]}  # not a plain class, a test's app, a script's
+
+
+def test_a_callers_own_local_default_gives_way_to_its_compose_environment(
+    tmp_path: Path,
+) -> None:
+    """orders' `PRICING_URL` defaults to `localhost` (no service) and its compose
+    environment sets it to `http://pricing:8000`: its own entries name one
+    service, so the call reaches it; shipping's own vendor `PRICING_URL` reaches
+    none, whatever orders says."""
+    http = _map(
+        tmp_path,
+        {
+            **_SERVING,
+            "services/shipping/__init__.py": "",
+            "docker-compose.yml": (
+                "services:\n  orders:\n    build: ./services/orders\n"
+                "    environment:\n      - PRICING_URL=http://pricing:8000\n"
+            ),
+            "services/orders/client.py": (
+                "import os\n\nimport httpx\n\n"
+                'PRICING_URL = os.getenv("PRICING_URL", "http://localhost:8001")\n\n\n'
+                "def quote() -> None:\n"
+                '    httpx.post(os.environ["PRICING_URL"] + "/internal/v1/quotes")\n'
+            ),
+            "services/shipping/client.py": (
+                "import os\n\nimport httpx\n\n"
+                'PRICING_URL = os.getenv("PRICING_URL", "https://pricing.vendor.com")\n\n\n'
+                "def quote() -> None:\n"
+                '    httpx.post(os.environ["PRICING_URL"] + "/internal/v1/quotes")\n'
+            ),
+        },
+    )
+    assert [c[2:] for c in _calls(http)] == [
+        ("pricing", "/internal/v1/quotes", "create"),
+        (None, "", "`PRICING_URL` of service `shipping` names no service"),
+    ]

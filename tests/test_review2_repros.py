@@ -195,7 +195,6 @@ def test_arc206_a_self_call_through_a_configured_service_url_is_not_flagged(
     assert _codes(repo) == []
 
 
-@pytest.mark.xfail(strict=True, reason="a settings name is resolved by another service's default")
 def test_a_callers_own_setting_wins_over_another_services_namesake(tmp_path: Path) -> None:
     """orders' `API_URL` defaults to a vendor; shipping's `API_URL` defaults to
     `http://pricing:8000`. `ServiceUrls._read` records only defaults whose host is

@@ -11,8 +11,11 @@ Built on first use from the files' HTTP facts (`http.py`), once per run:
   directory, or is named like it, with its `container_name`/`hostname`), the
   settings fields and constants whose default URL has such a host, and the
   environment variables a compose file sets to one; each with its evidence
-  (`--show-settings` lists them). A name that maps to several services is
-  used only where one of them is defined in the caller's own service.
+  (`--show-settings` lists them). A name the caller's own service defines
+  (a URL default in its files, its compose `environment`) is read only from
+  those: another service's namesake is not it, and where they name no service
+  (a vendor, `localhost`) the call reaches none. Otherwise a name that maps to
+  several services names none.
 - **routes**: per service, each route's method and full path template (the
   prefixes of its router, of the `include_router`/`register_blueprint` calls
   that include it, followed across files through the module graph), and its
@@ -81,6 +84,10 @@ class ServiceUrls:
         self.host_evidence: list[UrlEvidence] = []
         self.names: dict[str, list[UrlEvidence]] = {}
         """Upper-cased name -> what maps it."""
+        self.defined: dict[tuple[str, str], set[str | None]] = {}
+        """(upper-cased name, service) -> what the service's own URL defaults and
+        compose environment set it to: a service, or None (a vendor, a database,
+        `localhost`)."""
         if self.infer:
             self._read(facts)
 
@@ -114,6 +121,9 @@ class ServiceUrls:
             for url in http.urls:
                 target = self.host_service(url.url)
                 if target is None:
+                    if origin is not None:
+                        for key in {url.name, url.env} - {""}:
+                            self.defined.setdefault((key.upper(), origin.name), set()).add(None)
                     continue
                 split = split_url(url.url)
                 prefix = normalise_path(split[1]) if split is not None else ""
@@ -124,6 +134,8 @@ class ServiceUrls:
                 owner = self._built(entry.build)
                 for key, value, line in entry.environment:
                     target = self.host_service(value)
+                    if target is None and owner is not None and "://" in value:
+                        self.defined.setdefault((key.upper(), owner.name), set()).add(None)
                     if target is not None:
                         split = split_url(value)
                         prefix = normalise_path(split[1]) if split else ""
@@ -133,6 +145,8 @@ class ServiceUrls:
     def _note(self, key: str, target: str, why: str, origin: Service | None, prefix: str) -> None:
         entry = UrlEvidence(key, target, why, origin.name if origin else "", prefix.rstrip("/"))
         self.names.setdefault(key.upper(), []).append(entry)
+        if origin is not None:
+            self.defined.setdefault((key.upper(), origin.name), set()).add(target)
 
     def _built(self, folder: str) -> Service | None:
         if not folder:
@@ -179,11 +193,15 @@ class ServiceUrls:
                 return service, ""
         entries = self.names.get(name.upper(), [])
         services = {e.service for e in entries}
+        own = self.defined.get((name.upper(), caller)) if caller is not None else None
+        if own is not None:  # the caller's own setting: another service's namesake is not it
+            others = services
+            entries = [e for e in entries if e.origin == caller]
+            services = {e.service for e in entries}
+            if not services and others:
+                return f"`{name}` of service `{caller}` names no service"
         if len(services) > 1:
-            mine = {e.service for e in entries if e.origin and e.origin == caller}
-            if len(mine) != 1:
-                return f"`{name}` names several services ({', '.join(sorted(services))})"
-            services = mine
+            return f"`{name}` names several services ({', '.join(sorted(services))})"
         if not services:
             return f"`{name}` names no service"
         target = next(iter(services))
