@@ -395,3 +395,33 @@ def test_a_callers_own_local_default_gives_way_to_its_compose_environment(
         ("pricing", "/internal/v1/quotes", "create"),
         (None, "", "`PRICING_URL` of service `shipping` names no service"),
     ]
+
+
+def test_configured_globs_match_settings_attributes_and_environment_variables(
+    tmp_path: Path,
+) -> None:
+    """SPEC §4: `service-urls` keys are case-sensitive globs matched against the
+    attribute name of a settings object or an environment variable read with
+    `os.environ[...]` / `os.getenv(...)`; the map is ARC206's one reader of them."""
+    config = CONFIG + '\n[tool.arch_lint.models]\nservice-urls = {"PRICING_*" = "pricing"}\n'
+    http = _map(
+        tmp_path,
+        {
+            **_SERVING,
+            "services/orders/client.py": (
+                "import os\n\nimport httpx\n\nfrom services.orders.settings import settings\n\n\n"
+                "def quote() -> None:\n"
+                '    httpx.post(f"{settings.PRICING_URL}/internal/v1/quotes")\n'
+                '    httpx.post(os.environ["PRICING_HOST"] + "/internal/v1/quotes")\n'
+                '    httpx.post(os.getenv("PRICING_ADDR") + "/internal/v1/quotes")\n'
+                '    httpx.post (f"{settings.pricing_url}/internal/v1/quotes")\n'
+            ),
+        },
+        config,
+    )
+    assert [c[2:] for c in _calls(http)] == [
+        ("pricing", "/internal/v1/quotes", "create"),
+        ("pricing", "/internal/v1/quotes", "create"),
+        ("pricing", "/internal/v1/quotes", "create"),
+        (None, "", "`pricing_url` names no service"),  # case-sensitive
+    ]

@@ -165,7 +165,6 @@ def test_server_follows_a_saved_compose_file(tmp_path: Path) -> None:
     assert published[-1] == []
 
 
-@pytest.mark.xfail(strict=True, reason="ARC206's second URL reader flags a call to its own service")
 def test_arc206_a_self_call_through_a_configured_service_url_is_not_flagged(
     tmp_path: Path,
 ) -> None:

@@ -55,6 +55,7 @@ from arch_lint.index.semantic import (
     enclosing_class,
 )
 from arch_lint.index.walk import MarkedLines, push_children
+from arch_lint.source import byte_line_starts, line_of
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _CLIENT_METHODS = HTTP_METHODS | {"request", "stream"}
@@ -94,7 +95,10 @@ _FRAMEWORKS = frozenset(
 _ERROR_STATUSES = frozenset(s.name for s in HTTPStatus if s.value >= 400)
 _ERROR_CONSTANT = re.compile(r"HTTP_[45]\d\d")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>")
-_CALL_BYTES = re.compile(rb"\.(?:get|post|put|patch|delete|head|options|request|stream)\s*\(")
+_CALL_BYTES = re.compile(
+    rb"\.(?:get|post|put|patch|delete|head|options|request|stream)(?:\s|\\)*\("
+)
+"""A client call, however spaced (`client.post (`, `client.patch \\` + newline + `(`)."""
 _URLISH = (b"url", b"URL", b"Url", b"http", b"endpoint", b"host", b"HOST")
 _DECORATOR = re.compile(
     rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|route|api_route)\s*\("
@@ -103,7 +107,6 @@ _ROUTE_WORDS = (
     b"add_route", b"router.add_", b"add_subapp", b"include_router", b"register_blueprint",
     b"APIRouter", b"Blueprint", b"RouteTableDef",
 )  # fmt: skip
-_CALL_MARKS = tuple(f".{m}(".encode() for m in sorted(_CLIENT_METHODS))
 _URL_NAME = re.compile(r"(?i)ur[li]|endpoint|host|addr|api|base|server|service")
 """A name that may hold a URL, where the call's receiver is not known to be an
 HTTP client and no path follows it (`session.delete(models.Row)` is no request)."""
@@ -753,7 +756,7 @@ class _Reader:
 
     # calls -----------------------------------------------------------------------------
     def calls(self, facts: HttpFacts) -> None:
-        marks = MarkedLines(self.source, _CALL_MARKS)
+        marks = _CallLines(self.source)
         for site in self.model.marked(marks):
             for node in site.nodes(marks):
                 if (
@@ -966,6 +969,14 @@ class _Reader:
         name = dotted(made[0].func)
         origin = made[1].scope.origin(name) if name else None
         return origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES
+
+
+class _CallLines(MarkedLines):
+    """The lines on which a client call starts, however spaced (`_CALL_BYTES`)."""
+
+    def __init__(self, source: bytes) -> None:
+        starts = byte_line_starts(source)
+        self._lines = sorted({line_of(starts, m.start()) for m in _CALL_BYTES.finditer(source)})
 
 
 class _At(NamedTuple):

@@ -36,8 +36,6 @@ class HttpFindings:
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
-        self.handled: set[tuple[int, int]] = set()
-        """(line, col) of every call judged here (the rest of ARC206 skips them)."""
 
     @staticmethod
     def has_calls(ctx: FileContext) -> bool:
@@ -74,7 +72,6 @@ class HttpFindings:
                 call = calls.get((node.lineno, node.col_offset))
                 if call is None:
                     continue
-                self.handled.add((node.lineno, node.col_offset))
                 yield from self._body(node, call, site)
                 yield from self._response(node, call, site)
 
