@@ -46,7 +46,6 @@ def _codes(repo: Path, *, path: str | None = None) -> list[tuple[str, int, str]]
     return sorted((f.path, f.line, f.code) for f in found if path is None or f.path == path)
 
 
-@pytest.mark.xfail(strict=True, reason="ARC206 reads an error reply's body as the route's model")
 def test_arc206_an_error_reply_read_as_a_dict_is_not_the_response_model(tmp_path: Path) -> None:
     """`detail` of a 4xx/5xx reply is FastAPI's error body, not `QuoteOut`: reading
     it as a dict is what every client does (rules/_http.py `_response`)."""

@@ -83,7 +83,12 @@ class RawDictInterServicePayload(FileRule):
     that is no service: a vendor API), a call inside the service it reaches,
     a call from a file outside every service (a script), a dict built in
     another function (unknown), a response validated into a model
-    (`X.model_validate(data)`, `X(**data)`) or read only as a whole.
+    (`X.model_validate(data)`, `X(**data)`) or read only as a whole, and an
+    error reply's body (`resp.json()["detail"]` is the framework's error, not
+    the route's model): a read in an `except` handler, in the branch of an `if`
+    that tests for a failure (`resp.status_code != 200`, `>= 400`,
+    `resp.is_error`, `not resp.ok`, `resp.ok is False`) or in the `else` of one
+    that tests for a success (`resp.status_code == 200`, `resp.ok`).
 
     A call publishes on a message broker only where the project shows its
     receiver to be one; the message names the evidence:
