@@ -136,7 +136,6 @@ def test_arc210_header_named_by_an_imported_constant_counts(tmp_path: Path) -> N
     assert _codes(repo, path="services/orders/main.py") == before
 
 
-@pytest.mark.xfail(strict=True, reason="the server ignores docker-compose files")
 def test_server_follows_a_saved_compose_file(tmp_path: Path) -> None:
     """`arch-lint check` reads docker-compose*.yml for service URLs; the server
     watches only `**/*.py`, `**/*.sql`, `pyproject.toml` (server.py WATCHED) and
