@@ -69,7 +69,6 @@ def test_arc206_an_error_reply_read_as_a_dict_is_not_the_response_model(tmp_path
     assert _codes(repo, path="services/orders/client.py") == []
 
 
-@pytest.mark.xfail(strict=True, reason="a non-literal include prefix is read as no prefix")
 def test_a_non_literal_include_prefix_gives_no_route_at_the_bare_path(tmp_path: Path) -> None:
     """`for v in VERSIONS: app.include_router(router, prefix=v)` serves
     `/v1/quotes/{}`..., never `/quotes/{}`; index/http.py `_registration` takes

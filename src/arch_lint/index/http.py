@@ -174,6 +174,11 @@ class Route(NamedTuple):
     """`include_in_schema=False`: not part of the API (a probe, an internal hook)."""
 
 
+UNKNOWN_PREFIX = "/{prefix}"
+"""The prefix of an include that names it with what cannot be read
+(`prefix=version`): its routes are served at no path the map knows."""
+
+
 class Include(NamedTuple):
     """`parent.include_router(child, prefix=…)` and the like."""
 
@@ -481,8 +486,11 @@ class _Reader:
             child = self._imported_here(dotted(call.args[0]), site)
             if child is not None:
                 key = "prefix" if verb == "include_router" else "url_prefix"
-                prefix = _keyword_str(call, key) or ""
-                replaces = verb == "register_blueprint" and _keyword(call, key) is not None
+                given = _keyword(call, key)
+                prefix = self._string(given, None) if given is not None else ""
+                if prefix is None:
+                    prefix = UNKNOWN_PREFIX  # `prefix=version` in a loop: none can be told
+                replaces = verb == "register_blueprint" and given is not None
                 facts.includes.append(Include(receiver, child, prefix, replaces))
         elif verb == "add_subapp" and len(call.args) >= 2:
             child = dotted(call.args[1])

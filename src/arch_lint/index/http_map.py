@@ -18,7 +18,8 @@ Built on first use from the files' HTTP facts (`http.py`), once per run:
   several services names none.
 - **routes**: per service, each route's method and full path template (the
   prefixes of its router, of the `include_router`/`register_blueprint` calls
-  that include it, followed across files through the module graph), and its
+  that include it, followed across files through the module graph; a prefix
+  that cannot be read, `prefix=version`, leaves the route out of matching), and its
   request and response models (the first candidate that is a Pydantic model).
 - **calls**: per file, each call's target service and path template, and the
   route it matches (same method, same template, path parameters as wildcards),
@@ -37,7 +38,15 @@ from functools import cached_property
 from typing import NamedTuple
 
 from arch_lint.index.facts import FileFacts
-from arch_lint.index.http import ROUTES, URLS, HttpFacts, Include, normalise_path, split_url
+from arch_lint.index.http import (
+    ROUTES,
+    UNKNOWN_PREFIX,
+    URLS,
+    HttpFacts,
+    Include,
+    normalise_path,
+    split_url,
+)
 from arch_lint.index.layout import Layout, Service
 from arch_lint.index.model_index import ClassRef, ModelIndex
 from arch_lint.index.modgraph import ModuleGraph
@@ -237,6 +246,9 @@ class RouteRef(NamedTuple):
     """What it answers (`http.Route.reply`; `HttpMap.reply_model` resolves it)."""
     hidden: bool = False
     """`include_in_schema=False`."""
+    unknown_prefix: bool = False
+    """Included with a prefix that cannot be read (`prefix=version`): the route
+    is served at no path the map knows, and no call is matched to it."""
 
 
 class ResolvedCall(NamedTuple):
@@ -386,7 +398,8 @@ class HttpMap:
                     shown = "/" + "/".join(part for part in full.split("/") if part)
                     found = RouteRef(service.name, route.method, normalise_path(full), path,
                                      route.line, route.handler, route.request, route.response,
-                                     shown, route.reply, route.hidden)  # fmt: skip
+                                     shown, route.reply, route.hidden,
+                                     UNKNOWN_PREFIX in prefix)  # fmt: skip
                     out.append(found)
         self._file_routes[path] = out
         return out
@@ -451,7 +464,7 @@ class HttpMap:
                 for path, http in self._route_files
                 if http.routes and self.layout.service_of(path) is not None
                 for route in self._routes_in(path, http)
-                if route.service == service
+                if route.service == service and not route.unknown_prefix
             ]
             self._service_routes[service] = known
         return known
