@@ -425,3 +425,22 @@ def test_configured_globs_match_settings_attributes_and_environment_variables(
         ("pricing", "/internal/v1/quotes", "create"),
         (None, "", "`pricing_url` names no service"),  # case-sensitive
     ]
+
+
+def test_a_compose_image_service_named_like_a_folder(tmp_path: Path) -> None:
+    """A compose service that runs its own image (`registry/pricing:1`) is the
+    folder of its name; one that runs another image (`postgres`) is not."""
+    http = _map(
+        tmp_path,
+        {
+            **_SERVING,
+            "services/db/__init__.py": "",
+            "deploy/compose.prod.yaml": (
+                "services:\n"
+                "  pricing:\n    image: registry.example.com/team/pricing:1.2\n"
+                "  db:\n    image: postgres:16\n"
+            ),
+        },
+    )
+    assert http.urls.host_service("http://pricing:8000") == "pricing"
+    assert http.urls.host_service("http://db:5432") is None

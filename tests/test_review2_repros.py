@@ -84,7 +84,6 @@ def test_a_non_literal_include_prefix_gives_no_route_at_the_bare_path(tmp_path: 
     assert "/quotes/{}" not in {r.template for r in http.routes}
 
 
-@pytest.mark.xfail(strict=True, reason="a compose image service still maps by folder name")
 def test_a_compose_service_running_an_image_is_not_the_folder_of_the_same_name(
     tmp_path: Path,
 ) -> None:

@@ -219,6 +219,8 @@ class ComposeService:
     line: int
     environment: tuple[tuple[str, str, int], ...]
     """(variable, value, line) of its `environment` entries."""
+    image: str = ""
+    """The image it runs where it builds none (`image:` and no `build:`), else ""."""
 
     def to_json(self) -> list[Any]:
         return [
@@ -227,12 +229,14 @@ class ComposeService:
             self.build,
             self.line,
             [list(e) for e in self.environment],
+            self.image,
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> ComposeService:
-        name, aliases, build, line, env = data
-        return cls(name, tuple(aliases), build, line, tuple((k, v, n) for k, v, n in env))
+        name, aliases, build, line, env, image = data
+        env = tuple((k, v, n) for k, v, n in env)
+        return cls(name, tuple(aliases), build, line, env, image)
 
 
 @dataclass(slots=True)

@@ -7,8 +7,9 @@ Built on first use from the files' HTTP facts (`http.py`), once per run:
 - **service URLs**: `models.service-urls` (a glob over a settings attribute or
   an environment variable's name), and, with `models.infer-service-urls`, the
   hosts that name a service (its directory's name, `-`/`_` alike, an optional
-  `-service`/`_service` suffix; a docker-compose service that builds from its
-  directory, or is named like it, with its `container_name`/`hostname`), the
+  `-service`/`_service` suffix, unless a docker-compose service of that name
+  runs an image that is something else; a docker-compose service that builds
+  from its directory, or is named like it, with its `container_name`/`hostname`), the
   settings fields and constants whose default URL has such a host, and the
   environment variables a compose file sets to one; each with its evidence
   (`--show-settings` lists them). A name the caller's own service defines
@@ -110,6 +111,20 @@ class ServiceUrls:
             http = found.http
             if http is not None and not layout.is_excluded(path):
                 read.append((path, http))
+        built_by = {
+            self._built(entry.build) for _, http in read for entry in http.compose if entry.build
+        }
+        for _, http in read:
+            for entry in http.compose:
+                host = normal_host(entry.name)
+                if (
+                    entry.image
+                    and host in taken
+                    and self._runs_another(entry.image, host, built_by)
+                ):
+                    del taken[
+                        host
+                    ]  # `search: image: opensearch`: the host is not `services/search`
         for path, http in read:
             for entry in http.compose:
                 built = self._built(entry.build)
@@ -156,6 +171,18 @@ class ServiceUrls:
         self.names.setdefault(key.upper(), []).append(entry)
         if origin is not None:
             self.defined.setdefault((key.upper(), origin.name), set()).add(target)
+
+    def _runs_another(self, image: str, host: str, built_by: set[Service | None]) -> bool:
+        """Whether a compose service that runs `image` (and builds nothing) is
+        something else than the service folders its name is like: another compose
+        service builds such a folder, or the image's name is not the host's
+        (`opensearchproject/opensearch:2` for `search`; `registry/search:1` is it)."""
+        named = image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+        if normal_host(named) != host:
+            return True
+        return any(
+            s is not None and normal_host(s.path.rsplit("/", 1)[-1]) == host for s in built_by
+        )
 
     def _built(self, folder: str) -> Service | None:
         if not folder:
