@@ -115,7 +115,11 @@ def test_a_compose_service_running_an_image_is_not_the_folder_of_the_same_name(
     assert _codes(repo) == []
 
 
-@pytest.mark.xfail(strict=True, reason="a header name imported from another module is not followed")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit, documented in ARC210's docstring: a header name imported "
+    "from another module is not followed (index/correlation.py reads the file's own constants)",
+)
 def test_arc210_header_named_by_an_imported_constant_counts(tmp_path: Path) -> None:
     """index/correlation.py `_write` resolves a header name only through the
     file's own constants (`pending_writes` vs `self.constants`)."""
