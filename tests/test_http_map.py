@@ -359,3 +359,88 @@ def test_replies_resolve_models_and_leave_out_tests_and_scripts(tmp_path: Path) 
     )
     replies = {ref.qualname: [r.template for r, _ in uses] for ref, uses in http.replies.items()}
     assert replies == {"Out": ["/out"]}  # not a plain class, a test's app, a script's
+
+
+def test_a_callers_own_local_default_gives_way_to_its_compose_environment(
+    tmp_path: Path,
+) -> None:
+    """orders' `PRICING_URL` defaults to `localhost` (no service) and its compose
+    environment sets it to `http://pricing:8000`: its own entries name one
+    service, so the call reaches it; shipping's own vendor `PRICING_URL` reaches
+    none, whatever orders says."""
+    http = _map(
+        tmp_path,
+        {
+            **_SERVING,
+            "services/shipping/__init__.py": "",
+            "docker-compose.yml": (
+                "services:\n  orders:\n    build: ./services/orders\n"
+                "    environment:\n      - PRICING_URL=http://pricing:8000\n"
+            ),
+            "services/orders/client.py": (
+                "import os\n\nimport httpx\n\n"
+                'PRICING_URL = os.getenv("PRICING_URL", "http://localhost:8001")\n\n\n'
+                "def quote() -> None:\n"
+                '    httpx.post(os.environ["PRICING_URL"] + "/internal/v1/quotes")\n'
+            ),
+            "services/shipping/client.py": (
+                "import os\n\nimport httpx\n\n"
+                'PRICING_URL = os.getenv("PRICING_URL", "https://pricing.vendor.com")\n\n\n'
+                "def quote() -> None:\n"
+                '    httpx.post(os.environ["PRICING_URL"] + "/internal/v1/quotes")\n'
+            ),
+        },
+    )
+    assert [c[2:] for c in _calls(http)] == [
+        ("pricing", "/internal/v1/quotes", "create"),
+        (None, "", "`PRICING_URL` of service `shipping` names no service"),
+    ]
+
+
+def test_configured_globs_match_settings_attributes_and_environment_variables(
+    tmp_path: Path,
+) -> None:
+    """SPEC §4: `service-urls` keys are case-sensitive globs matched against the
+    attribute name of a settings object or an environment variable read with
+    `os.environ[...]` / `os.getenv(...)`; the map is ARC206's one reader of them."""
+    config = CONFIG + '\n[tool.arch_lint.models]\nservice-urls = {"PRICING_*" = "pricing"}\n'
+    http = _map(
+        tmp_path,
+        {
+            **_SERVING,
+            "services/orders/client.py": (
+                "import os\n\nimport httpx\n\nfrom services.orders.settings import settings\n\n\n"
+                "def quote() -> None:\n"
+                '    httpx.post(f"{settings.PRICING_URL}/internal/v1/quotes")\n'
+                '    httpx.post(os.environ["PRICING_HOST"] + "/internal/v1/quotes")\n'
+                '    httpx.post(os.getenv("PRICING_ADDR") + "/internal/v1/quotes")\n'
+                '    httpx.post (f"{settings.pricing_url}/internal/v1/quotes")\n'
+            ),
+        },
+        config,
+    )
+    assert [c[2:] for c in _calls(http)] == [
+        ("pricing", "/internal/v1/quotes", "create"),
+        ("pricing", "/internal/v1/quotes", "create"),
+        ("pricing", "/internal/v1/quotes", "create"),
+        (None, "", "`pricing_url` names no service"),  # case-sensitive
+    ]
+
+
+def test_a_compose_image_service_named_like_a_folder(tmp_path: Path) -> None:
+    """A compose service that runs its own image (`registry/pricing:1`) is the
+    folder of its name; one that runs another image (`postgres`) is not."""
+    http = _map(
+        tmp_path,
+        {
+            **_SERVING,
+            "services/db/__init__.py": "",
+            "deploy/compose.prod.yaml": (
+                "services:\n"
+                "  pricing:\n    image: registry.example.com/team/pricing:1.2\n"
+                "  db:\n    image: postgres:16\n"
+            ),
+        },
+    )
+    assert http.urls.host_service("http://pricing:8000") == "pricing"
+    assert http.urls.host_service("http://db:5432") is None

@@ -58,6 +58,7 @@ from arch_lint.config.load import find_config, key_line
 from arch_lint.config.model import register_code_check_loader
 from arch_lint.findings import Finding
 from arch_lint.index.cache import CACHE_DIR, content_hash
+from arch_lint.index.layout import is_compose_file
 from arch_lint.report.rules import rule_url
 from arch_lint.source import line_starts, source_lines
 
@@ -69,7 +70,16 @@ DEBOUNCE_S = 0.2
 STORE_AFTER_S = 5.0
 """How long after the last change on disk the cache is written."""
 FIX_ALL_KIND = f"{lsp.CodeActionKind.SourceFixAll.value}.{SOURCE}"
-WATCHED = ("**/*.py", "**/*.sql", "**/pyproject.toml")
+WATCHED = (
+    "**/*.py",
+    "**/*.sql",
+    "**/pyproject.toml",
+    "**/docker-compose*.y*ml",
+    "**/compose*.y*ml",
+)
+"""The files whose changes on disk the client reports: what the index reads
+(Python, plain-SQL migrations, docker-compose files for the HTTP map's URLs)
+and the configuration."""
 ERROR_CODES = frozenset({"ARC000", "ARC001"})
 """A configuration key that matches nothing and a syntax error: errors; the rest warnings."""
 
@@ -366,7 +376,9 @@ class Session:
             self._configs_changed(configs, out)
         by_project: dict[Path, list[str]] = {}
         for path, listing in paths:
-            if path.suffix not in {".py", ".sql"} or CACHE_DIR in path.parts:
+            if CACHE_DIR in path.parts or not (
+                path.suffix in {".py", ".sql"} or is_compose_file(path.name)
+            ):
                 continue
             for config, entry in self.projects.items():
                 if isinstance(entry, Loaded):

@@ -8,7 +8,7 @@ hashed and cached with the `.py` files, never checked.
 A small line reader, not a YAML parser: it reads the shapes compose files are
 written in (`services:` at the top, each service a key below it, `build: dir`
 or `build:` with `context:`/`dockerfile:` below, `container_name:`,
-`hostname:`, `environment:` as a list of `K=V` or a mapping of `K: V`, quoted
+`hostname:`, `image:`, `environment:` as a list of `K=V` or a mapping of `K: V`, quoted
 or not, comments). What it does not read (anchors and merge keys, flow
 mappings `{…}`, `${VAR:-default}` interpolation) is left out: a URL it misses
 is a call the map leaves unresolved, never a wrong one. arch-lint takes no
@@ -41,6 +41,8 @@ class _Service:
         self.build = ""
         self.context = ""
         self.dockerfile = ""
+        self.image = ""
+        self.keys: set[str] = set()
         self.environment: list[tuple[str, str, int]] = []
 
 
@@ -96,10 +98,13 @@ def compose_facts(source: bytes, path: str) -> HttpFacts:
             continue
         key, value = match.group(2), _unquote(match.group(3))
         section, section_indent = key, indent
+        current.keys.add(key)
         if key == "build" and value:
             current.context = value
         elif key in {"container_name", "hostname"} and value:
             current.aliases.append(value)
+        elif key == "image" and value:
+            current.image = value
     for service in found:
         context = service.context or "."
         inner = posixpath.dirname(service.dockerfile)  # `dockerfile: services/x/Dockerfile`
@@ -107,7 +112,14 @@ def compose_facts(source: bytes, path: str) -> HttpFacts:
             service.build = _folder(folder, posixpath.join(context, inner) if inner else context)
     return HttpFacts(
         compose=[
-            ComposeService(s.name, tuple(s.aliases), s.build, s.line, tuple(s.environment))
+            ComposeService(
+                s.name,
+                tuple(s.aliases),
+                s.build,
+                s.line,
+                tuple(s.environment),
+                "" if s.context or s.dockerfile or "build" in s.keys else s.image,
+            )
             for s in found
         ]
     )

@@ -44,7 +44,7 @@ from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment
 
-FACTS_VERSION = 25
+FACTS_VERSION = 26
 
 # Binding kinds (module-level names).
 DEF = "def"

@@ -55,6 +55,7 @@ from arch_lint.index.semantic import (
     enclosing_class,
 )
 from arch_lint.index.walk import MarkedLines, push_children
+from arch_lint.source import byte_line_starts, line_of
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _CLIENT_METHODS = HTTP_METHODS | {"request", "stream"}
@@ -94,7 +95,10 @@ _FRAMEWORKS = frozenset(
 _ERROR_STATUSES = frozenset(s.name for s in HTTPStatus if s.value >= 400)
 _ERROR_CONSTANT = re.compile(r"HTTP_[45]\d\d")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>")
-_CALL_BYTES = re.compile(rb"\.(?:get|post|put|patch|delete|head|options|request|stream)\s*\(")
+_CALL_BYTES = re.compile(
+    rb"\.(?:get|post|put|patch|delete|head|options|request|stream)(?:\s|\\)*\("
+)
+"""A client call, however spaced (`client.post (`, `client.patch \\` + newline + `(`)."""
 _URLISH = (b"url", b"URL", b"Url", b"http", b"endpoint", b"host", b"HOST")
 _DECORATOR = re.compile(
     rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|route|api_route)\s*\("
@@ -103,7 +107,6 @@ _ROUTE_WORDS = (
     b"add_route", b"router.add_", b"add_subapp", b"include_router", b"register_blueprint",
     b"APIRouter", b"Blueprint", b"RouteTableDef",
 )  # fmt: skip
-_CALL_MARKS = tuple(f".{m}(".encode() for m in sorted(_CLIENT_METHODS))
 _URL_NAME = re.compile(r"(?i)ur[li]|endpoint|host|addr|api|base|server|service")
 """A name that may hold a URL, where the call's receiver is not known to be an
 HTTP client and no path follows it (`session.delete(models.Row)` is no request)."""
@@ -171,6 +174,11 @@ class Route(NamedTuple):
     """`include_in_schema=False`: not part of the API (a probe, an internal hook)."""
 
 
+UNKNOWN_PREFIX = "/{prefix}"
+"""The prefix of an include that names it with what cannot be read
+(`prefix=version`): its routes are served at no path the map knows."""
+
+
 class Include(NamedTuple):
     """`parent.include_router(child, prefix=…)` and the like."""
 
@@ -211,6 +219,8 @@ class ComposeService:
     line: int
     environment: tuple[tuple[str, str, int], ...]
     """(variable, value, line) of its `environment` entries."""
+    image: str = ""
+    """The image it runs where it builds none (`image:` and no `build:`), else ""."""
 
     def to_json(self) -> list[Any]:
         return [
@@ -219,12 +229,14 @@ class ComposeService:
             self.build,
             self.line,
             [list(e) for e in self.environment],
+            self.image,
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> ComposeService:
-        name, aliases, build, line, env = data
-        return cls(name, tuple(aliases), build, line, tuple((k, v, n) for k, v, n in env))
+        name, aliases, build, line, env, image = data
+        env = tuple((k, v, n) for k, v, n in env)
+        return cls(name, tuple(aliases), build, line, env, image)
 
 
 @dataclass(slots=True)
@@ -478,8 +490,11 @@ class _Reader:
             child = self._imported_here(dotted(call.args[0]), site)
             if child is not None:
                 key = "prefix" if verb == "include_router" else "url_prefix"
-                prefix = _keyword_str(call, key) or ""
-                replaces = verb == "register_blueprint" and _keyword(call, key) is not None
+                given = _keyword(call, key)
+                prefix = self._string(given, None) if given is not None else ""
+                if prefix is None:
+                    prefix = UNKNOWN_PREFIX  # `prefix=version` in a loop: none can be told
+                replaces = verb == "register_blueprint" and given is not None
                 facts.includes.append(Include(receiver, child, prefix, replaces))
         elif verb == "add_subapp" and len(call.args) >= 2:
             child = dotted(call.args[1])
@@ -753,7 +768,7 @@ class _Reader:
 
     # calls -----------------------------------------------------------------------------
     def calls(self, facts: HttpFacts) -> None:
-        marks = MarkedLines(self.source, _CALL_MARKS)
+        marks = _CallLines(self.source)
         for site in self.model.marked(marks):
             for node in site.nodes(marks):
                 if (
@@ -966,6 +981,14 @@ class _Reader:
         name = dotted(made[0].func)
         origin = made[1].scope.origin(name) if name else None
         return origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES
+
+
+class _CallLines(MarkedLines):
+    """The lines on which a client call starts, however spaced (`_CALL_BYTES`)."""
+
+    def __init__(self, source: bytes) -> None:
+        starts = byte_line_starts(source)
+        self._lines = sorted({line_of(starts, m.start()) for m in _CALL_BYTES.finditer(source)})
 
 
 class _At(NamedTuple):

@@ -7,15 +7,20 @@ Built on first use from the files' HTTP facts (`http.py`), once per run:
 - **service URLs**: `models.service-urls` (a glob over a settings attribute or
   an environment variable's name), and, with `models.infer-service-urls`, the
   hosts that name a service (its directory's name, `-`/`_` alike, an optional
-  `-service`/`_service` suffix; a docker-compose service that builds from its
-  directory, or is named like it, with its `container_name`/`hostname`), the
+  `-service`/`_service` suffix, unless a docker-compose service of that name
+  runs an image that is something else; a docker-compose service that builds
+  from its directory, or is named like it, with its `container_name`/`hostname`), the
   settings fields and constants whose default URL has such a host, and the
   environment variables a compose file sets to one; each with its evidence
-  (`--show-settings` lists them). A name that maps to several services is
-  used only where one of them is defined in the caller's own service.
+  (`--show-settings` lists them). A name the caller's own service defines
+  (a URL default in its files, its compose `environment`) is read only from
+  those: another service's namesake is not it, and where they name no service
+  (a vendor, `localhost`) the call reaches none. Otherwise a name that maps to
+  several services names none.
 - **routes**: per service, each route's method and full path template (the
   prefixes of its router, of the `include_router`/`register_blueprint` calls
-  that include it, followed across files through the module graph), and its
+  that include it, followed across files through the module graph; a prefix
+  that cannot be read, `prefix=version`, leaves the route out of matching), and its
   request and response models (the first candidate that is a Pydantic model).
 - **calls**: per file, each call's target service and path template, and the
   route it matches (same method, same template, path parameters as wildcards),
@@ -34,7 +39,15 @@ from functools import cached_property
 from typing import NamedTuple
 
 from arch_lint.index.facts import FileFacts
-from arch_lint.index.http import ROUTES, URLS, HttpFacts, Include, normalise_path, split_url
+from arch_lint.index.http import (
+    ROUTES,
+    UNKNOWN_PREFIX,
+    URLS,
+    HttpFacts,
+    Include,
+    normalise_path,
+    split_url,
+)
 from arch_lint.index.layout import Layout, Service
 from arch_lint.index.model_index import ClassRef, ModelIndex
 from arch_lint.index.modgraph import ModuleGraph
@@ -81,6 +94,10 @@ class ServiceUrls:
         self.host_evidence: list[UrlEvidence] = []
         self.names: dict[str, list[UrlEvidence]] = {}
         """Upper-cased name -> what maps it."""
+        self.defined: dict[tuple[str, str], set[str | None]] = {}
+        """(upper-cased name, service) -> what the service's own URL defaults and
+        compose environment set it to: a service, or None (a vendor, a database,
+        `localhost`)."""
         if self.infer:
             self._read(facts)
 
@@ -94,6 +111,20 @@ class ServiceUrls:
             http = found.http
             if http is not None and not layout.is_excluded(path):
                 read.append((path, http))
+        built_by = {
+            self._built(entry.build) for _, http in read for entry in http.compose if entry.build
+        }
+        for _, http in read:
+            for entry in http.compose:
+                host = normal_host(entry.name)
+                if (
+                    entry.image
+                    and host in taken
+                    and self._runs_another(entry.image, host, built_by)
+                ):
+                    del taken[
+                        host
+                    ]  # `search: image: opensearch`: the host is not `services/search`
         for path, http in read:
             for entry in http.compose:
                 built = self._built(entry.build)
@@ -114,6 +145,9 @@ class ServiceUrls:
             for url in http.urls:
                 target = self.host_service(url.url)
                 if target is None:
+                    if origin is not None:
+                        for key in {url.name, url.env} - {""}:
+                            self.defined.setdefault((key.upper(), origin.name), set()).add(None)
                     continue
                 split = split_url(url.url)
                 prefix = normalise_path(split[1]) if split is not None else ""
@@ -124,6 +158,8 @@ class ServiceUrls:
                 owner = self._built(entry.build)
                 for key, value, line in entry.environment:
                     target = self.host_service(value)
+                    if target is None and owner is not None and "://" in value:
+                        self.defined.setdefault((key.upper(), owner.name), set()).add(None)
                     if target is not None:
                         split = split_url(value)
                         prefix = normalise_path(split[1]) if split else ""
@@ -133,6 +169,20 @@ class ServiceUrls:
     def _note(self, key: str, target: str, why: str, origin: Service | None, prefix: str) -> None:
         entry = UrlEvidence(key, target, why, origin.name if origin else "", prefix.rstrip("/"))
         self.names.setdefault(key.upper(), []).append(entry)
+        if origin is not None:
+            self.defined.setdefault((key.upper(), origin.name), set()).add(target)
+
+    def _runs_another(self, image: str, host: str, built_by: set[Service | None]) -> bool:
+        """Whether a compose service that runs `image` (and builds nothing) is
+        something else than the service folders its name is like: another compose
+        service builds such a folder, or the image's name is not the host's
+        (`opensearchproject/opensearch:2` for `search`; `registry/search:1` is it)."""
+        named = image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+        if normal_host(named) != host:
+            return True
+        return any(
+            s is not None and normal_host(s.path.rsplit("/", 1)[-1]) == host for s in built_by
+        )
 
     def _built(self, folder: str) -> Service | None:
         if not folder:
@@ -179,11 +229,15 @@ class ServiceUrls:
                 return service, ""
         entries = self.names.get(name.upper(), [])
         services = {e.service for e in entries}
+        own = self.defined.get((name.upper(), caller)) if caller is not None else None
+        if own is not None:  # the caller's own setting: another service's namesake is not it
+            others = services
+            entries = [e for e in entries if e.origin == caller]
+            services = {e.service for e in entries}
+            if not services and others:
+                return f"`{name}` of service `{caller}` names no service"
         if len(services) > 1:
-            mine = {e.service for e in entries if e.origin and e.origin == caller}
-            if len(mine) != 1:
-                return f"`{name}` names several services ({', '.join(sorted(services))})"
-            services = mine
+            return f"`{name}` names several services ({', '.join(sorted(services))})"
         if not services:
             return f"`{name}` names no service"
         target = next(iter(services))
@@ -219,6 +273,9 @@ class RouteRef(NamedTuple):
     """What it answers (`http.Route.reply`; `HttpMap.reply_model` resolves it)."""
     hidden: bool = False
     """`include_in_schema=False`."""
+    unknown_prefix: bool = False
+    """Included with a prefix that cannot be read (`prefix=version`): the route
+    is served at no path the map knows, and no call is matched to it."""
 
 
 class ResolvedCall(NamedTuple):
@@ -368,7 +425,8 @@ class HttpMap:
                     shown = "/" + "/".join(part for part in full.split("/") if part)
                     found = RouteRef(service.name, route.method, normalise_path(full), path,
                                      route.line, route.handler, route.request, route.response,
-                                     shown, route.reply, route.hidden)  # fmt: skip
+                                     shown, route.reply, route.hidden,
+                                     UNKNOWN_PREFIX in prefix)  # fmt: skip
                     out.append(found)
         self._file_routes[path] = out
         return out
@@ -433,7 +491,7 @@ class HttpMap:
                 for path, http in self._route_files
                 if http.routes and self.layout.service_of(path) is not None
                 for route in self._routes_in(path, http)
-                if route.service == service
+                if route.service == service and not route.unknown_prefix
             ]
             self._service_routes[service] = known
         return known

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from arch_lint.index.http_map import ResolvedCall
@@ -36,8 +37,6 @@ class HttpFindings:
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
-        self.handled: set[tuple[int, int]] = set()
-        """(line, col) of every call judged here (the rest of ARC206 skips them)."""
 
     @staticmethod
     def has_calls(ctx: FileContext) -> bool:
@@ -74,7 +73,6 @@ class HttpFindings:
                 call = calls.get((node.lineno, node.col_offset))
                 if call is None:
                     continue
-                self.handled.add((node.lineno, node.col_offset))
                 yield from self._body(node, call, site)
                 yield from self._response(node, call, site)
 
@@ -133,7 +131,11 @@ class HttpFindings:
         holder = _holder(stmt, call)
         if holder is None:
             return None
-        later = [s for s in self.ctx.semantic.sites_of(scope) if s.stmt.lineno >= stmt.lineno]
+        later = [
+            s
+            for s in self.ctx.semantic.sites_of(scope)
+            if s.stmt.lineno >= stmt.lineno and not _on_error_path(s, site)
+        ]  # `if r.status_code != 200: raise Error(r.json()["detail"])` reads an error body
         for other in later:
             for json_call in _json_reads(other, holder):
                 if _used_as_dict(other, json_call):
@@ -145,17 +147,19 @@ class HttpFindings:
 
     def _local_read(self, name: str, at: Site, scope: Scope, later: list[Site]) -> bool:
         """Whether `name` (bound to a response's `.json()` at `at`) is read as a
-        dict after it and never validated."""
+        dict after it and never validated (`later`: the sites that are on no
+        error path)."""
         bound = at.stmt.lineno
         found = False
-        for site in later:
+        read = {id(site.stmt) for site in later}
+        for site in self.ctx.semantic.sites_of(scope):
             stmt = site.stmt
-            if stmt.lineno <= bound and stmt is not at.stmt:
+            if stmt.lineno < bound or (stmt.lineno == bound and stmt is not at.stmt):
                 continue
             for node in site.nodes():
                 if _validates(node, name):
                     return False
-                if not found and _reads_key(node, name):
+                if not found and id(stmt) in read and _reads_key(node, name):
                     binding = scope.latest(name, stmt.lineno + 1)
                     value = getattr(at.stmt, "value", None)  # an `except` that leaves
                     found = (  # moves the binding after the `try`: same value, later line
@@ -170,6 +174,103 @@ class HttpFindings:
 
     def _moved(self, path: str) -> str:
         return "" if self.ctx.is_shared_model(path) else ", moved to the shared models"
+
+
+_ERROR_FLAGS = frozenset({"is_error", "is_client_error", "is_server_error"})
+_SUCCESS_FLAGS = frozenset({"ok", "is_success"})
+_STATUS = frozenset({"status_code", "status"})
+
+
+def _on_error_path(site: Site, call: Site) -> bool:
+    """Whether a statement runs only when the reply was an error, within the
+    blocks the call's own statement is not in: an `except` handler, or the
+    branch of an `if` whose test says the reply failed (`r.status_code != 200`,
+    `>= 400`, `r.is_error`, `not r.ok`, `r.ok is False`), or the `else` of one
+    whose test says it succeeded (`r.status_code == 200`, `r.ok`)."""
+    shared = 0
+    for mine, theirs in zip(site.flow, call.flow, strict=False):
+        if mine[0] is not theirs[0] or mine[1] is not theirs[1]:
+            break
+        shared += 1
+    for stmt, part in site.flow[shared:]:
+        if isinstance(part, ast.ExceptHandler):
+            return True
+        if isinstance(stmt, ast.If) and part in {"body", "orelse"}:
+            failed = _failed(stmt.test)
+            if failed is not None and failed == (part == "body"):
+                return True
+    return False
+
+
+def _failed(test: ast.expr) -> bool | None:
+    """True where a test holds only for an error reply, False where it holds
+    only for a success, None where it says neither (or is no status test)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _failed(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        found = [_failed(value) for value in test.values]
+        if isinstance(test.op, ast.Or) and True in found:
+            return True  # `r.status_code >= 400 or not data`: an error may be why
+        if isinstance(test.op, ast.And) and False in found and True not in found:
+            return False
+        if isinstance(test.op, ast.And) and True in found:
+            return True
+        return None
+    if isinstance(test, ast.Attribute):
+        if test.attr in _ERROR_FLAGS:
+            return True
+        if test.attr in _SUCCESS_FLAGS:
+            return False
+        return None
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(left, ast.Attribute) and left.attr in _SUCCESS_FLAGS | _ERROR_FLAGS:
+        if isinstance(right, ast.Constant) and isinstance(right.value, bool):
+            held = right.value if isinstance(op, (ast.Is, ast.Eq)) else not right.value
+            return held == (left.attr in _ERROR_FLAGS)
+        return None
+    if not (isinstance(left, ast.Attribute) and left.attr in _STATUS):
+        return None
+    codes = _codes(right)
+    if codes is None:
+        return None
+    errors = all(code >= 400 for code in codes)
+    successes = all(code < 300 for code in codes)
+    if isinstance(op, (ast.Eq, ast.In)):
+        return True if errors else False if successes else None
+    if isinstance(op, (ast.NotEq, ast.NotIn)):
+        return True if successes else None
+    if len(codes) != 1:
+        return None
+    code = codes[0] + (1 if isinstance(op, (ast.Gt, ast.LtE)) else 0)
+    if isinstance(op, (ast.GtE, ast.Gt)):  # `status >= code`
+        return True if code >= 300 else None
+    if isinstance(op, (ast.Lt, ast.LtE)):  # `status < code`
+        return False if code <= 400 else None
+    return None
+
+
+def _codes(node: ast.expr) -> list[int] | None:
+    """The status codes a comparison names (a number, `HTTPStatus.OK`,
+    `httpx.codes.OK`, `status.HTTP_200_OK`, or a tuple, list or set of them), or
+    None."""
+    items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+    out = []
+    for item in items:
+        if isinstance(item, ast.Constant) and type(item.value) is int:
+            out.append(item.value)
+        elif isinstance(item, ast.Attribute) and item.attr in HTTPStatus.__members__:
+            out.append(HTTPStatus[item.attr].value)
+        elif isinstance(item, ast.Attribute) and item.attr.startswith("HTTP_"):
+            number = item.attr.split("_")[1]
+            if not number.isdigit():
+                return None
+            out.append(int(number))
+        else:
+            return None
+    return out or None
 
 
 def _unawait(node: ast.expr) -> ast.expr:

@@ -110,7 +110,11 @@ class ApiResponseMissingMetadata(FileRule):
     project functions it calls, asgi-correlation-id's
     `CorrelationIdMiddleware`), by its name without `X-` (`X-Request-ID`
     counts as `request-id` and `request_id`). A middleware that is defined but
-    never installed, or installed on one router only, is no evidence.
+    never installed, or installed on one router only, is no evidence. The
+    header's name is read from a literal or a constant of the middleware's own
+    module; a name imported from another module (`from .headers import
+    REQUEST_ID_HEADER`) is not followed yet, so such a header does not count
+    and the model may be reported (a known limit).
 
     The finding sits on the model's class line, once per model, and names the
     routes that answer with it and the groups it lacks.

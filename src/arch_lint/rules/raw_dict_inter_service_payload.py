@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
@@ -21,12 +20,11 @@ from arch_lint.index.brokers import (
     message_dict,
 )
 from arch_lint.index.models import dotted
-from arch_lint.index.semantic import ASSIGN, Scope, Site, is_dict
+from arch_lint.index.semantic import Site
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._http import HttpFindings
 from arch_lint.rules._logging import Calls, call_pattern, has_call, marked_lines
 
-_HTTP_BODY_METHODS = frozenset({"post", "put", "patch", "request"})
 _DICT_CALL = call_pattern("dict")
 SENDING_NAMES = frozenset(m for methods in SENDING_METHODS.values() for m in methods)
 _HTTP_CALL = re.compile(rb"\.(?:get|post|put|patch|delete|request|stream)\s*\(")
@@ -34,14 +32,12 @@ _HTTP_CALL = re.compile(rb"\.(?:get|post|put|patch|delete|request|stream)\s*\(")
 
 
 @lru_cache(maxsize=8)
-def _calls(publish_calls: tuple[str, ...], http: bool) -> Calls:
-    """The calls worth a look, however spaced (`producer.send (`): the literal
-    tails of the publish-call globs (`*producer.send` -> `producer.send`,
-    `*.publish_event` -> also a bare `publish_event`), the broker clients' own
-    sending methods, and `.post`/`.put`/`.patch`/`.request` with `service-urls`.
-    A glob whose tail is not literal makes every call a candidate."""
-    tails = [f".{method}" for method in sorted(_HTTP_BODY_METHODS)] if http else []
-    tails += [f".{method}" for method in sorted(SENDING_NAMES)]
+def _calls(publish_calls: tuple[str, ...]) -> Calls:
+    """The publishing calls worth a look, however spaced (`producer.send (`): the
+    literal tails of the publish-call globs (`*producer.send` -> `producer.send`,
+    `*.publish_event` -> also a bare `publish_event`) and the broker clients' own
+    sending methods. A glob whose tail is not literal makes every call a candidate."""
+    tails = [f".{method}" for method in sorted(SENDING_NAMES)]
     for glob in publish_calls:
         tail = glob.rsplit("*", 1)[-1]
         if not tail or any(ch in tail for ch in "?["):
@@ -53,22 +49,12 @@ def _calls(publish_calls: tuple[str, ...], http: bool) -> Calls:
 
 
 def _builds_and_sends(settings: Settings, source: bytes) -> bool:
-    """A dict built and a publishing call (or, with `service-urls`, an HTTP body
-    call) in the bytes: the rest of the rule has something to look at."""
+    """A dict built and a publishing call in the bytes: the broker half of the
+    rule has something to look at."""
     cfg = settings.model.models
     if b"{" not in source and not has_call(source, _DICT_CALL):
         return False  # no dict is built here at all
-    return has_call(source, _calls(tuple(cfg.publish_calls), bool(cfg.service_urls)))
-
-
-def _positional(call: ast.Call, index: int) -> ast.expr | None:
-    """The positional argument at `index`, if no `*args` stands before or at it."""
-    for position, arg in enumerate(call.args):
-        if isinstance(arg, ast.Starred):
-            return None
-        if position == index:
-            return arg
-    return None
+    return has_call(source, _calls(tuple(cfg.publish_calls)))
 
 
 class RawDictInterServicePayload(FileRule):
@@ -98,7 +84,12 @@ class RawDictInterServicePayload(FileRule):
     that is no service: a vendor API), a call inside the service it reaches,
     a call from a file outside every service (a script), a dict built in
     another function (unknown), a response validated into a model
-    (`X.model_validate(data)`, `X(**data)`) or read only as a whole.
+    (`X.model_validate(data)`, `X(**data)`) or read only as a whole, and an
+    error reply's body (`resp.json()["detail"]` is the framework's error, not
+    the route's model): a read in an `except` handler, in the branch of an `if`
+    that tests for a failure (`resp.status_code != 200`, `>= 400`,
+    `resp.is_error`, `not resp.ok`, `resp.ok is False`) or in the `else` of one
+    that tests for a success (`resp.status_code == 200`, `resp.ok`).
 
     A call publishes on a message broker only where the project shows its
     receiver to be one; the message names the evidence:
@@ -224,8 +215,6 @@ class RawDictInterServicePayload(FileRule):
 
     needs_tree = True
     _brokers: BrokerReader | None = None
-    _http_done: AbstractSet[tuple[int, int]] = frozenset()
-    """The calls the HTTP map resolved, judged by `HttpFindings` (not again here)."""
 
     @classmethod
     def applies(cls, settings: Settings, source: bytes) -> bool:
@@ -248,46 +237,24 @@ class RawDictInterServicePayload(FileRule):
         super().report_node(node, peers=peers, **fields)
 
     def check_tree(self, tree: ast.Module) -> None:
-        """The calls the HTTP map resolved to another service first (`rules/_http.py`);
-        then only the statements on a line where a call worth a look starts
-        (`.post(`, `.publish (`, …) have their expressions walked."""
+        """The calls the HTTP map resolved to another service first (`rules/_http.py`,
+        the one reader of URLs); then only the statements on a line where a
+        publishing call worth a look starts (`.publish (`, `.send_and_wait(`, …)
+        have their expressions walked."""
         http = HttpFindings(self.ctx)
         for found, how, remedy, service in http.findings():
             self.report_node(
                 found, how=how, remedy=remedy, peers=() if service is None else (service,)
             )
-        self._http_done = http.handled
         cfg = self.ctx.settings.model.models
-        calls = _calls(tuple(cfg.publish_calls), bool(cfg.service_urls))
+        calls = _calls(tuple(cfg.publish_calls))
         if not calls:
             return
         marks = marked_lines(self.ctx.source, calls)
         for site in self.ctx.semantic.marked(marks):
             for node in site.nodes(marks):
                 if isinstance(node, ast.Call):
-                    self._call(node, site)
-
-    def _call(self, call: ast.Call, site: Site) -> None:
-        cfg = self.ctx.settings.model.models
-        scope = site.scope
-        func = call.func
-        line = call.lineno
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr in _HTTP_BODY_METHODS
-            and cfg.service_urls
-            and (call.lineno, call.col_offset) not in self._http_done
-        ):
-            url = _positional(call, 1 if func.attr == "request" else 0)
-            url = next((k.value for k in call.keywords if k.arg == "url"), url)
-            service = self._service(url, line, scope) if url is not None else None
-            if service is not None:
-                for kw in call.keywords:
-                    if kw.arg in {"json", "data"} and self._dict(kw.value, site, line):
-                        how = f"sent to service `{service}` as the request body"
-                        self.report_node(kw.value, how=how, peers=[service])
-                        return
-        self._published(call, site)
+                    self._published(node, site)
 
     def _published(self, call: ast.Call, site: Site) -> None:
         """A raw dict as the message of a call that sends on a message broker:
@@ -348,54 +315,3 @@ class RawDictInterServicePayload(FileRule):
         )  # Redis stream fields that carry a model's dump are that model
         if message is not None:
             self.report_node(message, how=f"published {evidence}")
-
-    def _dict(self, node: ast.expr, site: Site, line: int) -> bool:
-        """A dict literal, or a name that may hold one here (bound to one in
-        this scope on some path, and maybe grown in place since)."""
-        if isinstance(node, ast.Name):
-            model = self.ctx.semantic
-            return model.dict_value(node.id, site.scope, line, site.path, sure=False) is not None
-        return is_dict(node)
-
-    def _service(self, url: ast.expr, line: int, scope: Scope | None) -> str | None:
-        """The service a URL expression names through `service-urls` (`scope`: where
-        its local names are followed, one step; None: not followed)."""
-        urls = self.ctx.settings.model.models.service_urls
-        url = _value(url, line, scope)
-        for node in ast.walk(url):
-            key = None
-            if isinstance(node, ast.Attribute):
-                key = node.attr
-            elif isinstance(node, ast.Subscript) and dotted(node.value) == "os.environ":
-                key = _literal_str(node.slice)
-            elif isinstance(node, ast.Call) and dotted(node.func) in {
-                "os.getenv",
-                "os.environ.get",
-                "getenv",
-            }:
-                key = _literal_str(node.args[0]) if node.args else None
-            elif isinstance(node, ast.Name) and node is not url and scope is not None:
-                bound = _value(node, line, scope)
-                if bound is not node:
-                    found = self._service(bound, line, None)
-                    if found is not None:
-                        return found
-            if key is not None:
-                for pattern, service in urls.items():
-                    if fnmatchcase(key, pattern):
-                        return service
-        return None
-
-
-def _value(node: ast.expr, line: int, scope: Scope | None) -> ast.expr:
-    """What a local name was last assigned before `line` in its scope, on any
-    path (the node itself when it is not such a name)."""
-    if isinstance(node, ast.Name) and scope is not None:
-        binding = scope.latest(node.id, line)
-        if binding is not None and binding.kind == ASSIGN and binding.value is not None:
-            return binding.value
-    return node
-
-
-def _literal_str(node: ast.expr) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
