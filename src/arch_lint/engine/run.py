@@ -43,6 +43,13 @@ if TYPE_CHECKING:
     from arch_lint.rules import FileContext, FileRule
 
 _ARC_NOQA = re.compile(rb"noqa\s*:[^\n]*ARC", re.IGNORECASE)
+
+
+def _names_arc_noqa(source: bytes) -> bool:
+    """Whether the file may hold a `# noqa: ARC…` comment. A case-blind search has
+    no literal to skip ahead to: the lowered bytes are searched for `noqa` first
+    (`bytes.lower` is ASCII-only, as `re.IGNORECASE` is for a bytes pattern)."""
+    return b"noqa" in source.lower() and _ARC_NOQA.search(source) is not None
 T = TypeVar("T")
 
 
@@ -315,7 +322,7 @@ class Engine:
         from arch_lint.rules.unused_suppression import UnusedSuppression
 
         codes = self.enabled_codes(path) - unjudged
-        judge = UnusedSuppression.code in codes and _ARC_NOQA.search(source) is not None
+        judge = UnusedSuppression.code in codes and _names_arc_noqa(source)
         if not findings and not judge:
             return findings
         noqa = parse_noqa(source)
