@@ -322,10 +322,10 @@ def build(
                     built.record(*_analyse(path, source, envelope))
         else:
             expected = frozenset([*built.facts, *(path for path, _ in pending)])
-            pending, lacking = _read_ahead(root, pending, overrides)
+            pending, lacking, ahead = _read_ahead(root, pending, overrides)
             partial = PartialFacts(built.facts, expected, lacking)
             for path, stamp in pending:
-                source = built.read(path, stamp)
+                source = built.read(path, stamp, ahead.pop(path, None))
                 if source is None:
                     if path not in built.facts:  # unreadable: what was visited may be wrong
                         built.visited_whole = False
@@ -348,15 +348,18 @@ def build(
 
 def _read_ahead(
     root: Path, pending: list[tuple[str, list[int]]], overrides: Mapping[str, bytes]
-) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]]]:
+) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]], dict[str, bytes]]:
     """The files to analyse in the order that lets the early check answer most:
     plain-SQL migrations, then the files whose bytes may install a request hook,
     configure a logging pipeline, or declare tables, ORM classes or tracked JSON
     (the whole-project questions of the logging and data rules wait for them),
-    then packages' `__init__` (re-exports), then the rest; and, for every file,
-    the parts of the facts its bytes cannot hold. Reading ahead costs one more
-    read of each file, no parse."""
+    then packages' `__init__` (re-exports), then the rest; for every file, the
+    parts of the facts its bytes cannot hold; and the bytes read, which the
+    build analyses rather than reading each file again (each is let go once
+    analysed: the bytes still to analyse shrink as the facts grow, so the peak
+    memory barely moves, and the read costs one pass of the files, no parse)."""
     lacking: dict[str, frozenset[str]] = {}
+    ahead: dict[str, bytes] = {}
     sql, first, inits, rest = [], [], [], []
     for item in pending:
         path = item[0]
@@ -369,6 +372,7 @@ def _read_ahead(
         except OSError:
             rest.append(item)  # said when it is read in turn
             continue
+        ahead[path] = source
         lacks = cannot_hold(source) | cannot_hold_data(source)
         lacking[path] = lacks
         if lacks != _EVERY_PART:
@@ -377,7 +381,7 @@ def _read_ahead(
             inits.append(item)
         else:
             rest.append(item)
-    return [*sql, *first, *inits, *rest], lacking
+    return [*sql, *first, *inits, *rest], lacking, ahead
 
 
 _EVERY_PART = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
@@ -418,10 +422,11 @@ class _Builder:
             self.facts.put_raw(path, entry[1])
         self.hashes[path] = entry[4]
 
-    def read(self, path: str, stamp: list[int]) -> bytes | None:
+    def read(self, path: str, stamp: list[int], ahead: bytes | None = None) -> bytes | None:
         """The file's bytes when its facts must be extracted; None when it is
-        unreadable or its content is that of its cache entry (facts reused)."""
-        source = self.overrides.get(path)
+        unreadable or its content is that of its cache entry (facts reused).
+        `ahead`: the bytes `_read_ahead` read (the file is not read again)."""
+        source = self.overrides.get(path, ahead)
         if source is None:
             try:
                 source = read_regular(self.root / path)

@@ -444,10 +444,14 @@ class SemanticModel:
     def marked(self, marks: MarkedLines) -> Iterator[Site]:
         """The statements that span a marked line (the only ones worth walking
         for calls the marks spell), in source order."""
-        spans = marks.spans
+        following = marks.following()
+        size = len(following)
         for site in self.sites:
             stmt = site.stmt
-            if spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
+            first = stmt.lineno
+            if first >= size:
+                return  # in source order: no later statement spans a marked line
+            if following[first] <= (stmt.end_lineno or first):
                 yield site
 
     def sites_in(self, node: ast.AST) -> list[Site]:

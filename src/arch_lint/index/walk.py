@@ -38,7 +38,7 @@ class MarkedLines:
     `.publish(`): a rule walks the expressions of a statement only when the
     statement spans such a line."""
 
-    __slots__ = ("_lines",)
+    __slots__ = ("_lines", "_next")
 
     def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
         lines: set[int] = set()
@@ -51,9 +51,25 @@ class MarkedLines:
                 lines.add(line_of(starts, start))
                 start = source.find(marker, start + 1)
         self._lines = sorted(lines)
+        self._next: list[int] | None = None
 
     def __bool__(self) -> bool:
         return bool(self._lines)
+
+    def following(self) -> list[int]:
+        """Line -> the first marked line at or after it, for the lines up to the
+        last marked one (a line past the end of the list spans none): a
+        statement spans a marked line when `following[first] <= last`."""
+        if self._next is None:
+            lines = self._lines
+            table = [0] * (lines[-1] + 1 if lines else 0)
+            at = len(lines) - 1
+            for line in range(len(table) - 1, -1, -1):
+                if at > 0 and lines[at - 1] >= line:
+                    at -= 1
+                table[line] = lines[at]
+            self._next = table
+        return self._next
 
     def spans(self, first: int, last: int) -> bool:
         """Whether a marked line lies in [first, last]."""
