@@ -100,6 +100,26 @@ class Early:
     used_allow: set[int]
     keys: dict[Where, FindingKey]
     """The findings' fingerprint keys (the tree is gone by the time they are needed)."""
+    waiting: bool = False
+    """A rule stopped on a question about a file not read yet (`Incomplete`)."""
+
+    @property
+    def settled(self) -> frozenset[str]:
+        """The rules a later look at the file skips: finished, or gathered."""
+        return self.done | self.gathered.keys()
+
+    def then(self, later: Early) -> Early:
+        """This look at the file followed by a later one (which skipped `settled`):
+        the findings in the order the check would have added them (it runs the
+        rules left to it after the early findings)."""
+        return Early(
+            self.done | later.done,
+            {**self.gathered, **later.gathered},
+            self.findings + later.findings,
+            self.used_allow | later.used_allow,
+            {**self.keys, **later.keys},
+            later.waiting,
+        )
 
 
 @dataclass
@@ -171,6 +191,7 @@ class Engine:
         tree: ast.Module,
         read: PartialFacts,
         with_keys: bool,
+        skip: frozenset[str] = frozenset(),
     ) -> Early:
         """Run the file's tree rules while the index is still being built, so
         that the check does not parse the file again (SPEC §6: a tree lives
@@ -184,7 +205,7 @@ class Engine:
         finished is final: a file's facts never change once read, the set of
         files is known, and the index's recursive questions answer alike in any
         order (`index.memo`). `with_keys`: also compute the findings'
-        fingerprint keys."""
+        fingerprint keys. `skip`: rules an earlier look settled."""
         from arch_lint.index.partial import Incomplete
         from arch_lint.index.project import ProjectIndex
         from arch_lint.rules import FileContext
@@ -202,9 +223,12 @@ class Engine:
         gathered: dict[str, Any] = {}
         findings: list[Finding] = []
         used_allow: set[int] = set()
+        waiting = False
         for rule_class in file_rules():
             if not rule_class.needs_tree or rule_class.code not in codes:
                 continue  # a rule of the facts needs no tree: the check runs it
+            if rule_class.code in skip:
+                continue
             try:
                 rule = rule_class(ctx)
                 rule.check()
@@ -213,7 +237,8 @@ class Engine:
                         gathered[rule_class.code] = rule.gather(tree)
                     else:
                         rule.check_tree(tree)
-            except (Incomplete, Exception):
+            except (Incomplete, Exception) as exc:
+                waiting = waiting or isinstance(exc, Incomplete)
                 # Left to the check: a question about a file not read yet
                 # (`Incomplete`), or a defect (the check meets it again and
                 # reports it). What the rule was working out may sit half-done
@@ -236,7 +261,7 @@ class Engine:
             from arch_lint.engine.fingerprint import finding_keys
 
             keys = finding_keys(findings, source, tree)
-        return Early(frozenset(done), gathered, findings, used_allow, keys)
+        return Early(frozenset(done), gathered, findings, used_allow, keys, waiting)
 
     def use_index(self, index: ProjectIndex) -> None:
         """The whole index, once built: `check_early`'s partial one is let go."""
@@ -587,12 +612,17 @@ def _run(
 
     def visit(
         path: str, source: bytes, tree: ast.Module, facts: FileFacts, read: PartialFacts
-    ) -> None:
+    ) -> bool:
         if path not in wanted:
-            return
+            return False
+        before = early.get(path)  # a second look: the rules the first one left
+        skip = before.settled if before is not None else frozenset()
         # a defect costs only the head start: the check does the file
         with contextlib.suppress(Incomplete, Exception):
-            early[path] = engine.check_early(path, source, facts, tree, read, fingerprints)
+            found = engine.check_early(path, source, facts, tree, read, fingerprints, skip=skip)
+            early[path] = before.then(found) if before is not None else found
+            return found.waiting
+        return False
 
     built = build(
         settings,
