@@ -277,6 +277,15 @@ _TRY_NODES: tuple[type[ast.stmt], ...] = (
 )
 
 
+_MODULE_LEVEL_ONLY: frozenset[type[ast.stmt]] = frozenset(
+    {ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Pass, ast.Raise,
+     ast.Assert, ast.Break, ast.Continue, ast.Delete, ast.Global, ast.Nonlocal,
+     *((ast.TypeAlias,) if hasattr(ast, "TypeAlias") else ())}  # TypeAlias: 3.12+
+)  # fmt: skip
+"""Statements `_Extractor._stmt` reads only at module level (elsewhere they hold
+no import, class, function or block)."""
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     name = dotted(test)
     return name is not None and name.split(".")[-1] == "TYPE_CHECKING"
@@ -338,8 +347,13 @@ class _Extractor:
 
     # statements ----------------------------------------------------------------
     def _body(self, body: list[ast.stmt], toplevel: bool, type_checking: bool) -> None:
-        for stmt in body:
-            self._stmt(stmt, toplevel, type_checking)
+        if toplevel:
+            for stmt in body:
+                self._stmt(stmt, toplevel, type_checking)
+            return
+        for stmt in body:  # below the module level, only these statements tell anything
+            if type(stmt) not in _MODULE_LEVEL_ONLY:
+                self._stmt(stmt, toplevel, type_checking)
 
     def _stmt(self, stmt: ast.stmt, toplevel: bool, tc: bool) -> None:
         if isinstance(stmt, ast.Import):
