@@ -199,7 +199,8 @@ class _File:
 
     def key(self, finding: Finding) -> FindingKey | None:
         at = self.char_offset(finding.line, finding.column)
-        found = self._statement(self.tree.body, at, ())
+        line = finding.line if 1 <= finding.line <= len(self.starts) else 0
+        found = self._statement(self.tree.body, at, (), line)
         if found is None:
             return None
         stmt, scope = found
@@ -212,10 +213,14 @@ class _File:
         return FindingKey(".".join(scope), text)
 
     def _statement(
-        self, body: Sequence[ast.stmt], at: int, scope: tuple[str, ...]
+        self, body: Sequence[ast.stmt], at: int, scope: tuple[str, ...], line: int = 0
     ) -> tuple[ast.stmt, tuple[str, ...]] | None:
-        """The innermost statement whose span holds offset `at`, and its scope."""
+        """The innermost statement whose span holds offset `at`, and its scope
+        (`line`: the line `at` lies on, where known: a statement that ends on an
+        earlier line cannot hold it, and is passed over without its offsets)."""
         for stmt in body:
+            if line and (stmt.end_lineno or stmt.lineno) < line:
+                continue
             first = self.offset(stmt.lineno, stmt.col_offset)
             for decorator in getattr(stmt, "decorator_list", ()):
                 first = min(first, self.offset(decorator.lineno, decorator.col_offset))
@@ -224,7 +229,7 @@ class _File:
                 continue
             inner_scope = (*scope, stmt.name) if isinstance(stmt, _SCOPES) else scope
             for child in _children(stmt):
-                found = self._statement(child, at, inner_scope)
+                found = self._statement(child, at, inner_scope, line)
                 if found is not None:
                     return found
             return stmt, scope
