@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from arch_lint.engine.fingerprint import FindingKey, Where
     from arch_lint.index.build import BuiltIndex, SyntaxProblem
     from arch_lint.index.facts import FileFacts
+    from arch_lint.index.modgraph import ModuleGraph
     from arch_lint.index.partial import PartialFacts
     from arch_lint.index.project import ProjectIndex
     from arch_lint.rules import FileContext, FileRule
@@ -50,6 +51,8 @@ def _names_arc_noqa(source: bytes) -> bool:
     no literal to skip ahead to: the lowered bytes are searched for `noqa` first
     (`bytes.lower` is ASCII-only, as `re.IGNORECASE` is for a bytes pattern)."""
     return b"noqa" in source.lower() and _ARC_NOQA.search(source) is not None
+
+
 T = TypeVar("T")
 
 
@@ -102,6 +105,9 @@ class Early:
     """The findings' fingerprint keys (the tree is gone by the time they are needed)."""
     waiting: bool = False
     """A rule stopped on a question about a file not read yet (`Incomplete`)."""
+    places: dict[tuple[int, int], FindingKey] = field(default_factory=dict)
+    """Fingerprint keys of the places where the check may report on the file
+    (`import_places`), by line and character column."""
 
     @property
     def settled(self) -> frozenset[str]:
@@ -119,6 +125,7 @@ class Early:
             self.used_allow | later.used_allow,
             {**self.keys, **later.keys},
             later.waiting,
+            {**self.places, **later.places},
         )
 
 
@@ -257,11 +264,17 @@ class Engine:
             ctx.findings, ctx.used_allow = [], set()
         ctx.release()
         keys: dict[Where, FindingKey] = {}
-        if with_keys and findings:
-            from arch_lint.engine.fingerprint import finding_keys
+        places: dict[tuple[int, int], FindingKey] = {}
+        if with_keys:
+            from arch_lint.engine.fingerprint import finding_keys, place_keys
 
-            keys = finding_keys(findings, source, tree)
-        return Early(frozenset(done), gathered, findings, used_allow, keys, waiting)
+            if findings:
+                keys = finding_keys(findings, source, tree)
+            if not skip:  # a second look finds the same places
+                spots = import_places(self._partial, path, facts)
+                if spots:
+                    places = place_keys(source, tree, spots)
+        return Early(frozenset(done), gathered, findings, used_allow, keys, waiting, places)
 
     def use_index(self, index: ProjectIndex) -> None:
         """The whole index, once built: `check_early`'s partial one is let go."""
@@ -392,6 +405,45 @@ class Engine:
                 )
             )
         return kept
+
+
+def import_places(index: ProjectIndex, path: str, facts: FileFacts) -> list[tuple[int, int]]:
+    """Where the rules of the facts may report on a file once its tree is gone
+    (its fingerprint keys are then taken while the tree is at hand): the
+    import statements whose module, as written, is a file of another service
+    (or of a service, from a file of none), found without following
+    re-exports. A finding elsewhere costs its file one more parse."""
+    from arch_lint.index.partial import Incomplete
+
+    layout, modules = index.layout, index.modules
+    own = layout.service_of(path)
+    out = []
+    for stmt in facts.imports:
+        modules_named: list[str] = []
+        try:
+            base = modules.absolute(path, stmt.level, stmt.module)
+            if stmt.kind == "from":
+                if base is not None:
+                    modules_named += [base, *(f"{base}.{name}" for name, _ in stmt.names)]
+            else:
+                modules_named += [name for name, _ in stmt.names]
+            files = [_longest_module_file(modules, name, path) for name in modules_named]
+        except Incomplete:
+            out.append((stmt.line, stmt.col))
+            continue
+        if any(f is not None and layout.service_of(f) != own for f in files):
+            out.append((stmt.line, stmt.col))
+    return out
+
+
+def _longest_module_file(modules: ModuleGraph, name: str, importer: str) -> str | None:
+    """The file of the longest prefix of a dotted module that is a module."""
+    parts = name.split(".")
+    for depth in range(len(parts), 0, -1):
+        found = modules.file_of(".".join(parts[:depth]), importer)
+        if found is not None:
+            return found
+    return None
 
 
 def _service_name(index: ProjectIndex, path: str) -> str | None:
@@ -692,7 +744,8 @@ def _run(
         if fingerprints and kept:
             tree_of = {path: result.tree} if result.tree is not None else None
             keys = ahead.keys if ahead is not None else None
-            prints = fingerprints_of(kept, settings.root, {path: source}, tree_of, keys)
+            places = ahead.places if ahead is not None else None
+            prints = fingerprints_of(kept, settings.root, {path: source}, tree_of, keys, places)
             cache.fingerprints[path] = [src.digest, prints]
         cache.dirty = True
     for stale in set(cache.findings) - set(built.sources):
