@@ -170,6 +170,8 @@ class Engine:
         self._selected = frozenset(r.code for r in RULES if sel.enabled(r.code, r.default_on))
         self._partial: ProjectIndex | None = None
         """The index `check_early` asks while the whole one is being built."""
+        self._module_files: dict[tuple[str, str | None, str | None], str | None] = {}
+        """`import_places`' look-ups."""
 
     @property
     def selection_key(self) -> str:
@@ -271,7 +273,7 @@ class Engine:
             if findings:
                 keys = finding_keys(findings, source, tree)
             if not skip:  # a second look finds the same places
-                spots = import_places(self._partial, path, facts)
+                spots = import_places(self._partial, path, facts, self._module_files)
                 if spots:
                     places = place_keys(source, tree, spots)
         return Early(frozenset(done), gathered, findings, used_allow, keys, waiting, places)
@@ -407,27 +409,42 @@ class Engine:
         return kept
 
 
-def import_places(index: ProjectIndex, path: str, facts: FileFacts) -> list[tuple[int, int]]:
+def import_places(
+    index: ProjectIndex,
+    path: str,
+    facts: FileFacts,
+    memo: dict[tuple[str, str | None, str | None], str | None] | None = None,
+) -> list[tuple[int, int]]:
     """Where the rules of the facts may report on a file once its tree is gone
     (its fingerprint keys are then taken while the tree is at hand): the
     import statements whose module, as written, is a file of another service
     (or of a service, from a file of none), found without following
-    re-exports. A finding elsewhere costs its file one more parse."""
+    re-exports. A finding elsewhere costs its file one more parse. `memo`:
+    the files of modules already looked up, by importer's root and service."""
     from arch_lint.index.partial import Incomplete
 
     layout, modules = index.layout, index.modules
     own = layout.service_of(path)
+    where = (layout.root_of(path), own.name if own is not None else None)
+    memo = {} if memo is None else memo
     out = []
     for stmt in facts.imports:
-        modules_named: list[str] = []
+        if stmt.level == 0:
+            names = [stmt.module] if stmt.kind == "from" else [n for n, _ in stmt.names]
+            if not any(n and modules.is_module(n.partition(".")[0]) for n in names):
+                continue  # third-party or the standard library
         try:
             base = modules.absolute(path, stmt.level, stmt.module)
             if stmt.kind == "from":
-                if base is not None:
-                    modules_named += [base, *(f"{base}.{name}" for name, _ in stmt.names)]
+                named = [] if base is None else [base, *(f"{base}.{n}" for n, _ in stmt.names)]
             else:
-                modules_named += [name for name, _ in stmt.names]
-            files = [_longest_module_file(modules, name, path) for name in modules_named]
+                named = [name for name, _ in stmt.names]
+            files = []
+            for name in named:
+                key = (name, *where)
+                if key not in memo:
+                    memo[key] = _longest_module_file(modules, name, path)
+                files.append(memo[key])
         except Incomplete:
             out.append((stmt.line, stmt.col))
             continue
