@@ -96,6 +96,11 @@ class Export(NamedTuple):
     """`from`: how many dots lead the module (a relative import)."""
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+"""`json.dumps(..., separators=(",", ":"))`, one encoder for every file (facts hold
+no cycles to guard against)."""
+
+
 @dataclass(slots=True)
 class FileFacts:
     imports: list[ImportStmt] = field(default_factory=list)
@@ -153,7 +158,7 @@ class FileFacts:
         ]
 
     def interface_hash(self) -> str:
-        blob = json.dumps(self.interface_json(), separators=(",", ":"))
+        blob = _COMPACT.encode(self.interface_json())
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
     def to_json(self) -> list[Any]:
@@ -177,7 +182,7 @@ class FileFacts:
 
     def to_text(self) -> str:
         """The facts as compact JSON text (how the cache stores them)."""
-        return json.dumps(self.to_json(), separators=(",", ":"))
+        return _COMPACT.encode(self.to_json())
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
