@@ -637,11 +637,28 @@ class SemanticModel:
         fallback: bool,
     ) -> None:
         sites = self.sites
+        walrus = self._walrus
         for stmt in body:
             sites.append(Site(stmt, scope, path, flow))
-            if self._walrus:
+            if walrus:
                 self._named_expressions(stmt, scope, path, fallback)
-            if type(stmt) not in _INERT:
+            kind = type(stmt)
+            if kind is ast.Assign:  # the most frequent statement, bound here (`_assign`)
+                value = stmt.value  # type: ignore[attr-defined]
+                line = stmt.lineno
+                for target in stmt.targets:  # type: ignore[attr-defined]
+                    if type(target) is ast.Name:
+                        name = target.id
+                        owner = scope.declared.get(name, scope) if scope.declared else scope
+                        binding = Binding(ASSIGN, line, path, value, None, None, False, fallback)
+                        found = owner.bindings.get(name)
+                        if found is None:
+                            owner.bindings[name] = [binding]
+                        else:
+                            found.append(binding)
+                    else:
+                        self._assign(scope, target, value, None, line, path, fallback)
+            elif kind not in _INERT:
                 self._stmt(stmt, scope, path, flow, tc, fallback)
 
     def _bind(self, scope: Scope, name: str, binding: Binding) -> None:

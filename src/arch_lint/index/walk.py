@@ -41,16 +41,26 @@ class MarkedLines:
     __slots__ = ("_lines", "_next")
 
     def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
-        lines: set[int] = set()
-        starts: list[int] | None = None
+        found: list[int] = []
         for marker in markers:
             start = source.find(marker)
             while start != -1:
-                if starts is None:
-                    starts = byte_line_starts(source)
-                lines.add(line_of(starts, start))
+                found.append(start)
                 start = source.find(marker, start + 1)
-        self._lines = sorted(lines)
+        lines: list[int] = []
+        if found:
+            found.sort()
+            if b"\r" in source:  # line breaks other than "\n" may stand in it
+                starts = byte_line_starts(source)
+                lines = sorted({line_of(starts, at) for at in found})
+            else:  # the lines counted between the places found, in order
+                line, last = 1, 0
+                for at in found:
+                    line += source.count(b"\n", last, at)
+                    last = at
+                    if not lines or lines[-1] != line:
+                        lines.append(line)
+        self._lines = lines
         self._next: list[int] | None = None
 
     def __bool__(self) -> bool:
