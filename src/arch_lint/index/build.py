@@ -186,11 +186,17 @@ def file_stamp(info: os.stat_result) -> list[int]:
     return [info.st_mtime_ns, info.st_size, info.st_ctime_ns, info.st_ino]
 
 
-def _extract(tree: ast.Module, source: bytes, envelope: str, path: str) -> tuple[FileFacts, str]:
+def _extract(
+    tree: ast.Module,
+    source: bytes,
+    envelope: str,
+    path: str,
+    lacks: frozenset[str] | None = None,
+) -> tuple[FileFacts, str]:
     """The file's facts, and a notice ("" when all went well): a defect of
     arch-lint's on one file costs only that file's facts, never the run."""
     try:
-        return extract(tree, source, envelope), ""
+        return extract(tree, source, envelope, lacks), ""
     except RecursionError:
         return FileFacts(), f"{path}: too deeply nested to read its facts"
     except Exception as exc:
@@ -219,7 +225,9 @@ def _analyse(path: str, source: bytes, envelope: str) -> Result:
     return _analysed(path, source, envelope)[0]
 
 
-def _analysed(path: str, source: bytes, envelope: str) -> tuple[Result, ast.Module | None]:
+def _analysed(
+    path: str, source: bytes, envelope: str, lacks: frozenset[str] | None = None
+) -> tuple[Result, ast.Module | None]:
     """`_analyse`, and the tree (None where the file does not parse or its
     facts could not be read, and for a plain-SQL migration, which has none)."""
     if path.endswith(SQL_SUFFIX):
@@ -229,7 +237,7 @@ def _analysed(path: str, source: bytes, envelope: str) -> tuple[Result, ast.Modu
     if tree is None:
         assert error is not None
         return (path, None, [error.line, error.col, error.message], _no_facts_hash(), ""), None
-    facts, notice = _extract(tree, source, envelope, path)
+    facts, notice = _extract(tree, source, envelope, path, lacks)
     return (path, facts, None, facts.interface_hash(), notice), None if notice else tree
 
 
@@ -341,7 +349,7 @@ def build(
                     if path not in built.facts:  # unreadable: what was visited may be wrong
                         built.visited_whole = False
                     continue
-                result, tree = _analysed(path, source, envelope)
+                result, tree = _analysed(path, source, envelope, lacking.get(path))
                 built.record(*result)
                 if tree is not None and built.visited_whole:
                     waits = visit(path, source, tree, built.facts[path], partial)

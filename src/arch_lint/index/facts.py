@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
 from arch_lint.index.correlation import CorrelationFacts, extract_correlation
+from arch_lint.index.correlation import cannot_hold as cannot_hold_correlation
 from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDecl
 from arch_lint.index.models import (
     FIELD_NAMES,
@@ -329,20 +330,24 @@ class _Extractor:
             return None
         return resolve(self.imported.get(written.partition(".")[0]), written)
 
-    def run(self, tree: ast.Module, source: bytes) -> FileFacts:
+    def run(
+        self, tree: ast.Module, source: bytes, lacks: frozenset[str] | None = None
+    ) -> FileFacts:
         # the data-layer reader looks at class bodies and module-level calls only
         # in files that can declare tables or JSON columns
-        self.data_hints = any(b in source for b in _DATA_BYTES)
+        if lacks is None:
+            lacks = cannot_hold(source) | cannot_hold_correlation(source)
+        self.data_hints = ORM not in lacks
         self._body(tree.body, toplevel=True, type_checking=False)
         if any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
         if b"create_table" in source:
             self.data.created_tables(tree, self.facts.tables)
-        if b"associate_with" in source:
+        if ASSOCIATIONS not in lacks:
             self.facts.associations = self.data.associations(tree)
         if self.envelope and self.envelope.encode() in source:
             self._payloads(source)
-        self.facts.correlation = extract_correlation(tree, source, self._origin)
+        self.facts.correlation = extract_correlation(tree, source, self._origin, lacks)
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
         if self.db_imported and self.signal is None and any(b in source for b in _SIGNAL_BYTES):
@@ -677,8 +682,15 @@ def _payload_re(envelope: str) -> re.Pattern[bytes]:
     return re.compile(subscript + rb"|" + call)
 
 
-def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -> FileFacts:
-    """The facts of one parsed file (`envelope`: the envelope class's name)."""
-    facts = _Extractor(envelope).run(tree, source)
+def extract(
+    tree: ast.Module,
+    source: bytes,
+    envelope: str = DEFAULT_ENVELOPE,
+    lacks: frozenset[str] | None = None,
+) -> FileFacts:
+    """The facts of one parsed file (`envelope`: the envelope class's name;
+    `lacks`: what `cannot_hold` and `correlation.cannot_hold` said of these
+    bytes, where the caller asked them already)."""
+    facts = _Extractor(envelope).run(tree, source, lacks)
     facts.model_uses = read_uses(tree, source)
     return facts
