@@ -25,12 +25,25 @@ def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
 
 def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
     """Push the children of `node` onto `stack` (the walk's inner loop)."""
-    for name in child_fields(type(node)):
+    names = _CHILDREN.get(type(node))
+    for name in names if names is not None else child_fields(type(node)):
         value = getattr(node, name, None)
         if type(value) is list:
             stack.extend([v for v in value if isinstance(v, _NODE)])
         elif isinstance(value, _NODE):
             stack.append(value)
+
+
+def following_lines(lines: list[int]) -> list[int]:
+    """For each line up to the last of `lines` (sorted, distinct), the first of
+    them at or after it (a line past the end of the table follows none)."""
+    table = [0] * (lines[-1] + 1 if lines else 0)
+    at = len(lines) - 1
+    for line in range(len(table) - 1, -1, -1):
+        if at > 0 and lines[at - 1] >= line:
+            at -= 1
+        table[line] = lines[at]
+    return table
 
 
 class MarkedLines:
@@ -71,14 +84,7 @@ class MarkedLines:
         last marked one (a line past the end of the list spans none): a
         statement spans a marked line when `following[first] <= last`."""
         if self._next is None:
-            lines = self._lines
-            table = [0] * (lines[-1] + 1 if lines else 0)
-            at = len(lines) - 1
-            for line in range(len(table) - 1, -1, -1):
-                if at > 0 and lines[at - 1] >= line:
-                    at -= 1
-                table[line] = lines[at]
-            self._next = table
+            self._next = following_lines(self._lines)
         return self._next
 
     def spans(self, first: int, last: int) -> bool:
