@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import base_files, make_repo, run_cli, run_subprocess
@@ -236,10 +237,22 @@ def test_a_warm_run_takes_fingerprints_from_the_cache(
         parsed.append(path)
         return original(root, path, given, tree)  # type: ignore[arg-type]
 
+    placed: list[int] = []
+    original_places = module.place_keys
+
+    def spy_places(source: bytes, tree: Any, places: Any) -> Any:
+        placed.append(len(places))
+        return original_places(source, tree, places)
+
     monkeypatch.setattr(module._File, "load", staticmethod(spy))
+    monkeypatch.setattr(module, "place_keys", spy_places)
     assert run_cli(capsys, "check", "--format", "json").json() == cold
     assert parsed == []  # no file is read again for its fingerprints
+    assert placed == []
     (repo / "services/orders/handlers.py").write_text("# a comment above\n" + HANDLERS)
     warm = run_cli(capsys, "check", "--format", "json").json()
-    assert parsed == ["services/orders/handlers.py"]  # only the changed one
+    # only the changed file's keys are computed, while the build has its tree
+    # (its cross-service imports are where ARC101/ARC102 report): not read again
+    assert parsed == []
+    assert placed == [2]
     assert {f["fingerprint"] for f in warm} == {f["fingerprint"] for f in cold}

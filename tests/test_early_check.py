@@ -65,11 +65,18 @@ def _alone(original: Any) -> Any:
     about another file is `Incomplete`."""
 
     def check_early(
-        self: Engine, path: str, source: bytes, facts: FileFacts, tree: Any, known: Any, keys: bool
+        self: Engine,
+        path: str,
+        source: bytes,
+        facts: FileFacts,
+        tree: Any,
+        known: Any,
+        keys: bool,
+        **kwargs: Any,
     ) -> Early:
         self._partial = None
         alone = PartialFacts({path: facts}, known._expected)
-        return original(self, path, source, facts, tree, alone, keys)
+        return original(self, path, source, facts, tree, alone, keys, **kwargs)
 
     return check_early
 
@@ -87,6 +94,31 @@ def test_early_findings_are_the_whole_index_findings(
         m.setattr(Engine, "check_early", _alone(Engine.check_early))
         assert _findings(case) == early
     assert _findings(case, reverse=True) == early
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_a_leading_file_visited_again_finds_what_the_check_would(
+    case: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file read ahead (ORM classes, installs) whose rules waited for the other
+    leading files is visited again once they are read, its tree kept: the
+    findings are those of the check parsing it again (no tree kept)."""
+    from arch_lint.index import build as index_build
+
+    monkeypatch.chdir(case)
+    again: list[str] = []
+    original = index_build._visit_again
+
+    def spy(waiting: list[Any], *args: Any) -> None:
+        again.extend(path for path, _, _ in waiting)
+        original(waiting, *args)
+
+    monkeypatch.setattr(index_build, "_visit_again", spy)
+    kept = _findings(case)
+    monkeypatch.setattr(index_build, "WAITING_BYTES", 0)
+    assert _findings(case) == kept
+    if case.name in {"ARC301_evidence_middleware", "ARC406_metadata_overwrite"}:
+        assert again  # leading files whose rules wait for the others: visited again
 
 
 def test_a_cycle_of_reexports_answers_alike_in_any_order(
@@ -147,8 +179,8 @@ def test_a_rule_that_needs_a_later_file_is_left_to_the_check(
     done: dict[str, frozenset[str]] = {}
     original = Engine.check_early
 
-    def spy(self: Engine, path: str, *args: Any) -> Early:
-        early = original(self, path, *args)
+    def spy(self: Engine, path: str, *args: Any, **kwargs: Any) -> Early:
+        early = original(self, path, *args, **kwargs)
         done[path] = early.done
         return early
 
@@ -186,8 +218,8 @@ def test_gathering_rules_keep_no_syntax_nodes(monkeypatch: pytest.MonkeyPatch) -
     gathered: list[Any] = []
     original = Engine.check_early
 
-    def spy(self: Engine, *args: Any) -> Early:
-        early = original(self, *args)
+    def spy(self: Engine, *args: Any, **kwargs: Any) -> Early:
+        early = original(self, *args, **kwargs)
         gathered.extend(early.gathered.values())
         return early
 

@@ -70,12 +70,32 @@ def finding_keys(
     return out
 
 
+def place_keys(
+    source: bytes, tree: ast.Module, places: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], FindingKey]:
+    """The keys a finding would have at each place (a 1-based line and a 0-based
+    UTF-8 byte column: where a later step may report, once the tree is gone),
+    by (line, 1-based character column): a finding's key depends on its line
+    and column alone."""
+    file = _File(decode(source), tree)
+    out = {}
+    for line, byte_col in places:
+        if not 1 <= line <= len(file.starts):
+            continue
+        column = file.offset(line, byte_col) - file.starts[line - 1] + 1
+        key = file.key_at(line, column)
+        if key is not None:
+            out[(line, column)] = key
+    return out
+
+
 def fingerprints(
     findings: Sequence[Finding],
     root: Path,
     sources: Mapping[str, bytes] | None = None,
     trees: Mapping[str, ast.Module] | None = None,
     early_keys: Mapping[Where, FindingKey] | None = None,
+    places: Mapping[tuple[int, int], FindingKey] | None = None,
 ) -> list[str]:
     """One fingerprint per finding, in the order given (32 hex digits).
 
@@ -83,21 +103,29 @@ def fingerprints(
     unsaved buffer, as the flake8 plugin gets it on stdin); `trees`: path ->
     the syntax tree of that content, where the caller has it (no second parse);
     `early_keys`: the keys `finding_keys` gave for findings while their file's
-    tree was at hand (a file whose findings all have one is not parsed)."""
+    tree was at hand (a file whose findings all have one is not parsed);
+    `places`: the keys `place_keys` gave for places of one file (the same
+    keys, for findings that stand there)."""
     by_path: dict[str, list[int]] = {}
     for i, finding in enumerate(findings):
         by_path.setdefault(finding.path, []).append(i)
     keys: list[tuple[str, str, str, str]] = [("", "", "", "")] * len(findings)
     early_keys = early_keys or {}
+    places = places or {}
+
+    def known(finding: Finding) -> FindingKey | None:
+        key = early_keys.get(where(finding))
+        return key if key is not None else places.get((finding.line, finding.column))
+
     for path, indices in by_path.items():  # one file (and its tree) alive at a time
         source: _File | None = None
-        if not all(where(findings[i]) in early_keys for i in indices):
+        if not all(known(findings[i]) is not None for i in indices):
             given = None if sources is None else sources.get(path)
             tree = None if trees is None else trees.get(path)
             source = _File.load(root, path, given, tree)
         for i in indices:
             finding = findings[i]
-            key = early_keys.get(where(finding))
+            key = known(finding)
             if key is None:
                 key = source.key(finding) if source is not None else None
             if key is None:
@@ -198,8 +226,13 @@ class _File:
         return min(self.starts[line - 1] + column - 1, len(self.text))
 
     def key(self, finding: Finding) -> FindingKey | None:
-        at = self.char_offset(finding.line, finding.column)
-        found = self._statement(self.tree.body, at, ())
+        return self.key_at(finding.line, finding.column)
+
+    def key_at(self, line: int, column: int) -> FindingKey | None:
+        """The key of a finding at a 1-based line and character column."""
+        at = self.char_offset(line, column)
+        line = line if 1 <= line <= len(self.starts) else 0
+        found = self._statement(self.tree.body, at, (), line)
         if found is None:
             return None
         stmt, scope = found
@@ -212,10 +245,14 @@ class _File:
         return FindingKey(".".join(scope), text)
 
     def _statement(
-        self, body: Sequence[ast.stmt], at: int, scope: tuple[str, ...]
+        self, body: Sequence[ast.stmt], at: int, scope: tuple[str, ...], line: int = 0
     ) -> tuple[ast.stmt, tuple[str, ...]] | None:
-        """The innermost statement whose span holds offset `at`, and its scope."""
+        """The innermost statement whose span holds offset `at`, and its scope
+        (`line`: the line `at` lies on, where known: a statement that ends on an
+        earlier line cannot hold it, and is passed over without its offsets)."""
         for stmt in body:
+            if line and (stmt.end_lineno or stmt.lineno) < line:
+                continue
             first = self.offset(stmt.lineno, stmt.col_offset)
             for decorator in getattr(stmt, "decorator_list", ()):
                 first = min(first, self.offset(decorator.lineno, decorator.col_offset))
@@ -224,7 +261,7 @@ class _File:
                 continue
             inner_scope = (*scope, stmt.name) if isinstance(stmt, _SCOPES) else scope
             for child in _children(stmt):
-                found = self._statement(child, at, inner_scope)
+                found = self._statement(child, at, inner_scope, line)
                 if found is not None:
                     return found
             return stmt, scope

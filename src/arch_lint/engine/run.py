@@ -38,11 +38,21 @@ if TYPE_CHECKING:
     from arch_lint.engine.fingerprint import FindingKey, Where
     from arch_lint.index.build import BuiltIndex, SyntaxProblem
     from arch_lint.index.facts import FileFacts
+    from arch_lint.index.modgraph import ModuleGraph
     from arch_lint.index.partial import PartialFacts
     from arch_lint.index.project import ProjectIndex
     from arch_lint.rules import FileContext, FileRule
 
 _ARC_NOQA = re.compile(rb"noqa\s*:[^\n]*ARC", re.IGNORECASE)
+
+
+def _names_arc_noqa(source: bytes) -> bool:
+    """Whether the file may hold a `# noqa: ARC…` comment. A case-blind search has
+    no literal to skip ahead to: the lowered bytes are searched for `noqa` first
+    (`bytes.lower` is ASCII-only, as `re.IGNORECASE` is for a bytes pattern)."""
+    return b"noqa" in source.lower() and _ARC_NOQA.search(source) is not None
+
+
 T = TypeVar("T")
 
 
@@ -93,6 +103,30 @@ class Early:
     used_allow: set[int]
     keys: dict[Where, FindingKey]
     """The findings' fingerprint keys (the tree is gone by the time they are needed)."""
+    waiting: bool = False
+    """A rule stopped on a question about a file not read yet (`Incomplete`)."""
+    places: dict[tuple[int, int], FindingKey] = field(default_factory=dict)
+    """Fingerprint keys of the places where the check may report on the file
+    (`import_places`), by line and character column."""
+
+    @property
+    def settled(self) -> frozenset[str]:
+        """The rules a later look at the file skips: finished, or gathered."""
+        return self.done | self.gathered.keys()
+
+    def then(self, later: Early) -> Early:
+        """This look at the file followed by a later one (which skipped `settled`):
+        the findings in the order the check would have added them (it runs the
+        rules left to it after the early findings)."""
+        return Early(
+            self.done | later.done,
+            {**self.gathered, **later.gathered},
+            self.findings + later.findings,
+            self.used_allow | later.used_allow,
+            {**self.keys, **later.keys},
+            later.waiting,
+            {**self.places, **later.places},
+        )
 
 
 @dataclass
@@ -136,6 +170,8 @@ class Engine:
         self._selected = frozenset(r.code for r in RULES if sel.enabled(r.code, r.default_on))
         self._partial: ProjectIndex | None = None
         """The index `check_early` asks while the whole one is being built."""
+        self._module_files: dict[tuple[str, str | None, str | None], str | None] = {}
+        """`import_places`' look-ups."""
 
     @property
     def selection_key(self) -> str:
@@ -164,6 +200,7 @@ class Engine:
         tree: ast.Module,
         read: PartialFacts,
         with_keys: bool,
+        skip: frozenset[str] = frozenset(),
     ) -> Early:
         """Run the file's tree rules while the index is still being built, so
         that the check does not parse the file again (SPEC §6: a tree lives
@@ -177,7 +214,7 @@ class Engine:
         finished is final: a file's facts never change once read, the set of
         files is known, and the index's recursive questions answer alike in any
         order (`index.memo`). `with_keys`: also compute the findings'
-        fingerprint keys."""
+        fingerprint keys. `skip`: rules an earlier look settled."""
         from arch_lint.index.partial import Incomplete
         from arch_lint.index.project import ProjectIndex
         from arch_lint.rules import FileContext
@@ -195,9 +232,12 @@ class Engine:
         gathered: dict[str, Any] = {}
         findings: list[Finding] = []
         used_allow: set[int] = set()
+        waiting = False
         for rule_class in file_rules():
             if not rule_class.needs_tree or rule_class.code not in codes:
                 continue  # a rule of the facts needs no tree: the check runs it
+            if rule_class.code in skip:
+                continue
             try:
                 rule = rule_class(ctx)
                 rule.check()
@@ -206,7 +246,8 @@ class Engine:
                         gathered[rule_class.code] = rule.gather(tree)
                     else:
                         rule.check_tree(tree)
-            except (Incomplete, Exception):
+            except (Incomplete, Exception) as exc:
+                waiting = waiting or isinstance(exc, Incomplete)
                 # Left to the check: a question about a file not read yet
                 # (`Incomplete`), or a defect (the check meets it again and
                 # reports it). What the rule was working out may sit half-done
@@ -225,11 +266,17 @@ class Engine:
             ctx.findings, ctx.used_allow = [], set()
         ctx.release()
         keys: dict[Where, FindingKey] = {}
-        if with_keys and findings:
-            from arch_lint.engine.fingerprint import finding_keys
+        places: dict[tuple[int, int], FindingKey] = {}
+        if with_keys:
+            from arch_lint.engine.fingerprint import finding_keys, place_keys
 
-            keys = finding_keys(findings, source, tree)
-        return Early(frozenset(done), gathered, findings, used_allow, keys)
+            if findings:
+                keys = finding_keys(findings, source, tree)
+            if not skip:  # a second look finds the same places
+                spots = import_places(self._partial, path, facts, self._module_files)
+                if spots:
+                    places = place_keys(source, tree, spots)
+        return Early(frozenset(done), gathered, findings, used_allow, keys, waiting, places)
 
     def use_index(self, index: ProjectIndex) -> None:
         """The whole index, once built: `check_early`'s partial one is let go."""
@@ -315,7 +362,7 @@ class Engine:
         from arch_lint.rules.unused_suppression import UnusedSuppression
 
         codes = self.enabled_codes(path) - unjudged
-        judge = UnusedSuppression.code in codes and _ARC_NOQA.search(source) is not None
+        judge = UnusedSuppression.code in codes and _names_arc_noqa(source)
         if not findings and not judge:
             return findings
         noqa = parse_noqa(source)
@@ -360,6 +407,60 @@ class Engine:
                 )
             )
         return kept
+
+
+def import_places(
+    index: ProjectIndex,
+    path: str,
+    facts: FileFacts,
+    memo: dict[tuple[str, str | None, str | None], str | None] | None = None,
+) -> list[tuple[int, int]]:
+    """Where the rules of the facts may report on a file once its tree is gone
+    (its fingerprint keys are then taken while the tree is at hand): the
+    import statements whose module, as written, is a file of another service
+    (or of a service, from a file of none), found without following
+    re-exports. A finding elsewhere costs its file one more parse. `memo`:
+    the files of modules already looked up, by importer's root and service."""
+    from arch_lint.index.partial import Incomplete
+
+    layout, modules = index.layout, index.modules
+    own = layout.service_of(path)
+    where = (layout.root_of(path), own.name if own is not None else None)
+    memo = {} if memo is None else memo
+    out = []
+    for stmt in facts.imports:
+        if stmt.level == 0:
+            names = [stmt.module] if stmt.kind == "from" else [n for n, _ in stmt.names]
+            if not any(n and modules.is_module(n.partition(".")[0]) for n in names):
+                continue  # third-party or the standard library
+        try:
+            base = modules.absolute(path, stmt.level, stmt.module)
+            if stmt.kind == "from":
+                named = [] if base is None else [base, *(f"{base}.{n}" for n, _ in stmt.names)]
+            else:
+                named = [name for name, _ in stmt.names]
+            files = []
+            for name in named:
+                key = (name, *where)
+                if key not in memo:
+                    memo[key] = _longest_module_file(modules, name, path)
+                files.append(memo[key])
+        except Incomplete:
+            out.append((stmt.line, stmt.col))
+            continue
+        if any(f is not None and layout.service_of(f) != own for f in files):
+            out.append((stmt.line, stmt.col))
+    return out
+
+
+def _longest_module_file(modules: ModuleGraph, name: str, importer: str) -> str | None:
+    """The file of the longest prefix of a dotted module that is a module."""
+    parts = name.split(".")
+    for depth in range(len(parts), 0, -1):
+        found = modules.file_of(".".join(parts[:depth]), importer)
+        if found is not None:
+            return found
+    return None
 
 
 def _service_name(index: ProjectIndex, path: str) -> str | None:
@@ -580,12 +681,17 @@ def _run(
 
     def visit(
         path: str, source: bytes, tree: ast.Module, facts: FileFacts, read: PartialFacts
-    ) -> None:
+    ) -> bool:
         if path not in wanted:
-            return
+            return False
+        before = early.get(path)  # a second look: the rules the first one left
+        skip = before.settled if before is not None else frozenset()
         # a defect costs only the head start: the check does the file
         with contextlib.suppress(Incomplete, Exception):
-            early[path] = engine.check_early(path, source, facts, tree, read, fingerprints)
+            found = engine.check_early(path, source, facts, tree, read, fingerprints, skip=skip)
+            early[path] = before.then(found) if before is not None else found
+            return found.waiting
+        return False
 
     built = build(
         settings,
@@ -655,7 +761,8 @@ def _run(
         if fingerprints and kept:
             tree_of = {path: result.tree} if result.tree is not None else None
             keys = ahead.keys if ahead is not None else None
-            prints = fingerprints_of(kept, settings.root, {path: source}, tree_of, keys)
+            places = ahead.places if ahead is not None else None
+            prints = fingerprints_of(kept, settings.root, {path: source}, tree_of, keys, places)
             cache.fingerprints[path] = [src.digest, prints]
         cache.dirty = True
     for stale in set(cache.findings) - set(built.sources):

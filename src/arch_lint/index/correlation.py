@@ -275,16 +275,21 @@ def cannot_hold(source: bytes) -> frozenset[str]:
     return frozenset(out)
 
 
-def extract_correlation(tree: ast.Module, source: bytes, origin: Origin) -> CorrelationFacts | None:
+def extract_correlation(
+    tree: ast.Module, source: bytes, origin: Origin, lacks: frozenset[str] | None = None
+) -> CorrelationFacts | None:
     """The file's correlation facts (None when it has none); `origin` gives the
-    import origin of a dotted name (`sa.text` -> `sqlalchemy.text`)."""
-    installs = any(marker in source for marker in _INSTALL_BYTES)
+    import origin of a dotted name (`sa.text` -> `sqlalchemy.text`); `lacks`:
+    what `cannot_hold` said of these bytes, where the caller asked it already."""
+    if lacks is None:
+        lacks = cannot_hold(source)
+    installs = INSTALLS not in lacks
     behaviours = (
         any(marker in source for marker in _BEHAVIOUR_BYTES)
         or (b"eaders" in source and _HEADERS.search(source) is not None)
         or (b"record." in source and _RECORD.search(source) is not None)
     )
-    pipelines = any(marker in source for marker in _PIPELINE_BYTES)
+    pipelines = PIPELINES not in lacks
     factories = any(marker in source for marker in _FACTORY_BYTES)
     returns = factories and _RETURNS_LOG.search(source) is not None
     if not (installs or behaviours or pipelines or factories):

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple, cast
 
 from arch_lint.index.brokers import BrokerFacts, read_brokers
 from arch_lint.index.correlation import CorrelationFacts, extract_correlation
+from arch_lint.index.correlation import cannot_hold as cannot_hold_correlation
 from arch_lint.index.datalayer import TABLE, DataLayerReader, OrmClass, TableDecl
 from arch_lint.index.http import HttpFacts, read_http
 from arch_lint.index.models import (
@@ -109,6 +110,11 @@ class Export(NamedTuple):
     """`from`: how many dots lead the module (a relative import)."""
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+"""`json.dumps(..., separators=(",", ":"))`, one encoder for every file (facts hold
+no cycles to guard against)."""
+
+
 @dataclass(slots=True)
 class FileFacts:
     imports: list[ImportStmt] = field(default_factory=list)
@@ -185,7 +191,7 @@ class FileFacts:
         ]
 
     def interface_hash(self) -> str:
-        blob = json.dumps(self.interface_json(), separators=(",", ":"))
+        blob = _COMPACT.encode(self.interface_json())
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
     def to_json(self) -> list[Any]:
@@ -213,7 +219,7 @@ class FileFacts:
 
     def to_text(self) -> str:
         """The facts as compact JSON text (how the cache stores them)."""
-        return json.dumps(self.to_json(), separators=(",", ":"))
+        return _COMPACT.encode(self.to_json())
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
@@ -318,6 +324,15 @@ _TRY_NODES: tuple[type[ast.stmt], ...] = (
 )
 
 
+_MODULE_LEVEL_ONLY: frozenset[type[ast.stmt]] = frozenset(
+    {ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Pass, ast.Raise,
+     ast.Assert, ast.Break, ast.Continue, ast.Delete, ast.Global, ast.Nonlocal,
+     *((ast.TypeAlias,) if hasattr(ast, "TypeAlias") else ())}  # TypeAlias: 3.12+
+)  # fmt: skip
+"""Statements `_Extractor._stmt` reads only at module level (elsewhere they hold
+no import, class, function or block)."""
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     name = dotted(test)
     return name is not None and name.split(".")[-1] == "TYPE_CHECKING"
@@ -374,21 +389,25 @@ class _Extractor:
             return None
         return resolve(self.imported.get(written.partition(".")[0]), written)
 
-    def run(self, tree: ast.Module, source: bytes) -> FileFacts:
+    def run(
+        self, tree: ast.Module, source: bytes, lacks: frozenset[str] | None = None
+    ) -> FileFacts:
         # the data-layer reader looks at class bodies and module-level calls only
         # in files that can declare tables or JSON columns
-        self.data_hints = any(b in source for b in _DATA_BYTES)
+        if lacks is None:
+            lacks = cannot_hold(source) | cannot_hold_correlation(source)
+        self.data_hints = ORM not in lacks
         self.envelope_named = bool(self.envelope) and self.envelope.encode() in source
         self._body(tree.body, toplevel=True, type_checking=False)
         if any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
         if b"create_table" in source:
             self.data.created_tables(tree, self.facts.tables)
-        if b"associate_with" in source:
+        if ASSOCIATIONS not in lacks:
             self.facts.associations = self.data.associations(tree)
         if self.envelope and self.envelope.encode() in source:
             self._payloads(source)
-        self.facts.correlation = extract_correlation(tree, source, self._origin)
+        self.facts.correlation = extract_correlation(tree, source, self._origin, lacks)
         read_stamps(tree, source, self.stamping)
         self.facts.stamping = self.stamping or None
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
@@ -400,8 +419,13 @@ class _Extractor:
 
     # statements ----------------------------------------------------------------
     def _body(self, body: list[ast.stmt], toplevel: bool, type_checking: bool) -> None:
-        for stmt in body:
-            self._stmt(stmt, toplevel, type_checking)
+        if toplevel:
+            for stmt in body:
+                self._stmt(stmt, toplevel, type_checking)
+            return
+        for stmt in body:  # below the module level, only these statements tell anything
+            if type(stmt) not in _MODULE_LEVEL_ONLY:
+                self._stmt(stmt, toplevel, type_checking)
 
     def _stmt(self, stmt: ast.stmt, toplevel: bool, tc: bool) -> None:
         if isinstance(stmt, ast.Import):
@@ -756,10 +780,17 @@ def _payload_re(envelope: str) -> re.Pattern[bytes]:
     return re.compile(subscript + rb"|" + call)
 
 
-def extract(tree: ast.Module, source: bytes, envelope: str = DEFAULT_ENVELOPE) -> FileFacts:
-    """The facts of one parsed file (`envelope`: the envelope class's name)."""
+def extract(
+    tree: ast.Module,
+    source: bytes,
+    envelope: str = DEFAULT_ENVELOPE,
+    lacks: frozenset[str] | None = None,
+) -> FileFacts:
+    """The facts of one parsed file (`envelope`: the envelope class's name;
+    `lacks`: what `cannot_hold` and `correlation.cannot_hold` said of these
+    bytes, where the caller asked them already)."""
     extractor = _Extractor(envelope)
-    facts = extractor.run(tree, source)
+    facts = extractor.run(tree, source, lacks)
     uses = read_uses(tree, source)
     received = extractor.received
     facts.model_uses = sorted({*uses.models, *received}) if received else uses.models

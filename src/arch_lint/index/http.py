@@ -989,6 +989,7 @@ class _CallLines(MarkedLines):
     def __init__(self, source: bytes) -> None:
         starts = byte_line_starts(source)
         self._lines = sorted({line_of(starts, m.start()) for m in _CALL_BYTES.finditer(source)})
+        self._next = None
 
 
 class _At(NamedTuple):

@@ -171,11 +171,15 @@ class ClassFacts:
 
 
 def dotted(node: ast.expr) -> str | None:
+    if type(node) is ast.Name:  # the most frequent: no parts to join
+        return node.id
+    if type(node) is not ast.Attribute:
+        return None
     parts: list[str] = []
-    while isinstance(node, ast.Attribute):
+    while type(node) is ast.Attribute:
         parts.append(node.attr)
         node = node.value
-    if isinstance(node, ast.Name):
+    if type(node) is ast.Name:
         parts.append(node.id)
         return ".".join(reversed(parts))
     return None

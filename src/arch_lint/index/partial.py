@@ -35,11 +35,29 @@ class PartialFacts(Mapping[str, FileFacts]):
         self._lacking = lacking or {}
         """Path -> parts of its facts its bytes cannot hold (the build read them
         ahead: `correlation.cannot_hold`, `facts.cannot_hold`)."""
+        self._holders: dict[str, list[str]] = {}
+        """Part -> the paths whose bytes may hold it, sorted (`holding`)."""
 
     def lacks(self, path: str, part: str) -> bool:
         """Whether a file not read yet surely has no such part of its facts (a
         file read is judged by its facts, not this)."""
         return path not in self._facts and part in self._lacking.get(path, ())
+
+    def holding(self, part: str) -> Iterator[tuple[str, FileFacts]]:
+        """See `holding`. A file whose bytes cannot hold the part is left out
+        whether it is read or not: its facts have none of it (the byte tests
+        are the extraction's own), and the whole-project questions asked this
+        way look at that part alone."""
+        paths = self._holders.get(part)
+        if paths is None:
+            lacking = self._lacking
+            paths = [p for p in sorted(self._expected) if part not in lacking.get(p, ())]
+            self._holders[part] = paths
+        read = self._facts
+        for path in paths:
+            if path not in read:
+                raise Incomplete(path)
+            yield path, read[path]
 
     def __getitem__(self, path: str) -> FileFacts:
         if path not in self._facts:
@@ -74,13 +92,15 @@ class PartialFacts(Mapping[str, FileFacts]):
 
 def holding(facts: Mapping[str, FileFacts], part: str) -> Iterator[tuple[str, FileFacts]]:
     """(path, facts) of every file that may hold `part` of the facts, by path:
-    in partial facts, a file not read yet whose bytes cannot hold it is
-    skipped (the build read it ahead), so a whole-project question about that
-    part is answered once the files that can hold it are read."""
-    lacks = facts.lacks if isinstance(facts, PartialFacts) else None
+    in partial facts, a file whose bytes cannot hold it is skipped (the build
+    read them ahead), so a whole-project question about that part is answered
+    once the files that can hold it are read. A caller looks at that part of
+    the facts alone (a file without it adds nothing)."""
+    if isinstance(facts, PartialFacts):
+        yield from facts.holding(part)
+        return
     for path in sorted(facts):
-        if lacks is None or not lacks(path, part):
-            yield path, facts[path]
+        yield path, facts[path]
 
 
 def may_hold(facts: Mapping[str, FileFacts], part: str) -> list[str]:

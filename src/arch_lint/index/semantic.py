@@ -466,10 +466,14 @@ class SemanticModel:
     def marked(self, marks: MarkedLines) -> Iterator[Site]:
         """The statements that span a marked line (the only ones worth walking
         for calls the marks spell), in source order."""
-        spans = marks.spans
+        following = marks.following()
+        size = len(following)
         for site in self.sites:
             stmt = site.stmt
-            if spans(stmt.lineno, stmt.end_lineno or stmt.lineno):
+            first = stmt.lineno
+            if first >= size:
+                return  # in source order: no later statement spans a marked line
+            if following[first] <= (stmt.end_lineno or first):
                 yield site
 
     def sites_in(self, node: ast.AST) -> list[Site]:
@@ -655,11 +659,28 @@ class SemanticModel:
         fallback: bool,
     ) -> None:
         sites = self.sites
+        walrus = self._walrus
         for stmt in body:
             sites.append(Site(stmt, scope, path, flow))
-            if self._walrus:
+            if walrus:
                 self._named_expressions(stmt, scope, path, fallback)
-            if type(stmt) not in _INERT:
+            kind = type(stmt)
+            if kind is ast.Assign:  # the most frequent statement, bound here (`_assign`)
+                value = stmt.value  # type: ignore[attr-defined]
+                line = stmt.lineno
+                for target in stmt.targets:  # type: ignore[attr-defined]
+                    if type(target) is ast.Name:
+                        name = target.id
+                        owner = scope.declared.get(name, scope) if scope.declared else scope
+                        binding = Binding(ASSIGN, line, path, value, None, None, False, fallback)
+                        found = owner.bindings.get(name)
+                        if found is None:
+                            owner.bindings[name] = [binding]
+                        else:
+                            found.append(binding)
+                    else:
+                        self._assign(scope, target, value, None, line, path, fallback)
+            elif kind not in _INERT:
                 self._stmt(stmt, scope, path, flow, tc, fallback)
 
     def _bind(self, scope: Scope, name: str, binding: Binding) -> None:

@@ -68,13 +68,12 @@ from __future__ import annotations
 
 import ast
 import re
-from bisect import bisect_left
 from collections.abc import Iterator
 from typing import NamedTuple
 
 from arch_lint.index.brokers import has_send_word
 from arch_lint.index.models import dotted, unquote
-from arch_lint.index.walk import header_nodes, push_children
+from arch_lint.index.walk import following_lines, header_nodes, push_children
 from arch_lint.source import byte_line_starts, line_of
 
 PUBLISH = "publish"
@@ -256,7 +255,7 @@ def _nodes(node: ast.AST) -> Iterator[ast.AST]:
 class _Marks:
     """The lines that hold a marker (`_MARKERS`, `_STRUCTURE`)."""
 
-    __slots__ = ("lines",)
+    __slots__ = ("_next", "lines")
 
     def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
         found: list[int] = []
@@ -281,14 +280,17 @@ class _Marks:
                     if not lines or lines[-1] != line:
                         lines.append(line)
         self.lines = lines
+        self._next: list[int] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.lines)
 
     def spans(self, first: int, last: int) -> bool:
         """Whether a marked line lies in [first, last]."""
-        at = bisect_left(self.lines, first)
-        return at < len(self.lines) and self.lines[at] <= last
+        following = self._next
+        if following is None:  # line -> the first marked line at or after it
+            following = self._next = following_lines(self.lines)
+        return first < len(following) and following[first] <= last
 
     def marks(self, node: ast.expr) -> bool:
         first = node.lineno

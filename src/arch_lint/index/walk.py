@@ -25,7 +25,8 @@ def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
 
 def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
     """Push the children of `node` onto `stack` (the walk's inner loop)."""
-    for name in child_fields(type(node)):
+    names = _CHILDREN.get(type(node))
+    for name in names if names is not None else child_fields(type(node)):
         value = getattr(node, name, None)
         if type(value) is list:
             stack.extend([v for v in value if isinstance(v, _NODE)])
@@ -33,27 +34,58 @@ def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
             stack.append(value)
 
 
+def following_lines(lines: list[int]) -> list[int]:
+    """For each line up to the last of `lines` (sorted, distinct), the first of
+    them at or after it (a line past the end of the table follows none)."""
+    table = [0] * (lines[-1] + 1 if lines else 0)
+    at = len(lines) - 1
+    for line in range(len(table) - 1, -1, -1):
+        if at > 0 and lines[at - 1] >= line:
+            at -= 1
+        table[line] = lines[at]
+    return table
+
+
 class MarkedLines:
     """The lines of a source that hold one of a few byte markers (`.info(`,
     `.publish(`): a rule walks the expressions of a statement only when the
     statement spans such a line."""
 
-    __slots__ = ("_lines",)
+    __slots__ = ("_lines", "_next")
 
     def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
-        lines: set[int] = set()
-        starts: list[int] | None = None
+        found: list[int] = []
         for marker in markers:
             start = source.find(marker)
             while start != -1:
-                if starts is None:
-                    starts = byte_line_starts(source)
-                lines.add(line_of(starts, start))
+                found.append(start)
                 start = source.find(marker, start + 1)
-        self._lines = sorted(lines)
+        lines: list[int] = []
+        if found:
+            found.sort()
+            if b"\r" in source:  # line breaks other than "\n" may stand in it
+                starts = byte_line_starts(source)
+                lines = sorted({line_of(starts, at) for at in found})
+            else:  # the lines counted between the places found, in order
+                line, last = 1, 0
+                for at in found:
+                    line += source.count(b"\n", last, at)
+                    last = at
+                    if not lines or lines[-1] != line:
+                        lines.append(line)
+        self._lines = lines
+        self._next: list[int] | None = None
 
     def __bool__(self) -> bool:
         return bool(self._lines)
+
+    def following(self) -> list[int]:
+        """Line -> the first marked line at or after it, for the lines up to the
+        last marked one (a line past the end of the list spans none): a
+        statement spans a marked line when `following[first] <= last`."""
+        if self._next is None:
+            self._next = following_lines(self._lines)
+        return self._next
 
     def spans(self, first: int, last: int) -> bool:
         """Whether a marked line lies in [first, last]."""

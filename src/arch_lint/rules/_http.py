@@ -30,6 +30,7 @@ class _Lines(MarkedLines):
 
     def __init__(self, lines: list[int]) -> None:
         self._lines = sorted(set(lines))
+        self._next = None
 
 
 class HttpFindings:

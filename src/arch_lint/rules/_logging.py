@@ -40,6 +40,7 @@ from arch_lint.index.semantic import (
 )
 from arch_lint.index.walk import MarkedLines, push_children
 from arch_lint.rules._base import FileContext
+from arch_lint.source import byte_line_starts
 
 _SYNC_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")
 LOG_METHODS = frozenset(
@@ -204,7 +205,20 @@ def _is_fresh(node: ast.expr, origin: Callable[[str], str]) -> bool:
 
 def fresh_applies(source: bytes) -> bool:
     """Whether the source can hold a fresh id (ARC304's prefilter)."""
-    return any(marker in source for marker in _FRESH_BYTES)
+    global _FRESH_MEMO
+    memo = _FRESH_MEMO
+    if memo[0] is source:
+        return memo[1]
+    found = any(marker in source for marker in _FRESH_BYTES)
+    _FRESH_MEMO = (source, found)
+    return found
+
+
+_FRESH_MEMO: tuple[bytes | None, bool] = (None, False)
+_APPLIES_MEMO: tuple[bytes | None, bool] = (None, False)
+"""The last file's answer, by the identity of its bytes: the rules of a file ask
+alike, each one a scan of the whole file (the bytes are held, so no other
+file's can take their identity)."""
 
 
 class LoggingAnalysis:
@@ -226,6 +240,7 @@ class LoggingAnalysis:
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         self._carriers: dict[tuple[int, int], bool] = {}
         self._attribute_paths: dict[int, list[str]] = {}
+        self._byte_starts: list[int] | None = None
         self._routes: dict[int, bool] = {}
         self._coverage: dict[int, list[Proof]] = {}
         self._set_events: dict[int, list[tuple[int, frozenset[str]]]] = {}
@@ -429,13 +444,17 @@ class LoggingAnalysis:
         function, whose base is bound at `line` (a parameter, or assigned before)."""
         paths = self._attribute_paths.get(id(function))
         if paths is None:
-            paths = [
-                text
-                for child in _walk(function.node)
-                if isinstance(child, ast.Attribute) and self.is_id_name(child.attr)
-                for text in [dotted(child)]
-                if text
-            ]
+            paths = (
+                [
+                    text
+                    for child in _walk(function.node)
+                    if isinstance(child, ast.Attribute) and self.is_id_name(child.attr)
+                    for text in [dotted(child)]
+                    if text
+                ]
+                if self._spells_field(function.node)
+                else []
+            )
             self._attribute_paths[id(function)] = paths
         for text in paths:
             base, _, rest = text.partition(".")
@@ -445,6 +464,25 @@ class LoggingAnalysis:
                 yield text
             elif scope.lookup(base, line, path, functions_only=True):
                 yield text
+
+    def _spells_field(self, node: ast.AST) -> bool:
+        """Whether the lines of a function (its decorators too) spell a
+        correlation field, as an attribute named for one must (`is_id_name`):
+        a function that does not is not walked. In an ASCII file only (the
+        parser normalises identifiers of other characters)."""
+        ctx = self.ctx
+        if not ctx.ascii or not self.fields:
+            return True
+        if self._byte_starts is None:
+            self._byte_starts = byte_line_starts(ctx.source)
+        starts = self._byte_starts
+        first = min(
+            [getattr(node, "lineno", 1), *(d.lineno for d in getattr(node, "decorator_list", ()))]
+        )
+        last = getattr(node, "end_lineno", None) or len(starts)
+        end = starts[last] if last < len(starts) else len(ctx.source)
+        segment = ctx.source[starts[first - 1] : end]
+        return any(field.encode() in segment for field in self.fields)
 
     # loggers -----------------------------------------------------------------------------
     def _factory_kind(self, written: str, origin: str) -> str | None:
@@ -974,7 +1012,13 @@ def analysis(ctx: FileContext, tree: ast.Module) -> LoggingAnalysis:
 
 def applies(source: bytes) -> bool:
     """Whether the source can hold a logger call or a fresh id, however spaced."""
-    return has_call(source, _CALLS)
+    global _APPLIES_MEMO
+    memo = _APPLIES_MEMO
+    if memo[0] is source:
+        return memo[1]
+    found = has_call(source, _CALLS)
+    _APPLIES_MEMO = (source, found)
+    return found
 
 
 def _text(node: ast.expr) -> str | None:
