@@ -97,28 +97,32 @@ def test_early_findings_are_the_whole_index_findings(
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
-def test_a_leading_file_visited_again_finds_what_the_check_would(
+def test_a_file_visited_again_finds_what_the_check_would(
     case: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file read ahead (ORM classes, installs) whose rules waited for the other
-    leading files is visited again once they are read, its tree kept: the
-    findings are those of the check parsing it again (no tree kept)."""
+    """A file whose rules waited for a file read later is visited again once it
+    is read (a leading file: once all leading files are; any other: once every
+    file is), its tree kept: the findings are those of the check parsing it
+    again (no tree kept)."""
     from arch_lint.index import build as index_build
 
     monkeypatch.chdir(case)
-    again: list[str] = []
-    original = index_build._visit_again
+    visits: list[str] = []
+    original = Engine.check_early
 
-    def spy(waiting: list[Any], *args: Any) -> None:
-        again.extend(path for path, _, _ in waiting)
-        original(waiting, *args)
+    def spy(self: Engine, path: str, *args: Any, **kwargs: Any) -> Early:
+        visits.append(path)
+        return original(self, path, *args, **kwargs)
 
-    monkeypatch.setattr(index_build, "_visit_again", spy)
+    monkeypatch.setattr(Engine, "check_early", spy)
     kept = _findings(case)
+    again = {path for path in visits if visits.count(path) > 1}
+    visits.clear()
     monkeypatch.setattr(index_build, "WAITING_BYTES", 0)
     assert _findings(case) == kept
+    assert len(visits) == len(set(visits))  # no tree kept: every file visited once
     if case.name in {"ARC301_evidence_middleware", "ARC406_metadata_overwrite"}:
-        assert again  # leading files whose rules wait for the others: visited again
+        assert again  # files whose rules waited for a later one: visited again
 
 
 def test_a_cycle_of_reexports_answers_alike_in_any_order(
@@ -156,11 +160,13 @@ def test_a_cycle_of_reexports_answers_alike_in_any_order(
         assert _findings(tmp_path, reverse=True) == early
 
 
-def test_a_rule_that_needs_a_later_file_is_left_to_the_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("kept", [True, False], ids=["tree kept", "no tree kept"])
+def test_a_rule_that_needs_a_later_file_waits_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: bool
 ) -> None:
     """`a_handlers.py` is read before the module its logger comes from: ARC301
-    cannot judge it early, and judges it in the check."""
+    cannot judge it at first; it judges it once every file is read, the tree
+    kept (or in the check, where no tree may be kept)."""
     (tmp_path / "pyproject.toml").write_text(
         '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n', encoding="utf-8"
     )
@@ -176,19 +182,29 @@ def test_a_rule_that_needs_a_later_file_is_left_to_the_check(
         "import logging\n\nlog = logging.getLogger(__name__)\n", encoding="utf-8"
     )
     monkeypatch.chdir(tmp_path)
-    done: dict[str, frozenset[str]] = {}
+    if not kept:
+        from arch_lint.index import build as index_build
+
+        monkeypatch.setattr(index_build, "WAITING_BYTES", 0)
+    done: dict[str, list[frozenset[str]]] = {}
     original = Engine.check_early
 
     def spy(self: Engine, path: str, *args: Any, **kwargs: Any) -> Early:
         early = original(self, path, *args, **kwargs)
-        done[path] = early.done
+        done.setdefault(path, []).append(early.done)
         return early
 
     monkeypatch.setattr(Engine, "check_early", spy)
     settings = load_settings(None, tmp_path)
     result = run(settings, [tmp_path], use_cache=False)
-    assert "ARC301" not in done["services/orders/a_handlers.py"]
-    assert "ARC301" in done["services/orders/z_log.py"]
+    handlers = done["services/orders/a_handlers.py"]
+    assert "ARC301" not in handlers[0]
+    if kept:  # visited again once `z_log.py` is read
+        assert len(handlers) == 2
+        assert "ARC301" in handlers[1]
+    else:
+        assert len(handlers) == 1
+    assert "ARC301" in done["services/orders/z_log.py"][0]
     assert [(f.path, f.line, f.code) for f in result.findings] == [
         ("services/orders/a_handlers.py", 5, "ARC301")
     ]

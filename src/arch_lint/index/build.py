@@ -11,10 +11,11 @@ analysed (SPEC §6). While its tree is at hand, the caller may check it
 (`visit`): against the facts read so far, which answer what they can and raise
 `partial.Incomplete` for a file not read yet. The files that answer the
 whole-project questions are read first; one of them that waited for the others
-is visited again once they are read (its tree kept meanwhile, up to
-`WAITING_BYTES` of source). The check then parses a file again only for a tree
-rule that needed a file read later (on the benchmark corpus, 48 files of
-1,691), and the peak memory of a cold check stays near that of the facts.
+is visited again once they are read, and a file that waited for a later file
+once every file is read (its tree kept meanwhile, up to `WAITING_BYTES` of
+source). The check parses a file again only for a tree rule beyond that budget
+(on the benchmark corpus, none), and the peak memory of a cold check stays near
+that of the facts.
 """
 
 from __future__ import annotations
@@ -401,14 +402,14 @@ def build(
             partial = PartialFacts(built.facts, expected, lacking)
             # The files read ahead of the rest answer the whole-project questions
             # (ORM classes, installs): one of them visited before the others are
-            # read waits for them, and is visited again once they are, its tree
-            # kept until then (up to `WAITING_BYTES` of source; a file past that
-            # is parsed again by the check, as any file whose rules wait is).
-            waiting: list[tuple[str, bytes, ast.Module]] = []
-            kept = 0
+            # read waits for them, and is visited again once they are; a file
+            # whose rules wait for a later file is visited again once all are
+            # read. Its tree is kept until then (up to `WAITING_BYTES` of source;
+            # a file past that is parsed again by the check).
+            waiting = _Waiting(visit, built, partial)
             for i, (path, stamp) in enumerate(pending):
-                if waiting and i >= leading:
-                    _visit_again(waiting, visit, built, partial)
+                if i == leading:
+                    waiting.again()
                 source = built.read(path, stamp, ahead.pop(path, None))
                 if source is None:
                     if path not in built.facts:  # unreadable: what was visited may be wrong
@@ -416,13 +417,15 @@ def build(
                     continue
                 result, tree = _analysed(path, source, envelope, lacking.get(path))
                 built.record(*result)
-                if tree is not None and built.visited_whole:
-                    waits = visit(path, source, tree, built.facts[path], partial)
-                    if waits and i < leading and kept + len(source) <= WAITING_BYTES:
-                        waiting.append((path, source, tree))
-                        kept += len(source)
+                if (
+                    tree is not None
+                    and built.visited_whole
+                    and visit(path, source, tree, built.facts[path], partial)
+                ):
+                    waiting.keep(path, source, tree, leads=i < leading)
                 del tree
-            _visit_again(waiting, visit, built, partial)
+            waiting.again()
+            waiting.last()
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -481,17 +484,49 @@ def _read_ahead(
     return [*sql, *first, *http, *inits, *rest], lacking, ahead, len(sql) + len(first)
 
 
-def _visit_again(
-    waiting: list[tuple[str, bytes, ast.Module]],
-    visit: Visitor,
-    built: _Builder,
-    partial: PartialFacts,
-) -> None:
-    """Visit again the leading files that waited for the others (all read now)."""
-    for path, source, tree in waiting:
-        if built.visited_whole:
-            visit(path, source, tree, built.facts[path], partial)
-    waiting.clear()
+class _Waiting:
+    """The files visited again (see `build`), their trees kept meanwhile: up to
+    `WAITING_BYTES` of source at a time."""
+
+    def __init__(self, visit: Visitor, built: _Builder, partial: PartialFacts) -> None:
+        self.visit = visit
+        self.built = built
+        self.partial = partial
+        self.leading: list[tuple[str, bytes, ast.Module]] = []
+        """Leading files that waited: visited again once all leading files are read."""
+        self.later: list[tuple[str, bytes, ast.Module]] = []
+        """Files that wait for a later file: visited again once every file is read."""
+        self.kept = 0
+
+    def keep(self, path: str, source: bytes, tree: ast.Module, leads: bool) -> None:
+        if self.kept + len(source) <= WAITING_BYTES:
+            (self.leading if leads else self.later).append((path, source, tree))
+            self.kept += len(source)
+
+    def _look(self, path: str, source: bytes, tree: ast.Module) -> bool:
+        """Visit a file again; whether it still waits."""
+        built = self.built
+        return built.visited_whole and self.visit(
+            path, source, tree, built.facts[path], self.partial
+        )
+
+    def again(self) -> None:
+        """The leading files, all leading files being read: a file whose rules
+        still wait waits for the last look."""
+        for path, source, tree in self.leading:
+            if self._look(path, source, tree):
+                self.later.append((path, source, tree))
+            else:
+                self.kept -= len(source)
+        self.leading.clear()
+
+    def last(self) -> None:
+        """The last look, every file being read (the rules that still wait then
+        waited for a file that could not be read: the check takes them up)."""
+        for path, source, tree in self.later:
+            self._look(path, source, tree)
+        self.later.clear()
+        self.kept = 0
 
 
 _DATA_AND_LOGGING = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
