@@ -37,12 +37,9 @@ def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
 def following_lines(lines: list[int]) -> list[int]:
     """For each line up to the last of `lines` (sorted, distinct), the first of
     them at or after it (a line past the end of the table follows none)."""
-    table = [0] * (lines[-1] + 1 if lines else 0)
-    at = len(lines) - 1
-    for line in range(len(table) - 1, -1, -1):
-        if at > 0 and lines[at - 1] >= line:
-            at -= 1
-        table[line] = lines[at]
+    table: list[int] = []
+    for line in lines:  # the lines from the end of the table up to `line` follow to it
+        table += [line] * (line + 1 - len(table))
     return table
 
 
