@@ -768,7 +768,7 @@ class _Reader:
 
     # calls -----------------------------------------------------------------------------
     def calls(self, facts: HttpFacts) -> None:
-        marks = _CallLines(self.source)
+        marks = _call_lines(self.source)
         for site in self.model.marked(marks):
             for node in site.nodes(marks):
                 if (
@@ -983,13 +983,10 @@ class _Reader:
         return origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES
 
 
-class _CallLines(MarkedLines):
+def _call_lines(source: bytes) -> MarkedLines:
     """The lines on which a client call starts, however spaced (`_CALL_BYTES`)."""
-
-    def __init__(self, source: bytes) -> None:
-        starts = byte_line_starts(source)
-        self._lines = sorted({line_of(starts, m.start()) for m in _CALL_BYTES.finditer(source)})
-        self._next = None
+    starts = byte_line_starts(source)
+    return MarkedLines.of_lines(line_of(starts, m.start()) for m in _CALL_BYTES.finditer(source))
 
 
 class _At(NamedTuple):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from arch_lint.source import byte_line_starts, line_of
 
@@ -72,6 +72,14 @@ class MarkedLines:
                         lines.append(line)
         self._lines = lines
         self._next: list[int] | None = None
+
+    @classmethod
+    def of_lines(cls, lines: Iterable[int]) -> MarkedLines:
+        """Marks on the given lines (found by other means than byte markers)."""
+        marks = cls.__new__(cls)
+        marks._lines = sorted(set(lines))
+        marks._next = None
+        return marks
 
     def __bool__(self) -> bool:
         return bool(self._lines)

@@ -25,14 +25,6 @@ BODY_KEYWORDS = ("json", "data", "content")
 _VALIDATORS = frozenset({"model_validate", "model_validate_json", "parse_obj", "validate_python"})
 
 
-class _Lines(MarkedLines):
-    """The lines of the calls the map resolved."""
-
-    def __init__(self, lines: list[int]) -> None:
-        self._lines = sorted(set(lines))
-        self._next = None
-
-
 class HttpFindings:
     """What ARC206 reports on the calls of one file to other services."""
 
@@ -66,7 +58,7 @@ class HttpFindings:
         if not calls:
             return
         model = self.ctx.semantic
-        marks = _Lines([line for line, _ in calls])
+        marks = MarkedLines.of_lines(line for line, _ in calls)  # the calls the map resolved
         for site in model.marked(marks):
             for node in site.nodes(marks):
                 if not isinstance(node, ast.Call):
