@@ -54,8 +54,7 @@ from arch_lint.index.semantic import (
     Site,
     enclosing_class,
 )
-from arch_lint.index.walk import MarkedLines, push_children
-from arch_lint.source import byte_line_starts, line_of
+from arch_lint.index.walk import MarkedLines, place_lines, push_children
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _CLIENT_METHODS = HTTP_METHODS | {"request", "stream"}
@@ -985,8 +984,8 @@ class _Reader:
 
 def _call_lines(source: bytes) -> MarkedLines:
     """The lines on which a client call starts, however spaced (`_CALL_BYTES`)."""
-    starts = byte_line_starts(source)
-    return MarkedLines.of_lines(line_of(starts, m.start()) for m in _CALL_BYTES.finditer(source))
+    places = [match.start() for match in _CALL_BYTES.finditer(source)]
+    return MarkedLines.of_lines(place_lines(source, places))
 
 
 class _At(NamedTuple):

@@ -73,8 +73,13 @@ from typing import NamedTuple
 
 from arch_lint.index.brokers import has_send_word
 from arch_lint.index.models import dotted, unquote
-from arch_lint.index.walk import following_lines, header_nodes, push_children
-from arch_lint.source import byte_line_starts, line_of
+from arch_lint.index.walk import (
+    following_lines,
+    header_nodes,
+    marker_places,
+    place_lines,
+    push_children,
+)
 
 PUBLISH = "publish"
 SUBSCRIBE = "subscribe"
@@ -258,28 +263,10 @@ class _Marks:
     __slots__ = ("_next", "lines")
 
     def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
-        found: list[int] = []
-        for marker in markers:
-            start = source.find(marker)
-            while start != -1:
-                found.append(start)
-                start = source.find(marker, start + 1)
+        found = marker_places(source, markers)
         for pattern in _STRUCTURE:
             found.extend(match.start() for match in pattern.finditer(source))
-        lines: list[int] = []
-        if found:
-            found.sort()
-            if b"\r" in source:  # line breaks other than "\n" may stand in it
-                starts = byte_line_starts(source)
-                lines = sorted({line_of(starts, at) for at in found})
-            else:
-                line, last = 1, 0
-                for at in found:
-                    line += source.count(b"\n", last, at)
-                    last = at
-                    if not lines or lines[-1] != line:
-                        lines.append(line)
-        self.lines = lines
+        self.lines = place_lines(source, found)
         self._next: list[int] | None = None
 
     def __bool__(self) -> bool:

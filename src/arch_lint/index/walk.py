@@ -43,6 +43,36 @@ def following_lines(lines: list[int]) -> list[int]:
     return table
 
 
+def marker_places(source: bytes, markers: tuple[bytes, ...]) -> list[int]:
+    """The byte offsets at which each marker occurs (unsorted)."""
+    found: list[int] = []
+    for marker in markers:
+        start = source.find(marker)
+        while start != -1:
+            found.append(start)
+            start = source.find(marker, start + 1)
+    return found
+
+
+def place_lines(source: bytes, found: list[int]) -> list[int]:
+    """The 1-based lines holding the byte offsets `found`, sorted, each once
+    (`found` is sorted in place)."""
+    lines: list[int] = []
+    if found:
+        found.sort()
+        if b"\r" in source:  # line breaks other than "\n" may stand in it
+            starts = byte_line_starts(source)
+            lines = sorted({line_of(starts, at) for at in found})
+        else:  # the lines counted between the places found, in order
+            line, last = 1, 0
+            for at in found:
+                line += source.count(b"\n", last, at)
+                last = at
+                if not lines or lines[-1] != line:
+                    lines.append(line)
+    return lines
+
+
 class MarkedLines:
     """The lines of a source that hold one of a few byte markers (`.info(`,
     `.publish(`): a rule walks the expressions of a statement only when the
@@ -51,26 +81,7 @@ class MarkedLines:
     __slots__ = ("_lines", "_next")
 
     def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
-        found: list[int] = []
-        for marker in markers:
-            start = source.find(marker)
-            while start != -1:
-                found.append(start)
-                start = source.find(marker, start + 1)
-        lines: list[int] = []
-        if found:
-            found.sort()
-            if b"\r" in source:  # line breaks other than "\n" may stand in it
-                starts = byte_line_starts(source)
-                lines = sorted({line_of(starts, at) for at in found})
-            else:  # the lines counted between the places found, in order
-                line, last = 1, 0
-                for at in found:
-                    line += source.count(b"\n", last, at)
-                    last = at
-                    if not lines or lines[-1] != line:
-                        lines.append(line)
-        self._lines = lines
+        self._lines = place_lines(source, marker_places(source, markers))
         self._next: list[int] | None = None
 
     @classmethod
