@@ -256,3 +256,26 @@ def test_a_warm_run_takes_fingerprints_from_the_cache(
     assert parsed == []
     assert placed == [2]
     assert {f["fingerprint"] for f in warm} == {f["fingerprint"] for f in cold}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = " + "[" * 150 + "]" * 150,  # deeper than the recursive writer goes
+        "x = " + "-" * 300 + "1",
+        "async def f(a: int = 1, *b, c=None, **d) -> None:\n    return [y async for y in a if y]\n",
+        "try:\n    pass\nexcept (A, B) as e:\n    raise C from e\nelse:\n    x: int = 2\n",
+        "match p:\n    case {'k': [1, *rest]} if rest:\n        pass\n",
+        "s = f'{a!r:>{w}}' + b'\\x00' + ...\n",
+    ],
+)
+def test_the_canonical_text_does_not_depend_on_how_it_is_written(source: str) -> None:
+    """The recursive writer and the stack one give the same text (fingerprints
+    in users' baselines stay valid), to any depth."""
+    import ast
+
+    from arch_lint.engine.fingerprint import _BODIES, _canonical, _canonical_deep
+
+    for stmt in ast.parse(source).body:
+        assert _canonical(stmt, _BODIES) == _canonical_deep(stmt, _BODIES)
+        assert _canonical(stmt) == _canonical_deep(stmt)

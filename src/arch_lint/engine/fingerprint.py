@@ -290,9 +290,59 @@ def _canonical(node: object, skip: tuple[str, ...] = ()) -> str:
     empty default (`type_params`) does not change it; `skip` drops the bodies
     of a compound statement (its header is the statement).
 
-    Written out with a stack rather than recursion: the text of a deeply
-    nested statement must not depend on how deep the caller's stack already is
-    (a fingerprint is the same whenever and wherever it is computed)."""
+    Written recursively down to `_DEEP` levels and with a stack below that
+    (`_canonical_deep`): the text of a deeply nested statement must not depend
+    on how deep the caller's stack already is (a fingerprint is the same
+    whenever and wherever it is computed), and both write the same text."""
+    out: list[str] = []
+    _write(node, skip, out, 0)
+    return "".join(out)
+
+
+_DEEP = 100
+"""Levels `_write` goes down by recursion before `_canonical_deep` takes over."""
+_FIELD_NAMES: dict[type, tuple[tuple[str, str, str], ...]] = {}
+"""Per node class: (field, its text first, its text after another) of the
+fields `_canonical` writes."""
+
+
+def _write(value: object, skip: tuple[str, ...], out: list[str], depth: int) -> None:
+    kind = type(value)
+    if kind is list:
+        out.append("[")
+        for i, element in enumerate(value):  # type: ignore[arg-type]
+            if i:
+                out.append(",")
+            _write(element, (), out, depth + 1)
+        out.append("]")
+        return
+    if not isinstance(value, ast.AST):
+        out.append(repr(value))
+        return
+    if depth > _DEEP:
+        out.append(_canonical_deep(value, skip))
+        return
+    fields = _FIELD_NAMES.get(kind)
+    if fields is None:
+        names = [name for name in kind._fields if name not in _NOISE]
+        fields = _FIELD_NAMES[kind] = tuple((name, f"{name}=", f",{name}=") for name in names)
+    out.append(f"{kind.__name__}(")
+    first = True
+    for name, lead, after in fields:
+        if skip and name in skip:
+            continue
+        field = getattr(value, name, None)
+        if field is None or field == []:
+            continue
+        out.append(lead if first else after)
+        first = False
+        _write(field, (), out, depth + 1)
+    out.append(")")
+
+
+def _canonical_deep(node: object, skip: tuple[str, ...] = ()) -> str:
+    """`_canonical` with a stack rather than recursion, for what lies deeper
+    than `_DEEP` levels."""
     out: list[str] = []
     todo: list[str | tuple[object, tuple[str, ...]]] = [(node, skip)]
     while todo:
