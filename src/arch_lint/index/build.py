@@ -401,11 +401,12 @@ def build(
             pending, lacking, ahead, leading = _read_ahead(root, pending, overrides)
             partial = PartialFacts(built.facts, expected, lacking)
             # The files read ahead of the rest answer the whole-project questions
-            # (ORM classes, installs): one of them visited before the others are
-            # read waits for them, and is visited again once they are; a file
-            # whose rules wait for a later file is visited again once all are
-            # read. Its tree is kept until then (up to `WAITING_BYTES` of source;
-            # a file past that is parsed again by the check).
+            # (ORM classes, installs): one of them is first visited once they are
+            # all read (visited before, its rules would mostly wait for the
+            # others, and redo their work); a file whose rules wait for a later
+            # file is visited again once all are read. Its tree is kept until
+            # then (up to `WAITING_BYTES` of source: a leading file past that is
+            # visited at once, another waiting one is parsed again by the check).
             waiting = _Waiting(visit, built, partial)
             for i, (path, stamp) in enumerate(pending):
                 if i == leading:
@@ -417,12 +418,11 @@ def build(
                     continue
                 result, tree = _analysed(path, source, envelope, lacking.get(path))
                 built.record(*result)
-                if (
-                    tree is not None
-                    and built.visited_whole
-                    and visit(path, source, tree, built.facts[path], partial)
-                ):
-                    waiting.keep(path, source, tree, leads=i < leading)
+                if tree is not None and built.visited_whole:
+                    if i < leading and waiting.keep(path, source, tree, leads=True):
+                        pass  # first visited once every leading file is read
+                    elif visit(path, source, tree, built.facts[path], partial):
+                        waiting.keep(path, source, tree, leads=i < leading)
                 del tree
             waiting.again()
             waiting.last()
@@ -498,10 +498,14 @@ class _Waiting:
         """Files that wait for a later file: visited again once every file is read."""
         self.kept = 0
 
-    def keep(self, path: str, source: bytes, tree: ast.Module, leads: bool) -> None:
-        if self.kept + len(source) <= WAITING_BYTES:
-            (self.leading if leads else self.later).append((path, source, tree))
-            self.kept += len(source)
+    def keep(self, path: str, source: bytes, tree: ast.Module, leads: bool) -> bool:
+        """Keep a file's tree to visit it again (`leads`: once every leading
+        file is read, else once every file is); whether it fit."""
+        if self.kept + len(source) > WAITING_BYTES:
+            return False
+        (self.leading if leads else self.later).append((path, source, tree))
+        self.kept += len(source)
+        return True
 
     def _look(self, path: str, source: bytes, tree: ast.Module) -> bool:
         """Visit a file again; whether it still waits."""
