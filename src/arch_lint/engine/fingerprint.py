@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from arch_lint.findings import Finding
 from arch_lint.index.cache import Cache
@@ -307,10 +308,9 @@ fields `_canonical` writes."""
 
 
 def _write(value: object, skip: tuple[str, ...], out: list[str], depth: int) -> None:
-    kind = type(value)
-    if kind is list:
+    if type(value) is list:
         out.append("[")
-        for i, element in enumerate(value):  # type: ignore[arg-type]
+        for i, element in enumerate(cast("list[object]", value)):
             if i:
                 out.append(",")
             _write(element, (), out, depth + 1)
@@ -322,6 +322,7 @@ def _write(value: object, skip: tuple[str, ...], out: list[str], depth: int) -> 
     if depth > _DEEP:
         out.append(_canonical_deep(value, skip))
         return
+    kind = type(value)
     fields = _FIELD_NAMES.get(kind)
     if fields is None:
         names = [name for name in kind._fields if name not in _NOISE]

@@ -12,7 +12,7 @@ import ast
 import re
 import string
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar, Literal
@@ -164,6 +164,15 @@ class Rule:
     @classmethod
     def documentation(cls) -> str:
         return _dedent(cls.__doc__ or "").strip()
+
+
+def fewest_markers(markers: Iterable[bytes]) -> tuple[bytes, ...]:
+    """The markers a prefilter must look for so that `any(m in source for m in
+    ...)` says the same as for all of `markers`: one that holds another is
+    found whenever that other one is (`execute` stands for `executemany`).
+    Each one missing costs a scan of the whole file."""
+    given = set(markers)
+    return tuple(sorted(m for m in given if not any(o != m and o in m for o in given)))
 
 
 @dataclass

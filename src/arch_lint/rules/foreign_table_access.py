@@ -14,7 +14,7 @@ from arch_lint.index.datalayer import CREATE
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import IMPORT, Scope, SemanticModel
 from arch_lint.index.walk import MarkedLines
-from arch_lint.rules._base import FileRule
+from arch_lint.rules._base import FileRule, fewest_markers
 
 # Methods that take SQL text: SQLAlchemy connections and sessions, DB-API cursors,
 # asyncpg connections and pools.
@@ -41,8 +41,8 @@ count only when a name resolves to them through the imports (any alias)."""
 _DECLARATIONS = (b"__tablename__", b"table=True")
 """How a class declares its table without naming an ORM package in the file (a base
 imported from the project); see `FileFacts.tables`."""
-_MARKERS = tuple(
-    sorted({*(name.encode() for name in (*_ORM_PACKAGES, *_SQL_METHODS)), *_DECLARATIONS})
+_MARKERS = fewest_markers(
+    [*(name.encode() for name in (*_ORM_PACKAGES, *_SQL_METHODS)), *_DECLARATIONS]
 )
 """The prefilter, derived from the tables the rule judges by: an ORM name needs an
 import of its package, a SQL method spells its name, a declaration its marker."""

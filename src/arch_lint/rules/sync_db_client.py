@@ -11,7 +11,7 @@ from arch_lint.config.resolve import Settings
 from arch_lint.index.facts import ImportStmt
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import Scope, SemanticModel
-from arch_lint.rules._base import FileRule
+from arch_lint.rules._base import FileRule, fewest_markers
 
 # Driver packages that are blocking as a whole: importing them brings the client in.
 _DRIVERS: dict[str, str] = {
@@ -75,7 +75,7 @@ _CALL_JUDGED = frozenset(
      "MongoClient", "ConnectionPool", "NullConnectionPool", "Client", "Elasticsearch", "Cluster"}
 )  # fmt: skip
 _TOPS = frozenset({*_DRIVERS, *(m.split(".")[0] for m in _NAMES)})
-_MARKERS = tuple(sorted(top.encode() for top in _TOPS))
+_MARKERS = fewest_markers(top.encode() for top in _TOPS)
 """The prefilter, from the same tables: a file must spell a driver or client package."""
 _MIGRATION_DIR = re.compile(r"migrations|^alembic$")
 T = TypeVar("T", bound=ast.AST)
