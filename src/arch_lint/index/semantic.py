@@ -52,8 +52,8 @@ from arch_lint.index.walk import (
     assignment,
     own_nodes,
     own_statements,
-    push_children,
     target_names,
+    walk_stack,
 )
 
 IMPORT = "import"
@@ -76,9 +76,15 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 _DEFERRED = (*_FUNCTIONS, ast.Lambda, ast.ClassDef)
+_DEFERRED_TYPES = frozenset(_DEFERRED)
+_SCOPES = frozenset({*_FUNCTIONS, ast.ClassDef})
 _COMPOUND = frozenset(
     {ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Match, *_TRY}
 )
+_HEADED = frozenset({*_COMPOUND, *_FUNCTIONS, ast.ClassDef})
+"""Statements whose header is not the whole statement."""
+_HEADER_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+"""Compound statement type -> its fields other than the blocks it holds."""
 _INERT = frozenset(
     {ast.Expr, ast.Return, ast.Pass, ast.Raise, ast.Assert, ast.Break, ast.Continue,
      ast.Global, ast.Nonlocal, ast.AugAssign}
@@ -318,17 +324,13 @@ class Site:
         """The nodes of the header (`marks`: only of the parts that span a marked
         line); a lambda's body runs later, if at all, and is entered only with
         `lambdas`. Nested `def`s and classes are their own sites."""
-        skip = _DEFERRED if not lambdas else (*_FUNCTIONS, ast.ClassDef)
-        for root in self.header():
-            if marks is not None and not marks.marks(root):
-                continue
-            stack = [root]
-            while stack:
-                node = stack.pop()
-                if isinstance(node, skip):
-                    continue
-                yield node
-                push_children(node, stack)
+        roots = _header_of(self.stmt)
+        if marks is not None:
+            roots = [root for root in roots if marks.marks(root)]
+        # one stack for all the roots, the first on top: each root's nodes come
+        # before the next root's
+        roots.reverse()
+        return walk_stack(roots, _SCOPES if lambdas else _DEFERRED_TYPES)
 
     def preceded_by(self, done: Callable[[ast.stmt], bool]) -> bool:
         """Whether every path from the start of the statement's function (or
@@ -381,6 +383,9 @@ def _runs_in(body: list[ast.stmt], done: Callable[[ast.stmt], bool]) -> bool:
 
 def _header_of(stmt: ast.stmt) -> list[ast.AST]:
     """See `Site.header`."""
+    kind = type(stmt)
+    if kind not in _HEADED:  # a simple statement (the most frequent)
+        return [stmt]
     if isinstance(stmt, _FUNCTIONS):
         args = stmt.args
         every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
@@ -389,12 +394,11 @@ def _header_of(stmt: ast.stmt) -> list[ast.AST]:
         return [*stmt.decorator_list, *defaults, *annotations, *filter(None, [stmt.returns])]
     if isinstance(stmt, ast.ClassDef):
         return [*stmt.decorator_list, *stmt.bases, *stmt.keywords]
-    if type(stmt) not in _COMPOUND:
-        return [stmt]
     out: list[ast.AST] = []
-    for name in stmt._fields:
-        if name in _BODIES:
-            continue
+    fields = _HEADER_FIELDS.get(kind)
+    if fields is None:
+        fields = _HEADER_FIELDS[kind] = tuple(f for f in kind._fields if f not in _BODIES)
+    for name in fields:
         value = getattr(stmt, name)
         for node in value if isinstance(value, list) else [value]:
             if isinstance(node, ast.AST):

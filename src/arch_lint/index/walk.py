@@ -23,15 +23,95 @@ def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     return names
 
 
+_ONE = 0
+"""A field holding one node or None."""
+_MANY = 1
+"""A field holding a list of nodes."""
+_ANY = 2
+"""A field holding a list that may hold None (`{**d}`'s keys, keyword-only
+parameters without a default) or a field whose type is not declared: what is a
+node in it is pushed."""
+_SCALARS = frozenset({"identifier", "string", "int", "constant", "expr_context"})
+"""Field types of the grammar that are never nodes (names, strings, numbers,
+literal values) and the expression context."""
+_GAPPED = frozenset({("Dict", "keys"), ("arguments", "kw_defaults")})
+Plan = tuple[tuple[str, int], ...]
+_PLANS: dict[type[ast.AST], Plan] = {}
+
+
+def _declared(kind: type[ast.AST]) -> dict[str, str]:
+    """Field -> its type in the grammar (`expr*`, `identifier?`), read from the
+    signature the class's docstring spells (`Name(identifier id, expr_context ctx)`);
+    empty when it spells none."""
+    head, _, rest = (kind.__doc__ or "").partition("(")
+    if head != kind.__name__ or not rest.endswith(")") or "\n" in rest:
+        return {}
+    out: dict[str, str] = {}
+    for field in rest[:-1].split(","):
+        spec, _, name = field.strip().rpartition(" ")
+        out[name] = spec
+    return out
+
+
+def walk_plan(kind: type[ast.AST]) -> Plan:
+    """The fields of a node type that may hold nodes, in order, each with how
+    (`_ONE`, `_MANY`, `_ANY`): names, strings, numbers, constants and the
+    expression context are skipped, so a `Name` or a `Constant` has none."""
+    plan = _PLANS.get(kind)
+    if plan is None:
+        declared = _declared(kind)
+        steps: list[tuple[str, int]] = []
+        for name in child_fields(kind):
+            spec = declared.get(name)
+            if spec is None or (kind.__name__, name) in _GAPPED:
+                steps.append((name, _ANY))
+            elif spec.rstrip("*?") not in _SCALARS:
+                steps.append((name, _MANY if spec.endswith("*") else _ONE))
+        plan = _PLANS[kind] = tuple(steps)
+    return plan
+
+
 def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
     """Push the children of `node` onto `stack` (the walk's inner loop)."""
-    names = _CHILDREN.get(type(node))
-    for name in names if names is not None else child_fields(type(node)):
+    plan = _PLANS.get(type(node))
+    for name, how in plan if plan is not None else walk_plan(type(node)):
         value = getattr(node, name, None)
-        if type(value) is list:
-            stack.extend([v for v in value if isinstance(v, _NODE)])
+        if value is None:
+            continue
+        if how == _ONE:
+            stack.append(value)
+        elif how == _MANY:
+            stack += value
+        elif type(value) is list:
+            stack += [v for v in value if isinstance(v, _NODE)]
         elif isinstance(value, _NODE):
             stack.append(value)
+
+
+def walk_stack(stack: list[ast.AST], skip: frozenset[type[ast.AST]]) -> Iterator[ast.AST]:
+    """The nodes under those on `stack` (the last one first, each node before its
+    children, as `push_children` orders them); nodes of a `skip` type are neither
+    yielded nor entered."""
+    plans = _PLANS
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in skip:
+            continue
+        yield node
+        plan = plans.get(kind)
+        for name, how in plan if plan is not None else walk_plan(kind):
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            if how == _ONE:
+                stack.append(value)
+            elif how == _MANY:
+                stack += value
+            elif type(value) is list:
+                stack += [v for v in value if isinstance(v, _NODE)]
+            elif isinstance(value, _NODE):
+                stack.append(value)
 
 
 def following_lines(lines: list[int]) -> list[int]:
@@ -140,35 +220,60 @@ _BLOCKS = ("body", "orelse", "finalbody")
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
+_EXACT: dict[tuple[type[ast.AST], ...], frozenset[type[ast.AST]] | None] = {}
+
+
+def exact_types(types: tuple[type[ast.AST], ...]) -> frozenset[type[ast.AST]] | None:
+    """`types` as a set to test a node's own type against, when none of them has
+    a subclass (the test then says what `isinstance` says); None otherwise."""
+    if types not in _EXACT:
+        concrete = not any(kind.__subclasses__() for kind in types)
+        _EXACT[types] = frozenset(types) if concrete else None
+    return _EXACT[types]
+
+
+_HEADS: dict[type[ast.AST], tuple[str, ...]] = {}
+"""Statement type -> its fields other than the blocks it holds."""
+
+
 def header_nodes(stmt: ast.stmt, prune: tuple[type[ast.AST], ...] = ()) -> Iterator[ast.AST]:
     """The nodes of the expressions a statement evaluates itself (an `if` test, an
     assignment's value), not of the statements it holds; `prune` types are
     neither yielded nor entered."""
+    kind = type(stmt)
+    fields = _HEADS.get(kind)
+    if fields is None:
+        held = {*_BLOCKS, "handlers", "cases"}
+        fields = _HEADS[kind] = tuple(f for f in child_fields(kind) if f not in held)
     stack: list[ast.AST] = []
-    for name in child_fields(type(stmt)):
-        if name in _BLOCKS or name in {"handlers", "cases"}:
-            continue
+    for name in fields:
         value = getattr(stmt, name, None)
-        items = value if type(value) is list else [value]
-        stack.extend(v for v in items if isinstance(v, _NODE))
+        if type(value) is list:
+            stack += [v for v in value if isinstance(v, _NODE)]
+        elif isinstance(value, _NODE):
+            stack.append(value)
+    skip = exact_types(prune)
+    if skip is not None:
+        return walk_stack(stack, skip)
+    return _pruned(stack, prune)
+
+
+def _pruned(stack: list[ast.AST], prune: tuple[type[ast.AST], ...]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
-        if prune and isinstance(node, prune):
+        if isinstance(node, prune):
             continue
         yield node
         push_children(node, stack)
+
+
+_SCOPE_TYPES = frozenset(_NESTED_SCOPES)
 
 
 def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
     """The nodes of a scope's body, not those of the functions, lambdas and
     classes nested in it (nor those scopes' own nodes)."""
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _NESTED_SCOPES):
-            continue
-        yield node
-        push_children(node, stack)
+    return walk_stack(list(body), _SCOPE_TYPES)
 
 
 def own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
