@@ -62,11 +62,13 @@ _FRESH_CALLS = frozenset(name for m in ("uuid", "secrets") for name in FRESH_SOU
 resolve to their module."""
 _FRESH_ATTRIBUTES = frozenset({"hex", "urn", "str"})
 """Attributes of a fresh id that are the id as text (`uuid4().hex`, `ulid.new().str`)."""
+_FRESH_SPELLINGS = {m.encode() for m in FRESH_SOURCES} | {n.encode() for n in _FRESH_CALLS}
 _FRESH_BYTES = tuple(
-    sorted({m.encode() for m in FRESH_SOURCES} | {n.encode() for n in _FRESH_CALLS})
+    sorted(m for m in _FRESH_SPELLINGS if not any(o != m and o in m for o in _FRESH_SPELLINGS))
 )
 """What a source must spell to hold a fresh id: a name above, or the module a
-resolved source is imported from."""
+resolved source is imported from (each once: `uuid` stands in `uuid4` and
+`shortuuid`, which need no scan of their own)."""
 _GAP = rb"[\s\\]*"
 """What may stand between the tokens of a call: whitespace, newlines inside brackets,
 line continuations."""
@@ -239,6 +241,7 @@ class LoggingAnalysis:
         self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         self._carriers: dict[tuple[int, int], bool] = {}
+        self._carrier_annotations: dict[int, bool] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._byte_starts: list[int] | None = None
         self._routes: dict[int, bool] = {}
@@ -250,17 +253,21 @@ class LoggingAnalysis:
         self.service = ctx.service.name if ctx.service is not None else None
         self._contextvars = _CONTEXT_BYTES in ctx.source
         self._bound_context = self._contexts() if self._contextvars else {}
-        calls = _CALLS + self._fresh_calls()
-        if fresh_applies(ctx.source):  # a fresh id may reach an envelope through a local
+        fresh = fresh_applies(ctx.source)
+        # a fresh-id source is imported by a name spelled in the file (unless
+        # the parser normalised it from other characters)
+        calls = _CALLS + self._fresh_calls() if fresh or not ctx.ascii else _CALLS
+        if fresh:  # a fresh id may reach an envelope through a local
             envelope = ctx.settings.model.models.envelope_class
             calls += call_pattern(envelope, ".bind") if envelope else call_pattern(".bind")
         marks = marked_lines(ctx.source, calls)
         if not marks:
             return
         for site in self.model.marked(marks):
-            for node in site.nodes(marks):
-                if isinstance(node, ast.Call):
-                    self._judge(node, site)
+            for root in site.header():
+                if marks.marks(root):  # the parts `site.nodes(marks)` walks
+                    for call in _calls(root):
+                        self._judge(call, site)
 
     # names that count as the correlation id -------------------------------------------
     def is_id_name(self, name: str) -> bool:
@@ -340,8 +347,14 @@ class LoggingAnalysis:
         return False
 
     def _is_carrier(self, annotation: ast.expr | None) -> bool:
-        text = dotted_annotation(annotation)
-        return bool(text) and self._carrier.match(text or "") is not None
+        if annotation is None:
+            return False
+        known = self._carrier_annotations.get(id(annotation))
+        if known is None:  # asked per call for every parameter in scope: unparsed once
+            text = dotted_annotation(annotation)
+            known = bool(text) and self._carrier.match(text or "") is not None
+            self._carrier_annotations[id(annotation)] = known
+        return known
 
     def _carrier_local(
         self,
@@ -790,7 +803,9 @@ class LoggingAnalysis:
 
     def _mentions_id(self, node: ast.expr, site: Site, line: int) -> bool:
         """Whether a message argument reads an id (a flag named like one does not)."""
-        for child in ast.walk(node):
+        if type(node) is ast.Constant:
+            return False  # the commonest message: a literal, which reads nothing
+        for child in _walk(node):
             if isinstance(child, ast.Name) and self.is_id_name(child.id):
                 found = site.scope.lookup(child.id, line, site.path)
                 if found is None or not _is_flag(found):
@@ -960,6 +975,28 @@ def _is_flag(binding: Binding) -> bool:
     if annotation is not None and dotted(unwrap_optional(unquote(annotation))) in _FLAG_TYPES:
         return True
     return binding.kind == ASSIGN and _is_flag_value(binding.value)
+
+
+_NO_CALLS = frozenset({*_FUNCTIONS, ast.Lambda, ast.ClassDef, ast.Name, ast.Constant})
+"""Nodes whose walk finds no judged call: what `Site.nodes` does not enter (code
+that runs later, if at all), and the commonest leaves."""
+
+
+def _calls(root: ast.AST) -> list[ast.Call]:
+    """The calls among the nodes `Site.nodes` yields for one header part, in its
+    order (a walk that builds no generator and pushes no leaf's children)."""
+    out: list[ast.Call] = []
+    stack = [root]
+    pop, call, skip = stack.pop, ast.Call, _NO_CALLS
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind in skip:
+            continue
+        if kind is call:
+            out.append(node)  # type: ignore[arg-type]
+        push_children(node, stack)
+    return out
 
 
 def _walk(node: ast.AST) -> list[ast.AST]:
