@@ -61,16 +61,21 @@ nor evidence against one."""
 _INSTALL_BYTES = (b"iddleware", b"Depends(", b"Security(", b"dependencies", b"before_")
 """What a file that installs a middleware, dependency or hook spells (`add_middleware`,
 `Middleware(`, `middlewares=`, `dependencies=[`, `before_request`)."""
-_BEHAVIOUR_BYTES = (
-    b".set(", b"contextvars(", b".get()", b".get(None)", b"Header(", b"ContextVar",
-    b"event_dict", b"def filter(", b"def format(", b"def process(", b"def add_fields(",
-    b"def __call__(",
-)  # fmt: skip
-_HEADERS = re.compile(rb"[hH]eaders\s*[.\[]|eaders[\"']")
-"""A header read (`request.headers.get(`, `scope["headers"]`), not a client's `headers=`."""
+_BEHAVIOUR_BYTES = (b".set(", b"contextvars(", b"Header(", b"ContextVar", b"event_dict")
+_BEHAVIOUR_SPELLINGS = (
+    re.compile(rb"\.get\((?:\)|None\))"),  # `.get()`, `.get(None)`
+    re.compile(rb"def (?:filter|format|process|add_fields|__call__)\("),
+)
+"""More markers, each group in one scan (a pattern that starts with a literal is
+searched for as fast as the literal alone)."""
+_HEADERS = re.compile(rb"eaders(?:(?<=[hH]eaders)\s*[.\[]|[\"'])")
+"""A header read (`request.headers.get(`, `scope["headers"]`), not a client's
+`headers=` (written to start with a literal, which the regex engine scans for fast)."""
 _RECORD = re.compile(rb"record\.\w+\s*=[^=]")
 """A filter function's `record.correlation_id = ...`."""
-_PIPELINE_BYTES = (b"configure(", b"configure_once(", b"addFilter", b"setFormatter")
+_PIPELINE_BYTES = (b"addFilter", b"setFormatter")
+_CONFIGURE = re.compile(rb"configure(?:_once)?\(")
+"""`configure(`, `configure_once(`: the other markers of a pipeline."""
 _FACTORY_BYTES = (b"log", b"Log", b"LOG")
 _RETURNS_LOG = re.compile(rb"return\b[^\n]*(?:log|Log|LOG)")
 """A `return` line that names a logger: a factory's."""
@@ -270,7 +275,7 @@ def cannot_hold(source: bytes) -> frozenset[str]:
     out = set()
     if not any(marker in source for marker in _INSTALL_BYTES):
         out.add(INSTALLS)
-    if not any(marker in source for marker in _PIPELINE_BYTES):
+    if _CONFIGURE.search(source) is None and not any(m in source for m in _PIPELINE_BYTES):
         out.add(PIPELINES)
     return frozenset(out)
 
@@ -286,7 +291,8 @@ def extract_correlation(
     installs = INSTALLS not in lacks
     behaviours = (
         any(marker in source for marker in _BEHAVIOUR_BYTES)
-        or (b"eaders" in source and _HEADERS.search(source) is not None)
+        or any(pattern.search(source) is not None for pattern in _BEHAVIOUR_SPELLINGS)
+        or _HEADERS.search(source) is not None
         or (b"record." in source and _RECORD.search(source) is not None)
     )
     pipelines = PIPELINES not in lacks

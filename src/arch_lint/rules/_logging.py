@@ -38,7 +38,7 @@ from arch_lint.index.semantic import (
     Site,
     enclosing_class,
 )
-from arch_lint.index.walk import MarkedLines, push_children
+from arch_lint.index.walk import MarkedLines, place_lines, push_children
 from arch_lint.rules._base import FileContext
 from arch_lint.source import byte_line_starts
 
@@ -69,6 +69,12 @@ _FRESH_BYTES = tuple(
 """What a source must spell to hold a fresh id: a name above, or the module a
 resolved source is imported from (each once: `uuid` stands in `uuid4` and
 `shortuuid`, which need no scan of their own)."""
+_TOKENS = tuple(m for m in _FRESH_BYTES if m.startswith(b"token_"))
+_FRESH_SCANS = (
+    tuple(m for m in _FRESH_BYTES if m not in _TOKENS),
+    re.compile(b"token_(?:" + b"|".join(re.escape(m[6:]) for m in _TOKENS) + b")"),
+)
+"""`_FRESH_BYTES` as scanned: the `secrets` calls in one pattern (one scan)."""
 _GAP = rb"[\s\\]*"
 """What may stand between the tokens of a call: whitespace, newlines inside brackets,
 line continuations."""
@@ -144,6 +150,49 @@ def marked_lines(source: bytes, calls: Calls) -> MarkedLines:
     return MarkedLines(*_markers(source, calls))
 
 
+def _scan(source: bytes, calls: Calls) -> tuple[list[int], bool]:
+    """Where the calls start in the source, and whether a callee is followed by a
+    comment (see `_markers`)."""
+    starts: list[int] = []
+    comment = False
+    for pattern in calls:
+        for match in pattern.finditer(source):
+            start, end = match.span()
+            if source[end - 1] == 0x28:  # `(`
+                starts.append(start)
+            else:
+                comment = True
+    return starts, comment
+
+
+def _log_scan(source: bytes) -> tuple[list[int], bool]:
+    """`_scan` of `_CALLS`, once per file: `applies` asks it first, then the
+    analysis (by the identity of the bytes, as `_APPLIES_MEMO`)."""
+    global _SCAN_MEMO
+    memo = _SCAN_MEMO
+    if memo[0] is source:
+        return memo[1], memo[2]
+    starts, comment = _scan(source, _CALLS)
+    _SCAN_MEMO = (source, starts, comment)
+    return starts, comment
+
+
+def _marks(source: bytes, extra: Calls) -> MarkedLines:
+    """`marked_lines(source, _CALLS + extra)`, from the places the scans found
+    (each call's text stands where its match starts, and nowhere else: a match
+    holds one `(`, at its end, and one leading token)."""
+    starts, comment = _log_scan(source)
+    starts = list(starts)
+    if extra:
+        more, more_comment = _scan(source, extra)
+        starts += more
+        comment = comment or more_comment
+    if comment:
+        source = _COMMENT.sub(rb"\1", source)
+        starts = _scan(source, _CALLS + extra)[0]
+    return MarkedLines.of_lines(place_lines(source, starts))
+
+
 _CALLS = call_pattern(*(f".{m}" for m in sorted(LOG_METHODS)), *sorted(_FRESH_CALLS))
 
 
@@ -211,13 +260,15 @@ def fresh_applies(source: bytes) -> bool:
     memo = _FRESH_MEMO
     if memo[0] is source:
         return memo[1]
-    found = any(marker in source for marker in _FRESH_BYTES)
+    markers, tokens = _FRESH_SCANS
+    found = any(marker in source for marker in markers) or tokens.search(source) is not None
     _FRESH_MEMO = (source, found)
     return found
 
 
 _FRESH_MEMO: tuple[bytes | None, bool] = (None, False)
 _APPLIES_MEMO: tuple[bytes | None, bool] = (None, False)
+_SCAN_MEMO: tuple[bytes | None, list[int], bool] = (None, [], False)
 """The last file's answer, by the identity of its bytes: the rules of a file ask
 alike, each one a scan of the whole file (the bytes are held, so no other
 file's can take their identity)."""
@@ -256,11 +307,11 @@ class LoggingAnalysis:
         fresh = fresh_applies(ctx.source)
         # a fresh-id source is imported by a name spelled in the file (unless
         # the parser normalised it from other characters)
-        calls = _CALLS + self._fresh_calls() if fresh or not ctx.ascii else _CALLS
+        extra = self._fresh_calls() if fresh or not ctx.ascii else ()
         if fresh:  # a fresh id may reach an envelope through a local
             envelope = ctx.settings.model.models.envelope_class
-            calls += call_pattern(envelope, ".bind") if envelope else call_pattern(".bind")
-        marks = marked_lines(ctx.source, calls)
+            extra += call_pattern(envelope, ".bind") if envelope else call_pattern(".bind")
+        marks = _marks(ctx.source, extra)
         if not marks:
             return
         for site in self.model.marked(marks):
@@ -1053,7 +1104,8 @@ def applies(source: bytes) -> bool:
     memo = _APPLIES_MEMO
     if memo[0] is source:
         return memo[1]
-    found = has_call(source, _CALLS)
+    starts, comment = _log_scan(source)  # `has_call(source, _CALLS)`
+    found = bool(starts) or (comment and bool(_scan(_COMMENT.sub(rb"\1", source), _CALLS)[0]))
     _APPLIES_MEMO = (source, found)
     return found
 
