@@ -92,6 +92,12 @@ _HEADERISH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_-]+$")
 _KEY = re.compile(r"^[A-Za-z_]\w*$")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type[ast.stmt], ...] = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+_READ = frozenset(
+    {ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Call, ast.List, ast.Tuple, ast.Subscript,
+     ast.Compare, ast.Return, ast.Dict}
+)  # fmt: skip
+"""The nodes of a scope's own code that the readers below look at (`_scope`, `_installs`,
+`_pipelines`, `_list_members`, `_behaviour`): the others are left out once, not by each."""
 _PIPELINE_PARAMS = frozenset({"event_dict", "record", "log_record"})
 _PIPELINE_METHODS = frozenset({"filter", "format", "process", "add_fields", "__call__"})
 
@@ -526,7 +532,7 @@ class _Reader:
         the functions and classes it holds."""
         behaviours, installs, pipelines = self.want
         qualname = ".".join(names)
-        own = list(own_nodes(body))
+        own = [node for node in own_nodes(body) if type(node) in _READ]
         for node in own:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 text = _strings(node.value)

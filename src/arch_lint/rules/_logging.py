@@ -20,6 +20,7 @@ arrives as a parameter is unknown (it may be bound already) and never judged.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -193,7 +194,22 @@ def _marks(source: bytes, extra: Calls) -> MarkedLines:
     return MarkedLines.of_lines(place_lines(source, starts))
 
 
-_CALLS = call_pattern(*(f".{m}" for m in sorted(LOG_METHODS)), *sorted(_FRESH_CALLS))
+def _fresh_call_patterns() -> Calls:
+    """`call_pattern(*_FRESH_CALLS)`, with the names that share a leading literal
+    (`uuid1`, `uuid4`, `uuid7`; `token_hex`, `token_urlsafe`) in one pattern:
+    one scan of a file for each group instead of one for each name."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(_FRESH_CALLS):
+        groups.setdefault(name[:4], []).append(name)
+    out = []
+    for names in groups.values():
+        head = os.path.commonprefix(names)
+        rest = b"|".join(re.escape(name[len(head) :]).encode() for name in names)
+        out.append(re.compile(re.escape(head).encode() + b"(?:" + rest + b")" + _GAP + rb"[(#]"))
+    return tuple(out)
+
+
+_CALLS = call_pattern(*(f".{m}" for m in sorted(LOG_METHODS))) + _fresh_call_patterns()
 
 
 @dataclass
