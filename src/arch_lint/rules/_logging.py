@@ -20,7 +20,6 @@ arrives as a parameter is unknown (it may be bound already) and never judged.
 from __future__ import annotations
 
 import ast
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -202,8 +201,7 @@ def _fresh_call_patterns() -> Calls:
     for name in sorted(_FRESH_CALLS):
         groups.setdefault(name[:4], []).append(name)
     out = []
-    for names in groups.values():
-        head = os.path.commonprefix(names)
+    for head, names in groups.items():
         rest = b"|".join(re.escape(name[len(head) :]).encode() for name in names)
         out.append(re.compile(re.escape(head).encode() + b"(?:" + rest + b")" + _GAP + rb"[(#]"))
     return tuple(out)
