@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import own_nodes
+from arch_lint.index.walk import own_nodes, push_children
 
 APP, ROUTER, ROUTE, INCLUDE = "app", "router", "route", "include"
 """What an install covers: the whole app, one router (`router:NAME`), one route
@@ -98,6 +98,29 @@ _READ = frozenset(
 )  # fmt: skip
 """The nodes of a scope's own code that the readers below look at (`_scope`, `_installs`,
 `_pipelines`, `_list_members`, `_behaviour`): the others are left out once, not by each."""
+_NOT_ENTERED = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Name, ast.Constant}
+)
+"""What `own_nodes` does not enter (nested scopes), and the commonest leaves (no children)."""
+
+
+def _own(body: list[ast.stmt]) -> list[ast.AST]:
+    """The nodes of `own_nodes(body)` of the kinds in `_READ`, in its order (a walk
+    that builds no generator and pushes no leaf's children)."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(body)
+    pop, skip, read = stack.pop, _NOT_ENTERED, _READ
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind in skip:
+            continue
+        if kind in read:
+            out.append(node)
+        push_children(node, stack)
+    return out
+
+
 _PIPELINE_PARAMS = frozenset({"event_dict", "record", "log_record"})
 _PIPELINE_METHODS = frozenset({"filter", "format", "process", "add_fields", "__call__"})
 
@@ -532,7 +555,7 @@ class _Reader:
         the functions and classes it holds."""
         behaviours, installs, pipelines = self.want
         qualname = ".".join(names)
-        own = [node for node in own_nodes(body) if type(node) in _READ]
+        own = _own(body)
         for node in own:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 text = _strings(node.value)
@@ -668,6 +691,8 @@ class _Reader:
                 and _last(func.value) == "middlewares"
             ):
                 self._install(MIDDLEWARE, node.args[0], APP, "middlewares", node.lineno)
+            if not node.keywords:
+                continue  # neither `middlewares=` nor `dependencies=`
             for mw in _elements(_keyword(node, "middlewares")):
                 self._install(MIDDLEWARE, mw, APP, "middlewares", mw.lineno)
             deps = _elements(_keyword(node, "dependencies"))

@@ -89,6 +89,12 @@ _COMPOUND = frozenset(
     {ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
      getattr(ast, "TryStar", ast.Try), ast.Match}
 )  # fmt: skip
+_HEADED_ABOVE = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
+    ast.While, ast.With, ast.AsyncWith,
+)  # fmt: skip
+"""Statements whose header (`Site.header`) stands above their body: from their first
+decorator or keyword to the line of their first statement."""
 _SURE, _MAYBE, _ABSENT = 0, 1, 2
 """How sure an id expression is to exist where a call stands (see `_flow_verdict`)."""
 _VALUES = frozenset({PARAM, ASSIGN})
@@ -329,6 +335,12 @@ class LoggingAnalysis:
         if not marks:
             return
         for site in self.model.marked(marks):
+            stmt = site.stmt
+            if isinstance(stmt, _HEADED_ABOVE) and not marks.spans(
+                min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]),
+                stmt.body[0].lineno,
+            ):
+                continue  # a marked line in its body only: no part of its header spans one
             for root in site.header():
                 if marks.marks(root):  # the parts `site.nodes(marks)` walks
                     for call in _calls(root):
@@ -903,6 +915,9 @@ class LoggingAnalysis:
             self._fresh(values, site, call.lineno, where)
 
     def _fresh(self, values: list[ast.expr], site: Site, line: int, where: str) -> None:
+        if not values:
+            return
+
         def origin(name: str) -> str:
             return site.scope.origin(name) or ""
 
