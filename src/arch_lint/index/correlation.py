@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import own_nodes
+from arch_lint.index.walk import own_nodes, push_children
 
 APP, ROUTER, ROUTE, INCLUDE = "app", "router", "route", "include"
 """What an install covers: the whole app, one router (`router:NAME`), one route
@@ -61,16 +61,21 @@ nor evidence against one."""
 _INSTALL_BYTES = (b"iddleware", b"Depends(", b"Security(", b"dependencies", b"before_")
 """What a file that installs a middleware, dependency or hook spells (`add_middleware`,
 `Middleware(`, `middlewares=`, `dependencies=[`, `before_request`)."""
-_BEHAVIOUR_BYTES = (
-    b".set(", b"contextvars(", b".get()", b".get(None)", b"Header(", b"ContextVar",
-    b"event_dict", b"def filter(", b"def format(", b"def process(", b"def add_fields(",
-    b"def __call__(",
-)  # fmt: skip
-_HEADERS = re.compile(rb"[hH]eaders\s*[.\[]|eaders[\"']")
-"""A header read (`request.headers.get(`, `scope["headers"]`), not a client's `headers=`."""
+_BEHAVIOUR_BYTES = (b".set(", b"contextvars(", b"Header(", b"ContextVar", b"event_dict")
+_BEHAVIOUR_SPELLINGS = (
+    re.compile(rb"\.get\((?:\)|None\))"),  # `.get()`, `.get(None)`
+    re.compile(rb"def (?:filter|format|process|add_fields|__call__)\("),
+)
+"""More markers, each group in one scan (a pattern that starts with a literal is
+searched for as fast as the literal alone)."""
+_HEADERS = re.compile(rb"eaders(?:(?<=[hH]eaders)\s*[.\[]|[\"'])")
+"""A header read (`request.headers.get(`, `scope["headers"]`), not a client's
+`headers=` (written to start with a literal, which the regex engine scans for fast)."""
 _RECORD = re.compile(rb"record\.\w+\s*=[^=]")
 """A filter function's `record.correlation_id = ...`."""
-_PIPELINE_BYTES = (b"configure(", b"configure_once(", b"addFilter", b"setFormatter")
+_PIPELINE_BYTES = (b"addFilter", b"setFormatter")
+_CONFIGURE = re.compile(rb"configure(?:_once)?\(")
+"""`configure(`, `configure_once(`: the other markers of a pipeline."""
 _FACTORY_BYTES = (b"log", b"Log", b"LOG")
 _RETURNS_LOG = re.compile(rb"return\b[^\n]*(?:log|Log|LOG)")
 """A `return` line that names a logger: a factory's."""
@@ -87,6 +92,35 @@ _HEADERISH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_-]+$")
 _KEY = re.compile(r"^[A-Za-z_]\w*$")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type[ast.stmt], ...] = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+_READ = frozenset(
+    {ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Call, ast.List, ast.Tuple, ast.Subscript,
+     ast.Compare, ast.Return, ast.Dict}
+)  # fmt: skip
+"""The nodes of a scope's own code that the readers below look at (`_scope`, `_installs`,
+`_pipelines`, `_list_members`, `_behaviour`): the others are left out once, not by each."""
+_NOT_ENTERED = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Name, ast.Constant}
+)
+"""What `own_nodes` does not enter (nested scopes), and the commonest leaves (no children)."""
+
+
+def _own(body: list[ast.stmt]) -> list[ast.AST]:
+    """The nodes of `own_nodes(body)` of the kinds in `_READ`, in its order (a walk
+    that builds no generator and pushes no leaf's children)."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(body)
+    pop, skip, read = stack.pop, _NOT_ENTERED, _READ
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind in skip:
+            continue
+        if kind in read:
+            out.append(node)
+        push_children(node, stack)
+    return out
+
+
 _PIPELINE_PARAMS = frozenset({"event_dict", "record", "log_record"})
 _PIPELINE_METHODS = frozenset({"filter", "format", "process", "add_fields", "__call__"})
 
@@ -270,7 +304,7 @@ def cannot_hold(source: bytes) -> frozenset[str]:
     out = set()
     if not any(marker in source for marker in _INSTALL_BYTES):
         out.add(INSTALLS)
-    if not any(marker in source for marker in _PIPELINE_BYTES):
+    if _CONFIGURE.search(source) is None and not any(m in source for m in _PIPELINE_BYTES):
         out.add(PIPELINES)
     return frozenset(out)
 
@@ -286,7 +320,8 @@ def extract_correlation(
     installs = INSTALLS not in lacks
     behaviours = (
         any(marker in source for marker in _BEHAVIOUR_BYTES)
-        or (b"eaders" in source and _HEADERS.search(source) is not None)
+        or any(pattern.search(source) is not None for pattern in _BEHAVIOUR_SPELLINGS)
+        or _HEADERS.search(source) is not None
         or (b"record." in source and _RECORD.search(source) is not None)
     )
     pipelines = PIPELINES not in lacks
@@ -520,7 +555,7 @@ class _Reader:
         the functions and classes it holds."""
         behaviours, installs, pipelines = self.want
         qualname = ".".join(names)
-        own = list(own_nodes(body))
+        own = _own(body)
         for node in own:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 text = _strings(node.value)
@@ -656,6 +691,8 @@ class _Reader:
                 and _last(func.value) == "middlewares"
             ):
                 self._install(MIDDLEWARE, node.args[0], APP, "middlewares", node.lineno)
+            if not node.keywords:
+                continue  # neither `middlewares=` nor `dependencies=`
             for mw in _elements(_keyword(node, "middlewares")):
                 self._install(MIDDLEWARE, mw, APP, "middlewares", mw.lineno)
             deps = _elements(_keyword(node, "dependencies"))

@@ -38,7 +38,7 @@ from arch_lint.index.semantic import (
     Site,
     enclosing_class,
 )
-from arch_lint.index.walk import MarkedLines, push_children
+from arch_lint.index.walk import MarkedLines, place_lines, push_children
 from arch_lint.rules._base import FileContext
 from arch_lint.source import byte_line_starts
 
@@ -62,11 +62,19 @@ _FRESH_CALLS = frozenset(name for m in ("uuid", "secrets") for name in FRESH_SOU
 resolve to their module."""
 _FRESH_ATTRIBUTES = frozenset({"hex", "urn", "str"})
 """Attributes of a fresh id that are the id as text (`uuid4().hex`, `ulid.new().str`)."""
+_FRESH_SPELLINGS = {m.encode() for m in FRESH_SOURCES} | {n.encode() for n in _FRESH_CALLS}
 _FRESH_BYTES = tuple(
-    sorted({m.encode() for m in FRESH_SOURCES} | {n.encode() for n in _FRESH_CALLS})
+    sorted(m for m in _FRESH_SPELLINGS if not any(o != m and o in m for o in _FRESH_SPELLINGS))
 )
 """What a source must spell to hold a fresh id: a name above, or the module a
-resolved source is imported from."""
+resolved source is imported from (each once: `uuid` stands in `uuid4` and
+`shortuuid`, which need no scan of their own)."""
+_TOKENS = tuple(m for m in _FRESH_BYTES if m.startswith(b"token_"))
+_FRESH_SCANS = (
+    tuple(m for m in _FRESH_BYTES if m not in _TOKENS),
+    re.compile(b"token_(?:" + b"|".join(re.escape(m[6:]) for m in _TOKENS) + b")"),
+)
+"""`_FRESH_BYTES` as scanned: the `secrets` calls in one pattern (one scan)."""
 _GAP = rb"[\s\\]*"
 """What may stand between the tokens of a call: whitespace, newlines inside brackets,
 line continuations."""
@@ -81,6 +89,12 @@ _COMPOUND = frozenset(
     {ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
      getattr(ast, "TryStar", ast.Try), ast.Match}
 )  # fmt: skip
+_HEADED_ABOVE = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
+    ast.While, ast.With, ast.AsyncWith,
+)  # fmt: skip
+"""Statements whose header (`Site.header`) stands above their body: from their first
+decorator or keyword to the line of their first statement."""
 _SURE, _MAYBE, _ABSENT = 0, 1, 2
 """How sure an id expression is to exist where a call stands (see `_flow_verdict`)."""
 _VALUES = frozenset({PARAM, ASSIGN})
@@ -142,7 +156,64 @@ def marked_lines(source: bytes, calls: Calls) -> MarkedLines:
     return MarkedLines(*_markers(source, calls))
 
 
-_CALLS = call_pattern(*(f".{m}" for m in sorted(LOG_METHODS)), *sorted(_FRESH_CALLS))
+def _scan(source: bytes, calls: Calls) -> tuple[list[int], bool]:
+    """Where the calls start in the source, and whether a callee is followed by a
+    comment (see `_markers`)."""
+    starts: list[int] = []
+    comment = False
+    for pattern in calls:
+        for match in pattern.finditer(source):
+            start, end = match.span()
+            if source[end - 1] == 0x28:  # `(`
+                starts.append(start)
+            else:
+                comment = True
+    return starts, comment
+
+
+def _log_scan(source: bytes) -> tuple[list[int], bool]:
+    """`_scan` of `_CALLS`, once per file: `applies` asks it first, then the
+    analysis (by the identity of the bytes, as `_APPLIES_MEMO`)."""
+    global _SCAN_MEMO
+    memo = _SCAN_MEMO
+    if memo[0] is source:
+        return memo[1], memo[2]
+    starts, comment = _scan(source, _CALLS)
+    _SCAN_MEMO = (source, starts, comment)
+    return starts, comment
+
+
+def _marks(source: bytes, extra: Calls) -> MarkedLines:
+    """`marked_lines(source, _CALLS + extra)`, from the places the scans found
+    (each call's text stands where its match starts, and nowhere else: a match
+    holds one `(`, at its end, and one leading token)."""
+    starts, comment = _log_scan(source)
+    starts = list(starts)
+    if extra:
+        more, more_comment = _scan(source, extra)
+        starts += more
+        comment = comment or more_comment
+    if comment:
+        source = _COMMENT.sub(rb"\1", source)
+        starts = _scan(source, _CALLS + extra)[0]
+    return MarkedLines.of_lines(place_lines(source, starts))
+
+
+def _fresh_call_patterns() -> Calls:
+    """`call_pattern(*_FRESH_CALLS)`, with the names that share a leading literal
+    (`uuid1`, `uuid4`, `uuid7`; `token_hex`, `token_urlsafe`) in one pattern:
+    one scan of a file for each group instead of one for each name."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(_FRESH_CALLS):
+        groups.setdefault(name[:4], []).append(name)
+    out = []
+    for head, names in groups.items():
+        rest = b"|".join(re.escape(name[len(head) :]).encode() for name in names)
+        out.append(re.compile(re.escape(head).encode() + b"(?:" + rest + b")" + _GAP + rb"[(#]"))
+    return tuple(out)
+
+
+_CALLS = call_pattern(*(f".{m}" for m in sorted(LOG_METHODS))) + _fresh_call_patterns()
 
 
 @dataclass
@@ -209,13 +280,15 @@ def fresh_applies(source: bytes) -> bool:
     memo = _FRESH_MEMO
     if memo[0] is source:
         return memo[1]
-    found = any(marker in source for marker in _FRESH_BYTES)
+    markers, tokens = _FRESH_SCANS
+    found = any(marker in source for marker in markers) or tokens.search(source) is not None
     _FRESH_MEMO = (source, found)
     return found
 
 
 _FRESH_MEMO: tuple[bytes | None, bool] = (None, False)
 _APPLIES_MEMO: tuple[bytes | None, bool] = (None, False)
+_SCAN_MEMO: tuple[bytes | None, list[int], bool] = (None, [], False)
 """The last file's answer, by the identity of its bytes: the rules of a file ask
 alike, each one a scan of the whole file (the bytes are held, so no other
 file's can take their identity)."""
@@ -239,6 +312,7 @@ class LoggingAnalysis:
         self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         self._carriers: dict[tuple[int, int], bool] = {}
+        self._carrier_annotations: dict[int, bool] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._byte_starts: list[int] | None = None
         self._routes: dict[int, bool] = {}
@@ -250,17 +324,27 @@ class LoggingAnalysis:
         self.service = ctx.service.name if ctx.service is not None else None
         self._contextvars = _CONTEXT_BYTES in ctx.source
         self._bound_context = self._contexts() if self._contextvars else {}
-        calls = _CALLS + self._fresh_calls()
-        if fresh_applies(ctx.source):  # a fresh id may reach an envelope through a local
+        fresh = fresh_applies(ctx.source)
+        # a fresh-id source is imported by a name spelled in the file (unless
+        # the parser normalised it from other characters)
+        extra = self._fresh_calls() if fresh or not ctx.ascii else ()
+        if fresh:  # a fresh id may reach an envelope through a local
             envelope = ctx.settings.model.models.envelope_class
-            calls += call_pattern(envelope, ".bind") if envelope else call_pattern(".bind")
-        marks = marked_lines(ctx.source, calls)
+            extra += call_pattern(envelope, ".bind") if envelope else call_pattern(".bind")
+        marks = _marks(ctx.source, extra)
         if not marks:
             return
         for site in self.model.marked(marks):
-            for node in site.nodes(marks):
-                if isinstance(node, ast.Call):
-                    self._judge(node, site)
+            stmt = site.stmt
+            if isinstance(stmt, _HEADED_ABOVE) and not marks.spans(
+                min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]),
+                stmt.body[0].lineno,
+            ):
+                continue  # a marked line in its body only: no part of its header spans one
+            for root in site.header():
+                if marks.marks(root):  # the parts `site.nodes(marks)` walks
+                    for call in _calls(root):
+                        self._judge(call, site)
 
     # names that count as the correlation id -------------------------------------------
     def is_id_name(self, name: str) -> bool:
@@ -340,8 +424,14 @@ class LoggingAnalysis:
         return False
 
     def _is_carrier(self, annotation: ast.expr | None) -> bool:
-        text = dotted_annotation(annotation)
-        return bool(text) and self._carrier.match(text or "") is not None
+        if annotation is None:
+            return False
+        known = self._carrier_annotations.get(id(annotation))
+        if known is None:  # asked per call for every parameter in scope: unparsed once
+            text = dotted_annotation(annotation)
+            known = bool(text) and self._carrier.match(text or "") is not None
+            self._carrier_annotations[id(annotation)] = known
+        return known
 
     def _carrier_local(
         self,
@@ -790,7 +880,9 @@ class LoggingAnalysis:
 
     def _mentions_id(self, node: ast.expr, site: Site, line: int) -> bool:
         """Whether a message argument reads an id (a flag named like one does not)."""
-        for child in ast.walk(node):
+        if type(node) is ast.Constant:
+            return False  # the commonest message: a literal, which reads nothing
+        for child in _walk(node):
             if isinstance(child, ast.Name) and self.is_id_name(child.id):
                 found = site.scope.lookup(child.id, line, site.path)
                 if found is None or not _is_flag(found):
@@ -823,6 +915,9 @@ class LoggingAnalysis:
             self._fresh(values, site, call.lineno, where)
 
     def _fresh(self, values: list[ast.expr], site: Site, line: int, where: str) -> None:
+        if not values:
+            return
+
         def origin(name: str) -> str:
             return site.scope.origin(name) or ""
 
@@ -962,6 +1057,28 @@ def _is_flag(binding: Binding) -> bool:
     return binding.kind == ASSIGN and _is_flag_value(binding.value)
 
 
+_NO_CALLS = frozenset({*_FUNCTIONS, ast.Lambda, ast.ClassDef, ast.Name, ast.Constant})
+"""Nodes whose walk finds no judged call: what `Site.nodes` does not enter (code
+that runs later, if at all), and the commonest leaves."""
+
+
+def _calls(root: ast.AST) -> list[ast.Call]:
+    """The calls among the nodes `Site.nodes` yields for one header part, in its
+    order (a walk that builds no generator and pushes no leaf's children)."""
+    out: list[ast.Call] = []
+    stack = [root]
+    pop, call, skip = stack.pop, ast.Call, _NO_CALLS
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind in skip:
+            continue
+        if kind is call:
+            out.append(node)  # type: ignore[arg-type]
+        push_children(node, stack)
+    return out
+
+
 def _walk(node: ast.AST) -> list[ast.AST]:
     out: list[ast.AST] = []
     stack = [node]
@@ -1016,7 +1133,8 @@ def applies(source: bytes) -> bool:
     memo = _APPLIES_MEMO
     if memo[0] is source:
         return memo[1]
-    found = has_call(source, _CALLS)
+    starts, comment = _log_scan(source)  # `has_call(source, _CALLS)`
+    found = bool(starts) or (comment and bool(_scan(_COMMENT.sub(rb"\1", source), _CALLS)[0]))
     _APPLIES_MEMO = (source, found)
     return found
 
