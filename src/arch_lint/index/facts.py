@@ -167,9 +167,11 @@ class FileFacts:
     the HTTP map is built from (`index/http.py`); None when nothing."""
 
     def interface_json(self) -> list[Any]:
-        imports = {json.dumps(i.interface(), separators=(",", ":")) for i in self.imports}
+        # each distinct statement once, as compact JSON text (the order: of that text)
+        distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
+        encode = _COMPACT.encode
         return [
-            sorted(imports),
+            sorted([encode(i) for i in distinct]),
             sorted([k, list(v)] for k, v in self.bindings.items()),
             [list(s) for s in self.star_imports],
             self.data_store,
