@@ -43,7 +43,7 @@ from arch_lint.index.models import (
 from arch_lint.index.semantic import bound_by_import, resolve
 from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
-from arch_lint.index.walk import assignment
+from arch_lint.index.walk import assignment, push_children
 
 FACTS_VERSION = 26
 
@@ -321,11 +321,14 @@ def cannot_hold(source: bytes) -> frozenset[str]:
     return frozenset(out)
 
 
-_TRY_NODES: tuple[type[ast.stmt], ...] = (
+_TRY_NODES: frozenset[type[ast.stmt]] = frozenset(
     (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)  # TryStar: 3.11+
 )
 
 
+_LEAVES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Constant})
+"""Expressions with no expression under them."""
+_LOOPS: frozenset[type[ast.stmt]] = frozenset({ast.For, ast.AsyncFor, ast.While})
 _MODULE_LEVEL_ONLY: frozenset[type[ast.stmt]] = frozenset(
     {ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Pass, ast.Raise,
      ast.Assert, ast.Break, ast.Continue, ast.Delete, ast.Global, ast.Nonlocal,
@@ -430,11 +433,25 @@ class _Extractor:
                 self._stmt(stmt, toplevel, type_checking)
 
     def _stmt(self, stmt: ast.stmt, toplevel: bool, tc: bool) -> None:
-        if isinstance(stmt, ast.Import):
-            self._import(stmt, toplevel, tc)
-        elif isinstance(stmt, ast.ImportFrom):
-            self._import_from(stmt, toplevel, tc)
-        elif isinstance(stmt, ast.ClassDef):
+        # dispatch on the exact type (`ast` gives no subclasses), most frequent first
+        kind = type(stmt)
+        if kind is ast.ImportFrom:
+            self._import_from(stmt, toplevel, tc)  # type: ignore[arg-type]
+        elif kind is ast.Import:
+            self._import(stmt, toplevel, tc)  # type: ignore[arg-type]
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            stmt = cast(ast.FunctionDef, stmt)  # AsyncFunctionDef has the same fields
+            if toplevel:
+                self._bind(stmt.name, Export(DEF))
+            if kind is ast.AsyncFunctionDef:
+                self.facts.has_async = True
+            if self.envelope_named:
+                self._received(stmt)
+            self.in_function += 1
+            self._body(stmt.body, toplevel=False, type_checking=tc)
+            self.in_function -= 1
+        elif kind is ast.ClassDef:
+            stmt = cast(ast.ClassDef, stmt)
             if toplevel:
                 self._bind(stmt.name, Export(DEF))
             self._class_signals(stmt)
@@ -458,23 +475,14 @@ class _Extractor:
             self.scope.append(stmt.name)
             self._body(stmt.body, toplevel=False, type_checking=tc)
             self.scope.pop()
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if toplevel:
-                self._bind(stmt.name, Export(DEF))
-            if isinstance(stmt, ast.AsyncFunctionDef):
-                self.facts.has_async = True
-            if self.envelope_named:
-                self._received(stmt)
-            self.in_function += 1
-            self._body(stmt.body, toplevel=False, type_checking=tc)
-            self.in_function -= 1
-        elif isinstance(stmt, ast.If):
+        elif kind is ast.If:
+            stmt = cast(ast.If, stmt)
             inner_tc = tc or _is_type_checking(stmt.test)
             self.nested += 1
             self._body(stmt.body, toplevel, inner_tc)
             self._body(stmt.orelse, toplevel, tc)
             self.nested -= 1
-        elif isinstance(stmt, _TRY_NODES):
+        elif kind in _TRY_NODES:
             stmt = cast(ast.Try, stmt)  # TryStar has the same fields
             self.nested += 1
             self._body(stmt.body, toplevel, tc)
@@ -485,20 +493,28 @@ class _Extractor:
             self._body(stmt.orelse, toplevel, tc)
             self._body(stmt.finalbody, toplevel, tc)
             self.nested -= 1
-        elif isinstance(stmt, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+        elif kind in _LOOPS:
+            stmt = cast(ast.For, stmt)  # AsyncFor has the same fields; While, `target` aside
             self.nested += 1
-            if toplevel and isinstance(stmt, (ast.For, ast.AsyncFor)):
+            if toplevel and kind is not ast.While:
                 self._bind_targets(stmt.target)
             self._body(stmt.body, toplevel, tc)
-            if not isinstance(stmt, (ast.With, ast.AsyncWith)):
-                self._body(stmt.orelse, toplevel, tc)
+            self._body(stmt.orelse, toplevel, tc)
             self.nested -= 1
-        elif isinstance(stmt, ast.Match):
+        elif kind is ast.With or kind is ast.AsyncWith:
+            self.nested += 1
+            self._body(cast(ast.With, stmt).body, toplevel, tc)
+            self.nested -= 1
+        elif kind is ast.Match:
+            stmt = cast(ast.Match, stmt)
             self.nested += 1
             for case in stmt.cases:
                 self._body(case.body, toplevel, tc)
             self.nested -= 1
-        elif toplevel and isinstance(stmt, ast.Assign):
+        elif not toplevel:
+            return
+        elif kind is ast.Assign:
+            stmt = cast(ast.Assign, stmt)
             for target in stmt.targets:
                 self._bind_targets(target)
             if len(stmt.targets) == 1:
@@ -507,23 +523,24 @@ class _Extractor:
             self._note_data(stmt.targets, stmt.value)
             self._note_alias(stmt.targets, stmt.value, declared=False)
             note_constant(self.stamping, stmt.targets, stmt.value, self.imported)
-        elif toplevel and type(stmt).__name__ == "TypeAlias":  # `type X = ...` (3.12+)
+        elif kind.__name__ == "TypeAlias":  # `type X = ...` (3.12+)
             name = getattr(stmt, "name", None)
             value = getattr(stmt, "value", None)
             if isinstance(name, ast.Name) and isinstance(value, ast.expr):
                 self._bind(name.id, Export(DEF))
                 self._note_alias([name], value, declared=True)
-        elif toplevel and isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        elif kind is ast.AnnAssign or kind is ast.AugAssign:
+            stmt = cast(ast.AnnAssign, stmt)  # AugAssign: `target` alone is read
             self._bind_targets(stmt.target)
-            if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            if kind is ast.AnnAssign and stmt.value is not None:
                 self._note_constant(stmt.target, stmt.value)
                 self._note_call([stmt.target], stmt.value)
                 self._note_data([stmt.target], stmt.value)
                 if (dotted(stmt.annotation) or "").endswith("TypeAlias"):
                     self._note_alias([stmt.target], stmt.value, declared=True)
                 note_constant(self.stamping, [stmt.target], stmt.value, self.imported)
-        elif toplevel and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            self._note_data([], stmt.value)
+        elif kind is ast.Expr and isinstance(cast(ast.Expr, stmt).value, ast.Call):
+            self._note_data([], cast(ast.Expr, stmt).value)
 
     def _note_alias(self, targets: list[ast.expr], value: ast.expr, declared: bool) -> None:
         """`OrderId = Annotated[str, ...]`, `Amount = int | float`, `Count = int`
@@ -683,15 +700,21 @@ class _Extractor:
         args = node.args
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
             annotation = arg.annotation
-            if annotation is None:
-                continue
-            for item in ast.walk(annotation):
-                if not isinstance(item, ast.Subscript):
+            if annotation is None or type(annotation) in _LEAVES:
+                continue  # no subscript in it (most annotations are a bare name)
+            stack: list[ast.AST] = [annotation]
+            while stack:
+                item = stack.pop()
+                kind = type(item)
+                if kind in _LEAVES:
                     continue
-                head = dotted(item.value)
+                push_children(item, stack)
+                if kind is not ast.Subscript:
+                    continue
+                head = dotted(item.value)  # type: ignore[attr-defined]
                 if head is None or head.rsplit(".", 1)[-1] != self.envelope:
                     continue
-                for name in annotation_names(item.slice):
+                for name in annotation_names(item.slice):  # type: ignore[attr-defined]
                     self.received.append(ModelUse(RECEIVE, name, node.name))
 
     # dynamic imports ----------------------------------------------------------------
