@@ -121,6 +121,8 @@ SEND_WORDS = ("publish", "produce", "send", "emit", "dispatch", "xadd", "put_rec
 """A method whose name holds one of these may send a message (facts record it;
 `uses.py` records the models and topics passed to it)."""
 _WORDS = b"|".join(word.encode() for word in SEND_WORDS)
+_SEND_WORD = re.compile("|".join(SEND_WORDS))
+"""One of `SEND_WORDS` (in a lower-case name)."""
 _SEND_DEF = re.compile(rb"def\s+\w*(?:" + _WORDS + rb")")
 _SEND_CALL = re.compile(rb"(?:" + _WORDS + rb")\w*[\s\\]*\(")
 """Both read the source in lower case."""
@@ -144,9 +146,14 @@ Entry = tuple[str, str, str, str, Passes]
 (`""`: the receiver itself is called), the receiver as written, and which
 parameters of the calling function its arguments hold (`broker_messages.passes`)."""
 _MAX_DEPTH = 6
+_LAMBDA = (ast.Lambda,)
 _NOT_CLASSES = frozenset({"Optional", "Union", "Annotated"})
 _NOT_PROJECT = ("typing.", "typing_extensions.", "collections.", "builtins.")
 """Origins of annotations that name no class of the project (`Any`, `Mapping`)."""
+
+
+_LIBRARY_HEADS = frozenset(library.partition(".")[0] for library in BROKER_LIBRARIES)
+"""The first parts of `BROKER_LIBRARIES` (a module under none of them lies in none)."""
 
 
 def library_of(origin: str) -> str | None:
@@ -161,8 +168,7 @@ def library_of(origin: str) -> str | None:
 
 
 def has_send_word(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in SEND_WORDS)
+    return _SEND_WORD.search(name.lower()) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -717,7 +723,10 @@ def read_brokers(
     statements other than definitions, the functions whose names say they
     send, the classes with such a method, and the module's functions these
     call (at any depth)."""
-    names_library = any(library_of(module) is not None for module in imported)
+    names_library = any(
+        module.partition(".")[0] in _LIBRARY_HEADS and library_of(module) is not None
+        for module in imported
+    )
     lowered = source.lower()
     if not names_library and _SEND_DEF.search(lowered) is None:
         return None
@@ -856,10 +865,13 @@ def _sends(
 ) -> list[Entry]:
     out: list[Entry] = []
     for site in model.sites_of(function):
-        if not _spans(marks, site.stmt):
+        stmt = site.stmt
+        first = stmt.lineno
+        at = bisect_left(marks, first)  # `_spans`, inlined: the loop is hot
+        if at == len(marks) or marks[at] > (stmt.end_lineno or first):
             continue
-        for node in header_nodes(site.stmt, prune=(ast.Lambda,)):
-            if not isinstance(node, ast.Call):
+        for node in header_nodes(stmt, prune=_LAMBDA):
+            if type(node) is not ast.Call:
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
