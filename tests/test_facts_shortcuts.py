@@ -92,7 +92,8 @@ def test_a_dotted_broker_library_is_still_recognised() -> None:
     facts = read_brokers(ast.parse(names), names, ["google.cloud"])
     assert facts is None  # `google.cloud` alone is no broker library
     facts = read_brokers(ast.parse(names), names, ["google.cloud.pubsub_v1"])
-    assert facts is not None and "client" in facts.names
+    assert facts is not None
+    assert "client" in facts.names
 
 
 def test_send_words_are_found_in_any_case_and_position() -> None:
