@@ -7,7 +7,13 @@ import ast
 import json
 import textwrap
 
-from arch_lint.index.brokers import has_send_word, read_brokers
+from arch_lint.index.brokers import (
+    _SEND_WORD_BYTES,
+    _at_boundary,
+    _call_places,
+    has_send_word,
+    read_brokers,
+)
 from arch_lint.index.facts import FileFacts, ImportStmt, extract
 from arch_lint.index.uses import RECEIVE, ModelUse
 
@@ -101,3 +107,19 @@ def test_send_words_are_found_in_any_case_and_position() -> None:
     assert has_send_word("xadd")
     assert has_send_word("bulk_put_records")
     assert not has_send_word("subscribe")
+
+
+def test_call_places_find_the_lines_a_regular_expression_of_the_names_finds() -> None:
+    source = (
+        b"x = publish_event (a)\n"  # a send word starting a longer name
+        b"y = republish\\\n(b)\n"  # inside a name, the call after a continued line
+        b"send = 1\n"  # no call
+        b"helper(1); other_helper(2)\n"  # a whole name only
+        b"\xc3\xa9helper(3)\n"  # a non-ASCII byte before the name is no word byte
+    )
+    sends = set(_call_places(source.lower(), _SEND_WORD_BYTES, False))
+    assert sorted(source.count(b"\n", 0, at) + 1 for at in sends) == [1, 2]
+    called = _call_places(source, (b"helper",), True)
+    assert sorted(source.count(b"\n", 0, at) + 1 for at in called) == [5, 6]
+    assert _at_boundary(b"helper", 0)
+    assert not _at_boundary(b"my_helper", 3)
