@@ -123,3 +123,31 @@ def test_call_places_find_the_lines_a_regular_expression_of_the_names_finds() ->
     assert sorted(source.count(b"\n", 0, at) + 1 for at in called) == [5, 6]
     assert _at_boundary(b"helper", 0)
     assert not _at_boundary(b"my_helper", 3)
+
+
+def test_function_bodies_without_the_keywords_are_skipped_but_nothing_else() -> None:
+    facts = _facts(
+        """
+        def one_line(): import os
+        def plain(x):
+            if x:
+                for y in x:
+                    return y
+        def continued():
+            if True:
+                from pydantic \\
+                    import Field as F
+        def outer():
+            @wrap
+            async def inner(envelope: EventEnvelope[InnerV1]):
+                with open("f"):
+                    import json
+        def makes():
+            class Row(DeclarativeBase):
+                pass
+        """
+    )
+    assert [i.module or i.names[0][0] for i in facts.imports] == ["os", "pydantic", "json"]
+    assert facts.has_async
+    assert ModelUse(RECEIVE, "InnerV1", "inner") in facts.model_uses
+    assert facts.data_store == "declares the ORM base `Row`"
