@@ -173,17 +173,18 @@ class FileFacts:
     the HTTP map is built from (`index/http.py`); None when nothing."""
 
     def interface_json(self) -> list[Any]:
-        # each distinct statement once, as compact JSON text (the order: of that text)
+        # tuples (named ones too) encode as JSON arrays, as lists do: they are
+        # handed to the encoder as they are (sorting pairs by their unique keys)
         distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
         encode = _COMPACT.encode
         return [
             sorted([encode(i) for i in distinct]),
-            sorted([k, list(v)] for k, v in self.bindings.items()),
-            [list(s) for s in self.star_imports],
+            sorted(self.bindings.items()),
+            self.star_imports,
             self.data_store,
             [c.interface() for c in self.classes],
             sorted(set(self.payloads)),
-            sorted([k, list(v)] for k, v in self.calls.items()),
+            sorted(self.calls.items()),
             sorted(self.described_aliases),
             [t.interface() for t in self.tables],
             [o.to_json() for o in self.orm],
@@ -191,8 +192,8 @@ class FileFacts:
             sorted(self.type_aliases.items()),
             self.has_async,
             self.correlation.interface() if self.correlation else None,
-            [list(u) for u in self.model_uses],
-            [list(t) for t in self.topics],
+            self.model_uses,
+            self.topics,
             self.stamping.interface() if self.stamping else None,
             self.brokers.to_json() if self.brokers else None,
             self.http.interface() if self.http else None,
@@ -203,23 +204,24 @@ class FileFacts:
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
     def to_json(self) -> list[Any]:
+        """The facts as JSON-able data (tuples as arrays: see `interface_json`)."""
         return [
             [i.to_json() for i in self.imports],
-            sorted([k, list(v)] for k, v in self.bindings.items()),
-            [list(s) for s in self.star_imports],
+            sorted(self.bindings.items()),
+            self.star_imports,
             self.data_store,
             [c.to_json() for c in self.classes],
             self.payloads,
-            sorted([k, list(v)] for k, v in self.calls.items()),
+            sorted(self.calls.items()),
             sorted(self.described_aliases),
             [t.to_json() for t in self.tables],
             [o.to_json() for o in self.orm],
             self.associations,
-            sorted([k, v] for k, v in self.type_aliases.items()),
+            sorted(self.type_aliases.items()),
             self.has_async,
             self.correlation.to_json() if self.correlation else None,
-            [list(u) for u in self.model_uses],
-            [list(t) for t in self.topics],
+            self.model_uses,
+            self.topics,
             self.stamping.to_json() if self.stamping else None,
             self.brokers.to_json() if self.brokers else None,
             self.http.to_json() if self.http else None,
