@@ -624,28 +624,31 @@ class _Extractor:
                 self._bind(local, Export(IMPORT, origin or local))
 
     def _import_from(self, stmt: ast.ImportFrom, toplevel: bool, tc: bool) -> None:
-        names = tuple((a.name, a.asname) for a in stmt.names)
-        self.facts.imports.append(_record("from", stmt, stmt.level, stmt.module, names, tc))
-        if stmt.level == 0:
-            self._note_library(stmt.module)
-            for local, origin in bound_by_import(stmt):
-                if origin is not None:
-                    self.imported[local] = origin
-            for alias in stmt.names:
-                if (
-                    alias.name == "Field"
-                    and alias.asname
-                    and (stmt.module or "").startswith(("pydantic", "sqlmodel"))
-                ):
-                    self.field_names = self.field_names | {alias.asname}
-        if not toplevel:
+        aliases = stmt.names
+        module, level = stmt.module, stmt.level
+        names = tuple([(a.name, a.asname) for a in aliases])
+        self.facts.imports.append(_record("from", stmt, level, module, names, tc))
+        absolute = level == 0
+        if absolute:
+            self._note_library(module)
+        if not absolute and not toplevel:
             return
-        for alias in stmt.names:
-            if alias.name == "*":
-                self.facts.star_imports.append((stmt.level, stmt.module))
-            else:
-                bound = alias.asname or alias.name
-                self._bind(bound, Export(FROM, stmt.module or "", alias.name, stmt.level))
+        # one pass over the names: the origins an absolute import gives (as
+        # `semantic.bound_by_import` does), how `Field` is spelled, the bindings
+        prefix = f"{module}." if absolute and module else None
+        fields = absolute and (module or "").startswith(("pydantic", "sqlmodel"))
+        for alias in aliases:
+            name, local = alias.name, alias.asname or alias.name
+            if name == "*":
+                if toplevel:
+                    self.facts.star_imports.append((level, module))
+                continue
+            if prefix is not None:
+                self.imported[local] = prefix + name
+            if fields and name == "Field" and alias.asname:
+                self.field_names = self.field_names | {alias.asname}
+            if toplevel:
+                self._bind(local, Export(FROM, module or "", name, level))
 
     # data-store signals ----------------------------------------------------------
     def _class_signals(self, cls: ast.ClassDef) -> None:
