@@ -121,9 +121,15 @@ SEND_WORDS = ("publish", "produce", "send", "emit", "dispatch", "xadd", "put_rec
 """A method whose name holds one of these may send a message (facts record it;
 `uses.py` records the models and topics passed to it)."""
 _WORDS = b"|".join(word.encode() for word in SEND_WORDS)
+_SEND_WORD = re.compile("|".join(SEND_WORDS))
+"""One of `SEND_WORDS` (in a lower-case name)."""
 _SEND_DEF = re.compile(rb"def\s+\w*(?:" + _WORDS + rb")")
-_SEND_CALL = re.compile(rb"(?:" + _WORDS + rb")\w*[\s\\]*\(")
-"""Both read the source in lower case."""
+_SEND_WORD_BYTES = tuple(word.encode() for word in SEND_WORDS)
+_SEND_TAIL = re.compile(rb"\w*[\s\\]*\(")
+"""After a send word: the rest of the name, then the call (`publish_event (`);
+read in the lower-cased source, as `_SEND_DEF` is."""
+_CALL_TAIL = re.compile(rb"[\s\\]*\(")
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 # `Ref` kinds
 CLIENT = "client"
@@ -144,9 +150,14 @@ Entry = tuple[str, str, str, str, Passes]
 (`""`: the receiver itself is called), the receiver as written, and which
 parameters of the calling function its arguments hold (`broker_messages.passes`)."""
 _MAX_DEPTH = 6
+_LAMBDA = (ast.Lambda,)
 _NOT_CLASSES = frozenset({"Optional", "Union", "Annotated"})
 _NOT_PROJECT = ("typing.", "typing_extensions.", "collections.", "builtins.")
 """Origins of annotations that name no class of the project (`Any`, `Mapping`)."""
+
+
+_LIBRARY_HEADS = frozenset(library.partition(".")[0] for library in BROKER_LIBRARIES)
+"""The first parts of `BROKER_LIBRARIES` (a module under none of them lies in none)."""
 
 
 def library_of(origin: str) -> str | None:
@@ -161,8 +172,7 @@ def library_of(origin: str) -> str | None:
 
 
 def has_send_word(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in SEND_WORDS)
+    return _SEND_WORD.search(name.lower()) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -717,7 +727,10 @@ def read_brokers(
     statements other than definitions, the functions whose names say they
     send, the classes with such a method, and the module's functions these
     call (at any depth)."""
-    names_library = any(library_of(module) is not None for module in imported)
+    names_library = any(
+        module.partition(".")[0] in _LIBRARY_HEADS and library_of(module) is not None
+        for module in imported
+    )
     lowered = source.lower()
     if not names_library and _SEND_DEF.search(lowered) is None:
         return None
@@ -788,7 +801,7 @@ def _marks(functions: list[tuple[Scope, str]], source: bytes, lowered: bytes) ->
     or a call of a function or method of this file that spans such a line (at
     any depth); the other statements are not walked."""
     starts = byte_line_starts(source)
-    lines = {line_of(starts, m.start()) for m in _SEND_CALL.finditer(lowered)}
+    lines = {line_of(starts, at) for at in _call_places(lowered, _SEND_WORD_BYTES, False)}
     known: set[str] = set()
     while True:
         ordered = sorted(lines)
@@ -799,10 +812,30 @@ def _marks(functions: list[tuple[Scope, str]], source: bytes, lowered: bytes) ->
         if not new:
             return ordered
         known |= new
-        called = re.compile(
-            rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(new)) + rb")[\s\\]*\("
-        )
-        lines |= {line_of(starts, m.start()) for m in called.finditer(source)}
+        names = tuple(name.encode() for name in new)
+        lines |= {line_of(starts, at) for at in _call_places(source, names, True)}
+
+
+def _call_places(source: bytes, names: tuple[bytes, ...], whole: bool) -> Iterator[int]:
+    """Where one of `names` is called: the name (at a word boundary when `whole`;
+    else the start of a name: `publish_event (`), blanks, then `(`. The lines of
+    these places are those of the matches of one regular expression of the names
+    (`\\b(?:a|b)[\\s\\\\]*\\(`; a place it skips lies inside one of its matches, on
+    the same line), for a scan of each name instead of an attempt at every byte."""
+    tail = _CALL_TAIL if whole else _SEND_TAIL
+    for name in names:
+        at = source.find(name)
+        while at != -1:
+            if (not whole or _at_boundary(source, at)) and tail.match(source, at + len(name)):
+                yield at
+            at = source.find(name, at + 1)
+
+
+def _at_boundary(source: bytes, at: int) -> bool:
+    """`\\b` of a bytes pattern: an ASCII word byte on one side of `at` only."""
+    before = at > 0 and source[at - 1] in _WORD_BYTES
+    after = at < len(source) and source[at] in _WORD_BYTES
+    return before != after
 
 
 def _spans(lines: list[int], node: ast.AST) -> bool:
@@ -856,10 +889,13 @@ def _sends(
 ) -> list[Entry]:
     out: list[Entry] = []
     for site in model.sites_of(function):
-        if not _spans(marks, site.stmt):
+        stmt = site.stmt
+        first = stmt.lineno
+        at = bisect_left(marks, first)  # `_spans`, inlined: the loop is hot
+        if at == len(marks) or marks[at] > (stmt.end_lineno or first):
             continue
-        for node in header_nodes(site.stmt, prune=(ast.Lambda,)):
-            if not isinstance(node, ast.Call):
+        for node in header_nodes(stmt, prune=_LAMBDA):
+            if type(node) is not ast.Call:
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")

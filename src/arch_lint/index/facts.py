@@ -43,7 +43,13 @@ from arch_lint.index.models import (
 from arch_lint.index.semantic import bound_by_import, resolve
 from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
-from arch_lint.index.walk import assignment
+from arch_lint.index.walk import (
+    assignment,
+    following_lines,
+    marker_places,
+    place_lines,
+    push_children,
+)
 
 FACTS_VERSION = 26
 
@@ -167,15 +173,18 @@ class FileFacts:
     the HTTP map is built from (`index/http.py`); None when nothing."""
 
     def interface_json(self) -> list[Any]:
-        imports = {json.dumps(i.interface(), separators=(",", ":")) for i in self.imports}
+        # tuples (named ones too) encode as JSON arrays, as lists do: they are
+        # handed to the encoder as they are (sorting pairs by their unique keys)
+        distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
+        encode = _COMPACT.encode
         return [
-            sorted(imports),
-            sorted([k, list(v)] for k, v in self.bindings.items()),
-            [list(s) for s in self.star_imports],
+            sorted([encode(i) for i in distinct]),
+            sorted(self.bindings.items()),
+            self.star_imports,
             self.data_store,
             [c.interface() for c in self.classes],
             sorted(set(self.payloads)),
-            sorted([k, list(v)] for k, v in self.calls.items()),
+            sorted(self.calls.items()),
             sorted(self.described_aliases),
             [t.interface() for t in self.tables],
             [o.to_json() for o in self.orm],
@@ -183,8 +192,8 @@ class FileFacts:
             sorted(self.type_aliases.items()),
             self.has_async,
             self.correlation.interface() if self.correlation else None,
-            [list(u) for u in self.model_uses],
-            [list(t) for t in self.topics],
+            self.model_uses,
+            self.topics,
             self.stamping.interface() if self.stamping else None,
             self.brokers.to_json() if self.brokers else None,
             self.http.interface() if self.http else None,
@@ -195,23 +204,24 @@ class FileFacts:
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
     def to_json(self) -> list[Any]:
+        """The facts as JSON-able data (tuples as arrays: see `interface_json`)."""
         return [
             [i.to_json() for i in self.imports],
-            sorted([k, list(v)] for k, v in self.bindings.items()),
-            [list(s) for s in self.star_imports],
+            sorted(self.bindings.items()),
+            self.star_imports,
             self.data_store,
             [c.to_json() for c in self.classes],
             self.payloads,
-            sorted([k, list(v)] for k, v in self.calls.items()),
+            sorted(self.calls.items()),
             sorted(self.described_aliases),
             [t.to_json() for t in self.tables],
             [o.to_json() for o in self.orm],
             self.associations,
-            sorted([k, v] for k, v in self.type_aliases.items()),
+            sorted(self.type_aliases.items()),
             self.has_async,
             self.correlation.to_json() if self.correlation else None,
-            [list(u) for u in self.model_uses],
-            [list(t) for t in self.topics],
+            self.model_uses,
+            self.topics,
             self.stamping.to_json() if self.stamping else None,
             self.brokers.to_json() if self.brokers else None,
             self.http.to_json() if self.http else None,
@@ -319,11 +329,17 @@ def cannot_hold(source: bytes) -> frozenset[str]:
     return frozenset(out)
 
 
-_TRY_NODES: tuple[type[ast.stmt], ...] = (
+_TRY_NODES: frozenset[type[ast.stmt]] = frozenset(
     (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)  # TryStar: 3.11+
 )
 
 
+_LEAVES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Constant})
+"""Expressions with no expression under them."""
+_INNER_BYTES = (b"import", b"class", b"def")
+"""The keywords of the statements `_stmt` reads in a function (an import, a
+class, a function: the rest only hold these)."""
+_LOOPS: frozenset[type[ast.stmt]] = frozenset({ast.For, ast.AsyncFor, ast.While})
 _MODULE_LEVEL_ONLY: frozenset[type[ast.stmt]] = frozenset(
     {ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Pass, ast.Raise,
      ast.Assert, ast.Break, ast.Continue, ast.Delete, ast.Global, ast.Nonlocal,
@@ -368,6 +384,10 @@ class _Extractor:
         """`receive` uses: the data of the envelope a parameter is annotated with."""
         self.envelope_named = False
         self.stamping = StampFacts()
+        self.inner: list[int] = []
+        """Line -> the first line at or after it that holds `import`, `class` or
+        `def` (`walk.following_lines`): a function body that spans none holds no
+        statement read below the module level, and is not walked."""
 
     def _bind(self, name: str, binding: Export) -> None:
         self.constants.pop(name, None)
@@ -398,6 +418,7 @@ class _Extractor:
             lacks = cannot_hold(source) | cannot_hold_correlation(source)
         self.data_hints = ORM not in lacks
         self.envelope_named = bool(self.envelope) and self.envelope.encode() in source
+        self.inner = following_lines(place_lines(source, marker_places(source, _INNER_BYTES)))
         self._body(tree.body, toplevel=True, type_checking=False)
         if any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
@@ -428,11 +449,29 @@ class _Extractor:
                 self._stmt(stmt, toplevel, type_checking)
 
     def _stmt(self, stmt: ast.stmt, toplevel: bool, tc: bool) -> None:
-        if isinstance(stmt, ast.Import):
-            self._import(stmt, toplevel, tc)
-        elif isinstance(stmt, ast.ImportFrom):
-            self._import_from(stmt, toplevel, tc)
-        elif isinstance(stmt, ast.ClassDef):
+        # dispatch on the exact type (`ast` gives no subclasses), most frequent first
+        kind = type(stmt)
+        if kind is ast.ImportFrom:
+            self._import_from(stmt, toplevel, tc)  # type: ignore[arg-type]
+        elif kind is ast.Import:
+            self._import(stmt, toplevel, tc)  # type: ignore[arg-type]
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            stmt = cast(ast.FunctionDef, stmt)  # AsyncFunctionDef has the same fields
+            if toplevel:
+                self._bind(stmt.name, Export(DEF))
+            if kind is ast.AsyncFunctionDef:
+                self.facts.has_async = True
+            if self.envelope_named:
+                self._received(stmt)
+            body = stmt.body
+            first = body[0].lineno
+            inner = self.inner
+            if first < len(inner) and inner[first] <= (stmt.end_lineno or first):
+                self.in_function += 1
+                self._body(body, toplevel=False, type_checking=tc)
+                self.in_function -= 1
+        elif kind is ast.ClassDef:
+            stmt = cast(ast.ClassDef, stmt)
             if toplevel:
                 self._bind(stmt.name, Export(DEF))
             self._class_signals(stmt)
@@ -456,23 +495,14 @@ class _Extractor:
             self.scope.append(stmt.name)
             self._body(stmt.body, toplevel=False, type_checking=tc)
             self.scope.pop()
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if toplevel:
-                self._bind(stmt.name, Export(DEF))
-            if isinstance(stmt, ast.AsyncFunctionDef):
-                self.facts.has_async = True
-            if self.envelope_named:
-                self._received(stmt)
-            self.in_function += 1
-            self._body(stmt.body, toplevel=False, type_checking=tc)
-            self.in_function -= 1
-        elif isinstance(stmt, ast.If):
+        elif kind is ast.If:
+            stmt = cast(ast.If, stmt)
             inner_tc = tc or _is_type_checking(stmt.test)
             self.nested += 1
             self._body(stmt.body, toplevel, inner_tc)
             self._body(stmt.orelse, toplevel, tc)
             self.nested -= 1
-        elif isinstance(stmt, _TRY_NODES):
+        elif kind in _TRY_NODES:
             stmt = cast(ast.Try, stmt)  # TryStar has the same fields
             self.nested += 1
             self._body(stmt.body, toplevel, tc)
@@ -483,20 +513,28 @@ class _Extractor:
             self._body(stmt.orelse, toplevel, tc)
             self._body(stmt.finalbody, toplevel, tc)
             self.nested -= 1
-        elif isinstance(stmt, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+        elif kind in _LOOPS:
+            stmt = cast(ast.For, stmt)  # AsyncFor has the same fields; While, `target` aside
             self.nested += 1
-            if toplevel and isinstance(stmt, (ast.For, ast.AsyncFor)):
+            if toplevel and kind is not ast.While:
                 self._bind_targets(stmt.target)
             self._body(stmt.body, toplevel, tc)
-            if not isinstance(stmt, (ast.With, ast.AsyncWith)):
-                self._body(stmt.orelse, toplevel, tc)
+            self._body(stmt.orelse, toplevel, tc)
             self.nested -= 1
-        elif isinstance(stmt, ast.Match):
+        elif kind is ast.With or kind is ast.AsyncWith:
+            self.nested += 1
+            self._body(cast(ast.With, stmt).body, toplevel, tc)
+            self.nested -= 1
+        elif kind is ast.Match:
+            stmt = cast(ast.Match, stmt)
             self.nested += 1
             for case in stmt.cases:
                 self._body(case.body, toplevel, tc)
             self.nested -= 1
-        elif toplevel and isinstance(stmt, ast.Assign):
+        elif not toplevel:
+            return
+        elif kind is ast.Assign:
+            stmt = cast(ast.Assign, stmt)
             for target in stmt.targets:
                 self._bind_targets(target)
             if len(stmt.targets) == 1:
@@ -505,23 +543,24 @@ class _Extractor:
             self._note_data(stmt.targets, stmt.value)
             self._note_alias(stmt.targets, stmt.value, declared=False)
             note_constant(self.stamping, stmt.targets, stmt.value, self.imported)
-        elif toplevel and type(stmt).__name__ == "TypeAlias":  # `type X = ...` (3.12+)
+        elif kind.__name__ == "TypeAlias":  # `type X = ...` (3.12+)
             name = getattr(stmt, "name", None)
             value = getattr(stmt, "value", None)
             if isinstance(name, ast.Name) and isinstance(value, ast.expr):
                 self._bind(name.id, Export(DEF))
                 self._note_alias([name], value, declared=True)
-        elif toplevel and isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        elif kind is ast.AnnAssign or kind is ast.AugAssign:
+            stmt = cast(ast.AnnAssign, stmt)  # AugAssign: `target` alone is read
             self._bind_targets(stmt.target)
-            if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            if kind is ast.AnnAssign and stmt.value is not None:
                 self._note_constant(stmt.target, stmt.value)
                 self._note_call([stmt.target], stmt.value)
                 self._note_data([stmt.target], stmt.value)
                 if (dotted(stmt.annotation) or "").endswith("TypeAlias"):
                     self._note_alias([stmt.target], stmt.value, declared=True)
                 note_constant(self.stamping, [stmt.target], stmt.value, self.imported)
-        elif toplevel and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            self._note_data([], stmt.value)
+        elif kind is ast.Expr and isinstance(cast(ast.Expr, stmt).value, ast.Call):
+            self._note_data([], cast(ast.Expr, stmt).value)
 
     def _note_alias(self, targets: list[ast.expr], value: ast.expr, declared: bool) -> None:
         """`OrderId = Annotated[str, ...]`, `Amount = int | float`, `Count = int`
@@ -585,28 +624,31 @@ class _Extractor:
                 self._bind(local, Export(IMPORT, origin or local))
 
     def _import_from(self, stmt: ast.ImportFrom, toplevel: bool, tc: bool) -> None:
-        names = tuple((a.name, a.asname) for a in stmt.names)
-        self.facts.imports.append(_record("from", stmt, stmt.level, stmt.module, names, tc))
-        if stmt.level == 0:
-            self._note_library(stmt.module)
-            for local, origin in bound_by_import(stmt):
-                if origin is not None:
-                    self.imported[local] = origin
-            for alias in stmt.names:
-                if (
-                    alias.name == "Field"
-                    and alias.asname
-                    and (stmt.module or "").startswith(("pydantic", "sqlmodel"))
-                ):
-                    self.field_names = self.field_names | {alias.asname}
-        if not toplevel:
+        aliases = stmt.names
+        module, level = stmt.module, stmt.level
+        names = tuple([(a.name, a.asname) for a in aliases])
+        self.facts.imports.append(_record("from", stmt, level, module, names, tc))
+        absolute = level == 0
+        if absolute:
+            self._note_library(module)
+        if not absolute and not toplevel:
             return
-        for alias in stmt.names:
-            if alias.name == "*":
-                self.facts.star_imports.append((stmt.level, stmt.module))
-            else:
-                bound = alias.asname or alias.name
-                self._bind(bound, Export(FROM, stmt.module or "", alias.name, stmt.level))
+        # one pass over the names: the origins an absolute import gives (as
+        # `semantic.bound_by_import` does), how `Field` is spelled, the bindings
+        prefix = f"{module}." if absolute and module else None
+        fields = absolute and (module or "").startswith(("pydantic", "sqlmodel"))
+        for alias in aliases:
+            name, local = alias.name, alias.asname or alias.name
+            if name == "*":
+                if toplevel:
+                    self.facts.star_imports.append((level, module))
+                continue
+            if prefix is not None:
+                self.imported[local] = prefix + name
+            if fields and name == "Field" and alias.asname:
+                self.field_names = self.field_names | {alias.asname}
+            if toplevel:
+                self._bind(local, Export(FROM, module or "", name, level))
 
     # data-store signals ----------------------------------------------------------
     def _class_signals(self, cls: ast.ClassDef) -> None:
@@ -681,15 +723,21 @@ class _Extractor:
         args = node.args
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
             annotation = arg.annotation
-            if annotation is None:
-                continue
-            for item in ast.walk(annotation):
-                if not isinstance(item, ast.Subscript):
+            if annotation is None or type(annotation) in _LEAVES:
+                continue  # no subscript in it (most annotations are a bare name)
+            stack: list[ast.AST] = [annotation]
+            while stack:
+                item = stack.pop()
+                kind = type(item)
+                if kind in _LEAVES:
                     continue
-                head = dotted(item.value)
+                push_children(item, stack)
+                if kind is not ast.Subscript:
+                    continue
+                head = dotted(item.value)  # type: ignore[attr-defined]
                 if head is None or head.rsplit(".", 1)[-1] != self.envelope:
                     continue
-                for name in annotation_names(item.slice):
+                for name in annotation_names(item.slice):  # type: ignore[attr-defined]
                     self.received.append(ModelUse(RECEIVE, name, node.name))
 
     # dynamic imports ----------------------------------------------------------------

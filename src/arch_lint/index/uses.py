@@ -175,10 +175,21 @@ _PARTS = frozenset({ast.Attribute, ast.Subscript, ast.Lambda})
 """Not followed into for values: a part read from a value is not the value."""
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_COMPOUND: frozenset[type[ast.stmt]] = frozenset({
-    ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match,
-    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),  # TryStar: 3.11+
-})  # fmt: skip
+_LAMBDA = (ast.Lambda,)
+_BLOCKS: dict[type[ast.stmt], tuple[tuple[str, ...], str]] = {
+    ast.If: (("body", "orelse"), ""),
+    ast.For: (("body", "orelse"), ""),
+    ast.AsyncFor: (("body", "orelse"), ""),
+    ast.While: (("body", "orelse"), ""),
+    ast.With: (("body",), ""),
+    ast.AsyncWith: (("body",), ""),
+    ast.Try: (("body", "orelse", "finalbody"), "handlers"),
+    ast.Match: ((), "cases"),
+    **({ast.TryStar: (("body", "orelse", "finalbody"), "handlers")}
+       if hasattr(ast, "TryStar") else {}),  # TryStar: 3.11+
+}  # fmt: skip
+"""Compound statements: their blocks, in the order they are read, then the field
+holding their handlers or cases (each with a block)."""
 
 
 def _class_like(name: str) -> bool:
@@ -399,31 +410,36 @@ class _UseReader:
     def body(self, body: list[ast.stmt], held: dict[str, str], route: bool, active: bool) -> None:
         """`active`: the scope spans a marked line (else only the functions and
         classes in it, and a route's returns, are looked at)."""
+        spans = self.marks.spans
         for stmt in body:
             kind = type(stmt)
-            if kind in _FUNCTIONS:
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 self.function(stmt, held, None)  # type: ignore[arg-type]
                 continue
             if kind is ast.ClassDef:
                 self.class_def(stmt)  # type: ignore[arg-type]
                 continue
             if active:
-                if kind is ast.AnnAssign or (
-                    kind is ast.Assign and type(stmt.value) in _MADE  # type: ignore[attr-defined]
-                ):
+                if kind is ast.Assign:
+                    if type(stmt.value) in _MADE:  # type: ignore[attr-defined]
+                        self.note_local(stmt, held)
+                    else:
+                        self.note_text(stmt)  # type: ignore[arg-type]
+                elif kind is ast.AnnAssign:
                     self.note_local(stmt, held)
-                elif kind is ast.Assign:
-                    self.note_text(stmt)  # type: ignore[arg-type]
                 first = stmt.lineno
-                if self.marks.spans(first, stmt.end_lineno or first):
+                if spans(first, stmt.end_lineno or first):
                     self.expressions(stmt, held)
-            if kind in _COMPOUND:
-                for name in ("body", "orelse", "finalbody"):
-                    inner = getattr(stmt, name, None)
+            blocks = _BLOCKS.get(kind)
+            if blocks is not None:
+                names, parts = blocks
+                for name in names:
+                    inner = getattr(stmt, name)
                     if inner:
                         self.body(inner, held, route, active)
-                for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
-                    self.body(part.body, held, route, active)
+                if parts:
+                    for part in getattr(stmt, parts):
+                        self.body(part.body, held, route, active)
             elif route and isinstance(stmt, ast.Return) and stmt.value is not None:
                 for name in self.values(stmt.value, held):
                     self.add(RESPONSE, name)
@@ -461,16 +477,20 @@ class _UseReader:
                     self.texts[-1].pop(target.id, None)
 
     def expressions(self, stmt: ast.stmt, held: dict[str, str]) -> None:
-        for node in header_nodes(stmt, prune=(ast.Lambda,)):
-            if isinstance(node, ast.Call):
-                self.call(node, held)
-            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
-                if self.streaming and node.value is not None:
-                    for name in self.values(node.value, held):
+        streaming = self.streaming
+        for node in header_nodes(stmt, prune=_LAMBDA):
+            kind = type(node)
+            if kind is ast.Call:
+                self.call(node, held)  # type: ignore[arg-type]
+            elif kind is ast.keyword:
+                if node.arg == "response_model":  # type: ignore[attr-defined]
+                    for name in annotation_names(node.value):  # type: ignore[attr-defined]
+                        self.add(RESPONSE, name)
+            elif kind is ast.Yield or kind is ast.YieldFrom:
+                value = node.value  # type: ignore[attr-defined]
+                if streaming and value is not None:
+                    for name in self.values(value, held):
                         self.add(STREAM, name)
-            elif isinstance(node, ast.keyword) and node.arg == "response_model":
-                for name in annotation_names(node.value):
-                    self.add(RESPONSE, name)
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if stmt.value is not None:

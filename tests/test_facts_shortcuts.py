@@ -1,0 +1,153 @@
+"""The shortcuts of the fact readers (exact-type dispatch, skipped leaves, cheap
+name tests before the full ones) keep the edges the full readers see."""
+
+from __future__ import annotations
+
+import ast
+import json
+import textwrap
+
+from arch_lint.index.brokers import (
+    _SEND_WORD_BYTES,
+    _at_boundary,
+    _call_places,
+    has_send_word,
+    read_brokers,
+)
+from arch_lint.index.facts import FileFacts, ImportStmt, extract
+from arch_lint.index.uses import RECEIVE, ModelUse
+
+
+def _facts(code: str) -> FileFacts:
+    source = textwrap.dedent(code).encode()
+    return extract(ast.parse(source), source)
+
+
+def test_the_envelope_is_found_under_other_subscripts_and_attributes() -> None:
+    facts = _facts(
+        """
+        from typing import Optional
+        from lib import events
+
+        def on_a(envelope: Optional[EventEnvelope[APlacedV1]]) -> None: ...
+        def on_b(*, envelope: events.EventEnvelope[BPlacedV1] | None = None) -> None: ...
+        def on_c(envelope: EventEnvelope[list[CPlacedV1]].inner) -> None: ...
+        def on_d(envelope: EventEnvelope, other: "EventEnvelope[DPlacedV1]") -> None: ...
+        """
+    )
+    received = {u for u in facts.model_uses if u.kind == RECEIVE}
+    assert received == {
+        ModelUse(RECEIVE, "APlacedV1", "on_a"),
+        ModelUse(RECEIVE, "BPlacedV1", "on_b"),
+        ModelUse(RECEIVE, "CPlacedV1", "on_c"),
+    }  # a bare name, and a quoted annotation, hold no subscript the reader walks
+
+
+def test_statements_in_every_kind_of_block_are_read() -> None:
+    facts = _facts(
+        """
+        for item in []:
+            import a
+        else:
+            import b
+        while False:
+            import c
+        else:
+            import d
+        with open("x") as f:
+            import e
+        try:
+            import g
+        except ImportError:
+            h = None
+        else:
+            import i
+        finally:
+            import j
+        match 1:
+            case 1:
+                import k
+        async def run() -> None:
+            async for x in y:
+                import m
+        """
+    )
+    assert [i.names[0][0] for i in facts.imports] == list("abcdegijkm")
+    assert facts.has_async
+    assert {"item", "h", "run"} <= set(facts.bindings)
+    assert "f" not in facts.bindings  # a `with` target is not read as a module name
+
+
+def test_the_interface_sorts_each_distinct_import_once_by_its_text() -> None:
+    facts = _facts("import b\nimport a\nimport b\nfrom . import c\n")
+    imports = facts.interface_json()[0]
+    expected = sorted({json.dumps(i.interface(), separators=(",", ":")) for i in facts.imports})
+    assert imports == expected == ['["from",1,null,[["c",null]],false]',
+                                   '["import",0,null,[["a",null]],false]',
+                                   '["import",0,null,[["b",null]],false]']  # fmt: skip
+    assert isinstance(facts.imports[0], ImportStmt)
+
+
+def test_a_dotted_broker_library_is_still_recognised() -> None:
+    source = b"def helper(client):\n    return client.topic_path('p', 't')\n"
+    tree = ast.parse(source)
+    assert read_brokers(tree, source, ["json"]) is None  # no library, no sending def
+    found = read_brokers(tree, source, ["google.cloud.pubsub_v1"])
+    assert found is None or found.sends == {}  # read, nothing sends
+    names = b"from google.cloud import pubsub_v1\nclient = pubsub_v1.PublisherClient()\n"
+    facts = read_brokers(ast.parse(names), names, ["google.cloud"])
+    assert facts is None  # `google.cloud` alone is no broker library
+    facts = read_brokers(ast.parse(names), names, ["google.cloud.pubsub_v1"])
+    assert facts is not None
+    assert "client" in facts.names
+
+
+def test_send_words_are_found_in_any_case_and_position() -> None:
+    assert has_send_word("Publish_Event")
+    assert has_send_word("xadd")
+    assert has_send_word("bulk_put_records")
+    assert not has_send_word("subscribe")
+
+
+def test_call_places_find_the_lines_a_regular_expression_of_the_names_finds() -> None:
+    source = (
+        b"x = publish_event (a)\n"  # a send word starting a longer name
+        b"y = republish\\\n(b)\n"  # inside a name, the call after a continued line
+        b"send = 1\n"  # no call
+        b"helper(1); other_helper(2)\n"  # a whole name only
+        b"\xc3\xa9helper(3)\n"  # a non-ASCII byte before the name is no word byte
+    )
+    sends = set(_call_places(source.lower(), _SEND_WORD_BYTES, False))
+    assert sorted(source.count(b"\n", 0, at) + 1 for at in sends) == [1, 2]
+    called = _call_places(source, (b"helper",), True)
+    assert sorted(source.count(b"\n", 0, at) + 1 for at in called) == [5, 6]
+    assert _at_boundary(b"helper", 0)
+    assert not _at_boundary(b"my_helper", 3)
+
+
+def test_function_bodies_without_the_keywords_are_skipped_but_nothing_else() -> None:
+    facts = _facts(
+        """
+        def one_line(): import os
+        def plain(x):
+            if x:
+                for y in x:
+                    return y
+        def continued():
+            if True:
+                from pydantic \\
+                    import Field as F
+        def outer():
+            @wrap
+            async def inner(envelope: EventEnvelope[InnerV1]):
+                with open("f"):
+                    import json
+        def makes():
+            class Row(DeclarativeBase):
+                pass
+        """
+    )
+    assert [i.module or i.names[0][0] for i in facts.imports] == ["os", "pydantic", "json"]
+    assert facts.has_async
+    assert ModelUse(RECEIVE, "InnerV1", "inner") in facts.model_uses
+    assert facts.data_store == "declares the ORM base `Row`"
