@@ -435,6 +435,8 @@ class SemanticModel:
         self._blocks = 0
         self._by_scope: dict[int, list[Site]] | None = None
         self._lines: list[int] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+        """(first, last) line of each site."""
         self._attributes: dict[int, dict[str, tuple[ast.expr, Site]]] = {}
         self._body(tree.body, self.module, (0,), (), False, False)
 
@@ -471,12 +473,15 @@ class SemanticModel:
         for calls the marks spell), in source order."""
         following = marks.following()
         size = len(following)
-        for site in self.sites:
-            stmt = site.stmt
-            first = stmt.lineno
+        if self._spans is None:  # asked for by several readers of the file
+            self._spans = [
+                (stmt.lineno, stmt.end_lineno or stmt.lineno)
+                for stmt in [site.stmt for site in self.sites]
+            ]
+        for site, (first, last) in zip(self.sites, self._spans, strict=True):
             if first >= size:
                 return  # in source order: no later statement spans a marked line
-            if following[first] <= (stmt.end_lineno or first):
+            if following[first] <= last:
                 yield site
 
     def sites_in(self, node: ast.AST) -> list[Site]:
@@ -490,11 +495,17 @@ class SemanticModel:
     def sites_of(self, scope: Scope) -> list[Site]:
         """The statements of one scope's own code, in source order (a nested
         `def` or `class` statement is one, its body is not)."""
-        if self._by_scope is None:
-            self._by_scope = {}
+        by_scope = self._by_scope
+        if by_scope is None:
+            by_scope = self._by_scope = {}
             for site in self.sites:
-                self._by_scope.setdefault(id(site.scope), []).append(site)
-        return self._by_scope.get(id(scope), [])
+                key = id(site.scope)
+                found = by_scope.get(key)
+                if found is None:
+                    by_scope[key] = [site]
+                else:
+                    found.append(site)
+        return by_scope.get(id(scope), [])
 
     # value kinds --------------------------------------------------------------------------
     def dict_value(
