@@ -43,7 +43,6 @@ import ast
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any, Literal
 
 from arch_lint.index.models import dotted, unquote
@@ -436,6 +435,8 @@ class SemanticModel:
         self._blocks = 0
         self._by_scope: dict[int, list[Site]] | None = None
         self._lines: list[int] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+        """(first, last) line of each site."""
         self._attributes: dict[int, dict[str, tuple[ast.expr, Site]]] = {}
         self._body(tree.body, self.module, (0,), (), False, False)
 
@@ -472,12 +473,15 @@ class SemanticModel:
         for calls the marks spell), in source order."""
         following = marks.following()
         size = len(following)
-        for site in self.sites:
-            stmt = site.stmt
-            first = stmt.lineno
+        if self._spans is None:  # asked for by several readers of the file
+            self._spans = [
+                (stmt.lineno, stmt.end_lineno or stmt.lineno)
+                for stmt in [site.stmt for site in self.sites]
+            ]
+        for site, (first, last) in zip(self.sites, self._spans, strict=True):
             if first >= size:
                 return  # in source order: no later statement spans a marked line
-            if following[first] <= (stmt.end_lineno or first):
+            if following[first] <= last:
                 yield site
 
     def sites_in(self, node: ast.AST) -> list[Site]:
@@ -491,11 +495,17 @@ class SemanticModel:
     def sites_of(self, scope: Scope) -> list[Site]:
         """The statements of one scope's own code, in source order (a nested
         `def` or `class` statement is one, its body is not)."""
-        if self._by_scope is None:
-            self._by_scope = {}
+        by_scope = self._by_scope
+        if by_scope is None:
+            by_scope = self._by_scope = {}
             for site in self.sites:
-                self._by_scope.setdefault(id(site.scope), []).append(site)
-        return self._by_scope.get(id(scope), [])
+                key = id(site.scope)
+                found = by_scope.get(key)
+                if found is None:
+                    by_scope[key] = [site]
+                else:
+                    found.append(site)
+        return by_scope.get(id(scope), [])
 
     # value kinds --------------------------------------------------------------------------
     def dict_value(
@@ -685,7 +695,9 @@ class SemanticModel:
                     else:
                         self._assign(scope, target, value, None, line, path, fallback)
             elif kind not in _INERT:
-                self._stmt(stmt, scope, path, flow, tc, fallback)
+                read = _STATEMENTS.get(kind)
+                if read is not None:
+                    read(self, stmt, scope, path, flow, tc, fallback)
 
     def _bind(self, scope: Scope, name: str, binding: Binding) -> None:
         target = scope.declared.get(name, scope)  # `global x` / `nonlocal x`
@@ -700,101 +712,208 @@ class SemanticModel:
         tc: bool,
         fallback: bool,
     ) -> None:
-        line = stmt.lineno
-        if isinstance(stmt, ast.Assign):  # the most frequent first
+        if type(stmt) is ast.Assign:
             for target in stmt.targets:
-                self._assign(scope, target, stmt.value, None, line, path, fallback)
+                self._assign(scope, target, stmt.value, None, stmt.lineno, path, fallback)
             return
-        if isinstance(stmt, _FUNCTIONS):
-            self._bind(scope, stmt.name, Binding(DEF, line, path, fallback=fallback, node=stmt))
-            inner_path = self._block(path)
-            inner = Scope("function", stmt, scope, inner_path)
-            self.scopes[id(stmt)] = inner
-            args = stmt.args
-            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
-                binding = Binding(PARAM, line, inner_path, annotation=arg.annotation)
-                self._bind(inner, arg.arg, binding)
-            for star in (args.vararg, args.kwarg):
-                if star is not None:
-                    self._bind(inner, star.arg, Binding(PARAM, line, inner_path))
-            if self._declares:
-                self._declare(stmt.body, inner)
-            self._body(stmt.body, inner, inner_path, (), tc, False)
-            return
-        if isinstance(stmt, ast.ClassDef):
-            self._bind(scope, stmt.name, Binding(CLASS, line, path, fallback=fallback, node=stmt))
-            inner_path = self._block(path)
-            inner = Scope("class", stmt, scope, inner_path)
-            self.scopes[id(stmt)] = inner
-            self._body(stmt.body, inner, inner_path, flow, tc, fallback)
-            return
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for name, origin in bound_by_import(stmt):
-                binding = Binding(
-                    IMPORT, line, path, origin=origin, type_checking=tc, fallback=fallback
-                )
-                self._bind(scope, name, binding)
-            return
-        if isinstance(stmt, ast.AnnAssign):
-            # `x: int` alone binds nothing, except that a class body declares a field
-            if stmt.value is not None or scope.kind == "class":
-                self._assign(scope, stmt.target, stmt.value, stmt.annotation, line, path, fallback)
-            return
-        if isinstance(stmt, ast.Delete):
-            scope.deleted += [
-                (text, line, path)
-                for target in stmt.targets
-                for node in ast.walk(target)
-                if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Del)
-                for text in [dotted(node)]
-                if text
-            ]
-            return
-        # compound statements: a block per part, in source order
-        enter = partial(self._part, stmt, scope=scope, path=path, flow=flow, fallback=fallback)
-        if isinstance(stmt, ast.If):
-            checking = _is_type_checking(stmt.test)
-            enter("body", stmt.body, tc=tc or checking)
+        read = _STATEMENTS.get(type(stmt))
+        if read is not None:
+            read(self, stmt, scope, path, flow, tc, fallback)
+
+    # one reader per kind of statement that binds or holds a block (`_STATEMENTS`), each
+    # called as (model, statement, scope, path, flow, tc, fallback)
+    def _function(
+        self,
+        stmt: ast.FunctionDef | ast.AsyncFunctionDef,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        line = stmt.lineno
+        self._bind(
+            scope, stmt.name, Binding(DEF, line, path, None, None, None, False, fallback, stmt)
+        )
+        inner_path = self._block(path)
+        inner = Scope("function", stmt, scope, inner_path)
+        self.scopes[id(stmt)] = inner
+        args = stmt.args
+        bindings = inner.bindings  # nothing is declared `global` in it yet
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+            binding = Binding(PARAM, line, inner_path, None, arg.annotation)
+            found = bindings.get(arg.arg)
+            if found is None:
+                bindings[arg.arg] = [binding]
+            else:
+                found.append(binding)
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
+                bindings.setdefault(star.arg, []).append(Binding(PARAM, line, inner_path))
+        if self._declares:
+            self._declare(stmt.body, inner)
+        self._body(stmt.body, inner, inner_path, (), tc, False)
+
+    def _class(
+        self,
+        stmt: ast.ClassDef,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        binding = Binding(CLASS, stmt.lineno, path, None, None, None, False, fallback, stmt)
+        self._bind(scope, stmt.name, binding)
+        inner_path = self._block(path)
+        inner = Scope("class", stmt, scope, inner_path)
+        self.scopes[id(stmt)] = inner
+        self._body(stmt.body, inner, inner_path, flow, tc, fallback)
+
+    def _import(
+        self,
+        stmt: ast.Import | ast.ImportFrom,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        line = stmt.lineno
+        for name, origin in bound_by_import(stmt):
+            self._bind(scope, name, Binding(IMPORT, line, path, None, None, origin, tc, fallback))
+
+    def _annotated(
+        self,
+        stmt: ast.AnnAssign,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        # `x: int` alone binds nothing, except that a class body declares a field
+        if stmt.value is not None or scope.kind == "class":
+            self._assign(
+                scope, stmt.target, stmt.value, stmt.annotation, stmt.lineno, path, fallback
+            )
+
+    def _delete(
+        self,
+        stmt: ast.Delete,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        line = stmt.lineno
+        scope.deleted += [
+            (text, line, path)
+            for target in stmt.targets
+            for node in ast.walk(target)
+            if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Del)
+            for text in [dotted(node)]
+            if text
+        ]
+
+    # compound statements: a block per part, in source order
+    def _if(
+        self,
+        stmt: ast.If,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        checking = _is_type_checking(stmt.test)
+        self._part(stmt, "body", stmt.body, scope, path, flow, tc or checking, fallback)
+        if stmt.orelse:
             # `else: Session = object` stands in for the import `TYPE_CHECKING` made
-            enter("orelse", stmt.orelse, tc=tc, fallback=fallback or checking)
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            names = [
-                n for i in stmt.items if i.optional_vars for n in target_names(i.optional_vars)
-            ]
-            # the body runs to its end unless an exception leaves the statement too,
-            # so what it binds is bound after it (not under `suppress(...)`)
-            certain = not any(_suppresses(item.context_expr) for item in stmt.items)
-            enter("body", stmt.body, tc=tc, names=names, at=line - 1, same_block=certain)
-        elif isinstance(stmt, _LOOPS):
-            names = [] if isinstance(stmt, ast.While) else target_names(stmt.target)
-            enter("body", stmt.body, tc=tc, names=names, at=line - 1, loop=True)
-            enter("orelse", stmt.orelse, tc=tc)
-        elif isinstance(stmt, _TRY):
-            body_path = enter("body", stmt.body, tc=tc)
-            for part in stmt.handlers:
-                names = [part.name] if part.name else []
-                enter(part, part.body, tc=tc, names=names, at=part.lineno - 1, fallback=True)
-            # `else` runs only when the body ran to its end
-            else_path = enter("orelse", stmt.orelse, tc=tc, path=body_path)
-            enter("finalbody", stmt.finalbody, tc=tc, same_block=True)
-            if stmt.handlers and all(_leaves(h.body) for h in stmt.handlers):
-                # every handler leaves: after the statement, the body (and its
-                # `else`) ran to its end
-                end = stmt.end_lineno or line
-                self._promote(scope, {body_path, else_path} - {path}, path, end)
-        elif isinstance(stmt, ast.Match):
-            for case in stmt.cases:
-                names = [
-                    captured for node in ast.walk(case.pattern) for captured in _captures(node)
-                ]
-                enter(case, case.body, tc=tc, names=names, at=case.pattern.lineno - 1)
+            orelse = stmt.orelse
+            self._part(stmt, "orelse", orelse, scope, path, flow, tc, fallback or checking)
+
+    def _with(
+        self,
+        stmt: ast.With | ast.AsyncWith,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        names = [n for i in stmt.items if i.optional_vars for n in target_names(i.optional_vars)]
+        # the body runs to its end unless an exception leaves the statement too,
+        # so what it binds is bound after it (not under `suppress(...)`)
+        certain = not any(_suppresses(item.context_expr) for item in stmt.items)
+        self._part(
+            stmt, "body", stmt.body, scope, path, flow, tc, fallback, names, stmt.lineno - 1,
+            same_block=certain,
+        )  # fmt: skip
+
+    def _loop(
+        self,
+        stmt: ast.For | ast.AsyncFor | ast.While,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        names = [] if isinstance(stmt, ast.While) else target_names(stmt.target)
+        self._part(
+            stmt, "body", stmt.body, scope, path, flow, tc, fallback, names, stmt.lineno - 1,
+            loop=True,
+        )  # fmt: skip
+        if stmt.orelse:
+            self._part(stmt, "orelse", stmt.orelse, scope, path, flow, tc, fallback)
+
+    def _try(
+        self,
+        stmt: ast.Try,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        body_path = self._part(stmt, "body", stmt.body, scope, path, flow, tc, fallback)
+        for part in stmt.handlers:
+            names = [part.name] if part.name else []
+            self._part(stmt, part, part.body, scope, path, flow, tc, True, names, part.lineno - 1)
+        # `else` runs only when the body ran to its end
+        else_path = self._part(stmt, "orelse", stmt.orelse, scope, body_path, flow, tc, fallback)
+        if stmt.finalbody:
+            self._part(
+                stmt, "finalbody", stmt.finalbody, scope, path, flow, tc, fallback,
+                same_block=True,
+            )  # fmt: skip
+        if stmt.handlers and all(_leaves(h.body) for h in stmt.handlers):
+            # every handler leaves: after the statement, the body (and its
+            # `else`) ran to its end
+            end = stmt.end_lineno or stmt.lineno
+            self._promote(scope, {body_path, else_path} - {path}, path, end)
+
+    def _match(
+        self,
+        stmt: ast.Match,
+        scope: Scope,
+        path: tuple[int, ...],
+        flow: Flow,
+        tc: bool,
+        fallback: bool,
+    ) -> None:
+        for case in stmt.cases:
+            names = [captured for node in ast.walk(case.pattern) for captured in _captures(node)]
+            at = case.pattern.lineno - 1
+            self._part(stmt, case, case.body, scope, path, flow, tc, fallback, names, at)
 
     def _part(
         self,
         stmt: ast.stmt,
         part: str | ast.AST,
         body: list[ast.stmt],
-        *,
         scope: Scope,
         path: tuple[int, ...],
         flow: Flow,
@@ -815,8 +934,10 @@ class SemanticModel:
         inner = path if same_block else self._block(path)
         if loop:
             self.loops.add(inner[-1])
-        for name in names or ():
-            self._bind(scope, name, Binding(UNKNOWN, at, inner, fallback=fallback))
+        if names:
+            for name in names:
+                binding = Binding(UNKNOWN, at, inner, None, None, None, False, fallback)
+                self._bind(scope, name, binding)
         self._body(body, scope, inner, (*flow, (stmt, part)), tc, fallback)
         return inner
 
@@ -873,6 +994,28 @@ class SemanticModel:
         elif isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
             for name in target_names(target):
                 self._bind(scope, name, Binding(UNKNOWN, line, path, fallback=fallback))
+
+
+_Reader = Callable[[SemanticModel, Any, Scope, tuple[int, ...], Flow, bool, bool], None]
+_STATEMENTS: dict[type[ast.AST], _Reader] = {
+    ast.FunctionDef: SemanticModel._function,
+    ast.AsyncFunctionDef: SemanticModel._function,
+    ast.ClassDef: SemanticModel._class,
+    ast.Import: SemanticModel._import,
+    ast.ImportFrom: SemanticModel._import,
+    ast.AnnAssign: SemanticModel._annotated,
+    ast.Delete: SemanticModel._delete,
+    ast.If: SemanticModel._if,
+    ast.With: SemanticModel._with,
+    ast.AsyncWith: SemanticModel._with,
+    ast.For: SemanticModel._loop,
+    ast.AsyncFor: SemanticModel._loop,
+    ast.While: SemanticModel._loop,
+    **dict.fromkeys(_TRY, SemanticModel._try),
+    ast.Match: SemanticModel._match,
+}
+"""Statement type -> the reader of what it binds and the blocks it holds (what is
+not here binds nothing: an expression, `return`, `pass`, ...)."""
 
 
 def _leaves(body: list[ast.stmt]) -> bool:
