@@ -301,6 +301,7 @@ class LoggingAnalysis:
         self.ctx = ctx
         cfg = ctx.settings.model.logging
         self.fields = tuple(cfg.correlation_fields)
+        self._id_suffixes = tuple(f"_{field}" for field in self.fields)
         self.key = self.fields[0] if self.fields else "correlation_id"
         self.carriers = tuple(cfg.correlation_carriers)
         self.factories = tuple(cfg.logger_factories)
@@ -313,6 +314,7 @@ class LoggingAnalysis:
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         self._carriers: dict[tuple[int, int], bool] = {}
         self._carrier_annotations: dict[int, bool] = {}
+        self._loggers_made: dict[tuple[int, int, int, tuple[int, ...]], Logger | None] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._byte_starts: list[int] | None = None
         self._routes: dict[int, bool] = {}
@@ -348,7 +350,7 @@ class LoggingAnalysis:
 
     # names that count as the correlation id -------------------------------------------
     def is_id_name(self, name: str) -> bool:
-        return any(name == f or name.endswith(f"_{f}") for f in self.fields)
+        return name in self.fields or name.endswith(self._id_suffixes)
 
     def id_for(self, item: LogCall) -> tuple[str, bool] | None:
         """The correlation id expression visible at a judged call, and whether a fix
@@ -626,6 +628,19 @@ class LoggingAnalysis:
         return None
 
     def _made(
+        self, call: ast.Call, scope: Scope, line: int, path: tuple[int, ...]
+    ) -> Logger | None:
+        """The logger a call makes, if it is known to make one (`_make`), once per
+        call, scope, line and path: every log call through a logger bound from a
+        call asks it again (no one changes a `Logger` once made)."""
+        key = (id(call), id(scope), line, path)
+        if key in self._loggers_made:
+            return self._loggers_made[key]
+        made = self._make(call, scope, line, path)
+        self._loggers_made[key] = made
+        return made
+
+    def _make(
         self, call: ast.Call, scope: Scope, line: int, path: tuple[int, ...]
     ) -> Logger | None:
         written = dotted(call.func) or ""
