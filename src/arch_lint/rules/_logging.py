@@ -213,7 +213,23 @@ def _fresh_call_patterns() -> Calls:
     return tuple(out)
 
 
-_CALLS = call_pattern(*(f".{m}" for m in sorted(LOG_METHODS))) + _fresh_call_patterns()
+def _trie(words: list[str]) -> str:
+    """A pattern for any of the words, as a trie of their letters (`warn(?:ing)?`):
+    at each `.` of a file the engine tries the next letter once, not each word."""
+    tails: dict[str, list[str]] = {}
+    for word in words:
+        tails.setdefault(word[:1], []).append(word[1:])
+    out = [re.escape(head) + _trie(rest) for head, rest in sorted(tails.items()) if head]
+    if "" in tails:  # a word ends here
+        return f"(?:{'|'.join(out)})?" if out else ""
+    return out[0] if len(out) == 1 else f"(?:{'|'.join(out)})"
+
+
+_CALLS = (
+    # `call_pattern(*(f".{m}" for m in LOG_METHODS))`, the same matches
+    re.compile(rb"\." + _GAP + _trie(sorted(LOG_METHODS)).encode() + _GAP + rb"[(#]"),
+    *_fresh_call_patterns(),
+)
 
 
 @dataclass
