@@ -213,7 +213,23 @@ def _fresh_call_patterns() -> Calls:
     return tuple(out)
 
 
-_CALLS = call_pattern(*(f".{m}" for m in sorted(LOG_METHODS))) + _fresh_call_patterns()
+def _trie(words: list[str]) -> str:
+    """A pattern for any of the words, as a trie of their letters (`warn(?:ing)?`):
+    at each `.` of a file the engine tries the next letter once, not each word."""
+    tails: dict[str, list[str]] = {}
+    for word in words:
+        tails.setdefault(word[:1], []).append(word[1:])
+    out = [re.escape(head) + _trie(rest) for head, rest in sorted(tails.items()) if head]
+    if "" in tails:  # a word ends here
+        return f"(?:{'|'.join(out)})?" if out else ""
+    return out[0] if len(out) == 1 else f"(?:{'|'.join(out)})"
+
+
+_CALLS = (
+    # `call_pattern(*(f".{m}" for m in LOG_METHODS))`, the same matches
+    re.compile(rb"\." + _GAP + _trie(sorted(LOG_METHODS)).encode() + _GAP + rb"[(#]"),
+    *_fresh_call_patterns(),
+)
 
 
 @dataclass
@@ -301,6 +317,7 @@ class LoggingAnalysis:
         self.ctx = ctx
         cfg = ctx.settings.model.logging
         self.fields = tuple(cfg.correlation_fields)
+        self._id_suffixes = tuple(f"_{field}" for field in self.fields)
         self.key = self.fields[0] if self.fields else "correlation_id"
         self.carriers = tuple(cfg.correlation_carriers)
         self.factories = tuple(cfg.logger_factories)
@@ -313,6 +330,7 @@ class LoggingAnalysis:
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         self._carriers: dict[tuple[int, int], bool] = {}
         self._carrier_annotations: dict[int, bool] = {}
+        self._loggers_made: dict[tuple[int, int, int, tuple[int, ...]], Logger | None] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._byte_starts: list[int] | None = None
         self._routes: dict[int, bool] = {}
@@ -348,7 +366,7 @@ class LoggingAnalysis:
 
     # names that count as the correlation id -------------------------------------------
     def is_id_name(self, name: str) -> bool:
-        return any(name == f or name.endswith(f"_{f}") for f in self.fields)
+        return name in self.fields or name.endswith(self._id_suffixes)
 
     def id_for(self, item: LogCall) -> tuple[str, bool] | None:
         """The correlation id expression visible at a judged call, and whether a fix
@@ -626,6 +644,19 @@ class LoggingAnalysis:
         return None
 
     def _made(
+        self, call: ast.Call, scope: Scope, line: int, path: tuple[int, ...]
+    ) -> Logger | None:
+        """The logger a call makes, if it is known to make one (`_make`), once per
+        call, scope, line and path: every log call through a logger bound from a
+        call asks it again (no one changes a `Logger` once made)."""
+        key = (id(call), id(scope), line, path)
+        if key in self._loggers_made:
+            return self._loggers_made[key]
+        made = self._make(call, scope, line, path)
+        self._loggers_made[key] = made
+        return made
+
+    def _make(
         self, call: ast.Call, scope: Scope, line: int, path: tuple[int, ...]
     ) -> Logger | None:
         written = dotted(call.func) or ""
