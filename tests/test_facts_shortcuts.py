@@ -125,7 +125,7 @@ def test_call_places_find_the_lines_a_regular_expression_of_the_names_finds() ->
     assert not _at_boundary(b"my_helper", 3)
 
 
-def test_function_bodies_without_the_keywords_are_skipped_but_nothing_else() -> None:
+def test_what_nested_function_bodies_hold_is_read() -> None:
     facts = _facts(
         """
         def one_line(): import os
