@@ -179,3 +179,14 @@ def test_passes_follows_locals_to_a_depth_of_three_through_shared_values() -> No
         ("1", "payload"),
         ("=key", "key"),
     )  # `deeper` reaches `payload` only through four locals
+
+
+def test_payloads_are_read_where_the_envelope_is_named_as_a_regex_scan_reads_them() -> None:
+    facts = _facts(
+        """
+        a = EventEnvelope(meta=EventEnvelope[Skipped], data=First(EventEnvelope[After]))
+        b: EventEnvelope[Second] = MyEventEnvelope[NotOne]
+        c = EventEnvelope[ Third ]
+        """
+    )
+    assert facts.payloads == ["First", "After", "Second", "Third"]  # `Skipped`: inside a match

@@ -695,9 +695,21 @@ class _Extractor:
         costs more than the rest of the extraction); a mention in a comment or a
         docstring counts too, which is what the author meant anyway.
         """
-        for match in _payload_re(self.envelope).finditer(source):
-            name = (match.group(1) or match.group(2)).decode("utf-8", "replace")
-            self.facts.payloads.append(name)
+        # Every match starts with the envelope's name: the pattern is tried only
+        # where the name stands (the matches `finditer` gives, for a scan of
+        # the text instead of an attempt at every byte; a place inside an
+        # earlier match is skipped, as `finditer` does).
+        pattern = _payload_re(self.envelope)
+        envelope = self.envelope.encode()
+        end = 0
+        at = source.find(envelope)
+        while at != -1:
+            match = pattern.match(source, at) if at >= end else None
+            if match is not None:
+                name = (match.group(1) or match.group(2)).decode("utf-8", "replace")
+                self.facts.payloads.append(name)
+                end = match.end()
+            at = source.find(envelope, at + 1)
 
     def _received(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """`def on_placed(envelope: EventEnvelope[OrderPlacedV1])`: the function
