@@ -7,6 +7,7 @@ import ast
 import json
 import textwrap
 
+from arch_lint.index.broker_messages import passes
 from arch_lint.index.brokers import (
     _SEND_WORD_BYTES,
     _at_boundary,
@@ -15,6 +16,7 @@ from arch_lint.index.brokers import (
     read_brokers,
 )
 from arch_lint.index.facts import FileFacts, ImportStmt, extract
+from arch_lint.index.semantic import SemanticModel
 from arch_lint.index.uses import RECEIVE, ModelUse
 
 
@@ -125,7 +127,7 @@ def test_call_places_find_the_lines_a_regular_expression_of_the_names_finds() ->
     assert not _at_boundary(b"my_helper", 3)
 
 
-def test_function_bodies_without_the_keywords_are_skipped_but_nothing_else() -> None:
+def test_what_nested_function_bodies_hold_is_read() -> None:
     facts = _facts(
         """
         def one_line(): import os
@@ -151,3 +153,40 @@ def test_function_bodies_without_the_keywords_are_skipped_but_nothing_else() -> 
     assert facts.has_async
     assert ModelUse(RECEIVE, "InnerV1", "inner") in facts.model_uses
     assert facts.data_store == "declares the ORM base `Row`"
+
+
+def test_passes_follows_locals_to_a_depth_of_three_through_shared_values() -> None:
+    source = textwrap.dedent(
+        """
+        def wrap(self, payload, key, unused):
+            body = json.dumps(payload)
+            twice = body + body
+            deep = [twice]
+            deeper = {"d": deep}
+            self.producer.send(twice, deep, deeper, key=key, **{"k": unused and 1})
+        """
+    ).encode()
+    model = SemanticModel(ast.parse(source), source)
+    function = next(iter(model.functions()))
+    call = next(
+        n
+        for n in ast.walk(function.node)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "send"
+    )
+    assert passes(call, function) == (
+        ("**", "unused"),
+        ("0", "payload"),
+        ("1", "payload"),
+        ("=key", "key"),
+    )  # `deeper` reaches `payload` only through four locals
+
+
+def test_payloads_are_read_where_the_envelope_is_named_as_a_regex_scan_reads_them() -> None:
+    facts = _facts(
+        """
+        a = EventEnvelope(meta=EventEnvelope[Skipped], data=First(EventEnvelope[After]))
+        b: EventEnvelope[Second] = MyEventEnvelope[NotOne]
+        c = EventEnvelope[ Third ]
+        """
+    )
+    assert facts.payloads == ["First", "After", "Second", "Third"]  # `Skipped`: inside a match

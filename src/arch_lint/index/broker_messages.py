@@ -20,11 +20,11 @@ message, the object around them is not.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import ASSIGN, PARAM, Scope
+from arch_lint.index.walk import push_children
 
 MESSAGE_KEYWORDS = frozenset(
     {"value", "payload", "data", "message", "event", "body", "json", "msg", "fields",
@@ -188,27 +188,47 @@ def passes(call: ast.Call, function: Scope) -> Passes:
         return ()
     out: set[tuple[str, str]] = set()
     starred = False
+    held: dict[tuple[int, int], set[str]] = {}
     for index, arg in enumerate(call.args):
         starred = starred or isinstance(arg, ast.Starred)
         key = "*" if starred else str(index)
-        out.update((key, p) for p in _held(arg, function, params, 0))
+        out.update((key, p) for p in _held(arg, function, params, 0, held))
     for keyword in call.keywords:
         key = "**" if keyword.arg is None else f"={keyword.arg}"
-        out.update((key, p) for p in _held(keyword.value, function, params, 0))
+        out.update((key, p) for p in _held(keyword.value, function, params, 0, held))
     return tuple(sorted(out))
 
 
-def _held(node: ast.expr, function: Scope, params: set[str], depth: int) -> Iterator[str]:
-    for item in ast.walk(node):
-        if not isinstance(item, ast.Name):
+def _held(
+    node: ast.expr,
+    function: Scope,
+    params: set[str],
+    depth: int,
+    memo: dict[tuple[int, int], set[str]],
+) -> set[str]:
+    """The parameters an expression reads, directly or through the values of
+    the locals it reads (to a depth of 3); `memo`: per expression and depth,
+    what is found (a value read by several names, or twice, is walked once)."""
+    key = (id(node), depth)
+    found = memo.get(key)
+    if found is not None:
+        return found
+    found = memo[key] = set()  # a deeper look never asks for this key again
+    stack: list[ast.AST] = [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is not ast.Name:
+            push_children(item, stack)
             continue
-        bindings = function.bindings.get(item.id, [])
-        if item.id in params and any(b.kind == PARAM for b in bindings):
-            yield item.id
+        name = item.id
+        bindings = function.bindings.get(name, [])
+        if name in params and any(b.kind == PARAM for b in bindings):
+            found.add(name)
         if depth < 3:
             for binding in bindings:
                 if binding.kind == ASSIGN and binding.value is not None:
-                    yield from _held(binding.value, function, params, depth + 1)
+                    found |= _held(binding.value, function, params, depth + 1, memo)
+    return found
 
 
 def signature(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> tuple[str, ...]:

@@ -43,13 +43,7 @@ from arch_lint.index.models import (
 from arch_lint.index.semantic import bound_by_import, resolve
 from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
-from arch_lint.index.walk import (
-    assignment,
-    following_lines,
-    marker_places,
-    place_lines,
-    push_children,
-)
+from arch_lint.index.walk import assignment, push_children
 
 FACTS_VERSION = 26
 
@@ -336,9 +330,6 @@ _TRY_NODES: frozenset[type[ast.stmt]] = frozenset(
 
 _LEAVES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Constant})
 """Expressions with no expression under them."""
-_INNER_BYTES = (b"import", b"class", b"def")
-"""The keywords of the statements `_stmt` reads in a function (an import, a
-class, a function: the rest only hold these)."""
 _LOOPS: frozenset[type[ast.stmt]] = frozenset({ast.For, ast.AsyncFor, ast.While})
 _MODULE_LEVEL_ONLY: frozenset[type[ast.stmt]] = frozenset(
     {ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Pass, ast.Raise,
@@ -384,10 +375,6 @@ class _Extractor:
         """`receive` uses: the data of the envelope a parameter is annotated with."""
         self.envelope_named = False
         self.stamping = StampFacts()
-        self.inner: list[int] = []
-        """Line -> the first line at or after it that holds `import`, `class` or
-        `def` (`walk.following_lines`): a function body that spans none holds no
-        statement read below the module level, and is not walked."""
 
     def _bind(self, name: str, binding: Export) -> None:
         self.constants.pop(name, None)
@@ -418,7 +405,6 @@ class _Extractor:
             lacks = cannot_hold(source) | cannot_hold_correlation(source)
         self.data_hints = ORM not in lacks
         self.envelope_named = bool(self.envelope) and self.envelope.encode() in source
-        self.inner = following_lines(place_lines(source, marker_places(source, _INNER_BYTES)))
         self._body(tree.body, toplevel=True, type_checking=False)
         if any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
@@ -463,13 +449,9 @@ class _Extractor:
                 self.facts.has_async = True
             if self.envelope_named:
                 self._received(stmt)
-            body = stmt.body
-            first = body[0].lineno
-            inner = self.inner
-            if first < len(inner) and inner[first] <= (stmt.end_lineno or first):
-                self.in_function += 1
-                self._body(body, toplevel=False, type_checking=tc)
-                self.in_function -= 1
+            self.in_function += 1
+            self._body(stmt.body, toplevel=False, type_checking=tc)
+            self.in_function -= 1
         elif kind is ast.ClassDef:
             stmt = cast(ast.ClassDef, stmt)
             if toplevel:
@@ -713,9 +695,21 @@ class _Extractor:
         costs more than the rest of the extraction); a mention in a comment or a
         docstring counts too, which is what the author meant anyway.
         """
-        for match in _payload_re(self.envelope).finditer(source):
-            name = (match.group(1) or match.group(2)).decode("utf-8", "replace")
-            self.facts.payloads.append(name)
+        # Every match starts with the envelope's name: the pattern is tried only
+        # where the name stands (the matches `finditer` gives, for a scan of
+        # the text instead of an attempt at every byte; a place inside an
+        # earlier match is skipped, as `finditer` does).
+        pattern = _payload_re(self.envelope)
+        envelope = self.envelope.encode()
+        end = 0
+        at = source.find(envelope)
+        while at != -1:
+            match = pattern.match(source, at) if at >= end else None
+            if match is not None:
+                name = (match.group(1) or match.group(2)).decode("utf-8", "replace")
+                self.facts.payloads.append(name)
+                end = match.end()
+            at = source.find(envelope, at + 1)
 
     def _received(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """`def on_placed(envelope: EventEnvelope[OrderPlacedV1])`: the function
