@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
-from arch_lint.config.resolve import Settings
 from arch_lint.index.facts import ImportStmt
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import Scope, SemanticModel
@@ -197,13 +196,15 @@ class SyncDbClient(FileRule):
     _where: str = ""
     """The evidence that the module's code may run on an event loop."""
 
-    @classmethod
-    def applies(cls, settings: Settings, source: bytes) -> bool:
-        return any(marker in source for marker in _MARKERS)
-
     def relevant(self) -> bool:
-        """A prefilter: an import that may bring a client in."""
-        return any(_may_bring_client(s) for s in self._imports())
+        """The prefilter: an import that may bring a client in, and the bytes
+        spell a driver or client package. The import test, on the facts, comes
+        first: it is cheaper than a scan of the file per package (which is why
+        `applies` is left open)."""
+        if not any(_may_bring_client(s) for s in self._imports()):
+            return False
+        source = self.ctx.source
+        return any(marker in source for marker in _MARKERS)
 
     def _judged_here(self) -> bool:
         """The rule's scope: a file of a service, not a migration script."""
