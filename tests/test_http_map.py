@@ -484,3 +484,12 @@ def test_a_client_imported_under_a_name_spelled_otherwise() -> None:
     assert (
         _read_calls(source.replace("import \uff48\uff54\uff54\uff50\uff58", "import other")) == []
     )
+
+
+def test_the_route_prefilter_parts_cover_every_route_word() -> None:
+    from arch_lint.index import http
+
+    for word in http._ROUTE_WORDS:
+        assert any(part in word for part in http._ROUTE_PARTS), word
+        assert http._may_route(b"x = " + word)
+    assert not http._may_route(b"x = router_less + add_sub")
