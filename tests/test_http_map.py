@@ -444,3 +444,52 @@ def test_a_compose_image_service_named_like_a_folder(tmp_path: Path) -> None:
     )
     assert http.urls.host_service("http://pricing:8000") == "pricing"
     assert http.urls.host_service("http://db:5432") is None
+
+
+def _read_calls(source: str) -> list[list[object]]:
+    facts = read_http(ast.parse(source), source.encode())
+    return [c.interface() for c in facts.calls] if facts is not None else []
+
+
+def test_calls_kept_by_the_cheap_walk_and_the_lazy_client_test() -> None:
+    # a client from `with … as`, one with `base_url=`, calls in an f-string, a
+    # comprehension and a tuple (in the walk's order), a dict's `get` left out
+    source = (
+        "import httpx\n"
+        "from app.settings import settings\n"
+        "api = httpx.Client(base_url=settings.orders_url)\n"
+        "def run(urls, key, d):\n"
+        "    with httpx.Client() as c:\n"
+        "        c.get('/health')\n"
+        "    api.post('/orders/{id}')\n"
+        "    note = f\"{c.get(settings.stock_url + '/items')}\"\n"
+        "    found = [c.get(u) for u in urls]\n"
+        "    both = (c.put(settings.a_url + '/a'), c.delete(settings.b_url + '/b'))\n"
+        "    return d.get('status'), d.get(key)\n"
+    )
+    assert _read_calls(source) == [
+        ["GET", "?relative", ""],
+        ["POST", "a:orders_url", "/orders/{}"],
+        ["GET", "a:stock_url", "/items"],
+        ["GET", "?unknown", ""],
+        ["DELETE", "a:b_url", "/b"],
+        ["PUT", "a:a_url", "/a"],
+    ]
+
+
+def test_a_client_imported_under_a_name_spelled_otherwise() -> None:
+    # Python reads the fullwidth name as `httpx` (NFKC): the bytes do not spell the library
+    source = "import \uff48\uff54\uff54\uff50\uff58  # url\ndef f(url):\n    httpx.get(url)\n"
+    assert _read_calls(source) == [["GET", "?param", ""]]
+    assert (
+        _read_calls(source.replace("import \uff48\uff54\uff54\uff50\uff58", "import other")) == []
+    )
+
+
+def test_the_route_prefilter_parts_cover_every_route_word() -> None:
+    from arch_lint.index import http
+
+    for word in http._ROUTE_WORDS:
+        assert any(part in word for part in http._ROUTE_PARTS), word
+        assert http._may_route(b"x = " + word)
+    assert not http._may_route(b"x = router_less + add_sub")

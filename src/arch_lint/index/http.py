@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, NamedTuple
@@ -61,6 +62,7 @@ _CLIENT_METHODS = HTTP_METHODS | {"request", "stream"}
 _URL_SCHEMES = ("http://", "https://")
 _ENV_READERS = frozenset({"os.environ.get", "os.getenv", "getenv", "environ.get"})
 _HTTP_LIBRARIES = frozenset({"httpx", "requests", "aiohttp", "urllib3"})
+_HTTP_LIBRARY_BYTES = tuple(sorted(name.encode() for name in _HTTP_LIBRARIES))
 _APPS = frozenset({"FastAPI", "Flask", "Quart", "Starlette", "Sanic", "Application", "APIFlask"})
 _ROUTERS = {"APIRouter": "prefix", "Blueprint": "url_prefix", "RouteTableDef": ""}
 _ROUTE_DECORATORS = HTTP_METHODS | {"route", "api_route"}
@@ -98,6 +100,10 @@ _CALL_BYTES = re.compile(
     rb"\.(?:get|post|put|patch|delete|head|options|request|stream)(?:\s|\\)*\("
 )
 """A client call, however spaced (`client.post (`, `client.patch \\` + newline + `(`)."""
+_DEFERRED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+"""What `Site.nodes` does not enter: the bodies that run later, if at all."""
+_LEAVES = frozenset({ast.Name, ast.Constant})
+"""Nodes that hold no call: the walk for client calls does not enter them."""
 _URLISH = (b"url", b"URL", b"Url", b"http", b"endpoint", b"host", b"HOST")
 _DECORATOR = re.compile(
     rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|route|api_route)\s*\("
@@ -106,6 +112,8 @@ _ROUTE_WORDS = (
     b"add_route", b"router.add_", b"add_subapp", b"include_router", b"register_blueprint",
     b"APIRouter", b"Blueprint", b"RouteTableDef",
 )  # fmt: skip
+_ROUTE_PARTS = (b"oute", b"lueprint", b"add_subapp")
+"""A part of every one of `_ROUTE_WORDS`: three scans of a file that holds none, not eight."""
 _URL_NAME = re.compile(r"(?i)ur[li]|endpoint|host|addr|api|base|server|service")
 """A name that may hold a URL, where the call's receiver is not known to be an
 HTTP client and no path follows it (`session.delete(models.Row)` is no request)."""
@@ -378,7 +386,7 @@ def _url_defaults(body: list[ast.stmt], out: list[UrlDefault]) -> None:
 
 def _may_route(source: bytes) -> bool:
     """Whether the bytes may declare a route, a router or an include."""
-    if any(word in source for word in _ROUTE_WORDS):
+    if any(part in source for part in _ROUTE_PARTS) and any(w in source for w in _ROUTE_WORDS):
         return True
     return b"@" in source and _DECORATOR.search(source) is not None
 
@@ -389,7 +397,8 @@ def read_http(tree: ast.Module, source: bytes) -> HttpFacts | None:
     if b"://" in source:
         _url_defaults(tree.body, facts.urls)
     routes = _may_route(source)
-    calls = any(b in source for b in _URLISH) and _CALL_BYTES.search(source) is not None
+    # the call's regex first: it stops at the first call, the scans for a word read every byte
+    calls = _CALL_BYTES.search(source) is not None and any(b in source for b in _URLISH)
     if routes or calls:
         reader = _Reader(SemanticModel.of(tree, source), source)
         if routes:
@@ -403,6 +412,15 @@ class _Reader:
     def __init__(self, model: SemanticModel, source: bytes) -> None:
         self.model = model
         self.source = source
+        ascii_only = source.isascii()
+        self.may_import_client = not ascii_only or any(n in source for n in _HTTP_LIBRARY_BYTES)
+        """Whether the file may import an HTTP library: a name imported from one is
+        spelled in the bytes (in an ASCII source: elsewhere a name is normalised,
+        NFKC, and may be spelled otherwise)."""
+        self.may_base = not ascii_only or b"base_url" in source
+        """Whether a call may pass `base_url=` (spelled so in an ASCII source)."""
+        self._withs: dict[int, dict[int, list[tuple[ast.With | ast.AsyncWith, Site]]]] = {}
+        """`id(scope)` -> line -> the `with` statements of the scope's own code there."""
 
     # routes ----------------------------------------------------------------------------
     def routes(self, facts: HttpFacts) -> None:
@@ -416,8 +434,8 @@ class _Reader:
             stmt = site.stmt
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 self._router(stmt, facts)
-            for node in site.nodes():
-                if isinstance(node, ast.Call):
+            for root in site.header():
+                for node in _calls_in(root):
                     self._registration(node, site, functions, facts)
 
     def _router(self, stmt: ast.Assign | ast.AnnAssign, facts: HttpFacts) -> None:
@@ -620,24 +638,23 @@ class _Reader:
             if made is not None:
                 response.append(made)
             return
-        for node in site.nodes():
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            reads = any(_reads_request(a) for a in (*node.args, *(k.value for k in node.keywords)))
-            if not reads:
-                continue
-            if isinstance(func, ast.Attribute) and func.attr in _VALIDATORS:
-                name = dotted(func.value)
-                if name is not None and name[:1].isupper():
-                    request.append(name)
-            else:
-                name = dotted(func)
-                if (
-                    name is not None
-                    and name.rsplit(".", 1)[-1][:1].isupper()
-                    and any(k.arg is None for k in node.keywords)  # `X(**await request.json())`
-                ):
+        for root in site.header():
+            for node in _calls_in(root):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in _VALIDATORS:
+                    name = dotted(func.value)
+                    if name is None or not name[:1].isupper():
+                        continue
+                else:
+                    name = dotted(func)
+                    if (
+                        name is None
+                        or not name.rsplit(".", 1)[-1][:1].isupper()
+                        or not any(k.arg is None for k in node.keywords)
+                    ):
+                        continue  # not `X(**await request.json())`
+                # the cheap tests first: this one walks the arguments
+                if any(_reads_request(a) for a in (*node.args, *(k.value for k in node.keywords))):
                     request.append(name)
 
     def _returned(self, value: ast.expr, site: Site) -> str | None:
@@ -769,15 +786,10 @@ class _Reader:
     def calls(self, facts: HttpFacts) -> None:
         marks = _call_lines(self.source)
         for site in self.model.marked(marks):
-            for node in site.nodes(marks):
-                if (
-                    isinstance(node, ast.Call)
-                    and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in _CLIENT_METHODS
-                ):
-                    call = self._call(node, site)
-                    if call is not None:
-                        facts.calls.append(call)
+            for node in _client_calls(site, marks):
+                call = self._call(node, site)
+                if call is not None:
+                    facts.calls.append(call)
 
     def _call(self, call: ast.Call, site: Site) -> HttpCall | None:
         assert isinstance(call.func, ast.Attribute)
@@ -798,25 +810,25 @@ class _Reader:
             method = verb.upper()
         if url is None or isinstance(url, ast.Starred):
             return None
-        client = self._is_client(receiver, at)
+        # whether the receiver is a client is asked last, where the URL leaves it open
         parts = self._parts(url, at, 0)
         if parts is not None and not parts[0]:
-            made = self._client_base(receiver, at)
+            made = self._client_base(receiver, at) if self.may_base else None
             if made is not None:
                 parts = (made[0], made[1] + parts[1])
-            elif client:
+            elif self._is_client(receiver, at):
                 parts = ("?relative", "")
             else:
                 return None
         elif parts is None or parts[0].startswith("?"):
-            if not client:
+            if not self._is_client(receiver, at):
                 return None
             parts = parts or ("?unknown", "")
         elif (
             parts[0].startswith("a:")
             and not parts[1]
-            and not client
             and (_URL_NAME.search(parts[0]) is None or (verb == "get" and not call.keywords))
+            and not self._is_client(receiver, at)
         ):
             return None  # `cache.get(self.key)`, `session.delete(models.Row)`: no request
         base, path = parts
@@ -953,22 +965,35 @@ class _Reader:
         if binding.kind == ASSIGN and binding.value is not None:
             return self._made(binding.value, _At(owner, binding.line, binding.path), depth + 1)
         if binding.kind == UNKNOWN:
-            for other in self.model.sites_of(owner):
-                stmt = other.stmt
-                if isinstance(stmt, ast.With | ast.AsyncWith) and stmt.lineno == binding.line + 1:
-                    for item in stmt.items:
-                        target = item.optional_vars
-                        if (
-                            isinstance(target, ast.Name)
-                            and target.id == receiver.id
-                            and isinstance(item.context_expr, ast.Call)
-                        ):
-                            return item.context_expr, _site_at(other)
+            for stmt, other in self._withs_at(owner, binding.line + 1):
+                for item in stmt.items:
+                    target = item.optional_vars
+                    if (
+                        isinstance(target, ast.Name)
+                        and target.id == receiver.id
+                        and isinstance(item.context_expr, ast.Call)
+                    ):
+                        return item.context_expr, _site_at(other)
         return None
+
+    def _withs_at(self, scope: Scope, line: int) -> list[tuple[ast.With | ast.AsyncWith, Site]]:
+        """The `with` statements of the scope's own code that start on a line, in
+        order (indexed once per scope: `_made` asks for each name it follows)."""
+        index = self._withs.get(id(scope))
+        if index is None:
+            index = {}
+            for site in self.model.sites_of(scope):
+                stmt = site.stmt
+                if isinstance(stmt, ast.With | ast.AsyncWith):
+                    index.setdefault(stmt.lineno, []).append((stmt, site))
+            self._withs[id(scope)] = index
+        return index.get(line, [])
 
     def _is_client(self, receiver: ast.expr, at: _At) -> bool:
         """Whether the receiver is surely an HTTP client: the library itself
         (`requests.post`), or a value made by one of its calls."""
+        if not self.may_import_client:
+            return False
         written = dotted(receiver)
         if written is not None:
             origin = at.scope.origin(written)
@@ -980,6 +1005,44 @@ class _Reader:
         name = dotted(made[0].func)
         origin = made[1].scope.origin(name) if name else None
         return origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES
+
+
+def _client_calls(site: Site, marks: MarkedLines) -> Iterator[ast.Call]:
+    """The client-method calls (`x.get(…)`) among `site.nodes(marks)`, in its
+    order: the same walk, which enters no name or constant (they hold no call)."""
+    for root in site.header():
+        if marks.marks(root):
+            yield from _client_calls_in(root)
+
+
+def _calls_in(root: ast.AST) -> Iterator[ast.Call]:
+    """The calls among the nodes `Site.nodes` walks from a header root, in its
+    order (the same stack), without entering a name or a constant."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in _LEAVES or kind in _DEFERRED:
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        push_children(node, stack)
+
+
+def _client_calls_in(root: ast.AST) -> Iterator[ast.Call]:
+    """The client-method calls in a node, in the order of `Site.nodes`'s walk
+    (the same stack), without a name's or a constant's children."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in _LEAVES or kind in _DEFERRED:
+            continue
+        if isinstance(node, ast.Call):
+            func = node.func
+            if type(func) is ast.Attribute and func.attr in _CLIENT_METHODS:
+                yield node
+        push_children(node, stack)
 
 
 def _call_lines(source: bytes) -> MarkedLines:
