@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arch_lint.index.models import dotted
-from arch_lint.index.walk import own_nodes, push_children
+from arch_lint.index.walk import nodes_of, own_nodes
 
 APP, ROUTER, ROUTE, INCLUDE = "app", "router", "route", "include"
 """What an install covers: the whole app, one router (`router:NAME`), one route
@@ -105,20 +105,8 @@ _NOT_ENTERED = frozenset(
 
 
 def _own(body: list[ast.stmt]) -> list[ast.AST]:
-    """The nodes of `own_nodes(body)` of the kinds in `_READ`, in its order (a walk
-    that builds no generator and pushes no leaf's children)."""
-    out: list[ast.AST] = []
-    stack: list[ast.AST] = list(body)
-    pop, skip, read = stack.pop, _NOT_ENTERED, _READ
-    while stack:
-        node = pop()
-        kind = type(node)
-        if kind in skip:
-            continue
-        if kind in read:
-            out.append(node)
-        push_children(node, stack)
-    return out
+    """The nodes of `own_nodes(body)` of the kinds in `_READ`, in its order."""
+    return nodes_of(body, _READ, _NOT_ENTERED)
 
 
 _PIPELINE_PARAMS = frozenset({"event_dict", "record", "log_record"})

@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 from arch_lint.index.models import dotted, unquote
@@ -55,7 +55,7 @@ from arch_lint.index.semantic import (
     Site,
     enclosing_class,
 )
-from arch_lint.index.walk import MarkedLines, place_lines, push_children
+from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _CLIENT_METHODS = HTTP_METHODS | {"request", "stream"}
@@ -104,6 +104,8 @@ _DEFERRED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Cl
 """What `Site.nodes` does not enter: the bodies that run later, if at all."""
 _LEAVES = frozenset({ast.Name, ast.Constant})
 """Nodes that hold no call: the walk for client calls does not enter them."""
+_NOT_ENTERED = _DEFERRED | _LEAVES
+_CALL = frozenset({ast.Call})
 _URLISH = (b"url", b"URL", b"Url", b"http", b"endpoint", b"host", b"HOST")
 _DECORATOR = re.compile(
     rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|route|api_route)\s*\("
@@ -1015,34 +1017,19 @@ def _client_calls(site: Site, marks: MarkedLines) -> Iterator[ast.Call]:
             yield from _client_calls_in(root)
 
 
-def _calls_in(root: ast.AST) -> Iterator[ast.Call]:
+def _calls_in(root: ast.AST) -> list[ast.Call]:
     """The calls among the nodes `Site.nodes` walks from a header root, in its
     order (the same stack), without entering a name or a constant."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind in _LEAVES or kind in _DEFERRED:
-            continue
-        if isinstance(node, ast.Call):
-            yield node
-        push_children(node, stack)
+    return cast("list[ast.Call]", nodes_of([root], _CALL, _NOT_ENTERED))
 
 
-def _client_calls_in(root: ast.AST) -> Iterator[ast.Call]:
-    """The client-method calls in a node, in the order of `Site.nodes`'s walk
-    (the same stack), without a name's or a constant's children."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind in _LEAVES or kind in _DEFERRED:
-            continue
-        if isinstance(node, ast.Call):
-            func = node.func
-            if type(func) is ast.Attribute and func.attr in _CLIENT_METHODS:
-                yield node
-        push_children(node, stack)
+def _client_calls_in(root: ast.AST) -> list[ast.Call]:
+    """The client-method calls in a node, in the order of `Site.nodes`'s walk."""
+    return [
+        call
+        for call in _calls_in(root)
+        if type(call.func) is ast.Attribute and call.func.attr in _CLIENT_METHODS
+    ]
 
 
 def _call_lines(source: bytes) -> MarkedLines:

@@ -23,7 +23,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from arch_lint.index.evidence import LOGGER, STDLIB, STRUCTLOG, Proof, logging_evidence
 from arch_lint.index.facts import FROM
@@ -38,7 +38,7 @@ from arch_lint.index.semantic import (
     Site,
     enclosing_class,
 )
-from arch_lint.index.walk import MarkedLines, place_lines, push_children
+from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children
 from arch_lint.rules._base import FileContext
 from arch_lint.source import byte_line_starts
 
@@ -1089,6 +1089,7 @@ def _is_flag(binding: Binding) -> bool:
 
 
 _NO_CALLS = frozenset({*_FUNCTIONS, ast.Lambda, ast.ClassDef, ast.Name, ast.Constant})
+_CALL = frozenset({ast.Call})
 """Nodes whose walk finds no judged call: what `Site.nodes` does not enter (code
 that runs later, if at all), and the commonest leaves."""
 
@@ -1096,18 +1097,7 @@ that runs later, if at all), and the commonest leaves."""
 def _calls(root: ast.AST) -> list[ast.Call]:
     """The calls among the nodes `Site.nodes` yields for one header part, in its
     order (a walk that builds no generator and pushes no leaf's children)."""
-    out: list[ast.Call] = []
-    stack = [root]
-    pop, call, skip = stack.pop, ast.Call, _NO_CALLS
-    while stack:
-        node = pop()
-        kind = type(node)
-        if kind in skip:
-            continue
-        if kind is call:
-            out.append(node)  # type: ignore[arg-type]
-        push_children(node, stack)
-    return out
+    return cast("list[ast.Call]", nodes_of([root], _CALL, _NO_CALLS))
 
 
 def _walk(node: ast.AST) -> list[ast.AST]:
