@@ -155,3 +155,20 @@ def test_canonical_text_is_the_same_above_and_below_the_recursion_depth() -> Non
     for stmt in ast.parse(deep + EVERY_SYNTAX).body:
         assert _canonical(stmt) == _canonical_deep(stmt)
         assert _canonical(stmt, ("body", "orelse")) == _canonical_deep(stmt, ("body", "orelse"))
+
+
+def test_in_place_change_prefilter_says_what_one_alternation_said() -> None:
+    import re
+
+    from arch_lint.rules.json_column_mutation_lost import _changes
+
+    alternation = re.compile(
+        rb"\]\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|\|=|\bdel\b"
+        rb"|\.(?:update|setdefault|pop|popitem|clear|append|extend|insert|remove)\s*\("
+    )
+    parts = [b"]", b"=", b"==", b"|", b"del", b"model", b"_del", b" ", b"\n", b"\t", b".pop",
+             b"(", b"//", b"**", b"<<", b">>", b"+", b"x", b".update", b"@", b"delete"]  # fmt: skip
+    rng = random.Random(13)
+    for _ in range(20000):
+        source = b"".join(rng.choice(parts) for _ in range(rng.randrange(1, 10)))
+        assert _changes(source) == (alternation.search(source) is not None), source
