@@ -700,6 +700,7 @@ def _run(
         layout=layout,
         trees_checked=True,
         visit=visit,
+        wanted=wanted.__contains__,
     )
     if not built.visited_whole:
         early.clear()

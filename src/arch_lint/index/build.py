@@ -335,6 +335,7 @@ def build(
     overrides: dict[str, bytes] | None = None,
     layout: Layout | None = None,
     visit: Visitor | None = None,
+    wanted: Callable[[str], bool] | None = None,
 ) -> BuiltIndex:
     """The project index for `settings`, reusing cached facts of unchanged files.
 
@@ -346,7 +347,9 @@ def build(
     `trees_checked`: the caller will parse the files again to check them,
     which keeps `jobs=0` in one process.
 
-    `visit`: see `Visitor` (only when the files are parsed in this process).
+    `visit`: see `Visitor` (only when the files are parsed in this process);
+    `wanted`: the files it checks (None: all), the only ones whose trees are
+    kept for it.
     `BuiltIndex.visited_whole` says whether its partial answers hold: not when
     a file expected to have facts could not be read after all.
     """
@@ -419,7 +422,11 @@ def build(
                 result, tree = _analysed(path, source, envelope, lacking.get(path))
                 built.record(*result)
                 if tree is not None and built.visited_whole:
-                    if i < leading and waiting.keep(path, source, tree, leads=True):
+                    if (
+                        i < leading
+                        and (wanted is None or wanted(path))
+                        and waiting.keep(path, source, tree, leads=True)
+                    ):
                         pass  # first visited once every leading file is read
                     elif visit(path, source, tree, built.facts[path], partial):
                         waiting.keep(path, source, tree, leads=i < leading)
