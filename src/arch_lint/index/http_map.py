@@ -523,37 +523,16 @@ class HttpMap:
         resolved = []
         for call in http.calls:
             found = self.urls.resolve(call.base, caller.name if caller else None)
+            service: str | None = None
+            template, route, why = "", None, ""
             if isinstance(found, str):
-                resolved.append(
-                    ResolvedCall(
-                        call.line,
-                        call.col,
-                        call.end_line,
-                        call.end_col,
-                        call.method,
-                        None,
-                        "",
-                        None,
-                        found,
-                    )
-                )
-                continue
-            service, prefix = found
-            template = normalise_path(prefix + "/" + call.path)
-            route = self._match(service, call.method, template)
-            resolved.append(
-                ResolvedCall(
-                    call.line,
-                    call.col,
-                    call.end_line,
-                    call.end_col,
-                    call.method,
-                    service,
-                    template,
-                    route,
-                    "",
-                )
-            )
+                why = found
+            else:
+                service, prefix = found
+                template = normalise_path(prefix + "/" + call.path)
+                route = self._match(service, call.method, template)
+            where = (call.line, call.col, call.end_line, call.end_col)
+            resolved.append(ResolvedCall(*where, call.method, service, template, route, why))
         return resolved
 
     def _match(self, service: str, method: str, template: str) -> RouteRef | None:
