@@ -92,6 +92,13 @@ class SourceFile:
         return None
 
 
+def _prefix(root: Path) -> str:
+    """`root` as a string to append a relative path to: the build stats and
+    opens every file more than once, and a `Path` made for each costs more
+    than the system call it is for."""
+    return os.path.join(root, "")
+
+
 def content_hash(source: bytes) -> str:
     return hashlib.blake2b(source, digest_size=16).hexdigest()
 
@@ -361,12 +368,13 @@ def build(
     built = _Builder(root, envelope, cache, overrides, list(layout.notices))
     racy_after = cache.written_ns - RACY_NS
     pending: list[tuple[str, list[int]]] = []
+    prefix = _prefix(root)
     for path in layout.indexed_files:
         if path in overrides:
             pending.append((path, list(OVERRIDDEN)))
             continue
         try:
-            info = os.stat(root / path)
+            info = os.stat(prefix + path)
         except OSError:
             continue  # vanished between listing and reading
         stamp = file_stamp(info)
@@ -461,6 +469,7 @@ def _read_ahead(
     part of the facts that whole-project questions ask about)."""
     lacking: dict[str, frozenset[str]] = {}
     ahead: dict[str, bytes] = {}
+    prefix = _prefix(root)
     sql, first, http, inits, rest = [], [], [], [], []
     for item in pending:
         path = item[0]
@@ -473,7 +482,7 @@ def _read_ahead(
             lacking[path] = _EVERY_PART - {URLS}
             continue
         try:
-            source = overrides[path] if path in overrides else read_regular(root / path)
+            source = overrides[path] if path in overrides else read_regular(prefix + path)
         except OSError:
             rest.append(item)  # said when it is read in turn
             continue
@@ -566,6 +575,7 @@ class _Builder:
         notices: list[str],
     ) -> None:
         self.root = root
+        self.prefix = _prefix(root)
         self.cache = cache
         self.overrides = overrides
         self.notices = notices
@@ -590,7 +600,7 @@ class _Builder:
         source = self.overrides.get(path, ahead)
         if source is None:
             try:
-                source = read_regular(self.root / path)
+                source = read_regular(self.prefix + path)
             except OSError as exc:
                 self.notices.append(f"{path}: skipped: {exc.strerror or exc}")
                 return None
@@ -622,7 +632,7 @@ class _Builder:
         if not self.cache.enabled or path in self.overrides:
             return
         try:
-            stamp = file_stamp(os.stat(self.root / path))
+            stamp = file_stamp(os.stat(self.prefix + path))
         except OSError:
             return  # gone since it was read: not cached
         text = facts.to_text() if isinstance(facts, FileFacts) else facts
