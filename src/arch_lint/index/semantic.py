@@ -150,7 +150,9 @@ def resolve(origin_of_head: str | None, written: str) -> str | None:
 class Scope:
     """A module, class or function, with the names its statements bind."""
 
-    __slots__ = ("_stores", "bindings", "declared", "deleted", "kind", "node", "parent", "path")
+    __slots__ = (
+        "_stores", "_visible", "bindings", "declared", "deleted", "kind", "node", "parent", "path"
+    )  # fmt: skip
 
     def __init__(
         self, kind: ScopeKind, node: ast.AST, parent: Scope | None, path: tuple[int, ...]
@@ -167,6 +169,7 @@ class Scope:
         self.deleted: list[tuple[str, int, tuple[int, ...]]] = []
         """(name or attribute path, line, block path) of each `del` target."""
         self._stores: dict[str, int] | None = None
+        self._visible: tuple[Scope, ...] | None = None
 
     def __repr__(self) -> str:
         name = getattr(self.node, "name", "<module>")
@@ -180,14 +183,19 @@ class Scope:
             if found and found[0].kind == PARAM
         }
 
-    def visible(self) -> Iterator[Scope]:
+    def visible(self) -> tuple[Scope, ...]:
         """This scope and the enclosing ones whose names it sees (as Python does:
-        a class body's names are not visible from its methods)."""
-        scope: Scope | None = self
-        while scope is not None:
-            if scope is self or scope.kind != "class":
-                yield scope
-            scope = scope.parent
+        a class body's names are not visible from its methods), nearest first."""
+        chain = self._visible
+        if chain is None:  # asked for at every look-up: the scopes around never change
+            found = [self]
+            scope = self.parent
+            while scope is not None:
+                if scope.kind != "class":
+                    found.append(scope)
+                scope = scope.parent
+            chain = self._visible = tuple(found)
+        return chain
 
     def function(self) -> Scope | None:
         """The nearest enclosing function scope (this one if it is one)."""
@@ -587,9 +595,7 @@ class SemanticModel:
             found = scope.lookup(node.id, line, path)
             if found is None:
                 return None
-            owner = next(
-                s for s in scope.visible() if any(b is found for b in s.bindings.get(node.id, ()))
-            )
+            owner = _owner(scope, node.id, found)
             if owner.latest(node.id, line) is not found:
                 return None  # bound to something else on another path since
             if found.annotation is not None:
@@ -1107,6 +1113,15 @@ _VALIDATORS = frozenset(
 _GROWERS = frozenset({"update", "setdefault"})
 _NOT_CLASSES = frozenset({"Optional", "Union", "Annotated", "Literal", "Callable", "Awaitable"})
 """Subscripted typing names that do not name the class of the value."""
+
+
+def _owner(scope: Scope, name: str, binding: Binding) -> Scope:
+    """The visible scope that holds `binding` of `name` (the look-up found it there)."""
+    for current in scope.visible():
+        for candidate in current.bindings.get(name, ()):
+            if candidate is binding:
+                return current
+    raise LookupError(name)  # never: `Scope.lookup` took it from a visible scope
 
 
 def _binding_of(scope: Scope, written: str) -> Binding | None:
