@@ -151,7 +151,7 @@ class Scope:
     """A module, class or function, with the names its statements bind."""
 
     __slots__ = (
-        "_stores", "_visible", "bindings", "declared", "deleted", "kind", "node", "parent", "path"
+        "_around", "_stores", "bindings", "declared", "deleted", "kind", "node", "parent", "path"
     )  # fmt: skip
 
     def __init__(
@@ -169,7 +169,7 @@ class Scope:
         self.deleted: list[tuple[str, int, tuple[int, ...]]] = []
         """(name or attribute path, line, block path) of each `del` target."""
         self._stores: dict[str, int] | None = None
-        self._visible: tuple[Scope, ...] | None = None
+        self._around: tuple[Scope, ...] | None = None
 
     def __repr__(self) -> str:
         name = getattr(self.node, "name", "<module>")
@@ -186,16 +186,18 @@ class Scope:
     def visible(self) -> tuple[Scope, ...]:
         """This scope and the enclosing ones whose names it sees (as Python does:
         a class body's names are not visible from its methods), nearest first."""
-        chain = self._visible
-        if chain is None:  # asked for at every look-up: the scopes around never change
-            found = [self]
+        around = self._around
+        if around is None:  # asked for at every look-up: the scopes around never change
+            found: list[Scope] = []
             scope = self.parent
             while scope is not None:
                 if scope.kind != "class":
                     found.append(scope)
                 scope = scope.parent
-            chain = self._visible = tuple(found)
-        return chain
+            # the enclosing scopes only: a scope that held itself would make a
+            # cycle, which the disabled collector never frees
+            around = self._around = tuple(found)
+        return (self, *around)
 
     def function(self) -> Scope | None:
         """The nearest enclosing function scope (this one if it is one)."""
