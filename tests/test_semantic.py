@@ -19,6 +19,7 @@ from arch_lint.index.semantic import (
     SemanticModel,
     Site,
 )
+from arch_lint.index.walk import MarkedLines
 
 
 def model_of(code: str) -> SemanticModel:
@@ -621,3 +622,49 @@ def test_preceded_by_reads_the_blocks_around_the_statement() -> None:
     assert site_at(model, "after, in the loop").preceded_by(_marked)
     assert site_at(model, "in the else of the try").preceded_by(_marked)  # the body ran
     assert not site_at(model, "in a handler").preceded_by(_marked)
+
+
+_MARKED_CODE = """
+import os
+x = 1; y = (
+    2)
+if x: z = 3
+def f(a):
+    if a:
+        return 1
+    for i in a:
+        b = i; c = (
+            i)
+    @decorated
+    def g():
+        try:
+            pass
+        except ValueError:
+            d = 4
+        return d
+    return g
+class C:
+    e = 5
+    def m(self):
+        match self:
+            case 1:
+                f = 6
+            case _:
+                pass
+w = 7
+"""
+
+
+@pytest.mark.parametrize("lines", [[], [1], [3], [4], [5], [11], [13], [18], [21], [25], [29], [40],
+                                   [4, 18], [6, 25], list(range(1, 31))])  # fmt: skip
+def test_marked_yields_each_statement_that_spans_a_marked_line(lines: list[int]) -> None:
+    """The statements inside a compound statement that spans no marked line are
+    skipped with it; those after `;` on its last line and those it holds are not
+    skipped when they span one."""
+    model = SemanticModel(ast.parse(_MARKED_CODE))
+    expected = [
+        site
+        for site in model.sites
+        if any(site.stmt.lineno <= line <= (site.stmt.end_lineno or 0) for line in lines)
+    ]
+    assert list(model.marked(MarkedLines.of_lines(lines))) == expected

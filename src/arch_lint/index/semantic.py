@@ -118,22 +118,25 @@ class Binding:
     """`def` and `class`: the statement."""
 
 
-def bound_by_import(stmt: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str | None]]:
+def bound_by_import(stmt: ast.Import | ast.ImportFrom) -> list[tuple[str, str | None]]:
     """The names an import statement binds, with their dotted origin (None for
     a relative import; `*` binds nothing that can be named)."""
-    if isinstance(stmt, ast.Import):
+    if type(stmt) is ast.Import:
+        out: list[tuple[str, str | None]] = []
         for alias in stmt.names:
             if alias.asname:
-                yield alias.asname, alias.name
+                out.append((alias.asname, alias.name))
             else:
                 head = alias.name.split(".", 1)[0]
-                yield head, head
-        return
-    for alias in stmt.names:
-        if alias.name == "*":
-            continue
-        origin = f"{stmt.module}.{alias.name}" if stmt.level == 0 and stmt.module else None
-        yield alias.asname or alias.name, origin
+                out.append((head, head))
+        return out
+    # a list, not a generator: a statement binds a name or two
+    module = stmt.module if stmt.level == 0 else None  # type: ignore[union-attr]
+    return [
+        (alias.asname or alias.name, f"{module}.{alias.name}" if module else None)
+        for alias in stmt.names
+        if alias.name != "*"
+    ]
 
 
 def resolve(origin_of_head: str | None, written: str) -> str | None:
@@ -147,7 +150,9 @@ def resolve(origin_of_head: str | None, written: str) -> str | None:
 class Scope:
     """A module, class or function, with the names its statements bind."""
 
-    __slots__ = ("_stores", "bindings", "declared", "deleted", "kind", "node", "parent", "path")
+    __slots__ = (
+        "_around", "_stores", "bindings", "declared", "deleted", "kind", "node", "parent", "path"
+    )  # fmt: skip
 
     def __init__(
         self, kind: ScopeKind, node: ast.AST, parent: Scope | None, path: tuple[int, ...]
@@ -164,6 +169,7 @@ class Scope:
         self.deleted: list[tuple[str, int, tuple[int, ...]]] = []
         """(name or attribute path, line, block path) of each `del` target."""
         self._stores: dict[str, int] | None = None
+        self._around: tuple[Scope, ...] | None = None
 
     def __repr__(self) -> str:
         name = getattr(self.node, "name", "<module>")
@@ -177,14 +183,21 @@ class Scope:
             if found and found[0].kind == PARAM
         }
 
-    def visible(self) -> Iterator[Scope]:
+    def visible(self) -> tuple[Scope, ...]:
         """This scope and the enclosing ones whose names it sees (as Python does:
-        a class body's names are not visible from its methods)."""
-        scope: Scope | None = self
-        while scope is not None:
-            if scope is self or scope.kind != "class":
-                yield scope
-            scope = scope.parent
+        a class body's names are not visible from its methods), nearest first."""
+        around = self._around
+        if around is None:  # asked for at every look-up: the scopes around never change
+            found: list[Scope] = []
+            scope = self.parent
+            while scope is not None:
+                if scope.kind != "class":
+                    found.append(scope)
+                scope = scope.parent
+            # the enclosing scopes only: a scope that held itself would make a
+            # cycle, which the disabled collector never frees
+            around = self._around = tuple(found)
+        return (self, *around)
 
     def function(self) -> Scope | None:
         """The nearest enclosing function scope (this one if it is one)."""
@@ -435,8 +448,6 @@ class SemanticModel:
         self._blocks = 0
         self._by_scope: dict[int, list[Site]] | None = None
         self._lines: list[int] | None = None
-        self._spans: list[tuple[int, int]] | None = None
-        """(first, last) line of each site."""
         self._attributes: dict[int, dict[str, tuple[ast.expr, Site]]] = {}
         self._body(tree.body, self.module, (0,), (), False, False)
 
@@ -473,24 +484,39 @@ class SemanticModel:
         for calls the marks spell), in source order."""
         following = marks.following()
         size = len(following)
-        if self._spans is None:  # asked for by several readers of the file
-            self._spans = [
-                (stmt.lineno, stmt.end_lineno or stmt.lineno)
-                for stmt in [site.stmt for site in self.sites]
-            ]
-        for site, (first, last) in zip(self.sites, self._spans, strict=True):
+        sites = self.sites
+        lines = self._first_lines()
+        at, end = 0, len(sites)
+        while at < end:
+            first = lines[at]
             if first >= size:
                 return  # in source order: no later statement spans a marked line
+            site = sites[at]
+            stmt = site.stmt
+            last = stmt.end_lineno or first
             if following[first] <= last:
                 yield site
+                at += 1
+            elif type(stmt) in _HEADED:
+                # none of the statements it holds spans a marked line either: they
+                # are the ones that start on its lines (a statement after it starts
+                # on a later line, as a compound statement ends its line)
+                at = bisect_right(lines, last, at + 1)
+            else:
+                at += 1
+
+    def _first_lines(self) -> list[int]:
+        """The first line of each site (asked for by several readers of the file)."""
+        if self._lines is None:
+            self._lines = [site.stmt.lineno for site in self.sites]
+        return self._lines
 
     def sites_in(self, node: ast.AST) -> list[Site]:
         """The statements inside a class or function (at any depth), in source order."""
-        if self._lines is None:
-            self._lines = [site.stmt.lineno for site in self.sites]
+        lines = self._first_lines()
         first = getattr(node, "lineno", 0)
         last = getattr(node, "end_lineno", None) or first
-        return self.sites[bisect_right(self._lines, first) : bisect_right(self._lines, last)]
+        return self.sites[bisect_right(lines, first) : bisect_right(lines, last)]
 
     def sites_of(self, scope: Scope) -> list[Site]:
         """The statements of one scope's own code, in source order (a nested
@@ -571,9 +597,7 @@ class SemanticModel:
             found = scope.lookup(node.id, line, path)
             if found is None:
                 return None
-            owner = next(
-                s for s in scope.visible() if any(b is found for b in s.bindings.get(node.id, ()))
-            )
+            owner = _owner(scope, node.id, found)
             if owner.latest(node.id, line) is not found:
                 return None  # bound to something else on another path since
             if found.annotation is not None:
@@ -735,18 +759,20 @@ class SemanticModel:
         self._bind(
             scope, stmt.name, Binding(DEF, line, path, None, None, None, False, fallback, stmt)
         )
-        inner_path = self._block(path)
+        self._blocks += 1
+        inner_path = (*path, self._blocks)
         inner = Scope("function", stmt, scope, inner_path)
         self.scopes[id(stmt)] = inner
         args = stmt.args
         bindings = inner.bindings  # nothing is declared `global` in it yet
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
-            binding = Binding(PARAM, line, inner_path, None, arg.annotation)
-            found = bindings.get(arg.arg)
-            if found is None:
-                bindings[arg.arg] = [binding]
-            else:
-                found.append(binding)
+        for params in (args.posonlyargs, args.args, args.kwonlyargs):
+            for arg in params:
+                binding = Binding(PARAM, line, inner_path, None, arg.annotation)
+                found = bindings.get(arg.arg)
+                if found is None:
+                    bindings[arg.arg] = [binding]
+                else:
+                    found.append(binding)
         for star in (args.vararg, args.kwarg):
             if star is not None:
                 bindings.setdefault(star.arg, []).append(Binding(PARAM, line, inner_path))
@@ -765,7 +791,8 @@ class SemanticModel:
     ) -> None:
         binding = Binding(CLASS, stmt.lineno, path, None, None, None, False, fallback, stmt)
         self._bind(scope, stmt.name, binding)
-        inner_path = self._block(path)
+        self._blocks += 1
+        inner_path = (*path, self._blocks)
         inner = Scope("class", stmt, scope, inner_path)
         self.scopes[id(stmt)] = inner
         self._body(stmt.body, inner, inner_path, flow, tc, fallback)
@@ -780,8 +807,15 @@ class SemanticModel:
         fallback: bool,
     ) -> None:
         line = stmt.lineno
+        declared = scope.declared
         for name, origin in bound_by_import(stmt):
-            self._bind(scope, name, Binding(IMPORT, line, path, None, None, origin, tc, fallback))
+            binding = Binding(IMPORT, line, path, None, None, origin, tc, fallback)
+            owner = declared.get(name, scope) if declared else scope  # `global x`
+            found = owner.bindings.get(name)
+            if found is None:
+                owner.bindings[name] = [binding]
+            else:
+                found.append(binding)
 
     def _annotated(
         self,
@@ -793,10 +827,23 @@ class SemanticModel:
         fallback: bool,
     ) -> None:
         # `x: int` alone binds nothing, except that a class body declares a field
-        if stmt.value is not None or scope.kind == "class":
-            self._assign(
-                scope, stmt.target, stmt.value, stmt.annotation, stmt.lineno, path, fallback
-            )
+        value = stmt.value
+        if value is None and scope.kind != "class":
+            return
+        target = stmt.target
+        if type(target) is ast.Name:  # the most frequent, bound here (`_assign`)
+            name = target.id
+            kind = ASSIGN if value is not None else UNKNOWN
+            annotation = stmt.annotation
+            binding = Binding(kind, stmt.lineno, path, value, annotation, None, False, fallback)
+            owner = scope.declared.get(name, scope) if scope.declared else scope
+            found = owner.bindings.get(name)
+            if found is None:
+                owner.bindings[name] = [binding]
+            else:
+                found.append(binding)
+        else:
+            self._assign(scope, target, value, stmt.annotation, stmt.lineno, path, fallback)
 
     def _delete(
         self,
@@ -931,7 +978,11 @@ class SemanticModel:
         statement's own block."""
         if not body:
             return path
-        inner = path if same_block else self._block(path)
+        if same_block:
+            inner = path
+        else:
+            self._blocks += 1
+            inner = (*path, self._blocks)
         if loop:
             self.loops.add(inner[-1])
         if names:
@@ -1064,6 +1115,15 @@ _VALIDATORS = frozenset(
 _GROWERS = frozenset({"update", "setdefault"})
 _NOT_CLASSES = frozenset({"Optional", "Union", "Annotated", "Literal", "Callable", "Awaitable"})
 """Subscripted typing names that do not name the class of the value."""
+
+
+def _owner(scope: Scope, name: str, binding: Binding) -> Scope:
+    """The visible scope that holds `binding` of `name` (the look-up found it there)."""
+    for current in scope.visible():
+        for candidate in current.bindings.get(name, ()):
+            if candidate is binding:
+                return current
+    raise LookupError(name)  # never: `Scope.lookup` took it from a visible scope
 
 
 def _binding_of(scope: Scope, written: str) -> Binding | None:

@@ -74,8 +74,18 @@ def walk_plan(kind: type[ast.AST]) -> Plan:
 
 def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
     """Push the children of `node` onto `stack` (the walk's inner loop)."""
-    plan = _PLANS.get(type(node))
-    for name, how in plan if plan is not None else walk_plan(type(node)):
+    kind = type(node)
+    # the commonest nodes with children, spelled out (as their plans push them)
+    if kind is _CALL:
+        stack.append(node.func)  # type: ignore[attr-defined]
+        stack += node.args  # type: ignore[attr-defined]
+        stack += node.keywords  # type: ignore[attr-defined]
+        return
+    if kind is _ATTRIBUTE or kind is _KEYWORD:
+        stack.append(node.value)  # type: ignore[attr-defined]
+        return
+    plan = _PLANS.get(kind)
+    for name, how in plan if plan is not None else walk_plan(kind):
         value = getattr(node, name, None)
         if value is None:
             continue
@@ -89,31 +99,44 @@ def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
             stack.append(value)
 
 
+_CALL = ast.Call
+_ATTRIBUTE = ast.Attribute
+_KEYWORD = ast.keyword
+
+
 def walk_stack(stack: list[ast.AST], skip: frozenset[type[ast.AST]]) -> Iterator[ast.AST]:
     """The nodes under those on `stack` (the last one first, each node before its
     children, as `push_children` orders them); nodes of a `skip` type are neither
     yielded nor entered."""
-    plans = _PLANS
+    pop = stack.pop
+    push = stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         kind = type(node)
         if kind in skip:
             continue
         yield node
         # `push_children`, inlined: a call per node is a tenth of this walk
-        plan = plans.get(kind)
-        for name, how in plan if plan is not None else walk_plan(kind):
-            value = getattr(node, name, None)
-            if value is None:
-                continue
-            if how == _ONE:
-                stack.append(value)
-            elif how == _MANY:
-                stack += value
-            elif type(value) is list:
-                stack += [v for v in value if isinstance(v, _NODE)]
-            elif isinstance(value, _NODE):
-                stack.append(value)
+        if kind is _CALL:
+            push(node.func)  # type: ignore[attr-defined]
+            stack += node.args  # type: ignore[attr-defined]
+            stack += node.keywords  # type: ignore[attr-defined]
+        elif kind is _ATTRIBUTE or kind is _KEYWORD:
+            push(node.value)  # type: ignore[attr-defined]
+        else:
+            plan = _PLANS.get(kind)
+            for name, how in plan if plan is not None else walk_plan(kind):
+                value = getattr(node, name, None)
+                if value is None:
+                    continue
+                if how == _ONE:
+                    push(value)
+                elif how == _MANY:
+                    stack += value
+                elif type(value) is list:
+                    stack += [v for v in value if isinstance(v, _NODE)]
+                elif isinstance(value, _NODE):
+                    push(value)
 
 
 def nodes_of(
@@ -127,6 +150,7 @@ def nodes_of(
     out: list[ast.AST] = []
     stack = list(roots)
     pop = stack.pop
+    push = stack.append
     while stack:
         node = pop()
         kind = type(node)
@@ -134,7 +158,27 @@ def nodes_of(
             continue
         if kind in kinds:
             out.append(node)
-        push_children(node, stack)
+        # `push_children`, inlined (as in `walk_stack`)
+        if kind is _CALL:
+            push(node.func)  # type: ignore[attr-defined]
+            stack += node.args  # type: ignore[attr-defined]
+            stack += node.keywords  # type: ignore[attr-defined]
+        elif kind is _ATTRIBUTE or kind is _KEYWORD:
+            push(node.value)  # type: ignore[attr-defined]
+        else:
+            plan = _PLANS.get(kind)
+            for name, how in plan if plan is not None else walk_plan(kind):
+                value = getattr(node, name, None)
+                if value is None:
+                    continue
+                if how == _ONE:
+                    push(value)
+                elif how == _MANY:
+                    stack += value
+                elif type(value) is list:
+                    stack += [v for v in value if isinstance(v, _NODE)]
+                elif isinstance(value, _NODE):
+                    push(value)
     return out
 
 
