@@ -80,14 +80,13 @@ class ImportStmt:
             self.end_col,
             self.level,
             self.module,
-            [list(n) for n in self.names],
+            self.names,  # pairs encode as JSON arrays, as lists do
             self.type_checking,
         ]
 
     def interface(self) -> list[Any]:
         """The statement without its position (what other files may depend on)."""
-        names = [list(n) for n in self.names]
-        return [self.kind, self.level, self.module, names, self.type_checking]
+        return [self.kind, self.level, self.module, self.names, self.type_checking]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> ImportStmt:
@@ -113,6 +112,16 @@ class Export(NamedTuple):
 _COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 """`json.dumps(..., separators=(",", ":"))`, one encoder for every file (facts hold
 no cycles to guard against)."""
+
+
+@lru_cache(maxsize=4096)
+def _encoded_import(interface: tuple[Any, ...]) -> str:
+    """An import statement's interface as compact JSON: the same few statements
+    (`from __future__ import annotations`, `from pydantic import BaseModel`)
+    stand in most files, and an encoder call costs more than the look-up. Each
+    field has one type (`level` an int, `type_checking` a bool), so equal keys
+    encode alike."""
+    return _COMPACT.encode(interface)
 
 
 @dataclass(slots=True)
@@ -170,9 +179,8 @@ class FileFacts:
         # tuples (named ones too) encode as JSON arrays, as lists do: they are
         # handed to the encoder as they are (sorting pairs by their unique keys)
         distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
-        encode = _COMPACT.encode
         return [
-            sorted([encode(i) for i in distinct]),
+            sorted([_encoded_import(i) for i in distinct]),
             sorted(self.bindings.items()),
             self.star_imports,
             self.data_store,
@@ -255,22 +263,24 @@ class FileFacts:
 
 # --- data-store signals -----------------------------------------------------
 
-_DB_LIBRARIES = (
-    "sqlalchemy",
-    "sqlmodel",
-    "asyncpg",
-    "psycopg",
-    "psycopg2",
-    "aiosqlite",
-    "sqlite3",
-    "aiomysql",
-    "pymysql",
-    "MySQLdb",
-    "databases",
-    "motor",
-    "pymongo",
-    "tortoise",
-    "redis",
+_DB_LIBRARIES = frozenset(
+    {
+        "sqlalchemy",
+        "sqlmodel",
+        "asyncpg",
+        "psycopg",
+        "psycopg2",
+        "aiosqlite",
+        "sqlite3",
+        "aiomysql",
+        "pymysql",
+        "MySQLdb",
+        "databases",
+        "motor",
+        "pymongo",
+        "tortoise",
+        "redis",
+    }
 )
 _ENGINE_BUILDERS = frozenset(
     {
@@ -302,8 +312,13 @@ _SIGNAL_BYTES = (
     b"create_pool(",
 )
 _DYNAMIC_BYTES = (b"import_module", b"__import__")
-_DATA_BYTES = (b"Table(", b"__tablename__", b"__table__", b"table=True", b"JSON", b"Column(",
-               b"mapped_column(", b"Mapped[", b"type_annotation_map")  # fmt: skip
+"""Spellings of a dynamic import, each holding `import_` (one search where it does
+not stand)."""
+_DATA_BYTES = (b"Table(", b"JSON", b"Column(", b"mapped_column(", b"Mapped[",
+               b"type_annotation_map")  # fmt: skip
+_TABLE_DATA_BYTES = (b"__tablename__", b"__table__", b"table=True")
+"""More spellings of the data layer, each holding `table` (as `create_table` does):
+searched only where `table` stands, one search for all four where it does not."""
 ORM = "orm"
 TABLES = "tables"
 ASSOCIATIONS = "associations"
@@ -314,9 +329,13 @@ def cannot_hold(source: bytes) -> frozenset[str]:
     cannot hold: the tests `extract` makes before it reads them (the build
     reads such files later, see `partial.PartialFacts`)."""
     out = set()
-    if not any(b in source for b in _DATA_BYTES):
+    table = b"table" in source
+    if not (
+        any(b in source for b in _DATA_BYTES)
+        or (table and any(b in source for b in _TABLE_DATA_BYTES))
+    ):
         out.add(ORM)
-        if b"create_table" not in source:
+        if not table or b"create_table" not in source:
             out.add(TABLES)
     if b"associate_with" not in source:
         out.add(ASSOCIATIONS)
@@ -406,13 +425,13 @@ class _Extractor:
         self.data_hints = ORM not in lacks
         self.envelope_named = bool(self.envelope) and self.envelope.encode() in source
         self._body(tree.body, toplevel=True, type_checking=False)
-        if any(b in source for b in _DYNAMIC_BYTES):
+        if b"import_" in source and any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
-        if b"create_table" in source:
+        if TABLES not in lacks and b"create_table" in source:  # lacking: it is not there
             self.data.created_tables(tree, self.facts.tables)
         if ASSOCIATIONS not in lacks:
             self.facts.associations = self.data.associations(tree)
-        if self.envelope and self.envelope.encode() in source:
+        if self.envelope_named:
             self._payloads(source)
         self.facts.correlation = extract_correlation(tree, source, self._origin, lacks)
         read_stamps(tree, source, self.stamping)
