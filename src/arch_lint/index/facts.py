@@ -445,13 +445,47 @@ class _Extractor:
 
     # statements ----------------------------------------------------------------
     def _body(self, body: list[ast.stmt], toplevel: bool, type_checking: bool) -> None:
-        if toplevel:
-            for stmt in body:
-                self._stmt(stmt, toplevel, type_checking)
+        if not toplevel:
+            self._inner(body, type_checking)
             return
-        for stmt in body:  # below the module level, only these statements tell anything
-            if type(stmt) not in _MODULE_LEVEL_ONLY:
-                self._stmt(stmt, toplevel, type_checking)
+        for stmt in body:
+            self._stmt(stmt, toplevel, type_checking)
+
+    def _inner(self, body: list[ast.stmt], tc: bool) -> None:
+        """The statements of a function's or a class's body, blocks entered:
+        below the module level only imports, functions and classes tell
+        anything, and no name is bound in the module (so `nested` and
+        `fallback` do not matter). The blocks are entered here, not through
+        `_stmt`: most statements in a function are one."""
+        for stmt in body:
+            kind = type(stmt)
+            if kind in _MODULE_LEVEL_ONLY:
+                continue
+            if kind is ast.If:
+                test = stmt.test  # type: ignore[attr-defined]
+                self._inner(stmt.body, tc or _is_type_checking(test))  # type: ignore[attr-defined]
+                if stmt.orelse:  # type: ignore[attr-defined]
+                    self._inner(stmt.orelse, tc)  # type: ignore[attr-defined]
+            elif kind in _LOOPS:
+                self._inner(stmt.body, tc)  # type: ignore[attr-defined]
+                if stmt.orelse:  # type: ignore[attr-defined]
+                    self._inner(stmt.orelse, tc)  # type: ignore[attr-defined]
+            elif kind in _TRY_NODES:
+                stmt = cast(ast.Try, stmt)  # TryStar has the same fields
+                self._inner(stmt.body, tc)
+                for handler in stmt.handlers:
+                    self._inner(handler.body, tc)
+                if stmt.orelse:
+                    self._inner(stmt.orelse, tc)
+                if stmt.finalbody:
+                    self._inner(stmt.finalbody, tc)
+            elif kind is ast.With or kind is ast.AsyncWith:
+                self._inner(stmt.body, tc)  # type: ignore[attr-defined]
+            elif kind is ast.Match:
+                for case in stmt.cases:  # type: ignore[attr-defined]
+                    self._inner(case.body, tc)
+            else:  # an import, a function or a class
+                self._stmt(stmt, False, tc)
 
     def _stmt(self, stmt: ast.stmt, toplevel: bool, tc: bool) -> None:
         # dispatch on the exact type (`ast` gives no subclasses), most frequent first
