@@ -24,6 +24,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple, cast
 
 from arch_lint.index.brokers import BrokerFacts, read_brokers
@@ -124,6 +125,26 @@ def _encoded_import(interface: tuple[Any, ...]) -> str:
     return _COMPACT.encode(interface)
 
 
+@lru_cache(maxsize=4096)
+def _encoded_export(export: Export) -> str:
+    """An export as compact JSON: most stand alike in many files (`Export(DEF)`,
+    `from pydantic import BaseModel`), and the encoder spends more on the
+    bindings than on all the rest of a file's facts."""
+    return _COMPACT.encode(export)
+
+
+def _spliced(head: Any, bindings: dict[str, Export], tail: list[Any]) -> str:
+    """`_COMPACT.encode([head, sorted(bindings.items()), *tail])` for a tail that
+    is not empty (the JSON text of a list is its items' texts between brackets,
+    comma-separated), the bindings encoded from `_encoded_export`'s texts and
+    their names escaped as the encoder escapes a string."""
+    bindings_text = ",".join(
+        [f"[{encode_basestring_ascii(name)},{_encoded_export(export)}]"
+         for name, export in sorted(bindings.items())]
+    )  # fmt: skip
+    return f"[{_COMPACT.encode(head)},[{bindings_text}],{_COMPACT.encode(tail)[1:]}"
+
+
 @dataclass(slots=True)
 class FileFacts:
     imports: list[ImportStmt] = field(default_factory=list)
@@ -178,10 +199,15 @@ class FileFacts:
     def interface_json(self) -> list[Any]:
         # tuples (named ones too) encode as JSON arrays, as lists do: they are
         # handed to the encoder as they are (sorting pairs by their unique keys)
+        return [self._import_interfaces(), sorted(self.bindings.items()), *self._interface_tail()]
+
+    def _import_interfaces(self) -> list[str]:
         distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
+        return sorted([_encoded_import(i) for i in distinct])
+
+    def _interface_tail(self) -> list[Any]:
+        """`interface_json` after the bindings."""
         return [
-            sorted([_encoded_import(i) for i in distinct]),
-            sorted(self.bindings.items()),
             self.star_imports,
             self.data_store,
             [c.interface() for c in self.classes],
@@ -202,14 +228,17 @@ class FileFacts:
         ]
 
     def interface_hash(self) -> str:
-        blob = _COMPACT.encode(self.interface_json())
+        blob = _spliced(self._import_interfaces(), self.bindings, self._interface_tail())
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
     def to_json(self) -> list[Any]:
         """The facts as JSON-able data (tuples as arrays: see `interface_json`)."""
+        imports = [i.to_json() for i in self.imports]
+        return [imports, sorted(self.bindings.items()), *self._json_tail()]
+
+    def _json_tail(self) -> list[Any]:
+        """`to_json` after the bindings."""
         return [
-            [i.to_json() for i in self.imports],
-            sorted(self.bindings.items()),
             self.star_imports,
             self.data_store,
             [c.to_json() for c in self.classes],
@@ -231,7 +260,7 @@ class FileFacts:
 
     def to_text(self) -> str:
         """The facts as compact JSON text (how the cache stores them)."""
-        return _COMPACT.encode(self.to_json())
+        return _spliced([i.to_json() for i in self.imports], self.bindings, self._json_tail())
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
