@@ -330,16 +330,26 @@ _CONNECTOR_MODULES = frozenset(
 )
 _ORM_BASES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta", "AsyncAttrs"})
 _NOT_ORM_BASES = frozenset({"Protocol", "Generic", "object", "TypedDict", "NamedTuple", "ABC"})
-_SIGNAL_BYTES = (
-    b"__tablename__",
-    b"__table__",
-    b"Table(",
-    b"DeclarativeBase",
-    b"table=True",
-    *(name.encode() for name in _ENGINE_BUILDERS),
-    b"connect(",
-    b"create_pool(",
+
+
+def _fewest(spellings: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """The spellings that hold no other one (`async_sessionmaker` holds
+    `sessionmaker`): a text holds one of `spellings` exactly where it holds one
+    of these."""
+    return tuple(s for s in spellings if not any(o in s and o != s for o in spellings))
+
+
+_SIGNAL_BYTES = _fewest(
+    (
+        b"Table(",
+        b"DeclarativeBase",
+        *sorted(name.encode() for name in _ENGINE_BUILDERS),
+        b"connect(",
+        b"create_pool(",
+    )
 )
+"""What a data-store call may be spelled with; `__tablename__`, `__table__` and
+`table=True` too (`_TABLE_DATA_BYTES`)."""
 _DYNAMIC_BYTES = (b"import_module", b"__import__")
 """Spellings of a dynamic import, each holding `import_` (one search where it does
 not stand)."""
@@ -351,6 +361,13 @@ searched only where `table` stands, one search for all four where it does not.""
 ORM = "orm"
 TABLES = "tables"
 ASSOCIATIONS = "associations"
+
+
+def _may_signal(source: bytes) -> bool:
+    """Whether the bytes spell one of `_SIGNAL_BYTES` or `_TABLE_DATA_BYTES`."""
+    return any(b in source for b in _SIGNAL_BYTES) or (
+        b"table" in source and any(b in source for b in _TABLE_DATA_BYTES)
+    )
 
 
 def cannot_hold(source: bytes) -> frozenset[str]:
@@ -467,7 +484,7 @@ class _Extractor:
         self.facts.stamping = self.stamping or None
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
-        if self.db_imported and self.signal is None and any(b in source for b in _SIGNAL_BYTES):
+        if self.db_imported and self.signal is None and _may_signal(source):
             self._data_store_calls(tree)
         self.facts.data_store = self.signal
         return self.facts
