@@ -133,16 +133,17 @@ def _encoded_export(export: Export) -> str:
     return _COMPACT.encode(export)
 
 
-def _spliced(head: Any, bindings: dict[str, Export], tail: list[Any]) -> str:
-    """`_COMPACT.encode([head, sorted(bindings.items()), *tail])` for a tail that
-    is not empty (the JSON text of a list is its items' texts between brackets,
-    comma-separated), the bindings encoded from `_encoded_export`'s texts and
-    their names escaped as the encoder escapes a string."""
+def _spliced(head: str, bindings: dict[str, Export], tail: list[Any]) -> str:
+    """`_COMPACT.encode([h, sorted(bindings.items()), *tail])` where `head` is
+    the encoding of `h` and the tail is not empty (the JSON text of a list is
+    its items' texts between brackets, comma-separated), the bindings encoded
+    from `_encoded_export`'s texts and their names escaped as the encoder
+    escapes a string (an encoder call costs as much as a dozen values in it)."""
     bindings_text = ",".join(
         [f"[{encode_basestring_ascii(name)},{_encoded_export(export)}]"
          for name, export in sorted(bindings.items())]
     )  # fmt: skip
-    return f"[{_COMPACT.encode(head)},[{bindings_text}],{_COMPACT.encode(tail)[1:]}"
+    return f"[{head},[{bindings_text}],{_COMPACT.encode(tail)[1:]}"
 
 
 @dataclass(slots=True)
@@ -228,7 +229,8 @@ class FileFacts:
         ]
 
     def interface_hash(self) -> str:
-        blob = _spliced(self._import_interfaces(), self.bindings, self._interface_tail())
+        imports = ",".join([encode_basestring_ascii(i) for i in self._import_interfaces()])
+        blob = _spliced(f"[{imports}]", self.bindings, self._interface_tail())
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
     def to_json(self) -> list[Any]:
@@ -260,7 +262,8 @@ class FileFacts:
 
     def to_text(self) -> str:
         """The facts as compact JSON text (how the cache stores them)."""
-        return _spliced([i.to_json() for i in self.imports], self.bindings, self._json_tail())
+        imports = _COMPACT.encode([i.to_json() for i in self.imports])
+        return _spliced(imports, self.bindings, self._json_tail())
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
@@ -889,17 +892,9 @@ def _record(
     names: tuple[tuple[str, str | None], ...],
     tc: bool,
 ) -> ImportStmt:
-    return ImportStmt(
-        kind=kind,
-        line=node.lineno,
-        col=node.col_offset,
-        end_line=node.end_lineno or node.lineno,
-        end_col=node.end_col_offset or node.col_offset,
-        level=level,
-        module=module,
-        names=names,
-        type_checking=tc,
-    )
+    line, col = node.lineno, node.col_offset
+    end_line, end_col = node.end_lineno or line, node.end_col_offset or col
+    return ImportStmt(kind, line, col, end_line, end_col, level, module, names, tc)
 
 
 DEFAULT_ENVELOPE = "EventEnvelope"
