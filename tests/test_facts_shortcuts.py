@@ -4,6 +4,7 @@ name tests before the full ones) keep the edges the full readers see."""
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import textwrap
 
@@ -15,7 +16,7 @@ from arch_lint.index.brokers import (
     has_send_word,
     read_brokers,
 )
-from arch_lint.index.facts import FileFacts, ImportStmt, extract
+from arch_lint.index.facts import _COMPACT, FileFacts, ImportStmt, extract
 from arch_lint.index.semantic import SemanticModel
 from arch_lint.index.uses import RECEIVE, ModelUse
 
@@ -190,3 +191,20 @@ def test_payloads_are_read_where_the_envelope_is_named_as_a_regex_scan_reads_the
         """
     )
     assert facts.payloads == ["First", "After", "Second", "Third"]  # `Skipped`: inside a match
+
+
+def test_the_spliced_texts_equal_the_plain_encoding() -> None:
+    """`to_text` and `interface_hash` encode the bindings apart (from cached
+    export texts): the result is the plain encoding of `to_json` and
+    `interface_json`, names that need escaping and no bindings at all included."""
+    for code in (
+        "",
+        "x = 1\n",
+        "import a.b as c\nfrom .m import (n as o, p)\nclass Ünïcode(Base):\n    f: int\n",
+        "from x import *\ndef f():\n    import y\n\nasync def g(): ...\n",
+    ):
+        facts = _facts(code)
+        assert facts.to_text() == _COMPACT.encode(facts.to_json())
+        plain = _COMPACT.encode(facts.interface_json()).encode()
+        assert facts.interface_hash() == hashlib.blake2b(plain, digest_size=12).hexdigest()
+    assert '"\\u00dcn\\u00efcode"' in _facts("Ünïcode = 1\n").to_text()

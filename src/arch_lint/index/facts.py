@@ -24,6 +24,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple, cast
 
 from arch_lint.index.brokers import BrokerFacts, read_brokers
@@ -80,14 +81,13 @@ class ImportStmt:
             self.end_col,
             self.level,
             self.module,
-            [list(n) for n in self.names],
+            self.names,  # pairs encode as JSON arrays, as lists do
             self.type_checking,
         ]
 
     def interface(self) -> list[Any]:
         """The statement without its position (what other files may depend on)."""
-        names = [list(n) for n in self.names]
-        return [self.kind, self.level, self.module, names, self.type_checking]
+        return [self.kind, self.level, self.module, self.names, self.type_checking]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> ImportStmt:
@@ -113,6 +113,37 @@ class Export(NamedTuple):
 _COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 """`json.dumps(..., separators=(",", ":"))`, one encoder for every file (facts hold
 no cycles to guard against)."""
+
+
+@lru_cache(maxsize=4096)
+def _encoded_import(interface: tuple[Any, ...]) -> str:
+    """An import statement's interface as compact JSON: the same few statements
+    (`from __future__ import annotations`, `from pydantic import BaseModel`)
+    stand in most files, and an encoder call costs more than the look-up. Each
+    field has one type (`level` an int, `type_checking` a bool), so equal keys
+    encode alike."""
+    return _COMPACT.encode(interface)
+
+
+@lru_cache(maxsize=4096)
+def _encoded_export(export: Export) -> str:
+    """An export as compact JSON: most stand alike in many files (`Export(DEF)`,
+    `from pydantic import BaseModel`), and the encoder spends more on the
+    bindings than on all the rest of a file's facts."""
+    return _COMPACT.encode(export)
+
+
+def _spliced(head: str, bindings: dict[str, Export], tail: list[Any]) -> str:
+    """`_COMPACT.encode([h, sorted(bindings.items()), *tail])` where `head` is
+    the encoding of `h` and the tail is not empty (the JSON text of a list is
+    its items' texts between brackets, comma-separated), the bindings encoded
+    from `_encoded_export`'s texts and their names escaped as the encoder
+    escapes a string (an encoder call costs as much as a dozen values in it)."""
+    bindings_text = ",".join(
+        [f"[{encode_basestring_ascii(name)},{_encoded_export(export)}]"
+         for name, export in sorted(bindings.items())]
+    )  # fmt: skip
+    return f"[{head},[{bindings_text}],{_COMPACT.encode(tail)[1:]}"
 
 
 @dataclass(slots=True)
@@ -169,11 +200,15 @@ class FileFacts:
     def interface_json(self) -> list[Any]:
         # tuples (named ones too) encode as JSON arrays, as lists do: they are
         # handed to the encoder as they are (sorting pairs by their unique keys)
+        return [self._import_interfaces(), sorted(self.bindings.items()), *self._interface_tail()]
+
+    def _import_interfaces(self) -> list[str]:
         distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
-        encode = _COMPACT.encode
+        return sorted([_encoded_import(i) for i in distinct])
+
+    def _interface_tail(self) -> list[Any]:
+        """`interface_json` after the bindings."""
         return [
-            sorted([encode(i) for i in distinct]),
-            sorted(self.bindings.items()),
             self.star_imports,
             self.data_store,
             [c.interface() for c in self.classes],
@@ -194,14 +229,18 @@ class FileFacts:
         ]
 
     def interface_hash(self) -> str:
-        blob = _COMPACT.encode(self.interface_json())
+        imports = ",".join([encode_basestring_ascii(i) for i in self._import_interfaces()])
+        blob = _spliced(f"[{imports}]", self.bindings, self._interface_tail())
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
     def to_json(self) -> list[Any]:
         """The facts as JSON-able data (tuples as arrays: see `interface_json`)."""
+        imports = [i.to_json() for i in self.imports]
+        return [imports, sorted(self.bindings.items()), *self._json_tail()]
+
+    def _json_tail(self) -> list[Any]:
+        """`to_json` after the bindings."""
         return [
-            [i.to_json() for i in self.imports],
-            sorted(self.bindings.items()),
             self.star_imports,
             self.data_store,
             [c.to_json() for c in self.classes],
@@ -223,7 +262,8 @@ class FileFacts:
 
     def to_text(self) -> str:
         """The facts as compact JSON text (how the cache stores them)."""
-        return _COMPACT.encode(self.to_json())
+        imports = _COMPACT.encode([i.to_json() for i in self.imports])
+        return _spliced(imports, self.bindings, self._json_tail())
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
@@ -255,22 +295,24 @@ class FileFacts:
 
 # --- data-store signals -----------------------------------------------------
 
-_DB_LIBRARIES = (
-    "sqlalchemy",
-    "sqlmodel",
-    "asyncpg",
-    "psycopg",
-    "psycopg2",
-    "aiosqlite",
-    "sqlite3",
-    "aiomysql",
-    "pymysql",
-    "MySQLdb",
-    "databases",
-    "motor",
-    "pymongo",
-    "tortoise",
-    "redis",
+_DB_LIBRARIES = frozenset(
+    {
+        "sqlalchemy",
+        "sqlmodel",
+        "asyncpg",
+        "psycopg",
+        "psycopg2",
+        "aiosqlite",
+        "sqlite3",
+        "aiomysql",
+        "pymysql",
+        "MySQLdb",
+        "databases",
+        "motor",
+        "pymongo",
+        "tortoise",
+        "redis",
+    }
 )
 _ENGINE_BUILDERS = frozenset(
     {
@@ -291,22 +333,44 @@ _CONNECTOR_MODULES = frozenset(
 )
 _ORM_BASES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta", "AsyncAttrs"})
 _NOT_ORM_BASES = frozenset({"Protocol", "Generic", "object", "TypedDict", "NamedTuple", "ABC"})
-_SIGNAL_BYTES = (
-    b"__tablename__",
-    b"__table__",
-    b"Table(",
-    b"DeclarativeBase",
-    b"table=True",
-    *(name.encode() for name in _ENGINE_BUILDERS),
-    b"connect(",
-    b"create_pool(",
+
+
+def _fewest(spellings: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """The spellings that hold no other one (`async_sessionmaker` holds
+    `sessionmaker`): a text holds one of `spellings` exactly where it holds one
+    of these."""
+    return tuple(s for s in spellings if not any(o in s and o != s for o in spellings))
+
+
+_SIGNAL_BYTES = _fewest(
+    (
+        b"Table(",
+        b"DeclarativeBase",
+        *sorted(name.encode() for name in _ENGINE_BUILDERS),
+        b"connect(",
+        b"create_pool(",
+    )
 )
+"""What a data-store call may be spelled with; `__tablename__`, `__table__` and
+`table=True` too (`_TABLE_DATA_BYTES`)."""
 _DYNAMIC_BYTES = (b"import_module", b"__import__")
-_DATA_BYTES = (b"Table(", b"__tablename__", b"__table__", b"table=True", b"JSON", b"Column(",
-               b"mapped_column(", b"Mapped[", b"type_annotation_map")  # fmt: skip
+"""Spellings of a dynamic import, each holding `import_` (one search where it does
+not stand)."""
+_DATA_BYTES = (b"Table(", b"JSON", b"Column(", b"mapped_column(", b"Mapped[",
+               b"type_annotation_map")  # fmt: skip
+_TABLE_DATA_BYTES = (b"__tablename__", b"__table__", b"table=True")
+"""More spellings of the data layer, each holding `table` (as `create_table` does):
+searched only where `table` stands, one search for all four where it does not."""
 ORM = "orm"
 TABLES = "tables"
 ASSOCIATIONS = "associations"
+
+
+def _may_signal(source: bytes) -> bool:
+    """Whether the bytes spell one of `_SIGNAL_BYTES` or `_TABLE_DATA_BYTES`."""
+    return any(b in source for b in _SIGNAL_BYTES) or (
+        b"table" in source and any(b in source for b in _TABLE_DATA_BYTES)
+    )
 
 
 def cannot_hold(source: bytes) -> frozenset[str]:
@@ -314,9 +378,13 @@ def cannot_hold(source: bytes) -> frozenset[str]:
     cannot hold: the tests `extract` makes before it reads them (the build
     reads such files later, see `partial.PartialFacts`)."""
     out = set()
-    if not any(b in source for b in _DATA_BYTES):
+    table = b"table" in source
+    if not (
+        any(b in source for b in _DATA_BYTES)
+        or (table and any(b in source for b in _TABLE_DATA_BYTES))
+    ):
         out.add(ORM)
-        if b"create_table" not in source:
+        if not table or b"create_table" not in source:
             out.add(TABLES)
     if b"associate_with" not in source:
         out.add(ASSOCIATIONS)
@@ -406,33 +474,67 @@ class _Extractor:
         self.data_hints = ORM not in lacks
         self.envelope_named = bool(self.envelope) and self.envelope.encode() in source
         self._body(tree.body, toplevel=True, type_checking=False)
-        if any(b in source for b in _DYNAMIC_BYTES):
+        if b"import_" in source and any(b in source for b in _DYNAMIC_BYTES):
             self._dynamic_imports(tree)
-        if b"create_table" in source:
+        if TABLES not in lacks and b"create_table" in source:  # lacking: it is not there
             self.data.created_tables(tree, self.facts.tables)
         if ASSOCIATIONS not in lacks:
             self.facts.associations = self.data.associations(tree)
-        if self.envelope and self.envelope.encode() in source:
+        if self.envelope_named:
             self._payloads(source)
         self.facts.correlation = extract_correlation(tree, source, self._origin, lacks)
         read_stamps(tree, source, self.stamping)
         self.facts.stamping = self.stamping or None
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
-        if self.db_imported and self.signal is None and any(b in source for b in _SIGNAL_BYTES):
+        if self.db_imported and self.signal is None and _may_signal(source):
             self._data_store_calls(tree)
         self.facts.data_store = self.signal
         return self.facts
 
     # statements ----------------------------------------------------------------
     def _body(self, body: list[ast.stmt], toplevel: bool, type_checking: bool) -> None:
-        if toplevel:
-            for stmt in body:
-                self._stmt(stmt, toplevel, type_checking)
+        if not toplevel:
+            self._inner(body, type_checking)
             return
-        for stmt in body:  # below the module level, only these statements tell anything
-            if type(stmt) not in _MODULE_LEVEL_ONLY:
-                self._stmt(stmt, toplevel, type_checking)
+        for stmt in body:
+            self._stmt(stmt, toplevel, type_checking)
+
+    def _inner(self, body: list[ast.stmt], tc: bool) -> None:
+        """The statements of a function's or a class's body, blocks entered:
+        below the module level only imports, functions and classes tell
+        anything, and no name is bound in the module (so `nested` and
+        `fallback` do not matter). The blocks are entered here, not through
+        `_stmt`: most statements in a function are one."""
+        for stmt in body:
+            kind = type(stmt)
+            if kind in _MODULE_LEVEL_ONLY:
+                continue
+            if kind is ast.If:
+                test = stmt.test  # type: ignore[attr-defined]
+                self._inner(stmt.body, tc or _is_type_checking(test))  # type: ignore[attr-defined]
+                if stmt.orelse:  # type: ignore[attr-defined]
+                    self._inner(stmt.orelse, tc)  # type: ignore[attr-defined]
+            elif kind in _LOOPS:
+                self._inner(stmt.body, tc)  # type: ignore[attr-defined]
+                if stmt.orelse:  # type: ignore[attr-defined]
+                    self._inner(stmt.orelse, tc)  # type: ignore[attr-defined]
+            elif kind in _TRY_NODES:
+                stmt = cast(ast.Try, stmt)  # TryStar has the same fields
+                self._inner(stmt.body, tc)
+                for handler in stmt.handlers:
+                    self._inner(handler.body, tc)
+                if stmt.orelse:
+                    self._inner(stmt.orelse, tc)
+                if stmt.finalbody:
+                    self._inner(stmt.finalbody, tc)
+            elif kind is ast.With or kind is ast.AsyncWith:
+                self._inner(stmt.body, tc)  # type: ignore[attr-defined]
+            elif kind is ast.Match:
+                for case in stmt.cases:  # type: ignore[attr-defined]
+                    self._inner(case.body, tc)
+            else:  # an import, a function or a class
+                self._stmt(stmt, False, tc)
 
     def _stmt(self, stmt: ast.stmt, toplevel: bool, tc: bool) -> None:
         # dispatch on the exact type (`ast` gives no subclasses), most frequent first
@@ -790,17 +892,9 @@ def _record(
     names: tuple[tuple[str, str | None], ...],
     tc: bool,
 ) -> ImportStmt:
-    return ImportStmt(
-        kind=kind,
-        line=node.lineno,
-        col=node.col_offset,
-        end_line=node.end_lineno or node.lineno,
-        end_col=node.end_col_offset or node.col_offset,
-        level=level,
-        module=module,
-        names=names,
-        type_checking=tc,
-    )
+    line, col = node.lineno, node.col_offset
+    end_line, end_col = node.end_lineno or line, node.end_col_offset or col
+    return ImportStmt(kind, line, col, end_line, end_col, level, module, names, tc)
 
 
 DEFAULT_ENVELOPE = "EventEnvelope"

@@ -215,8 +215,11 @@ def text(node: ast.expr) -> str:
 
 
 def _last(node: ast.expr) -> str:
-    name = dotted(node)
-    return name.rsplit(".", 1)[-1] if name else ""
+    if isinstance(node, ast.Name):  # the most frequent: the name itself
+        return node.id
+    if isinstance(node, ast.Attribute):  # `a.b.c`: its attribute, where a name ends the chain
+        return node.attr if dotted(node) is not None else ""
+    return ""
 
 
 def _is_classvar(annotation: ast.expr) -> bool:

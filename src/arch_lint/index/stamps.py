@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 from arch_lint.index.models import Pos, dotted, position
 from arch_lint.index.names import env_default
-from arch_lint.index.walk import MarkedLines
+from arch_lint.index.walk import MarkedLines, push_children
 
 FIELD = "source_service"
 """The envelope field a stamp sets."""
@@ -69,6 +69,8 @@ _NAMING_CONSTANT = re.compile(
 `SOURCE`, `APP_NAME`): kept for the stamps of other modules."""
 _SETTINGS_CLASS = ("Settings", "Config", "Configuration", "Conf")
 _VALIDATORS = frozenset({"model_validate", "parse_obj", "model_construct", "construct"})
+_LEAVES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Constant})
+"""Expressions with no expression under them."""
 
 
 def is_service_name_field(name: str) -> bool:
@@ -291,15 +293,24 @@ class _Reader:
     def expression(self, node: ast.AST, functions: list[ast.AST]) -> None:
         if self.marks is None or not self.marks.marks(node):
             return
-        stack: list[tuple[ast.AST, list[ast.AST]]] = [(node, functions)]
+        self._calls([node], functions)
+
+    def _calls(self, stack: list[ast.AST], scope: list[ast.AST]) -> None:
+        """The calls under the nodes on `stack` (the last one first, each node
+        before its children); a lambda's nodes are walked at once, in its scope."""
         while stack:
-            item, scope = stack.pop()
-            if isinstance(item, ast.Lambda):
-                scope = [*scope, item]
-            elif isinstance(item, ast.Call):
-                self.call(item, scope)
-            for child in ast.iter_child_nodes(item):
-                stack.append((child, scope))
+            item = stack.pop()
+            kind = type(item)
+            if kind in _LEAVES:
+                continue
+            if kind is ast.Lambda:
+                inner: list[ast.AST] = []
+                push_children(item, inner)
+                self._calls(inner, [*scope, item])
+                continue
+            if kind is ast.Call:
+                self.call(item, scope)  # type: ignore[arg-type]
+            push_children(item, stack)
 
     def call(self, call: ast.Call, functions: list[ast.AST]) -> None:
         func = call.func
