@@ -398,12 +398,18 @@ def _may_route(source: bytes) -> bool:
     return b"@" in source and _DECORATOR.search(source) is not None
 
 
-def read_http(tree: ast.Module, source: bytes) -> HttpFacts | None:
-    """The HTTP facts of one parsed file, or None when it has none."""
+def read_http(
+    tree: ast.Module, source: bytes, lacks: frozenset[str] | None = None
+) -> HttpFacts | None:
+    """The HTTP facts of one parsed file, or None when it has none; `lacks`:
+    what `cannot_hold` said of these bytes (among other parts' names), where
+    the caller asked it already."""
+    if lacks is None:
+        lacks = cannot_hold(source)
     facts = HttpFacts()
-    if b"://" in source:
+    if URLS not in lacks:
         _url_defaults(tree.body, facts.urls)
-    routes = _may_route(source)
+    routes = ROUTES not in lacks
     # the call's regex first: it stops at the first call, the scans for a word read every byte
     calls = _CALL_BYTES.search(source) is not None and any(b in source for b in _URLISH)
     if routes or calls:
