@@ -493,3 +493,39 @@ def test_the_route_prefilter_parts_cover_every_route_word() -> None:
         assert any(part in word for part in http._ROUTE_PARTS), word
         assert http._may_route(b"x = " + word)
     assert not http._may_route(b"x = router_less + add_sub")
+
+
+def _read_routes(source: bytes) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    facts = read_http(ast.parse(source), source)
+    assert facts is not None
+    return [(r.router, r.method, r.path, r.request) for r in facts.routes]
+
+
+def test_registrations_and_request_reads_where_the_bytes_do_not_spell_them() -> None:
+    # the route reader walks only the statements on lines that spell `add_` (and
+    # `req`, for a handler's body) where the names are spelled in the bytes: a
+    # decorator stands above its `def` line, a fullwidth name is read as ASCII
+    # (NFKC), and an ASCII source may encode a name (`# coding: utf-7`)
+    source = (
+        "from aiohttp import web\n"
+        "app = web.Application()\n"
+        "async def h(request):\n"
+        "    def deco(x):\n"
+        "        return lambda f: f\n"
+        "    @deco(Item(**await request.json()))\n"
+        "    def inner():\n"
+        "        pass\n"
+        "    return web.Response()\n"
+        "@deco(\n"
+        "    app.router.add_get('/a', h)\n"
+        ")\n"
+        "def f():\n"
+        "    pass\n"
+        "app.router.NAME('/b', h)\n"
+    )
+    routes = [("app", "GET", "/a", ("Item",)), ("app", "POST", "/b", ("Item",))]
+    assert _read_routes(source.replace("NAME", "add_post").encode()) == routes
+    assert _read_routes(source.replace("NAME", "\uff41dd_post").encode()) == routes
+    utf7 = "# coding: utf-7\n" + source.replace("NAME", "+AGE-dd+AF8-post")
+    assert _read_routes(utf7.replace("request", "+AHI-equest").encode()) == routes
+    assert _read_routes(source.replace("NAME", "ad_post").encode()) == routes[:1]

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from http import HTTPStatus
 from typing import Any, NamedTuple, cast
 from urllib.parse import urlsplit
@@ -55,7 +55,7 @@ from arch_lint.index.semantic import (
     Site,
     enclosing_class,
 )
-from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children
+from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children, walk_stack
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _CLIENT_METHODS = HTTP_METHODS | {"request", "stream"}
@@ -116,6 +116,11 @@ _ROUTE_WORDS = (
 )  # fmt: skip
 _ROUTE_PARTS = (b"oute", b"lueprint", b"add_subapp")
 """A part of every one of `_ROUTE_WORDS`: three scans of a file that holds none, not eight."""
+_REGISTRATION_BYTES = (b"add_", b"include_router", b"register_blueprint")
+"""What the method of every call `_Reader._registration` reads spells (`add_get`,
+`add_routes`, `add_subapp`, `include_router`, `register_blueprint`)."""
+_REQUEST_BYTES = (b"req",)
+"""What the names `_reads_request` looks for (`request`, `req`) spell."""
 _URL_NAME = re.compile(r"(?i)ur[li]|endpoint|host|addr|api|base|server|service")
 """A name that may hold a URL, where the call's receiver is not known to be an
 HTTP client and no path follows it (`session.delete(models.Row)` is no request)."""
@@ -393,12 +398,18 @@ def _may_route(source: bytes) -> bool:
     return b"@" in source and _DECORATOR.search(source) is not None
 
 
-def read_http(tree: ast.Module, source: bytes) -> HttpFacts | None:
-    """The HTTP facts of one parsed file, or None when it has none."""
+def read_http(
+    tree: ast.Module, source: bytes, lacks: frozenset[str] | None = None
+) -> HttpFacts | None:
+    """The HTTP facts of one parsed file, or None when it has none; `lacks`:
+    what `cannot_hold` said of these bytes (among other parts' names), where
+    the caller asked it already."""
+    if lacks is None:
+        lacks = cannot_hold(source)
     facts = HttpFacts()
-    if b"://" in source:
+    if URLS not in lacks:
         _url_defaults(tree.body, facts.urls)
-    routes = _may_route(source)
+    routes = ROUTES not in lacks
     # the call's regex first: it stops at the first call, the scans for a word read every byte
     calls = _CALL_BYTES.search(source) is not None and any(b in source for b in _URLISH)
     if routes or calls:
@@ -421,24 +432,41 @@ class _Reader:
         NFKC, and may be spelled otherwise)."""
         self.may_base = not ascii_only or b"base_url" in source
         """Whether a call may pass `base_url=` (spelled so in an ASCII source)."""
+        self.as_is = _spelled_as_is(source)
         self._withs: dict[int, dict[int, list[tuple[ast.With | ast.AsyncWith, Site]]]] = {}
         """`id(scope)` -> line -> the `with` statements of the scope's own code there."""
 
     # routes ----------------------------------------------------------------------------
     def routes(self, facts: HttpFacts) -> None:
         functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        for site in self.model.sites:
+        sites = self.model.sites
+        for site in sites:
             stmt = site.stmt
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions.setdefault(stmt.name, stmt)
                 self._decorated(stmt, facts)
-        for site in self.model.sites:
+        registering = self._marked_lines(_REGISTRATION_BYTES)
+        for site in sites:
             stmt = site.stmt
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 self._router(stmt, facts)
-            for root in site.header():
-                for node in _calls_in(root):
-                    self._registration(node, site, functions, facts)
+            if _may_span(stmt, registering):
+                for root in site.header():
+                    for node in _calls_in(root):
+                        self._registration(node, site, functions, facts)
+
+    @cached_property
+    def _reading(self) -> list[int] | None:
+        """`_marked_lines` of `_REQUEST_BYTES`: where a handler may read the request."""
+        return self._marked_lines(_REQUEST_BYTES)
+
+    def _marked_lines(self, markers: tuple[bytes, ...]) -> list[int] | None:
+        """`MarkedLines.following()` of the lines that hold one of `markers`, in
+        a source whose names are spelled in its bytes (see `_spelled_as_is`);
+        None elsewhere: any line may hold a name."""
+        if not self.as_is:
+            return None
+        return MarkedLines(self.source, markers).following()
 
     def _router(self, stmt: ast.Assign | ast.AnnAssign, facts: HttpFacts) -> None:
         value = stmt.value
@@ -629,17 +657,24 @@ class _Reader:
             response += [c for c in _classes(func.returns) if c.rsplit(".", 1)[-1] not in _NOT_BODY]
         scope = self.model.scope_of(func)
         if scope is not None:
+            reading = self._reading
             for site in self.model.sites_of(scope):
-                self._body_models(site, request, response)
+                self._body_models(site, request, response, reading)
         return tuple(dict.fromkeys(request)), tuple(dict.fromkeys(response))
 
-    def _body_models(self, site: Site, request: list[str], response: list[str]) -> None:
+    def _body_models(
+        self, site: Site, request: list[str], response: list[str], reading: list[int] | None
+    ) -> None:
+        """The models a statement of a handler returns or reads the request into
+        (`reading`: `_marked_lines` of `_REQUEST_BYTES`)."""
         stmt = site.stmt
         if isinstance(stmt, ast.Return) and stmt.value is not None:
             made = self._returned(stmt.value, site)
             if made is not None:
                 response.append(made)
             return
+        if not _may_span(stmt, reading):
+            return  # no `request` or `req` for `_reads_request` to find
         for root in site.header():
             for node in _calls_in(root):
                 func = node.func
@@ -788,10 +823,14 @@ class _Reader:
     def calls(self, facts: HttpFacts) -> None:
         marks = _call_lines(self.source)
         for site in self.model.marked(marks):
-            for node in _client_calls(site, marks):
-                call = self._call(node, site)
-                if call is not None:
-                    facts.calls.append(call)
+            stmt = site.stmt
+            for root in site.header():
+                # a simple statement is its own header, found on a marked line
+                if root is stmt or marks.marks(root):
+                    for node in _client_calls_in(root):
+                        call = self._call(node, site)
+                        if call is not None:
+                            facts.calls.append(call)
 
     def _call(self, call: ast.Call, site: Site) -> HttpCall | None:
         assert isinstance(call.func, ast.Attribute)
@@ -1009,12 +1048,29 @@ class _Reader:
         return origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES
 
 
-def _client_calls(site: Site, marks: MarkedLines) -> Iterator[ast.Call]:
-    """The client-method calls (`x.get(…)`) among `site.nodes(marks)`, in its
-    order: the same walk, which enters no name or constant (they hold no call)."""
-    for root in site.header():
-        if marks.marks(root):
-            yield from _client_calls_in(root)
+def _spelled_as_is(source: bytes) -> bool:
+    """Whether every name in the source is spelled in its bytes as Python reads
+    it: an ASCII source without a coding declaration (elsewhere a name may be
+    normalised, NFKC, or encoded, `# coding: utf-7`)."""
+    if not source.isascii():
+        return False
+    end = source.find(b"\n")  # a declaration stands on the first line or the second
+    if end != -1:
+        end = source.find(b"\n", end + 1)
+    return b"coding" not in (source if end == -1 else source[:end])
+
+
+def _may_span(stmt: ast.stmt, following: list[int] | None) -> bool:
+    """Whether what `Site.header` gives of a statement may lie on a marked line
+    (`following`: `MarkedLines.following()`, None where any line may be one): its
+    own lines, and those of its decorators, above a `def` or `class` line."""
+    if following is None:
+        return True
+    first = stmt.lineno
+    decorators = getattr(stmt, "decorator_list", None)
+    if decorators:
+        first = decorators[0].lineno
+    return first < len(following) and following[first] <= (stmt.end_lineno or stmt.lineno)
 
 
 def _calls_in(root: ast.AST) -> list[ast.Call]:
@@ -1024,11 +1080,14 @@ def _calls_in(root: ast.AST) -> list[ast.Call]:
 
 
 def _client_calls_in(root: ast.AST) -> list[ast.Call]:
-    """The client-method calls in a node, in the order of `Site.nodes`'s walk."""
+    """The client-method calls (`x.get(…)`) in a header root, in the order of
+    `Site.nodes`'s walk, which enters no name or constant (they hold no call)."""
     return [
-        call
-        for call in _calls_in(root)
-        if type(call.func) is ast.Attribute and call.func.attr in _CLIENT_METHODS
+        node
+        for node in walk_stack([root], _NOT_ENTERED)
+        if type(node) is ast.Call
+        and type(node.func) is ast.Attribute
+        and node.func.attr in _CLIENT_METHODS
     ]
 
 
