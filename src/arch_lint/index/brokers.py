@@ -171,8 +171,16 @@ def library_of(origin: str) -> str | None:
     return None
 
 
+_SENDING_NAMES: dict[str, bool] = {}
+"""Name -> whether it holds a send word: asked of the same method names in
+every file (a project spells few of them)."""
+
+
 def has_send_word(name: str) -> bool:
-    return _SEND_WORD.search(name.lower()) is not None
+    known = _SENDING_NAMES.get(name)
+    if known is None:
+        known = _SENDING_NAMES[name] = _SEND_WORD.search(name.lower()) is not None
+    return known
 
 
 @dataclass(frozen=True, slots=True)
