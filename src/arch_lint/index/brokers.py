@@ -743,7 +743,10 @@ def read_brokers(
     if not names_library and _SEND_DEF.search(lowered) is None:
         return None
     body = tree.body if names_library else _relevant(tree.body)
-    model = SemanticModel(ast.Module(body=body, type_ignores=[]), source)
+    if len(body) == len(tree.body):  # the whole module: the model the rules and HTTP facts ask
+        model = SemanticModel.of(tree, source)
+    else:
+        model = SemanticModel(ast.Module(body=body, type_ignores=[]), source)
     reader = BrokerReader(model)
     facts = BrokerFacts()
     module = model.module

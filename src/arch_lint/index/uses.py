@@ -260,6 +260,11 @@ def _created(value: ast.expr) -> str | None:
     return None
 
 
+def _is_text(node: ast.expr) -> bool:
+    """A literal string (`note_text` forgets a name bound to anything else)."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
 def _nodes(node: ast.AST) -> Iterator[ast.AST]:
     """The nodes under `node` (itself included), lambdas not entered."""
     stack = [node]
@@ -434,7 +439,9 @@ class _UseReader:
                 if kind is ast.Assign:
                     if type(stmt.value) in _MADE:  # type: ignore[attr-defined]
                         self.note_local(stmt, held)
-                    elif len(texts) > 1:  # the module's own are read before the walk
+                    elif len(texts) > 1 and (texts[-1] or _is_text(stmt.value)):  # type: ignore[attr-defined]
+                        # the module's own are read before the walk; while no name
+                        # holds a string, only a string bound is news
                         self.note_text(stmt)  # type: ignore[arg-type]
                 elif kind is ast.AnnAssign:
                     self.note_local(stmt, held)
