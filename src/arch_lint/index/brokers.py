@@ -63,8 +63,7 @@ from arch_lint.index.semantic import (
     SemanticModel,
     is_dict,
 )
-from arch_lint.index.walk import header_nodes, push_children
-from arch_lint.source import byte_line_starts, line_of
+from arch_lint.index.walk import header_nodes, place_lines, push_children
 
 BROKER_LIBRARIES: dict[str, str] = {
     "aiokafka": "Kafka", "kafka": "Kafka", "confluent_kafka": "Kafka",
@@ -811,8 +810,8 @@ def _marks(functions: list[tuple[Scope, str]], source: bytes, lowered: bytes) ->
     """The lines that may hold a call that sends: one whose name says it sends,
     or a call of a function or method of this file that spans such a line (at
     any depth); the other statements are not walked."""
-    starts = byte_line_starts(source)
-    lines = {line_of(starts, at) for at in _call_places(lowered, _SEND_WORD_BYTES, False)}
+    # (`lowered` has the same line breaks at the same offsets as `source`)
+    lines = set(place_lines(source, list(_call_places(lowered, _SEND_WORD_BYTES, False))))
     known: set[str] = set()
     while True:
         ordered = sorted(lines)
@@ -824,7 +823,7 @@ def _marks(functions: list[tuple[Scope, str]], source: bytes, lowered: bytes) ->
             return ordered
         known |= new
         names = tuple(name.encode() for name in new)
-        lines |= {line_of(starts, at) for at in _call_places(source, names, True)}
+        lines.update(place_lines(source, list(_call_places(source, names, True))))
 
 
 def _call_places(source: bytes, names: tuple[bytes, ...], whole: bool) -> Iterator[int]:

@@ -171,6 +171,9 @@ _STRUCTURE = (
     ),
 )
 """Lines worth a look too: a route's or subscriber's decorator."""
+_INERT = frozenset({ast.Import, ast.ImportFrom, ast.Pass, ast.Break, ast.Continue,
+                    ast.Global, ast.Nonlocal})  # fmt: skip
+"""Statements with nothing to read in them (a module's imports, mostly)."""
 _MADE = frozenset({ast.Call, ast.Await})
 """What an assignment's value must be for the local to hold a model made there."""
 _PARTS = frozenset({ast.Attribute, ast.Subscript, ast.Lambda})
@@ -435,6 +438,8 @@ class _UseReader:
             if kind is ast.ClassDef:
                 self.class_def(stmt)  # type: ignore[arg-type]
                 continue
+            if kind in _INERT:
+                continue  # no call, keyword, value nor block in it
             if active:
                 if kind is ast.Assign:
                     if type(stmt.value) in _MADE:  # type: ignore[attr-defined]
