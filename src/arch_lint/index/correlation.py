@@ -71,8 +71,9 @@ searched for as fast as the literal alone)."""
 _HEADERS = re.compile(rb"eaders(?:(?<=[hH]eaders)\s*[.\[]|[\"'])")
 """A header read (`request.headers.get(`, `scope["headers"]`), not a client's
 `headers=` (written to start with a literal, which the regex engine scans for fast)."""
-_RECORD = re.compile(rb"record\.\w+\s*=[^=]")
-"""A filter function's `record.correlation_id = ...`."""
+_RECORD = re.compile(rb"record\.\w++\s*+=[^=]")
+"""A filter function's `record.correlation_id = ...` (possessive: what a name or
+the blanks after it give back can never be the `=`)."""
 _PIPELINE_BYTES = (b"addFilter", b"setFormatter")
 _CONFIGURE = re.compile(rb"configure(?:_once)?\(")
 """`configure(`, `configure_once(`: the other markers of a pipeline."""

@@ -251,6 +251,13 @@ def _created(value: ast.expr) -> str | None:
     if not isinstance(value, ast.Call):
         return None
     func = value.func
+    if type(func) is ast.Attribute and not func.attr[:1].isupper():
+        # the commonest call, `x.method(...)`: neither a class nor, but for a
+        # validator, a class's method (without joining the name it is called on)
+        if func.attr not in _VALIDATORS or dotted(func) is None:
+            return None
+        receiver = dotted(func.value)
+        return receiver if receiver is not None and _class_like(receiver) else None
     name = dotted(func)
     if name is None:
         return None
