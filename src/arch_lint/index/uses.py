@@ -695,7 +695,9 @@ class _UseReader:
 
 def read_uses(tree: ast.Module, source: bytes) -> Uses:
     """The model uses and the topics of one parsed file, sorted."""
-    streaming = any(b in source for b in _STREAM_BYTES)
+    # what streaming changes is read at a `yield` (the keyword: its bytes, always);
+    # a file without one costs a scan for it instead of one for each streaming word
+    streaming = b"yield" in source and any(b in source for b in _STREAM_BYTES)
     marks = _Marks(source, (*_MARKERS, b"yield") if streaming else _MARKERS)
     if not marks and _REPOSITORY_CLASS.search(source) is None:
         return Uses([], [])
