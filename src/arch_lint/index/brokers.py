@@ -936,6 +936,8 @@ def _sends(
     reader: BrokerReader, model: SemanticModel, function: Scope, marks: list[int]
 ) -> list[Entry]:
     out: list[Entry] = []
+    if not _spans(marks, function.node):
+        return out  # none of its statements does
     for site in model.sites_of(function):
         stmt = site.stmt
         first = stmt.lineno

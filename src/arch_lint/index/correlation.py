@@ -93,6 +93,10 @@ _HEADERISH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_-]+$")
 _KEY = re.compile(r"^[A-Za-z_]\w*$")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type[ast.stmt], ...] = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+_COMPOUND = frozenset(
+    {ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Match, *_TRY}
+)
+"""The statements other than definitions that hold blocks of statements."""
 _READ = frozenset(
     {ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Call, ast.List, ast.Tuple, ast.Subscript,
      ast.Compare, ast.Return, ast.Dict}
@@ -1114,6 +1118,8 @@ def _nested(
         if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
             yield stmt
             continue
+        if type(stmt) not in _COMPOUND:
+            continue  # no block in it
         for name in ("body", "orelse", "finalbody"):
             stack.extend(reversed([s for s in getattr(stmt, name, ()) if isinstance(s, ast.stmt)]))
         for handler in getattr(stmt, "handlers", ()):
