@@ -416,3 +416,71 @@ def test_arc206_only_the_message_is_judged(
     make_repo(tmp_path, {**_base('"ARC206"', "[]"), **files})
     monkeypatch.chdir(tmp_path)
     assert _found(_check(capsys, "--no-cache")) == []
+
+
+HELPERS = """\
+import json
+
+from app.bus import Bus
+
+
+def make_bus() -> Bus:
+    return Bus()
+
+
+class Unrelated:
+    def helper(self) -> int:
+        return 1
+
+
+def publish_event(payload: dict) -> None:
+    bus = get_bus()
+    bus.publish(json.dumps(payload))
+
+
+def get_bus() -> Bus:
+    return Bus()
+"""
+"""`publish_event` and the `get_bus` it calls are modelled; `make_bus` and
+`Unrelated` are left out (named nowhere else): the shared model of the whole
+module stands in for one of the rest."""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        HELPERS,
+        HELPERS + "\nbus = make_bus()\n",  # a left-out function called by a kept statement
+        HELPERS + "\nthing = Unrelated()\n",  # a left-out class made at module level
+        HELPERS.replace("    return Bus()\n\n\nclass", "    global b\n    b = Bus()\n\n\nclass"),
+        HELPERS.replace("def make_bus() -> Bus:", "@(wrap := lambda f: f)\ndef make_bus() -> Bus:"),
+        HELPERS.replace("return 1", "return 'é'"),  # not ASCII: its names may not be its bytes
+    ],
+)
+def test_broker_facts_are_the_same_read_with_the_shared_model(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arch_lint.index import brokers
+
+    tree = ast.parse(source)
+    shared = read_brokers(tree, source.encode())
+    monkeypatch.setattr(brokers, "_unseen", lambda body, kept, source: None)
+    own = read_brokers(ast.parse(source), source.encode())
+    assert shared is not None
+    assert own is not None
+    assert shared.to_json() == own.to_json()
+    assert "publish_event" in shared.sends
+
+
+def test_left_out_definitions_named_elsewhere_keep_a_model_of_their_own() -> None:
+    from arch_lint.index.brokers import _relevant, _unseen
+
+    def unseen(source: str) -> set[int] | None:
+        tree = ast.parse(source)
+        return _unseen(tree.body, _relevant(tree.body), source.encode())
+
+    assert unseen(HELPERS) is not None
+    assert unseen(HELPERS + "\nbus = make_bus()\n") is None
+    assert unseen(HELPERS + "\nthing = Unrelated()\n") is None
+    assert unseen(HELPERS.replace("return 1", "return 'é'")) is None
+    assert unseen(HELPERS.replace("def make_bus() -> Bus:", "def make_bus() -> Bus:  # :=")) is None

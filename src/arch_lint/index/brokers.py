@@ -63,8 +63,7 @@ from arch_lint.index.semantic import (
     SemanticModel,
     is_dict,
 )
-from arch_lint.index.walk import header_nodes, push_children
-from arch_lint.source import byte_line_starts, line_of
+from arch_lint.index.walk import header_nodes, marker_places, place_lines, push_children
 
 BROKER_LIBRARIES: dict[str, str] = {
     "aiokafka": "Kafka", "kafka": "Kafka", "confluent_kafka": "Kafka",
@@ -150,6 +149,7 @@ Entry = tuple[str, str, str, str, Passes]
 (`""`: the receiver itself is called), the receiver as written, and which
 parameters of the calling function its arguments hold (`broker_messages.passes`)."""
 _MAX_DEPTH = 6
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LAMBDA = (ast.Lambda,)
 _NOT_CLASSES = frozenset({"Optional", "Union", "Annotated"})
 _NOT_PROJECT = ("typing.", "typing_extensions.", "collections.", "builtins.")
@@ -171,8 +171,16 @@ def library_of(origin: str) -> str | None:
     return None
 
 
+_SENDING_NAMES: dict[str, bool] = {}
+"""Name -> whether it holds a send word: asked of the same method names in
+every file (a project spells few of them)."""
+
+
 def has_send_word(name: str) -> bool:
-    return _SEND_WORD.search(name.lower()) is not None
+    known = _SENDING_NAMES.get(name)
+    if known is None:
+        known = _SENDING_NAMES[name] = _SEND_WORD.search(name.lower()) is not None
+    return known
 
 
 @dataclass(frozen=True, slots=True)
@@ -735,7 +743,13 @@ def read_brokers(
     if not names_library and _SEND_DEF.search(lowered) is None:
         return None
     body = tree.body if names_library else _relevant(tree.body)
-    model = SemanticModel(ast.Module(body=body, type_ignores=[]), source)
+    left_out = _unseen(tree.body, body, source) if len(body) < len(tree.body) else set()
+    if left_out is not None:
+        # the model of the whole module answers as one of `body` would: the one the
+        # HTTP facts and the rules ask for next (built once)
+        model = SemanticModel.of(tree, source)
+    else:
+        model = SemanticModel(ast.Module(body=body, type_ignores=[]), source)
     reader = BrokerReader(model)
     facts = BrokerFacts()
     module = model.module
@@ -745,7 +759,7 @@ def read_brokers(
         found = reader.module_name(name)
         if found is not None and found[0] != NAME:
             facts.names[name] = found
-    functions = list(_functions(model))
+    functions = [f for f in _functions(model) if not left_out or id(_top(f[0])) not in left_out]
     marks = _marks(functions, source, lowered)
     for function, qualname in functions:
         if "." not in qualname:
@@ -796,12 +810,46 @@ def _relevant(body: list[ast.stmt]) -> list[ast.stmt]:
     return [stmt for stmt in body if id(stmt) in chosen]
 
 
+def _unseen(body: list[ast.stmt], kept: list[ast.stmt], source: bytes) -> set[int] | None:
+    """The ids of the definitions of `body` that `kept` leaves out, when the
+    model of the whole module answers every question `read_brokers` asks of
+    the statements kept as the model of these alone would: each is named
+    nowhere outside its own lines (no kept statement binds, reads or calls
+    it) and binds no module-level name but its own (no `global`, no `:=` in
+    its lines), in a source of ASCII bytes (where a name is its bytes); else
+    None. The functions in them are then left out of the facts by hand."""
+    if not source.isascii():
+        return None
+    chosen = {id(stmt) for stmt in kept}
+    hazards = place_lines(source, marker_places(source, (b"global", b":=")))
+    out: set[int] = set()
+    for stmt in body:
+        if id(stmt) in chosen or not isinstance(stmt, _DEFINITIONS):
+            continue
+        first = stmt.decorator_list[0].lineno if stmt.decorator_list else stmt.lineno
+        last = stmt.end_lineno or stmt.lineno
+        named = place_lines(source, marker_places(source, (stmt.name.encode(),)))
+        if any(first <= line <= last for line in hazards) or any(
+            not first <= line <= last for line in named
+        ):
+            return None
+        out.add(id(stmt))
+    return out
+
+
+def _top(scope: Scope) -> ast.AST:
+    """The module-level statement a scope lies in (a function or a class)."""
+    while scope.parent is not None and scope.parent.kind != "module":
+        scope = scope.parent
+    return scope.node
+
+
 def _marks(functions: list[tuple[Scope, str]], source: bytes, lowered: bytes) -> list[int]:
     """The lines that may hold a call that sends: one whose name says it sends,
     or a call of a function or method of this file that spans such a line (at
     any depth); the other statements are not walked."""
-    starts = byte_line_starts(source)
-    lines = {line_of(starts, at) for at in _call_places(lowered, _SEND_WORD_BYTES, False)}
+    # (`lowered` has the same line breaks at the same offsets as `source`)
+    lines = set(place_lines(source, list(_call_places(lowered, _SEND_WORD_BYTES, False))))
     known: set[str] = set()
     while True:
         ordered = sorted(lines)
@@ -813,7 +861,7 @@ def _marks(functions: list[tuple[Scope, str]], source: bytes, lowered: bytes) ->
             return ordered
         known |= new
         names = tuple(name.encode() for name in new)
-        lines |= {line_of(starts, at) for at in _call_places(source, names, True)}
+        lines.update(place_lines(source, list(_call_places(source, names, True))))
 
 
 def _call_places(source: bytes, names: tuple[bytes, ...], whole: bool) -> Iterator[int]:
@@ -888,6 +936,8 @@ def _sends(
     reader: BrokerReader, model: SemanticModel, function: Scope, marks: list[int]
 ) -> list[Entry]:
     out: list[Entry] = []
+    if not _spans(marks, function.node):
+        return out  # none of its statements does
     for site in model.sites_of(function):
         stmt = site.stmt
         first = stmt.lineno

@@ -71,8 +71,9 @@ searched for as fast as the literal alone)."""
 _HEADERS = re.compile(rb"eaders(?:(?<=[hH]eaders)\s*[.\[]|[\"'])")
 """A header read (`request.headers.get(`, `scope["headers"]`), not a client's
 `headers=` (written to start with a literal, which the regex engine scans for fast)."""
-_RECORD = re.compile(rb"record\.\w+\s*=[^=]")
-"""A filter function's `record.correlation_id = ...`."""
+_RECORD = re.compile(rb"record\.\w++\s*+=[^=]")
+"""A filter function's `record.correlation_id = ...` (possessive: what a name or
+the blanks after it give back can never be the `=`)."""
 _PIPELINE_BYTES = (b"addFilter", b"setFormatter")
 _CONFIGURE = re.compile(rb"configure(?:_once)?\(")
 """`configure(`, `configure_once(`: the other markers of a pipeline."""
@@ -92,6 +93,10 @@ _HEADERISH = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_-]+$")
 _KEY = re.compile(r"^[A-Za-z_]\w*$")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY: tuple[type[ast.stmt], ...] = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+_COMPOUND = frozenset(
+    {ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Match, *_TRY}
+)
+"""The statements other than definitions that hold blocks of statements."""
 _READ = frozenset(
     {ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Call, ast.List, ast.Tuple, ast.Subscript,
      ast.Compare, ast.Return, ast.Dict}
@@ -545,12 +550,13 @@ class _Reader:
         qualname = ".".join(names)
         own = _own(body)
         for node in own:
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-                text = _strings(node.value)
-                for target in node.targets:
-                    if isinstance(target, ast.Name) and text is not None:
-                        self.constants.setdefault(target.id, set()).add(text)
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if type(node) is ast.Assign:
+                if isinstance(node.value, ast.Constant):
+                    text = _strings(node.value)
+                    for target in node.targets:
+                        if isinstance(target, ast.Name) and text is not None:
+                            self.constants.setdefault(target.id, set()).add(text)
+            elif type(node) is ast.AnnAssign and isinstance(node.target, ast.Name):
                 text = _strings(node.value)
                 if text is not None:
                     self.constants.setdefault(node.target.id, set()).add(text)
@@ -651,7 +657,7 @@ class _Reader:
             elif isinstance(node, (ast.List, ast.Tuple)):
                 listed.update(id(elt) for elt in node.elts)
         for node in own:
-            if not isinstance(node, ast.Call):
+            if type(node) is not ast.Call:
                 continue
             func = node.func
             last = _last(func)
@@ -852,7 +858,7 @@ class _Reader:
         getter = not (args.posonlyargs or args.args or args.kwonlyargs or args.vararg)
         locals_: dict[str, ast.expr] = {}
         for node in own:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            if type(node) is ast.Assign and len(node.targets) == 1:
                 target = node.targets[0]
                 if isinstance(target, ast.Name):
                     locals_[target.id] = node.value
@@ -874,15 +880,21 @@ class _Reader:
                     if dotted(depends):
                         found.calls.append(dotted(depends) or "")
         for node in own:
-            if isinstance(node, ast.Call):
-                self._call(node, found, hook, locals_)
-            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
-                if _is_headers(node.value):
-                    self._read(node.slice, found)
-            elif isinstance(node, ast.Compare):
-                self._compare(node, found)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            kind = type(node)  # the node types have no subclasses: tested by `is`, cheaper
+            if kind is ast.Call:
+                self._call(node, found, hook, locals_)  # type: ignore[arg-type]
+            elif kind is ast.Subscript:
+                if isinstance(node.ctx, ast.Load) and _is_headers(node.value):  # type: ignore[attr-defined]
+                    self._read(node.slice, found)  # type: ignore[attr-defined]
+            elif kind is ast.Compare:
+                self._compare(node, found)  # type: ignore[arg-type]
+            elif kind is ast.Assign or kind is ast.AnnAssign:
+                assigned: ast.Assign | ast.AnnAssign = node  # type: ignore[assignment]
+                if assigned.value is None:
+                    continue
+                targets = (
+                    assigned.targets if isinstance(assigned, ast.Assign) else [assigned.target]
+                )
                 for target in targets:
                     key = None
                     if isinstance(target, ast.Subscript) and _is_response_headers(target.value):
@@ -894,13 +906,15 @@ class _Reader:
                     }:  # fmt: skip
                         key = target.attr
                     if key is not None:
-                        self._put(key, node.value, found, locals_)
-            elif isinstance(node, ast.Return) and node.value is not None and getter:
-                source = _source(node.value, locals_)
-                if source:
-                    found.gets.append(source)
-            elif isinstance(node, ast.Dict):
-                for key_node, value in zip(node.keys, node.values, strict=True):
+                        self._put(key, assigned.value, found, locals_)
+            elif kind is ast.Return:
+                returned = node.value  # type: ignore[attr-defined]
+                if returned is not None and getter:
+                    source = _source(returned, locals_)
+                    if source:
+                        found.gets.append(source)
+            elif kind is ast.Dict:
+                for key_node, value in zip(node.keys, node.values, strict=True):  # type: ignore[attr-defined]
                     key = _strings(key_node) if key_node is not None else None
                     if key is not None:
                         self._put(key, value, found, locals_)
@@ -1113,6 +1127,8 @@ def _nested(
         if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
             yield stmt
             continue
+        if type(stmt) not in _COMPOUND:
+            continue  # no block in it
         for name in ("body", "orelse", "finalbody"):
             stack.extend(reversed([s for s in getattr(stmt, name, ()) if isinstance(s, ast.stmt)]))
         for handler in getattr(stmt, "handlers", ()):

@@ -154,14 +154,16 @@ _STREAM_BYTES = (
 _WRAP_WORDS = ("payload", "data", "event", "body", "message", "content", "record", "value")
 """Keywords that hand a value to a class that wraps it (`payload=`, `event_data=`)."""
 _MARKERS = (
-    b"model_", b"parse_", b".dict(", b".json(", b"response_model", b"**", b"olumn",
+    b"model_", b"parse_", b".dict(", b".json(", b"**", b"olumn",
     b"TypeDecorator", b"publish", b"produce", b"send", b"emit", b"dispatch",
     b"payload=", b"data=", b"event=", b"body=", b"subscribe", b"onsume", b"declare",
 )  # fmt: skip
 """Bytes on a line worth a look (`model_validate`, `model_dump`, `Column(`,
-`mapped_column`, a sending method, a payload-like keyword, ...): a statement
-that spans none is not walked. Fewer, shorter markers cost less (each is one
-scan of the file); a line marked for nothing costs one look at a statement."""
+`mapped_column`, `response_model` by its `model_`, a sending method, a
+payload-like keyword, ...): a statement that spans none is not walked. Fewer,
+shorter markers cost less (each is one scan of the file; none holds another,
+whose lines it would only find again); a line marked for nothing costs one
+look at a statement."""
 _STRUCTURE = (
     re.compile(
         rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|api_route|route|subscriber"
@@ -169,6 +171,9 @@ _STRUCTURE = (
     ),
 )
 """Lines worth a look too: a route's or subscriber's decorator."""
+_INERT = frozenset({ast.Import, ast.ImportFrom, ast.Pass, ast.Break, ast.Continue,
+                    ast.Global, ast.Nonlocal})  # fmt: skip
+"""Statements with nothing to read in them (a module's imports, mostly)."""
 _MADE = frozenset({ast.Call, ast.Await})
 """What an assignment's value must be for the local to hold a model made there."""
 _PARTS = frozenset({ast.Attribute, ast.Subscript, ast.Lambda})
@@ -195,7 +200,7 @@ holding their handlers or cases (each with a block)."""
 def _class_like(name: str) -> bool:
     """`TaskPayload`, `schemas.TaskPayload`: a capitalised last part that is not
     a constant (`TOPIC`) nor a typing construct."""
-    last = name.rsplit(".", 1)[-1]
+    last = name[name.rfind(".") + 1 :]
     return last[:1].isupper() and not last.isupper() and last not in _TYPING
 
 
@@ -246,6 +251,13 @@ def _created(value: ast.expr) -> str | None:
     if not isinstance(value, ast.Call):
         return None
     func = value.func
+    if type(func) is ast.Attribute and not func.attr[:1].isupper():
+        # the commonest call, `x.method(...)`: neither a class nor, but for a
+        # validator, a class's method (without joining the name it is called on)
+        if func.attr not in _VALIDATORS or dotted(func) is None:
+            return None
+        receiver = dotted(func.value)
+        return receiver if receiver is not None and _class_like(receiver) else None
     name = dotted(func)
     if name is None:
         return None
@@ -256,6 +268,11 @@ def _created(value: ast.expr) -> str | None:
         if receiver is not None and _class_like(receiver):
             return receiver
     return None
+
+
+def _is_text(node: ast.expr) -> bool:
+    """A literal string (`note_text` forgets a name bound to anything else)."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
 def _nodes(node: ast.AST) -> Iterator[ast.AST]:
@@ -283,11 +300,18 @@ class _Marks:
     def __bool__(self) -> bool:
         return bool(self.lines)
 
+    def following(self) -> list[int]:
+        """Line -> the first marked line at or after it, for the lines up to the
+        last marked one: a statement spans a marked line when
+        `following[first] <= last`."""
+        following = self._next
+        if following is None:
+            following = self._next = following_lines(self.lines)
+        return following
+
     def spans(self, first: int, last: int) -> bool:
         """Whether a marked line lies in [first, last]."""
-        following = self._next
-        if following is None:  # line -> the first marked line at or after it
-            following = self._next = following_lines(self.lines)
+        following = self.following()
         return first < len(following) and following[first] <= last
 
     def marks(self, node: ast.expr) -> bool:
@@ -410,7 +434,9 @@ class _UseReader:
     def body(self, body: list[ast.stmt], held: dict[str, str], route: bool, active: bool) -> None:
         """`active`: the scope spans a marked line (else only the functions and
         classes in it, and a route's returns, are looked at)."""
-        spans = self.marks.spans
+        following = self.marks.following()
+        size = len(following)
+        texts = self.texts
         for stmt in body:
             kind = type(stmt)
             if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
@@ -419,16 +445,20 @@ class _UseReader:
             if kind is ast.ClassDef:
                 self.class_def(stmt)  # type: ignore[arg-type]
                 continue
+            if kind in _INERT:
+                continue  # no call, keyword, value nor block in it
             if active:
                 if kind is ast.Assign:
                     if type(stmt.value) in _MADE:  # type: ignore[attr-defined]
                         self.note_local(stmt, held)
-                    else:
+                    elif len(texts) > 1 and (texts[-1] or _is_text(stmt.value)):  # type: ignore[attr-defined]
+                        # the module's own are read before the walk; while no name
+                        # holds a string, only a string bound is news
                         self.note_text(stmt)  # type: ignore[arg-type]
                 elif kind is ast.AnnAssign:
                     self.note_local(stmt, held)
-                first = stmt.lineno
-                if spans(first, stmt.end_lineno or first):
+                first = stmt.lineno  # `_Marks.spans`, inlined: the loop is hot
+                if first < size and following[first] <= (stmt.end_lineno or first):
                     self.expressions(stmt, held)
             blocks = _BLOCKS.get(kind)
             if blocks is not None:
@@ -478,10 +508,17 @@ class _UseReader:
 
     def expressions(self, stmt: ast.stmt, held: dict[str, str]) -> None:
         streaming = self.streaming
+        calls: list[ast.Call] = []
+        # whether the statement calls a dump (`x.model_dump()`): else `dumped`
+        # finds nothing in any of its values, which are then not walked for one
+        dumps = False
         for node in header_nodes(stmt, prune=_LAMBDA):
             kind = type(node)
             if kind is ast.Call:
-                self.call(node, held)  # type: ignore[arg-type]
+                calls.append(node)  # type: ignore[arg-type]
+                func = node.func  # type: ignore[attr-defined]
+                if type(func) is ast.Attribute and func.attr in _DUMPS:
+                    dumps = True
             elif kind is ast.keyword:
                 if node.arg == "response_model":  # type: ignore[attr-defined]
                     for name in annotation_names(node.value):  # type: ignore[attr-defined]
@@ -491,7 +528,9 @@ class _UseReader:
                 if streaming and value is not None:
                     for name in self.values(value, held):
                         self.add(STREAM, name)
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        for call in calls:  # what they add is a set: the order does not matter
+            self.call(call, held, dumps)
+        if dumps and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if stmt.value is not None:
                 for target in targets:
@@ -499,17 +538,19 @@ class _UseReader:
                         for name in self.dumped(stmt.value, held):
                             self.add(ROW, name, target.attr)
 
-    def call(self, call: ast.Call, held: dict[str, str]) -> None:
+    def call(self, call: ast.Call, held: dict[str, str], dumps: bool) -> None:
+        """`dumps`: whether the statement holds a dump call (`expressions`)."""
         func = call.func
         callee = dotted(func)
-        if isinstance(func, ast.Attribute):
+        if type(func) is ast.Attribute:
             method = func.attr
-            receiver = (dotted(func.value) or "").rsplit(".", 1)[-1].lower()
-            if method.startswith("send") and ("websocket" in receiver or receiver == "ws"):
-                for arg in (*call.args, *(k.value for k in call.keywords)):
-                    for name in self.values(arg, held):
-                        self.add(STREAM, name)
-                return
+            if method.startswith("send"):
+                receiver = (dotted(func.value) or "").rsplit(".", 1)[-1].lower()
+                if "websocket" in receiver or receiver == "ws":
+                    for arg in (*call.args, *(k.value for k in call.keywords)):
+                        for name in self.values(arg, held):
+                            self.add(STREAM, name)
+                    return
             if callee is not None and has_send_word(method):
                 for arg in (*call.args, *(k.value for k in call.keywords)):
                     for name in self.values(arg, held):
@@ -537,10 +578,11 @@ class _UseReader:
                     for name in self.values(kw.value, held):
                         if name != callee:
                             self.add(WRAP, name, callee)
-        for kw in call.keywords:
-            if kw.arg is not None:
-                for name in self.dumped(kw.value, held):
-                    self.add(ROW, name, kw.arg)
+        if dumps:
+            for kw in call.keywords:
+                if kw.arg is not None:
+                    for name in self.dumped(kw.value, held):
+                        self.add(ROW, name, kw.arg)
 
     # definitions ---------------------------------------------------------------------
     def function(
@@ -653,7 +695,9 @@ class _UseReader:
 
 def read_uses(tree: ast.Module, source: bytes) -> Uses:
     """The model uses and the topics of one parsed file, sorted."""
-    streaming = any(b in source for b in _STREAM_BYTES)
+    # what streaming changes is read at a `yield` (the keyword: its bytes, always);
+    # a file without one costs a scan for it instead of one for each streaming word
+    streaming = b"yield" in source and any(b in source for b in _STREAM_BYTES)
     marks = _Marks(source, (*_MARKERS, b"yield") if streaming else _MARKERS)
     if not marks and _REPOSITORY_CLASS.search(source) is None:
         return Uses([], [])
