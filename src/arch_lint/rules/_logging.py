@@ -23,10 +23,11 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any, cast
 
 from arch_lint.index.evidence import LOGGER, STDLIB, STRUCTLOG, Proof, logging_evidence
-from arch_lint.index.facts import FROM
+from arch_lint.index.facts import FROM, FileFacts
 from arch_lint.index.models import dotted, unquote, unwrap_optional
 from arch_lint.index.semantic import (
     ASSIGN,
@@ -35,6 +36,7 @@ from arch_lint.index.semantic import (
     UNKNOWN,
     Binding,
     Scope,
+    SemanticModel,
     Site,
     enclosing_class,
 )
@@ -108,6 +110,7 @@ Calls = tuple[re.Pattern[bytes], ...]
 a literal, which the regex engine scans for fast)."""
 
 
+@lru_cache(maxsize=128)
 def call_pattern(*callees: str) -> Calls:
     """Patterns for a call of any of the callees (a name's tail: `.info`,
     `producer.send`, `dict`) however it is spaced: `logger.info (`,
@@ -324,9 +327,9 @@ class LoggingAnalysis:
         self.structlog_factories = tuple(cfg.structlog_factories)
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
-        self.model = ctx.semantic
         names = "|".join(re.escape(c) for c in self.carriers) or "(?!)"
         self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
+        self._dotted_carriers = all(_DOTTED.fullmatch(c) for c in self.carriers)
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         self._carriers: dict[tuple[int, int], bool] = {}
         self._carrier_annotations: dict[int, bool] = {}
@@ -341,17 +344,22 @@ class LoggingAnalysis:
         self.pipeline_mode = cfg.middleware_binds_contextvars
         self.service = ctx.service.name if ctx.service is not None else None
         self._contextvars = _CONTEXT_BYTES in ctx.source
-        self._bound_context = self._contexts() if self._contextvars else {}
+        self._bound_context: dict[int, int] = {}
         fresh = fresh_applies(ctx.source)
         # a fresh-id source is imported by a name spelled in the file (unless
         # the parser normalised it from other characters)
-        extra = self._fresh_calls() if fresh or not ctx.ascii else ()
+        self._fresh_ids = fresh or not ctx.ascii
+        """Whether a fresh id can stand in the file: a call's name or import origin
+        spells a fresh-id source (but for identifiers the parser normalised)."""
+        extra = self._fresh_calls() if self._fresh_ids else ()
         if fresh:  # a fresh id may reach an envelope through a local
             envelope = ctx.settings.model.models.envelope_class
             extra += call_pattern(envelope, ".bind") if envelope else call_pattern(".bind")
         marks = _marks(ctx.source, extra)
         if not marks:
-            return
+            return  # nothing to judge: the file's semantic model is not built for it
+        if self._contextvars:
+            self._bound_context = self._contexts()
         for site in self.model.marked(marks):
             stmt = site.stmt
             if isinstance(stmt, _HEADED_ABOVE) and not marks.spans(
@@ -363,6 +371,12 @@ class LoggingAnalysis:
                 if marks.marks(root):  # the parts `site.nodes(marks)` walks
                     for call in _calls(root):
                         self._judge(call, site)
+
+    @cached_property
+    def model(self) -> SemanticModel:
+        """The file's semantic model, asked for only once a marked line needs judging
+        (a file that spells `uuid` but logs nothing is not modelled for this)."""
+        return self.ctx.semantic
 
     # names that count as the correlation id -------------------------------------------
     def is_id_name(self, name: str) -> bool:
@@ -445,11 +459,24 @@ class LoggingAnalysis:
         if annotation is None:
             return False
         known = self._carrier_annotations.get(id(annotation))
-        if known is None:  # asked per call for every parameter in scope: unparsed once
-            text = dotted_annotation(annotation)
-            known = bool(text) and self._carrier.match(text or "") is not None
+        if known is None:  # asked per call for every parameter in scope: read once
+            known = self._names_carrier(annotation)
             self._carrier_annotations[id(annotation)] = known
         return known
+
+    def _names_carrier(self, annotation: ast.expr) -> bool:
+        """Whether the annotation's text (`dotted_annotation`) names a carrier. Unparsed
+        only where a dotted name does not tell: `mod.Carrier` is its dotted name, and
+        `Carrier[...]` matches only if its dotted base does (the pattern takes any
+        subscript after a carrier, and nothing else after one that is a dotted name)."""
+        text = dotted(annotation)
+        if text is None and type(annotation) is ast.Subscript and self._dotted_carriers:
+            base = dotted(annotation.value)
+            if base is not None and self._carrier.match(base) is None:
+                return False
+        if text is None:
+            text = dotted_annotation(annotation)
+        return bool(text) and self._carrier.match(text or "") is not None
 
     def _carrier_local(
         self,
@@ -599,6 +626,8 @@ class LoggingAnalysis:
     def _fresh_calls(self) -> Calls:
         """Patterns for the fresh-id sources this file imports under names `_CALLS`
         does not know (`ulid.new`, `ULID`, `from shortuuid import uuid as short_id`)."""
+        if not any(origin in _FRESH_IMPORTS for origin in _import_origins(self.ctx.facts)):
+            return ()  # no import of a fresh-id source (the model's are among the facts')
         names: set[str] = set()
         for local, bindings in self.model.module.bindings.items():
             for binding in bindings:
@@ -773,7 +802,8 @@ class LoggingAnalysis:
         func = call.func
         scope, path = site.scope, site.path
         if not isinstance(func, ast.Attribute) or func.attr not in LOG_METHODS:
-            self._fresh_in_envelope(call, site)
+            if self._fresh_ids:
+                self._fresh_in_envelope(call, site)
             return
         logger = self.logger_of(func.value, scope, call.lineno, path)
         if logger is None:
@@ -796,7 +826,8 @@ class LoggingAnalysis:
                 if kw.arg == "extra":
                     has = self._dict_has_key(kw.value, scope, call.lineno, path)
                     carries = None if has is None else has
-        self._fresh_in_log(call, site)
+        if self._fresh_ids:
+            self._fresh_in_log(call, site)
         message_args = call.args[1:] if func.attr == "log" else call.args
         in_message = any(self._mentions_id(arg, site, call.lineno) for arg in message_args)
         presumed = self._presumed(route, proofs)
@@ -953,14 +984,15 @@ class LoggingAnalysis:
             return site.scope.origin(name) or ""
 
         for value in values:
-            made, own = value, ""
+            made, own, bound = value, "", None
             if isinstance(value, ast.Name):  # `cid = str(uuid4())`, then `correlation_id=cid`
-                bound = site.scope.lookup(value.id, line, site.path)
-                if bound is not None and bound.kind == ASSIGN and bound.value is not None:
-                    if self._made_when_missing(bound, site.scope):
-                        continue  # `if not cid: cid = str(uuid4())`: a fallback
-                    made, own = bound.value, value.id
+                binding = site.scope.lookup(value.id, line, site.path)
+                if binding is not None and binding.kind == ASSIGN and binding.value is not None:
+                    made, own, bound = binding.value, value.id, binding
             if _is_fresh(made, origin):
+                # asked only of a fresh value (the search walks the function's statements)
+                if bound is not None and self._made_when_missing(bound, site.scope):
+                    continue  # `if not cid: cid = str(uuid4())`: a fallback
                 found = self._find_id(site, line, own, received=True)
                 if found is not None:
                     self.fresh.append(FreshId(value, where, found[0]))
@@ -1053,6 +1085,26 @@ class LoggingAnalysis:
                 if made is not None:
                     out[name] = made
         return out
+
+
+_DOTTED = re.compile(r"[\w.]+")
+"""A carrier's name that `_names_carrier` may judge from a subscript's base."""
+_FRESH_IMPORTS = frozenset(FRESH_SOURCES) | _FRESH_ORIGINS
+"""The import origins `_fresh_calls` makes patterns for."""
+
+
+def _import_origins(facts: FileFacts) -> Iterator[str | None]:
+    """The origin of each name the file's import statements bind, as
+    `semantic.bound_by_import` gives it: the facts record every import statement
+    (a module-level one in any block too), so these are a superset of the import
+    bindings of the module scope, known without the semantic model."""
+    for record in facts.imports:
+        if record.kind == "import":
+            for name, asname in record.names:
+                yield name if asname else name.split(".", 1)[0]
+        elif record.kind == "from" and record.level == 0 and record.module:
+            for name, _ in record.names:
+                yield f"{record.module}.{name}"
 
 
 def _constructed(value: ast.expr) -> bool:
