@@ -334,6 +334,7 @@ class LoggingAnalysis:
         self._carriers: dict[tuple[int, int], bool] = {}
         self._carrier_annotations: dict[int, bool] = {}
         self._loggers_made: dict[tuple[int, int, int, tuple[int, ...]], Logger | None] = {}
+        self._factory_loggers: dict[tuple[int, int], tuple[str, str, Logger | None]] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._byte_starts: list[int] | None = None
         self._routes: dict[int, bool] = {}
@@ -494,6 +495,12 @@ class LoggingAnalysis:
         found = scope.lookup(name, line, path, functions_only=True)
         if found is None or found.kind != ASSIGN or found.value is None:
             return False
+        if (
+            found.annotation is None
+            and type(found.value) in _BUILTIN_VALUES
+            and scope.kind == "function"  # (the model then asks of the same binding)
+        ):
+            return False  # `payload = {...}`, `message = f"..."`: never a carrier
         key = (id(found), line)
         known = self._carriers.get(key)
         if known is None:
@@ -677,19 +684,35 @@ class LoggingAnalysis:
     ) -> Logger | None:
         """The logger a call makes, if it is known to make one (`_make`), once per
         call, scope, line and path: every log call through a logger bound from a
-        call asks it again (no one changes a `Logger` once made)."""
+        call asks it again (no one changes a `Logger` once made). A factory's
+        logger depends on the call and the scope alone (`_by_factory`), once per
+        both: the commonest, a module's `logging.getLogger(__name__)` read in each
+        block of each function."""
+        written, origin, made = self._by_factory(call, scope)
+        if made is not None:
+            return made
         key = (id(call), id(scope), line, path)
         if key in self._loggers_made:
             return self._loggers_made[key]
-        made = self._make(call, scope, line, path)
+        made = self._make(call, scope, line, path, written, origin)
         self._loggers_made[key] = made
         return made
 
-    def _make(
-        self, call: ast.Call, scope: Scope, line: int, path: tuple[int, ...]
+    def _by_factory(self, call: ast.Call, scope: Scope) -> tuple[str, str, Logger | None]:
+        """The call as written, its import origin, and the logger it makes if it
+        calls a configured or project factory."""
+        key = (id(call), id(scope))
+        known = self._factory_loggers.get(key)
+        if known is None:
+            written = dotted(call.func) or ""
+            origin = (scope.origin(written) or "") if written else ""
+            known = written, origin, self._factory_logger(call, scope, written, origin)
+            self._factory_loggers[key] = known
+        return known
+
+    def _factory_logger(
+        self, call: ast.Call, scope: Scope, written: str, origin: str
     ) -> Logger | None:
-        written = dotted(call.func) or ""
-        origin = (scope.origin(written) or "") if written else ""
         kind = self._factory_kind(written, origin) if written else None
         if kind is not None:
             return Logger(kind, name=self._logger_name(call, origin or written, scope))
@@ -698,6 +721,18 @@ class LoggingAnalysis:
             found = self.evidence.factory_kind(self.ctx.path, *named)
             if found is not None:
                 return Logger(found[0], found[1])
+        return None
+
+    def _make(
+        self,
+        call: ast.Call,
+        scope: Scope,
+        line: int,
+        path: tuple[int, ...],
+        written: str,
+        origin: str,
+    ) -> Logger | None:
+        """The logger an adapter or a `.bind()` makes (a factory's is `_by_factory`'s)."""
         if written.rsplit(".", 1)[-1] == "LoggerAdapter" and call.args:
             base = self.logger_of(call.args[0], scope, line, path)
             extra = call.args[1] if len(call.args) > 1 else None
@@ -1085,6 +1120,14 @@ class LoggingAnalysis:
                 if made is not None:
                     out[name] = made
         return out
+
+
+_BUILTIN_VALUES = frozenset(
+    {ast.Constant, ast.JoinedStr, ast.Dict, ast.List, ast.Set, ast.Tuple, ast.ListComp,
+     ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare, ast.BinOp, ast.UnaryOp}
+)  # fmt: skip
+"""Values whose type is a builtin's (a literal, a comprehension, an operation):
+what an unannotated local holds then is never an instance of a carrier class."""
 
 
 _DOTTED = re.compile(r"[\w.]+")
