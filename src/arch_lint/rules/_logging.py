@@ -76,7 +76,8 @@ _FRESH_SCANS = (
     tuple(m for m in _FRESH_BYTES if m not in _TOKENS),
     re.compile(b"token_(?:" + b"|".join(re.escape(m[6:]) for m in _TOKENS) + b")"),
 )
-"""`_FRESH_BYTES` as scanned: the `secrets` calls in one pattern (one scan)."""
+"""`_FRESH_BYTES` as scanned: the `secrets` calls in one pattern (one scan, in a
+file that spells `token_`)."""
 _GAP = rb"[\s\\]*"
 """What may stand between the tokens of a call: whitespace, newlines inside brackets,
 line continuations."""
@@ -181,7 +182,12 @@ def _log_scan(source: bytes) -> tuple[list[int], bool]:
     memo = _SCAN_MEMO
     if memo[0] is source:
         return memo[1], memo[2]
-    starts, comment = _scan(source, _CALLS)
+    starts, comment = _scan(source, _CALLS[:1])
+    for head, pattern in _FRESH_CALL_SCANS:
+        if head in source:  # (`bytes.find` finds a literal faster than the regex engine)
+            more, more_comment = _scan(source, (pattern,))
+            starts += more
+            comment = comment or more_comment
     _SCAN_MEMO = (source, starts, comment)
     return starts, comment
 
@@ -202,17 +208,19 @@ def _marks(source: bytes, extra: Calls) -> MarkedLines:
     return MarkedLines.of_lines(place_lines(source, starts))
 
 
-def _fresh_call_patterns() -> Calls:
+def _fresh_call_patterns() -> tuple[tuple[bytes, re.Pattern[bytes]], ...]:
     """`call_pattern(*_FRESH_CALLS)`, with the names that share a leading literal
     (`uuid1`, `uuid4`, `uuid7`; `token_hex`, `token_urlsafe`) in one pattern:
-    one scan of a file for each group instead of one for each name."""
+    one scan of a file for each group instead of one for each name. Each with
+    that literal: a file that does not spell it needs no scan with the pattern."""
     groups: dict[str, list[str]] = {}
     for name in sorted(_FRESH_CALLS):
         groups.setdefault(name[:4], []).append(name)
     out = []
     for head, names in groups.items():
         rest = b"|".join(re.escape(name[len(head) :]).encode() for name in names)
-        out.append(re.compile(re.escape(head).encode() + b"(?:" + rest + b")" + _GAP + rb"[(#]"))
+        pattern = re.escape(head).encode() + b"(?:" + rest + b")" + _GAP + rb"[(#]"
+        out.append((head.encode(), re.compile(pattern)))
     return tuple(out)
 
 
@@ -228,10 +236,11 @@ def _trie(words: list[str]) -> str:
     return out[0] if len(out) == 1 else f"(?:{'|'.join(out)})"
 
 
+_FRESH_CALL_SCANS = _fresh_call_patterns()
 _CALLS = (
     # `call_pattern(*(f".{m}" for m in LOG_METHODS))`, the same matches
     re.compile(rb"\." + _GAP + _trie(sorted(LOG_METHODS)).encode() + _GAP + rb"[(#]"),
-    *_fresh_call_patterns(),
+    *(pattern for _, pattern in _FRESH_CALL_SCANS),
 )
 
 
@@ -300,7 +309,9 @@ def fresh_applies(source: bytes) -> bool:
     if memo[0] is source:
         return memo[1]
     markers, tokens = _FRESH_SCANS
-    found = any(marker in source for marker in markers) or tokens.search(source) is not None
+    found = any(marker in source for marker in markers) or (
+        b"token_" in source and tokens.search(source) is not None
+    )
     _FRESH_MEMO = (source, found)
     return found
 
@@ -327,14 +338,13 @@ class LoggingAnalysis:
         self.structlog_factories = tuple(cfg.structlog_factories)
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
-        names = "|".join(re.escape(c) for c in self.carriers) or "(?!)"
-        self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
-        self._dotted_carriers = all(_DOTTED.fullmatch(c) for c in self.carriers)
+        self._carrier, self._dotted_carriers = _carrier_pattern(self.carriers)
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         self._carriers: dict[tuple[int, int], bool] = {}
         self._carrier_annotations: dict[int, bool] = {}
         self._loggers_made: dict[tuple[int, int, int, tuple[int, ...]], Logger | None] = {}
         self._factory_loggers: dict[tuple[int, int], tuple[str, str, Logger | None]] = {}
+        self._factory_by_binder: dict[tuple[int, int], tuple[str, str, Logger | None]] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._byte_starts: list[int] | None = None
         self._routes: dict[int, bool] = {}
@@ -700,13 +710,21 @@ class LoggingAnalysis:
 
     def _by_factory(self, call: ast.Call, scope: Scope) -> tuple[str, str, Logger | None]:
         """The call as written, its import origin, and the logger it makes if it
-        calls a configured or project factory."""
+        calls a configured or project factory. All three depend on the call and on
+        the nearest scope that binds the head of its name alone (`Scope.origin`
+        and `_project_name` ask that one): once per both, not per reading scope."""
         key = (id(call), id(scope))
         known = self._factory_loggers.get(key)
         if known is None:
             written = dotted(call.func) or ""
-            origin = (scope.origin(written) or "") if written else ""
-            known = written, origin, self._factory_logger(call, scope, written, origin)
+            head = written.partition(".")[0]
+            binder = next((s for s in scope.visible() if s.bindings.get(head)), None)
+            shared = (id(call), id(binder))
+            known = self._factory_by_binder.get(shared)
+            if known is None:
+                origin = (scope.origin(written) or "") if written else ""
+                known = written, origin, self._factory_logger(call, scope, written, origin)
+                self._factory_by_binder[shared] = known
             self._factory_loggers[key] = known
         return known
 
@@ -979,7 +997,7 @@ class LoggingAnalysis:
         """Whether a message argument reads an id (a flag named like one does not)."""
         if type(node) is ast.Constant:
             return False  # the commonest message: a literal, which reads nothing
-        for child in _walk(node):
+        for child in nodes_of([node], _NAMES, frozenset()):
             if isinstance(child, ast.Name) and self.is_id_name(child.id):
                 found = site.scope.lookup(child.id, line, site.path)
                 if found is None or not _is_flag(found):
@@ -1131,7 +1149,17 @@ what an unannotated local holds then is never an instance of a carrier class."""
 
 
 _DOTTED = re.compile(r"[\w.]+")
-"""A carrier's name that `_names_carrier` may judge from a subscript's base."""
+
+
+def _carrier_pattern(carriers: tuple[str, ...]) -> tuple[re.Pattern[str], bool]:
+    """The pattern an annotation's text matches when it names one of the carriers
+    (`mod.EventEnvelope[X]`, quoted too), and whether every carrier is a dotted
+    name (which `_names_carrier` may then judge from a subscript's base)."""
+    names = "|".join(re.escape(c) for c in carriers) or "(?!)"
+    pattern = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
+    return pattern, all(_DOTTED.fullmatch(c) for c in carriers)
+
+
 _FRESH_IMPORTS = frozenset(FRESH_SOURCES) | _FRESH_ORIGINS
 """The import origins `_fresh_calls` makes patterns for."""
 
@@ -1187,6 +1215,8 @@ _NO_CALLS = frozenset({*_FUNCTIONS, ast.Lambda, ast.ClassDef, ast.Name, ast.Cons
 _CALL = frozenset({ast.Call})
 """Nodes whose walk finds no judged call: what `Site.nodes` does not enter (code
 that runs later, if at all), and the commonest leaves."""
+_NAMES = frozenset({ast.Name, ast.Attribute})
+"""What a message argument reads an id through (`_mentions_id`)."""
 
 
 def _calls(root: ast.AST) -> list[ast.Call]:
