@@ -172,3 +172,23 @@ def test_in_place_change_prefilter_says_what_one_alternation_said() -> None:
     for _ in range(20000):
         source = b"".join(rng.choice(parts) for _ in range(rng.randrange(1, 10)))
         assert _changes(source) == (alternation.search(source) is not None), source
+
+
+def test_carrier_annotations_read_as_their_unparsed_text() -> None:
+    # `_names_carrier` reads a dotted name or a subscript's base where it can;
+    # it says what the carrier pattern says of the whole unparsed annotation
+    texts = [
+        "EventEnvelope", "m.EventEnvelope", "EventEnvelope[X]", "m.EventEnvelope[X, Y]",
+        "EventEnvelopeV2[X]", "Optional[EventEnvelope]", "EventEnvelope | None",
+        "EventEnvelope[X] | EventEnvelope[Y]", "'EventEnvelope'", "'m.EventEnvelope[X]'",
+        "list[EventEnvelope]", "f()[EventEnvelope]", "CorrelationContext", "x.y.z",
+        "EventEnvelope[f'a\\nb']", "typing.Annotated[EventEnvelope, 1]",
+    ]  # fmt: skip
+    for carriers in (["EventEnvelope", "CorrelationContext"], ["EventEnvelope[X]"], []):
+        analysis = _logging.LoggingAnalysis.__new__(_logging.LoggingAnalysis)
+        analysis._carrier, analysis._dotted_carriers = _logging._carrier_pattern(tuple(carriers))
+        for text in texts:
+            node = ast.parse(text, mode="eval").body
+            unparsed = _logging.dotted_annotation(node) or ""
+            expected = analysis._carrier.match(unparsed) is not None
+            assert analysis._names_carrier(node) == expected, (carriers, text)

@@ -23,10 +23,11 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any, cast
 
 from arch_lint.index.evidence import LOGGER, STDLIB, STRUCTLOG, Proof, logging_evidence
-from arch_lint.index.facts import FROM
+from arch_lint.index.facts import FROM, FileFacts
 from arch_lint.index.models import dotted, unquote, unwrap_optional
 from arch_lint.index.semantic import (
     ASSIGN,
@@ -35,6 +36,7 @@ from arch_lint.index.semantic import (
     UNKNOWN,
     Binding,
     Scope,
+    SemanticModel,
     Site,
     enclosing_class,
 )
@@ -74,7 +76,8 @@ _FRESH_SCANS = (
     tuple(m for m in _FRESH_BYTES if m not in _TOKENS),
     re.compile(b"token_(?:" + b"|".join(re.escape(m[6:]) for m in _TOKENS) + b")"),
 )
-"""`_FRESH_BYTES` as scanned: the `secrets` calls in one pattern (one scan)."""
+"""`_FRESH_BYTES` as scanned: the `secrets` calls in one pattern (one scan, in a
+file that spells `token_`)."""
 _GAP = rb"[\s\\]*"
 """What may stand between the tokens of a call: whitespace, newlines inside brackets,
 line continuations."""
@@ -108,6 +111,7 @@ Calls = tuple[re.Pattern[bytes], ...]
 a literal, which the regex engine scans for fast)."""
 
 
+@lru_cache(maxsize=128)
 def call_pattern(*callees: str) -> Calls:
     """Patterns for a call of any of the callees (a name's tail: `.info`,
     `producer.send`, `dict`) however it is spaced: `logger.info (`,
@@ -178,7 +182,12 @@ def _log_scan(source: bytes) -> tuple[list[int], bool]:
     memo = _SCAN_MEMO
     if memo[0] is source:
         return memo[1], memo[2]
-    starts, comment = _scan(source, _CALLS)
+    starts, comment = _scan(source, _CALLS[:1])
+    for head, pattern in _FRESH_CALL_SCANS:
+        if head in source:  # (`bytes.find` finds a literal faster than the regex engine)
+            more, more_comment = _scan(source, (pattern,))
+            starts += more
+            comment = comment or more_comment
     _SCAN_MEMO = (source, starts, comment)
     return starts, comment
 
@@ -199,17 +208,19 @@ def _marks(source: bytes, extra: Calls) -> MarkedLines:
     return MarkedLines.of_lines(place_lines(source, starts))
 
 
-def _fresh_call_patterns() -> Calls:
+def _fresh_call_patterns() -> tuple[tuple[bytes, re.Pattern[bytes]], ...]:
     """`call_pattern(*_FRESH_CALLS)`, with the names that share a leading literal
     (`uuid1`, `uuid4`, `uuid7`; `token_hex`, `token_urlsafe`) in one pattern:
-    one scan of a file for each group instead of one for each name."""
+    one scan of a file for each group instead of one for each name. Each with
+    that literal: a file that does not spell it needs no scan with the pattern."""
     groups: dict[str, list[str]] = {}
     for name in sorted(_FRESH_CALLS):
         groups.setdefault(name[:4], []).append(name)
     out = []
     for head, names in groups.items():
         rest = b"|".join(re.escape(name[len(head) :]).encode() for name in names)
-        out.append(re.compile(re.escape(head).encode() + b"(?:" + rest + b")" + _GAP + rb"[(#]"))
+        pattern = re.escape(head).encode() + b"(?:" + rest + b")" + _GAP + rb"[(#]"
+        out.append((head.encode(), re.compile(pattern)))
     return tuple(out)
 
 
@@ -225,10 +236,11 @@ def _trie(words: list[str]) -> str:
     return out[0] if len(out) == 1 else f"(?:{'|'.join(out)})"
 
 
+_FRESH_CALL_SCANS = _fresh_call_patterns()
 _CALLS = (
     # `call_pattern(*(f".{m}" for m in LOG_METHODS))`, the same matches
     re.compile(rb"\." + _GAP + _trie(sorted(LOG_METHODS)).encode() + _GAP + rb"[(#]"),
-    *_fresh_call_patterns(),
+    *(pattern for _, pattern in _FRESH_CALL_SCANS),
 )
 
 
@@ -297,7 +309,9 @@ def fresh_applies(source: bytes) -> bool:
     if memo[0] is source:
         return memo[1]
     markers, tokens = _FRESH_SCANS
-    found = any(marker in source for marker in markers) or tokens.search(source) is not None
+    found = any(marker in source for marker in markers) or (
+        b"token_" in source and tokens.search(source) is not None
+    )
     _FRESH_MEMO = (source, found)
     return found
 
@@ -324,13 +338,13 @@ class LoggingAnalysis:
         self.structlog_factories = tuple(cfg.structlog_factories)
         self.calls: list[LogCall] = []
         self.fresh: list[FreshId] = []
-        self.model = ctx.semantic
-        names = "|".join(re.escape(c) for c in self.carriers) or "(?!)"
-        self._carrier = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
+        self._carrier, self._dotted_carriers = _carrier_pattern(self.carriers)
         self._class_loggers: dict[int, dict[str, Logger]] = {}
         self._carriers: dict[tuple[int, int], bool] = {}
         self._carrier_annotations: dict[int, bool] = {}
         self._loggers_made: dict[tuple[int, int, int, tuple[int, ...]], Logger | None] = {}
+        self._factory_loggers: dict[tuple[int, int], tuple[str, str, Logger | None]] = {}
+        self._factory_by_binder: dict[tuple[int, int], tuple[str, str, Logger | None]] = {}
         self._attribute_paths: dict[int, list[str]] = {}
         self._byte_starts: list[int] | None = None
         self._routes: dict[int, bool] = {}
@@ -341,17 +355,22 @@ class LoggingAnalysis:
         self.pipeline_mode = cfg.middleware_binds_contextvars
         self.service = ctx.service.name if ctx.service is not None else None
         self._contextvars = _CONTEXT_BYTES in ctx.source
-        self._bound_context = self._contexts() if self._contextvars else {}
+        self._bound_context: dict[int, int] = {}
         fresh = fresh_applies(ctx.source)
         # a fresh-id source is imported by a name spelled in the file (unless
         # the parser normalised it from other characters)
-        extra = self._fresh_calls() if fresh or not ctx.ascii else ()
+        self._fresh_ids = fresh or not ctx.ascii
+        """Whether a fresh id can stand in the file: a call's name or import origin
+        spells a fresh-id source (but for identifiers the parser normalised)."""
+        extra = self._fresh_calls() if self._fresh_ids else ()
         if fresh:  # a fresh id may reach an envelope through a local
             envelope = ctx.settings.model.models.envelope_class
             extra += call_pattern(envelope, ".bind") if envelope else call_pattern(".bind")
         marks = _marks(ctx.source, extra)
         if not marks:
-            return
+            return  # nothing to judge: the file's semantic model is not built for it
+        if self._contextvars:
+            self._bound_context = self._contexts()
         for site in self.model.marked(marks):
             stmt = site.stmt
             if isinstance(stmt, _HEADED_ABOVE) and not marks.spans(
@@ -363,6 +382,12 @@ class LoggingAnalysis:
                 if marks.marks(root):  # the parts `site.nodes(marks)` walks
                     for call in _calls(root):
                         self._judge(call, site)
+
+    @cached_property
+    def model(self) -> SemanticModel:
+        """The file's semantic model, asked for only once a marked line needs judging
+        (a file that spells `uuid` but logs nothing is not modelled for this)."""
+        return self.ctx.semantic
 
     # names that count as the correlation id -------------------------------------------
     def is_id_name(self, name: str) -> bool:
@@ -445,11 +470,24 @@ class LoggingAnalysis:
         if annotation is None:
             return False
         known = self._carrier_annotations.get(id(annotation))
-        if known is None:  # asked per call for every parameter in scope: unparsed once
-            text = dotted_annotation(annotation)
-            known = bool(text) and self._carrier.match(text or "") is not None
+        if known is None:  # asked per call for every parameter in scope: read once
+            known = self._names_carrier(annotation)
             self._carrier_annotations[id(annotation)] = known
         return known
+
+    def _names_carrier(self, annotation: ast.expr) -> bool:
+        """Whether the annotation's text (`dotted_annotation`) names a carrier. Unparsed
+        only where a dotted name does not tell: `mod.Carrier` is its dotted name, and
+        `Carrier[...]` matches only if its dotted base does (the pattern takes any
+        subscript after a carrier, and nothing else after one that is a dotted name)."""
+        text = dotted(annotation)
+        if text is None and type(annotation) is ast.Subscript and self._dotted_carriers:
+            base = dotted(annotation.value)
+            if base is not None and self._carrier.match(base) is None:
+                return False
+        if text is None:
+            text = dotted_annotation(annotation)
+        return bool(text) and self._carrier.match(text or "") is not None
 
     def _carrier_local(
         self,
@@ -467,6 +505,12 @@ class LoggingAnalysis:
         found = scope.lookup(name, line, path, functions_only=True)
         if found is None or found.kind != ASSIGN or found.value is None:
             return False
+        if (
+            found.annotation is None
+            and type(found.value) in _BUILTIN_VALUES
+            and scope.kind == "function"  # (the model then asks of the same binding)
+        ):
+            return False  # `payload = {...}`, `message = f"..."`: never a carrier
         key = (id(found), line)
         known = self._carriers.get(key)
         if known is None:
@@ -599,6 +643,8 @@ class LoggingAnalysis:
     def _fresh_calls(self) -> Calls:
         """Patterns for the fresh-id sources this file imports under names `_CALLS`
         does not know (`ulid.new`, `ULID`, `from shortuuid import uuid as short_id`)."""
+        if not any(origin in _FRESH_IMPORTS for origin in _import_origins(self.ctx.facts)):
+            return ()  # no import of a fresh-id source (the model's are among the facts')
         names: set[str] = set()
         for local, bindings in self.model.module.bindings.items():
             for binding in bindings:
@@ -648,19 +694,43 @@ class LoggingAnalysis:
     ) -> Logger | None:
         """The logger a call makes, if it is known to make one (`_make`), once per
         call, scope, line and path: every log call through a logger bound from a
-        call asks it again (no one changes a `Logger` once made)."""
+        call asks it again (no one changes a `Logger` once made). A factory's
+        logger depends on the call and the scope alone (`_by_factory`), once per
+        both: the commonest, a module's `logging.getLogger(__name__)` read in each
+        block of each function."""
+        written, origin, made = self._by_factory(call, scope)
+        if made is not None:
+            return made
         key = (id(call), id(scope), line, path)
         if key in self._loggers_made:
             return self._loggers_made[key]
-        made = self._make(call, scope, line, path)
+        made = self._make(call, scope, line, path, written, origin)
         self._loggers_made[key] = made
         return made
 
-    def _make(
-        self, call: ast.Call, scope: Scope, line: int, path: tuple[int, ...]
+    def _by_factory(self, call: ast.Call, scope: Scope) -> tuple[str, str, Logger | None]:
+        """The call as written, its import origin, and the logger it makes if it
+        calls a configured or project factory. All three depend on the call and on
+        the nearest scope that binds the head of its name alone (`Scope.origin`
+        and `_project_name` ask that one): once per both, not per reading scope."""
+        key = (id(call), id(scope))
+        known = self._factory_loggers.get(key)
+        if known is None:
+            written = dotted(call.func) or ""
+            head = written.partition(".")[0]
+            binder = next((s for s in scope.visible() if s.bindings.get(head)), None)
+            shared = (id(call), id(binder))
+            known = self._factory_by_binder.get(shared)
+            if known is None:
+                origin = (scope.origin(written) or "") if written else ""
+                known = written, origin, self._factory_logger(call, scope, written, origin)
+                self._factory_by_binder[shared] = known
+            self._factory_loggers[key] = known
+        return known
+
+    def _factory_logger(
+        self, call: ast.Call, scope: Scope, written: str, origin: str
     ) -> Logger | None:
-        written = dotted(call.func) or ""
-        origin = (scope.origin(written) or "") if written else ""
         kind = self._factory_kind(written, origin) if written else None
         if kind is not None:
             return Logger(kind, name=self._logger_name(call, origin or written, scope))
@@ -669,6 +739,18 @@ class LoggingAnalysis:
             found = self.evidence.factory_kind(self.ctx.path, *named)
             if found is not None:
                 return Logger(found[0], found[1])
+        return None
+
+    def _make(
+        self,
+        call: ast.Call,
+        scope: Scope,
+        line: int,
+        path: tuple[int, ...],
+        written: str,
+        origin: str,
+    ) -> Logger | None:
+        """The logger an adapter or a `.bind()` makes (a factory's is `_by_factory`'s)."""
         if written.rsplit(".", 1)[-1] == "LoggerAdapter" and call.args:
             base = self.logger_of(call.args[0], scope, line, path)
             extra = call.args[1] if len(call.args) > 1 else None
@@ -773,7 +855,8 @@ class LoggingAnalysis:
         func = call.func
         scope, path = site.scope, site.path
         if not isinstance(func, ast.Attribute) or func.attr not in LOG_METHODS:
-            self._fresh_in_envelope(call, site)
+            if self._fresh_ids:
+                self._fresh_in_envelope(call, site)
             return
         logger = self.logger_of(func.value, scope, call.lineno, path)
         if logger is None:
@@ -796,7 +879,8 @@ class LoggingAnalysis:
                 if kw.arg == "extra":
                     has = self._dict_has_key(kw.value, scope, call.lineno, path)
                     carries = None if has is None else has
-        self._fresh_in_log(call, site)
+        if self._fresh_ids:
+            self._fresh_in_log(call, site)
         message_args = call.args[1:] if func.attr == "log" else call.args
         in_message = any(self._mentions_id(arg, site, call.lineno) for arg in message_args)
         presumed = self._presumed(route, proofs)
@@ -913,7 +997,7 @@ class LoggingAnalysis:
         """Whether a message argument reads an id (a flag named like one does not)."""
         if type(node) is ast.Constant:
             return False  # the commonest message: a literal, which reads nothing
-        for child in _walk(node):
+        for child in nodes_of([node], _NAMES, frozenset()):
             if isinstance(child, ast.Name) and self.is_id_name(child.id):
                 found = site.scope.lookup(child.id, line, site.path)
                 if found is None or not _is_flag(found):
@@ -953,14 +1037,15 @@ class LoggingAnalysis:
             return site.scope.origin(name) or ""
 
         for value in values:
-            made, own = value, ""
+            made, own, bound = value, "", None
             if isinstance(value, ast.Name):  # `cid = str(uuid4())`, then `correlation_id=cid`
-                bound = site.scope.lookup(value.id, line, site.path)
-                if bound is not None and bound.kind == ASSIGN and bound.value is not None:
-                    if self._made_when_missing(bound, site.scope):
-                        continue  # `if not cid: cid = str(uuid4())`: a fallback
-                    made, own = bound.value, value.id
+                binding = site.scope.lookup(value.id, line, site.path)
+                if binding is not None and binding.kind == ASSIGN and binding.value is not None:
+                    made, own, bound = binding.value, value.id, binding
             if _is_fresh(made, origin):
+                # asked only of a fresh value (the search walks the function's statements)
+                if bound is not None and self._made_when_missing(bound, site.scope):
+                    continue  # `if not cid: cid = str(uuid4())`: a fallback
                 found = self._find_id(site, line, own, received=True)
                 if found is not None:
                     self.fresh.append(FreshId(value, where, found[0]))
@@ -1055,6 +1140,44 @@ class LoggingAnalysis:
         return out
 
 
+_BUILTIN_VALUES = frozenset(
+    {ast.Constant, ast.JoinedStr, ast.Dict, ast.List, ast.Set, ast.Tuple, ast.ListComp,
+     ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare, ast.BinOp, ast.UnaryOp}
+)  # fmt: skip
+"""Values whose type is a builtin's (a literal, a comprehension, an operation):
+what an unannotated local holds then is never an instance of a carrier class."""
+
+
+_DOTTED = re.compile(r"[\w.]+")
+
+
+def _carrier_pattern(carriers: tuple[str, ...]) -> tuple[re.Pattern[str], bool]:
+    """The pattern an annotation's text matches when it names one of the carriers
+    (`mod.EventEnvelope[X]`, quoted too), and whether every carrier is a dotted
+    name (which `_names_carrier` may then judge from a subscript's base)."""
+    names = "|".join(re.escape(c) for c in carriers) or "(?!)"
+    pattern = re.compile(rf"^[\"']?(?:[\w.]+\.)?(?:{names})(?:\[.*\])?[\"']?$")
+    return pattern, all(_DOTTED.fullmatch(c) for c in carriers)
+
+
+_FRESH_IMPORTS = frozenset(FRESH_SOURCES) | _FRESH_ORIGINS
+"""The import origins `_fresh_calls` makes patterns for."""
+
+
+def _import_origins(facts: FileFacts) -> Iterator[str | None]:
+    """The origin of each name the file's import statements bind, as
+    `semantic.bound_by_import` gives it: the facts record every import statement
+    (a module-level one in any block too), so these are a superset of the import
+    bindings of the module scope, known without the semantic model."""
+    for record in facts.imports:
+        if record.kind == "import":
+            for name, asname in record.names:
+                yield name if asname else name.split(".", 1)[0]
+        elif record.kind == "from" and record.level == 0 and record.module:
+            for name, _ in record.names:
+                yield f"{record.module}.{name}"
+
+
 def _constructed(value: ast.expr) -> bool:
     """A direct constructor call (`EventEnvelope(...)`, `EventEnvelope[X](...)`),
     as opposed to a validated or returned value."""
@@ -1092,6 +1215,8 @@ _NO_CALLS = frozenset({*_FUNCTIONS, ast.Lambda, ast.ClassDef, ast.Name, ast.Cons
 _CALL = frozenset({ast.Call})
 """Nodes whose walk finds no judged call: what `Site.nodes` does not enter (code
 that runs later, if at all), and the commonest leaves."""
+_NAMES = frozenset({ast.Name, ast.Attribute})
+"""What a message argument reads an id through (`_mentions_id`)."""
 
 
 def _calls(root: ast.AST) -> list[ast.Call]:
