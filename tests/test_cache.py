@@ -398,17 +398,55 @@ def _mutations() -> dict[str, Callable[[dict[str, Any]], None]]:
     }
 
 
-def _facts_mutations() -> dict[str, Callable[[dict[str, Any]], None]]:
-    """Damage to `facts.json` (entries: [hash, facts JSON text or null])."""
+FactsDamage = Callable[[dict[str, Any], list[str], int], None]
+"""Damage to `facts.json`: its head line's document, its lines (the head's
+first), and the number of `API_PATH`'s line."""
+
+
+def _facts_line(line: str) -> FactsDamage:
+    def damage(head: dict[str, Any], lines: list[str], at: int) -> None:
+        lines[at] = line
+
+    return damage
+
+
+def _facts_head(path: tuple[str | int, ...], value: Any) -> FactsDamage:
+    def damage(head: dict[str, Any], lines: list[str], at: int) -> None:
+        _set(tuple(at - 1 if part == "API" else part for part in path), value)(head)
+
+    return damage
+
+
+def _facts_mutations() -> dict[str, FactsDamage]:
+    """Damage to `facts.json` (a head line `{"stamp": ..., "files": [[path, hash],
+    ...]}`, then each file's facts JSON text on a line of its own)."""
+
+    def head_not_json(head: dict[str, Any], lines: list[str], at: int) -> None:
+        lines[0] = '{"stamp": '
+
+    def line_missing(head: dict[str, Any], lines: list[str], at: int) -> None:
+        del lines[at]
+
+    def line_added(head: dict[str, Any], lines: list[str], at: int) -> None:
+        lines.insert(at, lines[at])
+
+    def one_document(head: dict[str, Any], lines: list[str], at: int) -> None:
+        files = {p: [h, lines[i + 1] or None] for i, (p, h) in enumerate(head["files"])}
+        lines[:] = [json.dumps({"stamp": head["stamp"], "files": files}), ""]
+
     return {
-        "facts-files-not-a-dict": _set(("files",), []),
-        "facts-entry-number": _set(("files", API_PATH), 5),
-        "facts-entry-short": _set(("files", API_PATH), ["x"]),
-        "facts-entry-other-hash": _set(("files", API_PATH, 0), "0" * 32),
-        "facts-garbage": _set(("files", API_PATH, 1), {"x": 1}),
-        "facts-string": _set(("files", API_PATH, 1), "facts"),
-        "facts-json-of-another-shape": _set(("files", API_PATH, 1), '{"x": 1}'),
-        "facts-stamp-other": _set(("stamp",), [0]),
+        "facts-head-not-json": head_not_json,
+        "facts-files-not-a-list": _facts_head(("files",), {}),
+        "facts-entry-number": _facts_head(("files", "API"), 5),
+        "facts-entry-short": _facts_head(("files", "API"), [API_PATH]),
+        "facts-entry-other-hash": _facts_head(("files", "API", 1), "0" * 32),
+        "facts-string": _facts_line("facts"),
+        "facts-json-of-another-shape": _facts_line('{"x": 1}'),
+        "facts-not-ascii": _facts_line('["\u00e9"]'.encode().decode("unicode_escape")),
+        "facts-line-missing": line_missing,
+        "facts-line-added": line_added,
+        "facts-one-json-document": one_document,
+        "facts-stamp-other": _facts_head(("stamp",), [0]),
     }
 
 
@@ -437,13 +475,18 @@ def test_damaged_facts_are_ignored(
 ) -> None:
     """`facts.json` is read only when the index is built (a new selection)."""
     cold = check_json(capsys, "--select", "ARC101")
-    good = json.loads((repo / FACTS).read_bytes())
-    assert API_PATH in good["files"]
-    damaged = copy.deepcopy(good)
-    _facts_mutations()[name](damaged)
-    (repo / FACTS).write_text(json.dumps(damaged), encoding="utf-8")
+    lines = (repo / FACTS).read_text(encoding="ascii").split("\n")
+    head = json.loads(lines[0])
+    at = 1 + [path for path, _ in head["files"]].index(API_PATH)
+    assert lines[at].startswith("[")
+    assert lines[-1] == ""
+    _facts_mutations()[name](head, lines, at)
+    if lines[0].startswith('{"stamp":['):  # not replaced whole
+        lines[0] = json.dumps(head)
+    damaged = "\n".join(lines)
+    (repo / FACTS).write_text(damaged, encoding="utf-8")
     assert check_json(capsys) == cold_json(capsys)
-    (repo / FACTS).write_text(json.dumps(damaged), encoding="utf-8")
+    (repo / FACTS).write_text(damaged, encoding="utf-8")
     assert check_json(capsys, "--select", "ARC101") == cold
 
 

@@ -5,7 +5,9 @@ docs are current."""
 from __future__ import annotations
 
 import json
+import random
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,11 +23,23 @@ from arch_lint.rules._base import (
     FIX_SAFETY_SECTION,
     REQUIRED_SECTIONS,
     code_blocks,
+    dedent,
     doc_sections,
 )
 
 ROOT = Path(__file__).parent.parent
 FILE_RULES = [r for r in RULES if issubclass(r, FileRule)]
+
+
+def test_dedent_is_textwraps() -> None:
+    """The rules' documentation is dedented as `textwrap.dedent` does it: the
+    rules' docstrings and strings of spaces, tabs, line breaks and text."""
+    texts = [rule.__doc__ or "" for rule in RULES]
+    pick = random.Random(7)
+    alphabet = [" ", " ", "\t", "\n", "\n", "a", "#", "\r", "\x0c"]
+    texts += ["".join(pick.choices(alphabet, k=pick.randint(0, 24))) for _ in range(20_000)]
+    for text in texts:
+        assert dedent(text) == textwrap.dedent(text), repr(text)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)

@@ -3,12 +3,14 @@ agree with the definition (a break is `\\r\\n`, `\\r` or `\\n`, nothing else).""
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arch_lint.source import byte_line_starts, line_of, line_starts, source_lines
+from arch_lint.source import byte_line_starts, decode, line_of, line_starts, source_lines
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 # Line breaks, characters `str.splitlines` would also break at, and plain text.
@@ -43,3 +45,35 @@ def test_edges() -> None:
     assert byte_line_starts(b"a\r\nb\rc") == [0, 3, 5]
     assert source_lines("a\x0cb\u2028c\n") == ["a\x0cb\u2028c", ""]
     assert line_of(line_starts("ab\ncd\n"), 3) == 2
+
+
+def _decoded(source: bytes) -> str:
+    """Python's decoding of a source file, read by `tokenize.detect_encoding`."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        return source.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return source.decode("utf-8", "replace")
+
+
+_SOURCE_PIECES = st.sampled_from(
+    [
+        b"\xef\xbb\xbf",
+        b"# -*- coding: latin-1 -*-\n",
+        b"# coding: bogus\n",
+        b"#coding=utf-8",
+        b"coding",
+        b"\n",
+        b"\r",
+        b"\xe9",
+        b"\xc3\xa9",
+        b"x = 1",
+        b"#",
+        b" ",
+    ]
+)
+
+
+@given(st.lists(_SOURCE_PIECES, max_size=12).map(b"".join))
+def test_decode_decodes_as_python_does(source: bytes) -> None:
+    assert decode(source) == _decoded(source)

@@ -12,8 +12,19 @@ import tokenize
 from bisect import bisect_right
 from itertools import accumulate
 
+_BOM = b"\xef\xbb\xbf"
+
 
 def decode(source: bytes) -> str:
+    first = source.find(b"\n")
+    second = source.find(b"\n", first + 1) if first >= 0 else -1
+    if not source.startswith(_BOM) and b"coding" not in source[: second if second >= 0 else None]:
+        # no BOM and no coding cookie on the first two lines: UTF-8, as
+        # `detect_encoding` (slower, by far the most of a call) would find
+        try:
+            return source.decode("utf-8")
+        except UnicodeDecodeError:
+            return source.decode("utf-8", "replace")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
         return source.decode(encoding)

@@ -6,8 +6,11 @@ revisions with it."""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 # A checked tree's `.git/config` must not make git run anything: arch-lint never
 # executes the checked code (SPEC §2), and an unpacked archive or a shared
@@ -59,6 +62,8 @@ def run_git(
         # loses to a `protocol.ext.allow=always` in the repository's config.
         GIT_ALLOW_PROTOCOL="",
     )
+    import subprocess  # a check outside a git repository starts no process
+
     config = [arg for item in _GIT_CONFIG for arg in ("-c", item)]
     return subprocess.run(
         ["git", "--no-pager", *config, *args],
@@ -75,6 +80,8 @@ def run_git(
 def git_ls_files(root: Path) -> list[str] | None:
     """The `.py`, `.sql` and docker-compose (`*compose*.yml`/`.yaml`) files git
     tracks or would track below `root` (relative posix paths), or None."""
+    import subprocess
+
     try:
         done = run_git(
             root,

@@ -71,6 +71,12 @@ def read_json(folder: Path, name: str, limit: int = 1 << 30) -> tuple[Any, int] 
 def write_json(folder: Path, name: str, doc: Any) -> None:
     """Write `folder/name` atomically (a temporary file, then `os.replace`), with
     the folder's `.gitignore`; a read-only checkout is simply not cached."""
+    # `dumps` (C) then one write: `dump` streams through the Python encoder
+    write_text(folder, name, json.dumps(doc, separators=(",", ":")))
+
+
+def write_text(folder: Path, name: str, text: str) -> None:
+    """`write_json` of text as it is (ASCII: JSON's escapes; line breaks as written)."""
     import tempfile  # a warm run writes nothing
 
     try:
@@ -82,9 +88,8 @@ def write_json(folder: Path, name: str, doc: Any) -> None:
             ignore.write_text("# created by arch-lint\n*\n")
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w") as handle:
-                # `dumps` (C) then one write: `dump` streams through the Python encoder
-                handle.write(json.dumps(doc, separators=(",", ":")))
+            with os.fdopen(fd, "w", encoding="ascii", newline="") as handle:
+                handle.write(text)
             os.replace(tmp, folder / name)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

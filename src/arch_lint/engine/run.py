@@ -157,8 +157,17 @@ class Engine:
     """Runs the active rules on files of one project index."""
 
     def __init__(self, settings: Settings, index: ProjectIndex) -> None:
-        from arch_lint.rules import RULES
+        from arch_lint.index.partial import Incomplete
+        from arch_lint.rules import RULES, FileContext
+        from arch_lint.rules.syntax_error import SyntaxErrorRule
+        from arch_lint.rules.unused_suppression import UnusedSuppression
 
+        # What the per-file steps use, looked up once: an import inside a
+        # method runs at every call (microseconds, for every file).
+        self._context = FileContext
+        self._incomplete = Incomplete
+        self._syntax_error = SyntaxErrorRule
+        self._unused = UnusedSuppression
         self.settings = settings
         self.index = index
         self._ppi = [
@@ -215,10 +224,7 @@ class Engine:
         files is known, and the index's recursive questions answer alike in any
         order (`index.memo`). `with_keys`: also compute the findings'
         fingerprint keys. `skip`: rules an earlier look settled."""
-        from arch_lint.index.partial import Incomplete
-        from arch_lint.index.project import ProjectIndex
-        from arch_lint.rules import FileContext
-
+        FileContext, Incomplete = self._context, self._incomplete
         codes = self.enabled_codes(path)
         skip_all, file_codes = file_noqa(source)
         if skip_all:
@@ -226,6 +232,8 @@ class Engine:
                 return Early(frozenset(), {}, [], set(), {})
             codes = frozenset(c for c in codes if not c.startswith(file_codes))
         if self._partial is None:
+            from arch_lint.index.project import ProjectIndex
+
             self._partial = ProjectIndex(self.index.layout, read)
         ctx = FileContext(path, self.settings, self._partial, facts, source, tree)
         done = set()
@@ -295,9 +303,7 @@ class Engine:
     ) -> FileResult:
         """Raw findings (before `# noqa`) of one file; `early`: what
         `check_early` found (its finished rules are not run again)."""
-        from arch_lint.rules import FileContext
-        from arch_lint.rules.syntax_error import SyntaxErrorRule
-
+        FileContext, SyntaxErrorRule = self._context, self._syntax_error
         FILE_RULES = file_rules()
         codes = self.enabled_codes(path)
         skip_all, file_codes = file_noqa(source)
@@ -359,8 +365,7 @@ class Engine:
     ) -> list[Finding]:
         """Drop suppressed findings; add ARC002 for `# noqa: ARC…` codes that suppress
         nothing (except `unjudged` ones: rules that did not finish on the file)."""
-        from arch_lint.rules.unused_suppression import UnusedSuppression
-
+        UnusedSuppression = self._unused
         codes = self.enabled_codes(path) - unjudged
         judge = UnusedSuppression.code in codes and _names_arc_noqa(source)
         if not findings and not judge:
@@ -645,8 +650,12 @@ def _from_cache(
     return RunResult(findings, checked, digests, cache, notices, build_index)
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+"""`json.dumps(..., separators=(",", ":"))` without making an encoder per file."""
+
+
 def encode_findings(findings: list[Finding]) -> str:
-    return json.dumps([f.to_json() for f in findings], separators=(",", ":"))
+    return _COMPACT.encode([f.to_json() for f in findings])
 
 
 def decode_findings(text: str) -> list[Finding] | None:

@@ -7,7 +7,8 @@ Three files, so that a warm run reads only what it needs:
   for the files a run reports) and their fingerprints; and the digest of the
   project index those findings were computed under;
 - `facts.json`, large: every file's facts, read only when a run builds the
-  project index (a file changed, or a selection that has no findings cached);
+  project index (a file changed, or a selection that has no findings cached),
+  one line of JSON per file (see `facts_text`);
 - `layout.json`: the services and ARC000 problems of one listing of the `.py` files.
 (The validated configuration has its own file, see `config.cached`.)
 
@@ -22,15 +23,17 @@ leave a broken file behind — at worst one run's update is lost, and an entry o
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from arch_lint import __version__
-from arch_lint.config.cached import CACHE_DIR, read_json, usable_dir, write_json
+from arch_lint.config.cached import CACHE_DIR, read_json, usable_dir, write_json, write_text
 from arch_lint.config.resolve import Settings
 from arch_lint.index.layout import Layout, Problem, Service, scan_files, split_listed
+from arch_lint.source import read_regular
 
 __all__ = [
     "CACHE_DIR",
@@ -42,7 +45,7 @@ __all__ = [
     "scan_layout",
 ]
 
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 _INDEX = "index.json"
 _FACTS = "facts.json"
 _LAYOUT = "layout.json"
@@ -90,14 +93,43 @@ def _head_entry_ok(entry: Any) -> bool:
     )
 
 
-def _facts_entry_ok(entry: Any) -> bool:
-    """[hash, facts JSON text | None]"""
-    return (
-        isinstance(entry, list)
-        and len(entry) == 2
-        and type(entry[0]) is str
-        and (entry[1] is None or type(entry[1]) is str)
-    )
+def facts_text(stamp: list[Any], files: dict[str, list[Any]]) -> str:
+    """`facts.json`: a first line, the JSON of `{"stamp": ..., "files": [[path,
+    content hash], ...]}`, then one line per file in that order, its facts JSON
+    text as it is (an empty line for None).
+
+    The texts are not escaped into one JSON document: that was most of writing
+    the cache on a cold run, and reading them back is a split at line breaks (a
+    text is compact ASCII JSON, which holds none; one that is not such text is
+    left out, to be extracted again)."""
+    heads: list[list[str]] = []
+    texts: list[str] = []
+    for path, (digest, text) in files.items():
+        if text is not None and ("\n" in text or not text or not text.isascii()):
+            continue
+        heads.append([path, digest])
+        texts.append("" if text is None else text)
+    head = json.dumps({"stamp": stamp, "files": heads}, separators=(",", ":"))
+    return "\n".join([head, *texts, ""])
+
+
+def read_facts_text(raw: bytes) -> tuple[Any, dict[str, list[Any]]] | None:
+    """(stamp, path -> [content hash, facts JSON text | None]) of `facts_text`,
+    or None when it is not such text."""
+    try:
+        lines = raw.decode("ascii").split("\n")
+        doc = json.loads(lines[0])
+        stamp, heads = doc["stamp"], doc["files"]
+    except (ValueError, RecursionError, KeyError, TypeError):
+        return None
+    if type(heads) is not list or len(lines) != len(heads) + 2 or lines[-1]:
+        return None
+    files: dict[str, list[Any]] = {}
+    for head, text in zip(heads, lines[1:], strict=False):
+        if not (type(head) is list and len(head) == 2 and all(type(h) is str for h in head)):
+            return None
+        files[head[0]] = [head[1], text or None]
+    return stamp, files
 
 
 def _findings_entry_ok(entry: Any) -> bool:
@@ -240,19 +272,16 @@ class Cache:
             self._load_facts()
 
     def _load_facts(self) -> None:
-        found = read_json(self.dir, _FACTS)
-        if found is None:
-            return
-        doc = found[0]
         try:
-            if doc["stamp"] != _facts_stamp(self.options) or not isinstance(doc["files"], dict):
-                return
-            facts = doc["files"]
-        except (KeyError, TypeError):
+            found = read_facts_text(read_regular(self.dir / _FACTS, limit=1 << 30))
+        except (OSError, MemoryError):
             return
+        if found is None or found[0] != _facts_stamp(self.options):
+            return
+        facts = found[1]
         for path, head in self.heads.items():
-            entry: Any = facts.get(path)
-            if _facts_entry_ok(entry) and entry[0] == head[0]:
+            entry = facts.get(path)
+            if entry is not None and entry[0] == head[0]:
                 self.files[path] = [head[0], entry[1], head[1], head[2], head[3]]
                 self._loaded_facts[path] = head[0]
 
@@ -301,7 +330,7 @@ class Cache:
         }
         if self.with_facts and self._facts_changed():
             facts = {p: [e[0], e[1]] for p, e in self.files.items()}
-            write_json(folder, _FACTS, {"stamp": _facts_stamp(self.options), "files": facts})
+            write_text(folder, _FACTS, facts_text(_facts_stamp(self.options), facts))
             self._loaded_facts = {p: e[0] for p, e in self.files.items()}
         write_json(folder, _INDEX, doc)
         self.dirty = False

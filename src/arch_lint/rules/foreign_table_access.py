@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import ast
-import logging
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
@@ -15,6 +14,9 @@ from arch_lint.index.models import dotted
 from arch_lint.index.semantic import IMPORT, Scope, SemanticModel
 from arch_lint.index.walk import MarkedLines
 from arch_lint.rules._base import FileRule, fewest_markers
+
+if TYPE_CHECKING:
+    from arch_lint.index.data_index import DataIndex
 
 # Methods that take SQL text: SQLAlchemy connections and sessions, DB-API cursors,
 # asyncpg connections and pools.
@@ -52,6 +54,8 @@ import of its package, a SQL method spells its name, a declaration its marker.""
 def sql_tables(sql: str) -> tuple[str, ...] | None:
     """The tables a SQL text names (CTE names excluded), or None when it does not
     parse. Parsed with sqlglot (PostgreSQL dialect), imported only when needed."""
+    import logging  # with sqlglot: most runs parse no SQL
+
     try:
         import sqlglot
         from sqlglot import exp
@@ -205,10 +209,8 @@ class ForeignTableAccess(FileRule):
                     uses.append(_Use(_span(node), (first.value,), action))
             elif (orm == "text" or written.rsplit(".", 1)[-1] in _SQL_METHODS) and node.args:
                 sql = _sql_text(node.args[0], scope, self.ctx.source, lambdas)
-                if sql is not None:
-                    found = [t for t in sql_tables(sql) or () if not t.startswith(_PLACEHOLDER)]
-                    if found:
-                        uses.append(_Use(_span(node), tuple(found), "queries"))
+                if sql is not None:  # its tables are read when judged (`_query_tables`)
+                    uses.append(_Use(_span(node), (), "queries", sql))
         return uses
 
     def judge(self, gathered: list[_Use]) -> None:
@@ -239,7 +241,8 @@ class ForeignTableAccess(FileRule):
 
     def _tables(self, use: _Use, service: str) -> None:
         index = self.ctx.index.data
-        foreign = [(name, index.foreign_table_owners(service, name)) for name in use.names]
+        names = use.names if use.sql is None else _query_tables(use.sql, index, service)
+        foreign = [(name, index.foreign_table_owners(service, name)) for name in names]
         foreign = [(name, owners) for name, owners in foreign if owners]
         if not foreign:
             return
@@ -261,6 +264,38 @@ class _Use(NamedTuple):
     span: tuple[int, int, int, int]
     names: tuple[str, ...]
     action: str
+    sql: str | None = None
+    """SQL text whose tables are the ones named (then `names` is empty)."""
+
+
+_ESCAPES = ("\\", "''", '""', "&")
+"""What may spell a character of SQL text other than itself: a backslash escape,
+a doubled quote, a `U&` string (see `_spells_no_foreign_table`)."""
+
+
+def _query_tables(sql: str, index: DataIndex, service: str) -> tuple[str, ...]:
+    """The tables SQL text names (`sql_tables`, without the placeholders of an
+    f-string's `{...}`); () without parsing it when it surely names no table of
+    another service than `service`."""
+    if _spells_no_foreign_table(sql, index, service):
+        return ()
+    return tuple(t for t in sql_tables(sql) or () if not t.startswith(_PLACEHOLDER))
+
+
+def _spells_no_foreign_table(sql: str, index: DataIndex, service: str) -> bool:
+    """Whether SQL text surely names no table of another service than `service`.
+
+    Parsing SQL, and importing sqlglot first, costs more than the rest of the
+    rule, and most SQL names only tables of its own service. A name sqlglot reads
+    from ASCII text with no escape in it is spelled in that text, so when no
+    table of another service is (case aside: the index keys tables lowercased),
+    none is among the tables it names."""
+    if not sql.isascii() or any(escape in sql for escape in _ESCAPES):
+        return False
+    lowered = sql.lower()
+    return not any(
+        name in lowered and index.foreign_table_owners(service, name) for name in index.tables
+    )
 
 
 def _span(node: ast.expr) -> tuple[int, int, int, int]:
