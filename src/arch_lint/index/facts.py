@@ -923,8 +923,9 @@ def extract(
     lacks: frozenset[str] | None = None,
 ) -> FileFacts:
     """The facts of one parsed file (`envelope`: the envelope class's name;
-    `lacks`: what `cannot_hold` and `correlation.cannot_hold` said of these
-    bytes, where the caller asked them already)."""
+    `lacks`: what `cannot_hold`, `correlation.cannot_hold` and
+    `http.cannot_hold` said of these bytes, where the caller asked them
+    already: all three, or the readers would skip parts none of them ruled out)."""
     extractor = _Extractor(envelope)
     facts = extractor.run(tree, source, lacks)
     uses = read_uses(tree, source)
@@ -938,5 +939,5 @@ def extract(
         for module in ([stmt.module or ""] if stmt.kind == "from" else [n for n, _ in stmt.names])
     )
     facts.brokers = read_brokers(tree, source, imported)
-    facts.http = read_http(tree, source)
+    facts.http = read_http(tree, source, lacks)
     return facts
