@@ -12,7 +12,7 @@ import ast
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Literal
 
@@ -342,6 +342,7 @@ class FileRule(Rule):
         *,
         byte_cols: bool = True,
         fixable: bool = False,
+        fix: Fix | None = None,
         peers: Sequence[str] = (),
         dependents: Sequence[str] = (),
     ) -> None:
@@ -365,7 +366,8 @@ class FileRule(Rule):
                 end_line=end_line,
                 end_column=end_col + 1,
                 service=ctx.service.name if ctx.service else None,
-                fixable=fixable,
+                fixable=fixable or fix is not None,
+                fix=fix,
                 peers=tuple(sorted(set(peers))),
                 dependents=tuple(sorted(set(dependents))),
             )
@@ -373,9 +375,9 @@ class FileRule(Rule):
 
     def report_fix(self, node: ast.stmt | ast.expr, fix: Fix | None, **fields: str) -> None:
         """Report at a node, with a fix (or None)."""
-        self.report_node(node, **fields)
-        if fix is not None:
-            self.ctx.findings[-1] = replace(self.ctx.findings[-1], fix=fix, fixable=True)
+        end_line = node.end_lineno or node.lineno
+        end_col = node.end_col_offset or node.col_offset
+        self.report(node.lineno, node.col_offset, end_line, end_col, fields, fix=fix)
 
     def report_node(
         self, node: ast.stmt | ast.expr, *, peers: Sequence[str] = (), **fields: str
