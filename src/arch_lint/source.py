@@ -95,8 +95,10 @@ def read_regular(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> b
             raise UnreadableFile(f"larger than {limit // (1024 * 1024)} MiB")
         chunks = []
         left = limit + 1
+        want = info.st_size + 1  # the whole file and its end in one read, as a rule
         while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
+            chunk = os.read(fd, min(left, want))
+            want = 1 << 16  # the file grew after `fstat`: the rest in small pieces
             if not chunk:
                 break
             chunks.append(chunk)
