@@ -122,3 +122,16 @@ def file_kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
     return "not a plain file"
+
+
+def spelled_as_is(source: bytes) -> bool:
+    """Whether every name and keyword in the source is spelled in its bytes as
+    Python reads it, so that a byte search for one finds every place it stands:
+    an ASCII source without a coding declaration (elsewhere a name may be
+    normalised, NFKC, or encoded: `# coding: utf-7` spells `yield` `+AHk-ield`)."""
+    if not source.isascii():
+        return False
+    end = source.find(b"\n")  # a declaration stands on the first line or the second
+    if end != -1:
+        end = source.find(b"\n", end + 1)
+    return b"coding" not in (source if end == -1 else source[:end])

@@ -64,6 +64,7 @@ from arch_lint.index.semantic import (
     is_dict,
 )
 from arch_lint.index.walk import header_nodes, marker_places, place_lines, push_children
+from arch_lint.source import spelled_as_is
 
 BROKER_LIBRARIES: dict[str, str] = {
     "aiokafka": "Kafka", "kafka": "Kafka", "confluent_kafka": "Kafka",
@@ -816,9 +817,9 @@ def _unseen(body: list[ast.stmt], kept: list[ast.stmt], source: bytes) -> set[in
     the statements kept as the model of these alone would: each is named
     nowhere outside its own lines (no kept statement binds, reads or calls
     it) and binds no module-level name but its own (no `global`, no `:=` in
-    its lines), in a source of ASCII bytes (where a name is its bytes); else
+    its lines), in a source whose names are its bytes (`spelled_as_is`); else
     None. The functions in them are then left out of the facts by hand."""
-    if not source.isascii():
+    if not spelled_as_is(source):
         return None
     chosen = {id(stmt) for stmt in kept}
     hazards = place_lines(source, marker_places(source, (b"global", b":=")))

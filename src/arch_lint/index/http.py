@@ -56,6 +56,7 @@ from arch_lint.index.semantic import (
     enclosing_class,
 )
 from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children, walk_stack
+from arch_lint.source import spelled_as_is
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _CLIENT_METHODS = HTTP_METHODS | {"request", "stream"}
@@ -432,7 +433,7 @@ class _Reader:
         NFKC, and may be spelled otherwise)."""
         self.may_base = not ascii_only or b"base_url" in source
         """Whether a call may pass `base_url=` (spelled so in an ASCII source)."""
-        self.as_is = _spelled_as_is(source)
+        self.as_is = spelled_as_is(source)
         self._withs: dict[int, dict[int, list[tuple[ast.With | ast.AsyncWith, Site]]]] = {}
         """`id(scope)` -> line -> the `with` statements of the scope's own code there."""
 
@@ -462,7 +463,7 @@ class _Reader:
 
     def _marked_lines(self, markers: tuple[bytes, ...]) -> list[int] | None:
         """`MarkedLines.following()` of the lines that hold one of `markers`, in
-        a source whose names are spelled in its bytes (see `_spelled_as_is`);
+        a source whose names are spelled in its bytes (see `spelled_as_is`);
         None elsewhere: any line may hold a name."""
         if not self.as_is:
             return None
@@ -1046,18 +1047,6 @@ class _Reader:
         name = dotted(made[0].func)
         origin = made[1].scope.origin(name) if name else None
         return origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES
-
-
-def _spelled_as_is(source: bytes) -> bool:
-    """Whether every name in the source is spelled in its bytes as Python reads
-    it: an ASCII source without a coding declaration (elsewhere a name may be
-    normalised, NFKC, or encoded, `# coding: utf-7`)."""
-    if not source.isascii():
-        return False
-    end = source.find(b"\n")  # a declaration stands on the first line or the second
-    if end != -1:
-        end = source.find(b"\n", end + 1)
-    return b"coding" not in (source if end == -1 else source[:end])
 
 
 def _may_span(stmt: ast.stmt, following: list[int] | None) -> bool:

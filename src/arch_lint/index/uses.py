@@ -80,6 +80,7 @@ from arch_lint.index.walk import (
     place_lines,
     push_children,
 )
+from arch_lint.source import spelled_as_is
 
 PUBLISH = "publish"
 SUBSCRIBE = "subscribe"
@@ -154,13 +155,13 @@ _STREAM_BYTES = (
 _WRAP_WORDS = ("payload", "data", "event", "body", "message", "content", "record", "value")
 """Keywords that hand a value to a class that wraps it (`payload=`, `event_data=`)."""
 _MARKERS = (
-    b"model_", b"parse_", b".dict(", b".json(", b"**", b"olumn",
+    b"model_", b"parse_", b".dict(", b".json(", b"response_model", b"**", b"olumn",
     b"TypeDecorator", b"publish", b"produce", b"send", b"emit", b"dispatch",
     b"payload=", b"data=", b"event=", b"body=", b"subscribe", b"onsume", b"declare",
 )  # fmt: skip
 """Bytes on a line worth a look (`model_validate`, `model_dump`, `Column(`,
-`mapped_column`, `response_model` by its `model_`, a sending method, a
-payload-like keyword, ...): a statement that spans none is not walked. Fewer,
+`mapped_column`, `response_model`, a sending method, a payload-like
+keyword, ...): a statement that spans none is not walked. Fewer,
 shorter markers cost less (each is one scan of the file; none holds another,
 whose lines it would only find again); a line marked for nothing costs one
 look at a statement."""
@@ -695,9 +696,12 @@ class _UseReader:
 
 def read_uses(tree: ast.Module, source: bytes) -> Uses:
     """The model uses and the topics of one parsed file, sorted."""
-    # what streaming changes is read at a `yield` (the keyword: its bytes, always);
-    # a file without one costs a scan for it instead of one for each streaming word
-    streaming = b"yield" in source and any(b in source for b in _STREAM_BYTES)
+    # what streaming changes is read at a `yield`: a file whose bytes spell the
+    # keyword as Python reads it (`spelled_as_is`) and hold none costs one scan
+    # for it instead of one for each streaming word
+    streaming = (b"yield" in source or not spelled_as_is(source)) and any(
+        b in source for b in _STREAM_BYTES
+    )
     marks = _Marks(source, (*_MARKERS, b"yield") if streaming else _MARKERS)
     if not marks and _REPOSITORY_CLASS.search(source) is None:
         return Uses([], [])
