@@ -16,9 +16,7 @@ _BOM = b"\xef\xbb\xbf"
 
 
 def decode(source: bytes) -> str:
-    first = source.find(b"\n")
-    second = source.find(b"\n", first + 1) if first >= 0 else -1
-    if not source.startswith(_BOM) and b"coding" not in source[: second if second >= 0 else None]:
+    if not source.startswith(_BOM) and not _may_declare_coding(source):
         # no BOM and no coding cookie on the first two lines: UTF-8, as
         # `detect_encoding` (slower, by far the most of a call) would find
         try:
@@ -129,9 +127,12 @@ def spelled_as_is(source: bytes) -> bool:
     Python reads it, so that a byte search for one finds every place it stands:
     an ASCII source without a coding declaration (elsewhere a name may be
     normalised, NFKC, or encoded: `# coding: utf-7` spells `yield` `+AHk-ield`)."""
-    if not source.isascii():
-        return False
-    end = source.find(b"\n")  # a declaration stands on the first line or the second
+    return source.isascii() and not _may_declare_coding(source)
+
+
+def _may_declare_coding(source: bytes) -> bool:
+    """Whether the first two lines, where a coding declaration stands, spell `coding`."""
+    end = source.find(b"\n")
     if end != -1:
         end = source.find(b"\n", end + 1)
-    return b"coding" not in (source if end == -1 else source[:end])
+    return b"coding" in (source if end == -1 else source[:end])

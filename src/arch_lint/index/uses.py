@@ -74,7 +74,7 @@ from typing import NamedTuple
 from arch_lint.index.brokers import has_send_word
 from arch_lint.index.models import dotted, unquote
 from arch_lint.index.walk import (
-    following_lines,
+    MarkedLines,
     header_nodes,
     marker_places,
     place_lines,
@@ -286,42 +286,16 @@ def _nodes(node: ast.AST) -> Iterator[ast.AST]:
             push_children(item, stack)
 
 
-class _Marks:
-    """The lines that hold a marker (`_MARKERS`, `_STRUCTURE`)."""
-
-    __slots__ = ("_next", "lines")
-
-    def __init__(self, source: bytes, markers: tuple[bytes, ...]) -> None:
-        found = marker_places(source, markers)
-        for pattern in _STRUCTURE:
-            found.extend(match.start() for match in pattern.finditer(source))
-        self.lines = place_lines(source, found)
-        self._next: list[int] | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.lines)
-
-    def following(self) -> list[int]:
-        """Line -> the first marked line at or after it, for the lines up to the
-        last marked one: a statement spans a marked line when
-        `following[first] <= last`."""
-        following = self._next
-        if following is None:
-            following = self._next = following_lines(self.lines)
-        return following
-
-    def spans(self, first: int, last: int) -> bool:
-        """Whether a marked line lies in [first, last]."""
-        following = self.following()
-        return first < len(following) and following[first] <= last
-
-    def marks(self, node: ast.expr) -> bool:
-        first = node.lineno
-        return self.spans(first, node.end_lineno or first)
+def _marks(source: bytes, markers: tuple[bytes, ...]) -> MarkedLines:
+    """The lines that hold a marker (`markers`, `_STRUCTURE`)."""
+    found = marker_places(source, markers)
+    for pattern in _STRUCTURE:
+        found.extend(match.start() for match in pattern.finditer(source))
+    return MarkedLines.of_lines(place_lines(source, found))
 
 
 class _UseReader:
-    def __init__(self, marks: _Marks, streaming: bool, constants: dict[str, str]) -> None:
+    def __init__(self, marks: MarkedLines, streaming: bool, constants: dict[str, str]) -> None:
         self.marks = marks
         self.streaming = streaming
         self.found: set[ModelUse] = set()
@@ -458,7 +432,7 @@ class _UseReader:
                         self.note_text(stmt)  # type: ignore[arg-type]
                 elif kind is ast.AnnAssign:
                     self.note_local(stmt, held)
-                first = stmt.lineno  # `_Marks.spans`, inlined: the loop is hot
+                first = stmt.lineno  # `MarkedLines.spans`, inlined: the loop is hot
                 if first < size and following[first] <= (stmt.end_lineno or first):
                     self.expressions(stmt, held)
             blocks = _BLOCKS.get(kind)
@@ -702,7 +676,7 @@ def read_uses(tree: ast.Module, source: bytes) -> Uses:
     streaming = (b"yield" in source or not spelled_as_is(source)) and any(
         b in source for b in _STREAM_BYTES
     )
-    marks = _Marks(source, (*_MARKERS, b"yield") if streaming else _MARKERS)
+    marks = _marks(source, (*_MARKERS, b"yield") if streaming else _MARKERS)
     if not marks and _REPOSITORY_CLASS.search(source) is None:
         return Uses([], [])
     reader = _UseReader(marks, streaming, _module_texts(tree))
