@@ -40,6 +40,7 @@ the import sits in a function. The index's fact extraction uses the same
 from __future__ import annotations
 
 import ast
+import weakref
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -151,7 +152,8 @@ class Scope:
     """A module, class or function, with the names its statements bind."""
 
     __slots__ = (
-        "_around", "_stores", "bindings", "declared", "deleted", "kind", "node", "parent", "path"
+        "_around", "_bindings", "_deleted", "_pending", "_stores", "declared", "kind", "node",
+        "parent", "path",
     )  # fmt: skip
 
     def __init__(
@@ -162,14 +164,40 @@ class Scope:
         self.parent = parent
         self.path = path
         """The block path of the scope's body."""
-        self.bindings: dict[str, list[Binding]] = {}
-        """Name -> its bindings in source order."""
+        self._bindings: dict[str, list[Binding]] = {}
         self.declared: dict[str, Scope] = {}
         """`global x` / `nonlocal x`: the scope that holds this function's bindings of `x`."""
-        self.deleted: list[tuple[str, int, tuple[int, ...]]] = []
-        """(name or attribute path, line, block path) of each `del` target."""
+        self._deleted: list[tuple[str, int, tuple[int, ...]]] = []
+        self._pending: tuple[weakref.ref[SemanticModel], bool] | None = None
+        """A function whose body is not read yet: (its model, under `TYPE_CHECKING`).
+        The model reads it when something asks (`SemanticModel._expand`); until
+        then the scope holds its parameters only. A weak reference: the model
+        holds its scopes, and a cycle would outlive the file (no collector runs)."""
         self._stores: dict[str, int] | None = None
         self._around: tuple[Scope, ...] | None = None
+
+    @property
+    def bindings(self) -> dict[str, list[Binding]]:
+        """Name -> its bindings in source order."""
+        if self._pending is not None:
+            self._expand()
+        return self._bindings
+
+    @property
+    def deleted(self) -> list[tuple[str, int, tuple[int, ...]]]:
+        """(name or attribute path, line, block path) of each `del` target."""
+        if self._pending is not None:
+            self._expand()
+        return self._deleted
+
+    def _expand(self) -> None:
+        """Read the function's body (it was left for when it is asked about)."""
+        pending = self._pending
+        assert pending is not None
+        model = pending[0]()
+        if model is None:  # never: a scope is asked about while its file is checked
+            raise LookupError(f"the semantic model of {self!r} is gone")
+        model._expand(self)
 
     def __repr__(self) -> str:
         name = getattr(self.node, "name", "<module>")
@@ -177,9 +205,10 @@ class Scope:
 
     def params(self) -> dict[str, ast.expr | None]:
         """Parameter -> its annotation (functions only)."""
+        # bound before the body is read, and first: the body need not be read
         return {
             name: found[0].annotation
-            for name, found in self.bindings.items()
+            for name, found in self._bindings.items()
             if found and found[0].kind == PARAM
         }
 
@@ -212,11 +241,13 @@ class Scope:
         """The binding of `name` surely in effect at `line` on block `path`: the last
         one made before it in the same block or an enclosing one, in the nearest
         visible scope that has one (`functions_only`: in function scopes only)."""
+        if self._pending is not None:
+            self._expand()  # the scopes around a scope are read before it is made
         for scope in self.visible():
             if functions_only and scope.kind != "function":
                 continue
             best: Binding | None = None
-            for binding in scope.bindings.get(name, ()):
+            for binding in scope._bindings.get(name, ()):
                 if (
                     binding.line < line
                     and path[: len(binding.path)] == binding.path
@@ -259,8 +290,10 @@ class Scope:
         fallback assigned in an `except` handler or under `TYPE_CHECKING`'s
         `else`."""
         head = written.partition(".")[0]
+        if self._pending is not None:
+            self._expand()  # (see `lookup`)
         for scope in self.visible():
-            found = scope.bindings.get(head)
+            found = scope._bindings.get(head)
             if not found:
                 continue
             imports = [b for b in found if b.kind == IMPORT]
@@ -430,24 +463,39 @@ _LAST: list[Any] = []
 
 
 class SemanticModel:
-    """Scopes, bindings and the ordered statements of one parsed file."""
+    """Scopes, bindings and the ordered statements of one parsed file.
+
+    A function's body is read when something asks about it (its statements,
+    its bindings, its nested scopes), not before: most readers ask about the
+    few functions that span a line they look for (`marked`). The module and
+    class bodies are read at once; so is every body of a file that spells
+    `global` or `nonlocal` (a function's statements may bind another scope's
+    names there). Block ids are numbered in the order blocks are read: they
+    tell blocks apart, not where they stand."""
 
     def __init__(self, tree: ast.Module, source: bytes | None = None) -> None:
         self.tree = tree
         self._walrus = source is None or b":=" in source
         """Whether a statement may bind with `:=` (its expressions are then read)."""
         self._declares = source is None or b"global" in source or b"nonlocal" in source
-        """Whether a function may declare `global x` / `nonlocal x`."""
+        """Whether a function may declare `global x` / `nonlocal x` (then every body
+        is read at once)."""
+        self._ref = weakref.ref(self)
         self.module = Scope("module", tree, None, (0,))
-        self.sites: list[Site] = []
-        """Every statement in source order (a nested function's right after its `def`)."""
-        self.scopes: dict[int, Scope] = {id(tree): self.module}
-        """`id(node)` of a module, class or function -> its scope."""
+        self._scopes: dict[int, Scope] = {id(tree): self.module}
+        """`id(node)` of a module, class or function -> its scope, made as the
+        statement that opens it is read."""
+        self._own: dict[int, list[Site]] = {id(self.module): []}
+        """`id(scope)` -> the statements of its own code in source order (filled as
+        its body is read)."""
         self.loops: set[int] = set()
-        """Ids of the blocks that are loop bodies."""
+        """Ids of the blocks that are loop bodies (of the bodies read so far: a
+        site's blocks are all read)."""
         self._blocks = 0
-        self._by_scope: dict[int, list[Site]] | None = None
-        self._lines: list[int] | None = None
+        self._sites: list[Site] | None = None
+        self._ordered: dict[int, Scope] | None = None
+        self._functions: list[Scope] | None = None
+        self._lines: dict[int, list[int]] = {}
         self._attributes: dict[int, dict[str, tuple[ast.expr, Site]]] = {}
         self._body(tree.body, self.module, (0,), (), False, False)
 
@@ -469,25 +517,88 @@ class SemanticModel:
         if _LAST and _LAST[0] is tree:
             _LAST.clear()
 
+    @property
+    def sites(self) -> list[Site]:
+        """Every statement in source order (a nested function's right after its
+        `def`): every body is read."""
+        if self._sites is None:
+            out: list[Site] = []
+            self._flatten(self.module, out)
+            self._sites = out
+        return self._sites
+
+    @property
+    def scopes(self) -> dict[int, Scope]:
+        """`id(node)` of a module, class or function -> its scope, in source order:
+        every body is read."""
+        if self._ordered is None:
+            sites = self.sites
+            scopes = self._scopes
+            ordered = {id(self.tree): self.module}
+            for site in sites:
+                if type(site.stmt) in _SCOPES:
+                    ordered[id(site.stmt)] = scopes[id(site.stmt)]
+            self._ordered = ordered
+        return self._ordered
+
+    def _flatten(self, scope: Scope, out: list[Site]) -> None:
+        """The statements of `scope` and of the scopes in it, in source order."""
+        scopes = self._scopes
+        for site in self.sites_of(scope):
+            out.append(site)
+            if type(site.stmt) in _SCOPES:
+                self._flatten(scopes[id(site.stmt)], out)
+
     def scope_of(self, node: ast.AST) -> Scope | None:
         """The scope a module, class or function node opens."""
-        return self.scopes.get(id(node))
+        found = self._scopes.get(id(node))
+        if found is None and type(node) in _SCOPES and self._sites is None:
+            found = self.scopes.get(id(node))  # in a body not read yet: read them all
+        return found
 
     def functions(self) -> Iterator[Scope]:
-        """The function scopes in source order."""
-        for scope in self.scopes.values():
+        """The function scopes in source order (a body is read only to find the
+        scopes in it, where it has some)."""
+        if self._functions is not None:
+            yield from self._functions
+            return
+        found: list[Scope] = []
+        scopes = self._scopes
+        stack = [self.module]
+        while stack:
+            scope = stack.pop()
             if scope.kind == "function":
                 yield scope
+                found.append(scope)
+                node = scope.node
+                assert isinstance(node, _FUNCTIONS)
+                if scope._pending is not None and not _holds_scopes(node.body):
+                    continue
+            inner = [scopes[id(s.stmt)] for s in self.sites_of(scope) if type(s.stmt) in _SCOPES]
+            inner.reverse()  # the first on top
+            stack += inner
+        self._functions = found  # some readers ask once per name
 
     def marked(self, marks: MarkedLines) -> Iterator[Site]:
         """The statements that span a marked line (the only ones worth walking
-        for calls the marks spell), in source order."""
+        for calls the marks spell), in source order (a function's body is read
+        only when its `def` spans one)."""
         following = marks.following()
         size = len(following)
-        sites = self.sites
-        lines = self._first_lines()
+        scopes = self._scopes
+        # the scopes entered (their statements and where the walk stands in them),
+        # innermost last
+        entered: list[tuple[list[Site], list[int], int]] = []
+        sites = self.sites_of(self.module)
+        lines = self._first_lines(self.module)
         at, end = 0, len(sites)
-        while at < end:
+        while True:
+            if at == end:
+                if not entered:
+                    return
+                sites, lines, at = entered.pop()
+                end = len(sites)
+                continue
             first = lines[at]
             if first >= size:
                 return  # in source order: no later statement spans a marked line
@@ -497,6 +608,13 @@ class SemanticModel:
             if following[first] <= last:
                 yield site
                 at += 1
+                if type(stmt) in _SCOPES:
+                    # its statements come next, then the ones after it
+                    entered.append((sites, lines, at))
+                    inner = scopes[id(stmt)]
+                    sites = self.sites_of(inner)
+                    lines = self._first_lines(inner)
+                    at, end = 0, len(sites)
             elif type(stmt) in _HEADED:
                 # none of the statements it holds spans a marked line either: they
                 # are the ones that start on its lines (a statement after it starts
@@ -505,33 +623,43 @@ class SemanticModel:
             else:
                 at += 1
 
-    def _first_lines(self) -> list[int]:
-        """The first line of each site (asked for by several readers of the file)."""
-        if self._lines is None:
-            self._lines = [site.stmt.lineno for site in self.sites]
-        return self._lines
+    def _first_lines(self, scope: Scope) -> list[int]:
+        """The first line of each statement of a scope's own code (asked for by
+        several readers of the file)."""
+        found = self._lines.get(id(scope))
+        if found is None:
+            found = self._lines[id(scope)] = [site.stmt.lineno for site in self.sites_of(scope)]
+        return found
 
     def sites_in(self, node: ast.AST) -> list[Site]:
-        """The statements inside a class or function (at any depth), in source order."""
-        lines = self._first_lines()
+        """The statements inside a class or function (at any depth) that start
+        after its first line, in source order."""
         first = getattr(node, "lineno", 0)
-        last = getattr(node, "end_lineno", None) or first
-        return self.sites[bisect_right(lines, first) : bisect_right(lines, last)]
+        scope = self._scopes.get(id(node))
+        if scope is None:
+            lines = [site.stmt.lineno for site in self.sites]
+            last = getattr(node, "end_lineno", None) or first
+            return self.sites[bisect_right(lines, first) : bisect_right(lines, last)]
+        out: list[Site] = []
+        self._flatten(scope, out)
+        # a statement on the line of the `class`/`def` stands after its colon
+        return [site for site in out if site.stmt.lineno > first]
 
     def sites_of(self, scope: Scope) -> list[Site]:
         """The statements of one scope's own code, in source order (a nested
         `def` or `class` statement is one, its body is not)."""
-        by_scope = self._by_scope
-        if by_scope is None:
-            by_scope = self._by_scope = {}
-            for site in self.sites:
-                key = id(site.scope)
-                found = by_scope.get(key)
-                if found is None:
-                    by_scope[key] = [site]
-                else:
-                    found.append(site)
-        return by_scope.get(id(scope), [])
+        if scope._pending is not None:
+            scope._expand()
+        return self._own.get(id(scope), [])
+
+    def _expand(self, scope: Scope) -> None:
+        """Read a function's body (`Scope._pending`)."""
+        pending = scope._pending
+        assert pending is not None
+        scope._pending = None
+        node = scope.node
+        assert isinstance(node, _FUNCTIONS)
+        self._body(node.body, scope, scope.path, (), pending[1], False)
 
     # value kinds --------------------------------------------------------------------------
     def dict_value(
@@ -683,10 +811,8 @@ class SemanticModel:
         return None
 
     # the walk -------------------------------------------------------------------------------
-    def _block(self, path: tuple[int, ...]) -> tuple[int, ...]:
-        self._blocks += 1
-        return (*path, self._blocks)
-
+    # (it binds in the scope whose body it reads, or in one around it that `global` or
+    # `nonlocal` names: all of them are read, so their `_bindings` are written directly)
     def _body(
         self,
         body: list[ast.stmt],
@@ -696,7 +822,7 @@ class SemanticModel:
         tc: bool,
         fallback: bool,
     ) -> None:
-        sites = self.sites
+        sites = self._own[id(scope)]
         walrus = self._walrus
         for stmt in body:
             sites.append(Site(stmt, scope, path, flow))
@@ -711,9 +837,9 @@ class SemanticModel:
                         name = target.id
                         owner = scope.declared.get(name, scope) if scope.declared else scope
                         binding = Binding(ASSIGN, line, path, value, None, None, False, fallback)
-                        found = owner.bindings.get(name)
+                        found = owner._bindings.get(name)
                         if found is None:
-                            owner.bindings[name] = [binding]
+                            owner._bindings[name] = [binding]
                         else:
                             found.append(binding)
                     else:
@@ -725,24 +851,7 @@ class SemanticModel:
 
     def _bind(self, scope: Scope, name: str, binding: Binding) -> None:
         target = scope.declared.get(name, scope)  # `global x` / `nonlocal x`
-        target.bindings.setdefault(name, []).append(binding)
-
-    def _stmt(
-        self,
-        stmt: ast.stmt,
-        scope: Scope,
-        path: tuple[int, ...],
-        flow: Flow,
-        tc: bool,
-        fallback: bool,
-    ) -> None:
-        if type(stmt) is ast.Assign:
-            for target in stmt.targets:
-                self._assign(scope, target, stmt.value, None, stmt.lineno, path, fallback)
-            return
-        read = _STATEMENTS.get(type(stmt))
-        if read is not None:
-            read(self, stmt, scope, path, flow, tc, fallback)
+        target._bindings.setdefault(name, []).append(binding)
 
     # one reader per kind of statement that binds or holds a block (`_STATEMENTS`), each
     # called as (model, statement, scope, path, flow, tc, fallback)
@@ -762,9 +871,10 @@ class SemanticModel:
         self._blocks += 1
         inner_path = (*path, self._blocks)
         inner = Scope("function", stmt, scope, inner_path)
-        self.scopes[id(stmt)] = inner
+        self._scopes[id(stmt)] = inner
+        self._own[id(inner)] = []
         args = stmt.args
-        bindings = inner.bindings  # nothing is declared `global` in it yet
+        bindings = inner._bindings  # nothing is declared `global` in it yet
         for params in (args.posonlyargs, args.args, args.kwonlyargs):
             for arg in params:
                 binding = Binding(PARAM, line, inner_path, None, arg.annotation)
@@ -778,7 +888,9 @@ class SemanticModel:
                 bindings.setdefault(star.arg, []).append(Binding(PARAM, line, inner_path))
         if self._declares:
             self._declare(stmt.body, inner)
-        self._body(stmt.body, inner, inner_path, (), tc, False)
+            self._body(stmt.body, inner, inner_path, (), tc, False)
+        else:
+            inner._pending = (self._ref, tc)  # its body binds in it alone: read when asked
 
     def _class(
         self,
@@ -794,7 +906,8 @@ class SemanticModel:
         self._blocks += 1
         inner_path = (*path, self._blocks)
         inner = Scope("class", stmt, scope, inner_path)
-        self.scopes[id(stmt)] = inner
+        self._scopes[id(stmt)] = inner
+        self._own[id(inner)] = []
         self._body(stmt.body, inner, inner_path, flow, tc, fallback)
 
     def _import(
@@ -811,9 +924,9 @@ class SemanticModel:
         for name, origin in bound_by_import(stmt):
             binding = Binding(IMPORT, line, path, None, None, origin, tc, fallback)
             owner = declared.get(name, scope) if declared else scope  # `global x`
-            found = owner.bindings.get(name)
+            found = owner._bindings.get(name)
             if found is None:
-                owner.bindings[name] = [binding]
+                owner._bindings[name] = [binding]
             else:
                 found.append(binding)
 
@@ -837,9 +950,9 @@ class SemanticModel:
             annotation = stmt.annotation
             binding = Binding(kind, stmt.lineno, path, value, annotation, None, False, fallback)
             owner = scope.declared.get(name, scope) if scope.declared else scope
-            found = owner.bindings.get(name)
+            found = owner._bindings.get(name)
             if found is None:
-                owner.bindings[name] = [binding]
+                owner._bindings[name] = [binding]
             else:
                 found.append(binding)
         else:
@@ -855,7 +968,7 @@ class SemanticModel:
         fallback: bool,
     ) -> None:
         line = stmt.lineno
-        scope.deleted += [
+        scope._deleted += [
             (text, line, path)
             for target in stmt.targets
             for node in ast.walk(target)
@@ -997,7 +1110,7 @@ class SemanticModel:
     ) -> None:
         """Bindings made directly in `blocks` hold in `path` from `line` on."""
         for target in {scope, *scope.declared.values()}:
-            for found in target.bindings.values():
+            for found in target._bindings.values():
                 found += [replace(b, line=line, path=path) for b in list(found) if b.path in blocks]
 
     def _declare(self, body: list[ast.stmt], function: Scope) -> None:
@@ -1067,6 +1180,28 @@ _STATEMENTS: dict[type[ast.AST], _Reader] = {
 }
 """Statement type -> the reader of what it binds and the blocks it holds (what is
 not here binds nothing: an expression, `return`, `pass`, ...)."""
+
+
+def _holds_scopes(body: list[ast.stmt]) -> bool:
+    """Whether a `def` or `class` stands in a body, at any block depth (a look
+    at the statements only, cheaper than reading them)."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        kind = type(stmt)
+        if kind in _SCOPES:
+            return True
+        if kind in _COMPOUND:
+            for name in _BODIES:
+                inner = getattr(stmt, name, None)
+                if not inner:
+                    continue
+                if name == "handlers" or name == "cases":
+                    for part in inner:
+                        stack += part.body
+                else:
+                    stack += inner
+    return False
 
 
 def _leaves(body: list[ast.stmt]) -> bool:
