@@ -458,6 +458,10 @@ def _header_of(stmt: ast.stmt) -> list[ast.AST]:
     return out
 
 
+_Placed = tuple[ast.stmt, tuple[int, ...], Flow]
+"""A statement read, where it stands (its block path and flow): a `Site` once asked
+for (a tuple is cheaper to make, and most statements are never asked for)."""
+
 _LAST: list[Any] = []
 """[tree, model]: the last model `SemanticModel.of` built."""
 
@@ -485,9 +489,12 @@ class SemanticModel:
         self._scopes: dict[int, Scope] = {id(tree): self.module}
         """`id(node)` of a module, class or function -> its scope, made as the
         statement that opens it is read."""
-        self._own: dict[int, list[Site]] = {id(self.module): []}
+        self._own: dict[int, list[_Placed]] = {id(self.module): []}
         """`id(scope)` -> the statements of its own code in source order (filled as
         its body is read)."""
+        self._made: dict[int, list[Site]] = {}
+        """`id(scope)` -> the `Site`s of its statements, made when first asked for
+        (`marked` makes only the ones it gives: most statements are not)."""
         self.loops: set[int] = set()
         """Ids of the blocks that are loop bodies (of the bodies read so far: a
         site's blocks are all read)."""
@@ -532,12 +539,15 @@ class SemanticModel:
         """`id(node)` of a module, class or function -> its scope, in source order:
         every body is read."""
         if self._ordered is None:
-            sites = self.sites
             scopes = self._scopes
-            ordered = {id(self.tree): self.module}
-            for site in sites:
-                if type(site.stmt) in _SCOPES:
-                    ordered[id(site.stmt)] = scopes[id(site.stmt)]
+            ordered: dict[int, Scope] = {}
+            stack = [self.module]
+            while stack:
+                scope = stack.pop()
+                ordered[id(scope.node)] = scope
+                inner = [scopes[id(p[0])] for p in self._placed(scope) if type(p[0]) in _SCOPES]
+                inner.reverse()  # the first on top
+                stack += inner
             self._ordered = ordered
         return self._ordered
 
@@ -552,7 +562,7 @@ class SemanticModel:
     def scope_of(self, node: ast.AST) -> Scope | None:
         """The scope a module, class or function node opens."""
         found = self._scopes.get(id(node))
-        if found is None and type(node) in _SCOPES and self._sites is None:
+        if found is None and type(node) in _SCOPES and self._ordered is None:
             found = self.scopes.get(id(node))  # in a body not read yet: read them all
         return found
 
@@ -574,7 +584,7 @@ class SemanticModel:
                 assert isinstance(node, _FUNCTIONS)
                 if scope._pending is not None and not _holds_scopes(node.body):
                     continue
-            inner = [scopes[id(s.stmt)] for s in self.sites_of(scope) if type(s.stmt) in _SCOPES]
+            inner = [scopes[id(p[0])] for p in self._placed(scope) if type(p[0]) in _SCOPES]
             inner.reverse()  # the first on top
             stack += inner
         self._functions = found  # some readers ask once per name
@@ -586,35 +596,37 @@ class SemanticModel:
         following = marks.following()
         size = len(following)
         scopes = self._scopes
-        # the scopes entered (their statements and where the walk stands in them),
-        # innermost last
-        entered: list[tuple[list[Site], list[int], int]] = []
-        sites = self.sites_of(self.module)
-        lines = self._first_lines(self.module)
-        at, end = 0, len(sites)
+        made = self._made
+        # the scopes entered (each with its statements and where the walk stands in
+        # them), innermost last
+        entered: list[tuple[Scope, list[_Placed], list[int], int]] = []
+        scope = self.module
+        placed = self._placed(scope)
+        lines = self._first_lines(scope)
+        at, end = 0, len(placed)
         while True:
             if at == end:
                 if not entered:
                     return
-                sites, lines, at = entered.pop()
-                end = len(sites)
+                scope, placed, lines, at = entered.pop()
+                end = len(placed)
                 continue
             first = lines[at]
             if first >= size:
                 return  # in source order: no later statement spans a marked line
-            site = sites[at]
-            stmt = site.stmt
+            stmt, path, flow = placed[at]
             last = stmt.end_lineno or first
             if following[first] <= last:
-                yield site
+                sites = made.get(id(scope))
+                yield sites[at] if sites is not None else Site(stmt, scope, path, flow)
                 at += 1
                 if type(stmt) in _SCOPES:
                     # its statements come next, then the ones after it
-                    entered.append((sites, lines, at))
-                    inner = scopes[id(stmt)]
-                    sites = self.sites_of(inner)
-                    lines = self._first_lines(inner)
-                    at, end = 0, len(sites)
+                    entered.append((scope, placed, lines, at))
+                    scope = scopes[id(stmt)]
+                    placed = self._placed(scope)
+                    lines = self._first_lines(scope)
+                    at, end = 0, len(placed)
             elif type(stmt) in _HEADED:
                 # none of the statements it holds spans a marked line either: they
                 # are the ones that start on its lines (a statement after it starts
@@ -628,7 +640,7 @@ class SemanticModel:
         several readers of the file)."""
         found = self._lines.get(id(scope))
         if found is None:
-            found = self._lines[id(scope)] = [site.stmt.lineno for site in self.sites_of(scope)]
+            found = self._lines[id(scope)] = [placed[0].lineno for placed in self._placed(scope)]
         return found
 
     def sites_in(self, node: ast.AST) -> list[Site]:
@@ -648,6 +660,17 @@ class SemanticModel:
     def sites_of(self, scope: Scope) -> list[Site]:
         """The statements of one scope's own code, in source order (a nested
         `def` or `class` statement is one, its body is not)."""
+        key = id(scope)
+        sites = self._made.get(key)
+        if sites is None:
+            sites = self._made[key] = [
+                Site(stmt, scope, path, flow) for stmt, path, flow in self._placed(scope)
+            ]
+        return sites
+
+    def _placed(self, scope: Scope) -> list[_Placed]:
+        """The statements of one scope's own code, where they stand (its body is
+        read if it was not)."""
         if scope._pending is not None:
             scope._expand()
         return self._own.get(id(scope), [])
@@ -822,10 +845,10 @@ class SemanticModel:
         tc: bool,
         fallback: bool,
     ) -> None:
-        sites = self._own[id(scope)]
+        placed = self._own[id(scope)]
         walrus = self._walrus
         for stmt in body:
-            sites.append(Site(stmt, scope, path, flow))
+            placed.append((stmt, path, flow))
             if walrus:
                 self._named_expressions(stmt, scope, path, fallback)
             kind = type(stmt)
