@@ -296,12 +296,17 @@ class Scope:
             found = scope._bindings.get(head)
             if not found:
                 continue
-            imports = [b for b in found if b.kind == IMPORT]
-            if not imports:
+            last: Binding | None = None  # the last import (plain loops: asked for often)
+            for binding in found:
+                if binding.kind == IMPORT:
+                    last = binding
+            if last is None:
                 return None
-            if any(b.kind != IMPORT and not b.fallback for b in found if b.line > imports[-1].line):
-                return None  # bound again to something else after the import
-            return resolve(imports[-1].origin, written)
+            after = last.line
+            for binding in found:
+                if binding.line > after and binding.kind != IMPORT and not binding.fallback:
+                    return None  # bound again to something else after the import
+            return resolve(last.origin, written)
         return None
 
     def stores(self, name: str) -> int:
@@ -1365,5 +1370,7 @@ def _grows(stmt: ast.stmt, name: str) -> tuple[tuple[str, ...], bool] | None:
 
 
 def _is_type_checking(test: ast.expr) -> bool:
+    if type(test) is not ast.Name and type(test) is not ast.Attribute:
+        return False  # a comparison, a call, ...: no dotted name
     name = dotted(test)
     return name is not None and name.split(".")[-1] == "TYPE_CHECKING"
