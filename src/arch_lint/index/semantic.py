@@ -1,8 +1,10 @@
 """The semantic model of one file: the one answer every tree rule gets to "what
 is this name here", and the one walk of its statements.
 
-Built from the standard `ast` in a single pass over the statements, in source
-order (expressions are read only for `:=`, and only in a file that spells it):
+Built from the standard `ast` in one walk of the statements, in source order
+(expressions are read only for `:=`, and only in a file that spells it); a
+function's body is walked when something first asks about it (see
+`SemanticModel`):
 
 - **scopes**: the module, each class and each function (a lambda or a
   comprehension holds no statement; names they bind are counted by
