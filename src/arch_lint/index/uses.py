@@ -77,8 +77,9 @@ from arch_lint.index.brokers import has_send_word
 from arch_lint.index.models import dotted, unquote
 from arch_lint.index.walk import (
     MarkedLines,
-    header_nodes,
+    child_fields,
     marker_places,
+    nodes_of,
     place_lines,
     push_children,
 )
@@ -157,7 +158,16 @@ _STREAM_BYTES = (
     b"StreamingResponse",
     b"text/event-stream",
 )
-_WRAP_WORDS = ("payload", "data", "event", "body", "message", "content", "record", "value")
+_WRAP_WORDS = (
+    "payload",
+    "data",
+    "event",
+    "body",
+    "message",
+    "content",
+    "record",
+    "value",
+)
 """Keywords that hand a value to a class that wraps it (`payload=`, `event_data=`)."""
 _MARKERS = (
     b"model_", b"parse_", b".dict(", b".json(", b"response_model", b"**", b"olumn",
@@ -170,13 +180,11 @@ keyword, ...): a statement that spans none is not walked. Fewer,
 shorter markers cost less (each is one scan of the file; none holds another,
 whose lines it would only find again); a line marked for nothing costs one
 look at a statement."""
-_STRUCTURE = (
-    re.compile(
-        rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|api_route|route|subscriber"
-        rb"|subscribe|consumer|listener|publisher)\b"
-    ),
+_DECORATOR = re.compile(
+    rb"[\w.]+\.(?:get|post|put|patch|delete|head|options|api_route|route|subscriber"
+    rb"|subscribe|consumer|listener|publisher)\b"
 )
-"""Lines worth a look too: a route's or subscriber's decorator."""
+"""Lines worth a look too: a route's or subscriber's decorator (what follows its `@`)."""
 _INERT = frozenset({ast.Import, ast.ImportFrom, ast.Pass, ast.Break, ast.Continue,
                     ast.Global, ast.Nonlocal})  # fmt: skip
 """Statements with nothing to read in them (a module's imports, mostly)."""
@@ -287,10 +295,15 @@ def _nodes(node: ast.AST) -> Iterator[ast.AST]:
 
 
 def _marks(source: bytes, markers: tuple[bytes, ...]) -> MarkedLines:
-    """The lines that hold a marker (`markers`, `_STRUCTURE`)."""
+    """The lines that hold a marker (`markers`, `_DECORATOR`)."""
     found = marker_places(source, markers)
-    for pattern in _STRUCTURE:
-        found.extend(match.start() for match in pattern.finditer(source))
+    # an `@` is rare: matching after each is cheaper than a search for the
+    # pattern with it (whose matches hold no other `@`, so none is missed)
+    at = source.find(b"@")
+    while at != -1:
+        if _DECORATOR.match(source, at + 1) is not None:
+            found.append(at)
+        at = source.find(b"@", at + 1)
     return MarkedLines.of_lines(place_lines(source, found))
 
 
@@ -326,7 +339,10 @@ class _Bindings:
     __slots__ = ("_by_name", "_pending", "_start", "_strings", "_tracked")
 
     def __init__(
-        self, strings: bool, start: Callable[[str], str | None] = _nothing, tracked: bool = True
+        self,
+        strings: bool,
+        start: Callable[[str], str | None] = _nothing,
+        tracked: bool = True,
     ) -> None:
         self._strings = strings
         self._start = start
@@ -573,20 +589,22 @@ class _UseReader:
         # whether the statement calls a dump (`x.model_dump()`): else `dumped`
         # finds nothing in any of its values, which are then not walked for one
         dumps = False
-        for node in header_nodes(stmt, prune=_LAMBDA):
-            kind = type(node)
-            if kind is ast.Call:
-                calls.append(node)  # type: ignore[arg-type]
-                func = node.func  # type: ignore[attr-defined]
+        # a keyword stands only in a call (a class's are not walked), a yield
+        # is read only in a streaming file
+        wanted = _CALLS_YIELDS if streaming else _CALLS
+        for node in nodes_of(_header(stmt), wanted, _UNREAD):
+            if type(node) is ast.Call:
+                calls.append(node)
+                func = node.func
                 if type(func) is ast.Attribute and func.attr in _DUMPS:
                     dumps = True
-            elif kind is ast.keyword:
-                if node.arg == "response_model":  # type: ignore[attr-defined]
-                    for name in annotation_names(node.value):  # type: ignore[attr-defined]
-                        self.add(RESPONSE, name)
-            elif kind is ast.Yield or kind is ast.YieldFrom:
+                for keyword in node.keywords:
+                    if keyword.arg == "response_model":
+                        for name in annotation_names(keyword.value):
+                            self.add(RESPONSE, name)
+            else:  # a yield
                 value = node.value  # type: ignore[attr-defined]
-                if streaming and value is not None:
+                if value is not None:
                     for name in self.values(value, held):
                         self.add(STREAM, name)
         for call in calls:  # what they add is a set: the order does not matter
@@ -788,6 +806,35 @@ def read_uses(tree: ast.Module, source: bytes) -> Uses:
     reader = _UseReader(marks, streaming, texts, repositories)
     reader.body(tree.body, _Bindings(False), False)
     return Uses(sorted(reader.found), sorted(reader.topics))
+
+
+_CALLS = frozenset({ast.Call})
+_CALLS_YIELDS = frozenset({ast.Call, ast.Yield, ast.YieldFrom})
+_UNREAD = frozenset({ast.Lambda, ast.Name, ast.Constant})
+"""Not entered for calls: a lambda's body (not run there) and leaves."""
+_HEADS: dict[type[ast.stmt], tuple[str, ...]] = {}
+"""Compound statement type -> its fields other than its blocks."""
+
+
+def _header(stmt: ast.stmt) -> list[ast.AST]:
+    """What a statement evaluates itself: all of a simple one, the header of a
+    compound one (an `if`'s test, a `with`'s items), not its blocks."""
+    kind = type(stmt)
+    blocks = _BLOCKS.get(kind)
+    if blocks is None:
+        return [stmt]
+    fields = _HEADS.get(kind)
+    if fields is None:
+        held = {*blocks[0], blocks[1]}
+        fields = _HEADS[kind] = tuple(f for f in child_fields(kind) if f not in held)
+    roots: list[ast.AST] = []
+    for field in fields:
+        value = getattr(stmt, field, None)
+        if type(value) is list:
+            roots += [v for v in value if isinstance(v, ast.AST)]
+        elif isinstance(value, ast.AST):
+            roots.append(value)
+    return roots
 
 
 def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
