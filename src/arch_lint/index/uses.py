@@ -130,6 +130,7 @@ _TOPIC_KEYWORDS = (
 _SUBSCRIBE_KEYWORDS = ("topics", "channels", *_TOPIC_KEYWORDS)
 _SUBSCRIBE_METHODS = frozenset({"subscribe", "psubscribe", "basic_consume"})
 _DECLARE_METHODS = frozenset({"declare_queue", "queue_declare"})
+_TOPIC_METHODS = _SUBSCRIBE_METHODS | _DECLARE_METHODS
 _VALIDATORS = frozenset(
     {"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate_json",
      "model_construct", "construct", "from_orm"}
@@ -209,6 +210,17 @@ _BLOCKS: dict[type[ast.stmt], tuple[tuple[str, ...], str]] = {
 }  # fmt: skip
 """Compound statements: their blocks, in the order they are read, then the field
 holding their handlers or cases (each with a block)."""
+
+
+_WRAPPING: dict[str, bool] = {}
+"""Keyword -> whether it holds a `_WRAP_WORDS` word (a project spells few)."""
+
+
+def _wraps(keyword: str) -> bool:
+    known = _WRAPPING.get(keyword)
+    if known is None:
+        known = _WRAPPING[keyword] = any(word in keyword for word in _WRAP_WORDS)
+    return known
 
 
 def _class_like(name: str) -> bool:
@@ -412,7 +424,12 @@ _NEVER = 1 << 62
 
 class _UseReader:
     def __init__(
-        self, marks: MarkedLines, streaming: bool, texts: _Bindings, repositories: bool
+        self,
+        marks: MarkedLines,
+        streaming: bool,
+        texts: _Bindings,
+        as_is: bool,
+        repositories: bool,
     ) -> None:
         self.marks = marks
         self.following = marks.following()
@@ -421,6 +438,9 @@ class _UseReader:
         """Whether a class may be named like a repository (`_REPOSITORY_CLASS`, or
         a source whose bytes may spell names otherwise): its methods are read
         wherever it stands, so no statement is passed over unread."""
+        self.as_is = as_is
+        """Whether the source spells every name in its bytes as Python reads it
+        (`spelled_as_is`)."""
         self.found: set[ModelUse] = set()
         self.topics: set[TopicUse] = set()
         self.texts = texts
@@ -620,7 +640,9 @@ class _UseReader:
     def call(self, call: ast.Call, held: _Bindings, dumps: bool) -> None:
         """`dumps`: whether the statement holds a dump call (`expressions`)."""
         func = call.func
-        callee = dotted(func)
+        # the callee's name is joined only where it is read: the commonest call,
+        # `x.method(...)`, is neither a class's nor, mostly, a sending one
+        named = type(func) is ast.Name
         if type(func) is ast.Attribute:
             method = func.attr
             if method.startswith("send"):
@@ -630,21 +652,27 @@ class _UseReader:
                         for name in self.values(arg, held):
                             self.add(STREAM, name)
                     return
-            if callee is not None and has_send_word(method):
-                for arg in (*call.args, *(k.value for k in call.keywords)):
-                    for name in self.values(arg, held):
-                        self.add(PUBLISH, name, callee)
-                self.topic(PUBLISH, self.sent_to(call, method), callee)
-            elif callee is not None and method in _SUBSCRIBE_METHODS:
-                self.topic(SUBSCRIBE, self.read_from(call), callee)
-            elif callee is not None and method in _DECLARE_METHODS:
-                self.topic(DECLARE, self.read_from(call), callee)
+            if has_send_word(method) or method in _TOPIC_METHODS:
+                callee = dotted(func)
+                if callee is None:
+                    pass
+                elif has_send_word(method):
+                    for arg in (*call.args, *(k.value for k in call.keywords)):
+                        for name in self.values(arg, held):
+                            self.add(PUBLISH, name, callee)
+                    self.topic(PUBLISH, self.sent_to(call, method), callee)
+                elif method in _SUBSCRIBE_METHODS:
+                    self.topic(SUBSCRIBE, self.read_from(call), callee)
+                else:
+                    self.topic(DECLARE, self.read_from(call), callee)
             if method in _VALIDATORS:
                 receiver_name = dotted(func.value)
                 if receiver_name is not None and _class_like(receiver_name):
                     first = call.args[0] if call.args else None
                     attr = first.attr if isinstance(first, ast.Attribute) else ""
                     self.add(PARSE, receiver_name, attr)
+            named = method[:1].isupper()  # else not a class's name (`_class_like`)
+        callee = dotted(func) if named else None
         if callee is not None and _class_like(callee):
             if callee.rsplit(".", 1)[-1].endswith("Consumer"):  # AIOKafkaConsumer("orders")
                 topics = [t for a in call.args for t in self.texts_of(a)]
@@ -653,7 +681,7 @@ class _UseReader:
                 if kw.arg is None:
                     if isinstance(kw.value, ast.Attribute):
                         self.add(PARSE, callee, kw.value.attr)  # X(**row.payload)
-                elif any(word in kw.arg for word in _WRAP_WORDS):
+                elif _wraps(kw.arg):
                     for name in self.values(kw.value, held):
                         if name != callee:
                             self.add(WRAP, name, callee)
@@ -748,14 +776,25 @@ class _UseReader:
                     if made is not None:
                         self.add(COLUMN, made, node.name)
             return
+        following = self.following
+        size = len(following)
+        as_is = self.as_is
         for stmt in node.body:
-            if isinstance(stmt, _FUNCTIONS):
-                self.function(stmt, None, owner)
-            elif isinstance(stmt, ast.ClassDef):
-                self.class_def(stmt)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                self.column(stmt, stmt.value)
-            else:
+            kind = type(stmt)
+            first = stmt.lineno
+            marked = first < size and following[first] <= (stmt.end_lineno or first)
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                self.function(stmt, None, owner)  # type: ignore[arg-type]
+            elif kind is ast.ClassDef:
+                self.class_def(stmt)  # type: ignore[arg-type]
+            elif (kind is ast.Assign or kind is ast.AnnAssign) and stmt.value is not None:  # type: ignore[attr-defined]
+                # a column's call spells `olumn` (`Column`, `mapped_column`,
+                # `sa_column`) in a source whose bytes spell names as read
+                if marked or not as_is:
+                    self.column(stmt, stmt.value)  # type: ignore[arg-type, attr-defined]
+            elif marked or kind in _BLOCKS:
+                # (a simple statement that spans no marked line binds nothing
+                # kept: an annotation alone, a docstring)
                 self.body([stmt], _Bindings(False), False)
 
     def column(self, stmt: ast.Assign | ast.AnnAssign, value: ast.expr) -> None:
@@ -802,8 +841,9 @@ def read_uses(tree: ast.Module, source: bytes) -> Uses:
         return module[0].get(name)
 
     texts = _Bindings(True, module_text, tracked=False)
-    repositories = not spelled_as_is(source) or _REPOSITORY_NAME.search(source) is not None
-    reader = _UseReader(marks, streaming, texts, repositories)
+    as_is = spelled_as_is(source)
+    repositories = not as_is or _REPOSITORY_NAME.search(source) is not None
+    reader = _UseReader(marks, streaming, texts, as_is, repositories)
     reader.body(tree.body, _Bindings(False), False)
     return Uses(sorted(reader.found), sorted(reader.topics))
 
