@@ -194,8 +194,6 @@ _MADE = frozenset({ast.Call, ast.Await})
 _PARTS = frozenset({ast.Attribute, ast.Subscript, ast.Lambda})
 """Not followed into for values: a part read from a value is not the value."""
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_LAMBDA = (ast.Lambda,)
 _BLOCKS: dict[type[ast.stmt], tuple[tuple[str, ...], str]] = {
     ast.If: (("body", "orelse"), ""),
     ast.For: (("body", "orelse"), ""),
