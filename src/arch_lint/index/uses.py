@@ -68,15 +68,18 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import NamedTuple
 
 from arch_lint.index.brokers import has_send_word
 from arch_lint.index.models import dotted, unquote
 from arch_lint.index.walk import (
     MarkedLines,
-    header_nodes,
+    child_fields,
     marker_places,
+    nodes_of,
     place_lines,
     push_children,
 )
@@ -127,6 +130,7 @@ _TOPIC_KEYWORDS = (
 _SUBSCRIBE_KEYWORDS = ("topics", "channels", *_TOPIC_KEYWORDS)
 _SUBSCRIBE_METHODS = frozenset({"subscribe", "psubscribe", "basic_consume"})
 _DECLARE_METHODS = frozenset({"declare_queue", "queue_declare"})
+_TOPIC_METHODS = _SUBSCRIBE_METHODS | _DECLARE_METHODS
 _VALIDATORS = frozenset(
     {"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate_json",
      "model_construct", "construct", "from_orm"}
@@ -140,6 +144,9 @@ _PUBLISHERS = frozenset({"publisher"})
 _COLUMN_CALLS = frozenset({"Column", "mapped_column"})
 _REPOSITORY = re.compile(r"(Repository|Repo|Store|Storage|Dao|DAO)$")
 _REPOSITORY_CLASS = re.compile(rb"class\s+\w*(?:Repository|Repo|Store|Storage|Dao|DAO)\b")
+_REPOSITORY_NAME = re.compile(rb"class[\s\\]+\w*(?:Repository|Repo|Store|Storage|Dao|DAO)\b")
+"""`_REPOSITORY_CLASS`, and a line break escaped after `class` (where Python
+reads the name of every class of a source `spelled_as_is`)."""
 _TYPING = frozenset(
     {"Optional", "Union", "List", "Dict", "Set", "Tuple", "FrozenSet", "Sequence", "Iterable",
      "Iterator", "AsyncIterator", "AsyncIterable", "AsyncGenerator", "Generator", "Mapping",
@@ -152,7 +159,16 @@ _STREAM_BYTES = (
     b"StreamingResponse",
     b"text/event-stream",
 )
-_WRAP_WORDS = ("payload", "data", "event", "body", "message", "content", "record", "value")
+_WRAP_WORDS = (
+    "payload",
+    "data",
+    "event",
+    "body",
+    "message",
+    "content",
+    "record",
+    "value",
+)
 """Keywords that hand a value to a class that wraps it (`payload=`, `event_data=`)."""
 _MARKERS = (
     b"model_", b"parse_", b".dict(", b".json(", b"response_model", b"**", b"olumn",
@@ -165,13 +181,11 @@ keyword, ...): a statement that spans none is not walked. Fewer,
 shorter markers cost less (each is one scan of the file; none holds another,
 whose lines it would only find again); a line marked for nothing costs one
 look at a statement."""
-_STRUCTURE = (
-    re.compile(
-        rb"@[\w.]+\.(?:get|post|put|patch|delete|head|options|api_route|route|subscriber"
-        rb"|subscribe|consumer|listener|publisher)\b"
-    ),
+_DECORATOR = re.compile(
+    rb"[\w.]+\.(?:get|post|put|patch|delete|head|options|api_route|route|subscriber"
+    rb"|subscribe|consumer|listener|publisher)\b"
 )
-"""Lines worth a look too: a route's or subscriber's decorator."""
+"""Lines worth a look too: a route's or subscriber's decorator (what follows its `@`)."""
 _INERT = frozenset({ast.Import, ast.ImportFrom, ast.Pass, ast.Break, ast.Continue,
                     ast.Global, ast.Nonlocal})  # fmt: skip
 """Statements with nothing to read in them (a module's imports, mostly)."""
@@ -180,8 +194,6 @@ _MADE = frozenset({ast.Call, ast.Await})
 _PARTS = frozenset({ast.Attribute, ast.Subscript, ast.Lambda})
 """Not followed into for values: a part read from a value is not the value."""
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_LAMBDA = (ast.Lambda,)
 _BLOCKS: dict[type[ast.stmt], tuple[tuple[str, ...], str]] = {
     ast.If: (("body", "orelse"), ""),
     ast.For: (("body", "orelse"), ""),
@@ -196,6 +208,17 @@ _BLOCKS: dict[type[ast.stmt], tuple[tuple[str, ...], str]] = {
 }  # fmt: skip
 """Compound statements: their blocks, in the order they are read, then the field
 holding their handlers or cases (each with a block)."""
+
+
+_WRAPPING: dict[str, bool] = {}
+"""Keyword -> whether it holds a `_WRAP_WORDS` word (a project spells few)."""
+
+
+def _wraps(keyword: str) -> bool:
+    known = _WRAPPING.get(keyword)
+    if known is None:
+        known = _WRAPPING[keyword] = any(word in keyword for word in _WRAP_WORDS)
+    return known
 
 
 def _class_like(name: str) -> bool:
@@ -271,11 +294,6 @@ def _created(value: ast.expr) -> str | None:
     return None
 
 
-def _is_text(node: ast.expr) -> bool:
-    """A literal string (`note_text` forgets a name bound to anything else)."""
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
-
-
 def _nodes(node: ast.AST) -> Iterator[ast.AST]:
     """The nodes under `node` (itself included), lambdas not entered."""
     stack = [node]
@@ -287,20 +305,143 @@ def _nodes(node: ast.AST) -> Iterator[ast.AST]:
 
 
 def _marks(source: bytes, markers: tuple[bytes, ...]) -> MarkedLines:
-    """The lines that hold a marker (`markers`, `_STRUCTURE`)."""
+    """The lines that hold a marker (`markers`, `_DECORATOR`)."""
     found = marker_places(source, markers)
-    for pattern in _STRUCTURE:
-        found.extend(match.start() for match in pattern.finditer(source))
+    # an `@` is rare: matching after each is cheaper than a search for the
+    # pattern with it (whose matches hold no other `@`, so none is missed)
+    at = source.find(b"@")
+    while at != -1:
+        if _DECORATOR.match(source, at + 1) is not None:
+            found.append(at)
+        at = source.find(b"@", at + 1)
     return MarkedLines.of_lines(place_lines(source, found))
 
 
+def _held_by(stmt: ast.stmt) -> str | None:
+    """The class a local holds after `x = X(...)` or `x: X = ...` (None: the
+    statement leaves it as it was)."""
+    if type(stmt) is ast.Assign:
+        return _created(stmt.value)
+    assert isinstance(stmt, ast.AnnAssign)
+    name = _single_class(stmt.annotation)
+    if name is None and stmt.value is not None:
+        name = _created(stmt.value)
+    return name
+
+
+def _nothing(name: str) -> str | None:
+    return None
+
+
+class _Bindings:
+    """What the names of one scope hold where the walk stands: the class of a
+    model made or annotated (the last statement that says one wins, enough to
+    follow a value to the call that sends it), or (`strings`) a literal string
+    (`routing_key = "mails"`; any other assignment but of a call forgets it).
+
+    Worked out only for a name asked for: most scopes ask for none. The
+    statements that may bind one are handed over in the order the walk meets
+    them (`add`, `defer`: blocks are entered, nested scopes not) and read on
+    the first ask after them; what a name holds where the scope starts comes
+    from `start` (the enclosing scope's bindings, asked while the walk is in
+    the nested scope and so still at its definition)."""
+
+    __slots__ = ("_by_name", "_pending", "_start", "_strings", "_tracked")
+
+    def __init__(
+        self,
+        strings: bool,
+        start: Callable[[str], str | None] = _nothing,
+        tracked: bool = True,
+    ) -> None:
+        self._strings = strings
+        self._start = start
+        self._tracked = tracked
+        """False: the scope's statements bind nothing that is kept (the
+        module's strings are read once, `_module_texts`)."""
+        self._pending: list[ast.stmt] = []
+        self._by_name: dict[str, list[ast.stmt]] = {}
+        """Name -> the statements read so far that may bind it, in order."""
+
+    def add(self, stmt: ast.stmt) -> None:
+        if self._tracked:
+            self._pending.append(stmt)
+
+    def defer(self, stmts: list[ast.stmt]) -> None:
+        if self._tracked:
+            self._pending += stmts
+
+    def get(self, name: str) -> str | None:
+        if self._pending:
+            self._read(self._pending)
+            self._pending = []
+        found = self._by_name.get(name)
+        if found is None:
+            return self._start(name)
+        if self._strings:  # the last assignment says what it holds, or that it holds none
+            value = found[-1].value  # type: ignore[attr-defined]
+            if type(value) is ast.Constant and isinstance(value.value, str) and value.value:
+                return value.value
+            return None
+        for stmt in reversed(found):
+            made = _held_by(stmt)
+            if made is not None:
+                return made
+        return self._start(name)
+
+    def _read(self, stmts: list[ast.stmt]) -> None:
+        by_name = self._by_name
+        strings = self._strings
+        for stmt in stmts:
+            kind = type(stmt)
+            if kind is ast.Assign:
+                if (type(stmt.value) in _MADE) is not strings:  # type: ignore[attr-defined]
+                    for target in stmt.targets:  # type: ignore[attr-defined]
+                        if type(target) is ast.Name:
+                            by_name.setdefault(target.id, []).append(stmt)
+            elif kind is ast.AnnAssign:
+                target = stmt.target  # type: ignore[attr-defined]
+                if not strings and type(target) is ast.Name:
+                    by_name.setdefault(target.id, []).append(stmt)
+            else:
+                blocks = _BLOCKS.get(kind)
+                if blocks is not None:
+                    fields, parts = blocks
+                    for field in fields:
+                        self._read(getattr(stmt, field))
+                    if parts:
+                        for part in getattr(stmt, parts):
+                            self._read(part.body)
+
+
+_END_LINE = attrgetter("end_lineno")
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_NEVER = 1 << 62
+"""A line after every marked one."""
+
+
 class _UseReader:
-    def __init__(self, marks: MarkedLines, streaming: bool, constants: dict[str, str]) -> None:
+    def __init__(
+        self,
+        marks: MarkedLines,
+        streaming: bool,
+        texts: _Bindings,
+        as_is: bool,
+        repositories: bool,
+    ) -> None:
         self.marks = marks
+        self.following = marks.following()
         self.streaming = streaming
+        self.repositories = repositories
+        """Whether a class may be named like a repository (`_REPOSITORY_CLASS`, or
+        a source whose bytes may spell names otherwise): its methods are read
+        wherever it stands, so no statement is passed over unread."""
+        self.as_is = as_is
+        """Whether the source spells every name in its bytes as Python reads it
+        (`spelled_as_is`)."""
         self.found: set[ModelUse] = set()
         self.topics: set[TopicUse] = set()
-        self.texts: list[dict[str, str]] = [constants]
+        self.texts = texts
         """Names bound to a literal string: the module's, then each function's
         (the last assignment before the call wins, as for `held`)."""
 
@@ -313,7 +454,7 @@ class _UseReader:
         if isinstance(node, ast.Constant):
             return node.value if isinstance(node.value, str) and node.value else None
         if isinstance(node, ast.Name):
-            return self.texts[-1].get(node.id)
+            return self.texts.get(node.id)
         return None
 
     def texts_of(self, node: ast.expr | None) -> list[str]:
@@ -361,7 +502,7 @@ class _UseReader:
         return self.texts_of(call.args[0])
 
     # values ------------------------------------------------------------------------
-    def values(self, expr: ast.AST, held: dict[str, str]) -> set[str]:
+    def values(self, expr: ast.AST, held: _Bindings) -> set[str]:
         """Classes of the model values an expression passes on: made there
         (`X(...)`, `X.model_validate(...)`), held by a local or parameter, or
         dumped (`x.model_dump_json().encode()`); not a part read from one
@@ -388,7 +529,7 @@ class _UseReader:
                 push_children(node, stack)
         return out
 
-    def dumped(self, expr: ast.AST, held: dict[str, str]) -> set[str]:
+    def dumped(self, expr: ast.AST, held: _Bindings) -> set[str]:
         """Classes of the values an expression dumps (`x.model_dump()`)."""
         out: set[str] = set()
         for node in _nodes(expr):
@@ -399,21 +540,39 @@ class _UseReader:
             ):
                 receiver = node.func.value
                 made = _created(receiver)
+                if made is None and isinstance(receiver, ast.Name):
+                    made = held.get(receiver.id)
                 if made is not None:
                     out.add(made)
-                elif isinstance(receiver, ast.Name) and receiver.id in held:
-                    out.add(held[receiver.id])
         return out
 
     # statements --------------------------------------------------------------------
-    def body(self, body: list[ast.stmt], held: dict[str, str], route: bool, active: bool) -> None:
-        """`active`: the scope spans a marked line (else only the functions and
-        classes in it, and a route's returns, are looked at)."""
-        following = self.marks.following()
+    def body(self, body: list[ast.stmt], held: _Bindings, route: bool) -> None:
+        """The statements of a scope, or of a block in one. One that spans no
+        marked line is passed over (its names are read if asked for, `held` and
+        `texts`), but for a route's returns and a repository's methods, which
+        are read wherever they stand."""
+        following = self.following
         size = len(following)
         texts = self.texts
-        for stmt in body:
+        skip = not route and not self.repositories
+        at, count = 0, len(body)
+        while at < count:
+            stmt = body[at]
             kind = type(stmt)
+            if skip:
+                first = _first_line(stmt) if kind in _DEFINITIONS else stmt.lineno  # type: ignore[arg-type]
+                mark = following[first] if first < size else _NEVER  # the next marked line
+                if mark > stmt.end_lineno:  # type: ignore[operator]
+                    # this statement and those that end before `mark` span none:
+                    # only what they bind may matter, and only if it is asked for
+                    end = bisect_left(body, mark, at + 1, count, key=_END_LINE)
+                    run = body[at:end]
+                    held.defer(run)
+                    texts.defer(run)
+                    at = end
+                    continue
+            at += 1
             if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 self.function(stmt, held, None)  # type: ignore[arg-type]
                 continue
@@ -422,85 +581,48 @@ class _UseReader:
                 continue
             if kind in _INERT:
                 continue  # no call, keyword, value nor block in it
-            if active:
-                if kind is ast.Assign:
-                    if type(stmt.value) in _MADE:  # type: ignore[attr-defined]
-                        self.note_local(stmt, held)
-                    elif len(texts) > 1 and (texts[-1] or _is_text(stmt.value)):  # type: ignore[attr-defined]
-                        # the module's own are read before the walk; while no name
-                        # holds a string, only a string bound is news
-                        self.note_text(stmt)  # type: ignore[arg-type]
-                elif kind is ast.AnnAssign:
-                    self.note_local(stmt, held)
-                first = stmt.lineno  # `MarkedLines.spans`, inlined: the loop is hot
-                if first < size and following[first] <= (stmt.end_lineno or first):
-                    self.expressions(stmt, held)
+            if kind is ast.Assign or kind is ast.AnnAssign:
+                held.add(stmt)  # read if a name is asked for (`_Bindings`)
+                texts.add(stmt)
+            first = stmt.lineno  # `MarkedLines.spans`, inlined: the loop is hot
+            if first < size and following[first] <= (stmt.end_lineno or first):
+                self.expressions(stmt, held)
             blocks = _BLOCKS.get(kind)
             if blocks is not None:
                 names, parts = blocks
                 for name in names:
                     inner = getattr(stmt, name)
                     if inner:
-                        self.body(inner, held, route, active)
+                        self.body(inner, held, route)
                 if parts:
                     for part in getattr(stmt, parts):
-                        self.body(part.body, held, route, active)
-            elif route and isinstance(stmt, ast.Return) and stmt.value is not None:
-                for name in self.values(stmt.value, held):
+                        self.body(part.body, held, route)
+            elif route and kind is ast.Return and stmt.value is not None:  # type: ignore[attr-defined]
+                for name in self.values(stmt.value, held):  # type: ignore[attr-defined]
                     self.add(RESPONSE, name)
 
-    def note_local(self, stmt: ast.stmt, held: dict[str, str]) -> None:
-        """`x = X(...)`, `x: X = ...`: the local holds an `X` from here on (the
-        last such statement wins; enough to follow a value to the call that
-        sends it)."""
-        if isinstance(stmt, ast.Assign):
-            made = _created(stmt.value)
-            if made is not None:
-                for target in stmt.targets:
-                    if isinstance(target, ast.Name):
-                        held[target.id] = made
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            name = _single_class(stmt.annotation)
-            if name is None and stmt.value is not None:
-                name = _created(stmt.value)
-            if name is not None:
-                held[stmt.target.id] = name
-
-    def note_text(self, stmt: ast.Assign) -> None:
-        """`routing_key = "mails"`: the name holds the string from here on (any
-        other assignment to it forgets it). The module's own names are read
-        once, before the walk (`_module_texts`)."""
-        if len(self.texts) == 1:
-            return
-        value = stmt.value
-        text = value.value if isinstance(value, ast.Constant) else None
-        for target in stmt.targets:
-            if isinstance(target, ast.Name):
-                if isinstance(text, str) and text:
-                    self.texts[-1][target.id] = text
-                else:
-                    self.texts[-1].pop(target.id, None)
-
-    def expressions(self, stmt: ast.stmt, held: dict[str, str]) -> None:
+    def expressions(self, stmt: ast.stmt, held: _Bindings) -> None:
         streaming = self.streaming
         calls: list[ast.Call] = []
         # whether the statement calls a dump (`x.model_dump()`): else `dumped`
         # finds nothing in any of its values, which are then not walked for one
         dumps = False
-        for node in header_nodes(stmt, prune=_LAMBDA):
-            kind = type(node)
-            if kind is ast.Call:
-                calls.append(node)  # type: ignore[arg-type]
-                func = node.func  # type: ignore[attr-defined]
+        # a keyword stands only in a call (a class's are not walked), a yield
+        # is read only in a streaming file
+        wanted = _CALLS_YIELDS if streaming else _CALLS
+        for node in nodes_of(_header(stmt), wanted, _UNREAD):
+            if type(node) is ast.Call:
+                calls.append(node)
+                func = node.func
                 if type(func) is ast.Attribute and func.attr in _DUMPS:
                     dumps = True
-            elif kind is ast.keyword:
-                if node.arg == "response_model":  # type: ignore[attr-defined]
-                    for name in annotation_names(node.value):  # type: ignore[attr-defined]
-                        self.add(RESPONSE, name)
-            elif kind is ast.Yield or kind is ast.YieldFrom:
+                for keyword in node.keywords:
+                    if keyword.arg == "response_model":
+                        for name in annotation_names(keyword.value):
+                            self.add(RESPONSE, name)
+            else:  # a yield
                 value = node.value  # type: ignore[attr-defined]
-                if streaming and value is not None:
+                if value is not None:
                     for name in self.values(value, held):
                         self.add(STREAM, name)
         for call in calls:  # what they add is a set: the order does not matter
@@ -513,10 +635,12 @@ class _UseReader:
                         for name in self.dumped(stmt.value, held):
                             self.add(ROW, name, target.attr)
 
-    def call(self, call: ast.Call, held: dict[str, str], dumps: bool) -> None:
+    def call(self, call: ast.Call, held: _Bindings, dumps: bool) -> None:
         """`dumps`: whether the statement holds a dump call (`expressions`)."""
         func = call.func
-        callee = dotted(func)
+        # the callee's name is joined only where it is read: the commonest call,
+        # `x.method(...)`, is neither a class's nor, mostly, a sending one
+        named = type(func) is ast.Name
         if type(func) is ast.Attribute:
             method = func.attr
             if method.startswith("send"):
@@ -526,21 +650,27 @@ class _UseReader:
                         for name in self.values(arg, held):
                             self.add(STREAM, name)
                     return
-            if callee is not None and has_send_word(method):
-                for arg in (*call.args, *(k.value for k in call.keywords)):
-                    for name in self.values(arg, held):
-                        self.add(PUBLISH, name, callee)
-                self.topic(PUBLISH, self.sent_to(call, method), callee)
-            elif callee is not None and method in _SUBSCRIBE_METHODS:
-                self.topic(SUBSCRIBE, self.read_from(call), callee)
-            elif callee is not None and method in _DECLARE_METHODS:
-                self.topic(DECLARE, self.read_from(call), callee)
+            if has_send_word(method) or method in _TOPIC_METHODS:
+                callee = dotted(func)
+                if callee is None:
+                    pass
+                elif has_send_word(method):
+                    for arg in (*call.args, *(k.value for k in call.keywords)):
+                        for name in self.values(arg, held):
+                            self.add(PUBLISH, name, callee)
+                    self.topic(PUBLISH, self.sent_to(call, method), callee)
+                elif method in _SUBSCRIBE_METHODS:
+                    self.topic(SUBSCRIBE, self.read_from(call), callee)
+                else:
+                    self.topic(DECLARE, self.read_from(call), callee)
             if method in _VALIDATORS:
                 receiver_name = dotted(func.value)
                 if receiver_name is not None and _class_like(receiver_name):
                     first = call.args[0] if call.args else None
                     attr = first.attr if isinstance(first, ast.Attribute) else ""
                     self.add(PARSE, receiver_name, attr)
+            named = method[:1].isupper()  # else not a class's name (`_class_like`)
+        callee = dotted(func) if named else None
         if callee is not None and _class_like(callee):
             if callee.rsplit(".", 1)[-1].endswith("Consumer"):  # AIOKafkaConsumer("orders")
                 topics = [t for a in call.args for t in self.texts_of(a)]
@@ -549,7 +679,7 @@ class _UseReader:
                 if kw.arg is None:
                     if isinstance(kw.value, ast.Attribute):
                         self.add(PARSE, callee, kw.value.attr)  # X(**row.payload)
-                elif any(word in kw.arg for word in _WRAP_WORDS):
+                elif _wraps(kw.arg):
                     for name in self.values(kw.value, held):
                         if name != callee:
                             self.add(WRAP, name, callee)
@@ -561,9 +691,13 @@ class _UseReader:
 
     # definitions ---------------------------------------------------------------------
     def function(
-        self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: dict[str, str], owner: str | None
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        outer: _Bindings | None,
+        owner: str | None,
     ) -> None:
-        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        """`outer`: the names the enclosing scope binds (None: a method's)."""
+        first = _first_line(node)
         marked = self.marks.spans(first, node.end_lineno or first)
         if not marked and owner is None:
             return  # nothing worth a look in it, nor in what is nested in it
@@ -600,28 +734,35 @@ class _UseReader:
         if route:
             for name in annotation_names(node.returns):
                 self.add(RESPONSE, name)
-        active = route or marked
-        held = dict(outer)
-        if active:
-            for arg in every:
-                made = _single_class(arg.annotation)
-                if made is not None:
-                    held[arg.arg] = made
         if owner is not None:
             for arg in every:
                 for name in annotation_names(arg.annotation):
                     self.add(REPOSITORY, name, owner)
             for name in annotation_names(node.returns):
                 self.add(REPOSITORY, name, owner)
-        if active:
-            self.texts.append(dict(self.texts[-1]))
-            try:
-                self.body(node.body, held, route, active)
-            finally:
-                self.texts.pop()
+        if not (route or marked):
+            return
+
+        def start(name: str) -> str | None:
+            """What a name holds where the body starts: the class a parameter
+            is annotated with, else what the enclosing scope's name holds at
+            the definition."""
+            for arg in every:
+                if arg.arg == name:
+                    made = _single_class(arg.annotation)
+                    if made is not None:
+                        return made
+            return None if outer is None else outer.get(name)
+
+        texts = self.texts
+        self.texts = _Bindings(True, texts.get)
+        try:
+            self.body(node.body, _Bindings(False, start), route)
+        finally:
+            self.texts = texts
 
     def class_def(self, node: ast.ClassDef) -> None:
-        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        first = _first_line(node)
         owner = node.name if _REPOSITORY.search(node.name) else None
         if owner is None and not self.marks.spans(first, node.end_lineno or first):
             return  # nothing worth a look in it
@@ -633,15 +774,26 @@ class _UseReader:
                     if made is not None:
                         self.add(COLUMN, made, node.name)
             return
+        following = self.following
+        size = len(following)
+        as_is = self.as_is
         for stmt in node.body:
-            if isinstance(stmt, _FUNCTIONS):
-                self.function(stmt, {}, owner)
-            elif isinstance(stmt, ast.ClassDef):
-                self.class_def(stmt)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                self.column(stmt, stmt.value)
-            else:
-                self.body([stmt], {}, False, True)
+            kind = type(stmt)
+            first = stmt.lineno
+            marked = first < size and following[first] <= (stmt.end_lineno or first)
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                self.function(stmt, None, owner)  # type: ignore[arg-type]
+            elif kind is ast.ClassDef:
+                self.class_def(stmt)  # type: ignore[arg-type]
+            elif (kind is ast.Assign or kind is ast.AnnAssign) and stmt.value is not None:  # type: ignore[attr-defined]
+                # a column's call spells `olumn` (`Column`, `mapped_column`,
+                # `sa_column`) in a source whose bytes spell names as read
+                if marked or not as_is:
+                    self.column(stmt, stmt.value)  # type: ignore[arg-type, attr-defined]
+            elif marked or kind in _BLOCKS:
+                # (a simple statement that spans no marked line binds nothing
+                # kept: an annotation alone, a docstring)
+                self.body([stmt], _Bindings(False), False)
 
     def column(self, stmt: ast.Assign | ast.AnnAssign, value: ast.expr) -> None:
         """`x = Column(PydanticType(X))`, `x: Mapped[...] = mapped_column(JSONType(X))`,
@@ -679,9 +831,53 @@ def read_uses(tree: ast.Module, source: bytes) -> Uses:
     marks = _marks(source, (*_MARKERS, b"yield") if streaming else _MARKERS)
     if not marks and _REPOSITORY_CLASS.search(source) is None:
         return Uses([], [])
-    reader = _UseReader(marks, streaming, _module_texts(tree))
-    reader.body(tree.body, {}, False, True)
+    module: list[dict[str, str]] = []  # its strings, read on the first ask
+
+    def module_text(name: str) -> str | None:
+        if not module:
+            module.append(_module_texts(tree))
+        return module[0].get(name)
+
+    texts = _Bindings(True, module_text, tracked=False)
+    as_is = spelled_as_is(source)
+    repositories = not as_is or _REPOSITORY_NAME.search(source) is not None
+    reader = _UseReader(marks, streaming, texts, as_is, repositories)
+    reader.body(tree.body, _Bindings(False), False)
     return Uses(sorted(reader.found), sorted(reader.topics))
+
+
+_CALLS = frozenset({ast.Call})
+_CALLS_YIELDS = frozenset({ast.Call, ast.Yield, ast.YieldFrom})
+_UNREAD = frozenset({ast.Lambda, ast.Name, ast.Constant})
+"""Not entered for calls: a lambda's body (not run there) and leaves."""
+_HEADS: dict[type[ast.stmt], tuple[str, ...]] = {}
+"""Compound statement type -> its fields other than its blocks."""
+
+
+def _header(stmt: ast.stmt) -> list[ast.AST]:
+    """What a statement evaluates itself: all of a simple one, the header of a
+    compound one (an `if`'s test, a `with`'s items), not its blocks."""
+    kind = type(stmt)
+    blocks = _BLOCKS.get(kind)
+    if blocks is None:
+        return [stmt]
+    fields = _HEADS.get(kind)
+    if fields is None:
+        held = {*blocks[0], blocks[1]}
+        fields = _HEADS[kind] = tuple(f for f in child_fields(kind) if f not in held)
+    roots: list[ast.AST] = []
+    for field in fields:
+        value = getattr(stmt, field, None)
+        if type(value) is list:
+            roots += [v for v in value if isinstance(v, ast.AST)]
+        elif isinstance(value, ast.AST):
+            roots.append(value)
+    return roots
+
+
+def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
+    """A definition's first line: its first decorator's."""
+    return node.decorator_list[0].lineno if node.decorator_list else node.lineno
 
 
 def _module_texts(tree: ast.Module) -> dict[str, str]:
