@@ -54,9 +54,12 @@ FROM = "from"
 IMPORT = "import"
 
 
-@dataclass(frozen=True, slots=True)
-class ImportStmt:
-    """One import statement (or a dynamic import call with a literal name)."""
+class ImportStmt(NamedTuple):
+    """One import statement (or a dynamic import call with a literal name).
+
+    A named tuple, not a frozen dataclass: a frozen dataclass's `__init__` sets
+    each field through `object.__setattr__`, four times the cost of building a
+    tuple, and a file has dozens of these."""
 
     kind: str
     """`import`, `from`, or `dynamic` (importlib.import_module / __import__)."""
@@ -108,6 +111,10 @@ class Export(NamedTuple):
     """`from`: the name imported from `module`."""
     level: int = 0
     """`from`: how many dots lead the module (a relative import)."""
+
+
+_DEFINED = Export(DEF)
+"""The export of every name defined here (a tuple: one serves them all)."""
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
@@ -546,7 +553,7 @@ class _Extractor:
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             stmt = cast(ast.FunctionDef, stmt)  # AsyncFunctionDef has the same fields
             if toplevel:
-                self._bind(stmt.name, Export(DEF))
+                self._bind(stmt.name, _DEFINED)
             if kind is ast.AsyncFunctionDef:
                 self.facts.has_async = True
             if self.envelope_named:
@@ -557,7 +564,7 @@ class _Extractor:
         elif kind is ast.ClassDef:
             stmt = cast(ast.ClassDef, stmt)
             if toplevel:
-                self._bind(stmt.name, Export(DEF))
+                self._bind(stmt.name, _DEFINED)
             self._class_signals(stmt)
             if not self.in_function:
                 qualname = ".".join([*self.scope, stmt.name])
@@ -631,7 +638,7 @@ class _Extractor:
             name = getattr(stmt, "name", None)
             value = getattr(stmt, "value", None)
             if isinstance(name, ast.Name) and isinstance(value, ast.expr):
-                self._bind(name.id, Export(DEF))
+                self._bind(name.id, _DEFINED)
                 self._note_alias([name], value, declared=True)
         elif kind is ast.AnnAssign or kind is ast.AugAssign:
             stmt = cast(ast.AnnAssign, stmt)  # AugAssign: `target` alone is read
@@ -686,7 +693,7 @@ class _Extractor:
 
     def _bind_targets(self, target: ast.expr) -> None:
         if isinstance(target, ast.Name):
-            self._bind(target.id, Export(DEF))
+            self._bind(target.id, _DEFINED)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self._bind_targets(elt)
