@@ -42,7 +42,7 @@ from arch_lint.index.models import (
     position,
 )
 from arch_lint.index.semantic import bound_by_import, resolve
-from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
+from arch_lint.index.stamps import StampFacts, declares_service_name, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment, push_children
 
@@ -123,13 +123,15 @@ no cycles to guard against)."""
 
 
 @lru_cache(maxsize=4096)
-def _encoded_import(interface: tuple[Any, ...]) -> str:
-    """An import statement's interface as compact JSON: the same few statements
+def _encoded_import(interface: tuple[Any, ...]) -> tuple[str, str]:
+    """An import statement's interface as compact JSON, and that text encoded
+    as a JSON string (as `interface_hash` holds it): the same few statements
     (`from __future__ import annotations`, `from pydantic import BaseModel`)
     stand in most files, and an encoder call costs more than the look-up. Each
     field has one type (`level` an int, `type_checking` a bool), so equal keys
     encode alike."""
-    return _COMPACT.encode(interface)
+    text = _COMPACT.encode(interface)
+    return text, encode_basestring_ascii(text)
 
 
 @lru_cache(maxsize=4096)
@@ -140,16 +142,22 @@ def _encoded_export(export: Export) -> str:
     return _COMPACT.encode(export)
 
 
+@lru_cache(maxsize=8192)
+def _encoded_binding(binding: tuple[str, Export]) -> str:
+    """A binding (name, export) as compact JSON, its name escaped as the
+    encoder escapes a string: many stand alike in many files (`BaseModel`
+    from pydantic, `logger`), and each file's are encoded twice (for
+    `interface_hash` and for `to_text`)."""
+    name, export = binding
+    return f"[{encode_basestring_ascii(name)},{_encoded_export(export)}]"
+
+
 def _spliced(head: str, bindings: dict[str, Export], tail: list[Any]) -> str:
     """`_COMPACT.encode([h, sorted(bindings.items()), *tail])` where `head` is
     the encoding of `h` and the tail is not empty (the JSON text of a list is
     its items' texts between brackets, comma-separated), the bindings encoded
-    from `_encoded_export`'s texts and their names escaped as the encoder
-    escapes a string (an encoder call costs as much as a dozen values in it)."""
-    bindings_text = ",".join(
-        [f"[{encode_basestring_ascii(name)},{_encoded_export(export)}]"
-         for name, export in sorted(bindings.items())]
-    )  # fmt: skip
+    by `_encoded_binding` (an encoder call costs as much as a dozen values in it)."""
+    bindings_text = ",".join([_encoded_binding(b) for b in sorted(bindings.items())])
     return f"[{head},[{bindings_text}],{_COMPACT.encode(tail)[1:]}"
 
 
@@ -207,9 +215,12 @@ class FileFacts:
     def interface_json(self) -> list[Any]:
         # tuples (named ones too) encode as JSON arrays, as lists do: they are
         # handed to the encoder as they are (sorting pairs by their unique keys)
-        return [self._import_interfaces(), sorted(self.bindings.items()), *self._interface_tail()]
+        imports = [text for text, _ in self._import_interfaces()]
+        return [imports, sorted(self.bindings.items()), *self._interface_tail()]
 
-    def _import_interfaces(self) -> list[str]:
+    def _import_interfaces(self) -> list[tuple[str, str]]:
+        """`_encoded_import` of each distinct statement's interface, sorted (by
+        the JSON text: distinct statements have distinct texts)."""
         distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
         return sorted([_encoded_import(i) for i in distinct])
 
@@ -236,7 +247,7 @@ class FileFacts:
         ]
 
     def interface_hash(self) -> str:
-        imports = ",".join([encode_basestring_ascii(i) for i in self._import_interfaces()])
+        imports = ",".join([escaped for _, escaped in self._import_interfaces()])
         blob = _spliced(f"[{imports}]", self.bindings, self._interface_tail())
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
@@ -269,8 +280,8 @@ class FileFacts:
 
     def to_text(self) -> str:
         """The facts as compact JSON text (how the cache stores them)."""
-        imports = _COMPACT.encode([i.to_json() for i in self.imports])
-        return _spliced(imports, self.bindings, self._json_tail())
+        # an `ImportStmt` is a tuple of its `to_json` items: encoded as it is
+        return _spliced(_COMPACT.encode(self.imports), self.bindings, self._json_tail())
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
@@ -450,6 +461,8 @@ class _Extractor:
         """`receive` uses: the data of the envelope a parameter is annotated with."""
         self.envelope_named = False
         self.stamping = StampFacts()
+        self.names_declared = False
+        """A class outside functions assigns a service-name field (`stamps.py`)."""
 
     def _bind(self, name: str, binding: Export) -> None:
         self.constants.pop(name, None)
@@ -490,7 +503,7 @@ class _Extractor:
         if self.envelope_named:
             self._payloads(source)
         self.facts.correlation = extract_correlation(tree, source, self._origin, lacks)
-        read_stamps(tree, source, self.stamping)
+        read_stamps(tree, source, self.stamping, self.names_declared)
         self.facts.stamping = self.stamping or None
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
@@ -575,6 +588,8 @@ class _Extractor:
                             stmt, qualname, self.field_names, self._origin, self.constants
                         )
                     )
+                if not self.names_declared:
+                    self.names_declared = declares_service_name(stmt)
             if not self.in_function and self.data_hints:
                 real_base = any(
                     (name := dotted(b)) and name.split(".")[-1] not in _NOT_ORM_BASES
