@@ -42,7 +42,7 @@ from arch_lint.index.models import (
     position,
 )
 from arch_lint.index.semantic import bound_by_import, resolve
-from arch_lint.index.stamps import StampFacts, note_constant, read_stamps
+from arch_lint.index.stamps import StampFacts, declares_service_name, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment, push_children
 
@@ -54,9 +54,12 @@ FROM = "from"
 IMPORT = "import"
 
 
-@dataclass(frozen=True, slots=True)
-class ImportStmt:
-    """One import statement (or a dynamic import call with a literal name)."""
+class ImportStmt(NamedTuple):
+    """One import statement (or a dynamic import call with a literal name).
+
+    A named tuple, not a frozen dataclass: a frozen dataclass's `__init__` sets
+    each field through `object.__setattr__`, four times the cost of building a
+    tuple, and a file has dozens of these."""
 
     kind: str
     """`import`, `from`, or `dynamic` (importlib.import_module / __import__)."""
@@ -110,19 +113,25 @@ class Export(NamedTuple):
     """`from`: how many dots lead the module (a relative import)."""
 
 
+_DEFINED = Export(DEF)
+"""The export of every name defined here (a tuple: one serves them all)."""
+
+
 _COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 """`json.dumps(..., separators=(",", ":"))`, one encoder for every file (facts hold
 no cycles to guard against)."""
 
 
 @lru_cache(maxsize=4096)
-def _encoded_import(interface: tuple[Any, ...]) -> str:
-    """An import statement's interface as compact JSON: the same few statements
+def _encoded_import(interface: tuple[Any, ...]) -> tuple[str, str]:
+    """An import statement's interface as compact JSON, and that text encoded
+    as a JSON string (as `interface_hash` holds it): the same few statements
     (`from __future__ import annotations`, `from pydantic import BaseModel`)
     stand in most files, and an encoder call costs more than the look-up. Each
     field has one type (`level` an int, `type_checking` a bool), so equal keys
     encode alike."""
-    return _COMPACT.encode(interface)
+    text = _COMPACT.encode(interface)
+    return text, encode_basestring_ascii(text)
 
 
 @lru_cache(maxsize=4096)
@@ -133,16 +142,22 @@ def _encoded_export(export: Export) -> str:
     return _COMPACT.encode(export)
 
 
+@lru_cache(maxsize=8192)
+def _encoded_binding(binding: tuple[str, Export]) -> str:
+    """A binding (name, export) as compact JSON, its name escaped as the
+    encoder escapes a string: many stand alike in many files (`BaseModel`
+    from pydantic, `logger`), and each file's are encoded twice (for
+    `interface_hash` and for `to_text`)."""
+    name, export = binding
+    return f"[{encode_basestring_ascii(name)},{_encoded_export(export)}]"
+
+
 def _spliced(head: str, bindings: dict[str, Export], tail: list[Any]) -> str:
     """`_COMPACT.encode([h, sorted(bindings.items()), *tail])` where `head` is
     the encoding of `h` and the tail is not empty (the JSON text of a list is
     its items' texts between brackets, comma-separated), the bindings encoded
-    from `_encoded_export`'s texts and their names escaped as the encoder
-    escapes a string (an encoder call costs as much as a dozen values in it)."""
-    bindings_text = ",".join(
-        [f"[{encode_basestring_ascii(name)},{_encoded_export(export)}]"
-         for name, export in sorted(bindings.items())]
-    )  # fmt: skip
+    by `_encoded_binding` (an encoder call costs as much as a dozen values in it)."""
+    bindings_text = ",".join([_encoded_binding(b) for b in sorted(bindings.items())])
     return f"[{head},[{bindings_text}],{_COMPACT.encode(tail)[1:]}"
 
 
@@ -200,9 +215,12 @@ class FileFacts:
     def interface_json(self) -> list[Any]:
         # tuples (named ones too) encode as JSON arrays, as lists do: they are
         # handed to the encoder as they are (sorting pairs by their unique keys)
-        return [self._import_interfaces(), sorted(self.bindings.items()), *self._interface_tail()]
+        imports = [text for text, _ in self._import_interfaces()]
+        return [imports, sorted(self.bindings.items()), *self._interface_tail()]
 
-    def _import_interfaces(self) -> list[str]:
+    def _import_interfaces(self) -> list[tuple[str, str]]:
+        """`_encoded_import` of each distinct statement's interface, sorted (by
+        the JSON text: distinct statements have distinct texts)."""
         distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
         return sorted([_encoded_import(i) for i in distinct])
 
@@ -229,7 +247,7 @@ class FileFacts:
         ]
 
     def interface_hash(self) -> str:
-        imports = ",".join([encode_basestring_ascii(i) for i in self._import_interfaces()])
+        imports = ",".join([escaped for _, escaped in self._import_interfaces()])
         blob = _spliced(f"[{imports}]", self.bindings, self._interface_tail())
         return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
 
@@ -262,8 +280,8 @@ class FileFacts:
 
     def to_text(self) -> str:
         """The facts as compact JSON text (how the cache stores them)."""
-        imports = _COMPACT.encode([i.to_json() for i in self.imports])
-        return _spliced(imports, self.bindings, self._json_tail())
+        # an `ImportStmt` is a tuple of its `to_json` items: encoded as it is
+        return _spliced(_COMPACT.encode(self.imports), self.bindings, self._json_tail())
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
@@ -356,8 +374,12 @@ _SIGNAL_BYTES = _fewest(
 _DYNAMIC_BYTES = (b"import_module", b"__import__")
 """Spellings of a dynamic import, each holding `import_` (one search where it does
 not stand)."""
-_DATA_BYTES = (b"Table(", b"JSON", b"Column(", b"mapped_column(", b"Mapped[",
-               b"type_annotation_map")  # fmt: skip
+_DATA_BYTES = (b"Table(", b"JSON", b"Mapped[", b"type_annotation_map")
+"""Spellings of the data layer (`cannot_hold`): each one a search of the bytes
+(some 2 instructions a byte), so they are as few as the spellings allow."""
+_COLUMN_BYTES = (b"Column(", b"mapped_column(")
+"""More spellings of the data layer, each holding `olumn(`: searched only where
+it stands, one search for both where it does not."""
 _TABLE_DATA_BYTES = (b"__tablename__", b"__table__", b"table=True")
 """More spellings of the data layer, each holding `table` (as `create_table` does):
 searched only where `table` stands, one search for all four where it does not."""
@@ -381,6 +403,7 @@ def cannot_hold(source: bytes) -> frozenset[str]:
     table = b"table" in source
     if not (
         any(b in source for b in _DATA_BYTES)
+        or (b"olumn(" in source and any(b in source for b in _COLUMN_BYTES))
         or (table and any(b in source for b in _TABLE_DATA_BYTES))
     ):
         out.add(ORM)
@@ -443,6 +466,8 @@ class _Extractor:
         """`receive` uses: the data of the envelope a parameter is annotated with."""
         self.envelope_named = False
         self.stamping = StampFacts()
+        self.names_declared = False
+        """A class outside functions assigns a service-name field (`stamps.py`)."""
 
     def _bind(self, name: str, binding: Export) -> None:
         self.constants.pop(name, None)
@@ -483,7 +508,7 @@ class _Extractor:
         if self.envelope_named:
             self._payloads(source)
         self.facts.correlation = extract_correlation(tree, source, self._origin, lacks)
-        read_stamps(tree, source, self.stamping)
+        read_stamps(tree, source, self.stamping, self.names_declared)
         self.facts.stamping = self.stamping or None
         # Class-level signals (`__tablename__`, an ORM base) stand on their own;
         # calls count only in a file that imports a database library.
@@ -546,7 +571,7 @@ class _Extractor:
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             stmt = cast(ast.FunctionDef, stmt)  # AsyncFunctionDef has the same fields
             if toplevel:
-                self._bind(stmt.name, Export(DEF))
+                self._bind(stmt.name, _DEFINED)
             if kind is ast.AsyncFunctionDef:
                 self.facts.has_async = True
             if self.envelope_named:
@@ -557,7 +582,7 @@ class _Extractor:
         elif kind is ast.ClassDef:
             stmt = cast(ast.ClassDef, stmt)
             if toplevel:
-                self._bind(stmt.name, Export(DEF))
+                self._bind(stmt.name, _DEFINED)
             self._class_signals(stmt)
             if not self.in_function:
                 qualname = ".".join([*self.scope, stmt.name])
@@ -568,6 +593,8 @@ class _Extractor:
                             stmt, qualname, self.field_names, self._origin, self.constants
                         )
                     )
+                if not self.names_declared:
+                    self.names_declared = declares_service_name(stmt)
             if not self.in_function and self.data_hints:
                 real_base = any(
                     (name := dotted(b)) and name.split(".")[-1] not in _NOT_ORM_BASES
@@ -631,7 +658,7 @@ class _Extractor:
             name = getattr(stmt, "name", None)
             value = getattr(stmt, "value", None)
             if isinstance(name, ast.Name) and isinstance(value, ast.expr):
-                self._bind(name.id, Export(DEF))
+                self._bind(name.id, _DEFINED)
                 self._note_alias([name], value, declared=True)
         elif kind is ast.AnnAssign or kind is ast.AugAssign:
             stmt = cast(ast.AnnAssign, stmt)  # AugAssign: `target` alone is read
@@ -686,7 +713,7 @@ class _Extractor:
 
     def _bind_targets(self, target: ast.expr) -> None:
         if isinstance(target, ast.Name):
-            self._bind(target.id, Export(DEF))
+            self._bind(target.id, _DEFINED)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self._bind_targets(elt)

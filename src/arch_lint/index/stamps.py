@@ -5,8 +5,9 @@ envelopes, the service name its settings declare, and its module constants
 Read from the standard `ast` while the file's facts are extracted:
 - the module-level constants come from the statement pass (`note_constant`);
 - the rest only where the bytes spell `source_service` (stamps: only the
-  statements that span such a line are walked) or `service_name` /
-  `SERVICE_NAME` (declarations: module and class level only).
+  statements that span such a line are walked) or a class outside functions
+  assigns `service_name` / `SERVICE_NAME` (declarations: the statement pass
+  asks `declares_service_name` of each such class).
 
 A module constant is kept only where some stamp may read it: its name says it
 may name something (`SERVICE`, `SOURCE`, `APP_NAME`, `ORIGIN`, ...), or a stamp
@@ -56,9 +57,6 @@ CONST_ENV = "env"
 CONST_SETTINGS = "settings"
 """`SERVICE_NAME = settings.SERVICE_NAME`: a settings read under another name."""
 
-_SERVICE_NAME_SPELLINGS = (b"service_name", b"SERVICE_NAME")
-"""How a service-name field is spelled (bytes tests: a case-blind search costs
-more than the rest of this reading on a file without either)."""
 _CONSTANT_VALUE = re.compile(r"[A-Za-z0-9][\w.\-]{0,63}")
 """What a constant's value must look like to be kept (a name, not a sentence)."""
 _SETTINGS_PART = re.compile(r"(?i)settings|config|conf|cfg")
@@ -76,6 +74,24 @@ _LEAVES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Constant})
 def is_service_name_field(name: str) -> bool:
     """`SERVICE_NAME`, `service_name`: the settings field that names the service."""
     return name in ("service_name", "SERVICE_NAME")
+
+
+def declares_service_name(cls: ast.ClassDef) -> bool:
+    """Whether the class body assigns a service-name field (what
+    `_Reader.declared` reads, whatever the value): the statement pass asks it
+    of every class outside functions, which costs less than a search of the
+    bytes for either spelling."""
+    for stmt in cls.body:
+        kind = type(stmt)
+        if kind is ast.AnnAssign:
+            target = stmt.target  # type: ignore[attr-defined]
+        elif kind is ast.Assign and len(stmt.targets) == 1:  # type: ignore[attr-defined]
+            target = stmt.targets[0]  # type: ignore[attr-defined]
+        else:
+            continue
+        if type(target) is ast.Name and is_service_name_field(target.id):
+            return True
+    return False
 
 
 class Stamp(NamedTuple):
@@ -213,12 +229,12 @@ def _settings_read(node: ast.expr) -> bool:
             return False
 
 
-def read_stamps(tree: ast.Module, source: bytes, facts: StampFacts) -> None:
+def read_stamps(tree: ast.Module, source: bytes, facts: StampFacts, names: bool) -> None:
     """The file's stamps and service-name declarations, into `facts`; then
     only the module constants some stamp may read are kept (see the module's
-    documentation)."""
+    documentation). `names`: whether `declares_service_name` said so of some
+    class outside functions (no declaration stands anywhere else)."""
     stamps = FIELD.encode() in source
-    names = any(spelling in source for spelling in _SERVICE_NAME_SPELLINGS)
     if stamps or names:
         marks = MarkedLines(source, (FIELD.encode(),)) if stamps else None
         reader = _Reader(facts, marks, names)
