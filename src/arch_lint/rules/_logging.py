@@ -104,6 +104,9 @@ _VALUES = frozenset({PARAM, ASSIGN})
 """Bindings that can hold an id: a parameter or an assigned value."""
 _CONTEXT_BYTES = b"contextvars("
 """What `bind_contextvars(` and `bound_contextvars(` share (a file without it binds none)."""
+_STRICT = "ARC302"
+"""log-missing-correlation-id-strict (off by default), which flags a call that carries
+no id without one in scope (`LoggingAnalysis._may_report`)."""
 
 
 Calls = tuple[re.Pattern[bytes], ...]
@@ -362,6 +365,8 @@ class LoggingAnalysis:
         self._fresh_ids = fresh or not ctx.ascii
         """Whether a fresh id can stand in the file: a call's name or import origin
         spells a fresh-id source (but for identifiers the parser normalised)."""
+        if not self._may_report(tree):
+            return  # no call of the file can be reported: none is judged (nor modelled)
         extra = self._fresh_calls() if self._fresh_ids else ()
         if fresh:  # a fresh id may reach an envelope through a local
             envelope = ctx.settings.model.models.envelope_class
@@ -382,6 +387,32 @@ class LoggingAnalysis:
                 if marks.marks(root):  # the parts `site.nodes(marks)` walks
                     for call in _calls(root):
                         self._judge(call, site)
+
+    def _may_report(self, tree: ast.Module) -> bool:
+        """Whether a call of the file can end up in a finding: a sound pre-check
+        from the bytes (and the `def` statements) that leaves out the files where
+        every call would be judged for nothing.
+
+        ARC302 (off by default) flags a call that carries no id where none is in
+        scope: with it selected, every file is judged. The others need an id in
+        scope or in the message (ARC301, ARC303), or an incoming one (ARC304): a
+        name or attribute that `is_id_name` (it spells a correlation field), or
+        the attribute of a carrier (its class is named in the file: an
+        annotation, a constructor, `Carrier.model_validate`, the return
+        annotation of a function of the file); or a route handler whose id is
+        presumed (`_presumed`). In an ASCII file only (the parser normalises
+        identifiers of other characters)."""
+        ctx = self.ctx
+        if not ctx.ascii or ctx.settings.selection.enabled(_STRICT, False):
+            return True
+        source = ctx.source
+        if any(field.encode() in source for field in self.fields):
+            return True
+        # a carrier's last name is what its dotted name (`mod.EventEnvelope`,
+        # however spaced) surely spells
+        if any(c.rpartition(".")[2].encode() in source for c in self.carriers):
+            return True
+        return self.request_mode is not False and b"@" in source and _has_route(tree.body)
 
     @cached_property
     def model(self) -> SemanticModel:
@@ -405,11 +436,7 @@ class LoggingAnalysis:
             return False
         known = self._routes.get(id(scope))
         if known is None:
-            known = any(
-                isinstance(target, ast.Attribute) and target.attr in _ROUTE_METHODS
-                for decorator in scope.node.decorator_list
-                for target in [decorator.func if isinstance(decorator, ast.Call) else decorator]
-            )
+            known = _route_decorated(scope.node)
             self._routes[id(scope)] = known
         return known
 
@@ -1223,6 +1250,38 @@ def _calls(root: ast.AST) -> list[ast.Call]:
     """The calls among the nodes `Site.nodes` yields for one header part, in its
     order (a walk that builds no generator and pushes no leaf's children)."""
     return cast("list[ast.Call]", nodes_of([root], _CALL, _NO_CALLS))
+
+
+def _route_decorated(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`@router.get(...)`, `@app.route`: a route handler's decorator."""
+    return any(
+        isinstance(target, ast.Attribute) and target.attr in _ROUTE_METHODS
+        for decorator in function.decorator_list
+        for target in [decorator.func if isinstance(decorator, ast.Call) else decorator]
+    )
+
+
+def _has_route(body: list[ast.stmt]) -> bool:
+    """Whether a function among the statements (at any depth) is decorated as a
+    route handler (`LoggingAnalysis.is_route`). Only statements are visited: a
+    function is defined by one."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        kind = type(stmt)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            function = cast("ast.FunctionDef | ast.AsyncFunctionDef", stmt)
+            if _route_decorated(function):
+                return True
+            stack += function.body
+        elif kind is ast.ClassDef:
+            stack += cast("ast.ClassDef", stmt).body
+        elif kind in _COMPOUND:
+            for name in ("body", "orelse", "finalbody"):
+                stack += getattr(stmt, name, ())
+            for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+                stack += part.body
+    return False
 
 
 def _walk(node: ast.AST) -> list[ast.AST]:
