@@ -104,9 +104,6 @@ _VALUES = frozenset({PARAM, ASSIGN})
 """Bindings that can hold an id: a parameter or an assigned value."""
 _CONTEXT_BYTES = b"contextvars("
 """What `bind_contextvars(` and `bound_contextvars(` share (a file without it binds none)."""
-_STRICT = "ARC302"
-"""log-missing-correlation-id-strict (off by default), which flags a call that carries
-no id without one in scope (`LoggingAnalysis._may_report`)."""
 
 
 Calls = tuple[re.Pattern[bytes], ...]
@@ -438,11 +435,12 @@ class LoggingAnalysis:
         name or attribute that `is_id_name` (it spells a correlation field), or
         the attribute of a carrier (its class is named in the file: an
         annotation, a constructor, `Carrier.model_validate`, the return
-        annotation of a function of the file); or a route handler whose id is
-        presumed (`_presumed`). In an ASCII file only (the parser normalises
-        identifiers of other characters)."""
+        annotation of a function of the file; a forward reference that spells
+        it only through escapes or split strings is not looked for); or a route
+        handler whose id is presumed (`_presumed`). In an ASCII file only (the
+        parser normalises identifiers of other characters)."""
         ctx = self.ctx
-        if not ctx.ascii or ctx.settings.selection.enabled(_STRICT, False):
+        if not ctx.ascii or ctx.settings.selection.enabled(*_strict_rule()):
             return True
         source = ctx.source
         if any(field.encode() in source for field in self.fields):
@@ -1289,6 +1287,16 @@ def _calls(root: ast.AST) -> list[ast.Call]:
     """The calls among the nodes `Site.nodes` yields for one header part, in its
     order (a walk that builds no generator and pushes no leaf's children)."""
     return cast("list[ast.Call]", nodes_of([root], _CALL, _NO_CALLS))
+
+
+@lru_cache(maxsize=1)
+def _strict_rule() -> tuple[str, bool]:
+    """The code and default of log-missing-correlation-id-strict, which flags a call
+    that carries no id where none is in scope (`LoggingAnalysis._may_report`);
+    imported late, as the rule's module imports this one."""
+    from arch_lint.rules.log_missing_correlation_id_strict import LogMissingCorrelationIdStrict
+
+    return LogMissingCorrelationIdStrict.code, LogMissingCorrelationIdStrict.default_on
 
 
 def _route_decorated(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
