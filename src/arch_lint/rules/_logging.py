@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -42,7 +43,6 @@ from arch_lint.index.semantic import (
 )
 from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children
 from arch_lint.rules._base import FileContext
-from arch_lint.source import byte_line_starts
 
 _SYNC_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")
 LOG_METHODS = frozenset(
@@ -130,24 +130,44 @@ def call_pattern(*callees: str) -> Calls:
             out.insert(0, rb"[(#]")
         return re.escape(token).encode() + _GAP + b"(?:" + b"|".join(out) + b")"
 
-    return tuple(re.compile(pattern(token, node)) for token, node in sorted(trie.items()))
+    out = []
+    for token, node in sorted(trie.items()):
+        compiled = re.compile(pattern(token, node))
+        if len(token) > 1:  # (a file spells a `.` at once)
+            _LEADS[compiled] = token.encode()
+        out.append(compiled)
+    return tuple(out)
+
+
+_LEADS: dict[re.Pattern[bytes], bytes] = {}
+"""The literal each pattern of `call_pattern` starts with (its leading token)."""
+
+
+def _spelled(source: bytes, calls: Calls) -> Iterator[re.Pattern[bytes]]:
+    """The patterns whose leading literal the source spells: `bytes.find` scans for
+    a literal faster than the regex engine does, and a file without it holds no
+    match of the pattern."""
+    for pattern in calls:
+        lead = _LEADS.get(pattern)
+        if lead is None or lead in source:
+            yield pattern
 
 
 def _markers(source: bytes, calls: Calls) -> tuple[bytes, tuple[bytes, ...]]:
     """The source to find calls in, and the calls found in it. Where a comment follows
     a callee (`logger.info  # why` + newline + `("x")` inside brackets) the calls are
     found in a copy without comments (line numbers kept)."""
-    found = {match.group() for pattern in calls for match in pattern.finditer(source)}
+    found = {match.group() for p in _spelled(source, calls) for match in p.finditer(source)}
     if any(marker.endswith(b"#") for marker in found):
         source = _COMMENT.sub(rb"\1", source)
-        found |= {match.group() for pattern in calls for match in pattern.finditer(source)}
+        found |= {match.group() for p in _spelled(source, calls) for match in p.finditer(source)}
     return source, tuple(marker for marker in found if marker.endswith(b"("))
 
 
 def has_call(source: bytes, calls: Calls) -> bool:
     """Whether the source holds one of the calls (a prefilter)."""
     comment = False
-    for pattern in calls:
+    for pattern in _spelled(source, calls):
         for match in pattern.finditer(source):
             if match.group().endswith(b"("):
                 return True
@@ -165,7 +185,7 @@ def _scan(source: bytes, calls: Calls) -> tuple[list[int], bool]:
     comment (see `_markers`)."""
     starts: list[int] = []
     comment = False
-    for pattern in calls:
+    for pattern in _spelled(source, calls):
         for match in pattern.finditer(source):
             start, end = match.span()
             if source[end - 1] == 0x28:  # `(`
@@ -184,7 +204,7 @@ def _log_scan(source: bytes) -> tuple[list[int], bool]:
         return memo[1], memo[2]
     starts, comment = _scan(source, _CALLS[:1])
     for head, pattern in _FRESH_CALL_SCANS:
-        if head in source:  # (`bytes.find` finds a literal faster than the regex engine)
+        if _spells(source, head):  # (`bytes.find` finds a literal faster than the regex engine)
             more, more_comment = _scan(source, (pattern,))
             starts += more
             comment = comment or more_comment
@@ -212,12 +232,16 @@ def _fresh_call_patterns() -> tuple[tuple[bytes, re.Pattern[bytes]], ...]:
     """`call_pattern(*_FRESH_CALLS)`, with the names that share a leading literal
     (`uuid1`, `uuid4`, `uuid7`; `token_hex`, `token_urlsafe`) in one pattern:
     one scan of a file for each group instead of one for each name. Each with
-    that literal: a file that does not spell it needs no scan with the pattern."""
+    that literal (`uuid`, `token_`, which `fresh_applies` asks about too): a file
+    that does not spell it needs no scan with the pattern."""
     groups: dict[str, list[str]] = {}
     for name in sorted(_FRESH_CALLS):
         groups.setdefault(name[:4], []).append(name)
     out = []
-    for head, names in groups.items():
+    for names in groups.values():
+        head = names[0]  # the literal the group's names share
+        while not all(name.startswith(head) for name in names):
+            head = head[:-1]
         rest = b"|".join(re.escape(name[len(head) :]).encode() for name in names)
         pattern = re.escape(head).encode() + b"(?:" + rest + b")" + _GAP + rb"[(#]"
         out.append((head.encode(), re.compile(pattern)))
@@ -309,16 +333,31 @@ def fresh_applies(source: bytes) -> bool:
     if memo[0] is source:
         return memo[1]
     markers, tokens = _FRESH_SCANS
-    found = any(marker in source for marker in markers) or (
-        b"token_" in source and tokens.search(source) is not None
+    found = any(_spells(source, marker) for marker in markers) or (
+        _spells(source, b"token_") and tokens.search(source) is not None
     )
     _FRESH_MEMO = (source, found)
+    return found
+
+
+def _spells(source: bytes, marker: bytes) -> bool:
+    """`marker in source`, scanned for once per file: `applies` and `fresh_applies`
+    ask about some of the same markers (`uuid`, `token_`), by the identity of the
+    bytes as `_APPLIES_MEMO`."""
+    global _SPELLED
+    memo = _SPELLED
+    if memo[0] is not source:
+        memo = _SPELLED = (source, {})
+    found = memo[1].get(marker)
+    if found is None:
+        found = memo[1][marker] = marker in source
     return found
 
 
 _FRESH_MEMO: tuple[bytes | None, bool] = (None, False)
 _APPLIES_MEMO: tuple[bytes | None, bool] = (None, False)
 _SCAN_MEMO: tuple[bytes | None, list[int], bool] = (None, [], False)
+_SPELLED: tuple[bytes | None, dict[bytes, bool]] = (None, {})
 """The last file's answer, by the identity of its bytes: the rules of a file ask
 alike, each one a scan of the whole file (the bytes are held, so no other
 file's can take their identity)."""
@@ -346,7 +385,7 @@ class LoggingAnalysis:
         self._factory_loggers: dict[tuple[int, int], tuple[str, str, Logger | None]] = {}
         self._factory_by_binder: dict[tuple[int, int], tuple[str, str, Logger | None]] = {}
         self._attribute_paths: dict[int, list[str]] = {}
-        self._byte_starts: list[int] | None = None
+        self._field_lines: MarkedLines | None = None
         self._routes: dict[int, bool] = {}
         self._coverage: dict[int, list[Proof]] = {}
         self._set_events: dict[int, list[tuple[int, frozenset[str]]]] = {}
@@ -362,6 +401,8 @@ class LoggingAnalysis:
         self._fresh_ids = fresh or not ctx.ascii
         """Whether a fresh id can stand in the file: a call's name or import origin
         spells a fresh-id source (but for identifiers the parser normalised)."""
+        if not self._may_report(tree):
+            return  # no call of the file can be reported: none is judged (nor modelled)
         extra = self._fresh_calls() if self._fresh_ids else ()
         if fresh:  # a fresh id may reach an envelope through a local
             envelope = ctx.settings.model.models.envelope_class
@@ -382,6 +423,33 @@ class LoggingAnalysis:
                 if marks.marks(root):  # the parts `site.nodes(marks)` walks
                     for call in _calls(root):
                         self._judge(call, site)
+
+    def _may_report(self, tree: ast.Module) -> bool:
+        """Whether a call of the file can end up in a finding: a sound pre-check
+        from the bytes (and the `def` statements) that leaves out the files where
+        every call would be judged for nothing.
+
+        ARC302 (off by default) flags a call that carries no id where none is in
+        scope: with it selected, every file is judged. The others need an id in
+        scope or in the message (ARC301, ARC303), or an incoming one (ARC304): a
+        name or attribute that `is_id_name` (it spells a correlation field), or
+        the attribute of a carrier (its class is named in the file: an
+        annotation, a constructor, `Carrier.model_validate`, the return
+        annotation of a function of the file; a forward reference that spells
+        it only through escapes or split strings is not looked for); or a route
+        handler whose id is presumed (`_presumed`). In an ASCII file only (the
+        parser normalises identifiers of other characters)."""
+        ctx = self.ctx
+        if not ctx.ascii or ctx.settings.selection.enabled(*_strict_rule()):
+            return True
+        source = ctx.source
+        if any(field.encode() in source for field in self.fields):
+            return True
+        # a carrier's last name is what its dotted name (`mod.EventEnvelope`,
+        # however spaced) surely spells
+        if any(c.rpartition(".")[2].encode() in source for c in self.carriers):
+            return True
+        return self.request_mode is not False and b"@" in source and _has_route(tree.body)
 
     @cached_property
     def model(self) -> SemanticModel:
@@ -405,11 +473,7 @@ class LoggingAnalysis:
             return False
         known = self._routes.get(id(scope))
         if known is None:
-            known = any(
-                isinstance(target, ast.Attribute) and target.attr in _ROUTE_METHODS
-                for decorator in scope.node.decorator_list
-                for target in [decorator.func if isinstance(decorator, ast.Call) else decorator]
-            )
+            known = _route_decorated(scope.node)
             self._routes[id(scope)] = known
         return known
 
@@ -599,9 +663,9 @@ class LoggingAnalysis:
             paths = (
                 [
                     text
-                    for child in _walk(function.node)
-                    if isinstance(child, ast.Attribute) and self.is_id_name(child.attr)
-                    for text in [dotted(child)]
+                    for child in nodes_of([function.node], _ATTRIBUTE, _LEAVES)
+                    if self.is_id_name(cast("ast.Attribute", child).attr)
+                    for text in [dotted(cast("ast.Attribute", child))]
                     if text
                 ]
                 if self._spells_field(function.node)
@@ -623,18 +687,15 @@ class LoggingAnalysis:
         a function that does not is not walked. In an ASCII file only (the
         parser normalises identifiers of other characters)."""
         ctx = self.ctx
-        if not ctx.ascii or not self.fields:
+        if not (ctx.ascii and self.fields and all(self.fields)):
             return True
-        if self._byte_starts is None:
-            self._byte_starts = byte_line_starts(ctx.source)
-        starts = self._byte_starts
+        if self._field_lines is None:  # the lines that spell one, found once per file
+            markers = tuple(field.encode() for field in self.fields)
+            self._field_lines = MarkedLines(ctx.source, markers)
         first = min(
             [getattr(node, "lineno", 1), *(d.lineno for d in getattr(node, "decorator_list", ()))]
         )
-        last = getattr(node, "end_lineno", None) or len(starts)
-        end = starts[last] if last < len(starts) else len(ctx.source)
-        segment = ctx.source[starts[first - 1] : end]
-        return any(field.encode() in segment for field in self.fields)
+        return self._field_lines.spans(first, getattr(node, "end_lineno", None) or sys.maxsize)
 
     # loggers -----------------------------------------------------------------------------
     def _factory_kind(self, written: str, origin: str) -> str | None:
@@ -1217,12 +1278,57 @@ _CALL = frozenset({ast.Call})
 that runs later, if at all), and the commonest leaves."""
 _NAMES = frozenset({ast.Name, ast.Attribute})
 """What a message argument reads an id through (`_mentions_id`)."""
+_ATTRIBUTE = frozenset({ast.Attribute})
+_LEAVES = frozenset({ast.Name, ast.Constant})
+"""The commonest leaves, which hold no attribute (`_attribute_ids` does not enter them)."""
 
 
 def _calls(root: ast.AST) -> list[ast.Call]:
     """The calls among the nodes `Site.nodes` yields for one header part, in its
     order (a walk that builds no generator and pushes no leaf's children)."""
     return cast("list[ast.Call]", nodes_of([root], _CALL, _NO_CALLS))
+
+
+@lru_cache(maxsize=1)
+def _strict_rule() -> tuple[str, bool]:
+    """The code and default of log-missing-correlation-id-strict, which flags a call
+    that carries no id where none is in scope (`LoggingAnalysis._may_report`);
+    imported late, as the rule's module imports this one."""
+    from arch_lint.rules.log_missing_correlation_id_strict import LogMissingCorrelationIdStrict
+
+    return LogMissingCorrelationIdStrict.code, LogMissingCorrelationIdStrict.default_on
+
+
+def _route_decorated(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`@router.get(...)`, `@app.route`: a route handler's decorator."""
+    return any(
+        isinstance(target, ast.Attribute) and target.attr in _ROUTE_METHODS
+        for decorator in function.decorator_list
+        for target in [decorator.func if isinstance(decorator, ast.Call) else decorator]
+    )
+
+
+def _has_route(body: list[ast.stmt]) -> bool:
+    """Whether a function among the statements (at any depth) is decorated as a
+    route handler (`LoggingAnalysis.is_route`). Only statements are visited: a
+    function is defined by one."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        kind = type(stmt)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            function = cast("ast.FunctionDef | ast.AsyncFunctionDef", stmt)
+            if _route_decorated(function):
+                return True
+            stack += function.body
+        elif kind is ast.ClassDef:
+            stack += cast("ast.ClassDef", stmt).body
+        elif kind in _COMPOUND:
+            for name in ("body", "orelse", "finalbody"):
+                stack += getattr(stmt, name, ())
+            for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+                stack += part.body
+    return False
 
 
 def _walk(node: ast.AST) -> list[ast.AST]:
