@@ -14,6 +14,7 @@ from arch_lint.index.models import dotted
 from arch_lint.index.semantic import IMPORT, Scope, SemanticModel
 from arch_lint.index.walk import MarkedLines
 from arch_lint.rules._base import FileRule, fewest_markers
+from arch_lint.rules._simple_sql import simple_sql_tables
 
 if TYPE_CHECKING:
     from arch_lint.index.data_index import DataIndex
@@ -53,7 +54,16 @@ import of its package, a SQL method spells its name, a declaration its marker.""
 @lru_cache(maxsize=1024)
 def sql_tables(sql: str) -> tuple[str, ...] | None:
     """The tables a SQL text names (CTE names excluded), or None when it does not
-    parse. Parsed with sqlglot (PostgreSQL dialect), imported only when needed."""
+    parse. Parsed with sqlglot (PostgreSQL dialect), imported only when needed: a
+    plain statement is read without it (`_simple_sql`, the same answer)."""
+    simple = simple_sql_tables(sql)
+    if simple is not None:
+        return simple
+    return _parsed_tables(sql)
+
+
+def _parsed_tables(sql: str) -> tuple[str, ...] | None:
+    """`sql_tables`, by sqlglot."""
     import logging  # with sqlglot: most runs parse no SQL
 
     try:
