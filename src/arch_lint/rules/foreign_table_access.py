@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import IMPORT, Scope, SemanticModel
@@ -44,11 +43,13 @@ count only when a name resolves to them through the imports (any alias)."""
 _DECLARATIONS = (b"__tablename__", b"table=True")
 """How a class declares its table without naming an ORM package in the file (a base
 imported from the project); see `FileFacts.tables`."""
-_MARKERS = fewest_markers(
-    [*(name.encode() for name in (*_ORM_PACKAGES, *_SQL_METHODS)), *_DECLARATIONS]
-)
-"""The prefilter, derived from the tables the rule judges by: an ORM name needs an
-import of its package, a SQL method spells its name, a declaration its marker."""
+_USE_MARKERS = fewest_markers(name.encode() for name in (*_ORM_PACKAGES, *_SQL_METHODS))
+"""What a call that names a table needs in the file: an ORM name, an import of
+its package; a SQL method, its name."""
+_Q_MARKERS = tuple(marker for marker in _USE_MARKERS if b"q" in marker)
+_OTHER_MARKERS = tuple(marker for marker in _USE_MARKERS if b"q" not in marker)
+"""`_USE_MARKERS` with a `q` (`sqlalchemy`, `exec_driver_sql`, ...) and without:
+a file with no `q` at all (one quick search) holds none of the first."""
 
 
 @lru_cache(maxsize=1024)
@@ -186,9 +187,18 @@ class ForeignTableAccess(FileRule):
     fix_title = "Read the data through the owning service's API or events"
     needs_tree = True
 
-    @classmethod
-    def applies(cls, settings: Settings, source: bytes) -> bool:
-        return any(marker in source for marker in _MARKERS)
+    def relevant(self) -> bool:
+        """The prefilter, derived from what the rule judges by: a call that names
+        a table (`_USE_MARKERS`), or a declaration of the file's facts (only one
+        that creates nothing can be flagged) spelled as it declares a table."""
+        source = self.ctx.source
+        if any(marker in source for marker in _OTHER_MARKERS):
+            return True
+        if b"q" in source and any(marker in source for marker in _Q_MARKERS):
+            return True
+        return any(decl.kind != CREATE for decl in self.ctx.facts.tables) and any(
+            marker in source for marker in _DECLARATIONS
+        )
 
     gathers = True
 
