@@ -122,3 +122,23 @@ def test_simple_reader_answers_as_sqlglot(rng: random.Random) -> None:
     found = simple_sql_tables(sql)
     if found is not None:
         assert found == _parsed_tables(sql), sql
+
+
+_SPELLINGS = ["sql", "q", "_s", "é", " ", "\n", "=", "==", ":", "'", '"', "r", "U", "a", "(", "#"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["sql", "q", "_s", "s2", "é", "éa", "aé"]),
+    st.lists(st.sampled_from(_SPELLINGS), max_size=20),
+)
+def test_assigned_string_is_the_word_bounded_pattern(name: str, parts: list[str]) -> None:
+    """ARC103's `name = "..."` test, name first for the regex engine, finds what
+    the pattern led by `\\b` finds."""
+    import re
+
+    from arch_lint.rules.foreign_table_access import _assigned_string
+
+    source = "".join(parts).encode()
+    plain = rb"\b" + name.encode() + rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']"
+    assert (re.search(_assigned_string(name), source) is None) == (re.search(plain, source) is None)

@@ -390,8 +390,7 @@ def _sql_text(
         value: str | None = arg.value
     elif isinstance(arg, ast.Name) and arg.id not in shadowed:
         # a name never assigned a string literal needs no scope analysis
-        spelled = rb"\b" + arg.id.encode() + rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']"
-        assigned = re.search(spelled, source) is not None
+        assigned = re.search(_assigned_string(arg.id), source) is not None
         value = scope.string_constant(arg.id) if assigned else None
     elif isinstance(arg, ast.JoinedStr):
         value = _literal_text(arg)
@@ -400,6 +399,22 @@ def _sql_text(
     else:
         return None  # `execute(text("..."))` is judged at the inner call
     return value if value is not None and _SQL_START.match(value) else None
+
+
+def _assigned_string(name: str) -> bytes:
+    """The pattern of `name = "..."` (`name: T = r'...'`, any spacing), `name` a
+    whole word. An ASCII name leads the pattern and the word boundary is tested
+    after it (by a look behind): the regex engine then skips to where the name
+    is spelled instead of trying the pattern at every byte."""
+    spelled = name.encode()
+    tail = rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']"
+    if _ASCII_WORD.fullmatch(spelled[:1]) is None:
+        return rb"\b" + spelled + tail
+    return spelled + rb"(?<![0-9A-Za-z_]" + spelled + rb")" + tail
+
+
+_ASCII_WORD = re.compile(rb"[0-9A-Za-z_]")
+"""What `\\b` counts as a word byte in a bytes pattern."""
 
 
 def _literal_text(fstring: ast.JoinedStr) -> str | None:
