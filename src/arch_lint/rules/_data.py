@@ -31,6 +31,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from arch_lint.findings import Fix
 from arch_lint.index.datalayer import JSON
@@ -831,10 +832,19 @@ def mentions_json_attribute(ctx: FileContext) -> bool:
     project maps to a JSON column (nothing else can be judged)."""
     found = ctx.memo.get("json-attributes")
     if found is None:
-        source = ctx.source
-        found = any(f".{name}".encode() in source for name in ctx.index.data.json_attribute_names)
+        pattern = _attribute_pattern(ctx.index.data.json_attribute_names)
+        found = pattern is not None and pattern.search(ctx.source) is not None
         ctx.memo["json-attributes"] = found
     return bool(found)
+
+
+@lru_cache(maxsize=4)
+def _attribute_pattern(names: frozenset[str]) -> re.Pattern[bytes] | None:
+    """`.x` for any of the names, or None for none: one search, which the regex
+    engine runs from each `.` only (half the cost of a scan of the file per name)."""
+    if not names:
+        return None
+    return re.compile(rb"\.(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")")
 
 
 def analysis(ctx: FileContext, tree: ast.Module) -> DataAnalysis:

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from arch_lint.config.resolve import Settings
 from arch_lint.index.datalayer import CREATE
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import IMPORT, Scope, SemanticModel
 from arch_lint.index.walk import MarkedLines
 from arch_lint.rules._base import FileRule, fewest_markers
+from arch_lint.rules._simple_sql import simple_sql_tables
 
 if TYPE_CHECKING:
     from arch_lint.index.data_index import DataIndex
@@ -43,17 +43,28 @@ count only when a name resolves to them through the imports (any alias)."""
 _DECLARATIONS = (b"__tablename__", b"table=True")
 """How a class declares its table without naming an ORM package in the file (a base
 imported from the project); see `FileFacts.tables`."""
-_MARKERS = fewest_markers(
-    [*(name.encode() for name in (*_ORM_PACKAGES, *_SQL_METHODS)), *_DECLARATIONS]
-)
-"""The prefilter, derived from the tables the rule judges by: an ORM name needs an
-import of its package, a SQL method spells its name, a declaration its marker."""
+_USE_MARKERS = fewest_markers(name.encode() for name in (*_ORM_PACKAGES, *_SQL_METHODS))
+"""What a call that names a table needs in the file: an ORM name, an import of
+its package; a SQL method, its name."""
+_Q_MARKERS = tuple(marker for marker in _USE_MARKERS if b"q" in marker)
+_OTHER_MARKERS = tuple(marker for marker in _USE_MARKERS if b"q" not in marker)
+"""`_USE_MARKERS` with a `q` (`sqlalchemy`, `exec_driver_sql`, ...) and without:
+a file with no `q` at all (one quick search) holds none of the first."""
 
 
 @lru_cache(maxsize=1024)
 def sql_tables(sql: str) -> tuple[str, ...] | None:
     """The tables a SQL text names (CTE names excluded), or None when it does not
-    parse. Parsed with sqlglot (PostgreSQL dialect), imported only when needed."""
+    parse. Parsed with sqlglot (PostgreSQL dialect), imported only when needed: a
+    plain statement is read without it (`_simple_sql`, the same answer)."""
+    simple = simple_sql_tables(sql)
+    if simple is not None:
+        return simple
+    return _parsed_tables(sql)
+
+
+def _parsed_tables(sql: str) -> tuple[str, ...] | None:
+    """`sql_tables`, by sqlglot."""
     import logging  # with sqlglot: most runs parse no SQL
 
     try:
@@ -176,9 +187,18 @@ class ForeignTableAccess(FileRule):
     fix_title = "Read the data through the owning service's API or events"
     needs_tree = True
 
-    @classmethod
-    def applies(cls, settings: Settings, source: bytes) -> bool:
-        return any(marker in source for marker in _MARKERS)
+    def relevant(self) -> bool:
+        """The prefilter, derived from what the rule judges by: a call that names
+        a table (`_USE_MARKERS`), or a declaration of the file's facts (only one
+        that creates nothing can be flagged) spelled as it declares a table."""
+        source = self.ctx.source
+        if any(marker in source for marker in _OTHER_MARKERS):
+            return True
+        if b"q" in source and any(marker in source for marker in _Q_MARKERS):
+            return True
+        return any(decl.kind != CREATE for decl in self.ctx.facts.tables) and any(
+            marker in source for marker in _DECLARATIONS
+        )
 
     gathers = True
 
@@ -370,8 +390,7 @@ def _sql_text(
         value: str | None = arg.value
     elif isinstance(arg, ast.Name) and arg.id not in shadowed:
         # a name never assigned a string literal needs no scope analysis
-        spelled = rb"\b" + arg.id.encode() + rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']"
-        assigned = re.search(spelled, source) is not None
+        assigned = re.search(_assigned_string(arg.id), source) is not None
         value = scope.string_constant(arg.id) if assigned else None
     elif isinstance(arg, ast.JoinedStr):
         value = _literal_text(arg)
@@ -380,6 +399,22 @@ def _sql_text(
     else:
         return None  # `execute(text("..."))` is judged at the inner call
     return value if value is not None and _SQL_START.match(value) else None
+
+
+def _assigned_string(name: str) -> bytes:
+    """The pattern of `name = "..."` (`name: T = r'...'`, any spacing), `name` a
+    whole word. An ASCII name leads the pattern and the word boundary is tested
+    after it (by a look behind): the regex engine then skips to where the name
+    is spelled instead of trying the pattern at every byte."""
+    spelled = name.encode()
+    tail = rb"\s*(?::[^=\n]*)?=\s*[rRuUbB]*[\"']"
+    if _ASCII_WORD.fullmatch(spelled[:1]) is None:
+        return rb"\b" + spelled + tail
+    return spelled + rb"(?<![0-9A-Za-z_]" + spelled + rb")" + tail
+
+
+_ASCII_WORD = re.compile(rb"[0-9A-Za-z_]")
+"""What `\\b` counts as a word byte in a bytes pattern."""
 
 
 def _literal_text(fstring: ast.JoinedStr) -> str | None:

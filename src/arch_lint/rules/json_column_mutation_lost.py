@@ -6,7 +6,6 @@ import ast
 import re
 from typing import TYPE_CHECKING, Any
 
-from arch_lint.config.resolve import Settings
 from arch_lint.findings import Fix
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._data import analysis, mentions_json_attribute, merge_fix
@@ -176,12 +175,11 @@ class JsonColumnMutationLost(FileRule):
             return _json_setdefault_key(node, fix)
         return _json_update(node, fix)
 
-    @classmethod
-    def applies(cls, settings: Settings, source: bytes) -> bool:
-        return _changes(source)
-
     def relevant(self) -> bool:
-        return mentions_json_attribute(self.ctx)
+        """A JSON attribute's name spelled and an in-place change somewhere: the
+        name first, as most files spell none (and its answer is shared with
+        ARC406), where `_changes` is found in most."""
+        return mentions_json_attribute(self.ctx) and _changes(self.ctx.source)
 
     def check_tree(self, tree: ast.Module) -> None:
         for found in analysis(self.ctx, tree).mutations:

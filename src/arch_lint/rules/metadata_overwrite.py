@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
-from arch_lint.config.resolve import Settings
 from arch_lint.findings import Fix
 from arch_lint.rules._base import FileRule
 from arch_lint.rules._data import analysis, mentions_json_attribute, merge_fix
@@ -121,13 +120,13 @@ class MetadataOverwrite(FileRule):
     def edit(cls, node: Any, fix: Fix) -> Any:
         return _merge_into_existing(node, fix)
 
-    @classmethod
-    def applies(cls, settings: Settings, source: bytes) -> bool:
-        patterns = settings.model.models.metadata_attributes
-        return any(_literal_part(p) in source for p in patterns)
-
     def relevant(self) -> bool:
-        return mentions_json_attribute(self.ctx)
+        """A JSON attribute's name spelled (asked by ARC407 of every file too),
+        then a metadata attribute's."""
+        if not mentions_json_attribute(self.ctx):
+            return False
+        patterns = self.ctx.settings.model.models.metadata_attributes
+        return any(_literal_part(p) in self.ctx.source for p in patterns)
 
     def check_tree(self, tree: ast.Module) -> None:
         for found in analysis(self.ctx, tree).overwrites:

@@ -216,19 +216,20 @@ class RawDictInterServicePayload(FileRule):
     needs_tree = True
     _brokers: BrokerReader | None = None
 
-    @classmethod
-    def applies(cls, settings: Settings, source: bytes) -> bool:
-        cfg = settings.model.models
-        if (cfg.infer_service_urls or cfg.service_urls) and _HTTP_CALL.search(source):
-            return True  # a call the HTTP map may resolve (a response needs no `{`)
-        return _builds_and_sends(settings, source)
-
     def relevant(self) -> bool:
-        """A file whose facts hold no call the HTTP map can resolve is looked at
-        only for what the rest of the rule looks for (no tree walked otherwise)."""
-        if HttpFindings.has_calls(self.ctx):
+        """A call the HTTP map may resolve: one in the file's facts (asked first:
+        no scan) and spelled as a client's call (a response needs no `{`). A file
+        without one is looked at only for what the rest of the rule looks for (no
+        tree walked otherwise)."""
+        ctx = self.ctx
+        cfg = ctx.settings.model.models
+        if (
+            HttpFindings.has_calls(ctx)
+            and (cfg.infer_service_urls or cfg.service_urls)
+            and _HTTP_CALL.search(ctx.source)
+        ):
             return True
-        return _builds_and_sends(self.ctx.settings, self.ctx.source)
+        return _builds_and_sends(ctx.settings, ctx.source)
 
     def report_node(
         self, node: ast.stmt | ast.expr, *, peers: Sequence[str] = (), **fields: str

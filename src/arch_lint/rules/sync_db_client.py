@@ -337,6 +337,8 @@ def _may_bring_client(stmt: ImportStmt) -> bool:
     if stmt.kind == "import":
         return any(name.split(".", 1)[0] in _TOPS for name, _ in stmt.names)
     module = stmt.module or ""
+    if module.partition(".")[0] not in _TOPS:
+        return False  # no driver, and no client name or package below it (`_TOPS`)
     if _driver(module) is not None:
         return True
     return any(
