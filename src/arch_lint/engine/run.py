@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from arch_lint.index.modgraph import ModuleGraph
     from arch_lint.index.partial import PartialFacts
     from arch_lint.index.project import ProjectIndex
+    from arch_lint.index.semantic import SemanticModel
     from arch_lint.rules import FileContext, FileRule
 
 _ARC_NOQA = re.compile(rb"noqa\s*:[^\n]*ARC", re.IGNORECASE)
@@ -210,6 +211,7 @@ class Engine:
         read: PartialFacts,
         with_keys: bool,
         skip: frozenset[str] = frozenset(),
+        model: SemanticModel | None = None,
     ) -> Early:
         """Run the file's tree rules while the index is still being built, so
         that the check does not parse the file again (SPEC §6: a tree lives
@@ -223,7 +225,10 @@ class Engine:
         finished is final: a file's facts never change once read, the set of
         files is known, and the index's recursive questions answer alike in any
         order (`index.memo`). `with_keys`: also compute the findings'
-        fingerprint keys. `skip`: rules an earlier look settled."""
+        fingerprint keys. `skip`: rules an earlier look settled; `model`: the
+        semantic model of `tree` an earlier look built (the build kept it with
+        the tree). A file that waits leaves its model where `SemanticModel.of`
+        finds it, for the build to keep with its tree."""
         FileContext, Incomplete = self._context, self._incomplete
         codes = self.enabled_codes(path)
         skip_all, file_codes = file_noqa(source)
@@ -236,6 +241,8 @@ class Engine:
 
             self._partial = ProjectIndex(self.index.layout, read)
         ctx = FileContext(path, self.settings, self._partial, facts, source, tree)
+        if model is not None:
+            ctx.use_model(model)
         done = set()
         gathered: dict[str, Any] = {}
         findings: list[Finding] = []
@@ -263,8 +270,8 @@ class Engine:
                 # new ones (the semantic model is the tree's alone).
                 fresh = FileContext(path, self.settings, self._partial, facts, source, tree)
                 if "semantic" in ctx.__dict__:
-                    fresh.__dict__["semantic"] = ctx.semantic
-                ctx.release()
+                    fresh.use_model(ctx.semantic)
+                ctx.release(keep_model=True)
                 ctx = fresh
                 continue
             if rule_class.code not in gathered:
@@ -272,7 +279,7 @@ class Engine:
             findings += ctx.findings
             used_allow |= ctx.used_allow
             ctx.findings, ctx.used_allow = [], set()
-        ctx.release()
+        ctx.release(keep_model=waiting)
         keys: dict[Where, FindingKey] = {}
         places: dict[tuple[int, int], FindingKey] = {}
         if with_keys:
@@ -687,6 +694,7 @@ def _run(
     engine = Engine(settings, ProjectIndex(layout, {}))  # the whole index comes with the build
     wanted = {f for f in select_files(settings, layout.files, targets) if not engine.is_excluded(f)}
     early: dict[str, Early] = {}
+    models: dict[str, SemanticModel] = {}  # the build's, for a look at a tree it kept
 
     def visit(
         path: str, source: bytes, tree: ast.Module, facts: FileFacts, read: PartialFacts
@@ -697,7 +705,9 @@ def _run(
         skip = before.settled if before is not None else frozenset()
         # a defect costs only the head start: the check does the file
         with contextlib.suppress(Incomplete, Exception):
-            found = engine.check_early(path, source, facts, tree, read, fingerprints, skip=skip)
+            found = engine.check_early(
+                path, source, facts, tree, read, fingerprints, skip=skip, model=models.get(path)
+            )
             early[path] = before.then(found) if before is not None else found
             return found.waiting
         return False
@@ -710,6 +720,7 @@ def _run(
         trees_checked=True,
         visit=visit,
         wanted=wanted.__contains__,
+        models=models,
     )
     if not built.visited_whole:
         early.clear()
