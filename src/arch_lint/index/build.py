@@ -25,6 +25,7 @@ import gc
 import hashlib
 import json
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -65,14 +66,26 @@ class SourceFile:
     syntax tree are kept (SPEC §6: the index keeps compact facts; a tree lives
     only while its file is being checked): `source` reads the file again."""
 
-    __slots__ = ("_override", "digest", "path", "root")
+    __slots__ = ("_override", "_stamp", "digest", "path", "root")
 
-    def __init__(self, root: Path, path: str, digest: str, override: bytes | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        path: str,
+        digest: str,
+        override: bytes | None = None,
+        stamp: list[int] | None = None,
+    ) -> None:
         self.root = root
         self.path = path
         self.digest = digest
         self._override = override
         """The content that replaces the file's (an editor's buffer, the caller's)."""
+        self._stamp = stamp
+        """The file's stamp (`file_stamp`) taken before the bytes of `digest`
+        were read, when its times are older than the build by `RACY_NS`:
+        a file that still has it is unchanged (git's "racy" rule, as the cache
+        trusts a stamp), and its bytes need no hashing."""
 
     @property
     def source(self) -> bytes:
@@ -80,7 +93,11 @@ class SourceFile:
         the index was built from (the file was edited meanwhile)."""
         if self._override is not None:
             return self._override
-        source = read_regular(self.root / self.path)
+        full = os.path.join(self.root, self.path)
+        source = read_regular(full)
+        # stat after the read: an edit before or during it moves the stamp
+        if self._stamp is not None and file_stamp(os.stat(full)) == self._stamp:
+            return source
         if content_hash(source) != self.digest:
             raise ChangedFile("changed while being checked")
         return source
@@ -610,6 +627,9 @@ class _Builder:
         self.sources: dict[str, SourceFile] = {}
         self.errors: dict[str, SyntaxProblem] = {}
         self.visited_whole = True
+        self.racy_after = time.time_ns() - RACY_NS
+        """A stamp whose times are past this may not say a file is unchanged
+        (see `SourceFile`): it was taken within the same second as an edit."""
 
     def reuse(self, path: str, entry: list[Any]) -> None:
         if entry[2] is not None:
@@ -631,7 +651,10 @@ class _Builder:
                 self.notices.append(f"{path}: skipped: {exc.strerror or exc}")
                 return None
         digest = content_hash(source)
-        self.sources[path] = SourceFile(self.root, path, digest, self.overrides.get(path))
+        old = stamp[0] < self.racy_after and stamp[2] < self.racy_after
+        self.sources[path] = SourceFile(
+            self.root, path, digest, self.overrides.get(path), stamp if old else None
+        )
         entry = self.cache.files.get(path)
         if entry is not None and entry[0] == digest:
             self.reuse(path, entry)
