@@ -45,13 +45,8 @@ if TYPE_CHECKING:
     from arch_lint.rules import FileContext, FileRule
 
 _ARC_NOQA = re.compile(rb"noqa\s*:[^\n]*ARC", re.IGNORECASE)
-
-
-def _names_arc_noqa(source: bytes) -> bool:
-    """Whether the file may hold a `# noqa: ARC…` comment. A case-blind search has
-    no literal to skip ahead to: the lowered bytes are searched for `noqa` first
-    (`bytes.lower` is ASCII-only, as `re.IGNORECASE` is for a bytes pattern)."""
-    return b"noqa" in source.lower() and _ARC_NOQA.search(source) is not None
+"""Where a file may hold a `# noqa: ARC…` comment (a file that spells `noqa` in
+some case: a case-blind search has no literal to skip ahead to)."""
 
 
 T = TypeVar("T")
@@ -373,8 +368,12 @@ class Engine:
         """Drop suppressed findings; add ARC002 for `# noqa: ARC…` codes that suppress
         nothing (except `unjudged` ones: rules that did not finish on the file)."""
         UnusedSuppression = self._unused
+        # No `noqa` in any case (`bytes.lower` is ASCII-only, as `re.IGNORECASE`
+        # is for a bytes pattern): no comment suppresses a finding or is unused.
+        if b"noqa" not in source.lower():
+            return findings
         codes = self.enabled_codes(path) - unjudged
-        judge = UnusedSuppression.code in codes and _names_arc_noqa(source)
+        judge = UnusedSuppression.code in codes and _ARC_NOQA.search(source) is not None
         if not findings and not judge:
             return findings
         noqa = parse_noqa(source)
