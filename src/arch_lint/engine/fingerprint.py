@@ -243,7 +243,10 @@ class _File:
         """The key of a finding at a 1-based line and character column."""
         at = self.char_offset(line, column)
         line = line if self.start(line) is not None else 0
-        found = self._statement(self.tree.body, at, (), line)
+        # whether `at` lies on `line` (not past its end: a column beyond it)
+        after = self.start(line + 1) if line else None
+        on_line = bool(line) and (after is None or at < after)
+        found = self._statement(self.tree.body, at, (), line, on_line)
         if found is None:
             return None
         stmt, scope = found
@@ -256,23 +259,42 @@ class _File:
         return FindingKey(".".join(scope), text)
 
     def _statement(
-        self, body: Sequence[ast.stmt], at: int, scope: tuple[str, ...], line: int = 0
+        self,
+        body: Sequence[ast.stmt],
+        at: int,
+        scope: tuple[str, ...],
+        line: int = 0,
+        on_line: bool = False,
     ) -> tuple[ast.stmt, tuple[str, ...]] | None:
         """The innermost statement whose span holds offset `at`, and its scope
         (`line`: the line `at` lies on, where known: a statement that ends on an
-        earlier line cannot hold it, and is passed over without its offsets)."""
+        earlier line cannot hold it, and is passed over without its offsets).
+
+        `on_line`: `at` lies before the next line's start. A statement that
+        starts on a later line then starts past `at`, as do the ones after it
+        (a body is in source order); one that ends on a later line ends past
+        it. Neither needs the offsets of lines past `line` (the text's lines
+        are found as far as they are asked for)."""
         for stmt in body:
-            if line and (stmt.end_lineno or stmt.lineno) < line:
+            end_line = stmt.end_lineno or stmt.lineno
+            if line and end_line < line:
                 continue
+            decorators = getattr(stmt, "decorator_list", ())
+            if on_line and (decorators[0].lineno if decorators else stmt.lineno) > line:
+                break
             first = self.offset(stmt.lineno, stmt.col_offset)
-            for decorator in getattr(stmt, "decorator_list", ()):
+            for decorator in decorators:
                 first = min(first, self.offset(decorator.lineno, decorator.col_offset))
-            last = self.offset(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
-            if not first <= at < max(last, first + 1):
+            if on_line and end_line > line:
+                holds = first <= at  # and `at` lies before the statement's last line
+            else:
+                last = self.offset(end_line, stmt.end_col_offset or 0)
+                holds = first <= at < max(last, first + 1)
+            if not holds:
                 continue
             inner_scope = (*scope, stmt.name) if isinstance(stmt, _SCOPES) else scope
             for child in _children(stmt):
-                found = self._statement(child, at, inner_scope, line)
+                found = self._statement(child, at, inner_scope, line, on_line)
                 if found is not None:
                     return found
             return stmt, scope
