@@ -177,6 +177,8 @@ class Engine:
         """The index `check_early` asks while the whole one is being built."""
         self._module_files: dict[tuple[str, str | None, str | None], str | None] = {}
         """`import_places`' look-ups."""
+        self._import_verdicts: dict[tuple[Any, ...], bool] = {}
+        """`import_places`' verdicts on import statements."""
 
     @property
     def selection_key(self) -> str:
@@ -283,7 +285,9 @@ class Engine:
             if findings:
                 keys = finding_keys(findings, source, tree)
             if not skip:  # a second look finds the same places
-                spots = import_places(self._partial, path, facts, self._module_files)
+                spots = import_places(
+                    self._partial, path, facts, self._module_files, self._import_verdicts
+                )
                 if spots:
                     places = place_keys(source, tree, spots)
         return Early(frozenset(done), gathered, findings, used_allow, keys, waiting, places)
@@ -425,27 +429,42 @@ def import_places(
     path: str,
     facts: FileFacts,
     memo: dict[tuple[str, str | None, str | None], str | None] | None = None,
+    verdicts: dict[tuple[Any, ...], bool] | None = None,
 ) -> list[tuple[int, int]]:
     """Where the rules of the facts may report on a file once its tree is gone
     (its fingerprint keys are then taken while the tree is at hand): the
     import statements whose module, as written, is a file of another service
     (or of a service, from a file of none), found without following
     re-exports. A finding elsewhere costs its file one more parse. `memo`:
-    the files of modules already looked up, by importer's root and service."""
+    the files of modules already looked up, by importer's root and service;
+    `verdicts`: whether an absolute import is such a place, by what decides
+    it (the statement's kind, module and names, the importer's root and
+    service: the same imports recur across a service's files)."""
     from arch_lint.index.partial import Incomplete
 
     layout, modules = index.layout, index.modules
     own = layout.service_of(path)
-    where = (layout.root_of(path), own.name if own is not None else None)
+    root = layout.root_of(path)
+    where = (root, own.name if own is not None else None)
     memo = {} if memo is None else memo
+    verdicts = {} if verdicts is None else verdicts
     out = []
     for stmt in facts.imports:
-        if stmt.level == 0:
+        level = stmt.level
+        said = None
+        if level == 0:
+            said = (stmt.kind, stmt.module, stmt.names, root, own)
+            verdict = verdicts.get(said)
+            if verdict is not None:  # spelled alike in a file placed alike
+                if verdict:
+                    out.append((stmt.line, stmt.col))
+                continue
             names = [stmt.module] if stmt.kind == "from" else [n for n, _ in stmt.names]
             if not any(n and modules.is_module(n.partition(".")[0]) for n in names):
+                verdicts[said] = False
                 continue  # third-party or the standard library
         try:
-            base = modules.absolute(path, stmt.level, stmt.module)
+            base = modules.absolute(path, level, stmt.module)
             if stmt.kind == "from":
                 named = [] if base is None else [base, *(f"{base}.{n}" for n, _ in stmt.names)]
             else:
@@ -456,10 +475,13 @@ def import_places(
                 if key not in memo:
                     memo[key] = _longest_module_file(modules, name, path)
                 files.append(memo[key])
-        except Incomplete:
+        except Incomplete:  # not a verdict: a later file may answer
             out.append((stmt.line, stmt.col))
             continue
-        if any(f is not None and layout.service_of(f) != own for f in files):
+        verdict = any(f is not None and layout.service_of(f) != own for f in files)
+        if said is not None:
+            verdicts[said] = verdict
+        if verdict:
             out.append((stmt.line, stmt.col))
     return out
 
