@@ -81,9 +81,10 @@ def place_keys(
     file = _File(decode(source), tree)
     out = {}
     for line, byte_col in places:
-        if not 1 <= line <= len(file.starts):
+        start = file.start(line)
+        if start is None:
             continue
-        column = file.offset(line, byte_col) - file.starts[line - 1] + 1
+        column = file.offset(line, byte_col) - start + 1
         key = file.key_at(line, column)
         if key is not None:
             out[(line, column)] = key
@@ -192,7 +193,7 @@ class _File:
 
     def __init__(self, text: str, tree: ast.Module) -> None:
         self.text = text
-        self.starts = line_starts(text)
+        self.starts = _LineStarts(text)
         self.tree = tree
         self.ascii = text.isascii()
 
@@ -211,10 +212,18 @@ class _File:
             tree, _ = parse(source, path)
         return None if tree is None else cls(decode(source), tree)
 
+    def start(self, line: int) -> int | None:
+        """The offset in the text where a 1-based line starts (None: no such line)."""
+        return self.starts.start(line - 1)
+
     def offset(self, line: int, byte_col: int) -> int:
         """The offset in the text of a 1-based line and a UTF-8 byte column."""
-        start = self.starts[line - 1] if 1 <= line <= len(self.starts) else len(self.text)
-        end = self.starts[line] if line < len(self.starts) else len(self.text)
+        start = self.start(line)
+        if start is None:
+            start = len(self.text)
+        end = self.starts.start(line)  # where the next line starts
+        if end is None:
+            end = len(self.text)
         if self.ascii:  # a byte is a character
             return start + min(byte_col, end - start)
         encoded = self.text[start:end].encode("utf-8", "surrogatepass")
@@ -222,9 +231,10 @@ class _File:
 
     def char_offset(self, line: int, column: int) -> int:
         """The offset of a finding's 1-based line and 1-based character column."""
-        if not 1 <= line <= len(self.starts):
+        start = self.start(line)
+        if start is None:
             return len(self.text)
-        return min(self.starts[line - 1] + column - 1, len(self.text))
+        return min(start + column - 1, len(self.text))
 
     def key(self, finding: Finding) -> FindingKey | None:
         return self.key_at(finding.line, finding.column)
@@ -232,8 +242,11 @@ class _File:
     def key_at(self, line: int, column: int) -> FindingKey | None:
         """The key of a finding at a 1-based line and character column."""
         at = self.char_offset(line, column)
-        line = line if 1 <= line <= len(self.starts) else 0
-        found = self._statement(self.tree.body, at, (), line)
+        line = line if self.start(line) is not None else 0
+        # whether `at` lies on `line` (not past its end: a column beyond it)
+        after = self.start(line + 1) if line else None
+        on_line = bool(line) and (after is None or at < after)
+        found = self._statement(self.tree.body, at, (), line, on_line)
         if found is None:
             return None
         stmt, scope = found
@@ -246,27 +259,80 @@ class _File:
         return FindingKey(".".join(scope), text)
 
     def _statement(
-        self, body: Sequence[ast.stmt], at: int, scope: tuple[str, ...], line: int = 0
+        self,
+        body: Sequence[ast.stmt],
+        at: int,
+        scope: tuple[str, ...],
+        line: int = 0,
+        on_line: bool = False,
     ) -> tuple[ast.stmt, tuple[str, ...]] | None:
         """The innermost statement whose span holds offset `at`, and its scope
         (`line`: the line `at` lies on, where known: a statement that ends on an
-        earlier line cannot hold it, and is passed over without its offsets)."""
+        earlier line cannot hold it, and is passed over without its offsets).
+
+        `on_line`: `at` lies before the next line's start. A statement that
+        starts on a later line then starts past `at`, as do the ones after it
+        (a body is in source order); one that ends on a later line ends past
+        it. Neither needs the offsets of lines past `line` (the text's lines
+        are found as far as they are asked for)."""
         for stmt in body:
-            if line and (stmt.end_lineno or stmt.lineno) < line:
+            end_line = stmt.end_lineno or stmt.lineno
+            if line and end_line < line:
                 continue
+            decorators = getattr(stmt, "decorator_list", ())
+            if on_line and (decorators[0].lineno if decorators else stmt.lineno) > line:
+                break
             first = self.offset(stmt.lineno, stmt.col_offset)
-            for decorator in getattr(stmt, "decorator_list", ()):
+            for decorator in decorators:
                 first = min(first, self.offset(decorator.lineno, decorator.col_offset))
-            last = self.offset(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
-            if not first <= at < max(last, first + 1):
+            if on_line and end_line > line:
+                holds = first <= at  # and `at` lies before the statement's last line
+            else:
+                last = self.offset(end_line, stmt.end_col_offset or 0)
+                holds = first <= at < max(last, first + 1)
+            if not holds:
                 continue
             inner_scope = (*scope, stmt.name) if isinstance(stmt, _SCOPES) else scope
             for child in _children(stmt):
-                found = self._statement(child, at, inner_scope, line)
+                found = self._statement(child, at, inner_scope, line, on_line)
                 if found is not None:
                     return found
             return stmt, scope
         return None
+
+
+class _LineStarts:
+    """`line_starts` of a text, found as far as they are asked for: a key needs
+    the lines of the statement it stands in, and listing where every line
+    starts costs some thousand instructions a line (a string for each)."""
+
+    __slots__ = ("_complete", "_find", "_known")
+
+    def __init__(self, text: str) -> None:
+        self._find = text.find
+        self._known = [0]
+        """Where the lines found so far start: each "\n" ends one."""
+        self._complete = False
+        if "\r" in text:  # the tokenizer's other line breaks: all at once
+            self._known = line_starts(text)
+            self._complete = True
+
+    def start(self, index: int) -> int | None:
+        """Where the 0-based line `index` starts; None past the last line (and
+        for a negative index)."""
+        known = self._known
+        if index < len(known):
+            return known[index] if index >= 0 else None
+        if self._complete:
+            return None
+        find, at = self._find, known[-1]
+        while len(known) <= index:
+            at = find("\n", at) + 1
+            if not at:  # no more line breaks: the last line was found
+                self._complete = True
+                return None
+            known.append(at)
+        return at
 
 
 def _children(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:

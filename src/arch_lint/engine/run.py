@@ -41,16 +41,12 @@ if TYPE_CHECKING:
     from arch_lint.index.modgraph import ModuleGraph
     from arch_lint.index.partial import PartialFacts
     from arch_lint.index.project import ProjectIndex
+    from arch_lint.index.semantic import SemanticModel
     from arch_lint.rules import FileContext, FileRule
 
 _ARC_NOQA = re.compile(rb"noqa\s*:[^\n]*ARC", re.IGNORECASE)
-
-
-def _names_arc_noqa(source: bytes) -> bool:
-    """Whether the file may hold a `# noqa: ARC…` comment. A case-blind search has
-    no literal to skip ahead to: the lowered bytes are searched for `noqa` first
-    (`bytes.lower` is ASCII-only, as `re.IGNORECASE` is for a bytes pattern)."""
-    return b"noqa" in source.lower() and _ARC_NOQA.search(source) is not None
+"""Where a file may hold a `# noqa: ARC…` comment (a file that spells `noqa` in
+some case: a case-blind search has no literal to skip ahead to)."""
 
 
 T = TypeVar("T")
@@ -181,6 +177,8 @@ class Engine:
         """The index `check_early` asks while the whole one is being built."""
         self._module_files: dict[tuple[str, str | None, str | None], str | None] = {}
         """`import_places`' look-ups."""
+        self._import_verdicts: dict[tuple[Any, ...], bool] = {}
+        """`import_places`' verdicts on import statements."""
 
     @property
     def selection_key(self) -> str:
@@ -210,6 +208,7 @@ class Engine:
         read: PartialFacts,
         with_keys: bool,
         skip: frozenset[str] = frozenset(),
+        model: SemanticModel | None = None,
     ) -> Early:
         """Run the file's tree rules while the index is still being built, so
         that the check does not parse the file again (SPEC §6: a tree lives
@@ -223,7 +222,10 @@ class Engine:
         finished is final: a file's facts never change once read, the set of
         files is known, and the index's recursive questions answer alike in any
         order (`index.memo`). `with_keys`: also compute the findings'
-        fingerprint keys. `skip`: rules an earlier look settled."""
+        fingerprint keys. `skip`: rules an earlier look settled; `model`: the
+        semantic model of `tree` an earlier look built (the build kept it with
+        the tree). A file that waits leaves its model where `SemanticModel.of`
+        finds it, for the build to keep with its tree."""
         FileContext, Incomplete = self._context, self._incomplete
         codes = self.enabled_codes(path)
         skip_all, file_codes = file_noqa(source)
@@ -236,6 +238,8 @@ class Engine:
 
             self._partial = ProjectIndex(self.index.layout, read)
         ctx = FileContext(path, self.settings, self._partial, facts, source, tree)
+        if model is not None:
+            ctx.use_model(model)
         done = set()
         gathered: dict[str, Any] = {}
         findings: list[Finding] = []
@@ -263,8 +267,8 @@ class Engine:
                 # new ones (the semantic model is the tree's alone).
                 fresh = FileContext(path, self.settings, self._partial, facts, source, tree)
                 if "semantic" in ctx.__dict__:
-                    fresh.__dict__["semantic"] = ctx.semantic
-                ctx.release()
+                    fresh.use_model(ctx.semantic)
+                ctx.release(keep_model=True)
                 ctx = fresh
                 continue
             if rule_class.code not in gathered:
@@ -272,7 +276,7 @@ class Engine:
             findings += ctx.findings
             used_allow |= ctx.used_allow
             ctx.findings, ctx.used_allow = [], set()
-        ctx.release()
+        ctx.release(keep_model=waiting)
         keys: dict[Where, FindingKey] = {}
         places: dict[tuple[int, int], FindingKey] = {}
         if with_keys:
@@ -281,7 +285,9 @@ class Engine:
             if findings:
                 keys = finding_keys(findings, source, tree)
             if not skip:  # a second look finds the same places
-                spots = import_places(self._partial, path, facts, self._module_files)
+                spots = import_places(
+                    self._partial, path, facts, self._module_files, self._import_verdicts
+                )
                 if spots:
                     places = place_keys(source, tree, spots)
         return Early(frozenset(done), gathered, findings, used_allow, keys, waiting, places)
@@ -366,8 +372,12 @@ class Engine:
         """Drop suppressed findings; add ARC002 for `# noqa: ARC…` codes that suppress
         nothing (except `unjudged` ones: rules that did not finish on the file)."""
         UnusedSuppression = self._unused
+        # No `noqa` in any case (`bytes.lower` is ASCII-only, as `re.IGNORECASE`
+        # is for a bytes pattern): no comment suppresses a finding or is unused.
+        if b"noqa" not in source.lower():
+            return findings
         codes = self.enabled_codes(path) - unjudged
-        judge = UnusedSuppression.code in codes and _names_arc_noqa(source)
+        judge = UnusedSuppression.code in codes and _ARC_NOQA.search(source) is not None
         if not findings and not judge:
             return findings
         noqa = parse_noqa(source)
@@ -419,27 +429,42 @@ def import_places(
     path: str,
     facts: FileFacts,
     memo: dict[tuple[str, str | None, str | None], str | None] | None = None,
+    verdicts: dict[tuple[Any, ...], bool] | None = None,
 ) -> list[tuple[int, int]]:
     """Where the rules of the facts may report on a file once its tree is gone
     (its fingerprint keys are then taken while the tree is at hand): the
     import statements whose module, as written, is a file of another service
     (or of a service, from a file of none), found without following
     re-exports. A finding elsewhere costs its file one more parse. `memo`:
-    the files of modules already looked up, by importer's root and service."""
+    the files of modules already looked up, by importer's root and service;
+    `verdicts`: whether an absolute import is such a place, by what decides
+    it (the statement's kind, module and names, the importer's root and
+    service: the same imports recur across a service's files)."""
     from arch_lint.index.partial import Incomplete
 
     layout, modules = index.layout, index.modules
     own = layout.service_of(path)
-    where = (layout.root_of(path), own.name if own is not None else None)
+    root = layout.root_of(path)
+    where = (root, own.name if own is not None else None)
     memo = {} if memo is None else memo
+    verdicts = {} if verdicts is None else verdicts
     out = []
     for stmt in facts.imports:
-        if stmt.level == 0:
+        level = stmt.level
+        said = None
+        if level == 0:
+            said = (stmt.kind, stmt.module, stmt.names, root, own)
+            verdict = verdicts.get(said)
+            if verdict is not None:  # spelled alike in a file placed alike
+                if verdict:
+                    out.append((stmt.line, stmt.col))
+                continue
             names = [stmt.module] if stmt.kind == "from" else [n for n, _ in stmt.names]
             if not any(n and modules.is_module(n.partition(".")[0]) for n in names):
+                verdicts[said] = False
                 continue  # third-party or the standard library
         try:
-            base = modules.absolute(path, stmt.level, stmt.module)
+            base = modules.absolute(path, level, stmt.module)
             if stmt.kind == "from":
                 named = [] if base is None else [base, *(f"{base}.{n}" for n, _ in stmt.names)]
             else:
@@ -450,10 +475,13 @@ def import_places(
                 if key not in memo:
                     memo[key] = _longest_module_file(modules, name, path)
                 files.append(memo[key])
-        except Incomplete:
+        except Incomplete:  # not a verdict: a later file may answer
             out.append((stmt.line, stmt.col))
             continue
-        if any(f is not None and layout.service_of(f) != own for f in files):
+        verdict = any(f is not None and layout.service_of(f) != own for f in files)
+        if said is not None:
+            verdicts[said] = verdict
+        if verdict:
             out.append((stmt.line, stmt.col))
     return out
 
@@ -687,6 +715,7 @@ def _run(
     engine = Engine(settings, ProjectIndex(layout, {}))  # the whole index comes with the build
     wanted = {f for f in select_files(settings, layout.files, targets) if not engine.is_excluded(f)}
     early: dict[str, Early] = {}
+    models: dict[str, SemanticModel] = {}  # the build's, for a look at a tree it kept
 
     def visit(
         path: str, source: bytes, tree: ast.Module, facts: FileFacts, read: PartialFacts
@@ -697,7 +726,9 @@ def _run(
         skip = before.settled if before is not None else frozenset()
         # a defect costs only the head start: the check does the file
         with contextlib.suppress(Incomplete, Exception):
-            found = engine.check_early(path, source, facts, tree, read, fingerprints, skip=skip)
+            found = engine.check_early(
+                path, source, facts, tree, read, fingerprints, skip=skip, model=models.get(path)
+            )
             early[path] = before.then(found) if before is not None else found
             return found.waiting
         return False
@@ -710,6 +741,7 @@ def _run(
         trees_checked=True,
         visit=visit,
         wanted=wanted.__contains__,
+        models=models,
     )
     if not built.visited_whole:
         early.clear()

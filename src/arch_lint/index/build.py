@@ -25,6 +25,7 @@ import gc
 import hashlib
 import json
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from arch_lint.index.http import cannot_hold as cannot_hold_http
 from arch_lint.index.layout import SQL_SUFFIX, Layout, is_compose_file
 from arch_lint.index.partial import PartialFacts
 from arch_lint.index.project import ProjectIndex
+from arch_lint.index.semantic import SemanticModel
 from arch_lint.source import decode, read_regular, source_lines
 
 RACY_NS = 1_000_000_000
@@ -64,14 +66,26 @@ class SourceFile:
     syntax tree are kept (SPEC §6: the index keeps compact facts; a tree lives
     only while its file is being checked): `source` reads the file again."""
 
-    __slots__ = ("_override", "digest", "path", "root")
+    __slots__ = ("_override", "_stamp", "digest", "path", "root")
 
-    def __init__(self, root: Path, path: str, digest: str, override: bytes | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        path: str,
+        digest: str,
+        override: bytes | None = None,
+        stamp: list[int] | None = None,
+    ) -> None:
         self.root = root
         self.path = path
         self.digest = digest
         self._override = override
         """The content that replaces the file's (an editor's buffer, the caller's)."""
+        self._stamp = stamp
+        """The file's stamp (`file_stamp`) taken before the bytes of `digest`
+        were read, when its times are older than the build by `RACY_NS`:
+        a file that still has it is unchanged (git's "racy" rule, as the cache
+        trusts a stamp), and its bytes need no hashing."""
 
     @property
     def source(self) -> bytes:
@@ -79,7 +93,11 @@ class SourceFile:
         the index was built from (the file was edited meanwhile)."""
         if self._override is not None:
             return self._override
-        source = read_regular(self.root / self.path)
+        full = os.path.join(self.root, self.path)
+        source = read_regular(full)
+        # stat after the read: an edit before or during it moves the stamp
+        if self._stamp is not None and file_stamp(os.stat(full)) == self._stamp:
+            return source
         if content_hash(source) != self.digest:
             raise ChangedFile("changed while being checked")
         return source
@@ -342,6 +360,7 @@ def build(
     layout: Layout | None = None,
     visit: Visitor | None = None,
     wanted: Callable[[str], bool] | None = None,
+    models: dict[str, SemanticModel] | None = None,
 ) -> BuiltIndex:
     """The project index for `settings`, reusing cached facts of unchanged files.
 
@@ -355,7 +374,9 @@ def build(
 
     `visit`: see `Visitor` (only when the files are parsed in this process);
     `wanted`: the files it checks (None: all), the only ones whose trees are
-    kept for it.
+    kept for it; `models`: where the visitor finds, under a file's path while
+    the file is visited again, the semantic model of its tree, kept with the
+    tree (it would cost as much to build again as it did the first time).
     `BuiltIndex.visited_whole` says whether its partial answers hold: not when
     a file expected to have facts could not be read after all.
     """
@@ -417,7 +438,7 @@ def build(
             # file is visited again once all are read. Its tree is kept until
             # then (up to `WAITING_BYTES` of source: a leading file past that is
             # visited at once, another waiting one is parsed again by the check).
-            waiting = _Waiting(visit, built, partial)
+            waiting = _Waiting(visit, built, partial, {} if models is None else models)
             for i, (path, stamp) in enumerate(pending):
                 if i == leading:
                     waiting.again()
@@ -503,49 +524,72 @@ class _Waiting:
     """The files visited again (see `build`), their trees kept meanwhile: up to
     `WAITING_BYTES` of source at a time."""
 
-    def __init__(self, visit: Visitor, built: _Builder, partial: PartialFacts) -> None:
+    def __init__(
+        self,
+        visit: Visitor,
+        built: _Builder,
+        partial: PartialFacts,
+        models: dict[str, SemanticModel],
+    ) -> None:
         self.visit = visit
         self.built = built
         self.partial = partial
-        self.leading: list[tuple[str, bytes, ast.Module]] = []
+        self.models = models
+        """The visitor's: the model of the file being visited again (see `build`)."""
+        self.leading: list[_Kept] = []
         """Leading files that waited: visited again once all leading files are read."""
-        self.later: list[tuple[str, bytes, ast.Module]] = []
+        self.later: list[_Kept] = []
         """Files that wait for a later file: visited again once every file is read."""
         self.kept = 0
 
     def keep(self, path: str, source: bytes, tree: ast.Module, leads: bool) -> bool:
         """Keep a file's tree to visit it again (`leads`: once every leading
-        file is read, else once every file is); whether it fit."""
+        file is read, else once every file is); whether it fit.
+
+        Its semantic model is kept with it: the one its facts' extraction or
+        the visit just built, where `SemanticModel.of` finds it (a tree kept
+        is one a tree rule will look at again: its model is all but always
+        asked for)."""
         if self.kept + len(source) > WAITING_BYTES:
             return False
-        (self.leading if leads else self.later).append((path, source, tree))
+        model = SemanticModel.of(tree, source)
+        (self.leading if leads else self.later).append((path, source, tree, model))
         self.kept += len(source)
         return True
 
-    def _look(self, path: str, source: bytes, tree: ast.Module) -> bool:
+    def _look(self, kept: _Kept) -> bool:
         """Visit a file again; whether it still waits."""
         built = self.built
-        return built.visited_whole and self.visit(
-            path, source, tree, built.facts[path], self.partial
-        )
+        if not built.visited_whole:
+            return False
+        path, source, tree, model = kept
+        self.models[path] = model
+        try:
+            return self.visit(path, source, tree, built.facts[path], self.partial)
+        finally:
+            del self.models[path]
 
     def again(self) -> None:
         """The leading files, all leading files being read: a file whose rules
         still wait waits for the last look."""
-        for path, source, tree in self.leading:
-            if self._look(path, source, tree):
-                self.later.append((path, source, tree))
+        for kept in self.leading:
+            if self._look(kept):
+                self.later.append(kept)
             else:
-                self.kept -= len(source)
+                self.kept -= len(kept[1])
         self.leading.clear()
 
     def last(self) -> None:
         """The last look, every file being read (the rules that still wait then
         waited for a file that could not be read: the check takes them up)."""
-        for path, source, tree in self.later:
-            self._look(path, source, tree)
+        for kept in self.later:
+            self._look(kept)
         self.later.clear()
         self.kept = 0
+
+
+_Kept = tuple[str, bytes, ast.Module, SemanticModel]
+"""A file kept to be visited again: path, bytes, tree and the tree's model."""
 
 
 _DATA_AND_LOGGING = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
@@ -583,6 +627,9 @@ class _Builder:
         self.sources: dict[str, SourceFile] = {}
         self.errors: dict[str, SyntaxProblem] = {}
         self.visited_whole = True
+        self.racy_after = time.time_ns() - RACY_NS
+        """A stamp whose times are past this may not say a file is unchanged
+        (see `SourceFile`): it was taken within the same second as an edit."""
 
     def reuse(self, path: str, entry: list[Any]) -> None:
         if entry[2] is not None:
@@ -604,7 +651,10 @@ class _Builder:
                 self.notices.append(f"{path}: skipped: {exc.strerror or exc}")
                 return None
         digest = content_hash(source)
-        self.sources[path] = SourceFile(self.root, path, digest, self.overrides.get(path))
+        old = stamp[0] < self.racy_after and stamp[2] < self.racy_after
+        self.sources[path] = SourceFile(
+            self.root, path, digest, self.overrides.get(path), stamp if old else None
+        )
         entry = self.cache.files.get(path)
         if entry is not None and entry[0] == digest:
             self.reuse(path, entry)

@@ -249,13 +249,20 @@ class FileContext:
             raise ValueError(f"{self.path}: no syntax tree to model")
         return SemanticModel.of(self.tree, self.source)
 
-    def release(self) -> None:
+    def use_model(self, model: SemanticModel) -> None:
+        """Take the semantic model of this file's tree built before (by an
+        earlier look at the same tree) rather than building it again."""
+        self.__dict__["semantic"] = model
+
+    def release(self, keep_model: bool = False) -> None:
         """Drop what the rules built for this file (analyses refer back to the
         context: without this, the cycle outlives the check while the engine
-        runs with the garbage collector off)."""
+        runs with the garbage collector off). `keep_model`: `SemanticModel.of`
+        still finds the tree's model (the tree is looked at again)."""
         self.memo.clear()
         self.__dict__.pop("semantic", None)
-        SemanticModel.forget(self.tree)
+        if not keep_model:
+            SemanticModel.forget(self.tree)
 
     @cached_property
     def module(self) -> str:
