@@ -77,7 +77,7 @@ from arch_lint.index.brokers import has_send_word
 from arch_lint.index.models import dotted, unquote
 from arch_lint.index.walk import (
     MarkedLines,
-    child_fields,
+    header_roots,
     marker_places,
     nodes_of,
     place_lines,
@@ -850,29 +850,14 @@ _CALLS = frozenset({ast.Call})
 _CALLS_YIELDS = frozenset({ast.Call, ast.Yield, ast.YieldFrom})
 _UNREAD = frozenset({ast.Lambda, ast.Name, ast.Constant})
 """Not entered for calls: a lambda's body (not run there) and leaves."""
-_HEADS: dict[type[ast.stmt], tuple[str, ...]] = {}
-"""Compound statement type -> its fields other than its blocks."""
 
 
 def _header(stmt: ast.stmt) -> list[ast.AST]:
     """What a statement evaluates itself: all of a simple one, the header of a
     compound one (an `if`'s test, a `with`'s items), not its blocks."""
-    kind = type(stmt)
-    blocks = _BLOCKS.get(kind)
-    if blocks is None:
-        return [stmt]
-    fields = _HEADS.get(kind)
-    if fields is None:
-        held = {*blocks[0], blocks[1]}
-        fields = _HEADS[kind] = tuple(f for f in child_fields(kind) if f not in held)
-    roots: list[ast.AST] = []
-    for field in fields:
-        value = getattr(stmt, field, None)
-        if type(value) is list:
-            roots += [v for v in value if isinstance(v, ast.AST)]
-        elif isinstance(value, ast.AST):
-            roots.append(value)
-    return roots
+    if type(stmt) in _BLOCKS:
+        return header_roots(stmt)
+    return [stmt]
 
 
 def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:

@@ -304,22 +304,29 @@ _HEADS: dict[type[ast.AST], tuple[str, ...]] = {}
 """Statement type -> its fields other than the blocks it holds."""
 
 
-def header_nodes(stmt: ast.stmt, prune: tuple[type[ast.AST], ...] = ()) -> Iterator[ast.AST]:
-    """The nodes of the expressions a statement evaluates itself (an `if` test, an
-    assignment's value), not of the statements it holds; `prune` types are
-    neither yielded nor entered."""
+def header_roots(stmt: ast.stmt) -> list[ast.AST]:
+    """The roots of the expressions a statement evaluates itself (an `if` test, a
+    `with`'s items, an assignment's value and targets), not the statements it
+    holds (its blocks, handlers and cases)."""
     kind = type(stmt)
     fields = _HEADS.get(kind)
     if fields is None:
         held = {*_BLOCKS, "handlers", "cases"}
         fields = _HEADS[kind] = tuple(f for f in child_fields(kind) if f not in held)
-    stack: list[ast.AST] = []
+    roots: list[ast.AST] = []
     for name in fields:
         value = getattr(stmt, name, None)
         if type(value) is list:
-            stack += [v for v in value if isinstance(v, _NODE)]
+            roots += [v for v in value if isinstance(v, _NODE)]
         elif isinstance(value, _NODE):
-            stack.append(value)
+            roots.append(value)
+    return roots
+
+
+def header_nodes(stmt: ast.stmt, prune: tuple[type[ast.AST], ...] = ()) -> Iterator[ast.AST]:
+    """The nodes of the expressions a statement evaluates itself (see
+    `header_roots`); `prune` types are neither yielded nor entered."""
+    stack = header_roots(stmt)
     skip = exact_types(prune)
     if skip is not None:
         return walk_stack(stack, skip)
