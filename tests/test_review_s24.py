@@ -69,9 +69,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 
 @pytest.mark.xfail(
     strict=True,
-    reason="rules/_simple_sql reads `$1,$2` (parameters glued by a comma) as two "
-    "parameters, but sqlglot (30.31) fails to tokenize it: the old ARC103 found no "
-    "table in the text, the new one flags `orders`",
+    reason="rules/_simple_sql reads `$n` as sqlglot's parameter, but sqlglot (30.31) "
+    "fails to tokenize `$1,$2`, `$1/$2`, or a `$n` followed later by `''` (it reads a "
+    "`$...$` string); the old ARC103 found no table in such a text, the new one flags "
+    "`orders` (a random fuzz near the grammar: ~1% of 4,000 answered texts differ)",
 )
 def test_arc103_glued_dollar_parameters_as_sqlglot_reads_them(tmp_path: Path) -> None:
     import shutil
@@ -82,5 +83,7 @@ def test_arc103_glued_dollar_parameters_as_sqlglot_reads_them(tmp_path: Path) ->
         "async def store(conn, order_id, total):\n"
         '    await conn.execute("INSERT INTO orders VALUES ($1,$2)", order_id, total)\n'
         '    await conn.execute("UPDATE orders SET a=$1,b=$2 WHERE c=$3", 1, 2, 3)\n'
+        "    await conn.execute(\"SELECT * FROM orders WHERE id = $1 AND note = ''\", 1)\n"
+        '    await conn.execute("UPDATE orders SET total = $1/$2", 1, 2)\n'
     )
     assert [f for f in _findings(root, "ARC103") if f[0] == "glued.py"] == []
