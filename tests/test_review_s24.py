@@ -89,23 +89,29 @@ def test_arc103_glued_dollar_parameters_as_sqlglot_reads_them(tmp_path: Path) ->
     assert [f for f in _findings(root, "ARC103") if f[0] == "glued.py"] == []
 
 
+_SETTINGS_HEAD = b"from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="index/stamps: a service-name declaration is now found from the class body "
     "(facts.declares_service_name) where the old code searched the bytes for "
-    "`service_name`/`SERVICE_NAME`: a `# coding: utf-7` file that spells it "
-    "`SERVICE+AF8-NAME` now has a declaration in its facts, the old facts had none "
-    "(more right, but the facts and cache differ)",
+    "`service_name`/`SERVICE_NAME`: a name spelled otherwise in the bytes (NFKC: "
+    "`\uff33ERVICE_NAME`; `# coding: utf-7`: `SERVICE+AF8-NAME`) now gives a declaration "
+    "in the facts, the old facts had none (more right, but facts and cache differ)",
 )
-def test_service_name_declaration_of_a_utf7_source_as_before() -> None:
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"# coding: utf-7\n" + _SETTINGS_HEAD + b'    SERVICE+AF8-NAME: str = "orders"\n',
+        _SETTINGS_HEAD + '    \uff33ERVICE_NAME: str = "orders"\n'.encode(),
+    ],
+    ids=["utf7", "fullwidth"],
+)
+def test_service_name_declaration_spelled_otherwise_as_before(source: bytes) -> None:
     import ast
 
     from arch_lint.index.facts import extract
 
-    source = (
-        b"# coding: utf-7\nfrom pydantic_settings import BaseSettings\n\n\n"
-        b"class Settings(BaseSettings):\n"
-        b'    SERVICE+AF8-NAME: str = "orders"\n'
-    )
     facts = extract(ast.parse(source), source)
     assert facts.stamping is None or not facts.stamping.declarations
