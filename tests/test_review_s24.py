@@ -115,3 +115,27 @@ def test_service_name_declaration_spelled_otherwise_as_before(source: bytes) -> 
 
     facts = extract(ast.parse(source), source)
     assert facts.stamping is None or not facts.stamping.declarations
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the same change (stamps.declares_service_name) in findings: with the settings' "
+    "SERVICE_NAME spelled in fullwidth (NFKC) the old facts held no declaration, so "
+    "ARC211 did not judge stamps against it; the new code flags them",
+)
+def test_arc211_fullwidth_service_name_declaration_as_before(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "case"
+    shutil.copytree(FIXTURES / "ARC211_source_service", root)
+    config = root / "services" / "orders" / "config.py"
+    text = config.read_text()
+    assert "    SERVICE_NAME: str" in text
+    config.write_text(text.replace("    SERVICE_NAME: str", "    \uff33ERVICE_NAME: str"))
+    result = run(load_settings(None, root), [root], use_cache=False)
+    declared = [
+        f.line
+        for f in result.findings
+        if f.code == "ARC211" and "orders" in f.path and "its settings declare" in f.message
+    ]
+    assert declared == []
