@@ -1,6 +1,6 @@
-"""Inputs on which shortcuts of the performance work (s24) give other results
-than the code before them (main at 4256a95). Each test passes on that code and
-fails on the branch: xfail(strict) until the shortcut is fixed."""
+"""Inputs on which shortcuts of the performance work (s24) gave other results
+than the code before them (main at 4256a95), found by its review: each test
+passes on that code, failed on the shortcut, and passes since its fix."""
 
 from __future__ import annotations
 
@@ -30,12 +30,9 @@ def _findings(root: Path, code: str) -> list[tuple[str, int]]:
     return [(Path(f.path).name, f.line) for f in result.findings if f.code == code]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_logging._may_report looks for a carrier by its name in the bytes: an "
-    "annotation that spells it only as split or escaped string parts is a carrier "
-    "to the analysis (old: ARC301), but the file is no longer judged",
-)
+# _logging._may_report looks for a carrier by its name in the bytes: an annotation
+# that spells it only as split or escaped string parts is a carrier to the analysis
+# (old: ARC301), but the file is no longer judged
 def test_arc301_carrier_annotation_spelled_by_string_parts(tmp_path: Path) -> None:
     source = (
         b"import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
@@ -48,12 +45,9 @@ def test_arc301_carrier_annotation_spelled_by_string_parts(tmp_path: Path) -> No
     assert _findings(root, "ARC301") == [("handlers.py", 7), ("handlers.py", 11)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_logging._may_report trusts a byte search for the correlation field in "
-    "any ASCII file (ctx.ascii), but a `# coding: utf-7` file spells `correlation_id` "
-    "as `correlation+AF8-id` (source.spelled_as_is is the test the other shortcuts use)",
-)
+# _logging._may_report trusts a byte search for the correlation field in any ASCII
+# file (ctx.ascii), but a `# coding: utf-7` file spells `correlation_id` as
+# `correlation+AF8-id` (source.spelled_as_is is the test the other shortcuts use)
 def test_arc301_utf7_spelled_correlation_field(tmp_path: Path) -> None:
     source = (
         b"# coding: utf-7\nimport logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
@@ -67,13 +61,10 @@ def test_arc301_utf7_spelled_correlation_field(tmp_path: Path) -> None:
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules/_simple_sql reads `$n` as sqlglot's parameter, but sqlglot (30.31) "
-    "fails to tokenize `$1,$2`, `$1/$2`, or a `$n` followed later by `''` (it reads a "
-    "`$...$` string); the old ARC103 found no table in such a text, the new one flags "
-    "`orders` (a random fuzz near the grammar: ~1% of 4,000 answered texts differ)",
-)
+# rules/_simple_sql reads `$n` as sqlglot's parameter, but sqlglot (30.31) fails to
+# tokenize `$1,$2`, `$1/$2`, or a `$n` followed later by `''` (it reads a `$...$`
+# string); the old ARC103 found no table in such a text, the new one flags `orders` (a
+# random fuzz near the grammar: ~1% of 4,000 answered texts differ)
 def test_arc103_glued_dollar_parameters_as_sqlglot_reads_them(tmp_path: Path) -> None:
     import shutil
 
@@ -92,14 +83,11 @@ def test_arc103_glued_dollar_parameters_as_sqlglot_reads_them(tmp_path: Path) ->
 _SETTINGS_HEAD = b"from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index/stamps: a service-name declaration is now found from the class body "
-    "(facts.declares_service_name) where the old code searched the bytes for "
-    "`service_name`/`SERVICE_NAME`: a name spelled otherwise in the bytes (NFKC: "
-    "`\uff33ERVICE_NAME`; `# coding: utf-7`: `SERVICE+AF8-NAME`) now gives a declaration "
-    "in the facts, the old facts had none (more right, but facts and cache differ)",
-)
+# index/stamps: a service-name declaration is now found from the class body
+# (facts.declares_service_name) where the old code searched the bytes for
+# `service_name`/`SERVICE_NAME`: a name spelled otherwise in the bytes (NFKC:
+# `\uff33ERVICE_NAME`; `# coding: utf-7`: `SERVICE+AF8-NAME`) now gives a declaration
+# in the facts, the old facts had none (more right, but facts and cache differ)
 @pytest.mark.parametrize(
     "source",
     [
@@ -117,12 +105,9 @@ def test_service_name_declaration_spelled_otherwise_as_before(source: bytes) -> 
     assert facts.stamping is None or not facts.stamping.declarations
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the same change (stamps.declares_service_name) in findings: with the settings' "
-    "SERVICE_NAME spelled in fullwidth (NFKC) the old facts held no declaration, so "
-    "ARC211 did not judge stamps against it; the new code flags them",
-)
+# the same change (stamps.declares_service_name) in findings: with the settings'
+# SERVICE_NAME spelled in fullwidth (NFKC) the old facts held no declaration, so
+# ARC211 did not judge stamps against it; the new code flags them
 def test_arc211_fullwidth_service_name_declaration_as_before(tmp_path: Path) -> None:
     import shutil
 

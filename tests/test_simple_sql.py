@@ -44,7 +44,7 @@ def test_keywords_hold_every_word_sqlglot_reads_in_its_own_way() -> None:
             ("order_notes",),
         ),
         ("delete from Orders;", ("Orders",)),
-        ("SELECT * FROM orders WHERE id = $1 AND status IS NOT NULL", ("orders",)),
+        ("SELECT * FROM orders WHERE id = :id AND status IS NOT NULL", ("orders",)),
         ("SELECT id, total FROM orders WHERE (id = ? OR total > 1.5)", ("orders",)),
         ("UPDATE orders SET total = total + :delta, seen = TRUE WHERE id = :id", ("orders",)),
         ("INSERT INTO orders (id, note) VALUES (:id, 'a -- b'), (2, NULL)", ("orders",)),
@@ -59,6 +59,8 @@ def test_keywords_hold_every_word_sqlglot_reads_in_its_own_way() -> None:
         ("DELETE FROM orders WHERE a IS NULL - 1", None),  # sqlglot: no expression
         ("UPDATE orders SET a = b AND c", None),  # sqlglot 25: no expression
         ("DELETE FROM orders WHERE id = %s", None),  # sqlglot 25: no expression
+        ("SELECT * FROM orders WHERE id = $1 AND status IS NOT NULL", None),  # `$`: see below
+        ("INSERT INTO orders VALUES ($1,$2)", None),  # sqlglot 30: a `$...$` string
         ("DELETE FROM orders WHERE note = E'x'", None),
         ("DELETE FROM orders WHERE note = 'x\\'", None),  # an escape in sqlglot's reading
         ("DELETE FROM orders WHERE id = 1::int", None),

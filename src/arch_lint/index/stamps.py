@@ -57,6 +57,10 @@ CONST_ENV = "env"
 CONST_SETTINGS = "settings"
 """`SERVICE_NAME = settings.SERVICE_NAME`: a settings read under another name."""
 
+_SERVICE_NAME_SPELLINGS = (b"service_name", b"SERVICE_NAME")
+"""How a service-name field is spelled in the bytes: a declaration is read only
+where they spell one (a name Python reads so but spelled otherwise, fullwidth
+or in `# coding: utf-7`, is not; searched only once a class declares one)."""
 _CONSTANT_VALUE = re.compile(r"[A-Za-z0-9][\w.\-]{0,63}")
 """What a constant's value must look like to be kept (a name, not a sentence)."""
 _SETTINGS_PART = re.compile(r"(?i)settings|config|conf|cfg")
@@ -235,6 +239,7 @@ def read_stamps(tree: ast.Module, source: bytes, facts: StampFacts, names: bool)
     documentation). `names`: whether `declares_service_name` said so of some
     class outside functions (no declaration stands anywhere else)."""
     stamps = FIELD.encode() in source
+    names = names and any(spelling in source for spelling in _SERVICE_NAME_SPELLINGS)
     if stamps or names:
         marks = MarkedLines(source, (FIELD.encode(),)) if stamps else None
         reader = _Reader(facts, marks, names)

@@ -351,6 +351,22 @@ def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
     return walk_stack(list(body), _SCOPE_TYPES)
 
 
+def every_statement(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of a body at any depth: in its blocks (`if`, loops, `try`,
+    `with`, `match`) and in the functions and classes defined there (in no
+    particular order)."""
+    stack: list[ast.stmt] = list(body)
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        for name in _BLOCKS:
+            inner = getattr(stmt, name, None)
+            if inner:
+                stack.extend(inner)
+        for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+            stack.extend(part.body)
+
+
 def own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """The statements of a scope's body at any block depth (`if`, loops, `try`,
     `with`, `match`), not those of the functions and classes nested in it."""

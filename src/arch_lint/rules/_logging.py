@@ -41,8 +41,15 @@ from arch_lint.index.semantic import (
     Site,
     enclosing_class,
 )
-from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children
+from arch_lint.index.walk import (
+    MarkedLines,
+    every_statement,
+    nodes_of,
+    place_lines,
+    push_children,
+)
 from arch_lint.rules._base import FileContext
+from arch_lint.source import spelled_as_is
 
 _SYNC_METHODS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal")
 LOG_METHODS = frozenset(
@@ -426,7 +433,7 @@ class LoggingAnalysis:
 
     def _may_report(self, tree: ast.Module) -> bool:
         """Whether a call of the file can end up in a finding: a sound pre-check
-        from the bytes (and the `def` statements) that leaves out the files where
+        from the bytes (and the statements) that leaves out the files where
         every call would be judged for nothing.
 
         ARC302 (off by default) flags a call that carries no id where none is in
@@ -435,21 +442,37 @@ class LoggingAnalysis:
         name or attribute that `is_id_name` (it spells a correlation field), or
         the attribute of a carrier (its class is named in the file: an
         annotation, a constructor, `Carrier.model_validate`, the return
-        annotation of a function of the file; a forward reference that spells
-        it only through escapes or split strings is not looked for); or a route
-        handler whose id is presumed (`_presumed`). In an ASCII file only (the
-        parser normalises identifiers of other characters)."""
+        annotation of a function of the file; a forward reference may spell it
+        only through escapes or split strings, so the strings of the
+        annotations are read where the bytes do not name one); or a route
+        handler whose id is presumed (`_presumed`). In a source spelled as
+        Python reads it only (`spelled_as_is`: elsewhere a name may be
+        normalised or encoded)."""
         ctx = self.ctx
-        if not ctx.ascii or ctx.settings.selection.enabled(*_strict_rule()):
-            return True
         source = ctx.source
+        if not spelled_as_is(source) or ctx.settings.selection.enabled(*_strict_rule()):
+            return True
         if any(field.encode() in source for field in self.fields):
             return True
         # a carrier's last name is what its dotted name (`mod.EventEnvelope`,
         # however spaced) surely spells
-        if any(c.rpartition(".")[2].encode() in source for c in self.carriers):
+        lasts = [c.rpartition(".")[2] for c in self.carriers]
+        if any(last.encode() in source for last in lasts):
             return True
-        return self.request_mode is not False and b"@" in source and _has_route(tree.body)
+        routes = self.request_mode is not False and b"@" in source
+        for stmt in every_statement(tree.body):
+            kind = type(stmt)
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                function = cast("ast.FunctionDef | ast.AsyncFunctionDef", stmt)
+                if routes and _route_decorated(function):
+                    return True
+                if _names_in_strings(_annotations(function), lasts):
+                    return True
+            elif kind is ast.AnnAssign:
+                annotation = cast("ast.AnnAssign", stmt).annotation
+                if _names_in_strings([annotation], lasts):
+                    return True
+        return False
 
     @cached_property
     def model(self) -> SemanticModel:
@@ -1308,27 +1331,28 @@ def _route_decorated(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     )
 
 
-def _has_route(body: list[ast.stmt]) -> bool:
-    """Whether a function among the statements (at any depth) is decorated as a
-    route handler (`LoggingAnalysis.is_route`). Only statements are visited: a
-    function is defined by one."""
-    stack = list(body)
-    while stack:
-        stmt = stack.pop()
-        kind = type(stmt)
-        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            function = cast("ast.FunctionDef | ast.AsyncFunctionDef", stmt)
-            if _route_decorated(function):
-                return True
-            stack += function.body
-        elif kind is ast.ClassDef:
-            stack += cast("ast.ClassDef", stmt).body
-        elif kind in _COMPOUND:
-            for name in ("body", "orelse", "finalbody"):
-                stack += getattr(stmt, name, ())
-            for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
-                stack += part.body
+def _annotations(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    """A function's parameter and return annotations."""
+    args = function.args
+    every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
+    found = [a.annotation for a in every if a is not None and a.annotation is not None]
+    if function.returns is not None:
+        found.append(function.returns)
+    return found
+
+
+def _names_in_strings(annotations: list[ast.expr], names: list[str]) -> bool:
+    """Whether a string in the annotations (a forward reference, as Python reads
+    it: escapes and split parts joined) holds one of the names."""
+    for node in nodes_of(annotations, _STRINGS, _NOTHING):
+        value = cast("ast.Constant", node).value
+        if isinstance(value, str) and any(name in value for name in names):
+            return True
     return False
+
+
+_STRINGS = frozenset({ast.Constant})
+_NOTHING: frozenset[type[ast.AST]] = frozenset()
 
 
 def _walk(node: ast.AST) -> list[ast.AST]:

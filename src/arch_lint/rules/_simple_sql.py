@@ -14,7 +14,8 @@ the text goes to sqlglot:
 keywords in any case, an optional `;` at the end, where `t` and `c` are plain
 names and `e` an expression of plain names, numbers, string literals without a
 backslash or a doubled quote, `NULL`/`TRUE`/`FALSE`, bind parameters (`:name`,
-`$1`, `?`; not `%s`, which sqlglot 25 reads as `%`), the operators
+`?`; not `%s`, which sqlglot 25 reads as `%`, nor `$1`: sqlglot may read text
+from a `$` on as a dollar-quoted string, `$1,$2` fails), the operators
 `= <> != < > <= >= + - * / AND OR`, `IS [NOT] NULL`, parentheses, and the calls
 `now()` and `make_interval(<unit> => e, ...)`. A plain name is an ASCII word
 that is none of sqlglot's keywords nor a function name it parses in its own
@@ -72,11 +73,11 @@ the installed version's."""
 _TOKEN = re.compile(
     r"[ \t\r\n]+"
     r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<operand>[0-9]+(?:\.[0-9]+)?(?![A-Za-z0-9_.])|'[^'\\]*'|\$[0-9]+|\?)"
+    r"|(?P<operand>[0-9]+(?:\.[0-9]+)?(?![A-Za-z0-9_.])|'[^'\\]*'|\?)"
     r"|(?P<param>:[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<op>=>|<=|>=|<>|!=|[=<>+\-*/(),;])"
 )
-"""A token of the grammar; any other character (`.`, `"`, `::`, `|`, `\\`,
+"""A token of the grammar; any other character (`.`, `"`, `::`, `|`, `\\`, `$`,
 ...) declines the text. A number glued to a word (`1e3`, `1_000`) is no token."""
 _BINARY = frozenset({"=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "and", "or"})
 _LITERALS = frozenset({"null", "true", "false"})
@@ -139,8 +140,7 @@ class _Reader:
         self.depth = 0
 
     def at_end(self) -> bool:
-        if self._take(";"):
-            pass
+        self._take(";")
         return self.pos == len(self.tokens)
 
     def statement(self) -> str | None:
