@@ -355,25 +355,21 @@ def every_statement(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """The statements of a body at any depth: in its blocks (`if`, loops, `try`,
     `with`, `match`) and in the functions and classes defined there (in no
     particular order)."""
-    stack: list[ast.stmt] = list(body)
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        for name in _BLOCKS:
-            inner = getattr(stmt, name, None)
-            if inner:
-                stack.extend(inner)
-        for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
-            stack.extend(part.body)
+    return _statements(body, True)
 
 
 def own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """The statements of a scope's body at any block depth (`if`, loops, `try`,
     `with`, `match`), not those of the functions and classes nested in it."""
+    return _statements(body, False)
+
+
+def _statements(body: list[ast.stmt], scopes: bool) -> Iterator[ast.stmt]:
+    """`every_statement` (`scopes`) or `own_statements`."""
     stack: list[ast.stmt] = list(body)
     while stack:
         stmt = stack.pop()
-        if isinstance(stmt, _NESTED_SCOPES):
+        if not scopes and isinstance(stmt, _NESTED_SCOPES):
             continue
         yield stmt
         for name in _BLOCKS:
