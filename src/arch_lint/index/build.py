@@ -85,7 +85,9 @@ class SourceFile:
         """The file's stamp (`file_stamp`) taken before the bytes of `digest`
         were read, when its times are older than the build by `RACY_NS`:
         a file that still has it is unchanged (git's "racy" rule, as the cache
-        trusts a stamp), and its bytes need no hashing."""
+        trusts a stamp), and its bytes need no hashing. As for git, an edit
+        that keeps the size, on a file system whose times are coarser than a
+        second (FAT: two), can go unseen within that time."""
 
     @property
     def source(self) -> bytes:

@@ -575,7 +575,8 @@ class SemanticModel:
 
     def functions(self) -> Iterator[Scope]:
         """The function scopes in source order (a body is read only to find the
-        scopes in it, where it has some)."""
+        scopes in it, where it has some). The list is kept once a caller has
+        gone through all of them (some readers ask once per name)."""
         if self._functions is not None:
             yield from self._functions
             return
