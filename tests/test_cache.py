@@ -600,6 +600,41 @@ def test_two_concurrent_runs_both_succeed_and_leave_a_valid_cache(tmp_path: Path
     assert json.loads(final.stdout) == json.loads(fresh.stdout)
 
 
+def test_an_edit_made_while_the_cold_run_reads_other_files_is_seen_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file edited after the build read its bytes but before it recorded their
+    facts: the cache entry keeps the stamp taken before the read, so the next
+    run sees the edit (a stamp taken when the facts are recorded would be the
+    edit's, and its old facts would pass for the new content). The edit is
+    dated far back, out of the racy window that would otherwise hide the bug."""
+    import arch_lint.index.build as index_build
+
+    make_repo(tmp_path, base_files())
+    age_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    clean = tmp_path / "services/orders/clean.py"
+    real_extract = index_build.extract
+    edited: list[Path] = []
+
+    def extract_then_edit(tree: Any, source: bytes, *args: Any) -> Any:
+        if not edited and source == clean.read_bytes():  # the bytes read are clean.py's
+            clean.write_text("from services.payments.models_db import Payment\n")
+            when = time.time_ns() - 100 * 1_000_000_000
+            os.utime(clean, ns=(when, when))
+            edited.append(clean)
+        return real_extract(tree, source, *args)
+
+    monkeypatch.setattr(index_build, "extract", extract_then_edit)
+    first = run_cli(capsys, "check", "--format", "json")
+    assert "clean.py: skipped: changed while being checked" in first.err
+    monkeypatch.setattr(index_build, "extract", real_extract)
+    assert edited
+    warm = check_json(capsys)
+    assert ("services/orders/clean.py", "ARC101") in codes(warm)
+    assert warm == cold_json(capsys)
+
+
 def test_the_warm_path_stamps_files_as_the_index_build_does(tmp_path: Path) -> None:
     """The run that answers from `index.json` alone compares the build's stamps
     and hashes: both must be computed alike (else it would never answer)."""

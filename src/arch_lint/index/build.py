@@ -627,6 +627,8 @@ class _Builder:
         self.facts = FactsTable(root, envelope)
         self.hashes: dict[str, str] = {}
         self.sources: dict[str, SourceFile] = {}
+        self.stamps: dict[str, list[int]] = {}
+        """Each file's stamp (`file_stamp`), taken before its bytes were read."""
         self.errors: dict[str, SyntaxProblem] = {}
         self.visited_whole = True
         self.racy_after = time.time_ns() - RACY_NS
@@ -653,6 +655,7 @@ class _Builder:
                 self.notices.append(f"{path}: skipped: {exc.strerror or exc}")
                 return None
         digest = content_hash(source)
+        self.stamps[path] = stamp
         old = stamp[0] < self.racy_after and stamp[2] < self.racy_after
         self.sources[path] = SourceFile(
             self.root, path, digest, self.overrides.get(path), stamp if old else None
@@ -682,10 +685,9 @@ class _Builder:
             return
         if not self.cache.enabled or path in self.overrides:
             return
-        try:
-            stamp = file_stamp(os.stat(self.prefix + path))
-        except OSError:
-            return  # gone since it was read: not cached
+        # the stamp taken before the file was read: one taken now could be that
+        # of an edit made since, and the entry would then pass for that edit's
+        stamp = self.stamps[path]
         text = facts.to_text() if isinstance(facts, FileFacts) else facts
         self.cache.files[path] = [self.sources[path].digest, text, err, stamp, iface]
         self.cache.dirty = True
