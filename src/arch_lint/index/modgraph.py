@@ -67,11 +67,13 @@ class ModuleGraph:
     @cached_property
     def imported_by_async(self) -> dict[str, str]:
         """Files that a module with async code of the same service imports (its code
-        may run on that module's event loop): file -> the first such importer."""
+        may run on that module's event loop): file -> the first such importer.
+        A file excluded from checking (an async test, a migration) is no such
+        importer: the loop it runs on is its own, not the service's."""
         out: dict[str, str] = {}
         for importer in sorted(self.facts):
             facts = self.facts[importer]
-            if not facts.has_async:
+            if not facts.has_async or self.layout.is_excluded(importer):
                 continue
             service = self.layout.service_of(importer)
             if service is None:

@@ -142,7 +142,9 @@ class SyncDbClient(FileRule):
     where blocking is fine), files outside services, and modules with no async
     code that no async module of their service imports (a cron script, a
     one-off table creator: nothing of theirs runs on an event loop; when unsure,
-    arch-lint does not flag). The message names the evidence: the module's own
+    arch-lint does not flag); an async test that imports a module (pytest-asyncio
+    runs it on a loop of the test's own) is no such evidence, nor is any other
+    file excluded from checking. The message names the evidence: the module's own
     async code, or the async module that imports it. A blocking client kept
     but run off the event loop (`asyncio.to_thread`) is still flagged: the import
     cannot tell, so say so with a `# noqa: ARC104` where it is deliberate.
