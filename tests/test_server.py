@@ -638,6 +638,51 @@ def test_a_save_reads_the_file_again_without_a_file_watcher(tmp_path: Path) -> N
     assert out.publish == [(gateway, None, [])]
 
 
+def test_a_save_made_while_the_previous_one_is_read_is_not_cached_as_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server caches a file it read again with the stamp taken before the
+    read: a second save landing while the first is analysed leaves a stamp
+    that no longer matches, and `check` reads the file again (a stamp taken
+    after the analysis would be the second save's, kept with the first's facts)."""
+    import os
+    import time
+
+    import arch_lint.adapters.live as live
+    from arch_lint.config import load_settings
+    from arch_lint.engine.run import run
+
+    def back(path: Path, seconds: int) -> None:  # out of the racy window
+        when = time.time_ns() - seconds * 1_000_000_000
+        os.utime(path, ns=(when, when))
+
+    repo = make_repo(tmp_path, base_files())
+    for path in repo.rglob("*"):
+        if path.is_file():
+            back(path, 100)
+    settings = load_settings(None, repo)
+    project = LiveProject(settings)
+    rel = "services/orders/clean.py"
+    clean = repo / rel
+    clean.write_text("X = 1\n", encoding="utf-8")  # the first save
+    back(clean, 50)
+    real_analyse = live.analyse
+
+    def analyse_then_save_again(path: str, source: bytes, envelope: str) -> Any:
+        if path == rel:
+            clean.write_text("from services.payments.models_db import Payment\n", "utf-8")
+            back(clean, 40)
+        return real_analyse(path, source, envelope)
+
+    monkeypatch.setattr(live, "analyse", analyse_then_save_again)
+    project.files_changed([rel])
+    monkeypatch.setattr(live, "analyse", real_analyse)
+    project.store()
+    cached = run(load_settings(None, repo), [repo])
+    assert cached.notices == []
+    assert (rel, "ARC101") in [(f.path, f.code) for f in cached.findings]
+
+
 def test_a_file_created_on_disk_is_listed_and_checked(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, base_files())
     session, _ = session_with(repo, "services/orders/checkout.py")

@@ -41,7 +41,14 @@ from typing import TYPE_CHECKING
 from arch_lint.config import Settings
 from arch_lint.engine.run import Engine
 from arch_lint.findings import Finding
-from arch_lint.index.build import Analysis, analyse, build, parse, record_analysis
+from arch_lint.index.build import (
+    Analysis,
+    analyse,
+    build,
+    file_stamp,
+    parse,
+    record_analysis,
+)
 from arch_lint.index.cache import Cache, content_hash, scan_layout
 from arch_lint.index.facts import FileFacts
 from arch_lint.index.layout import SQL_SUFFIX, Problem
@@ -218,12 +225,12 @@ class LiveProject:
                 listing = True  # a new file (or one not listed: the listing says)
                 continue
             try:
-                source = read_regular(self.root / rel)
+                stamp, source = self._stamped_read(rel)
             except OSError:
                 listing = True  # gone
                 continue
             if content_hash(source) != self.digests.get(rel):
-                self._read_from_disk(rel, source)
+                self._read_from_disk(rel, source, stamp)
         if listing:
             self.relist()
         elif self._stale:
@@ -238,11 +245,11 @@ class LiveProject:
             if rel in known:
                 continue
             try:
-                source = read_regular(self.root / rel)
+                stamp, source = self._stamped_read(rel)
             except OSError as exc:
                 self.notices.append(f"{rel}: skipped: {exc.strerror or exc}")
                 continue
-            self._read_from_disk(rel, source)
+            self._read_from_disk(rel, source, stamp)
         gone = known - set(listed)
         for rel in gone:
             self.digests.pop(rel, None)
@@ -261,7 +268,14 @@ class LiveProject:
         self.facts = facts
         self._reindex()
 
-    def _read_from_disk(self, rel: str, source: bytes) -> None:
+    def _stamped_read(self, rel: str) -> tuple[list[int], bytes]:
+        """A file's stamp, then its bytes: the stamp the cache may keep for
+        them (taken after the read, it could be that of a later save)."""
+        path = self.root / rel
+        stamp = file_stamp(os.stat(path))
+        return stamp, read_regular(path)
+
+    def _read_from_disk(self, rel: str, source: bytes, stamp: list[int]) -> None:
         analysis = analyse(rel, source, self._envelope)
         analysis.tree = None
         if analysis.notice:
@@ -278,7 +292,7 @@ class LiveProject:
                 self._stale = True
             self.facts[rel] = analysis.facts
             self.hashes[rel] = analysis.interface_hash
-        record_analysis(self.cache, self.root, rel, analysis)
+        record_analysis(self.cache, rel, analysis, stamp)
 
     def store(self) -> None:
         """Write what was learnt to the on-disk cache (shared with the CLI)."""

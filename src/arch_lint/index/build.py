@@ -317,15 +317,13 @@ def analyse(path: str, source: bytes, envelope: str) -> Analysis:
     )
 
 
-def record_analysis(cache: Cache, root: Path, path: str, analysis: Analysis) -> None:
+def record_analysis(cache: Cache, path: str, analysis: Analysis, stamp: list[int]) -> None:
     """Put a file analysed outside a build in the cache, as the build records
-    one (nothing when its facts could not be read: the next run tries again)."""
+    one (nothing when its facts could not be read: the next run tries again).
+    `stamp`: the file's, taken before the bytes analysed were read (see
+    `_Builder.record`)."""
     if analysis.notice or not cache.enabled:
         return
-    try:
-        stamp = file_stamp(os.stat(root / path))
-    except OSError:
-        return  # gone since it was read: not cached
     error = analysis.error
     err = None if error is None else [error.line, error.col, error.message]
     text = None if error is not None else analysis.facts.to_text()
