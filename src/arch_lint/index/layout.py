@@ -89,6 +89,16 @@ _FLYWAY = re.compile(r"V\d+(?:[._]\d+)*__.+\.sql")
 """A Flyway versioned migration's name: `V1__init.sql`, `V2_1__add_audit.sql`."""
 
 
+_MIGRATION_DIR = re.compile(r"migrations|^alembic$")
+
+
+def in_migrations(path: str) -> bool:
+    """Whether a relative posix path lies in a migration tool's folder: under an
+    `alembic/` folder or a folder whose name contains `migrations` (its scripts
+    and `env.py`, which run on a loop of their own where they are async)."""
+    return any(_MIGRATION_DIR.search(folder) for folder in path.split("/")[:-1])
+
+
 def is_sql_migration(path: str) -> bool:
     """Whether a relative posix path is a plain-SQL migration, read for the tables
     it creates (ARC103): a `.sql` file in a folder named `migrations` (at any

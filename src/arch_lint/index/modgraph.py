@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from arch_lint.index.facts import DEF, FROM, IMPORT, FileFacts, ImportStmt
-from arch_lint.index.layout import Layout
+from arch_lint.index.layout import Layout, in_migrations
 from arch_lint.index.memo import CycleMemo
 
 MAX_REEXPORT_DEPTH = 16
@@ -68,12 +68,15 @@ class ModuleGraph:
     def imported_by_async(self) -> dict[str, str]:
         """Files that a module with async code of the same service imports (its code
         may run on that module's event loop): file -> the first such importer.
-        A file excluded from checking (an async test, a migration) is no such
-        importer: the loop it runs on is its own, not the service's."""
+        An async test or migration (a file excluded from checking, or one in a
+        migration tool's folder: alembic's `env.py`) is no such importer: the
+        loop it runs on is its own, not the service's."""
         out: dict[str, str] = {}
         for importer in sorted(self.facts):
             facts = self.facts[importer]
             if not facts.has_async or self.layout.is_excluded(importer):
+                continue
+            if in_migrations(importer):
                 continue
             service = self.layout.service_of(importer)
             if service is None:

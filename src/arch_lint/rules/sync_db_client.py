@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 from arch_lint.index.facts import ImportStmt
+from arch_lint.index.layout import in_migrations
 from arch_lint.index.models import dotted
 from arch_lint.index.semantic import Scope, SemanticModel
 from arch_lint.rules._base import FileRule, fewest_markers
@@ -76,7 +76,6 @@ _CALL_JUDGED = frozenset(
 _TOPS = frozenset({*_DRIVERS, *(m.split(".")[0] for m in _NAMES)})
 _MARKERS = fewest_markers(top.encode() for top in _TOPS)
 """The prefilter, from the same tables: a file must spell a driver or client package."""
-_MIGRATION_DIR = re.compile(r"migrations|^alembic$")
 T = TypeVar("T", bound=ast.AST)
 
 
@@ -143,7 +142,8 @@ class SyncDbClient(FileRule):
     code that no async module of their service imports (a cron script, a
     one-off table creator: nothing of theirs runs on an event loop; when unsure,
     arch-lint does not flag); an async test that imports a module (pytest-asyncio
-    runs it on a loop of the test's own) is no such evidence, nor is any other
+    runs it on a loop of the test's own) is no such evidence, nor is an async
+    migration environment (alembic's `env.py` under `asyncio.run`) or any other
     file excluded from checking. The message names the evidence: the module's own
     async code, or the async module that imports it. A blocking client kept
     but run off the event loop (`asyncio.to_thread`) is still flagged: the import
@@ -211,8 +211,7 @@ class SyncDbClient(FileRule):
     def _judged_here(self) -> bool:
         """The rule's scope: a file of a service, not a migration script."""
         ctx = self.ctx
-        folders = ctx.path.split("/")[:-1]
-        return ctx.service is not None and not any(_MIGRATION_DIR.search(d) for d in folders)
+        return ctx.service is not None and not in_migrations(ctx.path)
 
     def _imports(self) -> list[ImportStmt]:
         return [
