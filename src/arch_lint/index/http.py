@@ -55,7 +55,7 @@ from arch_lint.index.semantic import (
     Site,
     enclosing_class,
 )
-from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children, walk_stack
+from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children
 from arch_lint.source import spelled_as_is
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
@@ -1071,12 +1071,12 @@ def _calls_in(root: ast.AST) -> list[ast.Call]:
 def _client_calls_in(root: ast.AST) -> list[ast.Call]:
     """The client-method calls (`x.get(…)`) in a header root, in the order of
     `Site.nodes`'s walk, which enters no name or constant (they hold no call)."""
+    # the calls by `_calls_in`'s plain loop (no generator resumed per node), in
+    # the same order, then their method
     return [
         node
-        for node in walk_stack([root], _NOT_ENTERED)
-        if type(node) is ast.Call
-        and type(node.func) is ast.Attribute
-        and node.func.attr in _CLIENT_METHODS
+        for node in _calls_in(root)
+        if type(node.func) is ast.Attribute and node.func.attr in _CLIENT_METHODS
     ]
 
 
