@@ -477,6 +477,48 @@ def test_calls_kept_by_the_cheap_walk_and_the_lazy_client_test() -> None:
     ]
 
 
+def test_calls_in_the_headers_of_compound_statements() -> None:
+    # a compound statement's header is read where a marked line lies from its
+    # first decorator to the first line of its body (a one-line body included);
+    # the calls in its body are their own statements' (a `def` is read where its
+    # own lines span a marked line: `e`'s decorator is read for the call in its body)
+    source = (
+        "import httpx\n"
+        "@deco(\n"
+        "    httpx.get('http://a:1/deco'))\n"
+        "@other\n"
+        "def e():\n"
+        "    pass\n"
+        "    httpx.get('http://a:1/in-e')\n"
+        "@other\n"
+        "def f(x=httpx.post('http://a:1/default'), *,\n"
+        "      y: T = httpx.put('http://a:1/kw')) -> R:\n"
+        "    return httpx.patch('http://a:1/body')\n"
+        "class C(httpx.get('http://a:1/base')):\n"
+        "    pass\n"
+        "def g(url): return httpx.delete(url)\n"
+        "for r in httpx.get('http://a:1/for').json(): pass\n"
+        "while httpx.head(\n"
+        "        'http://a:1/while'): break\n"
+        "if httpx.get('http://a:1/if'): httpx.post('http://a:1/then')\n"
+        "with httpx.stream('GET', 'http://a:1/with') as s: pass\n"
+        "try:\n"
+        "    pass\n"
+        "except httpx.get('http://a:1/except'):\n"
+        "    pass\n"
+    )
+    assert [line for *_, line in _read_call_lines(source)] == [
+        "/deco", "/in-e", "/default", "/kw", "/body", "/base", "", "/for", "/while", "/if", "/then",
+        "/with", "/except",
+    ]  # fmt: skip
+
+
+def _read_call_lines(source: str) -> list[list[str]]:
+    facts = read_http(ast.parse(source), source.encode())
+    assert facts is not None
+    return [c.interface() for c in sorted(facts.calls, key=lambda c: (c.line, c.col))]
+
+
 def test_a_client_imported_under_a_name_spelled_otherwise() -> None:
     # Python reads the fullwidth name as `httpx` (NFKC): the bytes do not spell the library
     source = "import \uff48\uff54\uff54\uff50\uff58  # url\ndef f(url):\n    httpx.get(url)\n"

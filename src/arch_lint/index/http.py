@@ -823,8 +823,11 @@ class _Reader:
     # calls -----------------------------------------------------------------------------
     def calls(self, facts: HttpFacts) -> None:
         marks = _call_lines(self.source)
+        following = marks.following()
         for site in self.model.marked(marks):
             stmt = site.stmt
+            if type(stmt) in _HEAD_ABOVE_BODY and not _head_may_span(stmt, following):
+                continue  # a `def`, `for`, `if` … spans a marked line in its body only
             for root in site.header():
                 # a simple statement is its own header, found on a marked line
                 if root is stmt or marks.marks(root):
@@ -1060,6 +1063,28 @@ def _may_span(stmt: ast.stmt, following: list[int] | None) -> bool:
     if decorators:
         first = decorators[0].lineno
     return first < len(following) and following[first] <= (stmt.end_lineno or stmt.lineno)
+
+
+_HEAD_ABOVE_BODY = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While,
+     ast.If, ast.With, ast.AsyncWith}
+)  # fmt: skip
+"""Compound statements whose header (`Site.header`) lies above their body: its
+decorators, the `def`, `class`, `for`, `while`, `if` or `with` line and those
+that line goes on to, up to the colon before the first statement of the body
+(a `try`'s handlers and a `match`'s cases come after a body)."""
+
+
+def _head_may_span(stmt: ast.stmt, following: list[int]) -> bool:
+    """Whether the header of a `_HEAD_ABOVE_BODY` statement may span a marked line
+    (`following`: `MarkedLines.following()`): a line from its first (its first
+    decorator's) to the first line of its body, where the header ends at the latest."""
+    first = stmt.lineno
+    decorators = getattr(stmt, "decorator_list", None)
+    if decorators:
+        first = decorators[0].lineno
+    body: list[ast.stmt] = stmt.body  # type: ignore[attr-defined]
+    return first < len(following) and following[first] <= body[0].lineno
 
 
 def _calls_in(root: ast.AST) -> list[ast.Call]:
