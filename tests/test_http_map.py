@@ -519,6 +519,34 @@ def _read_call_lines(source: str) -> list[list[str]]:
     return [c.interface() for c in sorted(facts.calls, key=lambda c: (c.line, c.col))]
 
 
+def test_a_name_is_a_client_where_the_binding_it_reads_is_one() -> None:
+    # whether `c` holds a client is known once per scope and binding read: the
+    # same name bound to a client in another scope or later in one is one there
+    source = (
+        "import httpx  # url\n"
+        "def g(c):\n"
+        "    c.get('a')\n"
+        "def h():\n"
+        "    c = httpx.Client()\n"
+        "    c.get('b')\n"
+        "def f(items):\n"
+        "    for c in items:\n"
+        "        c.get('c')\n"
+        "        c.get('d')\n"
+        "    c = httpx.Client()\n"
+        "    c.get('e')\n"
+        "    c = {}\n"
+        "    c.get('f')\n"
+        "def k():\n"
+        "    with httpx.Client() as c:\n"
+        "        c.get('g')\n"
+        "        c.get('h')\n"
+    )
+    facts = read_http(ast.parse(source), source.encode())
+    assert facts is not None
+    assert [c.line for c in facts.calls] == [6, 12, 17, 18]
+
+
 def test_a_client_imported_under_a_name_spelled_otherwise() -> None:
     # Python reads the fullwidth name as `httpx` (NFKC): the bytes do not spell the library
     source = "import \uff48\uff54\uff54\uff50\uff58  # url\ndef f(url):\n    httpx.get(url)\n"

@@ -436,6 +436,11 @@ class _Reader:
         self.as_is = spelled_as_is(source)
         self._withs: dict[int, dict[int, list[tuple[ast.With | ast.AsyncWith, Site]]]] = {}
         """`id(scope)` -> line -> the `with` statements of the scope's own code there."""
+        self._clients: dict[tuple[int, str, int], bool] = {}
+        """(`id` of a scope, a name, `id` of the binding it reads there) -> whether
+        the name holds an HTTP client (`_is_client`): the same for every call
+        through it (`record.get(…)` in a loop), as the scope, the name and the
+        binding decide it."""
 
     # routes ----------------------------------------------------------------------------
     def routes(self, facts: HttpFacts) -> None:
@@ -1003,10 +1008,15 @@ class _Reader:
             return None
         if not isinstance(receiver, ast.Name):
             return None
-        binding = self._binding(receiver.id, at)
+        return self._made_by(receiver.id, self._binding(receiver.id, at), at, depth)
+
+    def _made_by(
+        self, name: str, binding: Binding | None, at: _At, depth: int
+    ) -> tuple[ast.Call, _At] | None:
+        """`_made` of a name read at `at`, where it reads `binding`."""
         if binding is None:
             return None
-        owner = self._owner(receiver.id, at) or at.scope
+        owner = self._owner(name, at) or at.scope
         if binding.kind == ASSIGN and binding.value is not None:
             return self._made(binding.value, _At(owner, binding.line, binding.path), depth + 1)
         if binding.kind == UNKNOWN:
@@ -1015,7 +1025,7 @@ class _Reader:
                     target = item.optional_vars
                     if (
                         isinstance(target, ast.Name)
-                        and target.id == receiver.id
+                        and target.id == name
                         and isinstance(item.context_expr, ast.Call)
                     ):
                         return item.context_expr, _site_at(other)
@@ -1039,12 +1049,31 @@ class _Reader:
         (`requests.post`), or a value made by one of its calls."""
         if not self.may_import_client:
             return False
+        if type(receiver) is ast.Name:  # the most frequent: asked once per binding read
+            name = receiver.id
+            binding = self._binding(name, at)
+            key = (id(at.scope), name, id(binding))
+            known = self._clients.get(key)
+            if known is None:
+                known = self._clients[key] = self._name_is_client(name, binding, at)
+            return known
         written = dotted(receiver)
         if written is not None:
             origin = at.scope.origin(written)
             if origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES:
                 return True
-        made = self._made(receiver, at, 0)
+        return self._made_by_client(self._made(receiver, at, 0))
+
+    def _name_is_client(self, name: str, binding: Binding | None, at: _At) -> bool:
+        """`_is_client` of a name read at `at`, where it reads `binding`."""
+        origin = at.scope.origin(name)
+        if origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES:
+            return True
+        return self._made_by_client(self._made_by(name, binding, at, 0))
+
+    @staticmethod
+    def _made_by_client(made: tuple[ast.Call, _At] | None) -> bool:
+        """Whether a client was made by a call of an HTTP library."""
         if made is None:
             return False
         name = dotted(made[0].func)
