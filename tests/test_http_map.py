@@ -11,7 +11,7 @@ from helpers import make_repo
 from arch_lint.config import load_settings
 from arch_lint.index.build import build
 from arch_lint.index.compose import compose_facts
-from arch_lint.index.http import normalise_path, read_http
+from arch_lint.index.http import HttpFacts, normalise_path, read_http
 from arch_lint.index.http_map import HttpMap, match_templates
 
 CONFIG = '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n'
@@ -545,6 +545,33 @@ def test_a_name_is_a_client_where_the_binding_it_reads_is_one() -> None:
     facts = read_http(ast.parse(source), source.encode())
     assert facts is not None
     assert [c.line for c in facts.calls] == [6, 12, 17, 18]
+
+
+def test_a_client_made_by_with_wherever_the_line_spells_it() -> None:
+    # a `with … as` target is looked for where the line spells `with` or
+    # `async` (`async` and `with` split by a backslash), and on every line of a
+    # source that may spell a keyword otherwise (`# coding: utf-7`)
+    source = (
+        "import httpx  # url\n"
+        "async def f(items):\n"
+        "    for c in items:\n"
+        "        c.get('a')\n"
+        "    print(items)\n"
+        "    async \\\n"
+        "    with httpx.AsyncClient() as c:\n"
+        "        await c.get('b')\n"
+        "    with httpx.Client() as d:\n"
+        "        d.get('c')\n"
+    )
+    assert [c.line for c in _read(source.encode()).calls] == [8, 10]
+    utf7 = "# coding: utf-7\n" + source.replace("    with", "    +AHc-ith")
+    assert [c.line for c in _read(utf7.encode()).calls] == [9, 11]
+
+
+def _read(source: bytes) -> HttpFacts:
+    facts = read_http(ast.parse(source), source)
+    assert facts is not None
+    return facts
 
 
 def test_a_client_imported_under_a_name_spelled_otherwise() -> None:

@@ -122,6 +122,9 @@ _REGISTRATION_BYTES = (b"add_", b"include_router", b"register_blueprint")
 `add_routes`, `add_subapp`, `include_router`, `register_blueprint`)."""
 _REQUEST_BYTES = (b"req",)
 """What the names `_reads_request` looks for (`request`, `req`) spell."""
+_WITH_BYTES = (b"with", b"async")
+"""What the line a `with` statement starts on spells (its `lineno` is that of
+`with`, or of `async` where `async with` is split by a backslash)."""
 _URL_NAME = re.compile(r"(?i)ur[li]|endpoint|host|addr|api|base|server|service")
 """A name that may hold a URL, where the call's receiver is not known to be an
 HTTP client and no path follows it (`session.delete(models.Row)` is no request)."""
@@ -441,6 +444,11 @@ class _Reader:
         the name holds an HTTP client (`_is_client`): the same for every call
         through it (`record.get(…)` in a loop), as the scope, the name and the
         binding decide it."""
+
+    @cached_property
+    def _with_lines(self) -> list[int] | None:
+        """`_marked_lines` of `_WITH_BYTES`: where a `with` statement may start."""
+        return self._marked_lines(_WITH_BYTES)
 
     # routes ----------------------------------------------------------------------------
     def routes(self, facts: HttpFacts) -> None:
@@ -1034,6 +1042,9 @@ class _Reader:
     def _withs_at(self, scope: Scope, line: int) -> list[tuple[ast.With | ast.AsyncWith, Site]]:
         """The `with` statements of the scope's own code that start on a line, in
         order (indexed once per scope: `_made` asks for each name it follows)."""
+        starts = self._with_lines
+        if starts is not None and (line >= len(starts) or starts[line] != line):
+            return []  # no `with` or `async` on the line: a loop's target, mostly
         index = self._withs.get(id(scope))
         if index is None:
             index = {}
