@@ -11,7 +11,7 @@ from helpers import make_repo
 from arch_lint.config import load_settings
 from arch_lint.index.build import build
 from arch_lint.index.compose import compose_facts
-from arch_lint.index.http import normalise_path, read_http
+from arch_lint.index.http import HttpFacts, normalise_path, read_http
 from arch_lint.index.http_map import HttpMap, match_templates
 
 CONFIG = '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n'
@@ -475,6 +475,103 @@ def test_calls_kept_by_the_cheap_walk_and_the_lazy_client_test() -> None:
         ["DELETE", "a:b_url", "/b"],
         ["PUT", "a:a_url", "/a"],
     ]
+
+
+def test_calls_in_the_headers_of_compound_statements() -> None:
+    # a compound statement's header is read where a marked line lies from its
+    # first decorator to the first line of its body (a one-line body included);
+    # the calls in its body are their own statements' (a `def` is read where its
+    # own lines span a marked line: `e`'s decorator is read for the call in its body)
+    source = (
+        "import httpx\n"
+        "@deco(\n"
+        "    httpx.get('http://a:1/deco'))\n"
+        "@other\n"
+        "def e():\n"
+        "    pass\n"
+        "    httpx.get('http://a:1/in-e')\n"
+        "@other\n"
+        "def f(x=httpx.post('http://a:1/default'), *,\n"
+        "      y: T = httpx.put('http://a:1/kw')) -> R:\n"
+        "    return httpx.patch('http://a:1/body')\n"
+        "class C(httpx.get('http://a:1/base')):\n"
+        "    pass\n"
+        "def g(url): return httpx.delete(url)\n"
+        "for r in httpx.get('http://a:1/for').json(): pass\n"
+        "while httpx.head(\n"
+        "        'http://a:1/while'): break\n"
+        "if httpx.get('http://a:1/if'): httpx.post('http://a:1/then')\n"
+        "with httpx.stream('GET', 'http://a:1/with') as s: pass\n"
+        "try:\n"
+        "    pass\n"
+        "except httpx.get('http://a:1/except'):\n"
+        "    pass\n"
+    )
+    assert [line for *_, line in _read_call_lines(source)] == [
+        "/deco", "/in-e", "/default", "/kw", "/body", "/base", "", "/for", "/while", "/if", "/then",
+        "/with", "/except",
+    ]  # fmt: skip
+
+
+def _read_call_lines(source: str) -> list[list[str]]:
+    facts = read_http(ast.parse(source), source.encode())
+    assert facts is not None
+    return [c.interface() for c in sorted(facts.calls, key=lambda c: (c.line, c.col))]
+
+
+def test_a_name_is_a_client_where_the_binding_it_reads_is_one() -> None:
+    # whether `c` holds a client is known once per scope and binding read: the
+    # same name bound to a client in another scope or later in one is one there
+    source = (
+        "import httpx  # url\n"
+        "def g(c):\n"
+        "    c.get('a')\n"
+        "def h():\n"
+        "    c = httpx.Client()\n"
+        "    c.get('b')\n"
+        "def f(items):\n"
+        "    for c in items:\n"
+        "        c.get('c')\n"
+        "        c.get('d')\n"
+        "    c = httpx.Client()\n"
+        "    c.get('e')\n"
+        "    c = {}\n"
+        "    c.get('f')\n"
+        "def k():\n"
+        "    with httpx.Client() as c:\n"
+        "        c.get('g')\n"
+        "        c.get('h')\n"
+    )
+    facts = read_http(ast.parse(source), source.encode())
+    assert facts is not None
+    assert [c.line for c in facts.calls] == [6, 12, 17, 18]
+
+
+def test_a_client_made_by_with_wherever_the_line_spells_it() -> None:
+    # a `with … as` target is looked for where the line spells `with` or
+    # `async` (`async` and `with` split by a backslash), and on every line of a
+    # source that may spell a keyword otherwise (`# coding: utf-7`)
+    source = (
+        "import httpx  # url\n"
+        "async def f(items):\n"
+        "    for c in items:\n"
+        "        c.get('a')\n"
+        "    print(items)\n"
+        "    async \\\n"
+        "    with httpx.AsyncClient() as c:\n"
+        "        await c.get('b')\n"
+        "    with httpx.Client() as d:\n"
+        "        d.get('c')\n"
+    )
+    assert [c.line for c in _read(source.encode()).calls] == [8, 10]
+    utf7 = "# coding: utf-7\n" + source.replace("    with", "    +AHc-ith")
+    assert [c.line for c in _read(utf7.encode()).calls] == [9, 11]
+
+
+def _read(source: bytes) -> HttpFacts:
+    facts = read_http(ast.parse(source), source)
+    assert facts is not None
+    return facts
 
 
 def test_a_client_imported_under_a_name_spelled_otherwise() -> None:

@@ -55,7 +55,7 @@ from arch_lint.index.semantic import (
     Site,
     enclosing_class,
 )
-from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children, walk_stack
+from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children
 from arch_lint.source import spelled_as_is
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
@@ -122,6 +122,9 @@ _REGISTRATION_BYTES = (b"add_", b"include_router", b"register_blueprint")
 `add_routes`, `add_subapp`, `include_router`, `register_blueprint`)."""
 _REQUEST_BYTES = (b"req",)
 """What the names `_reads_request` looks for (`request`, `req`) spell."""
+_WITH_BYTES = (b"with", b"async")
+"""What the line a `with` statement starts on spells (its `lineno` is that of
+`with`, or of `async` where `async with` is split by a backslash)."""
 _URL_NAME = re.compile(r"(?i)ur[li]|endpoint|host|addr|api|base|server|service")
 """A name that may hold a URL, where the call's receiver is not known to be an
 HTTP client and no path follows it (`session.delete(models.Row)` is no request)."""
@@ -436,6 +439,16 @@ class _Reader:
         self.as_is = spelled_as_is(source)
         self._withs: dict[int, dict[int, list[tuple[ast.With | ast.AsyncWith, Site]]]] = {}
         """`id(scope)` -> line -> the `with` statements of the scope's own code there."""
+        self._clients: dict[tuple[int, str, int], bool] = {}
+        """(`id` of a scope, a name, `id` of the binding it reads there) -> whether
+        the name holds an HTTP client (`_is_client`): the same for every call
+        through it (`record.get(…)` in a loop), as the scope, the name and the
+        binding decide it."""
+
+    @cached_property
+    def _with_lines(self) -> list[int] | None:
+        """`_marked_lines` of `_WITH_BYTES`: where a `with` statement may start."""
+        return self._marked_lines(_WITH_BYTES)
 
     # routes ----------------------------------------------------------------------------
     def routes(self, facts: HttpFacts) -> None:
@@ -823,8 +836,11 @@ class _Reader:
     # calls -----------------------------------------------------------------------------
     def calls(self, facts: HttpFacts) -> None:
         marks = _call_lines(self.source)
+        following = marks.following()
         for site in self.model.marked(marks):
             stmt = site.stmt
+            if type(stmt) in _HEAD_ABOVE_BODY and not _head_may_span(stmt, following):
+                continue  # a `def`, `for`, `if` … spans a marked line in its body only
             for root in site.header():
                 # a simple statement is its own header, found on a marked line
                 if root is stmt or marks.marks(root):
@@ -1000,10 +1016,15 @@ class _Reader:
             return None
         if not isinstance(receiver, ast.Name):
             return None
-        binding = self._binding(receiver.id, at)
+        return self._made_by(receiver.id, self._binding(receiver.id, at), at, depth)
+
+    def _made_by(
+        self, name: str, binding: Binding | None, at: _At, depth: int
+    ) -> tuple[ast.Call, _At] | None:
+        """`_made` of a name read at `at`, where it reads `binding`."""
         if binding is None:
             return None
-        owner = self._owner(receiver.id, at) or at.scope
+        owner = self._owner(name, at) or at.scope
         if binding.kind == ASSIGN and binding.value is not None:
             return self._made(binding.value, _At(owner, binding.line, binding.path), depth + 1)
         if binding.kind == UNKNOWN:
@@ -1012,7 +1033,7 @@ class _Reader:
                     target = item.optional_vars
                     if (
                         isinstance(target, ast.Name)
-                        and target.id == receiver.id
+                        and target.id == name
                         and isinstance(item.context_expr, ast.Call)
                     ):
                         return item.context_expr, _site_at(other)
@@ -1021,6 +1042,9 @@ class _Reader:
     def _withs_at(self, scope: Scope, line: int) -> list[tuple[ast.With | ast.AsyncWith, Site]]:
         """The `with` statements of the scope's own code that start on a line, in
         order (indexed once per scope: `_made` asks for each name it follows)."""
+        starts = self._with_lines
+        if starts is not None and (line >= len(starts) or starts[line] != line):
+            return []  # no `with` or `async` on the line: a loop's target, mostly
         index = self._withs.get(id(scope))
         if index is None:
             index = {}
@@ -1036,12 +1060,31 @@ class _Reader:
         (`requests.post`), or a value made by one of its calls."""
         if not self.may_import_client:
             return False
+        if type(receiver) is ast.Name:  # the most frequent: asked once per binding read
+            name = receiver.id
+            binding = self._binding(name, at)
+            key = (id(at.scope), name, id(binding))
+            known = self._clients.get(key)
+            if known is None:
+                known = self._clients[key] = self._name_is_client(name, binding, at)
+            return known
         written = dotted(receiver)
         if written is not None:
             origin = at.scope.origin(written)
             if origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES:
                 return True
-        made = self._made(receiver, at, 0)
+        return self._made_by_client(self._made(receiver, at, 0))
+
+    def _name_is_client(self, name: str, binding: Binding | None, at: _At) -> bool:
+        """`_is_client` of a name read at `at`, where it reads `binding`."""
+        origin = at.scope.origin(name)
+        if origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES:
+            return True
+        return self._made_by_client(self._made_by(name, binding, at, 0))
+
+    @staticmethod
+    def _made_by_client(made: tuple[ast.Call, _At] | None) -> bool:
+        """Whether a client was made by a call of an HTTP library."""
         if made is None:
             return False
         name = dotted(made[0].func)
@@ -1062,6 +1105,28 @@ def _may_span(stmt: ast.stmt, following: list[int] | None) -> bool:
     return first < len(following) and following[first] <= (stmt.end_lineno or stmt.lineno)
 
 
+_HEAD_ABOVE_BODY = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While,
+     ast.If, ast.With, ast.AsyncWith}
+)  # fmt: skip
+"""Compound statements whose header (`Site.header`) lies above their body: its
+decorators, the `def`, `class`, `for`, `while`, `if` or `with` line and those
+that line goes on to, up to the colon before the first statement of the body
+(a `try`'s handlers and a `match`'s cases come after a body)."""
+
+
+def _head_may_span(stmt: ast.stmt, following: list[int]) -> bool:
+    """Whether the header of a `_HEAD_ABOVE_BODY` statement may span a marked line
+    (`following`: `MarkedLines.following()`): a line from its first (its first
+    decorator's) to the first line of its body, where the header ends at the latest."""
+    first = stmt.lineno
+    decorators = getattr(stmt, "decorator_list", None)
+    if decorators:
+        first = decorators[0].lineno
+    body: list[ast.stmt] = stmt.body  # type: ignore[attr-defined]
+    return first < len(following) and following[first] <= body[0].lineno
+
+
 def _calls_in(root: ast.AST) -> list[ast.Call]:
     """The calls among the nodes `Site.nodes` walks from a header root, in its
     order (the same stack), without entering a name or a constant."""
@@ -1071,12 +1136,12 @@ def _calls_in(root: ast.AST) -> list[ast.Call]:
 def _client_calls_in(root: ast.AST) -> list[ast.Call]:
     """The client-method calls (`x.get(…)`) in a header root, in the order of
     `Site.nodes`'s walk, which enters no name or constant (they hold no call)."""
+    # the calls by `_calls_in`'s plain loop (no generator resumed per node), in
+    # the same order, then their method
     return [
         node
-        for node in walk_stack([root], _NOT_ENTERED)
-        if type(node) is ast.Call
-        and type(node.func) is ast.Attribute
-        and node.func.attr in _CLIENT_METHODS
+        for node in _calls_in(root)
+        if type(node.func) is ast.Attribute and node.func.attr in _CLIENT_METHODS
     ]
 
 
