@@ -152,6 +152,16 @@ def _encoded_binding(binding: tuple[str, Export]) -> str:
     return f"[{encode_basestring_ascii(name)},{_encoded_export(export)}]"
 
 
+def _json(value: Any) -> str:
+    """`_COMPACT.encode(value)`, without an encoder call for the commonest
+    values of a file's facts: nothing and an empty list."""
+    if value is None:
+        return "null"
+    if type(value) is list and not value:
+        return "[]"
+    return _COMPACT.encode(value)
+
+
 def _spliced(head: str, bindings: dict[str, Export], tail: list[Any]) -> str:
     """`_COMPACT.encode([h, sorted(bindings.items()), *tail])` where `head` is
     the encoding of `h` and the tail is not empty (the JSON text of a list is
@@ -247,9 +257,78 @@ class FileFacts:
         ]
 
     def interface_hash(self) -> str:
+        """A digest of `interface_json` (what other files may depend on)."""
+        return self.encoded()[1]
+
+    def encoded(self) -> tuple[str, str]:
+        """`to_text()` and `interface_hash()` in one pass: the parts the facts
+        and their interface both hold (the bindings, calls, aliases, uses,
+        brokers...) are encoded once, and each text is spliced from its items'
+        texts (the JSON text of a list is its items' texts between brackets,
+        comma-separated)."""
+        bindings = ",".join([_encoded_binding(b) for b in sorted(self.bindings.items())])
+        stars = _json(self.star_imports)
+        data_store = _json(self.data_store)
+        calls = _json(sorted(self.calls.items()))
+        aliases = _json(sorted(self.described_aliases))
+        orm = _json([o.to_json() for o in self.orm])
+        associations = _json(self.associations)
+        type_aliases = _json(sorted(self.type_aliases.items()))
+        has_async = "true" if self.has_async else "false"
+        model_uses = _json(self.model_uses)
+        topics = _json(self.topics)
+        brokers = _json(self.brokers.to_json() if self.brokers else None)
+        correlation, stamping, http = self.correlation, self.stamping, self.http
+        # an `ImportStmt` is a tuple of its `to_json` items: encoded as it is
+        text = ",".join(
+            [
+                _json(self.imports),
+                f"[{bindings}]",
+                stars,
+                data_store,
+                _json([c.to_json() for c in self.classes]),
+                _json(self.payloads),
+                calls,
+                aliases,
+                _json([t.to_json() for t in self.tables]),
+                orm,
+                associations,
+                type_aliases,
+                has_async,
+                _json(correlation.to_json() if correlation else None),
+                model_uses,
+                topics,
+                _json(stamping.to_json() if stamping else None),
+                brokers,
+                _json(http.to_json() if http else None),
+            ]
+        )
         imports = ",".join([escaped for _, escaped in self._import_interfaces()])
-        blob = _spliced(f"[{imports}]", self.bindings, self._interface_tail())
-        return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
+        interface = ",".join(
+            [
+                f"[{imports}]",
+                f"[{bindings}]",
+                stars,
+                data_store,
+                _json([c.interface() for c in self.classes]),
+                _json(sorted(set(self.payloads))),
+                calls,
+                aliases,
+                _json([t.interface() for t in self.tables]),
+                orm,
+                associations,
+                type_aliases,
+                has_async,
+                _json(correlation.interface() if correlation else None),
+                model_uses,
+                topics,
+                _json(stamping.interface() if stamping else None),
+                brokers,
+                _json(http.interface() if http else None),
+            ]
+        )
+        digest = hashlib.blake2b(f"[{interface}]".encode(), digest_size=12).hexdigest()
+        return f"[{text}]", digest
 
     def to_json(self) -> list[Any]:
         """The facts as JSON-able data (tuples as arrays: see `interface_json`)."""
@@ -279,9 +358,9 @@ class FileFacts:
         ]
 
     def to_text(self) -> str:
-        """The facts as compact JSON text (how the cache stores them)."""
-        # an `ImportStmt` is a tuple of its `to_json` items: encoded as it is
-        return _spliced(_COMPACT.encode(self.imports), self.bindings, self._json_tail())
+        """The facts as compact JSON text (how the cache stores them): the
+        encoding of `to_json`."""
+        return self.encoded()[0]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
