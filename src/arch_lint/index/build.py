@@ -671,7 +671,13 @@ class _Builder:
         return source
 
     def record(
-        self, path: str, facts: FileFacts | None, text: str | None, err: Any, iface: str, notice: str
+        self,
+        path: str,
+        facts: FileFacts | None,
+        text: str | None,
+        err: Any,
+        iface: str,
+        notice: str,
     ) -> None:
         """One analysed file: its facts (None when analysed by a worker process)
         and their JSON text (None when it does not parse)."""

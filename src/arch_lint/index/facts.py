@@ -230,9 +230,15 @@ class FileFacts:
 
     def _import_interfaces(self) -> list[tuple[str, str]]:
         """`_encoded_import` of each distinct statement's interface, sorted (by
-        the JSON text: distinct statements have distinct texts)."""
-        distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
-        return sorted([_encoded_import(i) for i in distinct])
+        the JSON text). Distinct statements have distinct texts: the texts are
+        made distinct instead of the statements (the encoding's look-up hashes
+        each statement's fields once, a set of them would hash them again)."""
+        return sorted(
+            {
+                _encoded_import((i.kind, i.level, i.module, i.names, i.type_checking))
+                for i in self.imports
+            }
+        )
 
     def _interface_tail(self) -> list[Any]:
         """`interface_json` after the bindings."""
