@@ -22,6 +22,7 @@ import ast
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
@@ -122,6 +123,23 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 no cycles to guard against)."""
 
 
+def _made_once() -> Callable[[Any], str]:
+    """`_COMPACT.encode`, its C encoder made once: `JSONEncoder.encode` makes
+    it afresh at each call (a file's facts take a few calls, each costing as
+    much as encoding a dozen values). The plain method where Python has no
+    C encoder."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _COMPACT.encode
+    encode = make(
+        None, _COMPACT.default, encode_basestring_ascii, None, ":", ",", False, False, True
+    )
+    return lambda value: "".join(encode(value, 0))
+
+
+_compact = _made_once()
+
+
 @lru_cache(maxsize=4096)
 def _encoded_import(interface: tuple[Any, ...]) -> tuple[str, str]:
     """An import statement's interface as compact JSON, and that text encoded
@@ -130,7 +148,7 @@ def _encoded_import(interface: tuple[Any, ...]) -> tuple[str, str]:
     stand in most files, and an encoder call costs more than the look-up. Each
     field has one type (`level` an int, `type_checking` a bool), so equal keys
     encode alike."""
-    text = _COMPACT.encode(interface)
+    text = _compact(interface)
     return text, encode_basestring_ascii(text)
 
 
@@ -139,7 +157,7 @@ def _encoded_export(export: Export) -> str:
     """An export as compact JSON: most stand alike in many files (`Export(DEF)`,
     `from pydantic import BaseModel`), and the encoder spends more on the
     bindings than on all the rest of a file's facts."""
-    return _COMPACT.encode(export)
+    return _compact(export)
 
 
 @lru_cache(maxsize=8192)
@@ -159,16 +177,7 @@ def _json(value: Any) -> str:
         return "null"
     if type(value) is list and not value:
         return "[]"
-    return _COMPACT.encode(value)
-
-
-def _spliced(head: str, bindings: dict[str, Export], tail: list[Any]) -> str:
-    """`_COMPACT.encode([h, sorted(bindings.items()), *tail])` where `head` is
-    the encoding of `h` and the tail is not empty (the JSON text of a list is
-    its items' texts between brackets, comma-separated), the bindings encoded
-    by `_encoded_binding` (an encoder call costs as much as a dozen values in it)."""
-    bindings_text = ",".join([_encoded_binding(b) for b in sorted(bindings.items())])
-    return f"[{head},[{bindings_text}],{_COMPACT.encode(tail)[1:]}"
+    return _compact(value)
 
 
 @dataclass(slots=True)
