@@ -267,20 +267,25 @@ Result = tuple[str, FileFacts | None, str | None, Any, str, str]
 interface hash, notice)"""
 
 
-def _analyse(path: str, source: bytes, envelope: str) -> Result:
+def _analyse(path: str, source: bytes, envelope: str, cached: bool = True) -> Result:
     """Parse one file and extract its facts; the tree is gone when this returns."""
-    return _analysed(path, source, envelope)[0]
+    return _analysed(path, source, envelope, cached=cached)[0]
 
 
 def _analysed(
-    path: str, source: bytes, envelope: str, lacks: frozenset[str] | None = None
+    path: str,
+    source: bytes,
+    envelope: str,
+    lacks: frozenset[str] | None = None,
+    cached: bool = True,
 ) -> tuple[Result, ast.Module | None]:
     """`_analyse`, and the tree (None where the file does not parse or its
-    facts could not be read, and for a plain-SQL migration, which has none)."""
+    facts could not be read, and for a plain-SQL migration, which has none);
+    the facts' text only where they are `cached`."""
     if path.endswith(SQL_SUFFIX) or is_compose_file(path):
         read = _extract_sql if path.endswith(SQL_SUFFIX) else _extract_compose
         facts, notice = read(source, path)
-        text, iface = facts.encoded()
+        text, iface = facts.encoded() if cached else (None, facts.interface_hash())
         return (path, facts, text, None, iface, notice), None
     tree, error = parse(source, path)
     if tree is None:
@@ -288,7 +293,8 @@ def _analysed(
         err = [error.line, error.col, error.message]
         return (path, None, None, err, _no_facts_hash(), ""), None
     facts, notice = _extract(tree, source, envelope, path, lacks)
-    text, iface = facts.encoded()  # the cache's text and the hash in one pass
+    # the cache's text and the hash in one pass
+    text, iface = facts.encoded() if cached else (None, facts.interface_hash())
     return (path, facts, text, None, iface, notice), None if notice else tree
 
 
@@ -310,7 +316,7 @@ class Analysis:
 
 def analyse(path: str, source: bytes, envelope: str) -> Analysis:
     """Parse one file and read its facts, as the build does."""
-    (_, facts, _, err, iface, notice), tree = _analysed(path, source, envelope)
+    (_, facts, _, err, iface, notice), tree = _analysed(path, source, envelope, cached=False)
     return Analysis(
         content_hash(source),
         facts or FileFacts(),
@@ -432,7 +438,7 @@ def build(
             for path, stamp in pending:
                 source = built.read(path, stamp)
                 if source is not None:
-                    built.record(*_analyse(path, source, envelope))
+                    built.record(*_analyse(path, source, envelope, cache.enabled))
         else:
             expected = frozenset([*built.facts, *(path for path, _ in pending)])
             pending, lacking, ahead, leading = _read_ahead(root, pending, overrides)
@@ -453,7 +459,7 @@ def build(
                     if path not in built.facts:  # unreadable: what was visited may be wrong
                         built.visited_whole = False
                     continue
-                result, tree = _analysed(path, source, envelope, lacking.get(path))
+                result, tree = _analysed(path, source, envelope, lacking.get(path), cache.enabled)
                 built.record(*result)
                 if tree is not None and built.visited_whole:
                     if (

@@ -273,14 +273,18 @@ class FileFacts:
 
     def interface_hash(self) -> str:
         """A digest of `interface_json` (what other files may depend on)."""
-        return self.encoded()[1]
+        return self._encoded(text=False)[1]
 
     def encoded(self) -> tuple[str, str]:
         """`to_text()` and `interface_hash()` in one pass: the parts the facts
         and their interface both hold (the bindings, calls, aliases, uses,
-        brokers...) are encoded once, and each text is spliced from its items'
-        texts (the JSON text of a list is its items' texts between brackets,
-        comma-separated)."""
+        brokers...) are encoded once."""
+        return self._encoded(text=True)
+
+    def _encoded(self, text: bool) -> tuple[str, str]:
+        """The facts' text ("" unless `text`) and their interface hash, each
+        spliced from its items' texts (the JSON text of a list is its items'
+        texts between brackets, comma-separated)."""
         bindings = ",".join([_encoded_binding(b) for b in sorted(self.bindings.items())])
         stars = _json(self.star_imports)
         data_store = _json(self.data_store)
@@ -295,28 +299,32 @@ class FileFacts:
         brokers = _json(self.brokers.to_json() if self.brokers else None)
         correlation, stamping, http = self.correlation, self.stamping, self.http
         # an `ImportStmt` is a tuple of its `to_json` items: encoded as it is
-        text = ",".join(
-            [
-                _json(self.imports),
-                f"[{bindings}]",
-                stars,
-                data_store,
-                _json([c.to_json() for c in self.classes]),
-                _json(self.payloads),
-                calls,
-                aliases,
-                _json([t.to_json() for t in self.tables]),
-                orm,
-                associations,
-                type_aliases,
-                has_async,
-                _json(correlation.to_json() if correlation else None),
-                model_uses,
-                topics,
-                _json(stamping.to_json() if stamping else None),
-                brokers,
-                _json(http.to_json() if http else None),
-            ]
+        items = (
+            ",".join(
+                [
+                    _json(self.imports),
+                    f"[{bindings}]",
+                    stars,
+                    data_store,
+                    _json([c.to_json() for c in self.classes]),
+                    _json(self.payloads),
+                    calls,
+                    aliases,
+                    _json([t.to_json() for t in self.tables]),
+                    orm,
+                    associations,
+                    type_aliases,
+                    has_async,
+                    _json(correlation.to_json() if correlation else None),
+                    model_uses,
+                    topics,
+                    _json(stamping.to_json() if stamping else None),
+                    brokers,
+                    _json(http.to_json() if http else None),
+                ]
+            )
+            if text
+            else ""
         )
         imports = ",".join([escaped for _, escaped in self._import_interfaces()])
         interface = ",".join(
@@ -343,7 +351,7 @@ class FileFacts:
             ]
         )
         digest = hashlib.blake2b(f"[{interface}]".encode(), digest_size=12).hexdigest()
-        return f"[{text}]", digest
+        return f"[{items}]" if text else "", digest
 
     def to_json(self) -> list[Any]:
         """The facts as JSON-able data (tuples as arrays: see `interface_json`)."""
@@ -375,7 +383,7 @@ class FileFacts:
     def to_text(self) -> str:
         """The facts as compact JSON text (how the cache stores them): the
         encoding of `to_json`."""
-        return self.encoded()[0]
+        return self._encoded(text=True)[0]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
