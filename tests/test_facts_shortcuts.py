@@ -234,3 +234,26 @@ def test_the_one_pass_texts_equal_the_plain_encodings_on_every_example() -> None
         assert (text, digest) == (facts.to_text(), facts.interface_hash())
         kinds.update(i for i, part in enumerate(facts.to_json()) if part not in (None, [], False))
     assert kinds == set(range(19))  # every part of the facts was seen filled
+
+
+def test_the_interface_hash_ignores_positions_and_follows_the_interface() -> None:
+    """The one-pass hash is over the parts other files depend on: moving the
+    code down changes the facts' text (their positions) and not the hash; a
+    changed field, call, binding or import changes the hash."""
+    code = (
+        "from pydantic import BaseModel\n"
+        "from lib.log import make_logger\n\n"
+        "class Order(BaseModel):\n    amount: int\n\n"
+        "logger = make_logger('orders')\n"
+    )
+    facts = _facts(code)
+    moved = _facts("# a comment\n\n" + code.replace("class Order", "\n\nclass Order"))
+    assert moved.to_text() != facts.to_text()
+    assert moved.interface_hash() == facts.interface_hash()
+    for edit in (
+        code.replace("amount: int", "amount: str"),
+        code.replace("make_logger('orders')", "other_logger('orders')"),
+        code + "LIMIT = 3\n",
+        code.replace("from lib.log", "from lib.logs"),
+    ):
+        assert _facts(edit).interface_hash() != facts.interface_hash(), edit
