@@ -7,6 +7,7 @@ import ast
 import hashlib
 import json
 import textwrap
+from pathlib import Path
 
 from arch_lint.index.broker_messages import passes
 from arch_lint.index.brokers import (
@@ -208,3 +209,51 @@ def test_the_spliced_texts_equal_the_plain_encoding() -> None:
         plain = _COMPACT.encode(facts.interface_json()).encode()
         assert facts.interface_hash() == hashlib.blake2b(plain, digest_size=12).hexdigest()
     assert '"\\u00dcn\\u00efcode"' in _facts("Ünïcode = 1\n").to_text()
+
+
+def test_the_one_pass_texts_equal_the_plain_encodings_on_every_example() -> None:
+    """`encoded` splices the cache's text and the interface's from items
+    encoded once for both: each equals the plain encoding of `to_json` and
+    `interface_json` on every example and fixture file (classes, tables,
+    routes, brokers, correlation and stamps among them)."""
+    root = Path(__file__).resolve().parents[1]
+    paths = sorted([*root.glob("examples/**/*.py"), *root.glob("tests/fixtures/**/*.py")])
+    assert len(paths) > 300
+    kinds: set[int] = set()
+    for path in paths:
+        source = path.read_bytes()
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        facts = extract(tree, source)
+        text, digest = facts.encoded()
+        assert text == _COMPACT.encode(facts.to_json()), path
+        plain = _COMPACT.encode(facts.interface_json()).encode()
+        assert digest == hashlib.blake2b(plain, digest_size=12).hexdigest(), path
+        assert (text, digest) == (facts.to_text(), facts.interface_hash())
+        kinds.update(i for i, part in enumerate(facts.to_json()) if part not in (None, [], False))
+    assert kinds == set(range(19))  # every part of the facts was seen filled
+
+
+def test_the_interface_hash_ignores_positions_and_follows_the_interface() -> None:
+    """The one-pass hash is over the parts other files depend on: moving the
+    code down changes the facts' text (their positions) and not the hash; a
+    changed field, call, binding or import changes the hash."""
+    code = (
+        "from pydantic import BaseModel\n"
+        "from lib.log import make_logger\n\n"
+        "class Order(BaseModel):\n    amount: int\n\n"
+        "logger = make_logger('orders')\n"
+    )
+    facts = _facts(code)
+    moved = _facts("# a comment\n\n" + code.replace("class Order", "\n\nclass Order"))
+    assert moved.to_text() != facts.to_text()
+    assert moved.interface_hash() == facts.interface_hash()
+    for edit in (
+        code.replace("amount: int", "amount: str"),
+        code.replace("make_logger('orders')", "other_logger('orders')"),
+        code + "LIMIT = 3\n",
+        code.replace("from lib.log", "from lib.logs"),
+    ):
+        assert _facts(edit).interface_hash() != facts.interface_hash(), edit

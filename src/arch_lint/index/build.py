@@ -262,30 +262,40 @@ def _extract_compose(source: bytes, path: str) -> tuple[FileFacts, str]:
         return FileFacts(), f"{path}: internal error reading its services ({why}); please report it"
 
 
-Result = tuple[str, Any, Any, str, str]
-"""(path, facts or their JSON text, syntax error, interface hash, notice)"""
+Result = tuple[str, FileFacts | None, str | None, Any, str, str]
+"""(path, facts (None from a worker process), their JSON text, syntax error,
+interface hash, notice)"""
 
 
-def _analyse(path: str, source: bytes, envelope: str) -> Result:
+def _analyse(path: str, source: bytes, envelope: str, cached: bool = True) -> Result:
     """Parse one file and extract its facts; the tree is gone when this returns."""
-    return _analysed(path, source, envelope)[0]
+    return _analysed(path, source, envelope, cached=cached)[0]
 
 
 def _analysed(
-    path: str, source: bytes, envelope: str, lacks: frozenset[str] | None = None
+    path: str,
+    source: bytes,
+    envelope: str,
+    lacks: frozenset[str] | None = None,
+    cached: bool = True,
 ) -> tuple[Result, ast.Module | None]:
     """`_analyse`, and the tree (None where the file does not parse or its
-    facts could not be read, and for a plain-SQL migration, which has none)."""
+    facts could not be read, and for a plain-SQL migration, which has none);
+    the facts' text only where they are `cached`."""
     if path.endswith(SQL_SUFFIX) or is_compose_file(path):
         read = _extract_sql if path.endswith(SQL_SUFFIX) else _extract_compose
         facts, notice = read(source, path)
-        return (path, facts, None, facts.interface_hash(), notice), None
+        text, iface = facts.encoded() if cached else (None, facts.interface_hash())
+        return (path, facts, text, None, iface, notice), None
     tree, error = parse(source, path)
     if tree is None:
         assert error is not None
-        return (path, None, [error.line, error.col, error.message], _no_facts_hash(), ""), None
+        err = [error.line, error.col, error.message]
+        return (path, None, None, err, _no_facts_hash(), ""), None
     facts, notice = _extract(tree, source, envelope, path, lacks)
-    return (path, facts, None, facts.interface_hash(), notice), None if notice else tree
+    # the cache's text and the hash in one pass
+    text, iface = facts.encoded() if cached else (None, facts.interface_hash())
+    return (path, facts, text, None, iface, notice), None if notice else tree
 
 
 @dataclass
@@ -306,10 +316,10 @@ class Analysis:
 
 def analyse(path: str, source: bytes, envelope: str) -> Analysis:
     """Parse one file and read its facts, as the build does."""
-    (_, facts, err, iface, notice), tree = _analysed(path, source, envelope)
+    (_, facts, _, err, iface, notice), tree = _analysed(path, source, envelope, cached=False)
     return Analysis(
         content_hash(source),
-        facts if isinstance(facts, FileFacts) else FileFacts(),
+        facts or FileFacts(),
         SyntaxProblem(*err) if err is not None else None,
         iface,
         notice,
@@ -341,8 +351,8 @@ all those are read."""
 
 def _analyse_in_worker(args: tuple[str, bytes, str]) -> Result:
     """`_analyse` in a worker process: the facts come back as their JSON text."""
-    path, facts, err, iface, notice = _analyse(*args)
-    return path, facts.to_text() if isinstance(facts, FileFacts) else facts, err, iface, notice
+    path, _, text, err, iface, notice = _analyse(*args)
+    return path, None, text, err, iface, notice
 
 
 @lru_cache(maxsize=1)
@@ -426,7 +436,7 @@ def build(
             for path, stamp in pending:
                 source = built.read(path, stamp)
                 if source is not None:
-                    built.record(*_analyse(path, source, envelope))
+                    built.record(*_analyse(path, source, envelope, cache.enabled))
         else:
             expected = frozenset([*built.facts, *(path for path, _ in pending)])
             pending, lacking, ahead, leading = _read_ahead(root, pending, overrides)
@@ -447,7 +457,7 @@ def build(
                     if path not in built.facts:  # unreadable: what was visited may be wrong
                         built.visited_whole = False
                     continue
-                result, tree = _analysed(path, source, envelope, lacking.get(path))
+                result, tree = _analysed(path, source, envelope, lacking.get(path), cache.enabled)
                 built.record(*result)
                 if tree is not None and built.visited_whole:
                     if (
@@ -667,16 +677,25 @@ class _Builder:
             return None
         return source
 
-    def record(self, path: str, facts: Any, err: Any, iface: str, notice: str) -> None:
-        """One analysed file: `facts` are a `FileFacts` (analysed here) or their
-        JSON text (by a worker process)."""
+    def record(
+        self,
+        path: str,
+        facts: FileFacts | None,
+        text: str | None,
+        err: Any,
+        iface: str,
+        notice: str,
+    ) -> None:
+        """One analysed file: its facts (None when analysed by a worker process)
+        and their JSON text (None when it does not parse)."""
         if err is not None:
             self.errors[path] = SyntaxProblem(*err)
             self.facts.put(path, FileFacts())
-        elif isinstance(facts, FileFacts):
+        elif facts is not None:
             self.facts.put(path, facts)
         else:
-            self.facts.put_raw(path, facts)
+            assert text is not None
+            self.facts.put_raw(path, text)
         self.hashes[path] = iface
         if notice:
             self.notices.append(notice)  # and not cached: the next run tries again
@@ -686,7 +705,6 @@ class _Builder:
         # the stamp taken before the file was read: one taken now could be that
         # of an edit made since, and the entry would then pass for that edit's
         stamp = self.stamps[path]
-        text = facts.to_text() if isinstance(facts, FileFacts) else facts
         self.cache.files[path] = [self.sources[path].digest, text, err, stamp, iface]
         self.cache.dirty = True
 

@@ -22,6 +22,7 @@ import ast
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
@@ -122,6 +123,29 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 no cycles to guard against)."""
 
 
+def _made_once() -> Callable[[Any], str]:
+    """`_COMPACT.encode`, its C encoder made once: `JSONEncoder.encode` makes
+    it afresh at each call (a file's facts take a few calls, each costing as
+    much as encoding a dozen values). The plain method where Python has no
+    C encoder."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _COMPACT.encode
+    try:  # an internal of the json module: its signature may change
+        encode = make(
+            None, _COMPACT.default, encode_basestring_ascii, None, ":", ",", False, False, True
+        )
+        sample: list[Any] = [["a\u00e9", 1, 2.5, None, True], {"k": [False, "x\n"]}, []]
+        if "".join(encode(sample, 0)) != _COMPACT.encode(sample):
+            return _COMPACT.encode
+    except Exception:
+        return _COMPACT.encode
+    return lambda value: "".join(encode(value, 0))
+
+
+_compact = _made_once()
+
+
 @lru_cache(maxsize=4096)
 def _encoded_import(interface: tuple[Any, ...]) -> tuple[str, str]:
     """An import statement's interface as compact JSON, and that text encoded
@@ -130,7 +154,7 @@ def _encoded_import(interface: tuple[Any, ...]) -> tuple[str, str]:
     stand in most files, and an encoder call costs more than the look-up. Each
     field has one type (`level` an int, `type_checking` a bool), so equal keys
     encode alike."""
-    text = _COMPACT.encode(interface)
+    text = _compact(interface)
     return text, encode_basestring_ascii(text)
 
 
@@ -139,7 +163,7 @@ def _encoded_export(export: Export) -> str:
     """An export as compact JSON: most stand alike in many files (`Export(DEF)`,
     `from pydantic import BaseModel`), and the encoder spends more on the
     bindings than on all the rest of a file's facts."""
-    return _COMPACT.encode(export)
+    return _compact(export)
 
 
 @lru_cache(maxsize=8192)
@@ -152,13 +176,14 @@ def _encoded_binding(binding: tuple[str, Export]) -> str:
     return f"[{encode_basestring_ascii(name)},{_encoded_export(export)}]"
 
 
-def _spliced(head: str, bindings: dict[str, Export], tail: list[Any]) -> str:
-    """`_COMPACT.encode([h, sorted(bindings.items()), *tail])` where `head` is
-    the encoding of `h` and the tail is not empty (the JSON text of a list is
-    its items' texts between brackets, comma-separated), the bindings encoded
-    by `_encoded_binding` (an encoder call costs as much as a dozen values in it)."""
-    bindings_text = ",".join([_encoded_binding(b) for b in sorted(bindings.items())])
-    return f"[{head},[{bindings_text}],{_COMPACT.encode(tail)[1:]}"
+def _json(value: Any) -> str:
+    """`_COMPACT.encode(value)`, without an encoder call for the commonest
+    values of a file's facts: nothing and an empty list."""
+    if value is None:
+        return "null"
+    if type(value) is list and not value:
+        return "[]"
+    return _compact(value)
 
 
 @dataclass(slots=True)
@@ -220,9 +245,15 @@ class FileFacts:
 
     def _import_interfaces(self) -> list[tuple[str, str]]:
         """`_encoded_import` of each distinct statement's interface, sorted (by
-        the JSON text: distinct statements have distinct texts)."""
-        distinct = {(i.kind, i.level, i.module, i.names, i.type_checking) for i in self.imports}
-        return sorted([_encoded_import(i) for i in distinct])
+        the JSON text). Distinct statements have distinct texts: the texts are
+        made distinct instead of the statements (the encoding's look-up hashes
+        each statement's fields once, a set of them would hash them again)."""
+        return sorted(
+            {
+                _encoded_import((i.kind, i.level, i.module, i.names, i.type_checking))
+                for i in self.imports
+            }
+        )
 
     def _interface_tail(self) -> list[Any]:
         """`interface_json` after the bindings."""
@@ -247,9 +278,86 @@ class FileFacts:
         ]
 
     def interface_hash(self) -> str:
+        """A digest of `interface_json` (what other files may depend on)."""
+        return self._encoded(text=False)[1]
+
+    def encoded(self) -> tuple[str, str]:
+        """`to_text()` and `interface_hash()` in one pass: the parts the facts
+        and their interface both hold (the bindings, calls, aliases, uses,
+        brokers...) are encoded once."""
+        return self._encoded(text=True)
+
+    def _encoded(self, text: bool) -> tuple[str, str]:
+        """The facts' text ("" unless `text`) and their interface hash, each
+        spliced from its items' texts (the JSON text of a list is its items'
+        texts between brackets, comma-separated)."""
+        bindings = ",".join([_encoded_binding(b) for b in sorted(self.bindings.items())])
+        stars = _json(self.star_imports)
+        data_store = _json(self.data_store)
+        calls = _json(sorted(self.calls.items()))
+        aliases = _json(sorted(self.described_aliases))
+        orm = _json([o.to_json() for o in self.orm])
+        associations = _json(self.associations)
+        type_aliases = _json(sorted(self.type_aliases.items()))
+        has_async = "true" if self.has_async else "false"
+        model_uses = _json(self.model_uses)
+        topics = _json(self.topics)
+        brokers = _json(self.brokers.to_json() if self.brokers else None)
+        correlation, stamping, http = self.correlation, self.stamping, self.http
+        # an `ImportStmt` is a tuple of its `to_json` items: encoded as it is
+        items = (
+            ",".join(
+                [
+                    _json(self.imports),
+                    f"[{bindings}]",
+                    stars,
+                    data_store,
+                    _json([c.to_json() for c in self.classes]),
+                    _json(self.payloads),
+                    calls,
+                    aliases,
+                    _json([t.to_json() for t in self.tables]),
+                    orm,
+                    associations,
+                    type_aliases,
+                    has_async,
+                    _json(correlation.to_json() if correlation else None),
+                    model_uses,
+                    topics,
+                    _json(stamping.to_json() if stamping else None),
+                    brokers,
+                    _json(http.to_json() if http else None),
+                ]
+            )
+            if text
+            else ""
+        )
         imports = ",".join([escaped for _, escaped in self._import_interfaces()])
-        blob = _spliced(f"[{imports}]", self.bindings, self._interface_tail())
-        return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
+        interface = ",".join(
+            [
+                f"[{imports}]",
+                f"[{bindings}]",
+                stars,
+                data_store,
+                _json([c.interface() for c in self.classes]),
+                _json(sorted(set(self.payloads))),
+                calls,
+                aliases,
+                _json([t.interface() for t in self.tables]),
+                orm,
+                associations,
+                type_aliases,
+                has_async,
+                _json(correlation.interface() if correlation else None),
+                model_uses,
+                topics,
+                _json(stamping.interface() if stamping else None),
+                brokers,
+                _json(http.interface() if http else None),
+            ]
+        )
+        digest = hashlib.blake2b(f"[{interface}]".encode(), digest_size=12).hexdigest()
+        return f"[{items}]" if text else "", digest
 
     def to_json(self) -> list[Any]:
         """The facts as JSON-able data (tuples as arrays: see `interface_json`)."""
@@ -279,9 +387,9 @@ class FileFacts:
         ]
 
     def to_text(self) -> str:
-        """The facts as compact JSON text (how the cache stores them)."""
-        # an `ImportStmt` is a tuple of its `to_json` items: encoded as it is
-        return _spliced(_COMPACT.encode(self.imports), self.bindings, self._json_tail())
+        """The facts as compact JSON text (how the cache stores them): the
+        encoding of `to_json`."""
+        return self._encoded(text=True)[0]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FileFacts:
