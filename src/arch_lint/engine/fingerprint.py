@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import cast
 
 from arch_lint.findings import Finding
 from arch_lint.index.cache import Cache
-from arch_lint.source import decode, line_starts, read_regular
+from arch_lint.source import decode, line_starts, read_regular, source_lines
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -81,10 +82,9 @@ def place_keys(
     file = _File(decode(source), tree)
     out = {}
     for line, byte_col in places:
-        start = file.start(line)
-        if start is None:
+        if file.line(line) is None:
             continue
-        column = file.offset(line, byte_col) - start + 1
+        column = file.char_column(line, byte_col) + 1
         key = file.key_at(line, column)
         if key is not None:
             out[(line, column)] = key
@@ -189,13 +189,26 @@ def _squeeze(text: str) -> str:
 
 
 class _File:
-    """A checked Python file: its text and its statements with their scopes."""
+    """A checked Python file: its text and its statements with their scopes.
+
+    A place is a line and a UTF-8 byte column on it, as the syntax tree gives
+    them: the statement that holds a finding is found by comparing places, so
+    that no line's start is needed but the finding's (a finding's character
+    column becomes a byte column on its own line). Places are ordered as the
+    character offsets they stand for are: on one line a byte column is as far
+    along as its character column (the tree's columns fall between
+    characters), and a place on an earlier line comes first."""
 
     def __init__(self, text: str, tree: ast.Module) -> None:
         self.text = text
-        self.starts = _LineStarts(text)
         self.tree = tree
-        self.ascii = text.isascii()
+        self._lines: list[str] = []
+        """The text's first lines (without their line breaks), as the tokenizer counts them."""
+        self._rest: str | None = text
+        """The text after them (None: they are all its lines)."""
+        if "\r" in text:  # the tokenizer's other line breaks: all at once
+            self._lines, self._rest = source_lines(text), None
+        self._starts: list[int] | None = None
 
     @classmethod
     def load(
@@ -212,41 +225,80 @@ class _File:
             tree, _ = parse(source, path)
         return None if tree is None else cls(decode(source), tree)
 
-    def start(self, line: int) -> int | None:
-        """The offset in the text where a 1-based line starts (None: no such line)."""
-        return self.starts.start(line - 1)
+    def line(self, number: int) -> str | None:
+        """The text of a 1-based line, without its line break (None: no such
+        line). The lines are split off as far as they are asked for: a key
+        needs the line it stands on, and the imports a place key is asked for
+        stand at the top."""
+        lines = self._lines
+        while number > len(lines) and self._rest is not None:
+            more = max(number - len(lines), len(lines))
+            parts = self._rest.split("\n", more)
+            self._rest = parts.pop() if len(parts) > more else None
+            lines += parts
+        return lines[number - 1] if 1 <= number <= len(lines) else None
+
+    @property
+    def starts(self) -> list[int]:
+        """The offset in the text where each line starts (for the rare place
+        that is not on its own line, and a statement's text)."""
+        if self._starts is None:
+            self._starts = line_starts(self.text)
+        return self._starts
+
+    def char_column(self, line: int, byte_col: int) -> int:
+        """The 0-based character column of a UTF-8 byte column on an existing
+        1-based line; past the line's text it counts the line break's
+        characters, and stops at the next line's start."""
+        text = self._text_of(line)
+        encoded = None if text.isascii() else text.encode("utf-8", "surrogatepass")
+        width = len(text) if encoded is None else len(encoded)
+        if byte_col > width:
+            return len(text) + min(byte_col - width, self._break_width(line))
+        if encoded is None:  # a byte is a character
+            return byte_col
+        return len(encoded[:byte_col].decode("utf-8", "replace"))
+
+    def byte_column(self, line: int, column: int) -> int:
+        """The UTF-8 byte column of a 0-based character column on an existing
+        1-based line (`char_column` the other way)."""
+        text = self._text_of(line)
+        if column > len(text):  # on the line break (a byte is a character there)
+            return self.byte_column(line, len(text)) + column - len(text)
+        if text.isascii():
+            return column
+        return len(text[:column].encode("utf-8", "surrogatepass"))
+
+    def _text_of(self, line: int) -> str:
+        """`line` of a line known to exist."""
+        text = self.line(line)
+        assert text is not None
+        return text
+
+    def _break_width(self, line: int) -> int:
+        """The characters of the line break that ends an existing 1-based line
+        (none after the last)."""
+        if self.line(line + 1) is None:
+            return 0
+        if "\r" not in self.text:
+            return 1
+        return self.starts[line] - self.starts[line - 1] - len(self._text_of(line))
 
     def offset(self, line: int, byte_col: int) -> int:
-        """The offset in the text of a 1-based line and a UTF-8 byte column."""
-        start = self.start(line)
-        if start is None:
-            start = len(self.text)
-        end = self.starts.start(line)  # where the next line starts
-        if end is None:
-            end = len(self.text)
-        if self.ascii:  # a byte is a character
-            return start + min(byte_col, end - start)
-        encoded = self.text[start:end].encode("utf-8", "surrogatepass")
-        return start + len(encoded[:byte_col].decode("utf-8", "replace"))
-
-    def char_offset(self, line: int, column: int) -> int:
-        """The offset of a finding's 1-based line and 1-based character column."""
-        start = self.start(line)
-        if start is None:
-            return len(self.text)
-        return min(start + column - 1, len(self.text))
+        """The offset in the text of an existing 1-based line and a UTF-8 byte column."""
+        return self.starts[line - 1] + self.char_column(line, byte_col)
 
     def key(self, finding: Finding) -> FindingKey | None:
         return self.key_at(finding.line, finding.column)
 
     def key_at(self, line: int, column: int) -> FindingKey | None:
         """The key of a finding at a 1-based line and character column."""
-        at = self.char_offset(line, column)
-        line = line if self.start(line) is not None else 0
-        # whether `at` lies on `line` (not past its end: a column beyond it)
-        after = self.start(line + 1) if line else None
-        on_line = bool(line) and (after is None or at < after)
-        found = self._statement(self.tree.body, at, (), line, on_line)
+        own = self.line(line)
+        if own is not None and 1 <= column <= len(own) + 1:
+            # on its line (the line break included): the place is the finding's
+            found = self._statement(self.tree.body, line, self.byte_column(line, column - 1), ())
+        else:
+            found = self._statement_past(line, column)
         if found is None:
             return None
         stmt, scope = found
@@ -258,81 +310,64 @@ class _File:
             text = _squeeze(self.text[start:end])
         return FindingKey(".".join(scope), text)
 
+    def _statement_past(self, line: int, column: int) -> tuple[ast.stmt, tuple[str, ...]] | None:
+        """`_statement` for a finding whose column is not on its line (or whose
+        line does not exist): its character offset counts on into the lines
+        after (a line past the last stands at the text's end), or back into
+        the ones before, and the place is where that offset lies. A statement
+        that ends before the finding's line does not hold it, even where the
+        offset lies back in it."""
+        starts, size = self.starts, len(self.text)
+        exists = 1 <= line <= len(starts)
+        at = min(starts[line - 1] + column - 1, size) if exists else size
+        if at < 0:
+            return None
+        at_line = bisect_right(starts, at)
+        place = self.byte_column(at_line, at - starts[at_line - 1])
+        return self._statement(self.tree.body, at_line, place, (), line if exists else 0)
+
     def _statement(
         self,
         body: Sequence[ast.stmt],
-        at: int,
+        line: int,
+        col: int,
         scope: tuple[str, ...],
-        line: int = 0,
-        on_line: bool = False,
+        floor: int | None = None,
     ) -> tuple[ast.stmt, tuple[str, ...]] | None:
-        """The innermost statement whose span holds offset `at`, and its scope
-        (`line`: the line `at` lies on, where known: a statement that ends on an
-        earlier line cannot hold it, and is passed over without its offsets).
+        """The innermost statement whose span holds the place (`line`, UTF-8
+        byte column `col`), and its scope. `floor`: a statement that ends on a
+        line before it does not hold the place (the finding's line; by default
+        the place's).
 
-        `on_line`: `at` lies before the next line's start. A statement that
-        starts on a later line then starts past `at`, as do the ones after it
-        (a body is in source order); one that ends on a later line ends past
-        it. Neither needs the offsets of lines past `line` (the text's lines
-        are found as far as they are asked for)."""
+        A statement that starts on a later line starts past the place, as do
+        the ones after it (a body is in source order); one that ends on a
+        later line ends past it. A statement holds the place from its first
+        character (its first decorator's) up to its end, and at its first
+        character in any case."""
+        floor = line if floor is None else floor
+        place = (line, col)
         for stmt in body:
             end_line = stmt.end_lineno or stmt.lineno
-            if line and end_line < line:
+            if end_line < floor:
                 continue
-            decorators = getattr(stmt, "decorator_list", ())
-            if on_line and (decorators[0].lineno if decorators else stmt.lineno) > line:
-                break
-            first = self.offset(stmt.lineno, stmt.col_offset)
-            for decorator in decorators:
-                first = min(first, self.offset(decorator.lineno, decorator.col_offset))
-            if on_line and end_line > line:
-                holds = first <= at  # and `at` lies before the statement's last line
+            decorators = getattr(stmt, "decorator_list", None)
+            if decorators:
+                first = min((node.lineno, node.col_offset) for node in (stmt, *decorators))
             else:
-                last = self.offset(end_line, stmt.end_col_offset or 0)
-                holds = first <= at < max(last, first + 1)
-            if not holds:
+                first = (stmt.lineno, stmt.col_offset)
+            if first[0] > line:
+                break
+            if first > place:
+                continue
+            if place >= (end_line, stmt.end_col_offset or 0) and place != first:
                 continue
             inner_scope = (*scope, stmt.name) if isinstance(stmt, _SCOPES) else scope
             for child in _children(stmt):
-                found = self._statement(child, at, inner_scope, line, on_line)
+                found = self._statement(child, line, col, inner_scope, floor)
                 if found is not None:
                     return found
             return stmt, scope
         return None
-
-
-class _LineStarts:
-    """`line_starts` of a text, found as far as they are asked for: a key needs
-    the lines of the statement it stands in, and listing where every line
-    starts costs some thousand instructions a line (a string for each)."""
-
-    __slots__ = ("_complete", "_find", "_known")
-
-    def __init__(self, text: str) -> None:
-        self._find = text.find
-        self._known = [0]
-        """Where the lines found so far start: each "\n" ends one."""
-        self._complete = False
-        if "\r" in text:  # the tokenizer's other line breaks: all at once
-            self._known = line_starts(text)
-            self._complete = True
-
-    def start(self, index: int) -> int | None:
-        """Where the 0-based line `index` starts; None past the last line (and
-        for a negative index)."""
-        known = self._known
-        if index < len(known):
-            return known[index] if index >= 0 else None
-        if self._complete:
-            return None
-        find, at = self._find, known[-1]
-        while len(known) <= index:
-            at = find("\n", at) + 1
-            if not at:  # no more line breaks: the last line was found
-                self._complete = True
-                return None
-            known.append(at)
-        return at
 
 
 def _children(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
