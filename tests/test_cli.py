@@ -512,3 +512,34 @@ def test_version_is_answered_without_importing_the_command_line() -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert full.stdout == f"arch-lint {__version__}\n"  # argparse's own answer
+
+
+_SURROGATE_TABLE = (
+    "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+    "class Base(DeclarativeBase):\n    pass\n\n\n"
+    "class Row(Base):\n"
+    '    __tablename__ = "rows\\ud800"\n\n'
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+)
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif"])
+def test_a_lone_surrogate_in_a_message_is_written_as_its_escape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """A string literal of the checked code may hold a lone surrogate, which has
+    no UTF-8 form; a message that names it is written with the escape, and the
+    run goes on (it once ended in an internal error at the report)."""
+    files = base_files()
+    files["services/orders/models_db.py"] = _SURROGATE_TABLE
+    files["services/payments/models_db.py"] = _SURROGATE_TABLE
+    make_repo(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / f"report.{fmt}"
+    result = run_cli(capsys, "check", "--no-cache", "--format", fmt, "--output-file", str(out))
+    assert result.code == 1, result.err
+    assert "internal error" not in result.err
+    written = out.read_text(encoding="utf-8")
+    assert "rows\\ud800" in written
+    if fmt == "json":
+        assert any("rows\ud800" in f["message"] for f in json.loads(written))

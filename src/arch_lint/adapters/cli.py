@@ -447,6 +447,10 @@ def _check_inside(path: Path, root: Path, key: str) -> None:
 
 
 def _emit(text: str, output_file: Path | None) -> None:
+    # a lone surrogate (from a string literal of the checked code, in a
+    # message) has no UTF-8 form: it is written as its escape, `\ud800`,
+    # which a JSON reader reads back as the same character
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if output_file is None:
         sys.stdout.write(text)
         return
