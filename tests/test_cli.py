@@ -540,6 +540,21 @@ def test_a_lone_surrogate_in_a_message_is_written_as_its_escape(
     assert result.code == 1, result.err
     assert "internal error" not in result.err
     written = out.read_text(encoding="utf-8")
-    assert "rows\\ud800" in written
+    if fmt == "text":
+        assert "rows\\ud800" in written
+    else:  # the escape's backslash escaped in turn
+        assert "rows\\\\ud800" in written
     if fmt == "json":
-        assert any("rows\ud800" in f["message"] for f in json.loads(written))
+        assert any("rows\\ud800" in f["message"] for f in json.loads(written))
+
+
+def test_flake8_reports_a_message_with_a_lone_surrogate(tmp_path: Path) -> None:
+    files = base_files()
+    files["services/orders/models_db.py"] = _SURROGATE_TABLE
+    files["services/payments/models_db.py"] = _SURROGATE_TABLE
+    make_repo(tmp_path, files)
+    proc = run_subprocess(
+        tmp_path, "--select", "ARC", "services", command=[sys.executable, "-m", "flake8"]
+    )
+    assert "Traceback" not in proc.err
+    assert "rows\\ud800" in proc.out

@@ -131,6 +131,16 @@ class Finding:
     near ends of its edges in `arch-lint graph`, which run from them to its
     service. Not part of the reports' JSON."""
 
+    def __post_init__(self) -> None:
+        # a lone surrogate (from a string literal of the checked code) has no
+        # UTF-8 form: every output (a report, flake8, an editor) would fail on
+        # it, so the message holds its escape (`\ud800`) instead
+        message = self.message
+        if not message.isascii():
+            safe = message.encode("utf-8", "backslashreplace").decode("utf-8")
+            if safe != message:
+                object.__setattr__(self, "message", safe)
+
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
 
