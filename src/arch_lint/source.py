@@ -41,6 +41,15 @@ def source_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def char_column(line: str, byte_col: int) -> int:
+    """The character column of a UTF-8 byte column in a line's text (the
+    parser's columns count bytes; findings count characters). A byte column
+    inside a character counts that character as not reached."""
+    if line.isascii():
+        return byte_col
+    return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "replace"))
+
+
 _plus_one = (1).__add__
 
 

@@ -26,7 +26,7 @@ from typing import cast
 
 from arch_lint.findings import Finding
 from arch_lint.index.cache import Cache
-from arch_lint.source import decode, line_starts, read_regular, source_lines
+from arch_lint.source import char_column, decode, line_starts, read_regular, source_lines
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -251,13 +251,10 @@ class _File:
         1-based line; past the line's text it counts the line break's
         characters, and stops at the next line's start."""
         text = self._text_of(line)
-        encoded = None if text.isascii() else text.encode("utf-8", "surrogatepass")
-        width = len(text) if encoded is None else len(encoded)
+        width = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
         if byte_col > width:
             return len(text) + min(byte_col - width, self._break_width(line))
-        if encoded is None:  # a byte is a character
-            return byte_col
-        return len(encoded[:byte_col].decode("utf-8", "replace"))
+        return char_column(text, byte_col)
 
     def byte_column(self, line: int, column: int) -> int:
         """The UTF-8 byte column of a 0-based character column on an existing

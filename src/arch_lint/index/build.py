@@ -44,7 +44,7 @@ from arch_lint.index.layout import SQL_SUFFIX, Layout, is_compose_file
 from arch_lint.index.partial import PartialFacts
 from arch_lint.index.project import ProjectIndex
 from arch_lint.index.semantic import SemanticModel
-from arch_lint.source import decode, read_regular, source_lines
+from arch_lint.source import char_column, decode, read_regular, source_lines
 
 RACY_NS = 1_000_000_000
 
@@ -146,8 +146,7 @@ def _char_offset(source: bytes, line: int, byte_offset: int) -> int:
     lines = source_lines(decode(source))
     if not 1 <= line <= len(lines):
         return byte_offset
-    encoded = lines[line - 1].encode("utf-8", "surrogatepass")
-    return len(encoded[: max(byte_offset - 1, 0)].decode("utf-8", "replace")) + 1
+    return char_column(lines[line - 1], max(byte_offset - 1, 0)) + 1
 
 
 class FactsTable(Mapping[str, FileFacts]):

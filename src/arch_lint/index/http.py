@@ -839,7 +839,11 @@ class _Reader:
         following = marks.following()
         for site in self.model.marked(marks):
             stmt = site.stmt
-            if type(stmt) in _HEAD_ABOVE_BODY and not _head_may_span(stmt, following):
+            if type(stmt) in _HEAD_ABOVE_BODY and not _may_span(
+                stmt,
+                following,
+                stmt.body[0].lineno,  # type: ignore[attr-defined]  # the header ends there at the latest
+            ):
                 continue  # a `def`, `for`, `if` … spans a marked line in its body only
             for root in site.header():
                 # a simple statement is its own header, found on a marked line
@@ -1092,17 +1096,20 @@ class _Reader:
         return origin is not None and origin.split(".", 1)[0] in _HTTP_LIBRARIES
 
 
-def _may_span(stmt: ast.stmt, following: list[int] | None) -> bool:
+def _may_span(stmt: ast.stmt, following: list[int] | None, last: int | None = None) -> bool:
     """Whether what `Site.header` gives of a statement may lie on a marked line
     (`following`: `MarkedLines.following()`, None where any line may be one): its
-    own lines, and those of its decorators, above a `def` or `class` line."""
+    own lines up to `last` (by default its last), and those of its decorators,
+    above a `def` or `class` line."""
     if following is None:
         return True
     first = stmt.lineno
     decorators = getattr(stmt, "decorator_list", None)
     if decorators:
         first = decorators[0].lineno
-    return first < len(following) and following[first] <= (stmt.end_lineno or stmt.lineno)
+    if last is None:
+        last = stmt.end_lineno or stmt.lineno
+    return first < len(following) and following[first] <= last
 
 
 _HEAD_ABOVE_BODY = frozenset(
@@ -1113,18 +1120,6 @@ _HEAD_ABOVE_BODY = frozenset(
 decorators, the `def`, `class`, `for`, `while`, `if` or `with` line and those
 that line goes on to, up to the colon before the first statement of the body
 (a `try`'s handlers and a `match`'s cases come after a body)."""
-
-
-def _head_may_span(stmt: ast.stmt, following: list[int]) -> bool:
-    """Whether the header of a `_HEAD_ABOVE_BODY` statement may span a marked line
-    (`following`: `MarkedLines.following()`): a line from its first (its first
-    decorator's) to the first line of its body, where the header ends at the latest."""
-    first = stmt.lineno
-    decorators = getattr(stmt, "decorator_list", None)
-    if decorators:
-        first = decorators[0].lineno
-    body: list[ast.stmt] = stmt.body  # type: ignore[attr-defined]
-    return first < len(following) and following[first] <= body[0].lineno
 
 
 def _calls_in(root: ast.AST) -> list[ast.Call]:

@@ -22,6 +22,7 @@ from arch_lint.index.facts import FileFacts
 from arch_lint.index.layout import Service
 from arch_lint.index.project import ProjectIndex
 from arch_lint.index.semantic import SemanticModel
+from arch_lint.source import char_column
 
 CODE_RE = re.compile(r"^ARC\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -284,10 +285,7 @@ class FileContext:
             return byte_col
         if not 1 <= line <= len(self.lines):
             return byte_col
-        text = self.lines[line - 1]
-        if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+        return char_column(self.lines[line - 1], byte_col)
 
 
 class FileRule(Rule):
