@@ -668,11 +668,11 @@ def test_a_save_made_while_the_previous_one_is_read_is_not_cached_as_read(
     back(clean, 50)
     real_analyse = live.analyse
 
-    def analyse_then_save_again(path: str, source: bytes, envelope: str) -> Any:
+    def analyse_then_save_again(path: str, source: bytes, envelope: str, *rest: Any) -> Any:
         if path == rel:
             clean.write_text("from services.payments.models_db import Payment\n", "utf-8")
             back(clean, 40)
-        return real_analyse(path, source, envelope)
+        return real_analyse(path, source, envelope, *rest)
 
     monkeypatch.setattr(live, "analyse", analyse_then_save_again)
     project.files_changed([rel])

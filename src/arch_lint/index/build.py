@@ -16,6 +16,10 @@ once every file is read (its tree kept meanwhile, up to `WAITING_BYTES` of
 source). The check parses a file again only for a tree rule beyond that budget
 (on the benchmark corpus, none), and the peak memory of a cold check stays near
 that of the facts.
+
+A file excluded from checking (a test, a migration's version) gives only what
+it declares (`FileFacts.declarations`), and one whose bytes show it declares
+nothing (no class, no table: `declares_nothing`) is not parsed at all.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from arch_lint.index.layout import SQL_SUFFIX, Layout, is_compose_file
 from arch_lint.index.partial import PartialFacts
 from arch_lint.index.project import ProjectIndex
 from arch_lint.index.semantic import SemanticModel
-from arch_lint.source import char_column, decode, read_regular, source_lines
+from arch_lint.source import char_column, decode, read_regular, source_lines, spelled_as_is
 
 RACY_NS = 1_000_000_000
 
@@ -152,9 +156,10 @@ def _char_offset(source: bytes, line: int, byte_offset: int) -> int:
 class FactsTable(Mapping[str, FileFacts]):
     """Facts by path, decoded from their cached JSON on first use."""
 
-    def __init__(self, root: Path, envelope: str) -> None:
+    def __init__(self, root: Path, envelope: str, excluded: Callable[[str], bool]) -> None:
         self._root = root
         self._envelope = envelope
+        self._excluded = excluded
         self._raw: dict[str, Any] = {}
         self._decoded: dict[str, FileFacts] = {}
 
@@ -182,12 +187,9 @@ class FactsTable(Mapping[str, FileFacts]):
             source = read_regular(self._root / path)
         except OSError:
             return FileFacts()
-        if path.endswith(SQL_SUFFIX):
-            return _extract_sql(source, path)[0]
-        if is_compose_file(path):
-            return _extract_compose(source, path)[0]
-        tree, _ = parse(source, path)
-        return extract(tree, source, self._envelope) if tree is not None else FileFacts()
+        excluded = self._excluded(path)
+        facts = _analysed(path, source, self._envelope, cached=False, excluded=excluded)[0][1]
+        return facts or FileFacts()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
@@ -225,11 +227,14 @@ def _extract(
     envelope: str,
     path: str,
     lacks: frozenset[str] | None = None,
+    excluded: bool = False,
 ) -> tuple[FileFacts, str]:
     """The file's facts, and a notice ("" when all went well): a defect of
-    arch-lint's on one file costs only that file's facts, never the run."""
+    arch-lint's on one file costs only that file's facts, never the run.
+    `excluded`: from checking, and only its declarations are read
+    (`FileFacts.declarations`)."""
     try:
-        return extract(tree, source, envelope, lacks), ""
+        return extract(tree, source, envelope, lacks, excluded), ""
     except RecursionError:
         return FileFacts(), f"{path}: too deeply nested to read its facts"
     except Exception as exc:
@@ -266,9 +271,11 @@ Result = tuple[str, FileFacts | None, str | None, Any, str, str]
 interface hash, notice)"""
 
 
-def _analyse(path: str, source: bytes, envelope: str, cached: bool = True) -> Result:
+def _analyse(
+    path: str, source: bytes, envelope: str, cached: bool = True, excluded: bool = False
+) -> Result:
     """Parse one file and extract its facts; the tree is gone when this returns."""
-    return _analysed(path, source, envelope, cached=cached)[0]
+    return _analysed(path, source, envelope, cached=cached, excluded=excluded)[0]
 
 
 def _analysed(
@@ -277,21 +284,37 @@ def _analysed(
     envelope: str,
     lacks: frozenset[str] | None = None,
     cached: bool = True,
+    excluded: bool = False,
 ) -> tuple[Result, ast.Module | None]:
     """`_analyse`, and the tree (None where the file does not parse or its
-    facts could not be read, and for a plain-SQL migration, which has none);
-    the facts' text only where they are `cached`."""
+    facts could not be read, for a plain-SQL migration, which has none, and
+    for a file excluded from checking that declares nothing, which is not
+    parsed: see `declares_nothing`); the facts' text only where they are
+    `cached`. `excluded`: the file is excluded from checking."""
     if path.endswith(SQL_SUFFIX) or is_compose_file(path):
         read = _extract_sql if path.endswith(SQL_SUFFIX) else _extract_compose
         facts, notice = read(source, path)
         text, iface = facts.encoded() if cached else (None, facts.interface_hash())
         return (path, facts, text, None, iface, notice), None
+    if excluded:
+        if lacks is None:
+            lacks = cannot_hold_data(source)
+        if declares_nothing(source, lacks):
+            return (
+                path,
+                FileFacts(),
+                _no_facts_text() if cached else None,
+                None,
+                _no_facts_hash(),
+                "",
+            ), None
+        lacks = lacks | _ACTS
     tree, error = parse(source, path)
     if tree is None:
         assert error is not None
         err = [error.line, error.col, error.message]
         return (path, None, None, err, _no_facts_hash(), ""), None
-    facts, notice = _extract(tree, source, envelope, path, lacks)
+    facts, notice = _extract(tree, source, envelope, path, lacks, excluded)
     # the cache's text and the hash in one pass
     text, iface = facts.encoded() if cached else (None, facts.interface_hash())
     return (path, facts, text, None, iface, notice), None if notice else tree
@@ -313,9 +336,12 @@ class Analysis:
     read, or it is a plain-SQL migration)."""
 
 
-def analyse(path: str, source: bytes, envelope: str) -> Analysis:
-    """Parse one file and read its facts, as the build does."""
-    (_, facts, _, err, iface, notice), tree = _analysed(path, source, envelope, cached=False)
+def analyse(path: str, source: bytes, envelope: str, excluded: bool = False) -> Analysis:
+    """Parse one file and read its facts, as the build does (`excluded`: the
+    file is excluded from checking)."""
+    (_, facts, _, err, iface, notice), tree = _analysed(
+        path, source, envelope, cached=False, excluded=excluded
+    )
     return Analysis(
         content_hash(source),
         facts or FileFacts(),
@@ -348,15 +374,37 @@ file read ahead of the rest (see `_read_ahead`) is then visited again once
 all those are read."""
 
 
-def _analyse_in_worker(args: tuple[str, bytes, str]) -> Result:
+def declares_nothing(source: bytes, lacks: frozenset[str]) -> bool:
+    """Whether a file excluded from checking surely declares nothing the
+    project reads of it (`FileFacts.declarations`): no class, no table it
+    creates, no JSON column it tracks (`lacks`: what `facts.cannot_hold` said
+    of its bytes). Such a file is not parsed, and has no facts: the names it
+    binds or imports are not followed either (a name imported through such a
+    test module resolves to nothing). A source whose names may be spelled
+    otherwise than in its bytes (non-ASCII, a coding declaration) is parsed."""
+    return (
+        TABLES in lacks
+        and ASSOCIATIONS in lacks
+        and b"class" not in source
+        and spelled_as_is(source)
+    )
+
+
+def _analyse_in_worker(args: tuple[str, bytes, str, bool]) -> Result:
     """`_analyse` in a worker process: the facts come back as their JSON text."""
-    path, _, text, err, iface, notice = _analyse(*args)
+    path, source, envelope, excluded = args
+    path, _, text, err, iface, notice = _analyse(path, source, envelope, True, excluded)
     return path, None, text, err, iface, notice
 
 
 @lru_cache(maxsize=1)
 def _no_facts_hash() -> str:
     return FileFacts().interface_hash()
+
+
+@lru_cache(maxsize=1)
+def _no_facts_text() -> str:
+    return FileFacts().encoded()[0]
 
 
 def build(
@@ -390,11 +438,15 @@ def build(
     a file expected to have facts could not be read after all.
     """
     layout = layout or Layout.scan(settings)
+    excluded = layout.is_excluded
     root = settings.root
     envelope = settings.model.models.envelope_class
-    cache = Cache(root, enabled=use_cache, facts_options=[envelope])
+    model = settings.model
+    # an excluded file's facts are its declarations only: they hold for this exclusion
+    exclusion = [*model.exclude, *model.extend_exclude]
+    cache = Cache(root, enabled=use_cache, facts_options=[envelope, exclusion])
     overrides = overrides or {}
-    built = _Builder(root, envelope, cache, overrides, list(layout.notices))
+    built = _Builder(root, envelope, cache, overrides, list(layout.notices), excluded)
     racy_after = cache.written_ns - RACY_NS
     pending: list[tuple[str, list[int]]] = []
     prefix = _prefix(root)
@@ -428,17 +480,17 @@ def build(
             for path, stamp in pending:
                 source = built.read(path, stamp)
                 if source is not None:
-                    todo.append((path, source, envelope))
+                    todo.append((path, source, envelope, excluded(path)))
             for result in _parallel(todo, jobs):
                 built.record(*result)
         elif visit is None:
             for path, stamp in pending:
                 source = built.read(path, stamp)
                 if source is not None:
-                    built.record(*_analyse(path, source, envelope, cache.enabled))
+                    built.record(*_analyse(path, source, envelope, cache.enabled, excluded(path)))
         else:
             expected = frozenset([*built.facts, *(path for path, _ in pending)])
-            pending, lacking, ahead, leading = _read_ahead(root, pending, overrides)
+            pending, lacking, ahead, leading = _read_ahead(root, pending, overrides, excluded)
             partial = PartialFacts(built.facts, expected, lacking)
             # The files read ahead of the rest answer the whole-project questions
             # (ORM classes, installs): one of them is first visited once they are
@@ -456,7 +508,9 @@ def build(
                     if path not in built.facts:  # unreadable: what was visited may be wrong
                         built.visited_whole = False
                     continue
-                result, tree = _analysed(path, source, envelope, lacking.get(path), cache.enabled)
+                result, tree = _analysed(
+                    path, source, envelope, lacking.get(path), cache.enabled, excluded(path)
+                )
                 built.record(*result)
                 if tree is not None and built.visited_whole:
                     if (
@@ -482,7 +536,10 @@ def build(
 
 
 def _read_ahead(
-    root: Path, pending: list[tuple[str, list[int]]], overrides: Mapping[str, bytes]
+    root: Path,
+    pending: list[tuple[str, list[int]]],
+    overrides: Mapping[str, bytes],
+    excluded: Callable[[str], bool],
 ) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]], dict[str, bytes], int]:
     """The files to analyse in the order that lets the early check answer most:
     plain-SQL migrations and compose files, then the files whose bytes may install
@@ -516,7 +573,10 @@ def _read_ahead(
             rest.append(item)  # said when it is read in turn
             continue
         ahead[path] = source
-        lacks = cannot_hold(source) | cannot_hold_data(source) | cannot_hold_http(source)
+        if excluded(path):  # what it does is not read (`FileFacts.declarations`)
+            lacks = cannot_hold_data(source) | _ACTS
+        else:
+            lacks = cannot_hold(source) | cannot_hold_data(source) | cannot_hold_http(source)
         lacking[path] = lacks
         if not lacks >= _DATA_AND_LOGGING:
             first.append(item)
@@ -604,6 +664,9 @@ _Kept = tuple[str, bytes, ast.Module, SemanticModel]
 _DATA_AND_LOGGING = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
 _EVERY_PART = _DATA_AND_LOGGING | {URLS, ROUTES}
 """The parts of the facts whose absence `_read_ahead` tells from the bytes."""
+_ACTS = frozenset({INSTALLS, PIPELINES, URLS, ROUTES})
+"""The parts of the facts that say what a file does, not what it declares:
+a file excluded from checking has none (`FileFacts.declarations`)."""
 
 WAITING_BYTES = 1 << 20
 """The most source (its trees: about 25 times as much memory) the build keeps
@@ -625,13 +688,14 @@ class _Builder:
         cache: Cache,
         overrides: dict[str, bytes],
         notices: list[str],
+        excluded: Callable[[str], bool],
     ) -> None:
         self.root = root
         self.prefix = _prefix(root)
         self.cache = cache
         self.overrides = overrides
         self.notices = notices
-        self.facts = FactsTable(root, envelope)
+        self.facts = FactsTable(root, envelope, excluded)
         self.hashes: dict[str, str] = {}
         self.sources: dict[str, SourceFile] = {}
         self.stamps: dict[str, list[int]] = {}
@@ -708,7 +772,7 @@ class _Builder:
         self.cache.dirty = True
 
 
-def _parallel(todo: list[tuple[str, bytes, str]], jobs: int) -> list[Result]:
+def _parallel(todo: list[tuple[str, bytes, str, bool]], jobs: int) -> list[Result]:
     import multiprocessing  # only here: its import costs a run in one process 0.03 G instructions
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"

@@ -47,7 +47,7 @@ from arch_lint.index.stamps import StampFacts, declares_service_name, note_const
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment, push_children
 
-FACTS_VERSION = 26
+FACTS_VERSION = 27
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -236,6 +236,27 @@ class FileFacts:
     http: HttpFacts | None = None
     """Routes, calls to URLs, URL defaults (and a compose file's services): what
     the HTTP map is built from (`index/http.py`); None when nothing."""
+
+    def declarations(self) -> FileFacts:
+        """What a file excluded from checking (a test, a migration's version)
+        gives the project (SPEC §3: it is read for project facts, tables from
+        migrations and models): what it declares, its classes (models, ORM
+        classes and their JSON columns), the tables it creates and the JSON
+        columns it tracks, and the names they are resolved through (its
+        imports, bindings and type aliases). What it does (publishes, parses,
+        sends, logs, installs, routes, stamps) shows what a test does, not
+        what the services do, and is left out."""
+        return FileFacts(
+            imports=self.imports,
+            bindings=self.bindings,
+            star_imports=self.star_imports,
+            classes=self.classes,
+            described_aliases=self.described_aliases,
+            tables=self.tables,
+            orm=self.orm,
+            associations=self.associations,
+            type_aliases=self.type_aliases,
+        )
 
     def interface_json(self) -> list[Any]:
         # tuples (named ones too) encode as JSON arrays, as lists do: they are
@@ -1056,12 +1077,17 @@ def extract(
     source: bytes,
     envelope: str = DEFAULT_ENVELOPE,
     lacks: frozenset[str] | None = None,
+    declarations_only: bool = False,
 ) -> FileFacts:
     """The facts of one parsed file (`envelope`: the envelope class's name;
     `lacks`: what `cannot_hold`, `correlation.cannot_hold` and
     `http.cannot_hold` said of these bytes, where the caller asked them
-    already: all three, or the readers would skip parts none of them ruled out)."""
+    already: all three, or the readers would skip parts none of them ruled out).
+    `declarations_only`: the file is excluded from checking, and only
+    `FileFacts.declarations` are read."""
     extractor = _Extractor(envelope)
+    if declarations_only:
+        return extractor.run(tree, source, lacks).declarations()
     facts = extractor.run(tree, source, lacks)
     uses = read_uses(tree, source)
     received = extractor.received

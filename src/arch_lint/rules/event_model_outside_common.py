@@ -34,6 +34,11 @@ class EventModelOutsideCommon(FileRule):
     - its name matches `event-name-patterns` (`*Event`, `*EventV1`, `*Payload*`,
       ...) and it is used as nothing else.
 
+    The evidence is what the services' code does: a test (a file `exclude`
+    matches) that publishes, consumes or wraps a model in the envelope shows
+    what the test does, not what the services exchange, and is no evidence.
+    The classes a test declares still count (a test's subclass of a model).
+
     A model named like an event is not flagged by its name where the project
     shows it to be something else:
     - stored: the type of an ORM row's field (`Mapped[TaskPayload]`, a field of
