@@ -640,3 +640,46 @@ def test_arc000_wins_over_exit_zero(
     make_repo(tmp_path, base_files('[tool.arch_lint]\nservices = ["service/*"]\n'))
     monkeypatch.chdir(tmp_path)
     assert run_cli(capsys, "check", "--exit-zero").code == 2
+
+
+def test_a_source_root_one_folder_deep_wins_over_the_project_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`source-roots = [".", "backend"]` (as `arch-lint init` writes them): a file
+    under `backend/` is named from `backend`, the deeper root, so that its
+    imports (`from app import db`) reach it. Both roots have no slash: the
+    project root sorted first once, and `backend/app/models_db.py` was named
+    `backend.app.models_db`: the worker's import of `app.models_db` resolved
+    to nothing, and its reach into the backend's data layer went unseen."""
+    from arch_lint.config import load_settings
+    from arch_lint.index.layout import Layout
+
+    config = (
+        "[tool.arch_lint]\n"
+        'services = ["backend", "worker"]\n'
+        'source-roots = [".", "backend", "worker"]\n'
+        'shared-models = []\n'
+    )
+    make_repo(
+        tmp_path,
+        {
+            "pyproject.toml": config,
+            "backend/app/__init__.py": "",
+            "backend/app/api.py": "from app.models_db import Order\n",
+            "backend/app/models_db.py": "class Order:\n    __tablename__ = 'orders'\n",
+            "worker/jobs/__init__.py": "",
+            "worker/jobs/run.py": (
+                "from app.models_db import Order\nfrom jobs.models_db import Job\n"
+            ),
+            "worker/jobs/models_db.py": "class Job:\n    __tablename__ = 'jobs'\n",
+        },
+    )
+    layout = Layout.scan(load_settings(None, tmp_path))
+    assert layout.source_roots == ["backend", "worker", ""]
+    assert layout.module_of("backend/app/api.py") == "app.api"
+    assert layout.module_of("worker/jobs/run.py") == "jobs.run"
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(capsys, "check", "--format", "json")
+    # its own data layer is no finding, the other service's is
+    found = [(f["path"], f["line"], f["code"]) for f in json.loads(result.out)]
+    assert found == [("worker/jobs/run.py", 1, "ARC101")]

@@ -336,7 +336,9 @@ class Layout:
                         roots.add(match.relative_to(self.settings.root).as_posix())
             else:
                 roots.add("" if entry == "." else PurePosixPath(entry).as_posix())
-        return sorted((r if r != "." else "" for r in roots), key=lambda r: (-r.count("/"), r))
+        # depth: the folders a root is below the project root ("" is none, "a" one)
+        found = (r if r != "." else "" for r in roots)
+        return sorted(found, key=lambda r: (-(r.count("/") + 1) if r else 0, r))
 
     @cached_property
     def shared_dirs(self) -> list[str]:
