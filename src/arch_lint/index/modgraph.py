@@ -97,7 +97,38 @@ class ModuleGraph:
         return path.endswith("/__init__.py") or path == "__init__.py"
 
     def file_of(self, module: str, importer: str | None = None) -> str | None:
-        """The file of a dotted module, preferring the importer's own source root."""
+        """The file of a dotted module, preferring the importer's own source root;
+        None where the importer's own folder holds a module of the import's
+        top-level name (see `_beside`) and the file found is not in it."""
+        found = self._file_of(module, importer)
+        if found is not None and importer is not None:
+            beside = self._beside(importer, module)
+            if beside is not None and found != beside[0] and not found.startswith(beside[1]):
+                return None
+        return found
+
+    def _beside(self, importer: str, module: str) -> tuple[str, str] | None:
+        """(module file, package folder + "/") of the module of `module`'s
+        top-level name in the importer's own folder, when there is one and the
+        importer is not inside that name's package: a script run from its
+        folder (`python main.py`, as many services' images do) imports its
+        neighbour `settings.py` by `import settings`, whatever a source root
+        elsewhere holds; as the importer may be run either way, the import is
+        ambiguous unless it reaches that neighbour."""
+        folder, _, _ = importer.rpartition("/")
+        if not folder or folder == self.layout.root_of(importer):
+            return None  # the neighbours are named from this root already
+        top = module.split(".", 1)[0]
+        own = self.layout.module_of(importer)
+        if own is not None and own.split(".", 1)[0] == top:
+            return None
+        facts = self.facts
+        for candidate in (f"{folder}/{top}.py", f"{folder}/{top}/__init__.py"):
+            if candidate in facts:
+                return candidate, f"{folder}/{top}/"
+        return None
+
+    def _file_of(self, module: str, importer: str | None) -> str | None:
         paths = self._modules.get(module)
         if not paths:
             return None
