@@ -128,7 +128,7 @@ def test_the_editor_reads_an_excluded_file_as_the_build_does(tmp_path: Path) -> 
     root = make_repo(tmp_path, files())
     built = build(load_settings(None, root), use_cache=False)
     for path in ("services/stock/tests/test_published.py", "services/stock/tests/test_fake.py"):
-        analysis = analyse(path, (root / path).read_bytes(), "EventEnvelope", excluded=True)
+        analysis = analyse(path, (root / path).read_bytes(), "EventEnvelope", declarative=True)
         assert analysis.facts == built.index.facts[path]
         assert analysis.interface_hash == built.index.interface_hash(path)
         assert analysis.error is None
@@ -189,3 +189,48 @@ def test_a_non_ascii_excluded_file_is_parsed(tmp_path: Path, parsed: list[str]) 
     assert "services/stock/tests/test_unicode.py" in parsed
     assert "services/stock/tests/test_accent.py" in parsed
     assert [c.name for c in facts["services/stock/tests/test_unicode.py"].classes] == ["Fake"]
+
+
+def test_excluded_code_that_is_no_test_is_read_in_full(tmp_path: Path, parsed: list[str]) -> None:
+    """`extend-exclude` may name code the services run (a library, generated or
+    legacy modules): only tests and migrations' versions give their
+    declarations alone. Here an excluded library makes loggers, an excluded
+    legacy module of `orders` is its data layer by content, and an excluded
+    package `__init__` with no class re-exports that module's names."""
+    config = (
+        '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n'
+        'extend-exclude = ["libs/**", "services/orders/legacy/**"]\n'
+    )
+    root = make_repo(
+        tmp_path,
+        {
+            "pyproject.toml": config,
+            "libs/__init__.py": "",
+            "libs/obs.py": (
+                "import logging\n\n\ndef make_logger(name: str) -> logging.Logger:\n"
+                "    return logging.getLogger(name)\n"
+            ),
+            "services/__init__.py": "",
+            "services/orders/__init__.py": "",
+            "services/orders/legacy/__init__.py": "from .store import Session\n",
+            "services/orders/legacy/store.py": (
+                "from sqlalchemy.orm import sessionmaker\n\nSession = sessionmaker()\n"
+            ),
+            "services/billing/__init__.py": "",
+            "services/billing/jobs.py": (
+                "from libs.obs import make_logger\n"
+                "from services.orders.legacy import Session\n\n"
+                "log = make_logger(__name__)\n\n\n"
+                "def run(correlation_id: str) -> None:\n"
+                '    log.info("running")\n'
+                "    Session()\n"
+            ),
+        },
+    )
+    found = run(load_settings(None, root), [root], use_cache=False).findings
+    assert "services/orders/legacy/__init__.py" in parsed  # no class, yet parsed
+    codes = sorted((f.path, f.line, f.code) for f in found)
+    assert codes == [
+        ("services/billing/jobs.py", 2, "ARC101"),  # the legacy store is orders' data layer
+        ("services/billing/jobs.py", 8, "ARC301"),  # `make_logger` makes a logger
+    ]

@@ -167,7 +167,7 @@ class LiveProject:
         if known is not None and known.text == text:
             return
         source = self._source_of(rel, text)
-        analysis = analyse(rel, source, self._envelope, self.layout.is_excluded(rel))
+        analysis = analyse(rel, source, self._envelope, self.layout.declarations_only(rel))
         if analysis.notice:
             self.notices.append(analysis.notice)
         if analysis.error is None or known is None:
@@ -276,7 +276,7 @@ class LiveProject:
         return stamp, read_regular(path)
 
     def _read_from_disk(self, rel: str, source: bytes, stamp: list[int]) -> None:
-        analysis = analyse(rel, source, self._envelope, self.layout.is_excluded(rel))
+        analysis = analyse(rel, source, self._envelope, self.layout.declarations_only(rel))
         analysis.tree = None
         if analysis.notice:
             self.notices.append(analysis.notice)

@@ -272,13 +272,19 @@ DEFAULT_DATA_LAYER = (
     "migrations/**",
 )
 
-DEFAULT_EXCLUDE = (
+TESTS_AND_MIGRATIONS = (
     "**/tests/**",
     "**/test_*.py",
     "**/*_test.py",
     "**/conftest.py",
     "**/alembic/versions/**",
     "**/migrations/versions/**",
+)
+"""Tests and migrations' versions: excluded by default, and where excluded, read
+only for what they declare (`Layout.declarations_only`)."""
+
+DEFAULT_EXCLUDE = (
+    *TESTS_AND_MIGRATIONS,
     ".git/**",
     ".venv/**",
     "venv/**",

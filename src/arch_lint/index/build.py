@@ -17,9 +17,10 @@ source). The check parses a file again only for a tree rule beyond that budget
 (on the benchmark corpus, none), and the peak memory of a cold check stays near
 that of the facts.
 
-A file excluded from checking (a test, a migration's version) gives only what
-it declares (`FileFacts.declarations`), and one whose bytes show it declares
-nothing (no class, no table: `declares_nothing`) is not parsed at all.
+A test or a migration's version excluded from checking gives only what it
+declares (`FileFacts.declarations`, `Layout.declarations_only`), and one whose
+bytes show it declares nothing (no class, no table: `declares_nothing`) is not
+parsed at all.
 """
 
 from __future__ import annotations
@@ -156,10 +157,10 @@ def _char_offset(source: bytes, line: int, byte_offset: int) -> int:
 class FactsTable(Mapping[str, FileFacts]):
     """Facts by path, decoded from their cached JSON on first use."""
 
-    def __init__(self, root: Path, envelope: str, excluded: Callable[[str], bool]) -> None:
+    def __init__(self, root: Path, envelope: str, declarative: Callable[[str], bool]) -> None:
         self._root = root
         self._envelope = envelope
-        self._excluded = excluded
+        self._declarative = declarative
         self._raw: dict[str, Any] = {}
         self._decoded: dict[str, FileFacts] = {}
 
@@ -187,9 +188,9 @@ class FactsTable(Mapping[str, FileFacts]):
             source = read_regular(self._root / path)
         except OSError:
             return FileFacts()
-        excluded = self._excluded(path)
-        facts = _analysed(path, source, self._envelope, cached=False, excluded=excluded)[0][1]
-        return facts or FileFacts()
+        declarative = self._declarative(path)
+        result = _analysed(path, source, self._envelope, cached=False, declarative=declarative)
+        return result[0][1] or FileFacts()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
@@ -227,14 +228,13 @@ def _extract(
     envelope: str,
     path: str,
     lacks: frozenset[str] | None = None,
-    excluded: bool = False,
+    declarative: bool = False,
 ) -> tuple[FileFacts, str]:
     """The file's facts, and a notice ("" when all went well): a defect of
     arch-lint's on one file costs only that file's facts, never the run.
-    `excluded`: from checking, and only its declarations are read
-    (`FileFacts.declarations`)."""
+    `declarative`: only its declarations are read (`FileFacts.declarations`)."""
     try:
-        return extract(tree, source, envelope, lacks, excluded), ""
+        return extract(tree, source, envelope, lacks, declarative), ""
     except RecursionError:
         return FileFacts(), f"{path}: too deeply nested to read its facts"
     except Exception as exc:
@@ -272,10 +272,10 @@ interface hash, notice)"""
 
 
 def _analyse(
-    path: str, source: bytes, envelope: str, cached: bool = True, excluded: bool = False
+    path: str, source: bytes, envelope: str, cached: bool = True, declarative: bool = False
 ) -> Result:
     """Parse one file and extract its facts; the tree is gone when this returns."""
-    return _analysed(path, source, envelope, cached=cached, excluded=excluded)[0]
+    return _analysed(path, source, envelope, cached=cached, declarative=declarative)[0]
 
 
 def _analysed(
@@ -284,19 +284,20 @@ def _analysed(
     envelope: str,
     lacks: frozenset[str] | None = None,
     cached: bool = True,
-    excluded: bool = False,
+    declarative: bool = False,
 ) -> tuple[Result, ast.Module | None]:
     """`_analyse`, and the tree (None where the file does not parse or its
     facts could not be read, for a plain-SQL migration, which has none, and
-    for a file excluded from checking that declares nothing, which is not
-    parsed: see `declares_nothing`); the facts' text only where they are
-    `cached`. `excluded`: the file is excluded from checking."""
+    for a test or migration that declares nothing, which is not parsed: see
+    `declares_nothing`); the facts' text only where they are `cached`.
+    `declarative`: only the file's declarations are read
+    (`Layout.declarations_only`)."""
     if path.endswith(SQL_SUFFIX) or is_compose_file(path):
         read = _extract_sql if path.endswith(SQL_SUFFIX) else _extract_compose
         facts, notice = read(source, path)
         text, iface = facts.encoded() if cached else (None, facts.interface_hash())
         return (path, facts, text, None, iface, notice), None
-    if excluded:
+    if declarative:
         if lacks is None:
             lacks = cannot_hold_data(source)
         if declares_nothing(source, lacks):
@@ -314,7 +315,7 @@ def _analysed(
         assert error is not None
         err = [error.line, error.col, error.message]
         return (path, None, None, err, _no_facts_hash(), ""), None
-    facts, notice = _extract(tree, source, envelope, path, lacks, excluded)
+    facts, notice = _extract(tree, source, envelope, path, lacks, declarative)
     # the cache's text and the hash in one pass
     text, iface = facts.encoded() if cached else (None, facts.interface_hash())
     return (path, facts, text, None, iface, notice), None if notice else tree
@@ -336,11 +337,11 @@ class Analysis:
     read, or it is a plain-SQL migration)."""
 
 
-def analyse(path: str, source: bytes, envelope: str, excluded: bool = False) -> Analysis:
-    """Parse one file and read its facts, as the build does (`excluded`: the
-    file is excluded from checking)."""
+def analyse(path: str, source: bytes, envelope: str, declarative: bool = False) -> Analysis:
+    """Parse one file and read its facts, as the build does (`declarative`:
+    only its declarations, see `Layout.declarations_only`)."""
     (_, facts, _, err, iface, notice), tree = _analysed(
-        path, source, envelope, cached=False, excluded=excluded
+        path, source, envelope, cached=False, declarative=declarative
     )
     return Analysis(
         content_hash(source),
@@ -375,7 +376,7 @@ all those are read."""
 
 
 def declares_nothing(source: bytes, lacks: frozenset[str]) -> bool:
-    """Whether a file excluded from checking surely declares nothing the
+    """Whether a test or migration (`Layout.declarations_only`) surely declares nothing the
     project reads of it (`FileFacts.declarations`): no class, no table it
     creates, no JSON column it tracks (`lacks`: what `facts.cannot_hold` said
     of its bytes). Such a file is not parsed, and has no facts: the names it
@@ -392,8 +393,8 @@ def declares_nothing(source: bytes, lacks: frozenset[str]) -> bool:
 
 def _analyse_in_worker(args: tuple[str, bytes, str, bool]) -> Result:
     """`_analyse` in a worker process: the facts come back as their JSON text."""
-    path, source, envelope, excluded = args
-    path, _, text, err, iface, notice = _analyse(path, source, envelope, True, excluded)
+    path, source, envelope, declarative = args
+    path, _, text, err, iface, notice = _analyse(path, source, envelope, True, declarative)
     return path, None, text, err, iface, notice
 
 
@@ -438,15 +439,15 @@ def build(
     a file expected to have facts could not be read after all.
     """
     layout = layout or Layout.scan(settings)
-    excluded = layout.is_excluded
+    declarative = layout.declarations_only
     root = settings.root
     envelope = settings.model.models.envelope_class
     model = settings.model
-    # an excluded file's facts are its declarations only: they hold for this exclusion
+    # a test's facts are its declarations only where it is excluded: they hold for this exclusion
     exclusion = [*model.exclude, *model.extend_exclude]
     cache = Cache(root, enabled=use_cache, facts_options=[envelope, exclusion])
     overrides = overrides or {}
-    built = _Builder(root, envelope, cache, overrides, list(layout.notices), excluded)
+    built = _Builder(root, envelope, cache, overrides, list(layout.notices), declarative)
     racy_after = cache.written_ns - RACY_NS
     pending: list[tuple[str, list[int]]] = []
     prefix = _prefix(root)
@@ -480,17 +481,19 @@ def build(
             for path, stamp in pending:
                 source = built.read(path, stamp)
                 if source is not None:
-                    todo.append((path, source, envelope, excluded(path)))
+                    todo.append((path, source, envelope, declarative(path)))
             for result in _parallel(todo, jobs):
                 built.record(*result)
         elif visit is None:
             for path, stamp in pending:
                 source = built.read(path, stamp)
                 if source is not None:
-                    built.record(*_analyse(path, source, envelope, cache.enabled, excluded(path)))
+                    built.record(
+                        *_analyse(path, source, envelope, cache.enabled, declarative(path))
+                    )
         else:
             expected = frozenset([*built.facts, *(path for path, _ in pending)])
-            pending, lacking, ahead, leading = _read_ahead(root, pending, overrides, excluded)
+            pending, lacking, ahead, leading = _read_ahead(root, pending, overrides, declarative)
             partial = PartialFacts(built.facts, expected, lacking)
             # The files read ahead of the rest answer the whole-project questions
             # (ORM classes, installs): one of them is first visited once they are
@@ -509,7 +512,7 @@ def build(
                         built.visited_whole = False
                     continue
                 result, tree = _analysed(
-                    path, source, envelope, lacking.get(path), cache.enabled, excluded(path)
+                    path, source, envelope, lacking.get(path), cache.enabled, declarative(path)
                 )
                 built.record(*result)
                 if tree is not None and built.visited_whole:
@@ -539,7 +542,7 @@ def _read_ahead(
     root: Path,
     pending: list[tuple[str, list[int]]],
     overrides: Mapping[str, bytes],
-    excluded: Callable[[str], bool],
+    declarative: Callable[[str], bool],
 ) -> tuple[list[tuple[str, list[int]]], dict[str, frozenset[str]], dict[str, bytes], int]:
     """The files to analyse in the order that lets the early check answer most:
     plain-SQL migrations and compose files, then the files whose bytes may install
@@ -573,7 +576,7 @@ def _read_ahead(
             rest.append(item)  # said when it is read in turn
             continue
         ahead[path] = source
-        if excluded(path):  # what it does is not read (`FileFacts.declarations`)
+        if declarative(path):  # what it does is not read (`FileFacts.declarations`)
             lacks = cannot_hold_data(source) | _ACTS
         else:
             lacks = cannot_hold(source) | cannot_hold_data(source) | cannot_hold_http(source)
@@ -666,7 +669,7 @@ _EVERY_PART = _DATA_AND_LOGGING | {URLS, ROUTES}
 """The parts of the facts whose absence `_read_ahead` tells from the bytes."""
 _ACTS = frozenset({INSTALLS, PIPELINES, URLS, ROUTES})
 """The parts of the facts that say what a file does, not what it declares:
-a file excluded from checking has none (`FileFacts.declarations`)."""
+a test or migration excluded from checking has none (`FileFacts.declarations`)."""
 
 WAITING_BYTES = 1 << 20
 """The most source (its trees: about 25 times as much memory) the build keeps
@@ -688,14 +691,14 @@ class _Builder:
         cache: Cache,
         overrides: dict[str, bytes],
         notices: list[str],
-        excluded: Callable[[str], bool],
+        declarative: Callable[[str], bool],
     ) -> None:
         self.root = root
         self.prefix = _prefix(root)
         self.cache = cache
         self.overrides = overrides
         self.notices = notices
-        self.facts = FactsTable(root, envelope, excluded)
+        self.facts = FactsTable(root, envelope, declarative)
         self.hashes: dict[str, str] = {}
         self.sources: dict[str, SourceFile] = {}
         self.stamps: dict[str, list[int]] = {}

@@ -238,14 +238,15 @@ class FileFacts:
     the HTTP map is built from (`index/http.py`); None when nothing."""
 
     def declarations(self) -> FileFacts:
-        """What a file excluded from checking (a test, a migration's version)
-        gives the project (SPEC §3: it is read for project facts, tables from
-        migrations and models): what it declares, its classes (models, ORM
-        classes and their JSON columns), the tables it creates and the JSON
-        columns it tracks, and the names they are resolved through (its
-        imports, bindings and type aliases). What it does (publishes, parses,
-        sends, logs, installs, routes, stamps) shows what a test does, not
-        what the services do, and is left out."""
+        """What a test or a migration's version excluded from checking gives
+        the project (SPEC §3: it is read for project facts, tables from
+        migrations and models; see `Layout.declarations_only`): what it
+        declares, its classes (models, ORM classes), the tables it creates and
+        the JSON columns it tracks (`associate_with`), and the names they are
+        resolved through (its imports, bindings and type aliases). What it
+        does (publishes, parses, stores, sends, logs, installs, routes,
+        stamps) shows what a test does, not what the services do, and is left
+        out."""
         return FileFacts(
             imports=self.imports,
             bindings=self.bindings,
@@ -1083,8 +1084,8 @@ def extract(
     `lacks`: what `cannot_hold`, `correlation.cannot_hold` and
     `http.cannot_hold` said of these bytes, where the caller asked them
     already: all three, or the readers would skip parts none of them ruled out).
-    `declarations_only`: the file is excluded from checking, and only
-    `FileFacts.declarations` are read."""
+    `declarations_only`: only `FileFacts.declarations` are read (a test or a
+    migration's version excluded from checking)."""
     extractor = _Extractor(envelope)
     if declarations_only:
         return extractor.run(tree, source, lacks).declarations()

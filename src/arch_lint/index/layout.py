@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from arch_lint.config.load import git_root
+from arch_lint.config.model import TESTS_AND_MIGRATIONS
 from arch_lint.config.resolve import Settings, matcher
 from arch_lint.source import file_kind
 from arch_lint.vcs import git_ls_files
@@ -437,6 +438,18 @@ class Layout:
 
     def is_excluded(self, path: str) -> bool:
         return self._exclude_spec.match_file(path)
+
+    @cached_property
+    def _tests_spec(self) -> Matcher:
+        return matcher(TESTS_AND_MIGRATIONS)
+
+    def declarations_only(self, path: str) -> bool:
+        """Whether the project reads only what the file declares
+        (`FileFacts.declarations`): a test or a migration's version (the
+        default `exclude`'s own globs) that is excluded from checking. Other
+        excluded code (`extend-exclude = ["libs/**"]`) is read in full: the
+        services run it."""
+        return self.is_excluded(path) and self._tests_spec.match_file(path)
 
     # modules -------------------------------------------------------------------------------
     def module_of(self, path: str) -> str | None:

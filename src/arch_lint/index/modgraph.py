@@ -43,6 +43,8 @@ class ModuleGraph:
         self._follow_memo: CycleMemo[tuple[str, str], tuple[str, str | None] | None]
         self._follow_memo = CycleMemo(None)
         """A re-export cycle (`try: from b import x` both ways) defines nothing."""
+        self._beside_memo: dict[tuple[str, str], tuple[str, str] | None] = {}
+        """(importer, top-level name) -> `_beside`."""
 
     # modules ----------------------------------------------------------------------------
     @cached_property
@@ -115,18 +117,25 @@ class ModuleGraph:
         neighbour `settings.py` by `import settings`, whatever a source root
         elsewhere holds; as the importer may be run either way, the import is
         ambiguous unless it reaches that neighbour."""
-        folder, _, _ = importer.rpartition("/")
-        if not folder or folder == self.layout.root_of(importer):
-            return None  # the neighbours are named from this root already
         top = module.split(".", 1)[0]
+        key = (importer, top)
+        if key in self._beside_memo:
+            return self._beside_memo[key]
+        found = None
+        folder, _, _ = importer.rpartition("/")
         own = self.layout.module_of(importer)
-        if own is not None and own.split(".", 1)[0] == top:
-            return None
-        facts = self.facts
-        for candidate in (f"{folder}/{top}.py", f"{folder}/{top}/__init__.py"):
-            if candidate in facts:
-                return candidate, f"{folder}/{top}/"
-        return None
+        # beside a file of its root, the neighbours are named from that root already
+        if (
+            folder
+            and folder != self.layout.root_of(importer)
+            and (own is None or own.split(".", 1)[0] != top)
+        ):
+            for candidate in (f"{folder}/{top}.py", f"{folder}/{top}/__init__.py"):
+                if candidate in self.facts:
+                    found = candidate, f"{folder}/{top}/"
+                    break
+        self._beside_memo[key] = found
+        return found
 
     def _file_of(self, module: str, importer: str | None) -> str | None:
         paths = self._modules.get(module)

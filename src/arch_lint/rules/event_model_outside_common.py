@@ -34,10 +34,12 @@ class EventModelOutsideCommon(FileRule):
     - its name matches `event-name-patterns` (`*Event`, `*EventV1`, `*Payload*`,
       ...) and it is used as nothing else.
 
-    The evidence is what the services' code does: a test (a file `exclude`
-    matches) that publishes, consumes or wraps a model in the envelope shows
-    what the test does, not what the services exchange, and is no evidence.
-    The classes a test declares still count (a test's subclass of a model).
+    The evidence is what the services' code does: a test excluded from
+    checking (`tests/`, `test_*.py`, `conftest.py`, ...) that publishes,
+    consumes, stores or wraps a model in the envelope shows what the test
+    does, not what the services exchange, and is no evidence either way. The
+    classes a test declares still count (a test's subclass of a model).
+    Other excluded code (`extend-exclude = ["libs/**"]`) counts in full.
 
     A model named like an event is not flagged by its name where the project
     shows it to be something else:
