@@ -111,12 +111,14 @@ class ModuleGraph:
 
     def _beside(self, importer: str, module: str) -> tuple[str, str] | None:
         """(module file, package folder + "/") of the module of `module`'s
-        top-level name in the importer's own folder, when there is one and the
-        importer is not inside that name's package: a script run from its
-        folder (`python main.py`, as many services' images do) imports its
-        neighbour `settings.py` by `import settings`, whatever a source root
-        elsewhere holds; as the importer may be run either way, the import is
-        ambiguous unless it reaches that neighbour."""
+        top-level name in the importer's own folder, when there is one, the
+        folder is no regular package (no `__init__.py`: in a package, Python
+        resolves an absolute import from the source root, never beside the
+        importer) and the importer is not inside that name's package: a script
+        run from its folder (`python main.py`, as many services' images do)
+        imports its neighbour `settings.py` by `import settings`, whatever a
+        source root elsewhere holds; as the importer may be run either way, the
+        import is ambiguous unless it reaches that neighbour."""
         top = module.split(".", 1)[0]
         key = (importer, top)
         if key in self._beside_memo:
@@ -129,6 +131,7 @@ class ModuleGraph:
             folder
             and folder != self.layout.root_of(importer)
             and (own is None or own.split(".", 1)[0] != top)
+            and f"{folder}/__init__.py" not in self.facts
         ):
             for candidate in (f"{folder}/{top}.py", f"{folder}/{top}/__init__.py"):
                 if candidate in self.facts:

@@ -19,12 +19,13 @@ class CrossServiceImport(FileRule):
     followed to the module that defines it, so a re-exported shared model is not
     flagged, while a re-exported internal is.
 
-    An import whose top-level name is also a module beside the importer
-    (`import settings` in `services/safety/main.py`, next to
-    `services/safety/settings.py`) is not flagged when a source root of
-    another service holds that name too: a service run from its folder
-    (`python main.py`) imports its neighbour, and which way it runs is not in
-    the code.
+    An import whose top-level name is also a module beside the importer, in a
+    folder that is no package (`import settings` in `services/safety/main.py`,
+    next to `services/safety/settings.py`, no `__init__.py`), is not flagged
+    when a source root of another service holds that name too: a service run
+    from its folder (`python main.py`) imports its neighbour, and which way it
+    runs is not in the code. In a package (with an `__init__.py`) Python
+    resolves the import from the source root, and it is judged as written.
 
     ## Why is this bad?
     A service's internals change with that service's releases. Importing them
