@@ -683,3 +683,38 @@ def test_a_source_root_one_folder_deep_wins_over_the_project_root(
     # its own data layer is no finding, the other service's is
     found = [(f["path"], f["line"], f["code"]) for f in json.loads(result.out)]
     assert found == [("worker/jobs/run.py", 1, "ARC101")]
+
+
+def test_source_roots_written_with_a_leading_dot_slash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`./backend/` and `./services/*/src` name the folders `backend` and
+    `services/*/src`: the ARC000 check read them as written and found no file
+    under `./backend/` (exit 2), while the layout used them normalised."""
+    from arch_lint.config import load_settings
+    from arch_lint.index.layout import Layout
+
+    config = (
+        "[tool.arch_lint]\n"
+        'services = ["backend", "services/*"]\n'
+        'source-roots = ["./", "./backend/", "./services/*/src"]\n'
+        "shared-models = []\n"
+    )
+    make_repo(
+        tmp_path,
+        {
+            "pyproject.toml": config,
+            "backend/app/__init__.py": "",
+            "backend/app/api.py": "from app import models_db\n",
+            "backend/app/models_db.py": "class Order:\n    __tablename__ = 'orders'\n",
+            "services/worker/src/jobs/__init__.py": "",
+            "services/worker/src/jobs/run.py": "from app.models_db import Order\n",
+        },
+    )
+    layout = Layout.scan(load_settings(None, tmp_path))
+    assert layout.source_roots == ["services/worker/src", "backend", ""]
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(capsys, "check", "--format", "json")
+    assert result.code == 1, result.err
+    found = [(f["path"], f["code"]) for f in json.loads(result.out)]
+    assert found == [("services/worker/src/jobs/run.py", "ARC101")]

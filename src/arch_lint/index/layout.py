@@ -329,14 +329,13 @@ class Layout:
     def source_roots(self) -> list[str]:
         """Relative posix source roots, deepest first ("" is the project root)."""
         roots: set[str] = set()
-        for entry in self.settings.model.source_roots:
-            entry = entry.strip("/") or "."
+        for entry in map(_root_entry, self.settings.model.source_roots):
             if any(ch in entry for ch in "*?["):
                 for match in self.settings.root.glob(entry):
                     if os.path.isdir(match):  # never PermissionError, unlike Path.is_dir
                         roots.add(match.relative_to(self.settings.root).as_posix())
             else:
-                roots.add("" if entry == "." else PurePosixPath(entry).as_posix())
+                roots.add(entry)
         # depth: the folders a root is below the project root ("" is none, "a" one)
         found = (r if r != "." else "" for r in roots)
         return sorted(found, key=lambda r: (-(r.count("/") + 1) if r else 0, r))
@@ -498,8 +497,7 @@ class Layout:
                     )
                 )
         for i, entry in enumerate(cfg.source_roots):
-            prefix = entry.strip("/")
-            prefix = "" if prefix in {"", "."} else prefix
+            prefix = _root_entry(entry)
             if any(ch in prefix for ch in "*?["):
                 roots = [r for r in self.source_roots if matcher([prefix]).match_dir(r)]
             else:
@@ -560,3 +558,10 @@ def _module_name(rel: str) -> str | None:
     if not names or not _is_identifier_path(tuple(names)):
         return None
     return ".".join(names)
+
+
+def _root_entry(entry: str) -> str:
+    """A `source-roots` entry as a relative posix path ("" for the project root):
+    `./backend/` is `backend`, `.` and `./` are ""."""
+    path = PurePosixPath(entry.strip("/") or ".").as_posix()
+    return "" if path == "." else path
