@@ -146,7 +146,7 @@ def settings_document(
             "by_content": cfg.data_layer_by_content,
         },
         "public": list(cfg.public),
-        "exclude": [*cfg.exclude, *cfg.extend_exclude],
+        "exclude": layout.exclude_globs,
         "respect_gitignore": cfg.respect_gitignore,
         "logging": dumped["logging"],
         "models": dumped["models"],

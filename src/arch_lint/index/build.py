@@ -442,10 +442,8 @@ def build(
     declarative = layout.declarations_only
     root = settings.root
     envelope = settings.model.models.envelope_class
-    model = settings.model
     # a test's facts are its declarations only where it is excluded: they hold for this exclusion
-    exclusion = [*model.exclude, *model.extend_exclude]
-    cache = Cache(root, enabled=use_cache, facts_options=[envelope, exclusion])
+    cache = Cache(root, enabled=use_cache, facts_options=[envelope, layout.exclude_globs])
     overrides = overrides or {}
     built = _Builder(root, envelope, cache, overrides, list(layout.notices), declarative)
     racy_after = cache.written_ns - RACY_NS

@@ -321,9 +321,14 @@ class Layout:
         return matcher(self.settings.model.public)
 
     @cached_property
-    def _exclude_spec(self) -> Matcher:
+    def exclude_globs(self) -> list[str]:
+        """`exclude` and `extend-exclude`, in that order."""
         cfg = self.settings.model
-        return matcher([*cfg.exclude, *cfg.extend_exclude])
+        return [*cfg.exclude, *cfg.extend_exclude]
+
+    @cached_property
+    def _exclude_spec(self) -> Matcher:
+        return matcher(self.exclude_globs)
 
     @cached_property
     def source_roots(self) -> list[str]:
@@ -337,8 +342,7 @@ class Layout:
             else:
                 roots.add(entry)
         # depth: the folders a root is below the project root ("" is none, "a" one)
-        found = (r if r != "." else "" for r in roots)
-        return sorted(found, key=lambda r: (-(r.count("/") + 1) if r else 0, r))
+        return sorted(roots, key=lambda r: (-(r.count("/") + 1) if r else 0, r))
 
     @cached_property
     def shared_dirs(self) -> list[str]:
