@@ -47,7 +47,7 @@ from arch_lint.index.stamps import StampFacts, declares_service_name, note_const
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment, push_children
 
-FACTS_VERSION = 27
+FACTS_VERSION = 28
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -213,8 +213,9 @@ class FileFacts:
     """Module-level type aliases (`OrderId = Annotated[str, ...]`, `Count = int`):
     name -> the type as written."""
     has_async: bool = False
-    """The module defines an `async def` (at any depth): its code runs on an event
-    loop, and so may what it imports (ARC104)."""
+    """The module defines an `async def` (at any depth) other than a start-up or
+    shut-down hook (`_Extractor._async_def`): its code runs on an event loop, and
+    so may what it imports (ARC104)."""
     correlation: CorrelationFacts | None = None
     """What the file installs, configures and defines that bears on correlation
     ids (middlewares, hooks, logging pipelines, ContextVars, logger factories);
@@ -561,6 +562,34 @@ _MODULE_LEVEL_ONLY: frozenset[type[ast.stmt]] = frozenset(
 no import, class, function or block)."""
 
 
+_HOOK_EVENTS = frozenset({"startup", "shutdown"})
+
+
+def _is_event_hook(decorator: ast.expr) -> bool:
+    """`@app.on_event("startup")` or `"shutdown"` (FastAPI, Starlette)."""
+    return (
+        type(decorator) is ast.Call
+        and type(decorator.func) is ast.Attribute
+        and decorator.func.attr == "on_event"
+        and len(decorator.args) == 1
+        and type(decorator.args[0]) is ast.Constant
+        and decorator.args[0].value in _HOOK_EVENTS
+    )
+
+
+def _passed_as_lifespan(tree: ast.Module, names: set[str]) -> bool:
+    """Whether a call of the module passes each of `names` as `lifespan=`
+    (`FastAPI(lifespan=lifespan)`, Starlette's alike)."""
+    passed = {
+        keyword.value.id
+        for node in ast.walk(tree)
+        if type(node) is ast.Call
+        for keyword in node.keywords
+        if keyword.arg == "lifespan" and type(keyword.value) is ast.Name
+    }
+    return names <= passed
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     name = dotted(test)
     return name is not None and name.split(".")[-1] == "TYPE_CHECKING"
@@ -598,6 +627,9 @@ class _Extractor:
         self.stamping = StampFacts()
         self.names_declared = False
         """A class outside functions assigns a service-name field (`stamps.py`)."""
+        self.lifespans: set[str] = set()
+        """Names of the `@asynccontextmanager` functions that are the module's only
+        async code so far: no evidence of an event loop if passed as `lifespan=`."""
 
     def _bind(self, name: str, binding: Export) -> None:
         self.constants.pop(name, None)
@@ -645,7 +677,26 @@ class _Extractor:
         if self.db_imported and self.signal is None and _may_signal(source):
             self._data_store_calls(tree)
         self.facts.data_store = self.signal
+        if self.lifespans and not self.facts.has_async:
+            self.facts.has_async = not _passed_as_lifespan(tree, self.lifespans)
         return self.facts
+
+    def _async_def(self, function: ast.FunctionDef) -> None:
+        """An `async def` is evidence that the module runs on an event loop
+        (`FileFacts.has_async`), unless it is a start-up or shut-down hook, which
+        runs once: one decorated `@app.on_event("startup")` (or `"shutdown"`), or
+        an `@asynccontextmanager` that a call of the file passes as `lifespan=`
+        (noted here, confirmed once the file is read)."""
+        lifespan = False
+        for decorator in function.decorator_list:
+            if _is_event_hook(decorator):
+                return
+            origin = self._origin(decorator)
+            lifespan = lifespan or origin == "contextlib.asynccontextmanager"
+        if lifespan:
+            self.lifespans.add(function.name)
+        else:
+            self.facts.has_async = True
 
     # statements ----------------------------------------------------------------
     def _body(self, body: list[ast.stmt], toplevel: bool, type_checking: bool) -> None:
@@ -702,8 +753,8 @@ class _Extractor:
             stmt = cast(ast.FunctionDef, stmt)  # AsyncFunctionDef has the same fields
             if toplevel:
                 self._bind(stmt.name, _DEFINED)
-            if kind is ast.AsyncFunctionDef:
-                self.facts.has_async = True
+            if kind is ast.AsyncFunctionDef and not self.facts.has_async:
+                self._async_def(stmt)
             if self.envelope_named:
                 self._received(stmt)
             self.in_function += 1

@@ -144,8 +144,14 @@ class SyncDbClient(FileRule):
     arch-lint does not flag); an async test that imports a module (pytest-asyncio
     runs it on a loop of the test's own) is no such evidence, nor is an async
     migration environment (alembic's `env.py` under `asyncio.run`) or any other
-    file excluded from checking. The message names the evidence: the module's own
-    async code, or the async module that imports it. A blocking client kept
+    file excluded from checking. Start-up and shut-down hooks run once and are no
+    such evidence either: an `async def` decorated `@app.on_event("startup")` (or
+    `"shutdown"`), and an `@asynccontextmanager` that a call of its own module
+    passes as `lifespan=` (a FastAPI app whose routes are plain `def`, run in a
+    threadpool, with a lifespan that creates the tables; a lifespan defined in
+    one module and passed in another still counts as async code). The message
+    names the evidence: the module's own async code, or the async module that
+    imports it. A blocking client kept
     but run off the event loop (`asyncio.to_thread`) is still flagged: the import
     cannot tell, so say so with a `# noqa: ARC104` where it is deliberate.
 
