@@ -527,6 +527,53 @@ def test_source_roots_of_libraries(tmp_path: Path) -> None:
     ]
 
 
+def test_a_package_every_service_holds_gives_one_root_for_all(tmp_path: Path) -> None:
+    """Each service runs from its own folder and imports its `src` package
+    (`from src.db.session import ...`): one root for all of them, `services/*`
+    (found on a real monorepo, where init proposed none and the check found
+    nothing). The layout it gives reads the services' data layer."""
+    files = {
+        f"services/{name}/src/{path}": text
+        for name in ("orders", "payments")
+        for path, text in {
+            "__init__.py": "",
+            "main.py": "from src.db.session import get_session\n\n\nasync def run():\n"
+            "    get_session()\n",
+            "db/__init__.py": "",
+            "db/session.py": "from sqlmodel import Session\n\n\ndef get_session():\n"
+            "    return Session()\n",
+        }.items()
+    }
+    repo = make_repo(tmp_path, files)
+    found = infer(repo)
+    assert found.table["source-roots"] == [".", "services/*"]
+    assert found.why("source-roots", "services/*") == [
+        "`src` is imported by 2 files and lives in each of services/orders/, services/payments/"
+    ]
+    assert _layout_findings(repo, found.table) == [
+        ("services/orders/src/db/session.py", 1, "ARC104"),
+        ("services/payments/src/db/session.py", 1, "ARC104"),
+    ]
+
+
+def test_a_module_named_like_the_library_it_imports_is_no_root(tmp_path: Path) -> None:
+    """`storage/minio.py` that imports `minio` wraps the installed library: a
+    module cannot import itself, so its folder is no source root (its folder
+    is no package, so the package guard does not cover it)."""
+    files = {
+        "services/orders/app/__init__.py": "",
+        "services/orders/app/main.py": "X = 1\n",
+        "services/media/app/__init__.py": "",
+        "services/media/app/service.py": "from minio.error import S3Error\n"
+        "from app.storage.minio import Store\n",
+        "services/media/app/storage/minio.py": "from minio import Minio\n\n\nclass Store:\n"
+        "    client = Minio\n",
+    }
+    found = infer(make_repo(tmp_path, files))
+    assert found.table["source-roots"] == [".", "services/*"]
+    assert not any("minio" in why for why in found.why("source-roots", "services/*"))
+
+
 # --- rendering and --write -------------------------------------------------------------------
 
 

@@ -476,6 +476,13 @@ def _service_glob(layout: Layout, folder: str) -> str:
     return folder
 
 
+def _imports_itself(index: ProjectIndex, folder: str, top: str) -> bool:
+    """Whether the module `folder/top.py` imports `top` by its absolute name (so
+    `top` is an installed library it wraps, not the module itself)."""
+    facts = index.facts.get(f"{folder}/{top}.py" if folder else f"{top}.py")
+    return facts is not None and top in _imported_tops(facts)
+
+
 def _infer_source_roots(
     tree: _Tree, layout: Layout, index: ProjectIndex, out: Inference
 ) -> list[str]:
@@ -540,14 +547,25 @@ def _infer_source_roots(
             # inside a package (`auth/__init__.py`), `auth/jwt.py` is `auth.jwt`:
             # an import of `jwt` reaches an installed library (PyJWT), not it
             and not tree.is_package_dir(h)
+            # `storage/minio.py` that imports `minio` imports the library: a
+            # module cannot mean itself
+            and not _imports_itself(index, h, top)
         }
-        if len(homes) != 1:
-            continue
-        home = homes.pop()
-        glob = _service_glob(layout, home)
         count = len(unresolved[top])
+        if len(homes) == 1:
+            home = homes.pop()
+            glob = _service_glob(layout, home)
+            where = f"{home}/"
+        else:
+            # `services/orders/src/`, `services/payments/src/`: each service runs
+            # from its own folder, one root for all of them (`services/*`)
+            globs = {_service_glob(layout, h) for h in homes}
+            glob = globs.pop() if len(globs) == 1 else ""
+            if not glob or glob in homes:
+                continue
+            where = f"each of {_listed(f'{h}/' for h in sorted(homes))}"
         found.setdefault(glob, set()).add(
-            f"`{top}` is imported by {_plural(count, 'file')} and lives in {home}/"
+            f"`{top}` is imported by {_plural(count, 'file')} and lives in {where}"
         )
     roots = ["."]
     for glob in sorted(found):
