@@ -658,7 +658,7 @@ def test_a_source_root_one_folder_deep_wins_over_the_project_root(
         "[tool.arch_lint]\n"
         'services = ["backend", "worker"]\n'
         'source-roots = [".", "backend", "worker"]\n'
-        'shared-models = []\n'
+        "shared-models = []\n"
     )
     make_repo(
         tmp_path,

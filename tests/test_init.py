@@ -527,11 +527,15 @@ def test_source_roots_of_libraries(tmp_path: Path) -> None:
     ]
 
 
-def test_a_package_every_service_holds_gives_one_root_for_all(tmp_path: Path) -> None:
+@pytest.mark.parametrize("service_init", [False, True], ids=["plain", "service-package"])
+def test_a_package_every_service_holds_gives_one_root_for_all(
+    tmp_path: Path, service_init: bool
+) -> None:
     """Each service runs from its own folder and imports its `src` package
     (`from src.db.session import ...`): one root for all of them, `services/*`
-    (found on a real monorepo, where init proposed none and the check found
-    nothing). The layout it gives reads the services' data layer."""
+    (found on two real monorepos, where init proposed none and the check found
+    nothing), also where the service folder has an `__init__.py` of its own.
+    The layout it gives reads the services' data layer."""
     files = {
         f"services/{name}/src/{path}": text
         for name in ("orders", "payments")
@@ -544,6 +548,8 @@ def test_a_package_every_service_holds_gives_one_root_for_all(tmp_path: Path) ->
             "    return Session()\n",
         }.items()
     }
+    if service_init:
+        files.update({"services/orders/__init__.py": "", "services/payments/__init__.py": ""})
     repo = make_repo(tmp_path, files)
     found = infer(repo)
     assert found.table["source-roots"] == [".", "services/*"]

@@ -545,8 +545,13 @@ def _infer_source_roots(
                 p in SKIP_DIRS or p in _NOT_CONTAINERS or p in _DATA_NAMES for p in h.split("/")
             )
             # inside a package (`auth/__init__.py`), `auth/jwt.py` is `auth.jwt`:
-            # an import of `jwt` reaches an installed library (PyJWT), not it
-            and not tree.is_package_dir(h)
+            # an import of `jwt` reaches an installed library (PyJWT), not it;
+            # but a service folder's own package (`services/orders/src/`) is
+            # what its code imports, run from that folder, `__init__.py` or not
+            and (
+                not tree.is_package_dir(h)
+                or (h in service_dirs and tree.is_package_dir(f"{h}/{top}"))
+            )
             # `storage/minio.py` that imports `minio` imports the library: a
             # module cannot mean itself
             and not _imports_itself(index, h, top)
