@@ -47,7 +47,7 @@ from arch_lint.index.stamps import StampFacts, declares_service_name, note_const
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment, push_children
 
-FACTS_VERSION = 28
+FACTS_VERSION = 30
 
 # Binding kinds (module-level names).
 DEF = "def"
@@ -577,16 +577,46 @@ def _is_event_hook(decorator: ast.expr) -> bool:
     )
 
 
+_SCHEDULING = frozenset(
+    {"create_task", "ensure_future", "start_soon", "spawn", "add_task", "add_job",
+     "run_coroutine_threadsafe", "TaskGroup"}
+)  # fmt: skip
+"""Calls that start work on the loop that outlives the hook that makes them."""
+
+
+def _schedules(function: ast.FunctionDef) -> bool:
+    """Whether a hook's body calls one of `_SCHEDULING` (`asyncio.create_task`)."""
+    for node in ast.walk(function):
+        if type(node) is ast.Call:
+            func = node.func
+            name = func.attr if type(func) is ast.Attribute else getattr(func, "id", "")
+            if name in _SCHEDULING:
+                return True
+    return False
+
+
 def _passed_as_lifespan(tree: ast.Module, names: set[str]) -> bool:
-    """Whether a call of the module passes each of `names` as `lifespan=`
-    (`FastAPI(lifespan=lifespan)`, Starlette's alike)."""
-    passed = {
-        keyword.value.id
-        for node in ast.walk(tree)
-        if type(node) is ast.Call
-        for keyword in node.keywords
-        if keyword.arg == "lifespan" and type(keyword.value) is ast.Name
-    }
+    """Whether a call of the module passes each of `names` (module-level
+    functions) as `lifespan=` (`FastAPI(lifespan=lifespan)`, Starlette's
+    alike): at module level, or in a function that binds no parameter of
+    that name (`def create_app(lifespan=None)` passes its own)."""
+    passed: set[str] = set()
+    for stmt in tree.body:
+        own: set[str] = set()
+        if type(stmt) is ast.FunctionDef or type(stmt) is ast.AsyncFunctionDef:
+            arguments = stmt.args
+            own = {
+                a.arg
+                for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                          arguments.vararg, arguments.kwarg)
+                if a is not None
+            }  # fmt: skip
+        for node in ast.walk(stmt):
+            if type(node) is ast.Call:
+                for keyword in node.keywords:
+                    name = getattr(keyword.value, "id", None)
+                    if keyword.arg == "lifespan" and name is not None and name not in own:
+                        passed.add(name)
     return names <= passed
 
 
@@ -681,20 +711,25 @@ class _Extractor:
             self.facts.has_async = not _passed_as_lifespan(tree, self.lifespans)
         return self.facts
 
-    def _async_def(self, function: ast.FunctionDef) -> None:
+    def _async_def(self, function: ast.FunctionDef, toplevel: bool) -> None:
         """An `async def` is evidence that the module runs on an event loop
         (`FileFacts.has_async`), unless it is a start-up or shut-down hook, which
-        runs once: one decorated `@app.on_event("startup")` (or `"shutdown"`), or
-        an `@asynccontextmanager` that a call of the file passes as `lifespan=`
-        (noted here, confirmed once the file is read)."""
-        lifespan = False
-        for decorator in function.decorator_list:
-            if _is_event_hook(decorator):
-                return
-            origin = self._origin(decorator)
-            lifespan = lifespan or origin == "contextlib.asynccontextmanager"
-        if lifespan:
-            self.lifespans.add(function.name)
+        runs once: one decorated `@app.on_event("startup")` (or `"shutdown"`)
+        and nothing else (`@repeat_every` makes it a periodic task), or a
+        module-level `@asynccontextmanager` (its only decorator) that a call of
+        the file passes as `lifespan=` (noted here, confirmed once the file is
+        read); and neither schedules work that outlives it
+        (`asyncio.create_task(...)`: a task on the loop beside the requests)."""
+        decorators = function.decorator_list
+        if len(decorators) != 1:
+            self.facts.has_async = True
+        elif _is_event_hook(decorators[0]):
+            self.facts.has_async = _schedules(function)
+        elif toplevel and self._origin(decorators[0]) == "contextlib.asynccontextmanager":
+            if _schedules(function):
+                self.facts.has_async = True
+            else:
+                self.lifespans.add(function.name)
         else:
             self.facts.has_async = True
 
@@ -754,7 +789,7 @@ class _Extractor:
             if toplevel:
                 self._bind(stmt.name, _DEFINED)
             if kind is ast.AsyncFunctionDef and not self.facts.has_async:
-                self._async_def(stmt)
+                self._async_def(stmt, toplevel)
             if self.envelope_named:
                 self._received(stmt)
             self.in_function += 1

@@ -145,13 +145,16 @@ class SyncDbClient(FileRule):
     runs it on a loop of the test's own) is no such evidence, nor is an async
     migration environment (alembic's `env.py` under `asyncio.run`) or any other
     file excluded from checking. Start-up and shut-down hooks run once and are no
-    such evidence either: an `async def` decorated `@app.on_event("startup")` (or
-    `"shutdown"`), and an `@asynccontextmanager` that a call of its own module
-    passes as `lifespan=` (a FastAPI app whose routes are plain `def`, run in a
-    threadpool, with a lifespan that creates the tables; a lifespan defined in
-    one module and passed in another still counts as async code). The message
-    names the evidence: the module's own async code, or the async module that
-    imports it. A blocking client kept
+    such evidence either: an `async def` whose only decorator is
+    `@app.on_event("startup")` (or `"shutdown"`), and a module-level
+    `@asynccontextmanager` that a call of its own module passes as `lifespan=`
+    (a FastAPI app whose routes are plain `def`, run in a threadpool, with a
+    lifespan that creates the tables). Such a hook still counts as async code
+    where it may not run just once: another decorator (`@repeat_every` makes it
+    a periodic task), work it schedules on the loop (`asyncio.create_task`), a
+    lifespan defined in one module and passed in another, or a `lifespan=`
+    that passes a parameter of the same name. The message names the evidence:
+    the module's own async code, or the async module that imports it. A blocking client kept
     but run off the event loop (`asyncio.to_thread`) is still flagged: the import
     cannot tell, so say so with a `# noqa: ARC104` where it is deliberate.
 
