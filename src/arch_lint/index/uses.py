@@ -73,8 +73,9 @@ from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import NamedTuple
 
-from arch_lint.index.brokers import has_send_word
+from arch_lint.index.brokers import LIBRARY_HEADS, has_send_word, library_of
 from arch_lint.index.models import dotted, unquote
+from arch_lint.index.semantic import bound_by_import
 from arch_lint.index.walk import (
     MarkedLines,
     header_roots,
@@ -322,11 +323,46 @@ def _held_by(stmt: ast.stmt) -> str | None:
     statement leaves it as it was)."""
     if type(stmt) is ast.Assign:
         return _created(stmt.value)
+    if type(stmt) is not ast.AnnAssign:
+        return None  # `_REBOUND`
     assert isinstance(stmt, ast.AnnAssign)
     name = _single_class(stmt.annotation)
     if name is None and stmt.value is not None:
         name = _created(stmt.value)
     return name
+
+
+_REBOUND: ast.stmt = ast.Pass()
+"""Stands in `_Bindings` for a statement that binds a name to something else than
+a model made there (`_held_by` and `made_of` say None for it)."""
+
+
+_TARGETED = frozenset({ast.For, ast.AsyncFor, ast.With, ast.AsyncWith})
+"""Compound statements that bind names in their header (`for x in`, `with … as x`)."""
+_NO_VALUE = ast.Constant(None)
+
+
+def _targets(stmt: ast.stmt) -> list[ast.expr]:
+    """What a `_TARGETED` statement binds: a loop's target, a `with`'s `as` parts."""
+    if type(stmt) is ast.For or type(stmt) is ast.AsyncFor:
+        return [stmt.target]
+    items: list[ast.withitem] = stmt.items  # type: ignore[attr-defined]
+    return [item.optional_vars for item in items if item.optional_vars is not None]
+
+
+def _rebound(target: ast.expr, by_name: dict[str, list[ast.stmt]]) -> None:
+    """Note that the names of `target` (`a`, `a, b`, `*rest`) are bound to
+    something else than a model made there (`_REBOUND`)."""
+    stack = [target]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            by_name.setdefault(node.id, []).append(_REBOUND)  # type: ignore[attr-defined]
+        elif kind is ast.Tuple or kind is ast.List:
+            stack.extend(node.elts)  # type: ignore[attr-defined]
+        elif kind is ast.Starred:
+            stack.append(node.value)  # type: ignore[attr-defined]
 
 
 def _nothing(name: str) -> str | None:
@@ -389,16 +425,36 @@ class _Bindings:
                 return made
         return self._start(name)
 
+    def made_of(self, name: str) -> ast.Call | None:
+        """The call that made what a local of this scope holds, where its latest
+        binding is `x = X(...)` (`message = Message(body=event.model_dump_json())`);
+        None where it was bound otherwise since (a loop's or a `with`'s target,
+        another value) or in another scope. `get` was asked for it first."""
+        found = self._by_name.get(name)
+        if not found:
+            return None
+        stmt = found[-1]
+        if type(stmt) is not ast.Assign:
+            return None
+        value = stmt.value
+        return value if type(value) is ast.Call and _created(value) is not None else None
+
     def _read(self, stmts: list[ast.stmt]) -> None:
         by_name = self._by_name
         strings = self._strings
         for stmt in stmts:
             kind = type(stmt)
             if kind is ast.Assign:
-                if (type(stmt.value) in _MADE) is not strings:  # type: ignore[attr-defined]
+                value_kind = type(stmt.value)  # type: ignore[attr-defined]
+                if (value_kind in _MADE) is not strings:
                     for target in stmt.targets:  # type: ignore[attr-defined]
                         if type(target) is ast.Name:
                             by_name.setdefault(target.id, []).append(stmt)
+                        elif not strings:
+                            _rebound(target, by_name)
+                elif not strings:  # bound to another value: `made_of` tells it
+                    for target in stmt.targets:  # type: ignore[attr-defined]
+                        _rebound(target, by_name)
             elif kind is ast.AnnAssign:
                 target = stmt.target  # type: ignore[attr-defined]
                 if not strings and type(target) is ast.Name:
@@ -406,6 +462,9 @@ class _Bindings:
             else:
                 blocks = _BLOCKS.get(kind)
                 if blocks is not None:
+                    if not strings and kind in _TARGETED:  # bound otherwise
+                        for target in _targets(stmt):
+                            _rebound(target, by_name)
                     fields, parts = blocks
                     for field in fields:
                         self._read(getattr(stmt, field))
@@ -428,6 +487,8 @@ class _UseReader:
         texts: _Bindings,
         as_is: bool,
         repositories: bool,
+        tree: ast.Module,
+        source: bytes,
     ) -> None:
         self.marks = marks
         self.following = marks.following()
@@ -444,9 +505,22 @@ class _UseReader:
         self.texts = texts
         """Names bound to a literal string: the module's, then each function's
         (the last assignment before the call wins, as for `held`)."""
+        self.tree = tree
+        self.source = source
+        self._broker_names: frozenset[str] | None = None
+        """Names bound by an import from a broker library (`from_broker`)."""
 
     def add(self, kind: str, name: str, detail: str = "") -> None:
         self.found.add(ModelUse(kind, name, detail))
+
+    def from_broker(self, written: str) -> bool:
+        """Whether a class as written (`aio_pika.Message`, `Message`) is imported
+        from a broker library: a message of it carries what it was made of (a
+        model of the project made of another is no message of it)."""
+        names = self._broker_names
+        if names is None:
+            names = self._broker_names = _broker_bound(self.tree, self.source)
+        return written.partition(".")[0] in names
 
     # topics ------------------------------------------------------------------------
     def text(self, node: ast.expr | None) -> str | None:
@@ -504,18 +578,28 @@ class _UseReader:
     # values ------------------------------------------------------------------------
     def values(self, expr: ast.AST, held: _Bindings) -> set[str]:
         """Classes of the model values an expression passes on: made there
-        (`X(...)`, `X.model_validate(...)`), held by a local or parameter, or
-        dumped (`x.model_dump_json().encode()`); not a part read from one
-        (`order.id`, `event["key"]`)."""
+        (`X(...)`, `X.model_validate(...)`), held by a local or parameter (and
+        what a broker library's message a local holds was made of, as if
+        written in place: `message = aio_pika.Message(body=
+        event.model_dump_json().encode())`, then `publish(message)`), or dumped
+        (`x.model_dump_json().encode()`); not a part read from one (`order.id`,
+        `event["key"]`)."""
         out: set[str] = set()
         stack: list[ast.AST] = [expr]
+        followed: set[str] = set()
         while stack:
             node = stack.pop()
             kind = type(node)
             if kind is ast.Name:
-                name = held.get(node.id)  # type: ignore[attr-defined]
+                ident: str = node.id  # type: ignore[attr-defined]
+                name = held.get(ident)
                 if name is not None:
                     out.add(name)
+                    if ident not in followed and self.from_broker(name):
+                        followed.add(ident)  # `x = Message(body=x.model_dump_json())`
+                        source_call = held.made_of(ident)
+                        if source_call is not None:
+                            stack.append(source_call)
             elif kind is ast.Call:
                 call: ast.Call = node  # type: ignore[assignment]
                 made = _created(call)
@@ -589,6 +673,9 @@ class _UseReader:
                 self.expressions(stmt, held)
             blocks = _BLOCKS.get(kind)
             if blocks is not None:
+                if kind in _TARGETED:  # what its target held before is gone
+                    for target in _targets(stmt):
+                        held.add(ast.Assign(targets=[target], value=_NO_VALUE))
                 names, parts = blocks
                 for name in names:
                     inner = getattr(stmt, name)
@@ -841,9 +928,23 @@ def read_uses(tree: ast.Module, source: bytes) -> Uses:
     texts = _Bindings(True, module_text, tracked=False)
     as_is = spelled_as_is(source)
     repositories = not as_is or _REPOSITORY_NAME.search(source) is not None
-    reader = _UseReader(marks, streaming, texts, as_is, repositories)
+    reader = _UseReader(marks, streaming, texts, as_is, repositories, tree, source)
     reader.body(tree.body, _Bindings(False), False)
     return Uses(sorted(reader.found), sorted(reader.topics))
+
+
+def _broker_bound(tree: ast.Module, source: bytes) -> frozenset[str]:
+    """The names an import from a broker library binds anywhere in the file
+    (`aio_pika`, `Message` of `from aio_pika import Message`)."""
+    if spelled_as_is(source) and not any(head.encode() in source for head in LIBRARY_HEADS):
+        return frozenset()
+    return frozenset(
+        name
+        for node in ast.walk(tree)
+        if type(node) is ast.Import or type(node) is ast.ImportFrom
+        for name, origin in bound_by_import(node)
+        if origin is not None and library_of(origin) is not None
+    )
 
 
 _CALLS = frozenset({ast.Call})

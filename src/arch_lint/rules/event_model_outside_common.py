@@ -18,7 +18,9 @@ class EventModelOutsideCommon(FileRule):
       (`EventEnvelope[OrderShipped]`, `EventEnvelope(data=OrderShipped(...))`);
     - it inherits from an event base class of the shared models;
     - it is published on a message broker: passed (made there, held by a local
-      or parameter, or dumped: `producer.send(topic, event.model_dump_json())`)
+      or parameter, or dumped: `producer.send(topic, event.model_dump_json())`;
+      also inside a message a local holds: `message = aio_pika.Message(body=
+      event.model_dump_json().encode())`, then `exchange.publish(message)`)
       to a call whose receiver the project shows to reach a broker, as ARC206
       judges it (a broker client's own sending method, a project wrapper whose
       method reaches one; never an in-process event bus, whatever the file
