@@ -580,6 +580,50 @@ def test_a_module_named_like_the_library_it_imports_is_no_root(tmp_path: Path) -
     assert not any("minio" in why for why in found.why("source-roots", "services/*"))
 
 
+def test_a_library_beside_each_service_is_no_root(tmp_path: Path) -> None:
+    """Each service's `alembic/` folder and its `from alembic import context`
+    (no `context` in the folder: the library): no evidence for a root."""
+    files: dict[str, str] = {}
+    for name in ("orders", "payments"):
+        files.update({
+            f"services/{name}/alembic/env.py": "from alembic import context\n",
+            f"services/{name}/app/__init__.py": "",
+            f"services/{name}/app/main.py": "X = 1\n",
+        })  # fmt: skip
+    found = infer(make_repo(tmp_path, files))
+    assert found.table.get("source-roots", ["."]) == ["."]
+    files["services/orders/app/api.py"] = "from app.main import X\n"
+    found = infer(make_repo(tmp_path / "with-app", files))
+    assert found.table["source-roots"] == [".", "services/*"]
+    assert not any("alembic" in why for why in found.why("source-roots", "services/*"))
+
+
+def test_a_service_spelled_from_the_root_is_no_root(tmp_path: Path) -> None:
+    """A service package imported as `services.orders.src.db` by most of its
+    files and as `src.db` by one: a `services/*` root would rename the modules
+    the others import, so none is proposed, and the layout keeps finding the
+    data layer."""
+    files: dict[str, str] = {}
+    for name in ("orders", "payments"):
+        files.update({
+            f"services/{name}/__init__.py": "",
+            f"services/{name}/src/__init__.py": "",
+            f"services/{name}/src/db/__init__.py": "",
+            f"services/{name}/src/db/session.py": "from sqlalchemy.orm import Session\n\n\n"
+            "def get():\n    return Session()\n",
+            f"services/{name}/src/main.py": f"from services.{name}.src.db import session\n\n\n"
+            "async def run():\n    session.get()\n",
+            f"services/{name}/src/worker.py": "from src.db.session import Session\n",
+        })  # fmt: skip
+    repo = make_repo(tmp_path, files)
+    found = infer(repo)
+    assert found.table.get("source-roots", ["."]) == ["."]
+    assert _layout_findings(repo, found.table) == [
+        ("services/orders/src/db/session.py", 1, "ARC104"),
+        ("services/payments/src/db/session.py", 1, "ARC104"),
+    ]
+
+
 # --- rendering and --write -------------------------------------------------------------------
 
 

@@ -197,6 +197,7 @@ class _Tree:
         """folder -> the kept files below it."""
         self.homes: dict[str, set[str]] = {}
         """top-level name -> folders that hold a package or module of that name."""
+        self.paths = frozenset(files)
         for path in files:
             parts = PurePosixPath(path).parts
             for i, name in enumerate(parts):
@@ -483,6 +484,41 @@ def _imports_itself(index: ProjectIndex, folder: str, top: str) -> bool:
     return facts is not None and top in _imported_tops(facts)
 
 
+def _reached_in(tree: _Tree, index: ProjectIndex, folder: str, top: str, users: set[str]) -> bool:
+    """Whether an import of `top` by one of `users` reaches a module under
+    `folder` (`from src.db.session import x`: `folder/src/db/session.py`;
+    `from alembic import context`: `folder/alembic/context.py` or a
+    `context` package there)."""
+    prefix = f"{folder}/" if folder else ""
+    for user in users:
+        for stmt in index.facts[user].imports:
+            if stmt.level or stmt.kind == "dynamic":
+                continue
+            if stmt.kind == "from":
+                dotted = stmt.module or ""
+                wanted = [f"{dotted}.{name}" for name, _ in stmt.names]
+            else:
+                dotted, wanted = "", [name for name, _ in stmt.names]
+            if (dotted or wanted[0]).split(".", 1)[0] != top:
+                continue
+            path = prefix + dotted.replace(".", "/")
+            if dotted and (f"{path}.py" in tree.paths or f"{path}/__init__.py" in tree.paths):
+                return True
+            for name in wanted:
+                path = prefix + name.replace(".", "/")
+                if f"{path}.py" in tree.paths or path in tree.children:
+                    return True
+    return False
+
+
+def _spelled_from_above(folder: str, absolute: set[str]) -> bool:
+    """Whether a module under `folder` is imported by a name that spells the
+    folder itself (`services.orders.src.db` for `services/orders`): a source
+    root at the folder would name that module otherwise."""
+    dotted = folder.replace("/", ".")
+    return any(m == dotted or m.startswith(dotted + ".") for m in absolute)
+
+
 def _infer_source_roots(
     tree: _Tree, layout: Layout, index: ProjectIndex, out: Inference
 ) -> list[str]:
@@ -533,6 +569,14 @@ def _infer_source_roots(
                 if top in _STDLIB or index.modules.is_module(top):
                     continue
                 unresolved.setdefault(top, set()).add(path)
+    absolute = {
+        stmt.module or "" if stmt.kind == "from" else name
+        for facts in index.facts.values()
+        for stmt in facts.imports
+        if not stmt.level and stmt.kind != "dynamic"
+        for name in ([""] if stmt.kind == "from" else [n for n, _ in stmt.names])
+    }
+    """Every module imported by its absolute name."""
     for top in sorted(unresolved):
         homes = {
             h
@@ -555,6 +599,11 @@ def _infer_source_roots(
             # `storage/minio.py` that imports `minio` imports the library: a
             # module cannot mean itself
             and not _imports_itself(index, h, top)
+            # `from alembic import context` beside each service's `alembic/`
+            # folder (no `context` in it): the library, not the folder
+            and _reached_in(tree, index, h, top, unresolved[top])
+            # `services.orders.src.db` imported too: the root would rename it
+            and not _spelled_from_above(h, absolute)
         }
         count = len(unresolved[top])
         if len(homes) == 1:
