@@ -527,6 +527,16 @@ def test_source_roots_of_libraries(tmp_path: Path) -> None:
     ]
 
 
+def _in_each_service(files: dict[str, str]) -> dict[str, str]:
+    """`files` (paths and texts, `{name}` standing for the service's name) in
+    the services `orders` and `payments`."""
+    return {
+        f"services/{name}/{path}": text.replace("{name}", name)
+        for name in ("orders", "payments")
+        for path, text in files.items()
+    }
+
+
 @pytest.mark.parametrize("service_init", [False, True], ids=["plain", "service-package"])
 def test_a_package_every_service_holds_gives_one_root_for_all(
     tmp_path: Path, service_init: bool
@@ -536,18 +546,14 @@ def test_a_package_every_service_holds_gives_one_root_for_all(
     (found on two real monorepos, where init proposed none and the check found
     nothing), also where the service folder has an `__init__.py` of its own.
     The layout it gives reads the services' data layer."""
-    files = {
-        f"services/{name}/src/{path}": text
-        for name in ("orders", "payments")
-        for path, text in {
-            "__init__.py": "",
-            "main.py": "from src.db.session import get_session\n\n\nasync def run():\n"
-            "    get_session()\n",
-            "db/__init__.py": "",
-            "db/session.py": "from sqlmodel import Session\n\n\ndef get_session():\n"
-            "    return Session()\n",
-        }.items()
-    }
+    files = _in_each_service({
+        "src/__init__.py": "",
+        "src/main.py": "from src.db.session import get_session\n\n\nasync def run():\n"
+        "    get_session()\n",
+        "src/db/__init__.py": "",
+        "src/db/session.py": "from sqlmodel import Session\n\n\ndef get_session():\n"
+        "    return Session()\n",
+    })  # fmt: skip
     if service_init:
         files.update({"services/orders/__init__.py": "", "services/payments/__init__.py": ""})
     repo = make_repo(tmp_path, files)
@@ -583,13 +589,11 @@ def test_a_module_named_like_the_library_it_imports_is_no_root(tmp_path: Path) -
 def test_a_library_beside_each_service_is_no_root(tmp_path: Path) -> None:
     """Each service's `alembic/` folder and its `from alembic import context`
     (no `context` in the folder: the library): no evidence for a root."""
-    files: dict[str, str] = {}
-    for name in ("orders", "payments"):
-        files.update({
-            f"services/{name}/alembic/env.py": "from alembic import context\n",
-            f"services/{name}/app/__init__.py": "",
-            f"services/{name}/app/main.py": "X = 1\n",
-        })  # fmt: skip
+    files = _in_each_service({
+        "alembic/env.py": "from alembic import context\n",
+        "app/__init__.py": "",
+        "app/main.py": "X = 1\n",
+    })  # fmt: skip
     found = infer(make_repo(tmp_path, files))
     assert found.table.get("source-roots", ["."]) == ["."]
     files["services/orders/app/api.py"] = "from app.main import X\n"
@@ -603,18 +607,16 @@ def test_a_service_spelled_from_the_root_is_no_root(tmp_path: Path) -> None:
     files and as `src.db` by one: a `services/*` root would rename the modules
     the others import, so none is proposed, and the layout keeps finding the
     data layer."""
-    files: dict[str, str] = {}
-    for name in ("orders", "payments"):
-        files.update({
-            f"services/{name}/__init__.py": "",
-            f"services/{name}/src/__init__.py": "",
-            f"services/{name}/src/db/__init__.py": "",
-            f"services/{name}/src/db/session.py": "from sqlalchemy.orm import Session\n\n\n"
-            "def get():\n    return Session()\n",
-            f"services/{name}/src/main.py": f"from services.{name}.src.db import session\n\n\n"
-            "async def run():\n    session.get()\n",
-            f"services/{name}/src/worker.py": "from src.db.session import Session\n",
-        })  # fmt: skip
+    files = _in_each_service({
+        "__init__.py": "",
+        "src/__init__.py": "",
+        "src/db/__init__.py": "",
+        "src/db/session.py": "from sqlalchemy.orm import Session\n\n\ndef get():\n"
+        "    return Session()\n",
+        "src/main.py": "from services.{name}.src.db import session\n\n\nasync def run():\n"
+        "    session.get()\n",
+        "src/worker.py": "from src.db.session import Session\n",
+    })  # fmt: skip
     repo = make_repo(tmp_path, files)
     found = infer(repo)
     assert found.table.get("source-roots", ["."]) == ["."]
