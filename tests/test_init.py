@@ -626,6 +626,36 @@ def test_a_service_spelled_from_the_root_is_no_root(tmp_path: Path) -> None:
     ]
 
 
+def test_a_package_some_services_hold_gives_each_its_own_root(tmp_path: Path) -> None:
+    """`orders` and `payments` import their `src` package from their folder,
+    `billing` is imported as `services.billing.db`: `services/*` would rename
+    billing's modules, so each folder that holds `src` gets its own root, and
+    the layout finds all three services' data layer."""
+    files = _in_each_service({
+        "__init__.py": "",
+        "src/__init__.py": "",
+        "src/db.py": "import psycopg2\n\n\ndef connect():\n    return psycopg2.connect()\n",
+        "src/main.py": "from src.db import connect\n\n\nasync def run():\n    connect()\n",
+    })  # fmt: skip
+    files.update(
+        {
+            "services/billing/__init__.py": "",
+            "services/billing/db.py": "import sqlite3\n\n\ndef connect():\n"
+            "    return sqlite3.connect()\n",
+            "services/billing/main.py": "from services.billing.db import connect\n\n\n"
+            "async def run():\n    connect()\n",
+        }
+    )
+    repo = make_repo(tmp_path, files)
+    found = infer(repo)
+    assert found.table["source-roots"] == [".", "services/orders", "services/payments"]
+    assert _layout_findings(repo, found.table) == [
+        ("services/billing/db.py", 1, "ARC104"),
+        ("services/orders/src/db.py", 1, "ARC104"),
+        ("services/payments/src/db.py", 1, "ARC104"),
+    ]
+
+
 # --- rendering and --write -------------------------------------------------------------------
 
 

@@ -45,7 +45,7 @@ from arch_lint.index.models import (
 from arch_lint.index.semantic import bound_by_import, resolve
 from arch_lint.index.stamps import StampFacts, declares_service_name, note_constant, read_stamps
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
-from arch_lint.index.walk import assignment, push_children
+from arch_lint.index.walk import assignment, binding_counts, push_children
 
 FACTS_VERSION = 30
 
@@ -578,45 +578,51 @@ def _is_event_hook(decorator: ast.expr) -> bool:
 
 
 _SCHEDULING = frozenset(
-    {"create_task", "ensure_future", "start_soon", "spawn", "add_task", "add_job",
-     "run_coroutine_threadsafe", "TaskGroup"}
+    {"create_task", "ensure_future", "start_soon", "start", "spawn", "add_task", "add_job",
+     "run_coroutine_threadsafe", "TaskGroup", "create_task_group", "open_nursery",
+     "call_soon", "call_soon_threadsafe", "call_later", "call_at"}
 )  # fmt: skip
 """Calls that start work on the loop that outlives the hook that makes them."""
 
 
 def _schedules(function: ast.FunctionDef) -> bool:
-    """Whether a hook's body calls one of `_SCHEDULING` (`asyncio.create_task`)."""
+    """Whether a hook may start work that outlives it: it calls one of
+    `_SCHEDULING` (`asyncio.create_task`, `tg.start`), or hands a call a name
+    that is not its own parameter (`run_every(10, release_expired)`: a function,
+    perhaps, that the callee schedules; `init_db(engine)` is judged alike)."""
+    own = {a.arg for a in ast.walk(function.args) if type(a) is ast.arg}
     for node in ast.walk(function):
         if type(node) is ast.Call:
             func = node.func
             name = func.attr if type(func) is ast.Attribute else getattr(func, "id", "")
             if name in _SCHEDULING:
                 return True
+            for arg in (*node.args, *(k.value for k in node.keywords)):
+                kind = type(arg)
+                if kind is ast.Starred:
+                    return True
+                if kind is ast.Name and arg.id not in own:  # type: ignore[attr-defined]
+                    return True
+                if kind is ast.Attribute and dotted(arg) is not None:
+                    return True
     return False
 
 
 def _passed_as_lifespan(tree: ast.Module, names: set[str]) -> bool:
-    """Whether a call of the module passes each of `names` (module-level
-    functions) as `lifespan=` (`FastAPI(lifespan=lifespan)`, Starlette's
-    alike): at module level, or in a function that binds no parameter of
-    that name (`def create_app(lifespan=None)` passes its own)."""
-    passed: set[str] = set()
-    for stmt in tree.body:
-        own: set[str] = set()
-        if type(stmt) is ast.FunctionDef or type(stmt) is ast.AsyncFunctionDef:
-            arguments = stmt.args
-            own = {
-                a.arg
-                for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
-                          arguments.vararg, arguments.kwarg)
-                if a is not None
-            }  # fmt: skip
-        for node in ast.walk(stmt):
-            if type(node) is ast.Call:
-                for keyword in node.keywords:
-                    name = getattr(keyword.value, "id", None)
-                    if keyword.arg == "lifespan" and name is not None and name not in own:
-                        passed.add(name)
+    """Whether a call of the module passes each of `names` as `lifespan=`
+    (`FastAPI(lifespan=lifespan)`, Starlette's alike), where the module binds
+    the name nowhere else (no parameter, local or other definition of that name:
+    the name passed is surely the function)."""
+    counts = binding_counts(tree)
+    if any(counts.get(name) != 1 for name in names):
+        return False
+    passed = {
+        keyword.value.id
+        for node in ast.walk(tree)
+        if type(node) is ast.Call
+        for keyword in node.keywords
+        if keyword.arg == "lifespan" and type(keyword.value) is ast.Name
+    }
     return names <= passed
 
 

@@ -519,6 +519,20 @@ def _spelled_from_above(folder: str, absolute: set[str]) -> bool:
     return any(m == dotted or m.startswith(dotted + ".") for m in absolute)
 
 
+def _covered(layout: Layout, glob: str, service_dirs: set[str]) -> list[str]:
+    """The folders of every service a source root written with a services
+    pattern stands for (`services/*/src`: `services/orders/src`, … and for
+    `services/billing`, which holds none, `services/billing/src` all the same)."""
+    out = []
+    for service in service_dirs:
+        pattern = _service_glob(layout, service)
+        if pattern == glob:
+            out.append(service)
+        elif glob.startswith(pattern + "/") and "*" in pattern:
+            out.append(service + glob[len(pattern) :])
+    return out
+
+
 def _infer_source_roots(
     tree: _Tree, layout: Layout, index: ProjectIndex, out: Inference
 ) -> list[str]:
@@ -606,10 +620,10 @@ def _infer_source_roots(
             and not _spelled_from_above(h, absolute)
         }
         count = len(unresolved[top])
-        if len(homes) == 1:
-            home = homes.pop()
-            glob = _service_glob(layout, home)
-            where = f"{home}/"
+        owners = sorted(homes)
+        if len(owners) == 1:
+            glob = _service_glob(layout, owners[0])
+            where = f"{owners[0]}/"
         else:
             # `services/orders/src/`, `services/payments/src/`: each service runs
             # from its own folder, one root for all of them (`services/*`)
@@ -617,10 +631,15 @@ def _infer_source_roots(
             glob = globs.pop() if len(globs) == 1 else ""
             if not glob or glob in homes:
                 continue
-            where = f"each of {_listed(f'{h}/' for h in sorted(homes))}"
-        found.setdefault(glob, set()).add(
-            f"`{top}` is imported by {_plural(count, 'file')} and lives in {where}"
-        )
+            where = f"each of {_listed(f'{h}/' for h in owners)}"
+        why = f"`{top}` is imported by {_plural(count, 'file')} and lives in {where}"
+        if any(_spelled_from_above(f, absolute) for f in _covered(layout, glob, service_dirs)):
+            # the pattern would rename another service's modules that its code
+            # imports: a root for each folder that holds the package instead
+            for home in owners:
+                found.setdefault(home, set()).add(why)
+            continue
+        found.setdefault(glob, set()).add(why)
     roots = ["."]
     for glob in sorted(found):
         roots.append(glob)

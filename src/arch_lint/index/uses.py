@@ -78,6 +78,7 @@ from arch_lint.index.models import dotted, unquote
 from arch_lint.index.semantic import bound_by_import
 from arch_lint.index.walk import (
     MarkedLines,
+    binding_counts,
     header_roots,
     marker_places,
     nodes_of,
@@ -190,6 +191,9 @@ _DECORATOR = re.compile(
 _INERT = frozenset({ast.Import, ast.ImportFrom, ast.Pass, ast.Break, ast.Continue,
                     ast.Global, ast.Nonlocal})  # fmt: skip
 """Statements with nothing to read in them (a module's imports, mostly)."""
+_PAYLOADS = frozenset({"body", "value", "data", "payload", "message", "content"})
+"""The keywords of a broker message's constructor that carry its payload (its
+first positional argument does too; `headers=`, `properties=` do not)."""
 _MADE = frozenset({ast.Call, ast.Await})
 """What an assignment's value must be for the local to hold a model made there."""
 _PARTS = frozenset({ast.Attribute, ast.Subscript, ast.Lambda})
@@ -323,46 +327,11 @@ def _held_by(stmt: ast.stmt) -> str | None:
     statement leaves it as it was)."""
     if type(stmt) is ast.Assign:
         return _created(stmt.value)
-    if type(stmt) is not ast.AnnAssign:
-        return None  # `_REBOUND`
     assert isinstance(stmt, ast.AnnAssign)
     name = _single_class(stmt.annotation)
     if name is None and stmt.value is not None:
         name = _created(stmt.value)
     return name
-
-
-_REBOUND: ast.stmt = ast.Pass()
-"""Stands in `_Bindings` for a statement that binds a name to something else than
-a model made there (`_held_by` and `made_of` say None for it)."""
-
-
-_TARGETED = frozenset({ast.For, ast.AsyncFor, ast.With, ast.AsyncWith})
-"""Compound statements that bind names in their header (`for x in`, `with … as x`)."""
-_NO_VALUE = ast.Constant(None)
-
-
-def _targets(stmt: ast.stmt) -> list[ast.expr]:
-    """What a `_TARGETED` statement binds: a loop's target, a `with`'s `as` parts."""
-    if type(stmt) is ast.For or type(stmt) is ast.AsyncFor:
-        return [stmt.target]
-    items: list[ast.withitem] = stmt.items  # type: ignore[attr-defined]
-    return [item.optional_vars for item in items if item.optional_vars is not None]
-
-
-def _rebound(target: ast.expr, by_name: dict[str, list[ast.stmt]]) -> None:
-    """Note that the names of `target` (`a`, `a, b`, `*rest`) are bound to
-    something else than a model made there (`_REBOUND`)."""
-    stack = [target]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind is ast.Name:
-            by_name.setdefault(node.id, []).append(_REBOUND)  # type: ignore[attr-defined]
-        elif kind is ast.Tuple or kind is ast.List:
-            stack.extend(node.elts)  # type: ignore[attr-defined]
-        elif kind is ast.Starred:
-            stack.append(node.value)  # type: ignore[attr-defined]
 
 
 def _nothing(name: str) -> str | None:
@@ -382,17 +351,21 @@ class _Bindings:
     from `start` (the enclosing scope's bindings, asked while the walk is in
     the nested scope and so still at its definition)."""
 
-    __slots__ = ("_by_name", "_pending", "_start", "_strings", "_tracked")
+    __slots__ = ("_bindings", "_by_name", "_pending", "_scope", "_start", "_strings", "_tracked")
 
     def __init__(
         self,
         strings: bool,
         start: Callable[[str], str | None] = _nothing,
         tracked: bool = True,
+        scope: ast.AST | None = None,
     ) -> None:
         self._strings = strings
         self._start = start
         self._tracked = tracked
+        self._scope = scope
+        """The function or module whose names these are (`made_of`)."""
+        self._bindings: dict[str, int] | None = None
         """False: the scope's statements bind nothing that is kept (the
         module's strings are read once, `_module_texts`)."""
         self._pending: list[ast.stmt] = []
@@ -426,15 +399,20 @@ class _Bindings:
         return self._start(name)
 
     def made_of(self, name: str) -> ast.Call | None:
-        """The call that made what a local of this scope holds, where its latest
-        binding is `x = X(...)` (`message = Message(body=event.model_dump_json())`);
-        None where it was bound otherwise since (a loop's or a `with`'s target,
-        another value) or in another scope. `get` was asked for it first."""
+        """The call that made what a local of this scope holds, where the scope
+        binds it once, in any way, and that is `x = X(...)` (`message =
+        Message(body=event.model_dump_json())`); None elsewhere (bound again,
+        by a loop, a `with`, a walrus, an `except`, a comprehension…, or in
+        another scope). `get` was asked for it first."""
         found = self._by_name.get(name)
-        if not found:
+        if not found or len(found) != 1 or self._scope is None:
             return None
-        stmt = found[-1]
-        if type(stmt) is not ast.Assign:
+        stmt = found[0]
+        if type(stmt) is not ast.Assign or len(stmt.targets) != 1:
+            return None
+        if self._bindings is None:
+            self._bindings = binding_counts(self._scope)
+        if self._bindings.get(name) != 1:
             return None
         value = stmt.value
         return value if type(value) is ast.Call and _created(value) is not None else None
@@ -445,16 +423,10 @@ class _Bindings:
         for stmt in stmts:
             kind = type(stmt)
             if kind is ast.Assign:
-                value_kind = type(stmt.value)  # type: ignore[attr-defined]
-                if (value_kind in _MADE) is not strings:
+                if (type(stmt.value) in _MADE) is not strings:  # type: ignore[attr-defined]
                     for target in stmt.targets:  # type: ignore[attr-defined]
                         if type(target) is ast.Name:
                             by_name.setdefault(target.id, []).append(stmt)
-                        elif not strings:
-                            _rebound(target, by_name)
-                elif not strings:  # bound to another value: `made_of` tells it
-                    for target in stmt.targets:  # type: ignore[attr-defined]
-                        _rebound(target, by_name)
             elif kind is ast.AnnAssign:
                 target = stmt.target  # type: ignore[attr-defined]
                 if not strings and type(target) is ast.Name:
@@ -462,9 +434,6 @@ class _Bindings:
             else:
                 blocks = _BLOCKS.get(kind)
                 if blocks is not None:
-                    if not strings and kind in _TARGETED:  # bound otherwise
-                        for target in _targets(stmt):
-                            _rebound(target, by_name)
                     fields, parts = blocks
                     for field in fields:
                         self._read(getattr(stmt, field))
@@ -598,8 +567,11 @@ class _UseReader:
                     if ident not in followed and self.from_broker(name):
                         followed.add(ident)  # `x = Message(body=x.model_dump_json())`
                         source_call = held.made_of(ident)
-                        if source_call is not None:
-                            stack.append(source_call)
+                        if source_call is not None:  # its payload, not its headers
+                            stack.extend(source_call.args[:1])
+                            stack.extend(
+                                k.value for k in source_call.keywords if k.arg in _PAYLOADS
+                            )
             elif kind is ast.Call:
                 call: ast.Call = node  # type: ignore[assignment]
                 made = _created(call)
@@ -673,9 +645,6 @@ class _UseReader:
                 self.expressions(stmt, held)
             blocks = _BLOCKS.get(kind)
             if blocks is not None:
-                if kind in _TARGETED:  # what its target held before is gone
-                    for target in _targets(stmt):
-                        held.add(ast.Assign(targets=[target], value=_NO_VALUE))
                 names, parts = blocks
                 for name in names:
                     inner = getattr(stmt, name)
@@ -844,7 +813,7 @@ class _UseReader:
         texts = self.texts
         self.texts = _Bindings(True, texts.get)
         try:
-            self.body(node.body, _Bindings(False, start), route)
+            self.body(node.body, _Bindings(False, start, scope=node), route)
         finally:
             self.texts = texts
 
@@ -929,7 +898,7 @@ def read_uses(tree: ast.Module, source: bytes) -> Uses:
     as_is = spelled_as_is(source)
     repositories = not as_is or _REPOSITORY_NAME.search(source) is not None
     reader = _UseReader(marks, streaming, texts, as_is, repositories, tree, source)
-    reader.body(tree.body, _Bindings(False), False)
+    reader.body(tree.body, _Bindings(False, scope=tree), False)
     return Uses(sorted(reader.found), sorted(reader.topics))
 
 

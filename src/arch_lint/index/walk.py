@@ -378,3 +378,41 @@ def _statements(body: list[ast.stmt], scopes: bool) -> Iterator[ast.stmt]:
                 stack.extend(inner)
         for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
             stack.extend(part.body)
+
+
+def binding_counts(scope: ast.AST) -> dict[str, int]:
+    """How many times each name is bound in a function or module, in any way
+    (an assignment, a walrus, a loop's, a `with`'s or an `except`'s target, a
+    comprehension's variable, a `match` capture, `del`, an import, a nested
+    definition; nested scopes' bindings count too: more, not fewer)."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(scope):
+        kind = type(node)
+        if kind is ast.Name:
+            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                name = node.id  # type: ignore[attr-defined]
+                counts[name] = counts.get(name, 0) + 1
+            continue
+        if kind is ast.arg:
+            names = [node.arg]  # type: ignore[attr-defined]
+        elif kind in _NAMED_BINDERS:
+            names = [getattr(node, "name", None)]
+        elif kind is ast.Import or kind is ast.ImportFrom:
+            names = [a.asname or a.name.partition(".")[0] for a in node.names]  # type: ignore[attr-defined]
+        elif kind is ast.MatchMapping:
+            names = [node.rest]  # type: ignore[attr-defined]
+        else:
+            continue
+        for name in names:
+            if name:
+                counts[name] = counts.get(name, 0) + 1
+    if type(scope) is not ast.Module:  # its own name and parameters are not its locals
+        counts.pop(getattr(scope, "name", ""), None)
+    return counts
+
+
+_NAMED_BINDERS = frozenset(
+    {ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.FunctionDef, ast.AsyncFunctionDef,
+     ast.ClassDef}
+)  # fmt: skip
+"""Nodes that bind the name in their `name` field."""

@@ -151,12 +151,15 @@ class SyncDbClient(FileRule):
     (a FastAPI app whose routes are plain `def`, run in a threadpool, with a
     lifespan that creates the tables). Such a hook still counts as async code
     where it may not run just once: another decorator (`@repeat_every` makes it
-    a periodic task), work it schedules on the loop (`asyncio.create_task`), a
-    lifespan defined in one module and passed in another, or a `lifespan=`
-    that passes a parameter of the same name. The message names the evidence:
-    the module's own async code, or the async module that imports it. A blocking client kept
-    but run off the event loop (`asyncio.to_thread`) is still flagged: the import
-    cannot tell, so say so with a `# noqa: ARC104` where it is deliberate.
+    a periodic task), work it schedules on the loop (`asyncio.create_task`,
+    `tg.start`) or a name it hands a call (`run_every(10, job)`; so
+    `create_all(engine)` counts too), a lifespan defined in one module and
+    passed in another, or a name the module binds more than once (a
+    `lifespan=` that passes a parameter or a local of the same name). The
+    message names the evidence: the module's own async code, or the async
+    module that imports it. A blocking client kept but run off the event loop
+    (`asyncio.to_thread`) is still flagged: the import cannot tell, so say so
+    with a `# noqa: ARC104` where it is deliberate.
 
     ## Why is this bad?
     Services run on an event loop. One blocking query stalls every request and
