@@ -62,6 +62,7 @@ from arch_lint.index.semantic import (
     Scope,
     SemanticModel,
     is_dict,
+    is_empty_dict,
 )
 from arch_lint.index.walk import header_nodes, marker_places, place_lines, push_children
 from arch_lint.source import spelled_as_is
@@ -628,7 +629,7 @@ def message_dict(
     if depth > 4:
         return False
     if is_dict(node):
-        return True
+        return not is_empty_dict(node)  # `{}` written in place: no data to model
     if isinstance(node, ast.Name):
         if model.dict_value(node.id, scope, line, path, sure=False) is not None:
             return True

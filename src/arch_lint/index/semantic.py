@@ -1317,6 +1317,18 @@ def is_dict(node: ast.expr | None) -> bool:
     )
 
 
+def is_empty_dict(node: ast.expr | None) -> bool:
+    """`{}` or `dict()`: a dict written with nothing in it."""
+    if isinstance(node, ast.Dict):
+        return not node.keys
+    return (
+        isinstance(node, ast.Call)
+        and not node.args
+        and not node.keywords
+        and dotted(node.func) == "dict"
+    )
+
+
 def _dict_keys(node: ast.expr) -> tuple[tuple[str, ...], bool]:
     """The string keys of a dict literal or `dict(k=...)` call, and whether they
     are all its keys."""

@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from arch_lint.index.http_map import ResolvedCall
-from arch_lint.index.semantic import ASSIGN, Scope, Site, is_dict
+from arch_lint.index.semantic import ASSIGN, Scope, Site, is_dict, is_empty_dict
 from arch_lint.index.walk import MarkedLines
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class HttpFindings:
         if isinstance(node, ast.Name):
             held = self.ctx.semantic.dict_value(node.id, site.scope, line, site.path, sure=False)
             return held is not None
-        return is_dict(node)
+        return is_dict(node) and not is_empty_dict(node)  # `json={}`: no data to model
 
     # the response ----------------------------------------------------------------------
     def _response(

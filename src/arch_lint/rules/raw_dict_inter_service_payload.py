@@ -80,7 +80,8 @@ class RawDictInterServicePayload(FileRule):
     request model. Also flags a dict published as the message of an event on a
     message broker (below).
 
-    Not flagged: `json=model.model_dump(mode="json")`, external URLs (a host
+    Not flagged: `json=model.model_dump(mode="json")`, an empty dict written
+    in place (`json={}`, `dict()`: no data to model), external URLs (a host
     that is no service: a vendor API), a call inside the service it reaches,
     a call from a file outside every service (a script), a dict built in
     another function (unknown), a response validated into a model
