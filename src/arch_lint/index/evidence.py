@@ -220,7 +220,7 @@ class LoggingEvidence:
         self._pipelines: list[PipelineProof] | None = None
         self._pipeline_vars: dict[tuple[str | None, str, str | None], frozenset[str]] = {}
         self._var_names: dict[str, str] = {}
-        self._called: dict[tuple[str, str], Effect] = {}
+        self._setters: dict[tuple[str, str], frozenset[str]] = {}
 
     # names ---------------------------------------------------------------------------
     def is_id_key(self, key: str) -> bool:
@@ -370,16 +370,15 @@ class LoggingEvidence:
                 out = out | self.effect(inner)
         return out
 
-    def call_effect(self, path: str, written: str, origin: str = "") -> Effect:
-        """What a call of a project function does: the ContextVars it sets
-        (`var.set` in its body, or in the project functions it calls: a setter),
-        the keys it binds into structlog contextvars (`bind_contextvars(...)`)."""
+    def sets_of_call(self, path: str, written: str, origin: str = "") -> frozenset[str]:
+        """The ContextVars a call of a project function (a setter) sets: `var.set`
+        in its body, or in the project functions it calls."""
         key = (path, written)
-        known = self._called.get(key)
+        known = self._setters.get(key)
         if known is None:
             target = self.resolve(path, written, origin)
-            known = self.effect(target) if isinstance(target, tuple) else Effect()
-            self._called[key] = known
+            known = self.effect(target).sets if isinstance(target, tuple) else frozenset()
+            self._setters[key] = known
         return known
 
     def _judge(self, effect: Effect) -> tuple[tuple[str, ...], frozenset[str], bool]:

@@ -396,7 +396,6 @@ class LoggingAnalysis:
         self._routes: dict[int, bool] = {}
         self._coverage: dict[int, list[Proof]] = {}
         self._set_events: dict[int, list[tuple[int, frozenset[str]]]] = {}
-        self._helper_binds: dict[int, list[int]] = {}
         self.evidence = logging_evidence(ctx.index)
         self.request_mode = cfg.request_handlers_have_correlation
         self.pipeline_mode = cfg.middleware_binds_contextvars
@@ -1050,41 +1049,6 @@ class LoggingAnalysis:
             return False
         return any(at < line and sets & wanted for at, sets in self._sets_in(function))
 
-    def bound_by_helper(self, item: LogCall) -> bool:
-        """Whether a call of a project function earlier in the log call's function
-        binds a `correlation-fields` key into structlog contextvars (a helper
-        that calls `bind_contextvars(correlation_id=...)`): the call carries the
-        id as if bound in place. Asked only of a call about to be reported (the
-        function's calls are resolved then)."""
-        function = item.scope.function()
-        if function is None:
-            return False
-        known = self._helper_binds.get(id(function))
-        if known is None:
-            known = self._helper_binds[id(function)] = self._binds_in(function)
-        return any(at < item.call.lineno for at in known)
-
-    def _binds_in(self, function: Scope) -> list[int]:
-        """The lines of the function's statements that call a project function
-        (a name it imports or defines, `helpers.bind_ids(...)`, not a method of
-        a local) which binds an id into structlog contextvars."""
-        out = []
-        for site in self.model.sites_of(function):
-            stmt = site.stmt
-            if type(stmt) is not ast.Expr:
-                continue
-            node = stmt.value.value if type(stmt.value) is ast.Await else stmt.value
-            if type(node) is not ast.Call:
-                continue
-            written = dotted(node.func)
-            named = self._project_name(written, site.scope) if written else None
-            if named is None or (not named[1] and "." in named[0]):
-                continue  # `logger.info(...)`, `self.repo.save(...)`: no helper of the project
-            effect = self.evidence.call_effect(self.ctx.path, *named)
-            if any(self.evidence.is_id_key(k) for k in effect.binds):
-                out.append(stmt.lineno)
-        return out
-
     def _sets_in(self, function: Scope) -> list[tuple[int, frozenset[str]]]:
         """Where a function sets ContextVars: `var.set(...)`, or a call of a
         project setter (`set_correlation_id(...)`), with the line of each."""
@@ -1107,7 +1071,7 @@ class LoggingAnalysis:
                 written = dotted(func)
                 named = self._project_name(written, site.scope) if written else None
                 if named is not None:
-                    sets = self.evidence.call_effect(self.ctx.path, *named).sets
+                    sets = self.evidence.sets_of_call(self.ctx.path, *named)
                     if sets:
                         known.append((node.lineno, sets))
         self._set_events[id(function)] = known

@@ -65,5 +65,5 @@ class CorrelationIdInMessage(FileRule):
     def check_tree(self, tree: ast.Module) -> None:
         found = _logging.analysis(self.ctx, tree)
         for item in found.calls:
-            if item.in_message and item.carries is False and not found.bound_by_helper(item):
+            if item.in_message and item.carries is False:
                 self.report_node(item.call, call=call_text(item.call), key=found.key)

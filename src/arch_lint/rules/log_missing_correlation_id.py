@@ -102,10 +102,7 @@ class LogMissingCorrelationId(FileRule):
     `dict(...)`, `{**base, ...}` or a local dict that holds the key), with a
     `correlation_id=` keyword (structlog), through a logger bound with it
     (`logger.bind(correlation_id=...)`, `LoggerAdapter(logger, {...})`), or
-    through structlog contextvars bound earlier in the function: in place
-    (`bind_contextvars(correlation_id=...)`) or by a statement that calls a
-    project function whose own body binds it (`bind_envelope(envelope)`; a
-    helper's helper is not followed).
+    through structlog contextvars bound earlier in the function.
 
     Not flagged, because nothing says an id is missing: start-up and module-level
     code with no id in scope, loggers that arrive as parameters (they may be
@@ -204,8 +201,6 @@ class LogMissingCorrelationId(FileRule):
             expr, sure = at_hand if at_hand is not None else (None, False)
             if expr is None and item.presumed is None:
                 continue
-            if found.bound_by_helper(item):
-                continue  # a project helper bound the id into structlog contextvars
             why = f"`{expr}` is in scope" if expr else str(item.presumed)
             fix = None
             extra = next((k.value for k in call.keywords if k.arg == "extra"), None)

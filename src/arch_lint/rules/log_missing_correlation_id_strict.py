@@ -76,6 +76,4 @@ class LogMissingCorrelationIdStrict(FileRule):
                 continue
             if item.presumed is not None:  # a route handler with an id in scope: ARC301's
                 continue
-            if found.bound_by_helper(item):
-                continue  # a project helper bound the id into structlog contextvars
             self.report_node(item.call, call=call_text(item.call), key=found.key)
