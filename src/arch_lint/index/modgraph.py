@@ -92,6 +92,27 @@ class ModuleGraph:
                             out.setdefault(path, importer)
         return out
 
+    @cached_property
+    def imported_by_services(self) -> frozenset[str]:
+        """Files outside every service that a file of a service imports, directly
+        or through such files: a shared library's modules, which the services
+        run (a script no service imports is none of them)."""
+        out: set[str] = set()
+        todo = [
+            path
+            for path in sorted(self.facts)
+            if self.layout.service_of(path) is not None and not self.layout.is_excluded(path)
+        ]
+        while todo:
+            importer = todo.pop()
+            for stmt in self.facts[importer].imports:
+                for target in self.targets(importer, stmt):
+                    for path in {target.spelled, target.defining}:
+                        if path and path not in out and self.layout.service_of(path) is None:
+                            out.add(path)
+                            todo.append(path)
+        return frozenset(out)
+
     def module_of(self, path: str) -> str | None:
         return self.layout.module_of(path)
 

@@ -102,7 +102,11 @@ class LogMissingCorrelationId(FileRule):
     `dict(...)`, `{**base, ...}` or a local dict that holds the key), with a
     `correlation_id=` keyword (structlog), through a logger bound with it
     (`logger.bind(correlation_id=...)`, `LoggerAdapter(logger, {...})`), or
-    through structlog contextvars bound earlier in the function.
+    through structlog contextvars bound earlier in the function. A binding
+    made inside a project helper the function calls
+    (`log_event_processing(logger, msg, envelope)` that calls
+    `bind_contextvars(...)`) is not followed, and the calls after it are
+    flagged: say so with a `# noqa: ARC301` there, or bind in place.
 
     Not flagged, because nothing says an id is missing: start-up and module-level
     code with no id in scope, loggers that arrive as parameters (they may be

@@ -83,10 +83,10 @@ class RawDictInterServicePayload(FileRule):
     Not flagged: `json=model.model_dump(mode="json")`, an empty dict written
     in place (`json={}`, `dict()`: no data to model), external URLs (a host
     that is no service: a vendor API), a call inside the service it reaches,
-    a call or a publish from a file outside every service (a script, a
-    shared library: its callers in the services are judged where they pass
-    it a dict), a dict built in another function (unknown), a response
-    validated into a model
+    a call from a file outside every service (a script), a publish from
+    such a file that no service imports (a one-off script; a shared library
+    the services import is judged: its dicts are what they publish), a dict
+    built in another function (unknown), a response validated into a model
     (`X.model_validate(data)`, `X(**data)`) or read only as a whole, and an
     error reply's body (`resp.json()["detail"]` is the framework's error, not
     the route's model): a read in an `except` handler, in the branch of an `if`
@@ -250,8 +250,9 @@ class RawDictInterServicePayload(FileRule):
             self.report_node(
                 found, how=how, remedy=remedy, peers=() if service is None else (service,)
             )
-        if self.ctx.service is None:
-            return  # a script or a library outside every service, as for HTTP calls
+        ctx = self.ctx
+        if ctx.service is None and ctx.path not in ctx.index.modules.imported_by_services:
+            return  # a script outside every service, as for HTTP calls
         cfg = self.ctx.settings.model.models
         calls = _calls(tuple(cfg.publish_calls))
         if not calls:
