@@ -96,26 +96,10 @@ def test_warm_run_parses_nothing(
 
 
 def test_one_changed_file_is_the_only_one_parsed_again(
-    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    repo: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
 ) -> None:
     check_json(capsys)
-    import arch_lint.index.build as index_build
-
-    parsed: list[str] = []
-    real = index_build.parse
-
-    def counting(source: bytes, filename: str) -> Any:
-        parsed.append(filename)
-        return real(source, filename)
-
-    monkeypatch.setattr(index_build, "parse", counting)
-    # The index build's parses only: the checks and the fingerprints parse the
-    # files they need again (no tree outlives the build), through their own `parse`.
-    import arch_lint.engine.fingerprint as engine_fingerprint
-    import arch_lint.engine.run as engine_run
-
-    monkeypatch.setattr(engine_run, "parse", real)
-    monkeypatch.setattr(engine_fingerprint, "parse", real)
+    parsed.clear()  # the index build's parses on the warm run only
     (repo / "services/orders/clean.py").write_text("X = 2\n", encoding="utf-8")
     check_json(capsys)
     assert parsed == ["services/orders/clean.py"]

@@ -6,12 +6,9 @@ parsed. See `FileFacts.declarations` and `build.declares_nothing`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import pytest
 from helpers import make_repo
 
-import arch_lint.index.build as index_build
 from arch_lint.config import load_settings
 from arch_lint.engine.run import run
 from arch_lint.index.build import analyse, build
@@ -54,20 +51,6 @@ def files(config: str = CONFIG) -> dict[str, str]:
         "services/stock/tests/test_fake.py": DECLARES,
         "services/stock/alembic/versions/0001_levels.py": MIGRATION,
     }
-
-
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths the build parses, in order."""
-    seen: list[str] = []
-    real = index_build.parse
-
-    def parse(source: bytes, filename: str) -> Any:
-        seen.append(filename)
-        return real(source, filename)
-
-    monkeypatch.setattr(index_build, "parse", parse)
-    return seen
 
 
 def test_an_excluded_file_that_declares_nothing_is_not_parsed(

@@ -158,7 +158,7 @@ _NOT_PROJECT = ("typing.", "typing_extensions.", "collections.", "builtins.")
 """Origins of annotations that name no class of the project (`Any`, `Mapping`)."""
 
 
-LIBRARY_HEADS = frozenset(library.partition(".")[0] for library in BROKER_LIBRARIES)
+_LIBRARY_HEADS = frozenset(library.partition(".")[0] for library in BROKER_LIBRARIES)
 """The first parts of `BROKER_LIBRARIES` (a module under none of them lies in none)."""
 
 
@@ -738,7 +738,7 @@ def read_brokers(
     send, the classes with such a method, and the module's functions these
     call (at any depth)."""
     names_library = any(
-        module.partition(".")[0] in LIBRARY_HEADS and library_of(module) is not None
+        module.partition(".")[0] in _LIBRARY_HEADS and library_of(module) is not None
         for module in imported
     )
     lowered = source.lower()

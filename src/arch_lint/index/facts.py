@@ -1182,7 +1182,7 @@ def extract(
     if declarations_only:
         return extractor.run(tree, source, lacks).declarations()
     facts = extractor.run(tree, source, lacks)
-    uses = read_uses(tree, source)
+    uses = read_uses(tree, source, extractor.imported)
     received = extractor.received
     facts.model_uses = sorted({*uses.models, *received}) if received else uses.models
     facts.topics = uses.topics

@@ -47,7 +47,7 @@ from arch_lint.config.load import RawConfig
 from arch_lint.config.model import DEFAULT_DATA_LAYER, DEFAULT_EXCLUDE, LoggingConfig
 from arch_lint.config.resolve import Settings, matcher, resolve
 from arch_lint.index.build import build, parse
-from arch_lint.index.facts import FROM, IMPORT, FileFacts
+from arch_lint.index.facts import FROM, IMPORT, FileFacts, ImportStmt
 from arch_lint.index.http_map import ServiceUrls
 from arch_lint.index.layout import SKIP_DIRS, Layout, Service, scan_files
 from arch_lint.index.models import dotted
@@ -355,18 +355,19 @@ class _Roles:
         return None
 
 
+def _absolute_modules(stmt: ImportStmt) -> list[str]:
+    """The modules an import statement names absolutely (`from a.b import c`:
+    `a.b`; `import a.b, d`: `a.b` and `d`; a relative import: none)."""
+    if stmt.level:
+        return []
+    if stmt.kind == "from":
+        return [stmt.module] if stmt.module else []
+    return [name for name, _ in stmt.names]
+
+
 def _imported_tops(facts: FileFacts) -> set[str]:
     """The top-level names a file imports absolutely."""
-    out: set[str] = set()
-    for stmt in facts.imports:
-        if stmt.level:
-            continue
-        if stmt.kind == "from":
-            if stmt.module:
-                out.add(stmt.module.split(".", 1)[0])
-        else:
-            out.update(name.split(".", 1)[0] for name, _ in stmt.names)
-    return out
+    return {m.split(".", 1)[0] for stmt in facts.imports for m in _absolute_modules(stmt)}
 
 
 def _infer_services(tree: _Tree, roles: _Roles, out: Inference) -> list[str]:
@@ -572,23 +573,19 @@ def _infer_source_roots(
     unresolved: dict[str, set[str]] = {}
     for path, facts in index.facts.items():
         for stmt in facts.imports:
-            if stmt.level or stmt.kind == "dynamic":
+            if stmt.kind == "dynamic":
                 continue
-            tops = (
-                [stmt.module.split(".", 1)[0]]
-                if stmt.kind == "from" and stmt.module
-                else [n.split(".", 1)[0] for n, _ in stmt.names]
-            )
-            for top in tops:
+            for module in _absolute_modules(stmt):
+                top = module.split(".", 1)[0]
                 if top in _STDLIB or index.modules.is_module(top):
                     continue
                 unresolved.setdefault(top, set()).add(path)
     absolute = {
-        stmt.module or "" if stmt.kind == "from" else name
+        module
         for facts in index.facts.values()
         for stmt in facts.imports
-        if not stmt.level and stmt.kind != "dynamic"
-        for name in ([""] if stmt.kind == "from" else [n for n, _ in stmt.names])
+        if stmt.kind != "dynamic"
+        for module in _absolute_modules(stmt)
     }
     """Every module imported by its absolute name."""
     for top in sorted(unresolved):
@@ -627,7 +624,7 @@ def _infer_source_roots(
         else:
             # `services/orders/src/`, `services/payments/src/`: each service runs
             # from its own folder, one root for all of them (`services/*`)
-            globs = {_service_glob(layout, h) for h in homes}
+            globs = {_service_glob(layout, h) for h in owners}
             glob = globs.pop() if len(globs) == 1 else ""
             if not glob or glob in homes:
                 continue

@@ -69,13 +69,13 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from operator import attrgetter
+from types import MappingProxyType
 from typing import NamedTuple
 
-from arch_lint.index.brokers import LIBRARY_HEADS, has_send_word, library_of
+from arch_lint.index.brokers import has_send_word, library_of
 from arch_lint.index.models import dotted, unquote
-from arch_lint.index.semantic import bound_by_import
 from arch_lint.index.walk import (
     MarkedLines,
     binding_counts,
@@ -191,6 +191,7 @@ _DECORATOR = re.compile(
 _INERT = frozenset({ast.Import, ast.ImportFrom, ast.Pass, ast.Break, ast.Continue,
                     ast.Global, ast.Nonlocal})  # fmt: skip
 """Statements with nothing to read in them (a module's imports, mostly)."""
+_NO_IMPORTS: Mapping[str, str] = MappingProxyType({})
 _PAYLOADS = frozenset({"body", "value", "data", "payload", "message", "content"})
 """The keywords of a broker message's constructor that carry its payload (its
 first positional argument does too; `headers=`, `properties=` do not)."""
@@ -456,8 +457,7 @@ class _UseReader:
         texts: _Bindings,
         as_is: bool,
         repositories: bool,
-        tree: ast.Module,
-        source: bytes,
+        imported: Mapping[str, str],
     ) -> None:
         self.marks = marks
         self.following = marks.following()
@@ -474,10 +474,9 @@ class _UseReader:
         self.texts = texts
         """Names bound to a literal string: the module's, then each function's
         (the last assignment before the call wins, as for `held`)."""
-        self.tree = tree
-        self.source = source
-        self._broker_names: frozenset[str] | None = None
-        """Names bound by an import from a broker library (`from_broker`)."""
+        self.imported = imported
+        """Names bound by an absolute import anywhere in the file -> their origin
+        (the fact extraction's, `_Extractor.imported`)."""
 
     def add(self, kind: str, name: str, detail: str = "") -> None:
         self.found.add(ModelUse(kind, name, detail))
@@ -486,10 +485,8 @@ class _UseReader:
         """Whether a class as written (`aio_pika.Message`, `Message`) is imported
         from a broker library: a message of it carries what it was made of (a
         model of the project made of another is no message of it)."""
-        names = self._broker_names
-        if names is None:
-            names = self._broker_names = _broker_bound(self.tree, self.source)
-        return written.partition(".")[0] in names
+        origin = self.imported.get(written.partition(".")[0])
+        return origin is not None and library_of(origin) is not None
 
     # topics ------------------------------------------------------------------------
     def text(self, node: ast.expr | None) -> str | None:
@@ -876,8 +873,9 @@ class _UseReader:
                         self.add(COLUMN, name, attr)
 
 
-def read_uses(tree: ast.Module, source: bytes) -> Uses:
-    """The model uses and the topics of one parsed file, sorted."""
+def read_uses(tree: ast.Module, source: bytes, imported: Mapping[str, str] = _NO_IMPORTS) -> Uses:
+    """The model uses and the topics of one parsed file, sorted (`imported`: the
+    names its absolute imports bind -> their origin, `_Extractor.imported`)."""
     # what streaming changes is read at a `yield`: a file whose bytes spell the
     # keyword as Python reads it (`spelled_as_is`) and hold none costs one scan
     # for it instead of one for each streaming word
@@ -897,23 +895,9 @@ def read_uses(tree: ast.Module, source: bytes) -> Uses:
     texts = _Bindings(True, module_text, tracked=False)
     as_is = spelled_as_is(source)
     repositories = not as_is or _REPOSITORY_NAME.search(source) is not None
-    reader = _UseReader(marks, streaming, texts, as_is, repositories, tree, source)
+    reader = _UseReader(marks, streaming, texts, as_is, repositories, imported)
     reader.body(tree.body, _Bindings(False, scope=tree), False)
     return Uses(sorted(reader.found), sorted(reader.topics))
-
-
-def _broker_bound(tree: ast.Module, source: bytes) -> frozenset[str]:
-    """The names an import from a broker library binds anywhere in the file
-    (`aio_pika`, `Message` of `from aio_pika import Message`)."""
-    if spelled_as_is(source) and not any(head.encode() in source for head in LIBRARY_HEADS):
-        return frozenset()
-    return frozenset(
-        name
-        for node in ast.walk(tree)
-        if type(node) is ast.Import or type(node) is ast.ImportFrom
-        for name, origin in bound_by_import(node)
-        if origin is not None and library_of(origin) is not None
-    )
 
 
 _CALLS = frozenset({ast.Call})

@@ -406,7 +406,7 @@ def binding_counts(scope: ast.AST) -> dict[str, int]:
         for name in names:
             if name:
                 counts[name] = counts.get(name, 0) + 1
-    if type(scope) is not ast.Module:  # its own name and parameters are not its locals
+    if type(scope) is not ast.Module:  # its own name is no local of it (its parameters are)
         counts.pop(getattr(scope, "name", ""), None)
     return counts
 
