@@ -11,7 +11,8 @@ from helpers import make_repo
 from arch_lint.config import load_settings
 from arch_lint.index.build import build
 from arch_lint.index.compose import compose_facts
-from arch_lint.index.http import HttpFacts, normalise_path, read_http
+from arch_lint.index.http import PATHS, HttpFacts, normalise_path, read_http
+from arch_lint.index.http import cannot_hold as http_parts
 from arch_lint.index.http_map import HttpMap, match_templates
 
 CONFIG = '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n'
@@ -269,6 +270,62 @@ def test_url_defaults_are_read_from_settings_dataclasses_and_constants() -> None
         ("PRICING", "PRICING_URL", "http://pricing:8000"),
         ("catalog_url", "", "http://catalog-service/api"),
         ("db_url", "", "postgresql://db:5432/x"),
+    ]
+
+
+def test_path_defaults_are_read_like_url_defaults() -> None:
+    source = (
+        b"import os\nfrom pydantic import Field\nfrom pydantic_settings import BaseSettings\n\n"
+        b'API_PREFIX = os.getenv("API_PREFIX", "/api")\n'
+        b'DOCS = "/docs"\n\n\n'
+        b"class Settings(BaseSettings):\n"
+        b'    API_V1_STR: str = "/api/v1"\n'
+        b'    ADMIN_PREFIX: str = Field(default="/admin")\n'
+        b'    BASE_URL: str = "http://orders:8000"\n'
+        b'    NAME: str = "orders"\n'
+    )
+    facts = read_http(ast.parse(source), source)
+    assert facts is not None
+    assert [(p.name, p.env, p.path) for p in facts.paths] == [
+        ("API_PREFIX", "API_PREFIX", "/api"),
+        ("DOCS", "", "/docs"),
+        ("API_V1_STR", "", "/api/v1"),
+        ("ADMIN_PREFIX", "", "/admin"),
+    ]
+    assert [u.name for u in facts.urls] == ["BASE_URL"]
+    assert HttpFacts.from_json(facts.to_json()) == facts
+    # the bytes of a file with no path default say so: its facts are not waited for
+    assert http_parts(b'NAME = "orders"\nx = f("a/b")\n') >= {PATHS}
+    for spelled in (b'X = "/p"', b"X: str='/p'", b'X = Field(default="/p")', b'getenv("X",\t"/p")'):
+        assert PATHS not in http_parts(spelled), spelled
+
+
+def test_an_include_prefix_read_from_a_setting_keeps_its_name() -> None:
+    source = (
+        b"from fastapi import APIRouter, FastAPI\n"
+        b"from app.config import settings, get_settings\n"
+        b"from app.consts import API_PREFIX as PREFIX\n"
+        b"router = APIRouter()\n"
+        b"app = FastAPI()\n"
+        b"app.include_router(router, prefix=settings.API_V1_STR)\n"
+        b"app.include_router(router, prefix=get_settings().ADMIN_PREFIX)\n"
+        b"app.include_router(router, prefix=PREFIX)\n"
+        b"app.include_router(router, prefix='/plain')\n"
+        b"for version in ('/v1', '/v2'):\n"
+        b"    app.include_router(router, prefix=version)\n"
+        b"class Mount:\n"
+        b"    def mount(self, app):\n"
+        b"        app.include_router(router, prefix=self.prefix)\n"
+    )
+    facts = read_http(ast.parse(source), source)
+    assert facts is not None
+    assert [(i.prefix, i.setting) for i in facts.includes] == [
+        ("/{prefix}", "API_V1_STR"),
+        ("/{prefix}", "ADMIN_PREFIX"),
+        ("/{prefix}", "API_PREFIX"),
+        ("/plain", ""),
+        ("/{prefix}", ""),
+        ("/{prefix}", ""),
     ]
 
 

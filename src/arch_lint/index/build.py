@@ -43,7 +43,7 @@ from arch_lint.index.cache import Cache
 from arch_lint.index.correlation import INSTALLS, PIPELINES, cannot_hold
 from arch_lint.index.facts import ASSOCIATIONS, ORM, TABLES, FileFacts, extract
 from arch_lint.index.facts import cannot_hold as cannot_hold_data
-from arch_lint.index.http import ROUTES, URLS
+from arch_lint.index.http import PATHS, ROUTES, URLS
 from arch_lint.index.http import cannot_hold as cannot_hold_http
 from arch_lint.index.layout import SQL_SUFFIX, Layout, is_compose_file
 from arch_lint.index.partial import PartialFacts
@@ -663,11 +663,12 @@ _Kept = tuple[str, bytes, ast.Module, SemanticModel]
 
 
 _DATA_AND_LOGGING = frozenset({INSTALLS, PIPELINES, ORM, TABLES, ASSOCIATIONS})
-_EVERY_PART = _DATA_AND_LOGGING | {URLS, ROUTES}
+_EVERY_PART = _DATA_AND_LOGGING | {URLS, ROUTES, PATHS}
 """The parts of the facts whose absence `_read_ahead` tells from the bytes."""
-_ACTS = frozenset({INSTALLS, PIPELINES, URLS, ROUTES})
-"""The parts of the facts that say what a file does, not what it declares:
-a test or migration excluded from checking has none (`FileFacts.declarations`)."""
+_ACTS = frozenset({INSTALLS, PIPELINES, URLS, ROUTES, PATHS})
+"""The parts of the facts that say what a file does, or how a service is
+set up (a path default), not what it declares: a test or migration excluded
+from checking has none (`FileFacts.declarations`)."""
 
 WAITING_BYTES = 1 << 20
 """The most source (its trees: about 25 times as much memory) the build keeps

@@ -12,6 +12,9 @@ template after it, and the map decides which service a key names.
 - **URL defaults**: a class field (pydantic `BaseSettings`, a dataclass, a plain
   class) or module constant whose default is a URL literal, directly,
   as `Field("…")`/`Field(default="…")`, or as `os.getenv("NAME", "…")`;
+- **path defaults**: the same, whose default is a path (`API_V1_STR: str =
+  "/api/v1"`): what an include's prefix read from a setting
+  (`prefix=settings.API_V1_STR`) is, unless the environment says otherwise;
 - **routers**: `APIRouter(prefix=…)`, `Blueprint(…, url_prefix=…)`,
   `web.RouteTableDef()`, and the applications (`FastAPI()`, `Flask()`,
   `Quart()`, `Starlette()`, `web.Application()`);
@@ -23,7 +26,9 @@ template after it, and the map decides which service a key names.
   `@validate_request(X)`) and its response model (`response_model=`, the return
   annotation, the model a handler returns or dumps into its response);
 - **includes**: `app.include_router(r, prefix=…)`, `app.register_blueprint(bp,
-  url_prefix=…)`, `app.add_routes(routes)`, `app.add_subapp("/p", sub)`;
+  url_prefix=…)`, `app.add_routes(routes)`, `app.add_subapp("/p", sub)`; a
+  prefix read from a setting or an imported constant is kept as its name, which
+  the map looks up among the path defaults;
 - **calls**: `client.post(url, …)` (`get`, `put`, `patch`, `delete`, `head`,
   `options`, `request`, `stream`) whose URL is read from a settings attribute,
   an environment variable or a literal URL, directly, in an f-string or a
@@ -135,16 +140,25 @@ URLS = "http-urls"
 """The part of a file's facts that may say a URL (a default, a compose service)."""
 ROUTES = "http-routes"
 """The part of a file's facts that may say a route, a router or an include."""
+PATHS = "http-paths"
+"""The part of a file's facts that may say a path default (`API_V1_STR = "/api/v1"`)."""
+
+_PATH_DEFAULT = re.compile(rb"""[=,][ \t]*["']/""")
+"""What a path default's value spells: a string starting with `/` after `=`
+(`X = "/p"`, `X: str = "/p"`, `Field(default="/p")`) or after a comma
+(`os.getenv("X", "/p")`)."""
 
 
 def cannot_hold(source: bytes) -> frozenset[str]:
-    """The HTTP parts (`URLS`, `ROUTES`) a `.py` file's bytes cannot hold: the
-    tests `read_http` makes before it reads them (see `partial.holding`)."""
+    """The HTTP parts (`URLS`, `ROUTES`, `PATHS`) a `.py` file's bytes cannot
+    hold: the tests `read_http` makes before it reads them (see `partial.holding`)."""
     out = set()
     if b"://" not in source:
         out.add(URLS)
     if not _may_route(source):
         out.add(ROUTES)
+    if _PATH_DEFAULT.search(source) is None:
+        out.add(PATHS)
     return frozenset(out)
 
 
@@ -156,6 +170,17 @@ class UrlDefault(NamedTuple):
     env: str
     """The environment variable it is read from (`os.getenv("X", "…")`), or ""."""
     url: str
+    line: int
+
+
+class PathDefault(NamedTuple):
+    """A setting or constant whose default is a path (`API_V1_STR = "/api/v1"`)."""
+
+    name: str
+    """The field or constant."""
+    env: str
+    """The environment variable it is read from (`os.getenv("X", "/…")`), or ""."""
+    path: str
     line: int
 
 
@@ -205,6 +230,10 @@ class Include(NamedTuple):
     prefix: str
     replaces: bool
     """The prefix replaces the child's own (Flask's `register_blueprint`)."""
+    setting: str = ""
+    """Where `prefix` is `UNKNOWN_PREFIX`: the name of the setting or imported
+    constant it is read from (`API_V1_STR` of `settings.API_V1_STR`), which the
+    map looks up among the service's path defaults; "" for none."""
 
 
 class HttpCall(NamedTuple):
@@ -266,10 +295,17 @@ class HttpFacts:
     calls: list[HttpCall] = field(default_factory=list)
     compose: list[ComposeService] = field(default_factory=list)
     """A docker-compose file's services (such a file has nothing else)."""
+    paths: list[PathDefault] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
-            self.urls or self.routers or self.routes or self.includes or self.calls or self.compose
+            self.urls
+            or self.routers
+            or self.routes
+            or self.includes
+            or self.calls
+            or self.compose
+            or self.paths
         )
 
     def interface(self) -> list[Any]:
@@ -297,6 +333,7 @@ class HttpFacts:
                 [c.name, list(c.aliases), c.build, [e[:2] for e in c.environment]]
                 for c in self.compose
             ],
+            sorted([p.name, p.env, p.path] for p in self.paths),
         ]
 
     def to_json(self) -> list[Any]:
@@ -307,11 +344,12 @@ class HttpFacts:
             [list(i) for i in self.includes],
             [list(c) for c in self.calls],
             [c.to_json() for c in self.compose],
+            [list(p) for p in self.paths],
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> HttpFacts:
-        urls, routers, routes, includes, calls, compose = data
+        urls, routers, routes, includes, calls, compose, paths = data
         return cls(
             urls=[UrlDefault(*u) for u in urls],
             routers=[Router(*r) for r in routers],
@@ -319,6 +357,7 @@ class HttpFacts:
             includes=[Include(*i) for i in includes],
             calls=[HttpCall(*c) for c in calls],
             compose=[ComposeService.from_json(c) for c in compose],
+            paths=[PathDefault(*p) for p in paths],
         )
 
 
@@ -352,29 +391,32 @@ def split_url(url: str) -> tuple[str, str] | None:
 # --- the reader ----------------------------------------------------------------------------
 
 
-def url_default(value: ast.expr) -> tuple[str, str] | None:
-    """(URL, environment variable or "") of a setting's default value."""
+def string_default(value: ast.expr) -> tuple[str, str] | None:
+    """(string, environment variable or "") of a setting's literal default:
+    the literal, `Field("…")`/`Field(default="…")` or `os.getenv("NAME", "…")`."""
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        return (value.value, "") if "://" in value.value else None
+        return value.value, ""
     if not isinstance(value, ast.Call):
         return None
     name = dotted(value.func) or ""
     if name in _ENV_READERS and len(value.args) >= 2:
         env, default = value.args[0], value.args[1]
         if isinstance(default, ast.Constant) and isinstance(default.value, str):
-            if "://" not in default.value:
-                return None
             key = env.value if isinstance(env, ast.Constant) and isinstance(env.value, str) else ""
             return default.value, key
+        return None
     if name.rsplit(".", 1)[-1] == "Field":
         given = [kw.value for kw in value.keywords if kw.arg == "default"] or value.args[:1]
         if given and isinstance(given[0], ast.Constant) and isinstance(given[0].value, str):
-            return (given[0].value, "") if "://" in given[0].value else None
+            return given[0].value, ""
     return None
 
 
-def _url_defaults(body: list[ast.stmt], out: list[UrlDefault]) -> None:
-    """Module constants and class fields (at any class depth) with a URL default."""
+def _defaults(
+    body: list[ast.stmt], urls: list[UrlDefault] | None, paths: list[PathDefault] | None
+) -> None:
+    """Module constants and class fields (at any class depth) with a URL default
+    (into `urls`) or a path default (into `paths`; None: not read)."""
     for stmt in body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -383,16 +425,20 @@ def _url_defaults(body: list[ast.stmt], out: list[UrlDefault]) -> None:
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             targets, value = [stmt.target], stmt.value
         elif isinstance(stmt, ast.ClassDef | ast.If | ast.Try):
-            _url_defaults(stmt.body, out)
+            _defaults(stmt.body, urls, paths)
             continue
         if value is None:
             continue
-        found = url_default(value)
+        found = string_default(value)
         if found is None:
             continue
-        for target in targets:
-            if isinstance(target, ast.Name):
-                out.append(UrlDefault(target.id, found[1], found[0], stmt.lineno))
+        text, env = found
+        names = [target.id for target in targets if isinstance(target, ast.Name)]
+        if "://" in text:
+            if urls is not None:
+                urls += [UrlDefault(name, env, text, stmt.lineno) for name in names]
+        elif text.startswith("/") and paths is not None:
+            paths += [PathDefault(name, env, text, stmt.lineno) for name in names]
 
 
 def _may_route(source: bytes) -> bool:
@@ -411,8 +457,9 @@ def read_http(
     if lacks is None:
         lacks = cannot_hold(source)
     facts = HttpFacts()
-    if URLS not in lacks:
-        _url_defaults(tree.body, facts.urls)
+    urls, paths = URLS not in lacks, PATHS not in lacks
+    if urls or paths:
+        _defaults(tree.body, facts.urls if urls else None, facts.paths if paths else None)
     routes = ROUTES not in lacks
     # the call's regex first: it stops at the first call, the scans for a word read every byte
     calls = _CALL_BYTES.search(source) is not None and any(b in source for b in _URLISH)
@@ -553,10 +600,13 @@ class _Reader:
                 key = "prefix" if verb == "include_router" else "url_prefix"
                 given = _keyword(call, key)
                 prefix = self._string(given, None) if given is not None else ""
+                setting = ""
                 if prefix is None:
+                    assert given is not None
                     prefix = UNKNOWN_PREFIX  # `prefix=version` in a loop: none can be told
+                    setting = self._setting(given, site)
                 replaces = verb == "register_blueprint" and given is not None
-                facts.includes.append(Include(receiver, child, prefix, replaces))
+                facts.includes.append(Include(receiver, child, prefix, replaces, setting))
         elif verb == "add_subapp" and len(call.args) >= 2:
             child = dotted(call.args[1])
             mounted = self._string(call.args[0], None)
@@ -575,6 +625,22 @@ class _Reader:
         elif verb.startswith("add_"):
             owner = receiver.removesuffix(".router")
             self._added(owner, verb[4:], call, functions, facts)
+
+    def _setting(self, node: ast.expr, site: Site) -> str:
+        """The setting or constant a prefix that cannot be read is read from:
+        the attribute of anything but `self` or `cls` (`settings.API_V1_STR`,
+        `get_settings().API_V1_STR`), or an imported name (`API_PREFIX`, as its
+        module spells it); "" for anything else (a parameter, a loop's name)."""
+        if isinstance(node, ast.Attribute):
+            receiver = node.value
+            if isinstance(receiver, ast.Name) and receiver.id in {"self", "cls"}:
+                return ""
+            return node.attr
+        if isinstance(node, ast.Name):
+            binding = site.scope.lookup(node.id, site.stmt.lineno, site.path)
+            if binding is not None and binding.kind == IMPORT:
+                return (binding.origin or node.id).rsplit(".", 1)[-1]
+        return ""
 
     def _imported_here(self, written: str | None, site: Site) -> str | None:
         """A name as written, or, where a function imports it (`def create_app():

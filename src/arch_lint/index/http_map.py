@@ -20,7 +20,11 @@ Built on first use from the files' HTTP facts (`http.py`), once per run:
 - **routes**: per service, each route's method and full path template (the
   prefixes of its router, of the `include_router`/`register_blueprint` calls
   that include it, followed across files through the module graph; a prefix
-  that cannot be read, `prefix=version`, leaves the route out of matching), and its
+  read from a setting or an imported constant, `prefix=settings.API_V1_STR`, is
+  the one path default of that name in the service's files (else in the files
+  outside every service), as the service declares it: the environment may set
+  another; a prefix that cannot be read, `prefix=version` or a name with no
+  single path default, leaves the route out of matching), and its
   request and response models (the first candidate that is a Pydantic model).
 - **calls**: per file, each call's target service and path template, and the
   route it matches (same method, same template, path parameters as wildcards),
@@ -40,6 +44,7 @@ from typing import NamedTuple
 
 from arch_lint.index.facts import FileFacts
 from arch_lint.index.http import (
+    PATHS,
     ROUTES,
     UNKNOWN_PREFIX,
     URLS,
@@ -367,7 +372,38 @@ class HttpMap:
                 memo[key] = (parent, child) if parent is not None and child is not None else None
             found = memo[key]
             if found is not None and found[1] == ref:
-                out.append((found[0], include.prefix, include.replaces))
+                prefix = include.prefix
+                if include.setting and prefix == UNKNOWN_PREFIX:
+                    prefix = self._path_default(path, include.setting) or prefix
+                out.append((found[0], prefix, include.replaces))
+        return out
+
+    def _path_default(self, path: str, name: str) -> str | None:
+        """The path a setting or constant of that name defaults to, for a file
+        at `path`: the one path default of that name in its service's files,
+        else in the files outside every service; None where there are several
+        (or none, or `path` is in no service)."""
+        service = self.layout.service_of(path)
+        if service is None:
+            return None
+        defaults = self._path_defaults
+        found = defaults.get((service.name, name)) or defaults.get(("", name))
+        return next(iter(found)) if found is not None and len(found) == 1 else None
+
+    @cached_property
+    def _path_defaults(self) -> dict[tuple[str, str], set[str]]:
+        """(service or "" outside every service, name) -> the paths that name
+        defaults to in those files (excluded files aside: a test's is none)."""
+        out: dict[tuple[str, str], set[str]] = {}
+        layout = self.layout
+        for path, facts in holding(self.facts, PATHS):
+            http = facts.http
+            if http is None or not http.paths or layout.is_excluded(path):
+                continue
+            service = layout.service_of(path)
+            owner = service.name if service is not None else ""
+            for default in http.paths:
+                out.setdefault((owner, default.name), set()).add(default.path)
         return out
 
     def _router(self, path: str, written: str) -> RouterRef | None:

@@ -85,7 +85,12 @@ class HttpContractOutsideCommon(FileRule):
     A route that no service of the repository calls (only the outside world
     does) is no evidence: its models are not flagged. Calls whose URL the map
     cannot resolve to a service, or whose path matches no route, are no
-    evidence either. ARC208 replaces ARC203 and ARC207 on the same model.
+    evidence either. A route's path is its router's prefix and those of the
+    includes that mount it; a prefix read from a setting
+    (`prefix=settings.API_V1_STR`) is the one default the service declares for
+    that name (`API_V1_STR: str = "/api/v1"`), where the environment may set
+    another; a name with several defaults, or none, leaves the route out.
+    ARC208 replaces ARC203 and ARC207 on the same model.
     The finding sits on the model's class line.
 
     ## Why is this bad?
