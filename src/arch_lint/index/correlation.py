@@ -144,12 +144,17 @@ class Install:
     """How: `add_middleware`, `@middleware`, `Middleware`, `middlewares`,
     `Depends`, `before_request`."""
     line: int
+    helper: str = ""
+    """The module-level function that makes the install on an app it is given
+    (`def setup(app): app.add_middleware(X)`), where this file does not name it
+    again (no call, no reference): the install is made only where another
+    file imports it (see `ModuleGraph.imported_names`); "" for none."""
 
     def interface(self) -> list[Any]:
-        return [self.kind, self.target, self.origin, self.scope, self.via]
+        return [self.kind, self.target, self.origin, self.scope, self.via, self.helper]
 
     def to_json(self) -> list[Any]:
-        return [*self.interface(), self.line]
+        return [self.kind, self.target, self.origin, self.scope, self.via, self.line, self.helper]
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +341,7 @@ def extract_correlation(
     factories = any(marker in source for marker in _FACTORY_BYTES)
     if not (installs or behaviours or pipelines or factories):
         return None
-    reader = _Reader(tree, origin)
+    reader = _Reader(tree, origin, source)
     if factories:
         reader.factories(source)
     if behaviours or installs or pipelines:
@@ -418,10 +423,13 @@ def _is_route(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 class _Reader:
-    def __init__(self, tree: ast.Module, origin: Origin) -> None:
+    def __init__(self, tree: ast.Module, origin: Origin, source: bytes) -> None:
         self.tree = tree
         self.origin = origin
+        self.source = source
         self.facts = CorrelationFacts()
+        self._helper: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+        """The module-level function whose own code `_installs` reads, else None."""
         self.constants: dict[str, set[str]] = {}
         """Every `NAME = "text"` (any scope), parameter default and dataclass field
         of the file: what a header read through a name (`HEADER`,
@@ -610,14 +618,39 @@ class _Reader:
         self._scope(stmt.body, [*names, stmt.name], stmt, in_middleware)
 
     # installs ----------------------------------------------------------------------------
-    def _install(self, kind: str, target: ast.expr | str, scope: str, via: str, line: int) -> None:
+    def _install(
+        self,
+        kind: str,
+        target: ast.expr | str,
+        scope: str,
+        via: str,
+        line: int,
+        receiver: ast.expr | None = None,
+    ) -> None:
+        """`receiver`: what the install is made on (`app` of `app.add_middleware`)."""
         if isinstance(target, str):
             written, origin = target, ""
         else:
             written = dotted(target) or ""
             origin = self.origin(target) or "" if written else ""
         if written:
-            self.facts.installs.append(Install(kind, written, origin, scope, via, line))
+            helper = self._helper_of(receiver) if receiver is not None else ""
+            self.facts.installs.append(Install(kind, written, origin, scope, via, line, helper))
+
+    def _helper_of(self, receiver: ast.expr) -> str:
+        """The module-level function being read, where `receiver` is one of its
+        parameters and the file names the function nowhere else: its install
+        is made only where another file imports and calls it; else ""."""
+        function = self._helper
+        if function is None:
+            return ""
+        head = (dotted(receiver) or "").partition(".")[0]
+        args = function.args
+        if head not in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:
+            return ""
+        name = function.name
+        spelled = re.findall(rb"\b" + re.escape(name.encode()) + rb"\b", self.source)
+        return name if len(spelled) <= 1 else ""  # a call, a reference, a word in a docstring
 
     def _function_installs(
         self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str
@@ -666,6 +699,7 @@ class _Reader:
         function: ast.FunctionDef | ast.AsyncFunctionDef | None,
         qualname: str,
     ) -> None:
+        self._helper = function if function is not None and "." not in qualname else None
         assigned: dict[int, str] = {}
         listed: set[int] = set()  # calls that stand in a list (`middleware=[Middleware(X)]`)
         for node in own:
@@ -681,10 +715,11 @@ class _Reader:
             func = node.func
             last = _last(func)
             if last == "add_middleware" and isinstance(func, ast.Attribute) and node.args:
-                self._install(MIDDLEWARE, node.args[0], APP, "add_middleware", node.lineno)
+                on = func.value
+                self._install(MIDDLEWARE, node.args[0], APP, "add_middleware", node.lineno, on)
                 dispatch = _keyword(node, "dispatch")
                 if dispatch is not None:
-                    self._install(MIDDLEWARE, dispatch, APP, "add_middleware", node.lineno)
+                    self._install(MIDDLEWARE, dispatch, APP, "add_middleware", node.lineno, on)
             elif last == "Middleware" and node.args and id(node) in listed:
                 self._install(MIDDLEWARE, node.args[0], APP, "Middleware", node.lineno)
                 dispatch = _keyword(node, "dispatch")
@@ -696,14 +731,15 @@ class _Reader:
                 and node.args
             ):
                 scope = self._hook_scope(func)
-                self._install(HOOK, node.args[0], scope, last, node.lineno)
+                self._install(HOOK, node.args[0], scope, last, node.lineno, func.value)
             elif (
                 last == "append"
                 and isinstance(func, ast.Attribute)
                 and node.args
                 and _last(func.value) == "middlewares"
             ):
-                self._install(MIDDLEWARE, node.args[0], APP, "middlewares", node.lineno)
+                on = func.value
+                self._install(MIDDLEWARE, node.args[0], APP, "middlewares", node.lineno, on)
             if not node.keywords:
                 continue  # neither `middlewares=` nor `dependencies=`
             for mw in _elements(_keyword(node, "middlewares")):

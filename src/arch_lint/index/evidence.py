@@ -415,11 +415,20 @@ class LoggingEvidence:
             if service is None or layout.is_excluded(path):
                 continue  # a shared helper's or a test's install proves nothing for a service
             for install in facts.installs:
+                if install.helper and not self._helper_imported(path, install.helper):
+                    continue  # made by a function nothing calls: no install
                 proof = self._proof(path, install)
                 if proof is not None:
                     out.proofs.setdefault(service.name, []).append(proof)
         self._proofs = out
         return out
+
+    def _helper_imported(self, path: str, name: str) -> bool:
+        """Whether a file imports the function `name` of `path` (or `path` as a
+        module, or all its names): the install the function makes on the app
+        it is given may then be made."""
+        imported = self.index.modules.imported_names
+        return (path, name) in imported or (path, None) in imported
 
     def _proof(self, path: str, install: Install) -> Proof | None:
         target = self.resolve(path, install.target, install.origin)
@@ -458,6 +467,8 @@ class LoggingEvidence:
                     continue
                 for install in facts.installs:
                     if install.kind != MIDDLEWARE or install.scope != APP:
+                        continue
+                    if install.helper and not self._helper_imported(path, install.helper):
                         continue
                     target = self.resolve(path, install.target, install.origin)
                     shown = install.target.removeprefix(OWN).rsplit(".", 1)[-1]
