@@ -31,9 +31,11 @@ template after it, and the map decides which service a key names.
   the map looks up among the path defaults;
 - **calls**: `client.post(url, …)` (`get`, `put`, `patch`, `delete`, `head`,
   `options`, `request`, `stream`) whose URL is read from a settings attribute,
-  an environment variable or a literal URL, directly, in an f-string or a
-  concatenation, through a local, a module constant or a `self.` attribute set
-  in `__init__`, or relative to the client's `base_url=`; a call through a
+  an environment variable or a literal URL (its host literal, its port
+  perhaps not), directly, in an f-string or a concatenation, through a local,
+  a module constant or a `self.` attribute set in `__init__`, as the default
+  of an override (`base_url or SEARCH_URL`), or relative to the client's
+  `base_url=`; a call through a
   known HTTP client (httpx, requests, aiohttp) whose URL cannot be told is
   kept too, with the reason (`?param`, `?unknown`), so that the map can count it.
 """
@@ -987,6 +989,8 @@ class _Reader:
             return (left[0], left[1] + self._template([node.right], at))
         if isinstance(node, ast.Name):
             return self._name_parts(node.id, at, depth)
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            return self._fallback(node.values, at, depth)
         if isinstance(node, ast.Attribute):
             if isinstance(node.value, ast.Name) and node.value.id == "self":
                 cls = enclosing_class(at.scope)
@@ -1018,6 +1022,20 @@ class _Reader:
                 return self._parts(node.func.value, at, depth + 1)
             return ("?unknown", "")
         return None
+
+    def _fallback(self, values: list[ast.expr], at: _At, depth: int) -> tuple[str, str] | None:
+        """`base_url or DEFAULT_URL` (`a or b or …`): the URL the operands that
+        can be told agree on, the others being overrides that cannot (a
+        parameter, an empty string); None where none can be told, and where
+        two say different things, `?unknown`."""
+        told = set()
+        for value in values:
+            parts = self._parts(value, at, depth + 1)
+            if parts is not None and parts[0] and not parts[0].startswith("?"):
+                told.add(parts)
+        if not told:
+            return None
+        return next(iter(told)) if len(told) == 1 else ("?unknown", "")
 
     def _name_parts(self, name: str, at: _At, depth: int) -> tuple[str, str] | None:
         binding = self._binding(name, at)
@@ -1230,7 +1248,10 @@ def _literal_parts(text: str) -> tuple[str, str] | None:
     if lower.startswith(_URL_SCHEMES):
         scheme, _, rest = text.partition("://")
         netloc, slash, path = rest.partition("/")
-        if not netloc or "{" in netloc:
+        if "{" in netloc:  # `host:{port}`: the host is told, the port does not matter
+            host, colon, port = netloc.rpartition(":")
+            netloc = host if colon and "{" not in host and "@" not in port else ""
+        if not netloc:
             return ("?unknown", "")
         return (f"u:{scheme.lower()}://{netloc}", slash + path)
     if text.startswith("/"):

@@ -73,8 +73,12 @@ class RawDictInterServicePayload(FileRule):
     (`ctx.index.http`): a settings attribute, constant or environment variable
     that `service-urls` maps to a service, or (with `infer-service-urls`) whose
     default URL's host is a service's directory name or a docker-compose
-    service that builds from it; directly, in an f-string or a concatenation,
-    through a local, a `self.` attribute set in `__init__`, or a client made
+    service that builds from it; directly, in an f-string or a concatenation
+    (a literal URL's host in literal text, its port perhaps interpolated:
+    `f"http://search:{PORT}/…"`), through a local, a `self.` attribute set in
+    `__init__`, the default of an override (`base_url or SEARCH_URL`, where
+    the other operands cannot be told: a parameter; operands that name
+    different URLs tell none), or a client made
     with `base_url=` such a URL. Where the map matches the call to a route
     (same method, same path template), the message names the route and its
     request model. Also flags a dict published as the message of an event on a
