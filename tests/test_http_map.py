@@ -300,6 +300,31 @@ def test_path_defaults_are_read_like_url_defaults() -> None:
         assert PATHS not in http_parts(spelled), spelled
 
 
+def test_the_path_default_prefilter_passes_every_file_the_reader_finds_one_in() -> None:
+    # each form the reader reads, alone in its file; then every fixture and example
+    forms = [
+        b'API_V1_STR: str = Field("/api/v1", description="d")\n',
+        b'X = os.getenv(\n    "X",\n    "/api/v1",\n)\n',
+        b'X = r"/api/v1"\n',
+        b'X = (\n    "/api/v1"\n)\n',
+        b'class S:\n    X: str = Field(\n        default="/v1",\n    )\n',
+    ]
+    repo = Path(__file__).parent.parent
+    files = [*(repo / "tests" / "fixtures").rglob("*.py"), *(repo / "examples").rglob("*.py")]
+    for source in [*forms, *(path.read_bytes() for path in sorted(files))]:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        facts = read_http(tree, source, frozenset())
+        if facts is not None and facts.paths:
+            assert PATHS not in http_parts(source), source[:80]
+    for source in forms:
+        facts = read_http(ast.parse(source), source, frozenset())
+        assert facts is not None, source
+        assert facts.paths, source
+
+
 def test_an_include_prefix_read_from_a_setting_keeps_its_name() -> None:
     source = (
         b"from fastapi import APIRouter, FastAPI\n"

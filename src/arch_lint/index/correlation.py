@@ -148,7 +148,7 @@ class Install:
     """The module-level function that makes the install on an app it is given
     (`def setup(app): app.add_middleware(X)`), where this file does not name it
     again (no call, no reference): the install is made only where another
-    file imports it (see `ModuleGraph.imported_names`); "" for none."""
+    file may import it (see `evidence.Evidence._helper_imported`); "" for none."""
 
     def interface(self) -> list[Any]:
         return [self.kind, self.target, self.origin, self.scope, self.via, self.helper]
@@ -642,8 +642,8 @@ class _Reader:
         parameters and the file names the function nowhere else: its install
         is made only where another file imports and calls it; else ""."""
         function = self._helper
-        if function is None:
-            return ""
+        if function is None or function.decorator_list:
+            return ""  # a decorator may register it (`@setup_hook`): it is named
         head = (dotted(receiver) or "").partition(".")[0]
         args = function.args
         if head not in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:

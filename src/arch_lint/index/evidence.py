@@ -217,6 +217,8 @@ class LoggingEvidence:
         self._factories = CycleMemo(None)
         self._proofs: _Services | None = None
         self._headers: dict[str, dict[str, str]] | None = None
+        self._imported_words: dict[str, set[str]] | None = None
+        """Service -> what the imports of its files spell (see `_helper_imported`)."""
         self._pipelines: list[PipelineProof] | None = None
         self._pipeline_vars: dict[tuple[str | None, str, str | None], frozenset[str]] = {}
         self._var_names: dict[str, str] = {}
@@ -424,11 +426,43 @@ class LoggingEvidence:
         return out
 
     def _helper_imported(self, path: str, name: str) -> bool:
-        """Whether a file imports the function `name` of `path` (or `path` as a
-        module, or all its names): the install the function makes on the app
-        it is given may then be made."""
-        imported = self.index.modules.imported_names
-        return (path, name) in imported or (path, None) in imported
+        """Whether a file of `path`'s service may import the function `name` of
+        `path`: an import there (tests aside) spells that name, or imports a
+        module named like `path`'s as a module or all its names (`import
+        app.middleware`, `from app import middleware`, `from app.middleware
+        import *`). The spelling is enough, resolved or not (a service's own
+        `from app.core.middleware import setup` that the layout does not
+        resolve): the install the function makes on the app it is given may
+        then be made."""
+        layout = self.index.layout
+        service = layout.service_of(path)
+        if service is None:
+            return True
+        words = self._imported_words
+        if words is None:
+            words = {}  # kept once whole (a file not read yet breaks it off)
+            facts = self.index.facts
+            for importer in sorted(facts):
+                owner = layout.service_of(importer)
+                if owner is None or layout.is_excluded(importer):
+                    continue
+                found = words.setdefault(owner.name, set())
+                for stmt in facts[importer].imports:
+                    if stmt.type_checking:
+                        continue
+                    for imported, _ in stmt.names:
+                        if imported == "*":
+                            found.add((stmt.module or "").rsplit(".", 1)[-1])
+                        elif stmt.kind == "from":
+                            found.add(imported)
+                        else:  # `import a.b.middleware`, an `import_module` call
+                            found.add(imported.rsplit(".", 1)[-1])
+            self._imported_words = words
+        spelled = words.get(service.name, set())
+        module = path.rsplit("/", 1)[-1].removesuffix(".py")
+        if module == "__init__":
+            module = path.rsplit("/", 2)[-2] if "/" in path else ""
+        return name in spelled or module in spelled
 
     def _proof(self, path: str, install: Install) -> Proof | None:
         target = self.resolve(path, install.target, install.origin)

@@ -145,10 +145,11 @@ ROUTES = "http-routes"
 PATHS = "http-paths"
 """The part of a file's facts that may say a path default (`API_V1_STR = "/api/v1"`)."""
 
-_PATH_DEFAULT = re.compile(rb"""[=,][ \t]*["']/""")
-"""What a path default's value spells: a string starting with `/` after `=`
-(`X = "/p"`, `X: str = "/p"`, `Field(default="/p")`) or after a comma
-(`os.getenv("X", "/p")`)."""
+_PATH_DEFAULT = re.compile(rb"""(?:[=,]\s*\(?|Field\()\s*[rRuU]?["']/""")
+"""What a path default's value spells: a string starting with `/` (raw or
+not, in parentheses or not, on the next line or not) after `=` (`X = "/p"`,
+`X: str = "/p"`, `Field(default="/p")`), after a comma (`os.getenv("X",
+"/p")`) or first in `Field(…)`."""
 
 
 def cannot_hold(source: bytes) -> frozenset[str]:

@@ -22,7 +22,8 @@ Built on first use from the files' HTTP facts (`http.py`), once per run:
   that include it, followed across files through the module graph; a prefix
   read from a setting or an imported constant, `prefix=settings.API_V1_STR`, is
   the one path default of that name in the service's files (else in the files
-  outside every service), as the service declares it: the environment may set
+  outside every service that a service imports), as the service declares it:
+  the environment may set
   another; a prefix that cannot be read, `prefix=version` or a name with no
   single path default, leaves the route out of matching), and its
   request and response models (the first candidate that is a Pydantic model).
@@ -381,8 +382,9 @@ class HttpMap:
     def _path_default(self, path: str, name: str) -> str | None:
         """The path a setting or constant of that name defaults to, for a file
         at `path`: the one path default of that name in its service's files,
-        else in the files outside every service; None where there are several
-        (or none, or `path` is in no service)."""
+        else in the files outside every service that a service imports (a
+        shared library's); None where there are several (or none, or `path` is
+        in no service)."""
         service = self.layout.service_of(path)
         if service is None:
             return None
@@ -393,7 +395,9 @@ class HttpMap:
     @cached_property
     def _path_defaults(self) -> dict[tuple[str, str], set[str]]:
         """(service or "" outside every service, name) -> the paths that name
-        defaults to in those files (excluded files aside: a test's is none)."""
+        defaults to in those files (excluded files aside: a test's is none; and
+        outside every service, those of the files no service imports: a
+        script's)."""
         out: dict[tuple[str, str], set[str]] = {}
         layout = self.layout
         for path, facts in holding(self.facts, PATHS):
@@ -401,6 +405,8 @@ class HttpMap:
             if http is None or not http.paths or layout.is_excluded(path):
                 continue
             service = layout.service_of(path)
+            if service is None and path not in self.modules.imported_by_services:
+                continue
             owner = service.name if service is not None else ""
             for default in http.paths:
                 out.setdefault((owner, default.name), set()).add(default.path)

@@ -113,24 +113,6 @@ class ModuleGraph:
                             todo.append(path)
         return frozenset(out)
 
-    @cached_property
-    def imported_names(self) -> frozenset[tuple[str, str | None]]:
-        """(defining file, name there) of everything a file imports, by name
-        or as a module (name None: any of its names may be used), re-exports
-        followed; files excluded from checking (a test) import nothing here."""
-        out: set[tuple[str, str | None]] = set()
-        for importer in sorted(self.facts):
-            if self.layout.is_excluded(importer):
-                continue
-            for stmt in self.facts[importer].imports:
-                if stmt.type_checking:
-                    continue
-                for target in self.targets(importer, stmt):
-                    out.add((target.defining, target.name))
-                    if target.spelled != target.defining:
-                        out.add((target.spelled, None if target.name is None else target.name))
-        return frozenset(out)
-
     def module_of(self, path: str) -> str | None:
         return self.layout.module_of(path)
 

@@ -58,10 +58,13 @@ class LogMissingCorrelationId(FileRule):
     `CorrelationIdMiddleware` counts as it is. A class that is defined and never
     installed is no evidence, nor is an install in a test, in a shared library's
     helper (the service that calls it is not followed), or in another service;
-    nor one a module-level function makes on the app it is given
-    (`def setup(app): app.add_middleware(X)`) where no file of the project
-    (tests aside) imports that function, nor its module, and its own file names
-    it nowhere else: nothing calls it, so nothing is installed.
+    nor one a module-level function without decorators makes by a call on the
+    app it is given (`def setup(app): app.add_middleware(X)`, also
+    `app.before_request(f)` and `app.middlewares.append(m)`) where no import of
+    the project (tests aside) spells that function's name or imports its
+    module, and its own file names it nowhere else: nothing calls it, so
+    nothing is installed (an install by a decorator in such a function,
+    `@app.middleware("http")`, still counts).
     Without evidence (and outside every service) a route handler has no id in
     scope: its calls are ARC302's (off by default). `true` presumes an id in
     every route handler (the old behaviour), `false` in none.
