@@ -457,6 +457,26 @@ def test_executable_runs_and_prints_json(tmp_path: Path) -> None:
     ]
 
 
+def test_a_config_elsewhere_says_its_paths_are_read_from_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_repo(tmp_path / "repo", {"services/orders/api.py": "x = 1\n"})
+    config = tmp_path / "ci" / "arch-lint.toml"
+    config.parent.mkdir()
+    config.write_text('[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n')
+    monkeypatch.chdir(tmp_path / "repo")
+    result = run_cli(capsys, "check", "--config", str(config), ".")
+    assert result.code == 2
+    assert "`services/*` matches no directory" in result.err
+    assert f"relative to its folder, `{config.parent.resolve()}` (the project root)" in result.err
+    # where the configuration is where the check runs, nothing more is said
+    local = config.read_text().replace("services/*", "svc/*")
+    (tmp_path / "repo" / "pyproject.toml").write_text(local)
+    result = run_cli(capsys, "check", ".")
+    assert result.code == 2
+    assert "relative to its folder" not in result.err
+
+
 @pytest.mark.parametrize(
     "argv",
     [

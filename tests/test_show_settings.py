@@ -157,3 +157,39 @@ def test_response_headers_set_by_middlewares_are_listed(tmp_path: Path) -> None:
     ) in text
     doc = json.loads(_show(settings, "json"))
     assert [h["service"] for h in doc["response_headers"]] == ["orders"]  # not catalog's
+
+
+def test_calls_the_http_map_could_not_place_are_listed_with_why(tmp_path: Path) -> None:
+    """Where a finding is expected and none comes, the view says which calls
+    reach no service (grouped by why) and which match no route of theirs."""
+    make_repo(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.arch_lint]\nservices = ["services/*"]\nshared-models = []\n',
+            "services/search/main.py": (
+                "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+                '@app.get("/hits")\nasync def hits() -> dict:\n    return {}\n'
+            ),
+            "services/feeds/client.py": (
+                "import httpx\n\nfrom services.feeds.settings import settings\n\n\n"
+                "async def run(client: httpx.AsyncClient) -> None:\n"
+                '    await client.get(f"{settings.LEGACY_URL}/a")\n'
+                '    await client.get(f"{settings.LEGACY_URL}/b")\n'
+                '    await client.get("http://search:8000/hits")\n'
+                '    await client.post("http://search:8000/missing", json={})\n'
+            ),
+        },
+    )
+    settings = load_settings(None, tmp_path)
+    doc = json.loads(_show(settings, "json"))["http_map"]
+    assert doc["calls_unresolved"] == [
+        {"why": "`LEGACY_URL` names no service", "count": 2, "first": "services/feeds/client.py:7"}
+    ]
+    assert doc["calls_unmatched"] == [
+        {"service": "search", "call": "POST /missing", "at": "services/feeds/client.py:10"}
+    ]
+    text = _show(settings, "text")
+    assert (
+        "  to no service (2): `LEGACY_URL` names no service  (first services/feeds/client.py:7)\n"
+        "  no route of `search` matches POST /missing  (services/feeds/client.py:10)"
+    ) in text

@@ -416,6 +416,13 @@ def _print_problems(settings: Settings, problems: Sequence[Problem]) -> None:
             + ConfigurationMatchesNothing.message.format(key=problem.key, problem=problem.message),
             file=sys.stderr,
         )
+    if problems and settings.config_path is not None and settings.root != Path.cwd().resolve():
+        # `--config ../ci/arch-lint.toml`: its globs are read from its folder, not from here
+        print(
+            f"arch-lint: note: the paths in {_config_shown(settings)} are relative to its "
+            f"folder, `{settings.root}` (the project root)",
+            file=sys.stderr,
+        )
 
 
 def _print_notices(notices: Sequence[str]) -> None:

@@ -80,15 +80,36 @@ def _response_headers(index: ProjectIndex) -> list[dict[str, Any]]:
     ]
 
 
+_UNMATCHED_SHOWN = 10
+"""Calls to a service that match no route, listed in the text view (JSON: all)."""
+
+
 def _http_map(index: ProjectIndex) -> dict[str, Any]:
-    """How much of the HTTP map was found: routes, and calls by what they resolved to."""
-    calls = [call for _, call in index.http.all_calls()]
-    resolved = [c for c in calls if c.service is not None]
+    """How much of the HTTP map was found: routes, and calls by what they
+    resolved to; the calls that reach no service, by why (most frequent
+    first, each with its first call), and those that reach a service but
+    match none of its routes (what to look at where a finding is expected)."""
+    calls = list(index.http.all_calls())
+    resolved = [c for _, c in calls if c.service is not None]
+    why: dict[str, list[str]] = {}
+    unmatched: list[dict[str, str]] = []
+    for path, call in calls:
+        at = f"{path}:{call.line}"
+        if call.service is None:
+            why.setdefault(call.why, []).append(at)
+        elif call.route is None:
+            shown = f"{call.method} {call.template}".strip()
+            unmatched.append({"service": call.service, "call": shown, "at": at})
     return {
         "routes": len(index.http.routes),
         "calls": len(calls),
         "calls_resolved": len(resolved),
         "calls_matched": sum(1 for c in resolved if c.route is not None),
+        "calls_unresolved": [
+            {"why": reason, "count": len(places), "first": places[0]}
+            for reason, places in sorted(why.items(), key=lambda item: (-len(item[1]), item[0]))
+        ],
+        "calls_unmatched": unmatched,
     }
 
 
@@ -259,6 +280,17 @@ def _text(doc: dict[str, Any]) -> str:
             f"HTTP map: {http['routes']} routes; {http['calls']} calls, "
             f"{http['calls_resolved']} to a service, {http['calls_matched']} matched to a route",
         ]
+        for entry in http["calls_unresolved"]:
+            count, why, first = entry["count"], entry["why"], entry["first"]
+            out.append(f"  to no service ({count}): {why}  (first {first})")
+        shown = http["calls_unmatched"][:_UNMATCHED_SHOWN]
+        for entry in shown:
+            out.append(
+                f"  no route of `{entry['service']}` matches {entry['call']}  ({entry['at']})"
+            )
+        more = len(http["calls_unmatched"]) - len(shown)
+        if more > 0:
+            out.append(f"  … and {more} more calls that match no route (JSON lists them)")
     out += ["", f"allow ({len(doc['allow'])}):"]
     for entry in doc["allow"]:
         codes = f" codes={','.join(entry['codes'])}" if entry.get("codes") else ""
