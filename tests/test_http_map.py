@@ -308,7 +308,14 @@ def test_the_path_default_prefilter_passes_every_file_the_reader_finds_one_in() 
         b'X = r"/api/v1"\n',
         b'X = (\n    "/api/v1"\n)\n',
         b'class S:\n    X: str = Field(\n        default="/v1",\n    )\n',
+        b'X = (  # a comment\n    "/api/v1"\n)\n',
+        b'X = \\\n    "/api/v1"\n',
+        b"X = '''/api/v1'''\n",
     ]
+    # a literal not spelled as the path it reads is not read (nor let through)
+    for source in (b'X = "\\u002fapi"\n', b'X = "" "/api"\n', b'X = "\\x2fapi"\n'):
+        facts = read_http(ast.parse(source), source, frozenset())
+        assert facts is None or not facts.paths, source
     repo = Path(__file__).parent.parent
     files = [*(repo / "tests" / "fixtures").rglob("*.py"), *(repo / "examples").rglob("*.py")]
     for source in [*forms, *(path.read_bytes() for path in sorted(files))]:

@@ -29,6 +29,7 @@ on first use: rules ask it from any file, `--show-settings` prints it.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -217,8 +218,10 @@ class LoggingEvidence:
         self._factories = CycleMemo(None)
         self._proofs: _Services | None = None
         self._headers: dict[str, dict[str, str]] | None = None
-        self._imported_words: dict[str, set[str]] | None = None
-        """Service -> what the imports of its files spell (see `_helper_imported`)."""
+        self._imports_seen: (
+            tuple[set[tuple[str, str | None]], set[tuple[str, str | None]]] | None
+        ) = None
+        """What the project's imports reach (see `_read_imports`)."""
         self._pipelines: list[PipelineProof] | None = None
         self._pipeline_vars: dict[tuple[str | None, str, str | None], frozenset[str]] = {}
         self._var_names: dict[str, str] = {}
@@ -426,43 +429,62 @@ class LoggingEvidence:
         return out
 
     def _helper_imported(self, path: str, name: str) -> bool:
-        """Whether a file of `path`'s service may import the function `name` of
-        `path`: an import there (tests aside) spells that name, or imports a
-        module named like `path`'s as a module or all its names (`import
-        app.middleware`, `from app import middleware`, `from app.middleware
-        import *`). The spelling is enough, resolved or not (a service's own
-        `from app.core.middleware import setup` that the layout does not
-        resolve): the install the function makes on the app it is given may
-        then be made."""
-        layout = self.index.layout
-        service = layout.service_of(path)
-        if service is None:
+        """Whether a file of the project (tests aside) may import the function
+        `name` of `path`: an import that resolves to it, to `path` as a module,
+        or to all its names (`from app.middleware import *`); or an import the
+        layout does not resolve whose module, as a path, ends the way `path`
+        does (a service's own `from app.core.middleware import setup`), the
+        standard library's aside (`import logging` is not `core/logging.py`).
+        The install the function makes on the app it is given may then be made."""
+        seen = self._imports_seen
+        if seen is None:
+            seen = self._imports_seen = self._read_imports()
+        resolved, spelled = seen
+        if (path, name) in resolved or (path, None) in resolved:
             return True
-        words = self._imported_words
-        if words is None:
-            words = {}  # kept once whole (a file not read yet breaks it off)
-            facts = self.index.facts
-            for importer in sorted(facts):
-                owner = layout.service_of(importer)
-                if owner is None or layout.is_excluded(importer):
+        stem = path.removesuffix(".py").removesuffix("/__init__")
+        for module, imported in spelled:
+            if imported is not None and imported != name:
+                continue
+            tail = module.replace(".", "/")
+            if stem == tail or stem.endswith("/" + tail):
+                return True
+        return False
+
+    def _read_imports(self) -> tuple[set[tuple[str, str | None]], set[tuple[str, str | None]]]:
+        """(file, name there or None for the module) of every import of the
+        project's files (tests aside) that resolves, re-exports followed; and
+        (dotted module, name or None) of those that do not, outside the
+        standard library (a file not read yet breaks it off: kept once whole)."""
+        resolved: set[tuple[str, str | None]] = set()
+        spelled: set[tuple[str, str | None]] = set()
+        facts, layout, modules = self.index.facts, self.index.layout, self.index.modules
+        for importer in sorted(facts):
+            if layout.is_excluded(importer):
+                continue
+            for stmt in facts[importer].imports:
+                if stmt.type_checking:
                     continue
-                found = words.setdefault(owner.name, set())
-                for stmt in facts[importer].imports:
-                    if stmt.type_checking:
+                targets = modules.targets(importer, stmt)
+                for target in targets:
+                    resolved.add((target.defining, target.name))
+                    resolved.add((target.spelled, target.name))
+                if targets:
+                    continue
+                if stmt.kind == "from":
+                    base = modules.absolute(importer, stmt.level, stmt.module)
+                    if base is None or base.partition(".")[0] in sys.stdlib_module_names:
                         continue
                     for imported, _ in stmt.names:
                         if imported == "*":
-                            found.add((stmt.module or "").rsplit(".", 1)[-1])
-                        elif stmt.kind == "from":
-                            found.add(imported)
-                        else:  # `import a.b.middleware`, an `import_module` call
-                            found.add(imported.rsplit(".", 1)[-1])
-            self._imported_words = words
-        spelled = words.get(service.name, set())
-        module = path.rsplit("/", 1)[-1].removesuffix(".py")
-        if module == "__init__":
-            module = path.rsplit("/", 2)[-2] if "/" in path else ""
-        return name in spelled or module in spelled
+                            spelled.add((base, None))
+                        else:
+                            spelled.update([(base, imported), (f"{base}.{imported}", None)])
+                else:  # `import a.b.middleware`, an `import_module` call
+                    for imported, _ in stmt.names:
+                        if imported.partition(".")[0] not in sys.stdlib_module_names:
+                            spelled.add((imported, None))
+        return resolved, spelled
 
     def _proof(self, path: str, install: Install) -> Proof | None:
         target = self.resolve(path, install.target, install.origin)

@@ -145,11 +145,10 @@ ROUTES = "http-routes"
 PATHS = "http-paths"
 """The part of a file's facts that may say a path default (`API_V1_STR = "/api/v1"`)."""
 
-_PATH_DEFAULT = re.compile(rb"""(?:[=,]\s*\(?|Field\()\s*[rRuU]?["']/""")
-"""What a path default's value spells: a string starting with `/` (raw or
-not, in parentheses or not, on the next line or not) after `=` (`X = "/p"`,
-`X: str = "/p"`, `Field(default="/p")`), after a comma (`os.getenv("X",
-"/p")`) or first in `Field(…)`."""
+_PATH_DEFAULT = re.compile(rb"""["']/""")
+"""What a path default's literal spells: a quote, then `/` (the reader takes
+a literal only where it is so spelled, see `_spelled_as_path`)."""
+_SPELLED_PATH = re.compile(rb"""[rRuU]?(?:\"\"\"|'''|"|')/""")
 
 
 def cannot_hold(source: bytes) -> frozenset[str]:
@@ -394,11 +393,12 @@ def split_url(url: str) -> tuple[str, str] | None:
 # --- the reader ----------------------------------------------------------------------------
 
 
-def string_default(value: ast.expr) -> tuple[str, str] | None:
-    """(string, environment variable or "") of a setting's literal default:
-    the literal, `Field("…")`/`Field(default="…")` or `os.getenv("NAME", "…")`."""
+def string_default(value: ast.expr) -> tuple[ast.Constant, str] | None:
+    """(string literal, environment variable or "") of a setting's literal
+    default: the literal, `Field("…")`/`Field(default="…")` or
+    `os.getenv("NAME", "…")`."""
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        return value.value, ""
+        return value, ""
     if not isinstance(value, ast.Call):
         return None
     name = dotted(value.func) or ""
@@ -406,20 +406,33 @@ def string_default(value: ast.expr) -> tuple[str, str] | None:
         env, default = value.args[0], value.args[1]
         if isinstance(default, ast.Constant) and isinstance(default.value, str):
             key = env.value if isinstance(env, ast.Constant) and isinstance(env.value, str) else ""
-            return default.value, key
+            return default, key
         return None
     if name.rsplit(".", 1)[-1] == "Field":
         given = [kw.value for kw in value.keywords if kw.arg == "default"] or value.args[:1]
         if given and isinstance(given[0], ast.Constant) and isinstance(given[0].value, str):
-            return given[0].value, ""
+            return given[0], ""
     return None
 
 
+def _spelled_as_path(lines: list[bytes], literal: ast.Constant) -> bool:
+    """Whether a string literal is spelled in the bytes as the path it reads:
+    one literal whose text starts with `/` (raw or not, triple-quoted or not;
+    not an escape, not literals run together), which `_PATH_DEFAULT` finds."""
+    if literal.lineno > len(lines):
+        return False
+    return _SPELLED_PATH.match(lines[literal.lineno - 1], literal.col_offset) is not None
+
+
 def _defaults(
-    body: list[ast.stmt], urls: list[UrlDefault] | None, paths: list[PathDefault] | None
+    body: list[ast.stmt],
+    urls: list[UrlDefault] | None,
+    paths: list[PathDefault] | None,
+    lines: list[bytes],
 ) -> None:
     """Module constants and class fields (at any class depth) with a URL default
-    (into `urls`) or a path default (into `paths`; None: not read)."""
+    (into `urls`) or a path default (into `paths`; None: not read); `lines`:
+    the file's lines, as bytes (where `paths` is read)."""
     for stmt in body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -428,19 +441,20 @@ def _defaults(
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             targets, value = [stmt.target], stmt.value
         elif isinstance(stmt, ast.ClassDef | ast.If | ast.Try):
-            _defaults(stmt.body, urls, paths)
+            _defaults(stmt.body, urls, paths, lines)
             continue
         if value is None:
             continue
         found = string_default(value)
         if found is None:
             continue
-        text, env = found
+        literal, env = found
+        text = cast(str, literal.value)
         names = [target.id for target in targets if isinstance(target, ast.Name)]
         if "://" in text:
             if urls is not None:
                 urls += [UrlDefault(name, env, text, stmt.lineno) for name in names]
-        elif text.startswith("/") and paths is not None:
+        elif text.startswith("/") and paths is not None and _spelled_as_path(lines, literal):
             paths += [PathDefault(name, env, text, stmt.lineno) for name in names]
 
 
@@ -462,7 +476,8 @@ def read_http(
     facts = HttpFacts()
     urls, paths = URLS not in lacks, PATHS not in lacks
     if urls or paths:
-        _defaults(tree.body, facts.urls if urls else None, facts.paths if paths else None)
+        lines = source.splitlines() if paths else []
+        _defaults(tree.body, facts.urls if urls else None, facts.paths if paths else None, lines)
     routes = ROUTES not in lacks
     # the call's regex first: it stops at the first call, the scans for a word read every byte
     calls = _CALL_BYTES.search(source) is not None and any(b in source for b in _URLISH)

@@ -22,8 +22,9 @@ Built on first use from the files' HTTP facts (`http.py`), once per run:
   that include it, followed across files through the module graph; a prefix
   read from a setting or an imported constant, `prefix=settings.API_V1_STR`, is
   the one path default of that name in the service's files (else in the files
-  outside every service that a service imports), as the service declares it:
-  the environment may set
+  outside every service that a service imports, the import resolved: a
+  library in a src layout needs its `source-roots` entry), as the service
+  declares it: the environment may set
   another; a prefix that cannot be read, `prefix=version` or a name with no
   single path default, leaves the route out of matching), and its
   request and response models (the first candidate that is a Pydantic model).

@@ -61,10 +61,14 @@ class LogMissingCorrelationId(FileRule):
     nor one a module-level function without decorators makes by a call on the
     app it is given (`def setup(app): app.add_middleware(X)`, also
     `app.before_request(f)` and `app.middlewares.append(m)`) where no import of
-    the project (tests aside) spells that function's name or imports its
-    module, and its own file names it nowhere else: nothing calls it, so
-    nothing is installed (an install by a decorator in such a function,
-    `@app.middleware("http")`, still counts).
+    the project (tests aside) reaches that function or its module (resolved;
+    or, where the layout does not resolve it, spelled like its module's path,
+    outside the standard library: `from app.core.middleware import setup`),
+    and its own file names it nowhere else: nothing calls it, so nothing is
+    installed. An install by a decorator in such a function
+    (`@app.middleware("http")`) still counts; a function reached only through
+    a computed name (`import_module(f"….{name}")`, a dotted path in a
+    configuration string) is not followed, and its install does not count.
     Without evidence (and outside every service) a route handler has no id in
     scope: its calls are ARC302's (off by default). `true` presumes an id in
     every route handler (the old behaviour), `false` in none.
