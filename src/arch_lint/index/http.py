@@ -145,9 +145,10 @@ ROUTES = "http-routes"
 PATHS = "http-paths"
 """The part of a file's facts that may say a path default (`API_V1_STR = "/api/v1"`)."""
 
-_PATH_DEFAULT = re.compile(rb"""["']/""")
+_PATH_BYTES = (b'"/', b"'/")
 """What a path default's literal spells: a quote, then `/` (the reader takes
-a literal only where it is so spelled, see `_spelled_as_path`)."""
+a literal only where it is so spelled, see `_spelled_as_path`); two byte
+scans, a third of the cost of one regex search for either."""
 _SPELLED_PATH = re.compile(rb"""[rRuU]?(?:\"\"\"|'''|"|')/""")
 
 
@@ -159,7 +160,7 @@ def cannot_hold(source: bytes) -> frozenset[str]:
         out.add(URLS)
     if not _may_route(source):
         out.add(ROUTES)
-    if _PATH_DEFAULT.search(source) is None:
+    if _PATH_BYTES[0] not in source and _PATH_BYTES[1] not in source:
         out.add(PATHS)
     return frozenset(out)
 
@@ -418,7 +419,7 @@ def string_default(value: ast.expr) -> tuple[ast.Constant, str] | None:
 def _spelled_as_path(lines: list[bytes], literal: ast.Constant) -> bool:
     """Whether a string literal is spelled in the bytes as the path it reads:
     one literal whose text starts with `/` (raw or not, triple-quoted or not;
-    not an escape, not literals run together), which `_PATH_DEFAULT` finds."""
+    not an escape, not literals run together), which `_PATH_BYTES` find."""
     if literal.lineno > len(lines):
         return False
     return _SPELLED_PATH.match(lines[literal.lineno - 1], literal.col_offset) is not None
