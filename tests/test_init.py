@@ -568,6 +568,39 @@ def test_a_package_every_service_holds_gives_one_root_for_all(
     ]
 
 
+def test_services_listed_one_by_one_each_get_a_root_for_the_package_they_hold(
+    tmp_path: Path,
+) -> None:
+    """Top-level service folders (no `services/*` to write one root with), each
+    running from its own folder and importing its `src` package: a root for
+    each (a real 4-service monorepo, where init proposed none and modules were
+    named `accounts.src.…`, not as the code imports them)."""
+    files = {
+        f"{name}/{path}": text
+        for name in ("accounts", "items")
+        for path, text in {
+            "Dockerfile": "FROM python:3.12\n",
+            "src/__init__.py": "",
+            "src/main.py": "from src.db.session import get_session\n\n\nasync def run():\n"
+            "    get_session()\n",
+            "src/db/__init__.py": "",
+            "src/db/session.py": "import psycopg2\n\n\ndef get_session():\n"
+            "    return psycopg2.connect()\n",
+        }.items()
+    }
+    repo = make_repo(tmp_path, files)
+    found = infer(repo)
+    assert found.table["services"] == ["accounts", "items"]
+    assert found.table["source-roots"] == [".", "accounts", "items"]
+    assert found.why("source-roots", "items") == [
+        "`src` is imported by 2 files and lives in each of accounts/, items/"
+    ]
+    assert _layout_findings(repo, found.table) == [
+        ("accounts/src/db/session.py", 1, "ARC104"),
+        ("items/src/db/session.py", 1, "ARC104"),
+    ]
+
+
 def test_a_module_named_like_the_library_it_imports_is_no_root(tmp_path: Path) -> None:
     """`storage/minio.py` that imports `minio` wraps the installed library: a
     module cannot import itself, so its folder is no source root (its folder

@@ -626,9 +626,16 @@ def _infer_source_roots(
             # from its own folder, one root for all of them (`services/*`)
             globs = {_service_glob(layout, h) for h in owners}
             glob = globs.pop() if len(globs) == 1 else ""
+            where = f"each of {_listed(f'{h}/' for h in owners)}"
+            if not glob and all(h in service_dirs for h in owners):
+                # services listed one by one (`accounts`, `auth`), each holding
+                # the package: each runs from its own folder, a root for each
+                why = f"`{top}` is imported by {_plural(count, 'file')} and lives in {where}"
+                for home in owners:
+                    found.setdefault(home, set()).add(why)
+                continue
             if not glob or glob in homes:
                 continue
-            where = f"each of {_listed(f'{h}/' for h in owners)}"
         why = f"`{top}` is imported by {_plural(count, 'file')} and lives in {where}"
         if any(_spelled_from_above(f, absolute) for f in _covered(layout, glob, service_dirs)):
             # the pattern would rename another service's modules that its code
