@@ -715,3 +715,18 @@ def test_registrations_and_request_reads_where_the_bytes_do_not_spell_them() -> 
     utf7 = "# coding: utf-7\n" + source.replace("NAME", "+AGE-dd+AF8-post")
     assert _read_routes(utf7.replace("request", "+AHI-equest").encode()) == routes
     assert _read_routes(source.replace("NAME", "ad_post").encode()) == routes[:1]
+
+
+def test_a_path_default_is_read_past_a_bom_and_in_another_encoding() -> None:
+    """The parser's columns count the UTF-8 bytes of the decoded line: a BOM or
+    a latin-1 file moves the literal in the raw bytes, not in the decoded text."""
+    bom = b'\xef\xbb\xbfAPI_V1_STR = "/api/v1"\n'
+    latin1 = (
+        b"# -*- coding: latin-1 -*-\n"
+        b"from pydantic import Field\n"
+        b'X: str = Field(description="pr\xe9fixe", default="/api/v1")\n'
+    )
+    for source in (bom, latin1):
+        facts = read_http(ast.parse(source), source, frozenset())
+        assert facts is not None, source
+        assert [p.path for p in facts.paths] == ["/api/v1"], source

@@ -649,7 +649,8 @@ class _Reader:
         if head not in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:
             return ""
         name = function.name
-        spelled = re.findall(rb"\b" + re.escape(name.encode()) + rb"\b", self.source)
+        word = re.escape(name.encode())  # a non-ASCII byte is part of a word
+        spelled = re.findall(rb"(?<![\w\x80-\xff])" + word + rb"(?![\w\x80-\xff])", self.source)
         return name if len(spelled) <= 1 else ""  # a call, a reference, a word in a docstring
 
     def _function_installs(

@@ -219,7 +219,7 @@ class LoggingEvidence:
         self._proofs: _Services | None = None
         self._headers: dict[str, dict[str, str]] | None = None
         self._imports_seen: (
-            tuple[set[tuple[str, str | None]], set[tuple[str, str | None]]] | None
+            tuple[dict[tuple[str, str | None], set[str]], list[tuple[str, str, str | None]]] | None
         ) = None
         """What the project's imports reach (see `_read_imports`)."""
         self._pipelines: list[PipelineProof] | None = None
@@ -429,46 +429,68 @@ class LoggingEvidence:
         return out
 
     def _helper_imported(self, path: str, name: str) -> bool:
-        """Whether a file of the project (tests aside) may import the function
-        `name` of `path`: an import that resolves to it, to `path` as a module,
-        or to all its names (`from app.middleware import *`); or an import the
-        layout does not resolve whose module, as a path, ends the way `path`
-        does (a service's own `from app.core.middleware import setup`), the
-        standard library's aside (`import logging` is not `core/logging.py`).
-        The install the function makes on the app it is given may then be made."""
+        """Whether a file of `path`'s service, or one outside every service
+        (tests aside), may import the function `name` of `path`: an import
+        that resolves to it, to `path` as a module or to all its names (`from
+        app.middleware import *`); or one the layout does not resolve, outside
+        the standard library, that names `path` from a folder Python may run
+        it from (an ancestor of the importer that is the service's folder, the
+        root, or no regular package: a service's own `from app.core.middleware
+        import setup`, a script's neighbour; `import redis` from inside a
+        package is the library). The install the function makes on the app it
+        is given may then be made."""
         seen = self._imports_seen
         if seen is None:
             seen = self._imports_seen = self._read_imports()
         resolved, spelled = seen
-        if (path, name) in resolved or (path, None) in resolved:
+        layout = self.index.layout
+        service = layout.service_of(path)
+        near = {"", service.name if service is not None else ""}
+        if resolved.get((path, name), set()) & near or resolved.get((path, None), set()) & near:
             return True
         stem = path.removesuffix(".py").removesuffix("/__init__")
-        for module, imported in spelled:
+        home = service.path if service is not None else ""
+        facts = self.index.facts
+        for importer, module, imported in spelled:
             if imported is not None and imported != name:
                 continue
+            owner = layout.service_of(importer)
+            if (owner.name if owner is not None else "") not in near:
+                continue
             tail = module.replace(".", "/")
-            if stem == tail or stem.endswith("/" + tail):
-                return True
+            folder = importer.rpartition("/")[0]
+            while True:
+                runs_from = not folder or folder == home or f"{folder}/__init__.py" not in facts
+                if runs_from and (f"{folder}/{tail}" if folder else tail) == stem:
+                    return True
+                if not folder:
+                    break
+                folder = folder.rpartition("/")[0]
         return False
 
-    def _read_imports(self) -> tuple[set[tuple[str, str | None]], set[tuple[str, str | None]]]:
-        """(file, name there or None for the module) of every import of the
-        project's files (tests aside) that resolves, re-exports followed; and
-        (dotted module, name or None) of those that do not, outside the
-        standard library (a file not read yet breaks it off: kept once whole)."""
-        resolved: set[tuple[str, str | None]] = set()
-        spelled: set[tuple[str, str | None]] = set()
+    def _read_imports(
+        self,
+    ) -> tuple[dict[tuple[str, str | None], set[str]], list[tuple[str, str, str | None]]]:
+        """(file, name there or None for the module) -> the services ("" for
+        none) of the files (tests aside) whose imports resolve to it, re-exports
+        followed; and (importer, dotted module, name or None) of the imports
+        that do not resolve, outside the standard library (a file not read yet
+        breaks it off: kept once whole)."""
+        resolved: dict[tuple[str, str | None], set[str]] = {}
+        spelled: list[tuple[str, str, str | None]] = []
         facts, layout, modules = self.index.facts, self.index.layout, self.index.modules
         for importer in sorted(facts):
             if layout.is_excluded(importer):
                 continue
+            owner = layout.service_of(importer)
+            service = owner.name if owner is not None else ""
             for stmt in facts[importer].imports:
                 if stmt.type_checking:
                     continue
                 targets = modules.targets(importer, stmt)
                 for target in targets:
-                    resolved.add((target.defining, target.name))
-                    resolved.add((target.spelled, target.name))
+                    resolved.setdefault((target.defining, target.name), set()).add(service)
+                    resolved.setdefault((target.spelled, target.name), set()).add(service)
                 if targets:
                     continue
                 if stmt.kind == "from":
@@ -477,13 +499,14 @@ class LoggingEvidence:
                         continue
                     for imported, _ in stmt.names:
                         if imported == "*":
-                            spelled.add((base, None))
+                            spelled.append((importer, base, None))
                         else:
-                            spelled.update([(base, imported), (f"{base}.{imported}", None)])
+                            spelled.append((importer, base, imported))
+                            spelled.append((importer, f"{base}.{imported}", None))
                 else:  # `import a.b.middleware`, an `import_module` call
                     for imported, _ in stmt.names:
                         if imported.partition(".")[0] not in sys.stdlib_module_names:
-                            spelled.add((imported, None))
+                            spelled.append((importer, imported, None))
         return resolved, spelled
 
     def _proof(self, path: str, install: Install) -> Proof | None:

@@ -47,7 +47,7 @@ from arch_lint.index.stamps import StampFacts, declares_service_name, note_const
 from arch_lint.index.uses import RECEIVE, ModelUse, TopicUse, annotation_names, read_uses
 from arch_lint.index.walk import assignment, binding_counts, push_children
 
-FACTS_VERSION = 36
+FACTS_VERSION = 37
 
 # Binding kinds (module-level names).
 DEF = "def"

@@ -63,7 +63,7 @@ from arch_lint.index.semantic import (
     enclosing_class,
 )
 from arch_lint.index.walk import MarkedLines, nodes_of, place_lines, push_children
-from arch_lint.source import spelled_as_is
+from arch_lint.source import decode, source_lines, spelled_as_is
 
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _CLIENT_METHODS = HTTP_METHODS | {"request", "stream"}
@@ -416,24 +416,27 @@ def string_default(value: ast.expr) -> tuple[ast.Constant, str] | None:
     return None
 
 
-def _spelled_as_path(lines: list[bytes], literal: ast.Constant) -> bool:
-    """Whether a string literal is spelled in the bytes as the path it reads:
+def _spelled_as_path(lines: list[str], literal: ast.Constant) -> bool:
+    """Whether a string literal is spelled in the source as the path it reads:
     one literal whose text starts with `/` (raw or not, triple-quoted or not;
-    not an escape, not literals run together), which `_PATH_BYTES` find."""
+    not an escape, not literals run together), which `_PATH_BYTES` find.
+    `lines`: the decoded source's lines (the parser's columns count the UTF-8
+    bytes of the decoded line, whatever the file's encoding or BOM)."""
     if literal.lineno > len(lines):
         return False
-    return _SPELLED_PATH.match(lines[literal.lineno - 1], literal.col_offset) is not None
+    line = lines[literal.lineno - 1].encode("utf-8", "surrogatepass")
+    return _SPELLED_PATH.match(line, literal.col_offset) is not None
 
 
 def _defaults(
     body: list[ast.stmt],
     urls: list[UrlDefault] | None,
     paths: list[PathDefault] | None,
-    lines: list[bytes],
+    lines: list[str],
 ) -> None:
     """Module constants and class fields (at any class depth) with a URL default
     (into `urls`) or a path default (into `paths`; None: not read); `lines`:
-    the file's lines, as bytes (where `paths` is read)."""
+    the decoded source's lines (where `paths` is read)."""
     for stmt in body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -477,7 +480,7 @@ def read_http(
     facts = HttpFacts()
     urls, paths = URLS not in lacks, PATHS not in lacks
     if urls or paths:
-        lines = source.splitlines() if paths else []
+        lines = source_lines(decode(source)) if paths else []
         _defaults(tree.body, facts.urls if urls else None, facts.paths if paths else None, lines)
     routes = ROUTES not in lacks
     # the call's regex first: it stops at the first call, the scans for a word read every byte

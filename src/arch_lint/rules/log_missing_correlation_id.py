@@ -60,12 +60,13 @@ class LogMissingCorrelationId(FileRule):
     helper (the service that calls it is not followed), or in another service;
     nor one a module-level function without decorators makes by a call on the
     app it is given (`def setup(app): app.add_middleware(X)`, also
-    `app.before_request(f)` and `app.middlewares.append(m)`) where no import of
-    the project (tests aside) reaches that function or its module (resolved;
-    or, where the layout does not resolve it, spelled like its module's path,
-    outside the standard library: `from app.core.middleware import setup`),
-    and its own file names it nowhere else: nothing calls it, so nothing is
-    installed. An install by a decorator in such a function
+    `app.before_request(f)` and `app.middlewares.append(m)`) where no import in
+    the service or outside every service (tests aside) reaches that function
+    or its module (resolved; or, where the layout does not resolve it, naming
+    its module's path from the service's folder, the root or a folder that is
+    no package, outside the standard library: `from app.core.middleware import
+    setup`), and its own file names it nowhere else: nothing calls it, so
+    nothing is installed. An install by a decorator in such a function
     (`@app.middleware("http")`) still counts; a function reached only through
     a computed name (`import_module(f"….{name}")`, a dotted path in a
     configuration string) is not followed, and its install does not count.
