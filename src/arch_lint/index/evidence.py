@@ -435,9 +435,9 @@ class LoggingEvidence:
         app.middleware import *`); or one the layout does not resolve, outside
         the standard library, that names `path` from a folder Python may run
         it from (an ancestor of the importer that is the service's folder, the
-        root, or no regular package: a service's own `from app.core.middleware
-        import setup`, a script's neighbour; `import redis` from inside a
-        package is the library). The install the function makes on the app it
+        root, a `src` folder, or no regular package: a service's own `from
+        app.core.middleware import setup`, a script's neighbour; `import redis`
+        from inside a package is the library). The install the function makes on the app it
         is given may then be made."""
         seen = self._imports_seen
         if seen is None:
@@ -460,7 +460,12 @@ class LoggingEvidence:
             tail = module.replace(".", "/")
             folder = importer.rpartition("/")[0]
             while True:
-                runs_from = not folder or folder == home or f"{folder}/__init__.py" not in facts
+                runs_from = (
+                    not folder
+                    or folder == home
+                    or folder.rpartition("/")[2] == "src"  # a src layout's, package or not
+                    or f"{folder}/__init__.py" not in facts
+                )
                 if runs_from and (f"{folder}/{tail}" if folder else tail) == stem:
                     return True
                 if not folder:

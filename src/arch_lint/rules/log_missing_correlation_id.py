@@ -63,8 +63,8 @@ class LogMissingCorrelationId(FileRule):
     `app.before_request(f)` and `app.middlewares.append(m)`) where no import in
     the service or outside every service (tests aside) reaches that function
     or its module (resolved; or, where the layout does not resolve it, naming
-    its module's path from the service's folder, the root or a folder that is
-    no package, outside the standard library: `from app.core.middleware import
+    its module's path from the service's folder, the root, a `src` folder or a
+    folder that is no package, outside the standard library: `from app.core.middleware import
     setup`), and its own file names it nowhere else: nothing calls it, so
     nothing is installed. An install by a decorator in such a function
     (`@app.middleware("http")`) still counts; a function reached only through
