@@ -148,7 +148,7 @@ class Install:
     """The module-level function that makes the install on an app it is given
     (`def setup(app): app.add_middleware(X)`), where this file does not name it
     again (no call, no reference): the install is made only where another
-    file may import it (see `evidence.Evidence._helper_imported`); "" for none."""
+    file may import it (see `ModuleGraph.may_import`); "" for none."""
 
     def interface(self) -> list[Any]:
         return [self.kind, self.target, self.origin, self.scope, self.via, self.helper]

@@ -29,7 +29,6 @@ on first use: rules ask it from any file, `--show-settings` prints it.
 
 from __future__ import annotations
 
-import sys
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -218,10 +217,6 @@ class LoggingEvidence:
         self._factories = CycleMemo(None)
         self._proofs: _Services | None = None
         self._headers: dict[str, dict[str, str]] | None = None
-        self._imports_seen: (
-            tuple[dict[tuple[str, str | None], set[str]], list[tuple[str, str, str | None]]] | None
-        ) = None
-        """What the project's imports reach (see `_read_imports`)."""
         self._pipelines: list[PipelineProof] | None = None
         self._pipeline_vars: dict[tuple[str | None, str, str | None], frozenset[str]] = {}
         self._var_names: dict[str, str] = {}
@@ -420,99 +415,13 @@ class LoggingEvidence:
             if service is None or layout.is_excluded(path):
                 continue  # a shared helper's or a test's install proves nothing for a service
             for install in facts.installs:
-                if install.helper and not self._helper_imported(path, install.helper):
+                if install.helper and not self.index.modules.may_import(path, install.helper):
                     continue  # made by a function nothing calls: no install
                 proof = self._proof(path, install)
                 if proof is not None:
                     out.proofs.setdefault(service.name, []).append(proof)
         self._proofs = out
         return out
-
-    def _helper_imported(self, path: str, name: str) -> bool:
-        """Whether a file of `path`'s service, or one outside every service
-        (tests aside), may import the function `name` of `path`: an import
-        that resolves to it, to `path` as a module or to all its names (`from
-        app.middleware import *`); or one the layout does not resolve, outside
-        the standard library, that names `path` from a folder Python may run
-        it from (an ancestor of the importer that is the service's folder, the
-        root, a `src` folder, or no regular package: a service's own `from
-        app.core.middleware import setup`, a script's neighbour; `import redis`
-        from inside a package is the library). The install the function makes on the app it
-        is given may then be made."""
-        seen = self._imports_seen
-        if seen is None:
-            seen = self._imports_seen = self._read_imports()
-        resolved, spelled = seen
-        layout = self.index.layout
-        service = layout.service_of(path)
-        near = {"", service.name if service is not None else ""}
-        if resolved.get((path, name), set()) & near or resolved.get((path, None), set()) & near:
-            return True
-        stem = path.removesuffix(".py").removesuffix("/__init__")
-        home = service.path if service is not None else ""
-        facts = self.index.facts
-        for importer, module, imported in spelled:
-            if imported is not None and imported != name:
-                continue
-            owner = layout.service_of(importer)
-            if (owner.name if owner is not None else "") not in near:
-                continue
-            tail = module.replace(".", "/")
-            folder = importer.rpartition("/")[0]
-            while True:
-                runs_from = (
-                    not folder
-                    or folder == home
-                    or folder.rpartition("/")[2] == "src"  # a src layout's, package or not
-                    or f"{folder}/__init__.py" not in facts
-                )
-                if runs_from and (f"{folder}/{tail}" if folder else tail) == stem:
-                    return True
-                if not folder:
-                    break
-                folder = folder.rpartition("/")[0]
-        return False
-
-    def _read_imports(
-        self,
-    ) -> tuple[dict[tuple[str, str | None], set[str]], list[tuple[str, str, str | None]]]:
-        """(file, name there or None for the module) -> the services ("" for
-        none) of the files (tests aside) whose imports resolve to it, re-exports
-        followed; and (importer, dotted module, name or None) of the imports
-        that do not resolve, outside the standard library (a file not read yet
-        breaks it off: kept once whole)."""
-        resolved: dict[tuple[str, str | None], set[str]] = {}
-        spelled: list[tuple[str, str, str | None]] = []
-        facts, layout, modules = self.index.facts, self.index.layout, self.index.modules
-        for importer in sorted(facts):
-            if layout.is_excluded(importer):
-                continue
-            owner = layout.service_of(importer)
-            service = owner.name if owner is not None else ""
-            for stmt in facts[importer].imports:
-                if stmt.type_checking:
-                    continue
-                targets = modules.targets(importer, stmt)
-                for target in targets:
-                    resolved.setdefault((target.defining, target.name), set()).add(service)
-                    resolved.setdefault((target.spelled, target.name), set()).add(service)
-                if targets:
-                    continue
-                if stmt.kind == "from":
-                    base = modules.absolute(importer, stmt.level, stmt.module)
-                    if base is None or base.partition(".")[0] in sys.stdlib_module_names:
-                        continue
-                    for imported, _ in stmt.names:
-                        if imported == "*":
-                            spelled.append((importer, base, None))
-                        else:
-                            spelled.append((importer, base, imported))
-                            spelled.append((importer, f"{base}.{imported}", None))
-                else:  # `import a.b.middleware`, an `import_module` call
-                    for imported, _ in stmt.names:
-                        if imported.partition(".")[0] not in sys.stdlib_module_names:
-                            spelled.append((importer, imported, None))
-        return resolved, spelled
 
     def _proof(self, path: str, install: Install) -> Proof | None:
         target = self.resolve(path, install.target, install.origin)
@@ -552,7 +461,7 @@ class LoggingEvidence:
                 for install in facts.installs:
                     if install.kind != MIDDLEWARE or install.scope != APP:
                         continue
-                    if install.helper and not self._helper_imported(path, install.helper):
+                    if install.helper and not self.index.modules.may_import(path, install.helper):
                         continue
                     target = self.resolve(path, install.target, install.origin)
                     shown = install.target.removeprefix(OWN).rsplit(".", 1)[-1]

@@ -396,8 +396,8 @@ class HttpMap:
     @cached_property
     def _path_defaults(self) -> dict[tuple[str, str], set[str]]:
         """(service or "" outside every service, name) -> the paths that name
-        defaults to in those files (excluded files aside: a test's is none; and
-        outside every service, those of the files no service imports: a
+        defaults to in those files. Left out: excluded files (a test's default
+        is none) and, outside every service, the files no service imports (a
         script's)."""
         out: dict[tuple[str, str], set[str]] = {}
         layout = self.layout

@@ -9,6 +9,7 @@ name that define a name after following re-exports.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -112,6 +113,90 @@ class ModuleGraph:
                             out.add(path)
                             todo.append(path)
         return frozenset(out)
+
+    def may_import(self, path: str, name: str) -> bool:
+        """Whether a file of `path`'s service, or one outside every service
+        (tests aside), may import the function `name` of `path`: an import
+        that resolves to it, to `path` as a module or to all its names (`from
+        app.middleware import *`); or one the layout does not resolve, outside
+        the standard library, that names `path` from a folder Python may run
+        it from (an ancestor of the importer that is the service's folder, the
+        root, a `src` folder, or no regular package: a service's own `from
+        app.core.middleware import setup`, a script's neighbour; `import redis`
+        from inside a package is the library). ARC301's evidence: an install a
+        function makes on the app it is given may then be made."""
+        resolved, spelled = self._import_reach
+        layout = self.layout
+        service = layout.service_of(path)
+        near = {"", service.name if service is not None else ""}
+        if resolved.get((path, name), set()) & near or resolved.get((path, None), set()) & near:
+            return True
+        stem = path.removesuffix(".py").removesuffix("/__init__")
+        home = service.path if service is not None else ""
+        facts = self.facts
+        for importer, module, imported in spelled:
+            if imported is not None and imported != name:
+                continue
+            owner = layout.service_of(importer)
+            if (owner.name if owner is not None else "") not in near:
+                continue
+            tail = module.replace(".", "/")
+            folder = importer.rpartition("/")[0]
+            while True:
+                runs_from = (
+                    not folder
+                    or folder == home
+                    or folder.rpartition("/")[2] == "src"  # a src layout's, package or not
+                    or f"{folder}/__init__.py" not in facts
+                )
+                if runs_from and (f"{folder}/{tail}" if folder else tail) == stem:
+                    return True
+                if not folder:
+                    break
+                folder = folder.rpartition("/")[0]
+        return False
+
+    @cached_property
+    def _import_reach(
+        self,
+    ) -> tuple[dict[tuple[str, str | None], set[str]], list[tuple[str, str, str | None]]]:
+        """(file, name there or None for the module) -> the services ("" for
+        none) of the files (tests aside) whose imports resolve to it, re-exports
+        followed; and (importer, dotted module, name or None) of the imports
+        that do not resolve, outside the standard library (a file not read yet
+        breaks it off: kept once whole)."""
+        resolved: dict[tuple[str, str | None], set[str]] = {}
+        spelled: list[tuple[str, str, str | None]] = []
+        facts, layout = self.facts, self.layout
+        for importer in sorted(facts):
+            if layout.is_excluded(importer):
+                continue
+            owner = layout.service_of(importer)
+            service = owner.name if owner is not None else ""
+            for stmt in facts[importer].imports:
+                if stmt.type_checking:
+                    continue
+                targets = self.targets(importer, stmt)
+                for target in targets:
+                    resolved.setdefault((target.defining, target.name), set()).add(service)
+                    resolved.setdefault((target.spelled, target.name), set()).add(service)
+                if targets:
+                    continue
+                if stmt.kind == "from":
+                    base = self.absolute(importer, stmt.level, stmt.module)
+                    if base is None or base.partition(".")[0] in sys.stdlib_module_names:
+                        continue
+                    for imported, _ in stmt.names:
+                        if imported == "*":
+                            spelled.append((importer, base, None))
+                        else:
+                            spelled.append((importer, base, imported))
+                            spelled.append((importer, f"{base}.{imported}", None))
+                else:  # `import a.b.middleware`, an `import_module` call
+                    for imported, _ in stmt.names:
+                        if imported.partition(".")[0] not in sys.stdlib_module_names:
+                            spelled.append((importer, imported, None))
+        return resolved, spelled
 
     def module_of(self, path: str) -> str | None:
         return self.layout.module_of(path)
